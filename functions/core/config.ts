@@ -1,0 +1,251 @@
+/**
+ * The config schema: the single source of truth for targets, for both `download-doctor.config.ts`
+ * (with defineConfig) and plain JSON. Pure: no I/O, no process.env.
+ */
+import { z } from 'zod';
+import { OFFLOAD_HEADERS } from './names.ts';
+
+const slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be a short slug: 2-32 characters, a-z, 0-9 and "-"');
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters (sha256)');
+const positiveMs = z.number().int().positive().max(900_000);
+
+const regexSource = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');
+
+/**
+ * A request header value: a literal, or a reference to a secret. Locally, `env` is read from the environment;
+ * on AWS, `secretsManager` and `ssm` are read at run time. A secret's value is never printed.
+ */
+export const headerValueSchema = z.union([
+  z.string(),
+  z.strictObject({
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+  }),
+  z.strictObject({ secretsManager: z.string().min(1), jsonKey: z.string().optional() }),
+  z.strictObject({ ssm: z.string().min(1) }),
+]);
+export type HeaderValue = z.infer<typeof headerValueSchema>;
+
+const tlsSchema = z.strictObject({
+  /** Path to a PEM CA bundle that replaces the system roots. */
+  caFile: z.string().min(1).optional(),
+  /** SNI and certificate name to verify, when it differs from the URL's host. */
+  serverName: z.string().min(1).optional(),
+});
+
+/** Options shared by every HTTP check. */
+const httpCheck = {
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** Host header to send instead of the URL's host. */
+  host: z.string().min(1).optional(),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), headerValueSchema)
+    .optional(),
+  tls: tlsSchema.optional(),
+  /** Connect to this address ("host:port" or "ip") instead of the URL's host, keeping the URL's Host and SNI:
+   * checks one proxy behind a load balancer. */
+  connectTo: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'must be "host", "host:port" or "[ipv6]:port"')
+    .optional(),
+  /** Add this query parameter with a unique value to every request, to get past a CDN's cache. */
+  cacheBust: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a query parameter name')
+    .optional(),
+  /** Deadline of the whole check (connect, headers and body). */
+  timeoutMs: positiveMs.default(10_000),
+  /** Deadline of the TCP (and TLS) connection. Defaults to the smaller of 5 s and timeoutMs. */
+  connectTimeoutMs: positiveMs.optional(),
+  /** Slower than this, a passing check is degraded rather than healthy. */
+  degradedMs: positiveMs.optional(),
+};
+
+/** Deadline rules shared by every check's options: degraded below the deadline, connect within it. */
+function deadlineRules<
+  T extends { timeoutMs: number; degradedMs?: number | undefined; connectTimeoutMs?: number | undefined },
+>(c: T, ctx: z.RefinementCtx): void {
+  if (c.degradedMs !== undefined && c.degradedMs >= c.timeoutMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['degradedMs'],
+      input: c.degradedMs,
+      message: `must be smaller than timeoutMs (${c.timeoutMs})`,
+    });
+  }
+  if (c.connectTimeoutMs !== undefined && c.connectTimeoutMs > c.timeoutMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['connectTimeoutMs'],
+      input: c.connectTimeoutMs,
+      message: `must not exceed timeoutMs (${c.timeoutMs})`,
+    });
+  }
+}
+
+const s3Storage = z
+  .strictObject({
+    type: z.literal('s3'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    key: z.string().min(1),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    /** A custom endpoint (S3-compatible storage, a VPC endpoint, or moto in the sandbox). */
+    endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    forcePathStyle: z.boolean().optional(),
+    timeoutMs: positiveMs.default(10_000),
+    degradedMs: positiveMs.optional(),
+  })
+  .superRefine(deadlineRules);
+
+const fsStorage = z
+  .strictObject({
+    type: z.literal('filesystem'),
+    path: z.string().startsWith('/', 'must be an absolute path'),
+    timeoutMs: positiveMs.default(10_000),
+    degradedMs: positiveMs.optional(),
+  })
+  .superRefine(deadlineRules);
+
+export const targetSchema = z.strictObject({
+  /** Short slug: it ends up in metric dimensions and alarm names. */
+  name: slug,
+  description: z.string().optional(),
+  /** The dummy file every check fetches, and what it must look like. */
+  sentinel: z.strictObject({
+    sha256,
+    size: z.number().int().nonnegative(),
+    contentType: z.string().min(1).optional(),
+    /** The file name the end-to-end response must carry in Content-Disposition. */
+    fileName: z.string().min(1).optional(),
+  }),
+  storage: z.discriminatedUnion('type', [s3Storage, fsStorage]),
+  app: z
+    .strictObject({
+      ...httpCheck,
+      offload: z.strictObject({
+        header: z.enum(OFFLOAD_HEADERS),
+        /** The exact value expected, or a regular expression it must match. */
+        value: z.union([z.string().min(1), z.strictObject({ pattern: regexSource })]),
+      }),
+    })
+    .superRefine(deadlineRules),
+  proxy: z.strictObject(httpCheck).superRefine(deadlineRules),
+  endToEnd: z
+    .strictObject({
+      ...httpCheck,
+      /** The internal location's public URL: a request from outside must be refused (negative probe). */
+      internalUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      /** Also request `Range: bytes=0-9` and expect 206 with the first 10 bytes. */
+      rangeProbe: z.boolean().default(false),
+    })
+    .superRefine(deadlineRules),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    targets: z.array(targetSchema).min(1, 'must list at least one target'),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.targets.forEach((t, i) => {
+      const first = seen.get(t.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'name'],
+          input: t.name,
+          message: `duplicates targets[${first}].name`,
+        });
+      } else seen.set(t.name, i);
+    });
+  });
+
+/** A config as written (defaults not yet applied). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** A validated config, defaults applied. */
+export type Config = z.output<typeof configSchema>;
+export type Target = Config['targets'][number];
+export type HttpCheckConfig = Target['app'] | Target['proxy'] | Target['endToEnd'];
+export type StorageConfig = Target['storage'];
+
+/** Typed helper for `download-doctor.config.ts`. */
+export function defineConfig(config: ConfigInput): ConfigInput {
+  return config;
+}
+
+export interface ConfigProblem {
+  /** Field path, such as `targets[0].app.url`. */
+  path: string;
+  message: string;
+  /** The offending value, as found in the file (absent when the field is missing). */
+  value?: unknown;
+}
+
+export type ConfigValidation = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+
+/** Validates a whole config and collects every problem, each naming its field path and bad value. */
+export function validateConfig(input: unknown): ConfigValidation {
+  const parsed = configSchema.safeParse(input, { reportInput: true });
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const problems = parsed.error.issues.map((issue): ConfigProblem => {
+    const problem: ConfigProblem = { path: formatPath(issue.path), message: issue.message };
+    if ('input' in issue && issue.input !== undefined) problem.value = issue.input;
+    return problem;
+  });
+  return { ok: false, problems };
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
+/** One line per problem: `targets[0].app.url: must be an http(s) URL (got "ftp://x")`. */
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+  return problems
+    .map((p) => {
+      const got = p.value === undefined ? '' : ` (got ${truncate(JSON.stringify(p.value), 80)})`;
+      return `${p.path}: ${p.message}${got}`;
+    })
+    .join('\n');
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** Finds a target by name; the error lists the names that exist. */
+export function findTarget(config: Config, name: string | undefined): Target {
+  if (name === undefined) {
+    const [only, ...rest] = config.targets;
+    if (only && rest.length === 0) return only;
+    throw new TargetNotFoundError(
+      `several targets are configured; choose one with --target (${config.targets.map((t) => t.name).join(', ')})`,
+    );
+  }
+  const target = config.targets.find((t) => t.name === name);
+  if (!target) {
+    throw new TargetNotFoundError(
+      `no target named "${name}" (configured: ${config.targets.map((t) => t.name).join(', ')})`,
+    );
+  }
+  return target;
+}
+
+export class TargetNotFoundError extends Error {
+  override name = 'TargetNotFoundError';
+}

@@ -1,0 +1,70 @@
+/**
+ * The shared vocabulary: layers, failure kinds, faults and statuses.
+ * The JSON output, the verdict rules, the metrics, the alarms and the docs all take their names from here.
+ */
+
+/** Version of the JSON report (`download-doctor run --format json`). Bump on any breaking change. */
+export const SCHEMA_VERSION = 1;
+
+/** The four checks, one per layer of the download stack. */
+export const LAYERS = ['end-to-end', 'app', 'storage', 'proxy'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** What each layer's check proves when it passes (for help texts and reports). */
+export const LAYER_DESCRIPTIONS: Record<Layer, string> = {
+  'end-to-end': 'through the proxy, the healthcheck download route returns the sentinel',
+  app: "the app's own port answers the healthcheck route with the offload header, and no body",
+  storage: 'the sentinel can be read from storage, with the expected bytes',
+  proxy: 'a proxy location serves the sentinel straight from storage (without the app)',
+};
+
+/**
+ * Machine-readable failure kinds, with the one-line meaning used in reports.
+ * A kind in INCONCLUSIVE_KINDS means the check could not run at all: it is evidence for `unknown`, never a pass.
+ */
+export const FAILURE_KINDS = {
+  dns: 'the host name does not resolve',
+  'connect-refused': 'the connection was refused',
+  'connect-failed': 'the connection could not be established',
+  timeout: 'a deadline expired',
+  tls: 'the TLS handshake or certificate was rejected',
+  reset: 'the connection was reset',
+  truncated: 'the body ended before the announced length',
+  status: 'unexpected HTTP status',
+  'header-mismatch': 'a response header has an unexpected value',
+  'header-leak': 'the offload header reached the client: the proxy did not act on it',
+  'size-mismatch': 'the body size differs from the sentinel',
+  'checksum-mismatch': 'the body sha256 differs from the sentinel',
+  'not-offloaded': 'the app streamed the file itself instead of answering with the offload header',
+  'secret-missing': 'a secret referenced by the config could not be resolved',
+  's3-access-denied': 'S3 denied access to the sentinel',
+  's3-no-such-key': 'the sentinel key does not exist',
+  's3-no-such-bucket': 'the bucket does not exist',
+  's3-unreachable': 'the S3 endpoint cannot be reached',
+  's3-throttled': 'S3 throttled the request',
+  's3-error': 'S3 answered with an unexpected error',
+  'fs-not-found': 'the sentinel file does not exist',
+  'fs-access-denied': 'the sentinel file cannot be read (permissions)',
+  'fs-error': 'the sentinel file cannot be read',
+  'invalid-request': 'the request could not be built (bad URL or option)',
+  'check-error': 'the check itself crashed or could not be invoked',
+} as const;
+export type FailureKind = keyof typeof FAILURE_KINDS;
+
+export const INCONCLUSIVE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'dns',
+  'invalid-request',
+  'secret-missing',
+  'check-error',
+]);
+
+/** The layer a verdict blames. `proxy-app`: proxy and app each work, but not together. */
+export const FAULTS = ['storage', 'app', 'proxy', 'proxy-app', 'unknown'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export const STATUSES = ['healthy', 'degraded', 'failed'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** The offload headers download-doctor knows, by the server that acts on them. */
+export const OFFLOAD_HEADERS = ['X-Accel-Redirect', 'X-Sendfile', 'X-Lighttpd-Send-File'] as const;
+export type OffloadHeader = (typeof OFFLOAD_HEADERS)[number];

@@ -1,0 +1,33 @@
+/**
+ * The contract between the checks (pure) and the probes (all I/O). Checks build a request, a probe performs it
+ * and reports what it saw; it never throws for a network failure, it returns `reached: false` with a kind.
+ */
+import type { StorageConfig } from './config.ts';
+import type { HttpObservation, StorageObservation } from './types.ts';
+
+export interface HttpProbeRequest {
+  /** The final URL, cache-busting parameter included. */
+  url: string;
+  /** Host header to send instead of the URL's host. */
+  host?: string;
+  /** Request headers, secrets already resolved. Never logged. */
+  headers: Record<string, string>;
+  /** Connect to this "host[:port]" instead of the URL's host (the URL's Host and SNI are kept). */
+  connectTo?: string;
+  tls?: { caFile?: string; serverName?: string };
+  /** Deadline of the whole exchange, and of the connection alone. */
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  /** `hash`: stream the whole body through sha256. `peek`: read at most the first chunk, then drop the rest. */
+  body: 'hash' | 'peek';
+  /** A Range header value, such as `bytes=0-9`. */
+  range?: string;
+}
+
+export type HttpProbe = (request: HttpProbeRequest) => Promise<HttpObservation>;
+export type StorageProbe = (storage: StorageConfig) => Promise<StorageObservation>;
+
+export interface Probes {
+  http: HttpProbe;
+  storage: StorageProbe;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready for the demo, the tests and the benchmarks, and is quick when it already is.
+# - npm packages, including Node.js 22 itself (the `node` package puts it first on PATH in npm scripts);
+# - the Debian packages of the local sandbox: nginx, gunicorn, Django with django-downloadview and django-storages.
+# moto's server (moto_server) comes with the machine; see the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=node_modules/.setup-stamp
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+  echo "setup: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  touch "$stamp"
+fi
+
+debs=(nginx-light gunicorn python3-django python3-django-downloadview python3-django-storages python3-boto3 curl)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "setup: moto_server is not on PATH; install moto[server] (5.x) with pip" >&2
+  exit 1
+fi
