@@ -1,0 +1,61 @@
+/**
+ * The local engine: runs the workflow's ASL (rendered from infra/workflow.ts) with aws-local-stepfunctions,
+ * each Task state calling the handler of the same name in-process. No second orchestration exists.
+ */
+import { readFileSync } from 'node:fs';
+import { type EventLog, StateMachine } from 'aws-local-stepfunctions';
+import type { Report } from '../functions/core/types.ts';
+import type { HandlerName } from '../functions/core/workflow.ts';
+import { type ExecutionInput, TASK_STATES } from '../functions/core/workflow.ts';
+import type { Handler } from '../functions/handlers/handlers.ts';
+
+export const ASL_URL = new URL('../infra/workflow.asl.json', import.meta.url);
+
+let definition: object | undefined;
+function loadDefinition(): object {
+  definition ??= JSON.parse(readFileSync(ASL_URL, 'utf8')) as object;
+  return definition;
+}
+
+/** Raised when the execution itself fails (not a failed check: those are results). */
+export class ExecutionFailedError extends Error {
+  override name = 'ExecutionFailedError';
+}
+
+export interface LocalRun {
+  report: Report;
+  /** The engine's event log, in order. */
+  events: EventLog[];
+}
+
+export async function runLocally(
+  input: ExecutionInput,
+  handlers: Record<HandlerName, Handler>,
+  onEvent?: (event: EventLog) => void,
+): Promise<LocalRun> {
+  const machine = new StateMachine(loadDefinition() as ConstructorParameters<typeof StateMachine>[0]);
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(TASK_STATES).map(([state, name]) => [state, (event: unknown) => handlers[name](event)]),
+  );
+  const execution = machine.run(input as unknown as Parameters<typeof machine.run>[0], {
+    overrides: { taskResourceLocalHandlers } as never,
+  });
+  const events: EventLog[] = [];
+  const logging = (async () => {
+    for await (const event of execution.eventLogs) {
+      events.push(event);
+      onEvent?.(event);
+    }
+  })();
+  try {
+    const report = (await execution.result) as unknown as Report;
+    await logging;
+    return { report, events };
+  } catch (err) {
+    await logging.catch(() => {});
+    const e = err as { name?: string; message?: string; cause?: unknown };
+    throw new ExecutionFailedError(
+      `the workflow execution failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`,
+    );
+  }
+}

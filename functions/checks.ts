@@ -1,0 +1,62 @@
+/**
+ * The four checks. Each is a function of the target and the probes: build the request (core), perform it
+ * (probes), judge it (core). A failed check returns `ok: false`; only a broken check itself throws.
+ */
+import { assessApp, assessEndToEnd, assessProxy, assessStorage } from './core/assess.ts';
+import type { HttpCheckConfig, Target } from './core/config.ts';
+import type { Layer } from './core/names.ts';
+import type { Probes } from './core/probe.ts';
+import { httpRequest, printableUrl } from './core/requests.ts';
+import type { CheckResult, HttpObservation } from './core/types.ts';
+import { resolveHeaders, SecretMissingError, type SecretResolver } from './probes/secrets.ts';
+
+export interface CheckDeps {
+  probes: Probes;
+  secrets: SecretResolver;
+  /** A fresh value per request for cache busting; injectable for tests. */
+  nonce?: () => string;
+  now?: () => Date;
+}
+
+async function probeHttp(
+  check: HttpCheckConfig,
+  body: 'hash' | 'peek',
+  deps: CheckDeps,
+): Promise<HttpObservation> {
+  let headers: Record<string, string>;
+  try {
+    headers = await resolveHeaders(check.headers, deps.secrets);
+  } catch (err) {
+    if (!(err instanceof SecretMissingError)) throw err;
+    return { reached: false, kind: 'secret-missing', error: err.message, timings: { totalMs: 0 } };
+  }
+  const nonce = deps.nonce?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return deps.probes.http(httpRequest(check, headers, { body, nonce }));
+}
+
+function storageLocation(t: Target): string {
+  return t.storage.type === 's3' ? `s3://${t.storage.bucket}/${t.storage.key}` : t.storage.path;
+}
+
+export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promise<CheckResult> {
+  const startedAt = (deps.now?.() ?? new Date()).toISOString();
+  switch (layer) {
+    case 'end-to-end': {
+      const obs = await probeHttp(t.endToEnd, 'hash', deps);
+      return assessEndToEnd(t, obs, { target: printableUrl(t.endToEnd.url), startedAt });
+    }
+    case 'app': {
+      // Headers only: the body is peeked at, to tell "no header, no body" from the app streaming the file itself.
+      const obs = await probeHttp(t.app, 'peek', deps);
+      return assessApp(t, obs, { target: printableUrl(t.app.url), startedAt });
+    }
+    case 'proxy': {
+      const obs = await probeHttp(t.proxy, 'hash', deps);
+      return assessProxy(t, obs, { target: printableUrl(t.proxy.url), startedAt });
+    }
+    case 'storage': {
+      const obs = await deps.probes.storage(t.storage);
+      return assessStorage(t, obs, { target: storageLocation(t), startedAt });
+    }
+  }
+}

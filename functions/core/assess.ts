@@ -1,0 +1,309 @@
+/**
+ * Judges what a probe saw against what the target expects. Pure: observation in, CheckResult out.
+ *
+ * Each check is a list of conditions kept as data (in the manner of Gatus' `[STATUS] == 200`). The first
+ * condition that fails decides the kind, and prints with the observed value filled in.
+ */
+import contentDisposition from 'content-disposition';
+import type { Target } from './config.ts';
+import { FAILURE_KINDS, type FailureKind, type Layer } from './names.ts';
+import type { CheckResult, Evidence, HttpObservation, StorageObservation, Timings } from './types.ts';
+
+export interface Condition {
+  /** What is compared, as it prints: `[STATUS]`, `[BODY].sha256`, `[X-Accel-Redirect]`. */
+  subject: string;
+  /** The kind of failure when this condition does not hold. */
+  kind: FailureKind;
+  pass: boolean;
+  expected: string;
+  observed: string;
+}
+
+/** The first failing condition, printed with its values: `[STATUS] 404, expected 200`. */
+export function firstFailure(conditions: readonly Condition[]): Condition | undefined {
+  return conditions.find((c) => !c.pass);
+}
+
+export function describeCondition(c: Condition): string {
+  return `${c.subject} ${c.observed}, expected ${c.expected}`;
+}
+
+interface Context {
+  layer: Layer;
+  target: string;
+  startedAt: string;
+  degradedMs?: number | undefined;
+}
+
+function result(
+  ctx: Context,
+  conditions: readonly Condition[],
+  expected: Evidence,
+  observed: Evidence,
+  timings: Timings,
+  okMessage: string,
+): CheckResult {
+  const failed = firstFailure(conditions);
+  const slow = !failed && ctx.degradedMs !== undefined && timings.totalMs > ctx.degradedMs;
+  const base = {
+    layer: ctx.layer,
+    target: ctx.target,
+    expected,
+    observed,
+    timings,
+    startedAt: ctx.startedAt,
+  };
+  if (failed)
+    return { ...base, ok: false, slow: false, kind: failed.kind, message: describeCondition(failed) };
+  const message = slow
+    ? `${okMessage}, but took ${Math.round(timings.totalMs)} ms (degraded above ${ctx.degradedMs} ms)`
+    : okMessage;
+  return { ...base, ok: true, slow, message };
+}
+
+function unreachable(
+  ctx: Context,
+  obs: { kind: FailureKind; error: string; timings: Timings },
+  expected: Evidence,
+): CheckResult {
+  return {
+    layer: ctx.layer,
+    target: ctx.target,
+    ok: false,
+    slow: false,
+    kind: obs.kind,
+    message: `${FAILURE_KINDS[obs.kind]} (${obs.error})`,
+    expected,
+    observed: { error: obs.error },
+    timings: obs.timings,
+    startedAt: ctx.startedAt,
+  };
+}
+
+const short = (sha: string | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'none');
+const shown = (v: string | undefined) => (v === undefined ? 'absent' : JSON.stringify(v));
+
+function sentinelConditions(
+  t: Target,
+  bytes: number,
+  sha256: string | undefined,
+  truncated: boolean,
+): Condition[] {
+  return [
+    {
+      subject: '[BODY].size',
+      kind: truncated ? 'truncated' : 'size-mismatch',
+      pass: bytes === t.sentinel.size && !truncated,
+      expected: `${t.sentinel.size} bytes`,
+      observed: `${bytes} bytes${truncated ? ' (truncated)' : ''}`,
+    },
+    {
+      subject: '[BODY].sha256',
+      kind: 'checksum-mismatch',
+      pass: sha256 === t.sentinel.sha256,
+      expected: short(t.sentinel.sha256),
+      observed: short(sha256),
+    },
+  ];
+}
+
+const statusIs = (status: number, want: number): Condition => ({
+  subject: '[STATUS]',
+  kind: 'status',
+  pass: status === want,
+  expected: String(want),
+  observed: String(status),
+});
+
+/** The chosen response headers that go into a result's evidence. */
+function pick(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = headers[n.toLowerCase()];
+    if (v !== undefined) out[n.toLowerCase()] = v;
+  }
+  return out;
+}
+
+const EVIDENCE_HEADERS = ['content-type', 'content-length', 'content-disposition', 'server', 'location'];
+
+/** The offload value the app must send: exact, or a pattern. */
+export function offloadMatches(t: Target, value: string): boolean {
+  const want = t.app.offload.value;
+  return typeof want === 'string' ? value === want : new RegExp(want.pattern).test(value);
+}
+
+export function describeOffloadValue(t: Target): string {
+  const want = t.app.offload.value;
+  return typeof want === 'string' ? JSON.stringify(want) : `/${want.pattern}/`;
+}
+
+/** Decoded file name of a Content-Disposition header (filename* preferred), or undefined. */
+export function dispositionFileName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return contentDisposition.parse(header).parameters.filename;
+  } catch {
+    return undefined;
+  }
+}
+
+export function assessEndToEnd(
+  t: Target,
+  obs: HttpObservation,
+  ctx: Omit<Context, 'layer' | 'degradedMs'>,
+): CheckResult {
+  const c: Context = { ...ctx, layer: 'end-to-end', degradedMs: t.endToEnd.degradedMs };
+  const expected: Evidence = { status: 200, bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
+  if (!obs.reached) return unreachable(c, obs, expected);
+  const offload = t.app.offload.header;
+  const leaked = obs.headers[offload.toLowerCase()];
+  const conditions: Condition[] = [
+    statusIs(obs.status, 200),
+    {
+      subject: `[${offload}]`,
+      kind: 'header-leak',
+      pass: leaked === undefined,
+      expected: 'absent at the client',
+      observed: shown(leaked),
+    },
+    ...sentinelConditions(t, obs.bytes, obs.sha256, obs.truncated),
+  ];
+  const { contentType, fileName } = t.sentinel;
+  if (contentType !== undefined) {
+    const got = obs.headers['content-type'];
+    conditions.push({
+      subject: '[Content-Type]',
+      kind: 'header-mismatch',
+      pass: got !== undefined && got.split(';')[0]?.trim().toLowerCase() === contentType.toLowerCase(),
+      expected: JSON.stringify(contentType),
+      observed: shown(got),
+    });
+  }
+  if (fileName !== undefined) {
+    const header = obs.headers['content-disposition'];
+    const got = dispositionFileName(header);
+    conditions.push({
+      subject: '[Content-Disposition].filename',
+      kind: 'header-mismatch',
+      pass: got === fileName,
+      expected: JSON.stringify(fileName),
+      observed: got === undefined ? shown(header) : JSON.stringify(got),
+    });
+  }
+  const observed: Evidence = {
+    status: obs.status,
+    headers: pick(obs.headers, [...EVIDENCE_HEADERS, offload]),
+    bytes: obs.bytes,
+    ...(obs.sha256 ? { sha256: obs.sha256 } : {}),
+  };
+  return result(
+    c,
+    conditions,
+    expected,
+    observed,
+    obs.timings,
+    `served the sentinel (${obs.bytes} bytes, sha256 ok)`,
+  );
+}
+
+export function assessApp(
+  t: Target,
+  obs: HttpObservation,
+  ctx: Omit<Context, 'layer' | 'degradedMs'>,
+): CheckResult {
+  const c: Context = { ...ctx, layer: 'app', degradedMs: t.app.degradedMs };
+  const header = t.app.offload.header;
+  const expected: Evidence = { status: 200, headers: { [header.toLowerCase()]: describeOffloadValue(t) } };
+  if (!obs.reached) return unreachable(c, obs, expected);
+  const value = obs.headers[header.toLowerCase()];
+  const announced = Number(obs.headers['content-length'] ?? 0);
+  const streamsBody = obs.bytes > 0 || announced > 0;
+  const conditions: Condition[] = [
+    statusIs(obs.status, 200),
+    {
+      // django-downloadview's silent fallback: no offload header, and the app sends the bytes itself.
+      subject: `[${header}]`,
+      kind: 'not-offloaded',
+      pass: value !== undefined || !streamsBody,
+      expected: `${describeOffloadValue(t)} and no body`,
+      observed: `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)`,
+    },
+    {
+      subject: `[${header}]`,
+      kind: 'header-mismatch',
+      pass: value !== undefined && offloadMatches(t, value),
+      expected: describeOffloadValue(t),
+      observed: shown(value),
+    },
+  ];
+  const observed: Evidence = {
+    status: obs.status,
+    headers: pick(obs.headers, [...EVIDENCE_HEADERS, header]),
+    bytes: obs.bytes,
+  };
+  return result(c, conditions, expected, observed, obs.timings, `answers ${header}: ${value ?? ''}`);
+}
+
+export function assessProxy(
+  t: Target,
+  obs: HttpObservation,
+  ctx: Omit<Context, 'layer' | 'degradedMs'>,
+): CheckResult {
+  const c: Context = { ...ctx, layer: 'proxy', degradedMs: t.proxy.degradedMs };
+  const expected: Evidence = { status: 200, bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
+  if (!obs.reached) return unreachable(c, obs, expected);
+  const conditions = [
+    statusIs(obs.status, 200),
+    ...sentinelConditions(t, obs.bytes, obs.sha256, obs.truncated),
+  ];
+  const observed: Evidence = {
+    status: obs.status,
+    headers: pick(obs.headers, EVIDENCE_HEADERS),
+    bytes: obs.bytes,
+    ...(obs.sha256 ? { sha256: obs.sha256 } : {}),
+  };
+  return result(
+    c,
+    conditions,
+    expected,
+    observed,
+    obs.timings,
+    `served the sentinel from storage (${obs.bytes} bytes)`,
+  );
+}
+
+export function assessStorage(
+  t: Target,
+  obs: StorageObservation,
+  ctx: Omit<Context, 'layer' | 'degradedMs'>,
+): CheckResult {
+  const c: Context = { ...ctx, layer: 'storage', degradedMs: t.storage.degradedMs };
+  const expected: Evidence = { bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
+  if (!obs.reached) return unreachable(c, obs, expected);
+  const observed: Evidence = { bytes: obs.bytes, sha256: obs.sha256 };
+  return result(
+    c,
+    sentinelConditions(t, obs.bytes, obs.sha256, false),
+    expected,
+    observed,
+    obs.timings,
+    `read the sentinel (${obs.bytes} bytes, sha256 ok)`,
+  );
+}
+
+/** A result for a check that threw or could not be invoked (a Lambda crash, a bad event). */
+export function crashedResult(layer: Layer, target: string, error: string, startedAt: string): CheckResult {
+  return {
+    layer,
+    target,
+    ok: false,
+    slow: false,
+    kind: 'check-error',
+    message: `${FAILURE_KINDS['check-error']} (${error})`,
+    expected: {},
+    observed: { error },
+    timings: { totalMs: 0 },
+    startedAt,
+  };
+}

@@ -1,0 +1,36 @@
+/** Builds the probes' requests from a target. Pure: the secrets are resolved before, the nonce is given. */
+import type { HttpCheckConfig } from './config.ts';
+import type { HttpProbeRequest } from './probe.ts';
+
+export const USER_AGENT = 'download-doctor/0.1 (+healthcheck)';
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+export function httpRequest(
+  check: HttpCheckConfig,
+  headers: Record<string, string>,
+  options: { body: HttpProbeRequest['body']; nonce: string },
+): HttpProbeRequest {
+  const url = new URL(check.url);
+  if (check.cacheBust) url.searchParams.set(check.cacheBust, options.nonce);
+  const request: HttpProbeRequest = {
+    url: url.toString(),
+    headers: { 'user-agent': USER_AGENT, ...headers },
+    timeoutMs: check.timeoutMs,
+    connectTimeoutMs: check.connectTimeoutMs ?? Math.min(DEFAULT_CONNECT_TIMEOUT_MS, check.timeoutMs),
+    body: options.body,
+  };
+  if (check.host) request.host = check.host;
+  if (check.connectTo) request.connectTo = check.connectTo;
+  if (check.tls) request.tls = { ...check.tls };
+  return request;
+}
+
+/** A URL as it may be printed: no user info, no query (it may carry tokens). */
+export function printableUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The names that tie the workflow definition (infra/workflow.ts) to the handlers: each Task state runs the
+ * handler of the same name, on Lambda and in the local engine alike.
+ */
+import type { Layer } from './names.ts';
+
+export type HandlerName = Layer | 'diagnose';
+
+export const TASK_STATES = {
+  'End-to-end': 'end-to-end',
+  App: 'app',
+  Storage: 'storage',
+  Proxy: 'proxy',
+  Diagnose: 'diagnose',
+} as const satisfies Record<string, HandlerName>;
+export type TaskState = keyof typeof TASK_STATES;
+
+/** The state names of the two stages (the local engine reports progress by them). */
+export const STAGE_STATES = {
+  stage1: 'Stage 1: end-to-end and app',
+  stage2: 'Stage 2: storage and proxy',
+} as const;
+
+/** Execution input, on both engines: the target travels by name; the deployed config resolves it. */
+export interface ExecutionInput {
+  target: string;
+}

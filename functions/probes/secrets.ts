@@ -1,0 +1,44 @@
+/**
+ * Resolves request header values that reference secrets. Locally the references are environment variables;
+ * the AWS handlers plug in a resolver for Secrets Manager and SSM. Values are returned, never logged.
+ */
+import type { HeaderValue } from '../core/config.ts';
+
+export type SecretRef = Exclude<HeaderValue, string>;
+export type SecretResolver = (ref: SecretRef) => Promise<string>;
+
+/** Raised when a referenced secret cannot be read. Its message names the reference, never a value. */
+export class SecretMissingError extends Error {
+  override name = 'SecretMissingError';
+}
+
+export function describeRef(ref: SecretRef): string {
+  if ('env' in ref) return `environment variable ${ref.env}`;
+  if ('ssm' in ref) return `SSM parameter ${ref.ssm}`;
+  return `secret ${ref.secretsManager}${ref.jsonKey ? ` (key ${ref.jsonKey})` : ''}`;
+}
+
+/** The local resolver: environment variables only. */
+export function envResolver(env: NodeJS.ProcessEnv): SecretResolver {
+  return async (ref) => {
+    if (!('env' in ref)) {
+      throw new SecretMissingError(
+        `${describeRef(ref)} can only be read on AWS; locally, use { "env": "NAME" }`,
+      );
+    }
+    const value = env[ref.env];
+    if (value === undefined || value === '') throw new SecretMissingError(`${describeRef(ref)} is not set`);
+    return value;
+  };
+}
+
+export async function resolveHeaders(
+  headers: Record<string, HeaderValue> | undefined,
+  resolve: SecretResolver,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    out[name.toLowerCase()] = typeof value === 'string' ? value : await resolve(value);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+/**
+ * Renders the workflow chain to Amazon States Language. `npm run build:asl` writes infra/workflow.asl.json,
+ * which the CLI's local engine runs; a test fails when that file is stale.
+ */
+import { writeFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { HandlerName } from '../functions/core/workflow.ts';
+import { TASK_STATES } from '../functions/core/workflow.ts';
+import { buildWorkflow } from './workflow.ts';
+
+export const ASL_PATH = new URL('./workflow.asl.json', import.meta.url);
+
+/** The placeholder ARN of a handler's function in the rendered ASL (the deployed template has the real ones). */
+export const placeholderArn = (name: HandlerName) =>
+  `arn:aws:lambda:us-east-1:123456789012:function:download-doctor-${name}`;
+
+export function renderAsl(): string {
+  const stack = new Stack(new App(), 'Render');
+  const fns = Object.fromEntries(
+    Object.values(TASK_STATES).map((name) => [
+      name,
+      lambda.Function.fromFunctionArn(stack, name, placeholderArn(name)),
+    ]),
+  ) as Record<HandlerName, lambda.IFunction>;
+  const chain = buildWorkflow(stack, fns);
+  const graph = new sfn.StateGraph(sfn.Chain.start(chain).startState, 'download-doctor');
+  return `${JSON.stringify(stack.resolve(graph.toGraphJson()), null, 2)}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync(ASL_PATH, renderAsl());
+  console.log(`wrote ${ASL_PATH.pathname}`);
+}

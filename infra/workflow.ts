@@ -1,0 +1,86 @@
+/**
+ * The orchestration, defined once. The AWS stack deploys this chain; `download-doctor run` executes the ASL
+ * rendered from it (infra/workflow.asl.json) with the local engine. There is no other definition.
+ *
+ *   Stage 1 (parallel): end-to-end, app
+ *   healthy and fast? ── yes ──────────────────────────────► Diagnose
+ *                      └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { HandlerName } from '../functions/core/workflow.ts';
+import { STAGE_STATES, TASK_STATES, type TaskState } from '../functions/core/workflow.ts';
+
+/**
+ * Only infrastructure errors are retried, with the names Lambda reports. A failed check is a result (ok: false),
+ * so it is never retried; a crashed check is caught and becomes a `check-error` result for the verdict.
+ */
+export const RETRIED_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+function task(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunction>): tasks.LambdaInvoke {
+  const t = new tasks.LambdaInvoke(scope, state, {
+    stateName: state,
+    lambdaFunction: fns[TASK_STATES[state]],
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+  });
+  t.addRetry({
+    errors: RETRIED_ERRORS,
+    interval: Duration.seconds(1),
+    maxAttempts: 3,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return t;
+}
+
+/** A check task whose crash is caught and turned into a `check-error` result, so the verdict still comes. */
+function check(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunction>): sfn.IChainable {
+  const crashed = new sfn.Pass(scope, `${state} crashed`, {
+    stateName: `${state} crashed`,
+    parameters: {
+      layer: TASK_STATES[state],
+      ok: false,
+      slow: false,
+      kind: 'check-error',
+      'error.$': '$.error',
+    },
+  });
+  return task(scope, state, fns).addCatch(crashed, { errors: ['States.ALL'], resultPath: '$.error' });
+}
+
+export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFunction>): sfn.IChainable {
+  const stage1 = new sfn.Parallel(scope, STAGE_STATES.stage1, {
+    stateName: STAGE_STATES.stage1,
+    resultPath: '$.stage1',
+  })
+    .branch(check(scope, 'End-to-end', fns))
+    .branch(check(scope, 'App', fns));
+  const stage2 = new sfn.Parallel(scope, STAGE_STATES.stage2, {
+    stateName: STAGE_STATES.stage2,
+    resultPath: '$.stage2',
+  })
+    .branch(check(scope, 'Storage', fns))
+    .branch(check(scope, 'Proxy', fns));
+  const diagnose = task(scope, 'Diagnose', fns);
+
+  // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise diagnose further.
+  const stage1Healthy = sfn.Condition.and(
+    sfn.Condition.booleanEquals('$.stage1[0].ok', true),
+    sfn.Condition.booleanEquals('$.stage1[0].slow', false),
+    sfn.Condition.booleanEquals('$.stage1[1].ok', true),
+    sfn.Condition.booleanEquals('$.stage1[1].slow', false),
+  );
+  const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
+    .when(stage1Healthy, diagnose)
+    .otherwise(stage2.next(diagnose));
+  return stage1.next(route);
+}
