@@ -199,10 +199,19 @@ export function validateConfig(input: unknown): ConfigValidation {
   if (parsed.success) return { ok: true, config: parsed.data };
   const problems = parsed.error.issues.map((issue): ConfigProblem => {
     const problem: ConfigProblem = { path: formatPath(issue.path), message: issue.message };
-    if ('input' in issue && issue.input !== undefined) problem.value = issue.input;
+    if ('input' in issue && issue.input !== undefined) problem.value = offendingValue(issue.input, issue.path);
     return problem;
   });
   return { ok: false, problems };
+}
+
+/** A discriminated union reports the whole object at the discriminator's path: show the discriminator. */
+function offendingValue(input: unknown, path: readonly PropertyKey[]): unknown {
+  const last = path[path.length - 1];
+  if (typeof last === 'string' && input !== null && typeof input === 'object' && !Array.isArray(input) && last in input) {
+    return (input as Record<string, unknown>)[last];
+  }
+  return input;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -1,0 +1,63 @@
+/** Output formats of `run` and `check`: a table for people, JSON (documented in the README) and JUnit for CI. */
+import { SCHEMA_VERSION, type Status } from '../functions/core/names.ts';
+import type { CheckResult, Report, Verdict } from '../functions/core/types.ts';
+
+export const FORMATS = ['table', 'json', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
+
+const ms = (n: number | undefined) => (n === undefined ? '' : `${Math.round(n)} ms`);
+
+/** One line per check: outcome, layer, timing, message. */
+export function checkLine(r: CheckResult): string {
+  const mark = r.ok ? (r.slow ? 'SLOW' : 'PASS') : 'FAIL';
+  const t = r.timings;
+  const firstByte = t.firstByteMs === undefined ? '' : ` (first byte ${ms(t.firstByteMs)})`;
+  const kind = r.kind ? ` [${r.kind}]` : '';
+  return `  ${mark}  ${r.layer.padEnd(10)} ${ms(t.totalMs).padStart(8)}${firstByte}  ${r.message}${kind}`;
+}
+
+export function verdictLines(target: string, v: Verdict): string[] {
+  const head = v.fault ? `${v.status.toUpperCase()} (fault: ${v.faults.join(', ')})` : v.status.toUpperCase();
+  return [`  => ${target}: ${head}: ${v.summary}`];
+}
+
+export function worstStatus(reports: readonly Report[]): Status {
+  const order: Status[] = ['healthy', 'degraded', 'failed'];
+  return reports.reduce<Status>(
+    (w, r) => (order.indexOf(r.verdict.status) > order.indexOf(w) ? r.verdict.status : w),
+    'healthy',
+  );
+}
+
+export function toJson(reports: readonly Report[]): string {
+  return JSON.stringify({ schemaVersion: SCHEMA_VERSION, status: worstStatus(reports), reports }, null, 2);
+}
+
+const xml = (s: string) =>
+  s.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
+  );
+const sec = (n: number) => (n / 1000).toFixed(3);
+
+/** JUnit XML: a suite per target, a test case per check, plus one for the verdict. */
+export function toJunit(reports: readonly Report[]): string {
+  const suites = reports.map((rep) => {
+    const cases = rep.results.map((r) => {
+      const failure = r.ok ? '' : `<failure type="${xml(r.kind ?? 'failed')}" message="${xml(r.message)}"/>`;
+      return `    <testcase classname="download-doctor.${xml(rep.target)}" name="${r.layer}" time="${sec(r.timings.totalMs)}">${failure}</testcase>`;
+    });
+    const v = rep.verdict;
+    const verdictFailure =
+      v.status === 'healthy'
+        ? ''
+        : `<failure type="${v.status}" message="${xml(v.summary)}">${xml(v.evidence.join('\n'))}</failure>`;
+    cases.push(
+      `    <testcase classname="download-doctor.${xml(rep.target)}" name="verdict">${verdictFailure}</testcase>`,
+    );
+    const failures = rep.results.filter((r) => !r.ok).length + (v.status === 'healthy' ? 0 : 1);
+    const time = rep.results.reduce((s, r) => s + r.timings.totalMs, 0);
+    return `  <testsuite name="${xml(rep.target)}" tests="${cases.length}" failures="${failures}" time="${sec(time)}">\n${cases.join('\n')}\n  </testsuite>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="download-doctor">\n${suites.join('\n')}\n</testsuites>`;
+}

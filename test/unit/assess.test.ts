@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  assessApp,
+  assessEndToEnd,
+  assessProxy,
+  assessStorage,
+  dispositionFileName,
+} from '../../functions/core/assess.ts';
+import { type Target, validateConfig } from '../../functions/core/config.ts';
+import type { HttpObservation } from '../../functions/core/types.ts';
+import { configInput, targetInput } from '../fixtures/config.ts';
+
+const BODY = 'download-doctor sentinel\n';
+const SHA = createHash('sha256').update(BODY).digest('hex');
+
+function target(overrides: Record<string, unknown> = {}): Target {
+  const v = validateConfig(
+    configInput(
+      targetInput({
+        sentinel: { sha256: SHA, size: BODY.length, contentType: 'text/plain', fileName: 'hc.txt' },
+        ...overrides,
+      }),
+    ),
+  );
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  return v.config.targets[0] as Target;
+}
+
+function seen(
+  status: number,
+  headers: Record<string, string>,
+  body = BODY,
+  extra: Partial<HttpObservation> = {},
+): HttpObservation {
+  return {
+    reached: true,
+    status,
+    headers,
+    bytes: Buffer.byteLength(body),
+    sha256: createHash('sha256').update(body).digest('hex'),
+    truncated: false,
+    timings: { totalMs: 20, firstByteMs: 10 },
+    ...extra,
+  } as HttpObservation;
+}
+
+const ctx = { target: 'http://x/', startedAt: '2026-11-24T00:00:00Z' };
+const served = { 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="hc.txt"' };
+
+describe('end-to-end assessment', () => {
+  it.each([
+    ['the sentinel as configured', seen(200, served), true, undefined],
+    ['a 502 from the proxy', seen(502, {}, '<html>bad gateway</html>'), false, 'status'],
+    [
+      'the offload header reaching the client',
+      seen(200, { ...served, 'x-accel-redirect': '/_storage/a' }, ''),
+      false,
+      'header-leak',
+    ],
+    ['other bytes', seen(200, served, 'download-doctor sentinel?'), false, 'checksum-mismatch'],
+    ['fewer bytes', seen(200, served, 'download'), false, 'size-mismatch'],
+    ['a truncated body', seen(200, served, 'down', { truncated: true }), false, 'truncated'],
+    [
+      'the wrong content type',
+      seen(200, { ...served, 'content-type': 'text/html; charset=utf-8' }),
+      false,
+      'header-mismatch',
+    ],
+    [
+      'the wrong file name',
+      seen(200, { ...served, 'content-disposition': 'attachment; filename="x.txt"' }),
+      false,
+      'header-mismatch',
+    ],
+    [
+      'a refused connection',
+      { reached: false, kind: 'connect-refused', error: 'ECONNREFUSED', timings: { totalMs: 1 } },
+      false,
+      'connect-refused',
+    ],
+  ] as const)('%s', (_name, obs, ok, kind) => {
+    const r = assessEndToEnd(target(), obs as HttpObservation, ctx);
+    expect(r.ok).toBe(ok);
+    expect(r.kind).toBe(kind);
+  });
+
+  it('prints the failed condition with the observed value', () => {
+    const r = assessEndToEnd(target(), seen(404, {}, 'nope'), ctx);
+    expect(r.message).toBe('[STATUS] 404, expected 200');
+    expect(r.observed.status).toBe(404);
+  });
+
+  it('is slow, not failed, above the degraded threshold', () => {
+    const t = target({ endToEnd: { url: 'http://x/', degradedMs: 10 } });
+    const r = assessEndToEnd(t, seen(200, served), ctx);
+    expect(r).toMatchObject({ ok: true, slow: true });
+    expect(r.message).toContain('degraded above 10 ms');
+  });
+});
+
+describe('app assessment (headers only)', () => {
+  const value = '/_storage/healthcheck/healthcheck.txt';
+  it.each([
+    ['the offload header and no body', seen(200, { 'x-accel-redirect': value }, ''), true, undefined],
+    [
+      'no header and the file streamed (silent fallback)',
+      seen(200, { 'content-length': '25' }, 'download-'),
+      false,
+      'not-offloaded',
+    ],
+    ['no header and no body', seen(200, {}, ''), false, 'header-mismatch'],
+    [
+      'a wrong prefix',
+      seen(200, { 'x-accel-redirect': '/media/healthcheck.txt' }, ''),
+      false,
+      'header-mismatch',
+    ],
+    ['a 400 (Host refused)', seen(400, {}, 'Bad Request'), false, 'status'],
+  ] as const)('%s', (_name, obs, ok, kind) => {
+    const r = assessApp(target(), obs as HttpObservation, ctx);
+    expect(r.ok).toBe(ok);
+    expect(r.kind).toBe(kind);
+  });
+
+  it('matches a pattern when the config gives one', () => {
+    const t = target({
+      app: { url: 'http://a/', offload: { header: 'X-Sendfile', value: { pattern: '^/srv/.+\\.txt$' } } },
+    });
+    expect(assessApp(t, seen(200, { 'x-sendfile': '/srv/a/b.txt' }, ''), ctx).ok).toBe(true);
+    const r = assessApp(t, seen(200, { 'x-sendfile': '/tmp/b.txt' }, ''), ctx);
+    expect(r.message).toBe('[X-Sendfile] "/tmp/b.txt", expected /^/srv/.+\\.txt$/');
+  });
+});
+
+describe('proxy and storage assessment', () => {
+  it('compares size and sha256', () => {
+    expect(assessProxy(target(), seen(200, {}), ctx).ok).toBe(true);
+    expect(assessProxy(target(), seen(403, {}, ''), ctx).kind).toBe('status');
+    const okStorage = assessStorage(
+      target(),
+      { reached: true, bytes: BODY.length, sha256: SHA, timings: { totalMs: 3 } },
+      ctx,
+    );
+    expect(okStorage.ok).toBe(true);
+    const bad = assessStorage(
+      target(),
+      { reached: true, bytes: BODY.length, sha256: 'f'.repeat(64), timings: { totalMs: 3 } },
+      ctx,
+    );
+    expect(bad).toMatchObject({ ok: false, kind: 'checksum-mismatch' });
+    const missing = assessStorage(
+      target(),
+      { reached: false, kind: 's3-no-such-key', error: 'NoSuchKey', timings: { totalMs: 3 } },
+      ctx,
+    );
+    expect(missing.message).toBe('the sentinel key does not exist (NoSuchKey)');
+  });
+});
+
+describe('Content-Disposition file names', () => {
+  it.each([
+    ['attachment; filename="hc.txt"', 'hc.txt'],
+    [
+      'attachment; filename="rapport-ete.txt"; filename*=UTF-8\'\'rapport-%C3%A9t%C3%A9.txt',
+      'rapport-été.txt',
+    ],
+    ['inline', undefined],
+    ['garbage;;;=', undefined],
+    [undefined, undefined],
+  ])('%s', (header, name) => {
+    expect(dispositionFileName(header)).toBe(name);
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { findTarget, formatProblems, validateConfig } from '../../functions/core/config.ts';
+import { configInput, targetInput } from '../fixtures/config.ts';
+
+function problems(input: unknown) {
+  const v = validateConfig(input);
+  if (v.ok) throw new Error('expected the config to be invalid');
+  return v.problems;
+}
+
+describe('config schema', () => {
+  it('accepts a valid config and applies the documented defaults', () => {
+    const v = validateConfig(configInput());
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    const t = v.config.targets[0];
+    expect(t?.app.timeoutMs).toBe(10_000);
+    expect(t?.storage.timeoutMs).toBe(10_000);
+    expect(t?.endToEnd.rangeProbe).toBe(false);
+  });
+
+  it('accepts the optional fields that later work needs', () => {
+    const t = targetInput({
+      storage: { type: 'filesystem', path: '/srv/media/healthcheck.txt' },
+      app: {
+        url: 'https://app.internal:8443/healthcheck-utils/download/',
+        host: 'www.example.com',
+        headers: {
+          Authorization: { env: 'DD_TOKEN' },
+          'X-Api-Key': { secretsManager: 'arn:secret', jsonKey: 'k' },
+        },
+        tls: { caFile: '/etc/ssl/ca.pem', serverName: 'www.example.com' },
+        offload: { header: 'X-Sendfile', value: { pattern: '^/srv/media/.+' } },
+        degradedMs: 500,
+      },
+      endToEnd: {
+        url: 'https://www.example.com/healthcheck-utils/download/',
+        connectTo: '10.0.0.5:443',
+        cacheBust: 'dd',
+        internalUrl: 'https://www.example.com/_storage/healthcheck.txt',
+        rangeProbe: true,
+      },
+    });
+    expect(validateConfig(configInput(t))).toMatchObject({ ok: true });
+  });
+
+  // Prepare a config with one bad field; assess that the problem names the field path and the bad value.
+  it.each([
+    ['name', targetInput({ name: 'Prod Env' }), 'targets[0].name', 'Prod Env'],
+    ['sha256', targetInput({ sentinel: { sha256: 'xyz', size: 1 } }), 'targets[0].sentinel.sha256', 'xyz'],
+    [
+      'app url',
+      targetInput({ app: { url: 'ftp://x', offload: { header: 'X-Accel-Redirect', value: '/a' } } }),
+      'targets[0].app.url',
+      'ftp://x',
+    ],
+    [
+      'offload header',
+      targetInput({ app: { url: 'http://a/', offload: { header: 'X-Foo', value: '/a' } } }),
+      'targets[0].app.offload.header',
+      'X-Foo',
+    ],
+    [
+      'offload pattern',
+      targetInput({ app: { url: 'http://a/', offload: { header: 'X-Sendfile', value: { pattern: '([' } } } }),
+      'targets[0].app.offload.value.pattern',
+      '([',
+    ],
+    [
+      'region',
+      targetInput({ storage: { type: 's3', bucket: 'bkt', key: 'k', region: 'mars' } }),
+      'targets[0].storage.region',
+      'mars',
+    ],
+    ['storage type', targetInput({ storage: { type: 'gcs' } }), 'targets[0].storage.type', 'gcs'],
+    [
+      'degraded above deadline',
+      targetInput({ proxy: { url: 'http://a/', degradedMs: 20_000 } }),
+      'targets[0].proxy.degradedMs',
+      20_000,
+    ],
+    [
+      'connectTo',
+      targetInput({ endToEnd: { url: 'http://a/', connectTo: 'a b' } }),
+      'targets[0].endToEnd.connectTo',
+      'a b',
+    ],
+    [
+      'secret ref',
+      targetInput({ proxy: { url: 'http://a/', headers: { 'X-Key': { vault: 'x' } } } }),
+      'targets[0].proxy.headers.X-Key',
+      { vault: 'x' },
+    ],
+    ['unknown field', targetInput({ colour: 'blue' }), 'targets[0]', undefined],
+  ])('names the field and value: %s', (_name, target, path, value) => {
+    const found = problems(configInput(target as ReturnType<typeof targetInput>));
+    const p = found.find((x) => x.path === path);
+    expect(p, formatProblems(found)).toBeDefined();
+    if (value !== undefined) expect(p?.value).toEqual(value);
+  });
+
+  it('collects every problem, not just the first', () => {
+    const bad = targetInput({
+      name: 'X',
+      sentinel: { sha256: 'no', size: -1 },
+      proxy: { url: 'http://a/', degradedMs: 20_000 },
+    });
+    const paths = problems(configInput(bad)).map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'targets[0].name',
+        'targets[0].sentinel.sha256',
+        'targets[0].sentinel.size',
+        'targets[0].proxy.degradedMs',
+      ]),
+    );
+  });
+
+  it('refuses duplicate target names, naming the first', () => {
+    const found = problems(configInput(targetInput(), targetInput()));
+    expect(formatProblems(found)).toBe('targets[1].name: duplicates targets[0].name (got "prod")');
+  });
+
+  it('refuses an empty target list and a non-object', () => {
+    expect(problems({ targets: [] })[0]?.path).toBe('targets');
+    expect(problems('nope')[0]?.path).toBe('(root)');
+  });
+
+  it('finds a target by name and lists the names when it is missing', () => {
+    const v = validateConfig(configInput(targetInput(), targetInput({ name: 'staging' })));
+    if (!v.ok) throw new Error('invalid');
+    expect(findTarget(v.config, 'staging').name).toBe('staging');
+    expect(() => findTarget(v.config, 'qa')).toThrow('no target named "qa" (configured: prod, staging)');
+    expect(() => findTarget(v.config, undefined)).toThrow(/choose one with --target/);
+  });
+});
