@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { targetInput } from '../fixtures/config.ts';
+
+const BIN = new URL('../../bin/download-doctor', import.meta.url).pathname;
+
+function dd(args: string[], files: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const r = spawnSync(BIN, args, { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+describe('the CLI on bad input', () => {
+  it('exits 2 and names every bad field of a JSON config, without a stack trace', () => {
+    const bad = {
+      targets: [
+        {
+          ...targetInput(),
+          name: 'Prod!',
+          app: { url: 'ftp://x', offload: { header: 'X-Foo', value: '/a' } },
+        },
+      ],
+    };
+    const r = dd(['run'], { 'download-doctor.config.json': JSON.stringify(bad) });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('invalid config (3 problems)');
+    expect(r.err).toContain('targets[0].name: must be a short slug');
+    expect(r.err).toContain('targets[0].app.url: must be an http(s) URL (got "ftp://x")');
+    expect(r.err).toContain('targets[0].app.offload.header');
+    noStack(r.err);
+  });
+
+  it('exits 2 on a config that is not JSON, or missing', () => {
+    const broken = dd(['run'], { 'download-doctor.config.json': '{ "targets": [' });
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/not valid JSON/);
+    const missing = dd(['run', '--config', 'nope.json']);
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.err).toContain('config file not found: nope.json');
+  });
+
+  it('loads a typed config written with defineConfig, and exits 2 on an unknown target', () => {
+    const ts = `import { defineConfig } from '${new URL('../../functions/core/config.ts', import.meta.url).pathname}';
+export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
+    const r = dd(['run', '--target', 'qa'], { 'download-doctor.config.ts': ts });
+    expect(r.err).toContain('no target named "qa" (configured: prod)');
+    expect(r.code).toBe(2);
+  });
+
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['run', '--format', 'xml'], '--format must be one of table, json, junit (got "xml")'],
+    [['check', 'database'], 'check needs a LAYER: end-to-end, app, storage, proxy (got "database")'],
+    [['run', '--nope'], "Unknown option '--nope'"],
+  ])('exits 2 on bad usage: %s', (args, message) => {
+    const r = dd(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    noStack(r.err);
+  });
+
+  it('prints the nginx snippet for a target', () => {
+    const r = dd(['snippets', 'nginx'], {
+      'download-doctor.config.json': JSON.stringify({ targets: [targetInput()] }),
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('internal;');
+    expect(r.out).toContain('location /_storage/ {');
+  });
+});
