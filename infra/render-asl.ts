@@ -1,8 +1,7 @@
 /**
- * Renders the workflow chain to Amazon States Language. `npm run build:asl` writes infra/workflow.asl.json,
+ * Renders the workflow chain to Amazon States Language. `npm run build` writes infra/workflow.asl.json,
  * which the CLI's local engine runs; a test fails when that file is stale.
  */
-import { writeFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -27,9 +26,4 @@ export function renderAsl(): string {
   const chain = buildWorkflow(stack, fns);
   const graph = new sfn.StateGraph(sfn.Chain.start(chain).startState, 'download-doctor');
   return `${JSON.stringify(stack.resolve(graph.toGraphJson()), null, 2)}\n`;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(ASL_PATH, renderAsl());
-  console.log(`wrote ${ASL_PATH.pathname}`);
 }

@@ -199,7 +199,8 @@ export function validateConfig(input: unknown): ConfigValidation {
   if (parsed.success) return { ok: true, config: parsed.data };
   const problems = parsed.error.issues.map((issue): ConfigProblem => {
     const problem: ConfigProblem = { path: formatPath(issue.path), message: issue.message };
-    if ('input' in issue && issue.input !== undefined) problem.value = offendingValue(issue.input, issue.path);
+    if ('input' in issue && issue.input !== undefined)
+      problem.value = offendingValue(issue.input, issue.path);
     return problem;
   });
   return { ok: false, problems };
@@ -208,7 +209,13 @@ export function validateConfig(input: unknown): ConfigValidation {
 /** A discriminated union reports the whole object at the discriminator's path: show the discriminator. */
 function offendingValue(input: unknown, path: readonly PropertyKey[]): unknown {
   const last = path[path.length - 1];
-  if (typeof last === 'string' && input !== null && typeof input === 'object' && !Array.isArray(input) && last in input) {
+  if (
+    typeof last === 'string' &&
+    input !== null &&
+    typeof input === 'object' &&
+    !Array.isArray(input) &&
+    last in input
+  ) {
     return (input as Record<string, unknown>)[last];
   }
   return input;
@@ -257,4 +264,9 @@ export function findTarget(config: Config, name: string | undefined): Target {
 
 export class TargetNotFoundError extends Error {
   override name = 'TargetNotFoundError';
+}
+
+/** The JSON Schema of a config file (for editors, with `"$schema"` in a JSON config). Generated from the schema. */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
 }

@@ -134,3 +134,11 @@ describe('config schema', () => {
     expect(() => findTarget(v.config, undefined)).toThrow(/choose one with --target/);
   });
 });
+
+describe('the JSON Schema of the config', () => {
+  it('is the committed docs/config.schema.json (run `npm run build` after changing the schema)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderSchema, SCHEMA_PATH } = await import('../../scripts/build.ts');
+    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(renderSchema());
+  });
+});

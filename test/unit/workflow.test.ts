@@ -40,7 +40,7 @@ const indexOf = (events: EventLog[], type: string, state: string) =>
   events.findIndex((e) => e.type === type && (e as { state?: { name: string } }).state?.name === state);
 
 describe('the workflow definition', () => {
-  it('is the ASL rendered from the chain in infra/ (run `npm run build:asl` after changing it)', () => {
+  it('is the ASL rendered from the chain in infra/ (run `npm run build` after changing it)', () => {
     expect(readFileSync(ASL_URL, 'utf8')).toBe(renderAsl());
   });
 
