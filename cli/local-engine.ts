@@ -3,11 +3,15 @@
  * each Task state calling the handler of the same name in-process. No second orchestration exists.
  */
 import { readFileSync } from 'node:fs';
-import { type EventLog, StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import type { Report } from '../functions/core/types.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { type ExecutionInput, TASK_STATES } from '../functions/core/workflow.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
+
+/** An event of the engine's log (the package does not export the type). */
+export type EventLog =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 export const ASL_URL = new URL('../infra/workflow.asl.json', import.meta.url);
 

@@ -1,5 +1,4 @@
 /** Runs a target through the workflow on the local engine, with the real probes. */
-import type { EventLog } from 'aws-local-stepfunctions';
 import type { Config, Target } from '../functions/core/config.ts';
 import type { CheckResult, Report } from '../functions/core/types.ts';
 import { TASK_STATES } from '../functions/core/workflow.ts';
@@ -7,7 +6,7 @@ import { makeHandlers } from '../functions/handlers/handlers.ts';
 import { httpProbe } from '../functions/probes/http.ts';
 import { envResolver } from '../functions/probes/secrets.ts';
 import { storageProbe } from '../functions/probes/storage.ts';
-import { runLocally } from './local-engine.ts';
+import { type EventLog, runLocally } from './local-engine.ts';
 
 export function localHandlers(config: Config, env: NodeJS.ProcessEnv = process.env) {
   return makeHandlers({

@@ -1,4 +1,4 @@
-import type { Fault, FailureKind, Layer, Status } from './names.ts';
+import type { FailureKind, Fault, Layer, Status } from './names.ts';
 
 /** Durations in milliseconds. Phases that did not happen (no TLS, reused connection) are absent. */
 export interface Timings {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { EventLog } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { ASL_URL, runLocally } from '../../cli/local-engine.ts';
+import { ASL_URL, type EventLog, runLocally } from '../../cli/local-engine.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { type Handler, makeHandlers } from '../../functions/handlers/handlers.ts';
 import { renderAsl } from '../../infra/render-asl.ts';

@@ -1,0 +1,144 @@
+/**
+ * Maps low-level errors (Node, undici, the AWS SDK, the filesystem) to failure kinds. Pure: the probes catch
+ * errors and call these, so the mapping can be read and tested as a table.
+ */
+import type { FailureKind } from './names.ts';
+
+/** The parts of a network error that matter. Node and undici errors carry a `code`; DOMExceptions a `name`. */
+export interface NetworkErrorLike {
+  code?: string | undefined;
+  name?: string | undefined;
+  message?: string | undefined;
+}
+
+const NETWORK_CODES: Readonly<Record<string, FailureKind>> = {
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  ECONNREFUSED: 'connect-refused',
+  EHOSTUNREACH: 'connect-failed',
+  ENETUNREACH: 'connect-failed',
+  EADDRNOTAVAIL: 'connect-failed',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ECONNRESET: 'reset',
+  ECONNABORTED: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated',
+  ERR_STREAM_PREMATURE_CLOSE: 'truncated',
+  UND_ERR_INVALID_ARG: 'invalid-request',
+  ERR_INVALID_URL: 'invalid-request',
+  ERR_INVALID_ARG_TYPE: 'invalid-request',
+  ERR_INVALID_ARG_VALUE: 'invalid-request',
+  ERR_INVALID_HTTP_TOKEN: 'invalid-request',
+  ERR_INVALID_CHAR: 'invalid-request',
+};
+
+/** Certificate verification codes from OpenSSL (they carry no common prefix). */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'HOSTNAME_MISMATCH',
+]);
+
+function isTlsCode(code: string): boolean {
+  return (
+    TLS_CODES.has(code) ||
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('CERT_') ||
+    // EPROTO: the TLS layer failed below the certificate check (for example, https spoken to an http port).
+    code === 'EPROTO'
+  );
+}
+
+/**
+ * The failure kind of an HTTP exchange that threw. `TimeoutError` is what `AbortSignal.timeout` raises when the
+ * total deadline fires; `AbortError` is the same deadline seen through a stream that was destroyed by it.
+ */
+export function classifyNetworkError(err: NetworkErrorLike): FailureKind {
+  // DOMExceptions carry a numeric `code`: only string codes are Node's.
+  const code = typeof err.code === 'string' ? err.code : '';
+  const byCode = NETWORK_CODES[code];
+  if (byCode) return byCode;
+  if (code && isTlsCode(code)) return 'tls';
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || code === 'ABORT_ERR') return 'timeout';
+  if (/premature close/i.test(err.message ?? '')) return 'truncated';
+  return 'connect-failed';
+}
+
+/** The parts of an AWS SDK v3 error that matter. The SDK sets `name` to the S3 error code when there is one. */
+export interface S3ErrorLike {
+  name?: string | undefined;
+  Code?: string | undefined;
+  code?: string | undefined;
+  message?: string | undefined;
+  $metadata?: { httpStatusCode?: number | undefined } | undefined;
+}
+
+const S3_CODES: Readonly<Record<string, FailureKind>> = {
+  AccessDenied: 's3-access-denied',
+  Forbidden: 's3-access-denied',
+  AllAccessDisabled: 's3-access-denied',
+  InvalidAccessKeyId: 's3-access-denied',
+  SignatureDoesNotMatch: 's3-access-denied',
+  NoSuchKey: 's3-no-such-key',
+  NoSuchBucket: 's3-no-such-bucket',
+  SlowDown: 's3-throttled',
+  Throttling: 's3-throttled',
+  ThrottlingException: 's3-throttled',
+  RequestLimitExceeded: 's3-throttled',
+  TooManyRequestsException: 's3-throttled',
+};
+
+/** Errors that mean the request never got an S3 answer. */
+const S3_NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'NetworkingError']);
+
+/**
+ * The failure kind of an S3 call that threw. The error code wins; without one (moto's 403 has an empty body,
+ * as does the answer to a HEAD), the HTTP status decides.
+ */
+export function classifyS3Error(err: S3ErrorLike): FailureKind {
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  for (const c of [err.Code, err.name, code]) {
+    const kind = typeof c === 'string' ? S3_CODES[c] : undefined;
+    if (kind) return kind;
+  }
+  switch (err.$metadata?.httpStatusCode) {
+    case 403:
+      return 's3-access-denied';
+    case 404:
+      // A GetObject 404 names the key unless the code says NoSuchBucket (handled above).
+      return 's3-no-such-key';
+    case 429:
+    case 503:
+      return 's3-throttled';
+  }
+  if (S3_NETWORK_NAMES.has(err.name ?? '') || code === 'ABORT_ERR') return 's3-unreachable';
+  const netKind = code ? NETWORK_CODES[code] : undefined;
+  if (netKind && netKind !== 'invalid-request' && netKind !== 'truncated') return 's3-unreachable';
+  if (code && isTlsCode(code)) return 's3-unreachable';
+  return 's3-error';
+}
+
+/** The failure kind of a filesystem read that threw, from its `code` (ENOENT, EACCES, ...). */
+export function classifyFsError(code: string | undefined): FailureKind {
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'fs-not-found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'fs-access-denied';
+    default:
+      return 'fs-error';
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The storage probe: reads the sentinel straight from storage (S3 GetObject, or a file) and streams it through
+ * sha256, never holding it whole. Failures are results with a kind; only `putSentinel` throws.
+ *
+ * Deadlines: the S3 client bounds the connection and the request, and an AbortSignal bounds the whole read,
+ * body included. A deadline that expires after S3 has answered is kind `timeout` (S3 was reachable, just too
+ * slow); before it, the SDK's timeout classifies as `s3-unreachable`.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { addAbortSignal, Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/classify.ts';
+import type { StorageConfig } from '../core/config.ts';
+import type { FailureKind } from '../core/names.ts';
+import type { StorageProbe } from '../core/probe.ts';
+import type { StorageObservation, Timings } from '../core/types.ts';
+
+export type S3Storage = Extract<StorageConfig, { type: 's3' }>;
+export type FsStorage = Extract<StorageConfig, { type: 'filesystem' }>;
+
+/** S3 clients reused across probes with the same settings (a Lambda keeps them warm between invocations). */
+export interface S3ClientCache {
+  get(storage: S3Storage): S3Client;
+  /** Destroys every client (closes their sockets). */
+  destroy(): void;
+}
+
+/** A small cache of S3 clients keyed by region, endpoint, addressing style and deadline; the oldest is evicted. */
+export function createS3ClientCache(maxClients = 4): S3ClientCache {
+  const clients = new Map<string, S3Client>();
+  return {
+    get(storage) {
+      const forcePathStyle = storage.forcePathStyle ?? storage.endpoint !== undefined;
+      const key = [storage.region, storage.endpoint ?? '', forcePathStyle, storage.timeoutMs].join('|');
+      let client = clients.get(key);
+      if (!client) {
+        if (clients.size >= maxClients) {
+          const [oldestKey, oldest] = clients.entries().next().value as [string, S3Client];
+          oldest.destroy();
+          clients.delete(oldestKey);
+        }
+        client = newS3Client(storage, forcePathStyle);
+        clients.set(key, client);
+      }
+      return client;
+    },
+    destroy() {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+    },
+  };
+}
+
+function newS3Client(storage: S3Storage, forcePathStyle: boolean): S3Client {
+  return new S3Client({
+    region: storage.region,
+    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+    // moto and most S3-compatible stores need path-style URLs; real S3 accepts both.
+    forcePathStyle,
+    // S3 documents occasional 500/503 as normal and to be retried: one retry, inside the same deadline,
+    // keeps them from paging anyone while a lasting fault still fails the check.
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: Math.min(storage.timeoutMs, 5_000),
+      requestTimeout: storage.timeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: storage.timeoutMs,
+    },
+    // We hash the body ourselves; the SDK's flexible checksums trip up some S3-compatible stores.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+const sharedClients = createS3ClientCache();
+
+/** A storage probe with its own S3 client cache (tests make one each, and destroy it afterwards). */
+export function createStorageProbe(clients: S3ClientCache = createS3ClientCache()): StorageProbe {
+  return (storage) => (storage.type === 's3' ? probeS3(storage, clients) : probeFile(storage));
+}
+
+export const storageProbe: StorageProbe = createStorageProbe(sharedClients);
+
+async function probeS3(storage: S3Storage, clients: S3ClientCache): Promise<StorageObservation> {
+  const clock: Clock = { start: performance.now() };
+  const signal = AbortSignal.timeout(storage.timeoutMs);
+  let answered = false;
+  try {
+    const client = clients.get(storage);
+    const out = await client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: storage.key }), {
+      abortSignal: signal,
+    });
+    answered = true;
+    clock.firstByteMs = performance.now() - clock.start;
+    if (!(out.Body instanceof Readable)) throw new Error('GetObject returned no readable body');
+    const { bytes, sha256 } = await hashStream(addAbortSignal(signal, out.Body));
+    clock.transferMs = performance.now() - clock.start - clock.firstByteMs;
+    return {
+      reached: true,
+      bytes,
+      sha256,
+      ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      timings: timings(clock),
+    };
+  } catch (err) {
+    const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as S3ErrorLike;
+    if (signal.aborted) {
+      const when = answered ? 'while reading the body' : 'before S3 answered';
+      const kind: FailureKind = answered ? 'timeout' : 's3-unreachable';
+      const error = `TimeoutError: the ${storage.timeoutMs} ms deadline expired ${when}`;
+      return { reached: false, kind, error, timings: timings(clock) };
+    }
+    return { reached: false, kind: classifyS3Error(e), error: describeS3Error(e), timings: timings(clock) };
+  }
+}
+
+async function probeFile(storage: FsStorage): Promise<StorageObservation> {
+  const clock: Clock = { start: performance.now() };
+  const signal = AbortSignal.timeout(storage.timeoutMs);
+  try {
+    const { bytes, sha256, firstChunkAt } = await hashStream(createReadStream(storage.path, { signal }));
+    const end = performance.now();
+    clock.firstByteMs = (firstChunkAt ?? end) - clock.start;
+    clock.transferMs = end - clock.start - clock.firstByteMs;
+    return { reached: true, bytes, sha256, timings: timings(clock) };
+  } catch (err) {
+    if (signal.aborted) {
+      const error = `TimeoutError: the ${storage.timeoutMs} ms deadline expired while reading the file`;
+      return { reached: false, kind: 'timeout', error, timings: timings(clock) };
+    }
+    const e = err as NodeJS.ErrnoException;
+    const code = e.code ?? e.name;
+    // Node's fs messages already start with the code ("ENOENT: no such file or directory, open ...").
+    const error = e.message.startsWith(code) ? e.message : `${code}: ${e.message}`;
+    return { reached: false, kind: classifyFsError(e.code), error, timings: timings(clock) };
+  }
+}
+
+/**
+ * Writes the sentinel (used by `download-doctor seed`) and returns what the checks must expect.
+ * Unlike the probes, it throws: a seed that fails is an error for the person running it.
+ */
+export async function putSentinel(
+  storage: S3Storage,
+  body: Buffer | string,
+  contentType?: string,
+  clients: S3ClientCache = sharedClients,
+): Promise<{ sha256: string; size: number }> {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  await clients.get(storage).send(
+    new PutObjectCommand({
+      Bucket: storage.bucket,
+      Key: storage.key,
+      Body: bytes,
+      ...(contentType ? { ContentType: contentType } : {}),
+    }),
+    { abortSignal: AbortSignal.timeout(storage.timeoutMs) },
+  );
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}
+
+/** Streams a body through sha256, counting bytes: memory stays at one chunk whatever the size. */
+async function hashStream(
+  stream: AsyncIterable<unknown>,
+): Promise<{ bytes: number; sha256: string; firstChunkAt?: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let firstChunkAt: number | undefined;
+  for await (const chunk of stream) {
+    firstChunkAt ??= performance.now();
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex'), ...(firstChunkAt === undefined ? {} : { firstChunkAt }) };
+}
+
+/** `NoSuchKey (HTTP 404): The specified key does not exist.` — the code, the status when known, the message. */
+function describeS3Error(err: S3ErrorLike): string {
+  const name = err.name && err.name !== 'Error' && err.name !== 'Unknown' ? err.name : undefined;
+  const code = err.Code ?? err.code ?? name;
+  const status = err.$metadata?.httpStatusCode;
+  // The SDK fills in "UnknownError" when the answer had no body (moto's 403): say so plainly.
+  const message = err.message && err.message !== code && err.message !== 'UnknownError' ? err.message : '';
+  if (!code && status) return `HTTP ${status} without an error code${message ? `: ${message}` : ''}`;
+  return `${code ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}`;
+}
+
+interface Clock {
+  start: number;
+  firstByteMs?: number;
+  transferMs?: number;
+}
+
+function timings(clock: Clock): Timings {
+  const round = (ms: number): number => Math.round(ms * 10) / 10;
+  const out: Timings = { totalMs: round(performance.now() - clock.start) };
+  if (clock.firstByteMs !== undefined) out.firstByteMs = round(clock.firstByteMs);
+  if (clock.transferMs !== undefined) out.transferMs = round(clock.transferMs);
+  return out;
+}

@@ -1,0 +1,290 @@
+/**
+ * The storage probe against a real moto_server (S3) that this file starts on a free loopback port, and against
+ * files in a temporary directory.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StorageObservation } from '../../functions/core/types.ts';
+import {
+  createS3ClientCache,
+  createStorageProbe,
+  putSentinel,
+  type S3Storage,
+} from '../../functions/probes/storage.ts';
+
+const REGION = 'eu-west-1';
+const SENTINEL = Buffer.from('download-doctor sentinel\n'.repeat(4000));
+const SENTINEL_SHA256 = createHash('sha256').update(SENTINEL).digest('hex');
+
+function reached(obs: StorageObservation): Extract<StorageObservation, { reached: true }> {
+  if (!obs.reached) throw new Error(`expected a read, got ${obs.kind}: ${obs.error}`);
+  return obs;
+}
+
+function failure(obs: StorageObservation): Extract<StorageObservation, { reached: false }> {
+  if (obs.reached) throw new Error(`expected a failure, read ${obs.bytes} bytes`);
+  return obs;
+}
+
+/** A port that was free a moment ago (bound to port 0, then released). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForHttp(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(500) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`moto_server did not answer at ${url} within ${deadlineMs} ms`);
+}
+
+// The probe takes credentials from the default provider chain, as it does on AWS: here, the environment.
+const savedEnv = { ...process.env };
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+});
+afterAll(() => {
+  process.env = savedEnv;
+});
+
+describe('storageProbe: S3 (moto_server)', () => {
+  let moto: ChildProcess;
+  let endpoint: string;
+  let admin: S3Client;
+  const clients = createS3ClientCache();
+  const probe = createStorageProbe(clients);
+
+  const s3 = (bucket: string, key: string, extra: Partial<S3Storage> = {}): S3Storage => ({
+    type: 's3',
+    bucket,
+    key,
+    region: REGION,
+    endpoint,
+    timeoutMs: 5000,
+    ...extra,
+  });
+
+  async function createBucket(bucket: string): Promise<void> {
+    await admin.send(
+      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    await waitForHttp(`${endpoint}/`, moto, 20_000);
+    admin = new S3Client({ region: REGION, endpoint, forcePathStyle: true });
+
+    await createBucket('sentinels');
+    await putSentinel(
+      s3('sentinels', 'healthcheck/sentinel.bin'),
+      SENTINEL,
+      'application/octet-stream',
+      clients,
+    );
+
+    // A bucket policy that denies reads to everyone: moto enforces it for signed requests too.
+    await createBucket('locked');
+    await putSentinel(s3('locked', 'sentinel.bin'), SENTINEL, undefined, clients);
+    await admin.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'locked',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::locked/*' },
+          ],
+        }),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    clients.destroy();
+    admin?.destroy();
+    if (moto && moto.exitCode === null) {
+      const exited = new Promise((resolve) => moto.once('exit', resolve));
+      moto.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('ok: reads the sentinel with the expected sha256, size and content type', async () => {
+    const obs = reached(await probe(s3('sentinels', 'healthcheck/sentinel.bin')));
+
+    expect(obs).toMatchObject({
+      bytes: SENTINEL.length,
+      sha256: SENTINEL_SHA256,
+      contentType: 'application/octet-stream',
+    });
+    expect(obs.timings.firstByteMs).toBeGreaterThan(0);
+    expect(obs.timings.transferMs).toBeTypeOf('number');
+    expect(obs.timings.totalMs).toBeGreaterThan(0);
+  });
+
+  it('s3-no-such-key', async () => {
+    const obs = failure(await probe(s3('sentinels', 'healthcheck/missing.bin')));
+
+    expect(obs.kind).toBe('s3-no-such-key');
+    expect(obs.error).toMatch(/^NoSuchKey \(HTTP 404\)/);
+  });
+
+  it('s3-no-such-bucket', async () => {
+    const obs = failure(await probe(s3('no-such-bucket', 'sentinel.bin')));
+
+    expect(obs.kind).toBe('s3-no-such-bucket');
+  });
+
+  it('s3-access-denied when a bucket policy denies s3:GetObject (empty 403 body)', async () => {
+    const obs = failure(await probe(s3('locked', 'sentinel.bin')));
+
+    expect(obs.kind).toBe('s3-access-denied');
+    expect(obs.error).toContain('403');
+  });
+
+  it('s3-unreachable when nothing listens on the endpoint', async () => {
+    const port = await freePort();
+
+    const obs = failure(
+      await probe(s3('sentinels', 'sentinel.bin', { endpoint: `http://127.0.0.1:${port}` })),
+    );
+
+    expect(obs.kind).toBe('s3-unreachable');
+    expect(obs.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('putSentinel round trip: what it returns is what the probe reads', async () => {
+    const body = `sentinel written at ${new Date().toISOString()}\n`;
+    const target = s3('sentinels', 'roundtrip/sentinel.txt');
+
+    const written = await putSentinel(target, body, 'text/plain', clients);
+    const obs = reached(await probe(target));
+
+    expect(written).toEqual({ sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
+    expect(obs).toMatchObject({ sha256: written.sha256, bytes: written.size, contentType: 'text/plain' });
+  });
+});
+
+describe('storageProbe: deadlines (fake S3 endpoint)', () => {
+  const clients = createS3ClientCache();
+  const probe = createStorageProbe(clients);
+  const servers: http.Server[] = [];
+
+  afterAll(async () => {
+    clients.destroy();
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  async function fakeS3(handler: http.RequestListener): Promise<string> {
+    const server = http.createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
+
+  const target = (endpoint: string): S3Storage => ({
+    type: 's3',
+    bucket: 'sentinels',
+    key: 'sentinel.bin',
+    region: REGION,
+    endpoint,
+    timeoutMs: 600,
+  });
+
+  it('s3-unreachable within the deadline when the endpoint never answers', async () => {
+    const endpoint = await fakeS3(() => {});
+    const start = performance.now();
+
+    const obs = failure(await probe(target(endpoint)));
+
+    expect(obs.kind, obs.error).toBe('s3-unreachable');
+    expect(performance.now() - start).toBeLessThan(1600);
+  });
+
+  it('timeout when the body stalls after S3 answered', async () => {
+    const endpoint = await fakeS3((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000', 'Content-Type': 'application/octet-stream' });
+      res.write(Buffer.alloc(10));
+    });
+    const start = performance.now();
+
+    const obs = failure(await probe(target(endpoint)));
+
+    expect(obs.kind, obs.error).toBe('timeout');
+    expect(obs.timings.firstByteMs).toBeTypeOf('number');
+    expect(performance.now() - start).toBeLessThan(1600);
+  });
+});
+
+describe('storageProbe: filesystem', () => {
+  const probe = createStorageProbe();
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dd-fs-'));
+    writeFileSync(join(dir, 'sentinel.bin'), SENTINEL);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ok: reads the file with the expected sha256 and size', async () => {
+    const obs = reached(
+      await probe({ type: 'filesystem', path: join(dir, 'sentinel.bin'), timeoutMs: 2000 }),
+    );
+
+    expect(obs).toMatchObject({ bytes: SENTINEL.length, sha256: SENTINEL_SHA256 });
+    expect(obs.contentType).toBeUndefined();
+  });
+
+  it('fs-not-found', async () => {
+    const obs = failure(await probe({ type: 'filesystem', path: join(dir, 'missing.bin'), timeoutMs: 2000 }));
+
+    expect(obs.kind).toBe('fs-not-found');
+    expect(obs.error).toMatch(/^ENOENT: /);
+  });
+
+  it('fs-error for a directory', async () => {
+    const obs = failure(await probe({ type: 'filesystem', path: dir, timeoutMs: 2000 }));
+
+    expect(obs.kind).toBe('fs-error');
+  });
+
+  it.skipIf(process.getuid?.() === 0)(
+    'fs-access-denied (skipped when running as root: root ignores file permissions)',
+    async () => {
+      const path = join(dir, 'unreadable.bin');
+      writeFileSync(path, SENTINEL);
+      chmodSync(path, 0o000);
+
+      const obs = failure(await probe({ type: 'filesystem', path, timeoutMs: 2000 }));
+
+      expect(obs.kind).toBe('fs-access-denied');
+    },
+  );
+});

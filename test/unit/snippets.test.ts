@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema, type Target } from '../../functions/core/config.ts';
+import { NginxSnippetError, nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
+
+/** A target as a user writes it; `storage` and `offload` replace the defaults when given. */
+function target(overrides: { storage?: object; offload?: object } = {}): Target {
+  const [t] = configSchema.parse({
+    targets: [
+      {
+        name: 'prod',
+        sentinel: { sha256: 'a'.repeat(64), size: 25 },
+        storage: overrides.storage ?? {
+          type: 's3',
+          bucket: 'media',
+          key: 'healthcheck.txt',
+          region: 'eu-west-1',
+          endpoint: 'http://127.0.0.1:9000',
+        },
+        app: {
+          url: 'http://127.0.0.1:8000/healthcheck-utils/download/',
+          offload: overrides.offload ?? { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
+        },
+        proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/' },
+        endToEnd: { url: 'http://127.0.0.1:8080/healthcheck-utils/download/' },
+      },
+    ],
+  }).targets;
+  if (!t) throw new Error('no target');
+  return t;
+}
+
+/** The body of `location <head> { ... }`, or undefined. */
+function location(conf: string, head: string): string | undefined {
+  const start = conf.indexOf(`location ${head} {`);
+  return start < 0 ? undefined : conf.slice(start, conf.indexOf('}', start));
+}
+
+describe('nginxSnippet', () => {
+  it('routes the healthcheck route to the app, with the client Host that Django checks', () => {
+    const conf = nginxSnippet(target());
+    expect(conf).toContain('upstream download_doctor_app {\n    server 127.0.0.1:8000;\n}');
+    const route = location(conf, '= /healthcheck-utils/download/');
+    expect(route).toContain('proxy_pass http://download_doctor_app;');
+    expect(route).toContain('proxy_set_header Host $host;');
+    expect(conf).toContain('listen 127.0.0.1:8080;');
+  });
+
+  it('derives an internal location from the offload value, served from the shared storage upstream', () => {
+    const conf = nginxSnippet(target());
+    expect(
+      conf.match(/^upstream download_doctor_storage \{\n {4}server 127\.0\.0\.1:9000;\n\}$/gm),
+    ).toHaveLength(1);
+    const internal = location(conf, '/_storage/');
+    expect(internal).toContain('internal;');
+    expect(internal).toContain('proxy_pass http://download_doctor_storage/media/;');
+    expect(internal).toContain('proxy_set_header Authorization "";');
+    const proxy = location(conf, '= /healthcheck-utils/storage/');
+    expect(proxy).toContain('proxy_pass http://download_doctor_storage/media/healthcheck.txt;');
+    expect(proxy).not.toContain('internal;');
+    // Both storage locations reach storage the same way: same upstream, same Host.
+    expect(conf.match(/proxy_pass http:\/\/download_doctor_storage\//g)).toHaveLength(2);
+    expect(conf.match(/proxy_set_header Host 127\.0\.0\.1:9000;/g)).toHaveLength(2);
+  });
+
+  it('strips the whole key from the offload value, so a key in a folder maps back to itself', () => {
+    const conf = nginxSnippet(
+      target({
+        storage: { type: 's3', bucket: 'media', key: 'checks/healthcheck.txt', region: 'eu-west-1' },
+        offload: { header: 'X-Accel-Redirect', value: '/protected/checks/healthcheck.txt' },
+      }),
+    );
+    expect(location(conf, '/protected/')).toContain('internal;');
+  });
+
+  it('uses virtual-hosted S3 over TLS when no endpoint is given', () => {
+    const conf = nginxSnippet(
+      target({ storage: { type: 's3', bucket: 'media', key: 'healthcheck.txt', region: 'eu-west-1' } }),
+    );
+    expect(conf).toContain('server media.s3.eu-west-1.amazonaws.com:443;');
+    const internal = location(conf, '/_storage/');
+    expect(internal).toContain('proxy_pass https://download_doctor_storage/;');
+    expect(internal).toContain('proxy_set_header Host media.s3.eu-west-1.amazonaws.com;');
+    expect(internal).toContain('proxy_ssl_server_name on;');
+    expect(location(conf, '= /healthcheck-utils/storage/')).toContain(
+      'proxy_pass https://download_doctor_storage/healthcheck.txt;',
+    );
+  });
+
+  it('serves a filesystem sentinel with alias', () => {
+    const conf = nginxSnippet(
+      target({ storage: { type: 'filesystem', path: '/srv/media/healthcheck.txt' } }),
+    );
+    expect(conf).not.toContain('download_doctor_storage');
+    expect(location(conf, '/_storage/')).toContain('alias /srv/media/;');
+    expect(location(conf, '= /healthcheck-utils/storage/')).toContain('alias /srv/media/healthcheck.txt;');
+  });
+
+  it.each([
+    ['storagePortOverride', { storagePortOverride: 1 }, 'server 127.0.0.1:1;'],
+    ['internalPrefixOverride', { internalPrefixOverride: '/moved/' }, 'location /moved/ {'],
+  ])('applies %s (the sandbox faults) and changes nothing else', (_, options, expected) => {
+    const healthy = nginxSnippet(target());
+    const broken = nginxSnippet(target(), options);
+    expect(broken).toContain(expected);
+    expect(broken.split('\n').filter((line) => !healthy.includes(line))).toHaveLength(1);
+    // The Host header still names the real endpoint.
+    expect(broken).toContain('proxy_set_header Host 127.0.0.1:9000;');
+  });
+
+  it.each([
+    [
+      'an offload header nginx does not act on',
+      { header: 'X-Sendfile', value: '/srv/healthcheck.txt' },
+      /X-Sendfile/,
+    ],
+    ['a pattern', { header: 'X-Accel-Redirect', value: { pattern: '^/_storage/' } }, /pattern/],
+    [
+      'a value that does not end with the key',
+      { header: 'X-Accel-Redirect', value: '/_storage/other.txt' },
+      /"healthcheck\.txt"/,
+    ],
+    ['a value with no prefix', { header: 'X-Accel-Redirect', value: '/healthcheck.txt' }, /location prefix/],
+  ])('refuses %s, naming the problem', (_, offload, message) => {
+    expect(() => nginxSnippet(target({ offload }))).toThrow(NginxSnippetError);
+    expect(() => nginxSnippet(target({ offload }))).toThrow(message);
+  });
+});
+
+describe('nginxMainConfig', () => {
+  it('wraps the snippet for an unprivileged nginx that keeps everything inside its prefix', () => {
+    const conf = nginxMainConfig(nginxSnippet(target()), { prefix: '/tmp/dd/nginx/' });
+    expect(conf).toMatch(/^daemon off;$/m);
+    expect(conf).not.toMatch(/^\s*user /m);
+    for (const path of ['pid', 'error_log', 'access_log', 'client_body_temp_path', 'proxy_temp_path']) {
+      expect(conf).toMatch(new RegExp(`^\\s*${path} /tmp/dd/nginx/\\S+`, 'm'));
+    }
+    expect(conf).toContain('    upstream download_doctor_storage {');
+    expect(conf.trimEnd().endsWith('}')).toBe(true);
+  });
+});
