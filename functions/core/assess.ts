@@ -138,6 +138,23 @@ export function describeOffloadValue(t: Target): string {
   return typeof want === 'string' ? JSON.stringify(want) : `/${want.pattern}/`;
 }
 
+/**
+ * The media type must be the same; each parameter the config names (such as charset) must be there with the
+ * same value. Parameters the config leaves out are not compared.
+ */
+export function contentTypeMatches(expected: string, got: string): boolean {
+  const parse = (v: string) => {
+    const [type = '', ...params] = v.split(';').map((p) => p.trim().toLowerCase());
+    return {
+      type,
+      params: new Set(params.filter(Boolean).map((p) => p.replace(/\s*=\s*"?([^"]*)"?$/, '=$1'))),
+    };
+  };
+  const want = parse(expected);
+  const have = parse(got);
+  return want.type === have.type && [...want.params].every((p) => have.params.has(p));
+}
+
 /** Decoded file name of a Content-Disposition header (filename* preferred), or undefined. */
 export function dispositionFileName(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -175,7 +192,7 @@ export function assessEndToEnd(
     conditions.push({
       subject: '[Content-Type]',
       kind: 'header-mismatch',
-      pass: got !== undefined && got.split(';')[0]?.trim().toLowerCase() === contentType.toLowerCase(),
+      pass: got !== undefined && contentTypeMatches(contentType, got),
       expected: JSON.stringify(contentType),
       observed: shown(got),
     });

@@ -155,8 +155,8 @@ export const RULES: readonly Rule[] = [
     status: 'failed',
     fault: 'proxy-app',
     summary: (r) =>
-      `the proxy can serve from storage and the app sends the right header (${offloadSeen(r)}), yet ${e2e(r)}: ` +
-      'check the proxy route to the app and the internal offload location',
+      `the proxy can serve from storage and the app sends the right header (${offloadSeen(r)}), ` +
+      `yet end to end fails (${msg(r, 'end-to-end')}): check the proxy's route to the app and its internal offload location`,
   },
 ];
 

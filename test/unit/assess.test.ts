@@ -5,6 +5,7 @@ import {
   assessEndToEnd,
   assessProxy,
   assessStorage,
+  contentTypeMatches,
   dispositionFileName,
 } from '../../functions/core/assess.ts';
 import { type Target, validateConfig } from '../../functions/core/config.ts';
@@ -155,6 +156,18 @@ describe('proxy and storage assessment', () => {
       ctx,
     );
     expect(missing.message).toBe('the sentinel key does not exist (NoSuchKey)');
+  });
+});
+
+describe('Content-Type comparison', () => {
+  it.each([
+    ['text/plain', 'text/plain; charset=utf-8', true],
+    ['text/plain; charset=utf-8', 'text/plain;charset=UTF-8', true],
+    ['text/plain; charset=utf-8', 'text/plain', false],
+    ['text/plain; charset=utf-8', 'text/plain; charset=iso-8859-1', false],
+    ['text/plain', 'text/html', false],
+  ])('%s against %s', (want, got, ok) => {
+    expect(contentTypeMatches(want, got)).toBe(ok);
   });
 });
 

@@ -1,0 +1,45 @@
+"""Settings of the sandbox's Django app: a healthcheck download view behind nginx's X-Accel-Redirect.
+
+Everything that varies (ports, bucket, faults) comes from the JSON file named by DD_SANDBOX_SETTINGS. The sandbox
+rewrites that file and sends SIGHUP to gunicorn: its new workers import these settings again (never run gunicorn
+with --preload, or the old settings would be kept).
+"""
+import json
+import os
+
+with open(os.environ["DD_SANDBOX_SETTINGS"], encoding="utf-8") as f:
+    SANDBOX = json.load(f)
+
+SECRET_KEY = "download-doctor-sandbox-not-a-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "ddsandbox.urls"
+# No database, no sessions, no templates: the healthcheck view needs none of them.
+DATABASES = {}
+INSTALLED_APPS = []
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# `offload: false` is the "middleware-disabled" fault: django-downloadview then silently streams the file itself.
+MIDDLEWARE = ["django_downloadview.SmartDownloadMiddleware"] if SANDBOX["offload"] else []
+DOWNLOADVIEW_BACKEND = "django_downloadview.nginx.XAccelRedirectMiddleware"
+# The storage's file URL (path-style, unsigned) is rewritten into the nginx internal location.
+DOWNLOADVIEW_RULES = [
+    {"source_url": SANDBOX["sourceUrl"], "destination_url": SANDBOX["destinationUrl"]},
+]
+
+# django-storages' S3 backend, pointed at moto. Unsigned URLs: the rule above matches them by prefix.
+AWS_S3_ENDPOINT_URL = SANDBOX["endpoint"]
+AWS_STORAGE_BUCKET_NAME = SANDBOX["bucket"]
+AWS_S3_REGION_NAME = SANDBOX["region"]
+AWS_S3_ADDRESSING_STYLE = "path"
+AWS_QUERYSTRING_AUTH = False
+AWS_ACCESS_KEY_ID = "testing"
+AWS_SECRET_ACCESS_KEY = "testing"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,7 @@
+"""WSGI entry for gunicorn: `python3 -m gunicorn --chdir sandbox/django ddsandbox.wsgi:application`."""
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ddsandbox.settings")
+application = get_wsgi_application()

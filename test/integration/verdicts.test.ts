@@ -1,0 +1,113 @@
+/**
+ * The whole product against the real sandbox: the workflow's ASL on the local engine, the real probes, moto,
+ * gunicorn with django-downloadview, and nginx. Healthy, then every fault of the catalogue, each with its verdict.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTarget } from '../../cli/run.ts';
+import { type Config, validateConfig } from '../../functions/core/config.ts';
+import { type FaultName, SANDBOX_FAULTS } from '../../sandbox/faults.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
+
+let box: Sandbox;
+let config: Config;
+
+beforeAll(async () => {
+  box = await startSandbox();
+  Object.assign(process.env, box.env);
+  const v = validateConfig(box.config);
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  config = v.config;
+});
+
+afterAll(async () => {
+  await box?.stop();
+});
+
+const run = async () => (await runTarget(config, config.targets[0] as Config['targets'][number])).report;
+
+describe('verdicts on the real sandbox', () => {
+  it('is healthy, and stage 2 does not run', async () => {
+    const report = await run();
+    expect(report.verdict).toMatchObject({ status: 'healthy', fault: null, faults: [] });
+    expect(report.results.map((r) => [r.layer, r.ok])).toEqual([
+      ['end-to-end', true],
+      ['app', true],
+    ]);
+    const e2e = report.results[0];
+    expect(e2e?.observed.sha256).toBe(box.sentinel.sha256);
+    expect(e2e?.timings.firstByteMs).toBeGreaterThan(0);
+  });
+
+  it.each(SANDBOX_FAULTS.map((f) => [f.name, f] as const))('%s', async (name, fault) => {
+    await box.applyFault(name as FaultName);
+    try {
+      const report = await run();
+      const flagged = report.results.find((r) => r.layer === fault.expected.check);
+      expect(report.verdict, report.verdict.summary).toMatchObject({
+        status: fault.expected.status,
+        fault: fault.expected.fault,
+      });
+      expect(report.verdict.faults[0]).toBe(fault.expected.fault);
+      expect(flagged, `the ${fault.expected.check} check ran`).toBeDefined();
+      expect(flagged?.ok).toBe(false);
+      expect(flagged?.kind).toBe(fault.expected.kind);
+    } finally {
+      await box.clearFaults();
+    }
+    expect((await run()).verdict.status).toBe('healthy');
+  });
+});
+
+describe('the CLI against the sandbox', () => {
+  it('prints the JSON report and exits 0 when healthy, 1 when a layer is broken', async () => {
+    const file = join(box.dir, 'download-doctor.config.json');
+    writeFileSync(file, JSON.stringify(box.config));
+    const cli = () =>
+      spawnSync(
+        new URL('../../bin/download-doctor', import.meta.url).pathname,
+        ['run', '--config', file, '--format', 'json'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ...box.env },
+          timeout: 60_000,
+        },
+      );
+    const healthy = cli();
+    expect(healthy.status, healthy.stderr).toBe(0);
+    const out = JSON.parse(healthy.stdout);
+    expect(out).toMatchObject({ schemaVersion: 1, status: 'healthy', reports: [{ target: 'sandbox' }] });
+
+    await box.applyFault('storage-upstream-wrong-port');
+    try {
+      const broken = cli();
+      expect(broken.status).toBe(1);
+      expect(JSON.parse(broken.stdout).reports[0].verdict).toMatchObject({
+        status: 'failed',
+        fault: 'proxy',
+      });
+    } finally {
+      await box.clearFaults();
+    }
+  });
+
+  it('writes JUnit with one test case per check and the verdict', () => {
+    const file = join(box.dir, 'download-doctor.config.json');
+    writeFileSync(file, JSON.stringify(box.config));
+    const r = spawnSync(
+      new URL('../../bin/download-doctor', import.meta.url).pathname,
+      ['run', '--config', file, '--format', 'junit'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...box.env },
+        timeout: 60_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('<testsuite name="sandbox" tests="3" failures="0"');
+    expect(r.stdout).toContain('name="end-to-end"');
+    expect(r.stdout).toContain('name="verdict"');
+  });
+});
