@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 stamp=node_modules/.setup-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # `npm install`, not `npm ci`: the registry here serves only some of Biome's per-platform optional packages,
+  # so the lockfile cannot list them all and `npm ci` refuses it as out of sync. --no-save keeps the lockfile as is.
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 
