@@ -111,3 +111,42 @@ describe('the CLI against the sandbox', () => {
     expect(r.stdout).toContain('name="verdict"');
   });
 });
+
+describe('seed and check against the sandbox', () => {
+  const bin = new URL('../../bin/download-doctor', import.meta.url).pathname;
+  const dd = (args: string[]) =>
+    spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, ...box.env }, timeout: 60_000 });
+
+  it('seed uploads a sentinel and prints the sha256 and size the config needs; the storage check then reads it', () => {
+    const file = join(box.dir, 'download-doctor.config.json');
+    const sentinel = join(box.dir, 'new-sentinel.txt');
+    writeFileSync(sentinel, 'a new sentinel for download-doctor\n');
+    writeFileSync(file, JSON.stringify(box.config));
+    const seeded = dd([
+      'seed',
+      '--config',
+      file,
+      '--file',
+      sentinel,
+      '--content-type',
+      'text/plain; charset=utf-8',
+    ]);
+    expect(seeded.status, seeded.stderr).toBe(0);
+    const printed = JSON.parse(seeded.stdout).sentinel;
+    expect(printed).toMatchObject({ size: 35, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    // The old sentinel's checksum no longer matches; with the printed values, the storage check passes.
+    const stale = dd(['check', 'storage', '--config', file, '--format', 'json']);
+    expect(stale.status).toBe(1);
+    expect(JSON.parse(stale.stdout)).toMatchObject({ ok: false, kind: 'size-mismatch' });
+    const target = { ...box.config.targets[0], sentinel: { ...box.config.targets[0]?.sentinel, ...printed } };
+    writeFileSync(file, JSON.stringify({ targets: [target] }));
+    const fresh = dd(['check', 'storage', '--config', file]);
+    expect(fresh.status, fresh.stdout).toBe(0);
+    expect(fresh.stdout).toContain('PASS  storage');
+  });
+
+  afterAll(async () => {
+    await box.control.uploadSentinel(); // the sandbox's own sentinel again, for any test after this one
+  });
+});

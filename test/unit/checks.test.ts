@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../functions/checks.ts';
+import { type Target, validateConfig } from '../../functions/core/config.ts';
+import type { HttpProbeRequest } from '../../functions/core/probe.ts';
+import type { HttpObservation } from '../../functions/core/types.ts';
+import { envResolver } from '../../functions/probes/secrets.ts';
+import { configInput, targetInput } from '../fixtures/config.ts';
+
+function target(overrides: Record<string, unknown>): Target {
+  const v = validateConfig(configInput(targetInput(overrides)));
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  return v.config.targets[0] as Target;
+}
+
+/** A probe that records the request and answers 404 (plain data, no network). */
+function recordingProbe() {
+  const seen: HttpProbeRequest[] = [];
+  const http = async (req: HttpProbeRequest): Promise<HttpObservation> => {
+    seen.push(req);
+    return {
+      reached: true,
+      status: 404,
+      headers: {},
+      bytes: 0,
+      sha256: 'e'.repeat(64),
+      truncated: false,
+      timings: { totalMs: 1 },
+    };
+  };
+  return {
+    seen,
+    probes: {
+      http,
+      storage: async () => ({
+        reached: false as const,
+        kind: 'fs-error' as const,
+        error: 'x',
+        timings: { totalMs: 0 },
+      }),
+    },
+  };
+}
+
+describe('checks build their requests from the target', () => {
+  it('sends the Host, resolved secret headers and a cache-busting parameter; prints no query or secret', async () => {
+    const { seen, probes } = recordingProbe();
+    const t = target({
+      endToEnd: {
+        url: 'https://www.example.com/healthcheck-utils/download/?token=abc',
+        host: 'www.example.com',
+        cacheBust: 'dd',
+        headers: { Authorization: { env: 'DD_TOKEN' } },
+        connectTo: '127.0.0.1:8443',
+        timeoutMs: 3_000,
+      },
+    });
+    const r = await runCheck('end-to-end', t, {
+      probes,
+      secrets: envResolver({ DD_TOKEN: 'Bearer s3cr3t-value' }),
+      nonce: () => 'n1',
+    });
+    const req = seen[0];
+    expect(req?.url).toBe('https://www.example.com/healthcheck-utils/download/?token=abc&dd=n1');
+    expect(req?.headers.authorization).toBe('Bearer s3cr3t-value');
+    expect(req).toMatchObject({
+      host: 'www.example.com',
+      connectTo: '127.0.0.1:8443',
+      timeoutMs: 3_000,
+      connectTimeoutMs: 3_000,
+      body: 'hash',
+    });
+    expect(r.target).toBe('https://www.example.com/healthcheck-utils/download/');
+    expect(JSON.stringify(r)).not.toContain('s3cr3t');
+  });
+
+  it('reads only headers for the app check', async () => {
+    const { seen, probes } = recordingProbe();
+    await runCheck('app', target({}), { probes, secrets: envResolver({}) });
+    expect(seen[0]?.body).toBe('peek');
+  });
+
+  it('makes a missing secret an inconclusive result that names the variable, without probing', async () => {
+    const { seen, probes } = recordingProbe();
+    const t = target({ proxy: { url: 'http://a/', headers: { 'X-Key': { env: 'DD_MISSING' } } } });
+    const r = await runCheck('proxy', t, { probes, secrets: envResolver({}) });
+    expect(seen).toHaveLength(0);
+    expect(r).toMatchObject({ ok: false, kind: 'secret-missing' });
+    expect(r.message).toContain('environment variable DD_MISSING is not set');
+  });
+});
