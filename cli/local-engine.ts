@@ -15,10 +15,11 @@ export type EventLog =
 
 export const ASL_URL = new URL('../infra/workflow.asl.json', import.meta.url);
 
-let definition: object | undefined;
-function loadDefinition(): object {
-  definition ??= JSON.parse(readFileSync(ASL_URL, 'utf8')) as object;
-  return definition;
+// Built once per process: constructing validates the whole definition, which costs ~100 ms; runs are independent.
+let machine: StateMachine | undefined;
+function stateMachine(): StateMachine {
+  machine ??= new StateMachine(JSON.parse(readFileSync(ASL_URL, 'utf8')));
+  return machine;
 }
 
 /** Raised when the execution itself fails (not a failed check: those are results). */
@@ -37,11 +38,10 @@ export async function runLocally(
   handlers: Record<HandlerName, Handler>,
   onEvent?: (event: EventLog) => void,
 ): Promise<LocalRun> {
-  const machine = new StateMachine(loadDefinition() as ConstructorParameters<typeof StateMachine>[0]);
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(TASK_STATES).map(([state, name]) => [state, (event: unknown) => handlers[name](event)]),
   );
-  const execution = machine.run(input as unknown as Parameters<typeof machine.run>[0], {
+  const execution = stateMachine().run(input as unknown as Parameters<StateMachine['run']>[0], {
     overrides: { taskResourceLocalHandlers } as never,
   });
   const events: EventLog[] = [];
