@@ -127,6 +127,19 @@ function pick(headers: Record<string, string>, names: readonly string[]): Record
 
 const EVIDENCE_HEADERS = ['content-type', 'content-length', 'content-disposition', 'server', 'location'];
 
+/** What a response showed: status, the chosen headers, and the body's size and sha256 (when it was hashed). */
+function responseEvidence(
+  obs: Extract<HttpObservation, { reached: true }>,
+  headers: readonly string[],
+): Evidence {
+  return {
+    status: obs.status,
+    headers: pick(obs.headers, headers),
+    bytes: obs.bytes,
+    ...(obs.sha256 ? { sha256: obs.sha256 } : {}),
+  };
+}
+
 /** The offload value the app must send: exact, or a pattern. */
 export function offloadMatches(t: Target, value: string): boolean {
   const want = t.app.offload.value;
@@ -208,12 +221,7 @@ export function assessEndToEnd(
       observed: got === undefined ? shown(header) : JSON.stringify(got),
     });
   }
-  const observed: Evidence = {
-    status: obs.status,
-    headers: pick(obs.headers, [...EVIDENCE_HEADERS, offload]),
-    bytes: obs.bytes,
-    ...(obs.sha256 ? { sha256: obs.sha256 } : {}),
-  };
+  const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, offload]);
   return result(
     c,
     conditions,
@@ -254,11 +262,7 @@ export function assessApp(
       observed: shown(value),
     },
   ];
-  const observed: Evidence = {
-    status: obs.status,
-    headers: pick(obs.headers, [...EVIDENCE_HEADERS, header]),
-    bytes: obs.bytes,
-  };
+  const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, header]);
   return result(c, conditions, expected, observed, obs.timings, `answers ${header}: ${value ?? ''}`);
 }
 
@@ -274,12 +278,7 @@ export function assessProxy(
     statusIs(obs.status, 200),
     ...sentinelConditions(t, obs.bytes, obs.sha256, obs.truncated),
   ];
-  const observed: Evidence = {
-    status: obs.status,
-    headers: pick(obs.headers, EVIDENCE_HEADERS),
-    bytes: obs.bytes,
-    ...(obs.sha256 ? { sha256: obs.sha256 } : {}),
-  };
+  const observed = responseEvidence(obs, EVIDENCE_HEADERS);
   return result(
     c,
     conditions,
