@@ -27,7 +27,8 @@ export default defineConfig({
       proxy: { url: 'https://www.example.com/healthcheck-utils/storage/', timeoutMs: 10_000 },
       endToEnd: {
         url: 'https://www.example.com/healthcheck-utils/download/',
-        headers: { Authorization: { env: 'DOWNLOAD_DOCTOR_TOKEN' } },
+        // Locally: { env: 'NAME' }. On AWS: Secrets Manager or SSM, read by the end-to-end function only.
+        headers: { Authorization: { ssm: '/download-doctor/production/token' } },
         timeoutMs: 10_000,
         degradedMs: 2_000,
       },

@@ -25,6 +25,24 @@ export const RETRIED_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
+/** The retry policy of every Task (full jitter: each delay is at most the nominal one). */
+export const RETRY = { intervalSeconds: 1, maxAttempts: 2, backoffRate: 2 } as const;
+
+/**
+ * The longest a Task can take, every attempt timing out: the first attempt and each retry, plus the nominal
+ * delays between them. The construct bounds a run with it (Express workflows stop at 5 minutes).
+ */
+export function worstTaskSeconds(lambdaTimeoutSeconds: number): number {
+  let delays = 0;
+  for (let i = 0; i < RETRY.maxAttempts; i++) delays += RETRY.intervalSeconds * RETRY.backoffRate ** i;
+  return (RETRY.maxAttempts + 1) * lambdaTimeoutSeconds + delays;
+}
+
+/** The longest a run can take: stage 1, stage 2 (each a parallel pair of checks), then diagnose. */
+export function worstRunSeconds(checkTimeoutSeconds: number, diagnoseTimeoutSeconds: number): number {
+  return 2 * worstTaskSeconds(checkTimeoutSeconds) + worstTaskSeconds(diagnoseTimeoutSeconds);
+}
+
 function task(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunction>): tasks.LambdaInvoke {
   const t = new tasks.LambdaInvoke(scope, state, {
     stateName: state,
@@ -34,9 +52,9 @@ function task(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunc
   });
   t.addRetry({
     errors: RETRIED_ERRORS,
-    interval: Duration.seconds(1),
-    maxAttempts: 3,
-    backoffRate: 2,
+    interval: Duration.seconds(RETRY.intervalSeconds),
+    maxAttempts: RETRY.maxAttempts,
+    backoffRate: RETRY.backoffRate,
     jitterStrategy: sfn.JitterType.FULL,
   });
   return t;

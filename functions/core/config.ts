@@ -101,6 +101,14 @@ const s3Storage = z
     /** A custom endpoint (S3-compatible storage, a VPC endpoint, or moto in the sandbox). */
     endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     forcePathStyle: z.boolean().optional(),
+    /** The KMS key of the bucket's SSE-KMS encryption, if any: on AWS, the storage check may decrypt with it only. */
+    kmsKeyArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+        'must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)',
+      )
+      .optional(),
     timeoutMs: positiveMs.default(10_000),
     degradedMs: positiveMs.optional(),
   })
