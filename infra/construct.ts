@@ -24,7 +24,7 @@ import {
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { TASK_STATES } from '../functions/core/workflow.ts';
 import { secretRefs, synthProblems } from './limits.ts';
-import { buildWorkflow, worstRunSeconds } from './workflow.ts';
+import { buildWorkflow } from './workflow.ts';
 
 export interface DownloadHealthchecksProps {
   /** The targets, as in download-doctor.config.ts (validated here; a bad config fails the synth). */
@@ -164,11 +164,11 @@ export class DownloadHealthchecks extends Construct {
 
     logGroups.workflow = logGroup('workflow');
     this.logGroups = logGroups as Record<HandlerName | 'workflow', logs.LogGroup>;
-    const worst = worstRunSeconds(checkTimeout.toSeconds(), DEFAULTS.diagnoseTimeout.toSeconds());
+    // No TimeoutSeconds: the definition stays exactly the chain the CLI runs. Runs are bounded all the same, by
+    // the Lambda timeouts and the bounded retries (worstRunSeconds, checked against Express's limit above).
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
       stateMachineType: workflowType,
       definitionBody: sfn.DefinitionBody.fromChainable(buildWorkflow(this, this.functions)),
-      timeout: Duration.seconds(worst),
       tracingEnabled: true,
       logs: { destination: logGroups.workflow, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
