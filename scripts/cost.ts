@@ -1,0 +1,137 @@
+/**
+ * Monthly cost of one target: `npm run cost`. The transitions and Lambda invocations per run are counted from
+ * the real definition, by running it on the local engine (healthy: stage 1 only; failing: both stages).
+ * Prices: AWS list prices, us-east-1, as published in 2026. Free tiers are left out (they are per account).
+ */
+import { type EventLog, runLocally } from '../cli/local-engine.ts';
+import type { HandlerName } from '../functions/core/workflow.ts';
+import { TASK_STATES } from '../functions/core/workflow.ts';
+import type { Handler } from '../functions/handlers/handlers.ts';
+import { makeHandlers } from '../functions/handlers/handlers.ts';
+
+export const PRICES = {
+  standardPerTransition: 0.025 / 1000,
+  expressPerRequest: 1.0 / 1_000_000,
+  /** Express duration, per GB-second; memory is billed in 64 MB steps, 64 MB at least. */
+  expressPerGbSecond: 0.00001667,
+  lambdaPerRequest: 0.2 / 1_000_000,
+  /** Lambda on arm64, per GB-second. */
+  lambdaArmPerGbSecond: 0.0000133334,
+  logsPerGbIngested: 0.5,
+  syntheticsPerCanaryRun: 0.0012,
+} as const;
+
+/** What a run costs in resources, besides its transitions and invocations (assumptions, stated in the README). */
+export const ASSUMPTIONS = {
+  /** Express run duration, seconds: healthy (one stage) and failing (two stages). */
+  runSeconds: { healthy: 1, failing: 2 },
+  /** Billed Lambda seconds per invocation: a check (256 MB) and diagnose (128 MB). */
+  checkSeconds: 0.3,
+  diagnoseSeconds: 0.05,
+  checkGb: 0.25,
+  diagnoseGb: 0.125,
+  expressGb: 0.0625,
+  /** CloudWatch Logs written per run by the workflow (level ALL) and the functions, in GB. */
+  logGbPerRun: { healthy: 20e-6, failing: 35e-6 },
+};
+
+export interface RunShape {
+  transitions: number;
+  checkInvocations: number;
+  diagnoseInvocations: number;
+}
+
+/** Counts from an execution's event log: every state entered is a transition; Task states invoke a Lambda. */
+export function shapeOf(events: readonly EventLog[]): RunShape {
+  const entered = events
+    .filter((e) => e.type === 'StateEntered')
+    .map((e) => (e as { state: { name: string } }).state.name);
+  const tasks = entered.filter((n): n is keyof typeof TASK_STATES => n in TASK_STATES);
+  return {
+    transitions: entered.length,
+    checkInvocations: tasks.filter((n) => TASK_STATES[n] !== 'diagnose').length,
+    diagnoseInvocations: tasks.filter((n) => TASK_STATES[n] === 'diagnose').length,
+  };
+}
+
+/** Runs the real definition with canned check results: healthy, and end to end failing. */
+export async function measureShapes(): Promise<{ healthy: RunShape; failing: RunShape }> {
+  const result = (layer: string, ok: boolean) => ({
+    layer,
+    ok,
+    slow: false,
+    ...(ok ? {} : { kind: 'status' }),
+    message: '',
+    target: '',
+    expected: {},
+    observed: {},
+    timings: { totalMs: 1 },
+    startedAt: '',
+  });
+  const diagnose = makeHandlers({
+    config: { targets: [] } as never,
+    probes: {} as never,
+    secrets: async () => '',
+  }).diagnose;
+  const handlers = (e2eOk: boolean): Record<HandlerName, Handler> => ({
+    'end-to-end': async () => result('end-to-end', e2eOk),
+    app: async () => result('app', true),
+    storage: async () => result('storage', true),
+    proxy: async () => result('proxy', true),
+    diagnose,
+  });
+  const healthy = shapeOf((await runLocally({ target: 't' }, handlers(true))).events);
+  const failing = shapeOf((await runLocally({ target: 't' }, handlers(false))).events);
+  return { healthy, failing };
+}
+
+export interface MonthlyCost {
+  workflow: number;
+  lambda: number;
+  logs: number;
+  total: number;
+}
+
+export function monthlyCost(
+  type: 'standard' | 'express',
+  shape: RunShape,
+  runs: number,
+  state: 'healthy' | 'failing',
+): MonthlyCost {
+  const p = PRICES;
+  const a = ASSUMPTIONS;
+  const workflow =
+    type === 'standard'
+      ? runs * shape.transitions * p.standardPerTransition
+      : runs * (p.expressPerRequest + a.runSeconds[state] * a.expressGb * p.expressPerGbSecond);
+  const invocations = shape.checkInvocations + shape.diagnoseInvocations;
+  const gbSeconds =
+    shape.checkInvocations * a.checkSeconds * a.checkGb +
+    shape.diagnoseInvocations * a.diagnoseSeconds * a.diagnoseGb;
+  const lambda = runs * (invocations * p.lambdaPerRequest + gbSeconds * p.lambdaArmPerGbSecond);
+  const logs = runs * a.logGbPerRun[state] * p.logsPerGbIngested;
+  return { workflow, lambda, logs, total: workflow + lambda + logs };
+}
+
+export const RUNS_PER_MONTH = { '1 min': 30 * 24 * 60, '5 min': 30 * 24 * 12 } as const;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const shapes = await measureShapes();
+  const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
+  console.log(
+    `per run, counted from the definition: healthy ${shapes.healthy.transitions} transitions, ` +
+      `${shapes.healthy.checkInvocations + shapes.healthy.diagnoseInvocations} Lambda invocations; failing ` +
+      `${shapes.failing.transitions} transitions, ${shapes.failing.checkInvocations + shapes.failing.diagnoseInvocations} invocations\n`,
+  );
+  console.log('| schedule | runs/month | state | Standard | Express | CloudWatch Synthetics canary |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [every, runs] of Object.entries(RUNS_PER_MONTH)) {
+    for (const state of ['healthy', 'failing'] as const) {
+      const std = monthlyCost('standard', shapes[state], runs, state);
+      const exp = monthlyCost('express', shapes[state], runs, state);
+      console.log(
+        `| every ${every} | ${runs} | ${state} | ${usd(std.total)} (workflow ${usd(std.workflow)}) | ${usd(exp.total)} (workflow ${usd(exp.workflow)}) | ${usd(runs * PRICES.syntheticsPerCanaryRun)} + its Lambda |`,
+      );
+    }
+  }
+}
