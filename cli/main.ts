@@ -10,9 +10,10 @@ import { FORMATS, type Format } from './format.ts';
 const HELP = `download-doctor: healthchecks for file downloads offloaded to a reverse proxy
 
 Usage:
-  download-doctor run [--config F] [--target NAME] [--format table|json|junit]
+  download-doctor run [--config F] [--target NAME] [--format table|json|junit] [--publish URL [--alarm-state F]]
       Runs the workflow (end-to-end and app; storage and proxy when those fail) and prints the verdict.
-      Without --target, every target runs.
+      Without --target, every target runs. --publish sends the metrics to a CloudWatch-compatible endpoint and
+      evaluates the alarms there, publishing pages and recovery notices to its SNS topics.
   download-doctor check LAYER [--config F] [--target NAME] [--format table|json]
       Runs one check alone. LAYER: ${LAYERS.join(', ')}.
   download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
@@ -34,6 +35,8 @@ const OPTIONS = {
   file: { type: 'string' },
   'content-type': { type: 'string' },
   fault: { type: 'string' },
+  publish: { type: 'string' },
+  'alarm-state': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -44,6 +47,8 @@ export type Options = {
   file?: string | undefined;
   contentType?: string | undefined;
   fault?: string | undefined;
+  publish?: string | undefined;
+  alarmState?: string | undefined;
 };
 
 function parse(argv: string[]): { command: string[]; options: Options; help: boolean } {
@@ -68,6 +73,8 @@ function parse(argv: string[]): { command: string[]; options: Options; help: boo
       file: values.file,
       contentType: values['content-type'],
       fault: values.fault,
+      publish: values.publish,
+      alarmState: values['alarm-state'],
     },
   };
 }

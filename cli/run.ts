@@ -2,23 +2,24 @@
 import type { Config, Target } from '../functions/core/config.ts';
 import type { CheckResult, Report } from '../functions/core/types.ts';
 import { TASK_STATES } from '../functions/core/workflow.ts';
-import { makeHandlers } from '../functions/handlers/handlers.ts';
+import { makeHandlers, type Telemetry } from '../functions/handlers/handlers.ts';
 import { httpProbe } from '../functions/probes/http.ts';
 import { envResolver } from '../functions/probes/secrets.ts';
 import { storageProbe } from '../functions/probes/storage.ts';
 import { type EventLog, runLocally } from './local-engine.ts';
 
-export function localHandlers(config: Config, env: NodeJS.ProcessEnv = process.env) {
+export function localHandlers(config: Config, env: NodeJS.ProcessEnv = process.env, telemetry?: Telemetry) {
   return makeHandlers({
     config,
     probes: { http: httpProbe, storage: storageProbe },
     secrets: envResolver(env),
+    ...(telemetry ? { telemetry } : {}),
   });
 }
 
 const CHECK_STATES = new Set<string>(
   Object.entries(TASK_STATES)
-    .filter(([, name]) => name !== 'diagnose')
+    .filter(([, name]) => name !== 'diagnose' && name !== 'report')
     .flatMap(([state]) => [state, `${state} crashed`]),
 );
 
@@ -27,6 +28,7 @@ export async function runTarget(
   config: Config,
   target: Target,
   onCheck?: (result: CheckResult) => void,
+  telemetry?: Telemetry,
 ): Promise<{ report: Report; events: EventLog[] }> {
   const onEvent = (e: EventLog) => {
     if (e.type === 'StateExited' && CHECK_STATES.has(e.state.name) && e.state.output) {
@@ -34,5 +36,5 @@ export async function runTarget(
       if (typeof out.message === 'string') onCheck?.(out as CheckResult);
     }
   };
-  return runLocally({ target: target.name }, localHandlers(config), onEvent);
+  return runLocally({ target: target.name }, localHandlers(config, process.env, telemetry), onEvent);
 }

@@ -3,8 +3,11 @@
  * rendered from it (infra/workflow.asl.json) with the local engine. There is no other definition.
  *
  *   Stage 1 (parallel): end-to-end, app
- *   healthy and fast? ── yes ──────────────────────────────► Diagnose
- *                      └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose
+ *   healthy and fast? ── yes ──────────────────────────────► Diagnose ─► Report
+ *                      └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
+ *
+ * Report publishes the metrics (and, on AWS, keeps the latest report for the notifier). It has no Catch: when
+ * telemetry cannot be written the execution fails, and the monitor's own alarm says so.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -38,9 +41,9 @@ export function worstTaskSeconds(lambdaTimeoutSeconds: number): number {
   return (RETRY.maxAttempts + 1) * lambdaTimeoutSeconds + delays;
 }
 
-/** The longest a run can take: stage 1, stage 2 (each a parallel pair of checks), then diagnose. */
+/** The longest a run can take: stage 1, stage 2 (each a parallel pair of checks), then diagnose and report. */
 export function worstRunSeconds(checkTimeoutSeconds: number, diagnoseTimeoutSeconds: number): number {
-  return 2 * worstTaskSeconds(checkTimeoutSeconds) + worstTaskSeconds(diagnoseTimeoutSeconds);
+  return 2 * worstTaskSeconds(checkTimeoutSeconds) + 2 * worstTaskSeconds(diagnoseTimeoutSeconds);
 }
 
 function task(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunction>): tasks.LambdaInvoke {
@@ -88,7 +91,7 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
   })
     .branch(check(scope, 'Storage', fns))
     .branch(check(scope, 'Proxy', fns));
-  const diagnose = task(scope, 'Diagnose', fns);
+  const diagnose = task(scope, 'Diagnose', fns).next(task(scope, 'Report', fns));
 
   // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise diagnose further.
   const stage1Healthy = sfn.Condition.and(

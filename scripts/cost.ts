@@ -25,7 +25,7 @@ export const PRICES = {
 export const ASSUMPTIONS = {
   /** Express run duration, seconds: healthy (one stage) and failing (two stages). */
   runSeconds: { healthy: 1, failing: 2 },
-  /** Billed Lambda seconds per invocation: a check (256 MB) and diagnose (128 MB). */
+  /** Billed Lambda seconds per invocation: a check (256 MB), and diagnose or report (128 MB). */
   checkSeconds: 0.3,
   diagnoseSeconds: 0.05,
   checkGb: 0.25,
@@ -47,10 +47,13 @@ export function shapeOf(events: readonly EventLog[]): RunShape {
     .filter((e) => e.type === 'StateEntered')
     .map((e) => (e as { state: { name: string } }).state.name);
   const tasks = entered.filter((n): n is keyof typeof TASK_STATES => n in TASK_STATES);
+  const isCheck = (n: keyof typeof TASK_STATES) =>
+    TASK_STATES[n] !== 'diagnose' && TASK_STATES[n] !== 'report';
   return {
     transitions: entered.length,
-    checkInvocations: tasks.filter((n) => TASK_STATES[n] !== 'diagnose').length,
-    diagnoseInvocations: tasks.filter((n) => TASK_STATES[n] === 'diagnose').length,
+    checkInvocations: tasks.filter(isCheck).length,
+    // Diagnose and report: small functions (128 MB), counted apart.
+    diagnoseInvocations: tasks.filter((n) => !isCheck(n)).length,
   };
 }
 
@@ -68,17 +71,18 @@ export async function measureShapes(): Promise<{ healthy: RunShape; failing: Run
     timings: { totalMs: 1 },
     startedAt: '',
   });
-  const diagnose = makeHandlers({
+  const { diagnose, report } = makeHandlers({
     config: { targets: [] } as never,
     probes: {} as never,
     secrets: async () => '',
-  }).diagnose;
+  });
   const handlers = (e2eOk: boolean): Record<HandlerName, Handler> => ({
     'end-to-end': async () => result('end-to-end', e2eOk),
     app: async () => result('app', true),
     storage: async () => result('storage', true),
     proxy: async () => result('proxy', true),
     diagnose,
+    report,
   });
   const healthy = shapeOf((await runLocally({ target: 't' }, handlers(true))).events);
   const failing = shapeOf((await runLocally({ target: 't' }, handlers(false))).events);

@@ -4,7 +4,7 @@
  */
 import type { Layer } from './names.ts';
 
-export type HandlerName = Layer | 'diagnose';
+export type HandlerName = Layer | 'diagnose' | 'report';
 
 export const TASK_STATES = {
   'End-to-end': 'end-to-end',
@@ -12,6 +12,7 @@ export const TASK_STATES = {
   Storage: 'storage',
   Proxy: 'proxy',
   Diagnose: 'diagnose',
+  Report: 'report',
 } as const satisfies Record<string, HandlerName>;
 export type TaskState = keyof typeof TASK_STATES;
 

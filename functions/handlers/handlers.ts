@@ -7,7 +7,8 @@ import { type CheckDeps, runCheck } from '../checks.ts';
 import { crashedResult } from '../core/assess.ts';
 import { type Config, findTarget } from '../core/config.ts';
 import { diagnose } from '../core/diagnose.ts';
-import { LAYERS, SCHEMA_VERSION } from '../core/names.ts';
+import { LAYERS, SCHEMA_VERSION, STATUSES } from '../core/names.ts';
+import { type Datum, metricData } from '../core/telemetry.ts';
 import type { CheckResult, Report, StageResults } from '../core/types.ts';
 import type { HandlerName } from '../core/workflow.ts';
 
@@ -48,7 +49,22 @@ function complete(r: z.infer<typeof stageResult>, target: string, now: Date): Ch
 
 export type Handler = (event: unknown) => Promise<unknown>;
 
-export function makeHandlers(deps: CheckDeps & { config: Config }): Record<HandlerName, Handler> {
+/** Where a run's telemetry goes: metrics (CloudWatch), and the latest report (for the notifier, on AWS). */
+export interface Telemetry {
+  publish?: (data: Datum[]) => Promise<void>;
+  store?: (report: Report) => Promise<void>;
+}
+
+const reportEvent = z.looseObject({
+  schemaVersion: z.number(),
+  target: z.string().min(1),
+  verdict: z.looseObject({ status: z.enum(STATUSES) }),
+  results: z.array(stageResult),
+});
+
+export function makeHandlers(
+  deps: CheckDeps & { config: Config; telemetry?: Telemetry },
+): Record<HandlerName, Handler> {
   const check = (layer: (typeof LAYERS)[number]) => async (event: unknown) => {
     const { target } = parse(checkEvent, event);
     return runCheck(layer, findTarget(deps.config, target), deps);
@@ -72,6 +88,12 @@ export function makeHandlers(deps: CheckDeps & { config: Config }): Record<Handl
         verdict: diagnose(stages),
         results: [...stages.stage1, ...(stages.stage2 ?? [])],
       };
+    },
+    report: async (event: unknown): Promise<Report> => {
+      const report = parse(reportEvent, event) as unknown as Report;
+      const at = deps.now?.() ?? new Date();
+      await Promise.all([deps.telemetry?.publish?.(metricData(report, at)), deps.telemetry?.store?.(report)]);
+      return report;
     },
   };
 }

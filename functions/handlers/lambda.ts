@@ -7,7 +7,7 @@ import { type Config, formatProblems, validateConfig } from '../core/config.ts';
 import type { Probes } from '../core/probe.ts';
 import type { HandlerName } from '../core/workflow.ts';
 import type { SecretResolver } from '../probes/secrets.ts';
-import { type Handler, makeHandlers } from './handlers.ts';
+import { type Handler, makeHandlers, type Telemetry } from './handlers.ts';
 
 export class ConfigMissingError extends Error {
   override name = 'ConfigMissingError';
@@ -34,7 +34,7 @@ const notBundled = (what: string) => () => {
  */
 export function lambdaHandler(
   name: HandlerName,
-  deps: { probes?: Partial<Probes>; secrets?: SecretResolver } = {},
+  deps: { probes?: Partial<Probes>; secrets?: SecretResolver; telemetry?: Telemetry } = {},
 ): Handler {
   const handlers = makeHandlers({
     config: configFromEnvironment(process.env.DOWNLOAD_DOCTOR_CONFIG),
@@ -43,6 +43,7 @@ export function lambdaHandler(
       storage: deps.probes?.storage ?? notBundled('storage probe'),
     },
     secrets: deps.secrets ?? notBundled('secret resolver'),
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
   });
   return handlers[name];
 }

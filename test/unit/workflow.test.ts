@@ -13,13 +13,13 @@ const aslValidator = createRequire(import.meta.url)('asl-validator') as (definit
   errors: unknown[];
 };
 
-/** Handlers that return canned results (the real diagnose), and record what they were called with. */
+/** Handlers that return canned results, with the real diagnose and report (no telemetry). */
 function fakeHandlers(specs: Record<'end-to-end' | 'app' | 'storage' | 'proxy', Spec | Handler>) {
-  const diagnose = makeHandlers({
+  const { diagnose, report } = makeHandlers({
     config: { targets: [] } as never,
     probes: {} as never,
     secrets: async () => '',
-  }).diagnose;
+  });
   const as = (layer: keyof typeof specs): Handler => {
     const s = specs[layer];
     return typeof s === 'function' ? s : async () => result(layer, s);
@@ -30,6 +30,7 @@ function fakeHandlers(specs: Record<'end-to-end' | 'app' | 'storage' | 'proxy', 
     storage: as('storage'),
     proxy: as('proxy'),
     diagnose,
+    report,
   } as Record<HandlerName, Handler>;
 }
 

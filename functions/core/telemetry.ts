@@ -1,0 +1,191 @@
+/**
+ * Telemetry, defined once: the metric namespace, names and dimensions that the report handler publishes, and
+ * the alarms that the construct deploys and the CLI evaluates locally. Pure: no SDK, no I/O.
+ *
+ * How a verdict counts: `Healthy` is 1 for healthy and degraded runs (downloads work) and 0 for failed ones;
+ * `Degraded` is 1 for degraded runs. A failed target pages; a degraded one raises a warning of its own.
+ */
+import type { Layer } from './names.ts';
+import type { Report } from './types.ts';
+
+export const NAMESPACE = 'DownloadDoctor';
+export const DIMENSIONS = { target: 'Target', layer: 'Layer' } as const;
+export const METRICS = {
+  /** Per target and layer: 1 when the check passed, 0 when it failed. */
+  checkSuccess: 'CheckSuccess',
+  /** Per target and layer: the check's total time. */
+  checkDuration: 'CheckDuration',
+  /** Per target and layer: time to the first byte (HTTP) or to GetObject's answer (S3). */
+  checkFirstByte: 'CheckFirstByte',
+  /** Per target: 1 healthy or degraded, 0 failed. */
+  healthy: 'Healthy',
+  /** Per target: 1 degraded, 0 otherwise. */
+  degraded: 'Degraded',
+} as const;
+export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** A datum in CloudWatch's PutMetricData shape. */
+export interface Datum {
+  MetricName: MetricName;
+  Dimensions: { Name: string; Value: string }[];
+  Value: number;
+  Unit: 'Count' | 'Milliseconds';
+  Timestamp: Date;
+}
+
+export const targetDimensions = (target: string) => [{ Name: DIMENSIONS.target, Value: target }];
+export const layerDimensions = (target: string, layer: Layer) => [
+  { Name: DIMENSIONS.target, Value: target },
+  { Name: DIMENSIONS.layer, Value: layer },
+];
+
+/** The data one run publishes: per target, and per layer for each check that ran. */
+export function metricData(report: Report, at: Date): Datum[] {
+  const t = report.target;
+  const data: Datum[] = [
+    {
+      MetricName: METRICS.healthy,
+      Dimensions: targetDimensions(t),
+      Value: report.verdict.status === 'failed' ? 0 : 1,
+      Unit: 'Count',
+      Timestamp: at,
+    },
+    {
+      MetricName: METRICS.degraded,
+      Dimensions: targetDimensions(t),
+      Value: report.verdict.status === 'degraded' ? 1 : 0,
+      Unit: 'Count',
+      Timestamp: at,
+    },
+  ];
+  for (const r of report.results) {
+    const dims = layerDimensions(t, r.layer);
+    data.push({
+      MetricName: METRICS.checkSuccess,
+      Dimensions: dims,
+      Value: r.ok ? 1 : 0,
+      Unit: 'Count',
+      Timestamp: at,
+    });
+    data.push({
+      MetricName: METRICS.checkDuration,
+      Dimensions: dims,
+      Value: r.timings.totalMs,
+      Unit: 'Milliseconds',
+      Timestamp: at,
+    });
+    if (r.timings.firstByteMs !== undefined) {
+      data.push({
+        MetricName: METRICS.checkFirstByte,
+        Dimensions: dims,
+        Value: r.timings.firstByteMs,
+        Unit: 'Milliseconds',
+        Timestamp: at,
+      });
+    }
+  }
+  return data;
+}
+
+export type TreatMissingData = 'breaching' | 'notBreaching';
+export type AlarmState = 'OK' | 'ALARM';
+
+/** An alarm on a per-target metric, M of N periods (a period is one schedule interval). */
+export interface AlarmRule {
+  /** Suffix of the alarm's name: `download-doctor-TARGET-ID`. */
+  id: 'down' | 'degraded' | 'no-data';
+  metric: MetricName;
+  statistic: 'Minimum' | 'Maximum' | 'SampleCount';
+  comparison: 'LessThanThreshold' | 'GreaterThanOrEqualToThreshold';
+  threshold: number;
+  /** M: breaching periods, out of the last N, that raise the alarm. */
+  datapointsToAlarm: number;
+  /** N. */
+  evaluationPeriods: number;
+  /** What a period without data counts as. */
+  treatMissingData: TreatMissingData;
+  /** `page`: the target is broken (paged through the notifier, with the verdict). `monitor`: the monitor is. */
+  topic: 'page' | 'monitor';
+  severity: 'critical' | 'warning';
+  description: string;
+}
+
+/**
+ * The per-target alarms. Defaults: 2 of 3 runs failed pages (a single failed run pages no one); 3 of 3 degraded
+ * warns; missing data never counts against the target, and 2 of 3 periods without any result page the monitor's
+ * owners instead ("the monitor is broken", not "downloads are broken").
+ */
+export const TARGET_ALARMS: readonly AlarmRule[] = [
+  {
+    id: 'down',
+    metric: METRICS.healthy,
+    statistic: 'Minimum',
+    comparison: 'LessThanThreshold',
+    threshold: 1,
+    datapointsToAlarm: 2,
+    evaluationPeriods: 3,
+    treatMissingData: 'notBreaching',
+    topic: 'page',
+    severity: 'critical',
+    description: 'downloads are failing: the verdict names the layer at fault',
+  },
+  {
+    id: 'degraded',
+    metric: METRICS.degraded,
+    statistic: 'Maximum',
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+    datapointsToAlarm: 3,
+    evaluationPeriods: 3,
+    treatMissingData: 'notBreaching',
+    topic: 'page',
+    severity: 'warning',
+    description: 'downloads work but are degraded (not offloaded, or slow)',
+  },
+  {
+    id: 'no-data',
+    metric: METRICS.healthy,
+    statistic: 'SampleCount',
+    comparison: 'LessThanThreshold',
+    threshold: 1,
+    datapointsToAlarm: 2,
+    evaluationPeriods: 3,
+    treatMissingData: 'breaching',
+    topic: 'monitor',
+    severity: 'critical',
+    description:
+      'the monitor published no result: download-doctor itself is broken, not necessarily downloads',
+  },
+];
+
+export const alarmName = (target: string, rule: Pick<AlarmRule, 'id'>) =>
+  `download-doctor-${target}-${rule.id}`;
+
+/** One period's statistic, or undefined when the period had no data. */
+export type Period = number | undefined;
+
+function breaches(rule: AlarmRule, value: Period): boolean {
+  if (value === undefined) return rule.treatMissingData === 'breaching';
+  return rule.comparison === 'LessThanThreshold' ? value < rule.threshold : value >= rule.threshold;
+}
+
+/**
+ * M-of-N evaluation over the last N periods, oldest first. Periods before the first one evaluated do not count
+ * (a new monitor does not page for the time before it existed); a period evaluated without data does.
+ */
+export function evaluateAlarm(rule: AlarmRule, periods: readonly Period[]): AlarmState {
+  const recent = periods.slice(-rule.evaluationPeriods);
+  return recent.filter((p) => breaches(rule, p)).length >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
+}
+
+/** The statistic of a rule over one run's data (a run is one period locally). */
+export function periodValue(rule: AlarmRule, data: readonly Datum[], target: string): Period {
+  const values = data
+    .filter(
+      (d) => d.MetricName === rule.metric && d.Dimensions.length === 1 && d.Dimensions[0]?.Value === target,
+    )
+    .map((d) => d.Value);
+  if (rule.statistic === 'SampleCount') return values.length;
+  if (values.length === 0) return undefined;
+  return rule.statistic === 'Minimum' ? Math.min(...values) : Math.max(...values);
+}

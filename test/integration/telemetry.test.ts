@@ -1,0 +1,203 @@
+/**
+ * Telemetry and paging against real parts: the sandbox (its moto is the S3 storage) and a second moto_server for
+ * CloudWatch and SNS, so that "storage down" does not take telemetry down with it. An SNS http subscription in
+ * this test receives what an on-call engineer would.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runAndPrint } from '../../cli/commands/run.ts';
+import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
+import { type Config, validateConfig } from '../../functions/core/config.ts';
+import { alarmName, DIMENSIONS, METRICS, NAMESPACE, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+import { type FaultName, SANDBOX_FAULTS } from '../../sandbox/faults.ts';
+import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
+
+interface Received {
+  subject: string;
+  message: string;
+  topicArn: string;
+}
+
+let box: Sandbox;
+let telemetry: MotoServer;
+let config: Config;
+let subscriber: http.Server;
+let dir: string;
+const received: Received[] = [];
+const region = 'us-east-1';
+let cloudwatch: CloudWatchClient;
+
+beforeAll(async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {}); // the runs' JSON output: asserted through the reports
+  dir = mkdtempSync(join(tmpdir(), 'dd-telemetry-'));
+  [box, telemetry] = await Promise.all([startSandbox(), startMotoServer(dir)]);
+  Object.assign(process.env, box.env, { AWS_REGION: region });
+  const v = validateConfig(box.config);
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  config = v.config;
+  cloudwatch = new CloudWatchClient({ endpoint: telemetry.endpoint, region });
+
+  subscriber = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const msg = JSON.parse(body) as { Type: string; Subject?: string; Message: string; TopicArn: string };
+      if (msg.Type === 'Notification')
+        received.push({ subject: msg.Subject ?? '', message: msg.Message, topicArn: msg.TopicArn });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => subscriber.listen(0, '127.0.0.1', r));
+  const sns = new SNSClient({ endpoint: telemetry.endpoint, region });
+  for (const name of Object.values(LOCAL_TOPICS)) {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'http',
+        Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
+      }),
+    );
+  }
+  sns.destroy();
+});
+
+afterAll(async () => {
+  cloudwatch?.destroy();
+  await Promise.all([box?.stop(), telemetry?.stop(), new Promise((r) => subscriber?.close(r))]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One run, as `download-doctor run --publish ENDPOINT` does it; returns the pages received meanwhile. */
+async function run(): Promise<{ status: string; pages: Received[] }> {
+  const before = received.length;
+  const { reports } = await runAndPrint(config, {
+    format: 'json',
+    publish: telemetry.endpoint,
+    alarmState: join(dir, 'alarms.json'),
+  });
+  // moto delivers SNS http notifications as it publishes; give the POST a moment to land.
+  await new Promise((r) => setTimeout(r, 150));
+  return { status: reports[0]?.verdict.status ?? 'none', pages: received.slice(before) };
+}
+
+async function statistic(
+  metric: string,
+  dims: Record<string, string>,
+  stat: 'Minimum' | 'Maximum' | 'SampleCount',
+) {
+  const out = await cloudwatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: NAMESPACE,
+      MetricName: metric,
+      Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+      StartTime: new Date(Date.now() - 3_600_000),
+      EndTime: new Date(Date.now() + 60_000),
+      Period: 3600,
+      Statistics: [stat],
+    }),
+  );
+  return out.Datapoints?.[0]?.[stat];
+}
+
+const down = TARGET_ALARMS.find((r) => r.id === 'down');
+const degraded = TARGET_ALARMS.find((r) => r.id === 'degraded');
+
+describe('telemetry and paging on the sandbox', () => {
+  it('publishes the metrics of a healthy run, and pages no one', async () => {
+    const r = await run();
+    expect(r.status).toBe('healthy');
+    expect(r.pages.map((p) => p.subject)).toEqual([]);
+    expect(await statistic(METRICS.healthy, { [DIMENSIONS.target]: 'sandbox' }, 'Minimum')).toBe(1);
+    expect(
+      await statistic(
+        METRICS.checkSuccess,
+        { [DIMENSIONS.target]: 'sandbox', [DIMENSIONS.layer]: 'end-to-end' },
+        'Minimum',
+      ),
+    ).toBe(1);
+    expect(
+      await statistic(
+        METRICS.checkDuration,
+        { [DIMENSIONS.target]: 'sandbox', [DIMENSIONS.layer]: 'app' },
+        'SampleCount',
+      ),
+    ).toBeGreaterThan(0);
+  });
+
+  it.each(SANDBOX_FAULTS.map((f) => [f.name, f] as const))(
+    '%s: one page per incident, with the verdict; one notice on recovery',
+    async (name, fault) => {
+      const rule = fault.expected.status === 'failed' ? down : degraded;
+      if (!rule) throw new Error('no rule');
+      await box.applyFault(name as FaultName);
+      const pages: Received[] = [];
+      try {
+        // M-1 failing runs page no one; the M-th pages once; one more failing run adds nothing.
+        for (let i = 1; i <= rule.datapointsToAlarm + 1; i++) {
+          const r = await run();
+          expect(r.status).toBe(fault.expected.status);
+          if (i < rule.datapointsToAlarm)
+            expect(
+              r.pages.map((p) => p.subject),
+              `run ${i}`,
+            ).toEqual([]);
+          pages.push(...r.pages);
+        }
+      } finally {
+        await box.clearFaults();
+      }
+      expect(pages).toHaveLength(1);
+      const [page] = pages;
+      expect(page?.topicArn).toContain(LOCAL_TOPICS.page);
+      // The primary fault first, then any other failing layer.
+      expect(
+        page?.subject.startsWith(
+          `[download-doctor] ${fault.expected.status.toUpperCase()} sandbox: fault ${fault.expected.fault}`,
+        ),
+      ).toBe(true);
+      expect(page?.message).toContain(`target "sandbox" is ${fault.expected.status.toUpperCase()}`);
+      expect(page?.message).toContain(`[${fault.expected.kind}]`); // the flagged check's failure kind, as evidence
+      expect(page?.message).toContain('observed: status'); // status codes and headers seen
+      expect(page?.message).toContain(`--input '{"target":"sandbox"}'`);
+      expect(page?.message).toContain('download-doctor run --target sandbox');
+
+      // Recovery: once fewer than M of the last N runs fail, one notice, then silence.
+      const notices: Received[] = [];
+      for (let i = 0; i < rule.evaluationPeriods; i++) {
+        const r = await run();
+        expect(r.status).toBe('healthy');
+        notices.push(...r.pages);
+      }
+      expect(notices).toHaveLength(1);
+      expect(notices[0]?.subject).toMatch(/^\[download-doctor\] RESOLVED sandbox/);
+      expect(notices[0]?.message).toContain('Latest verdict: healthy');
+      const alarms = await cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [alarmName('sandbox', rule)] }),
+      );
+      expect(alarms.MetricAlarms?.[0]?.StateValue).toBe('OK');
+
+      // What moto's CloudWatch holds: the flagged check's layer reported a failure during the incident.
+      const layerMin = await statistic(
+        METRICS.checkSuccess,
+        { [DIMENSIONS.target]: 'sandbox', [DIMENSIONS.layer]: fault.expected.check },
+        'Minimum',
+      );
+      expect(layerMin).toBe(0);
+    },
+  );
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../functions/core/diagnose.ts';
+import { pageText } from '../../functions/core/page.ts';
+import {
+  type AlarmRule,
+  evaluateAlarm,
+  METRICS,
+  metricData,
+  type Period,
+  periodValue,
+  TARGET_ALARMS,
+} from '../../functions/core/telemetry.ts';
+import type { Report } from '../../functions/core/types.ts';
+import { stages } from '../fixtures/results.ts';
+
+const rule = (id: AlarmRule['id']) => TARGET_ALARMS.find((r) => r.id === id) as AlarmRule;
+
+function report(...spec: Parameters<typeof stages>): Report {
+  const s = stages(...spec);
+  return {
+    schemaVersion: 1,
+    target: 'prod',
+    verdict: diagnose(s),
+    results: [...s.stage1, ...(s.stage2 ?? [])],
+  };
+}
+
+describe('alarm evaluation (M of N)', () => {
+  it.each<[AlarmRule['id'], Period[], string]>([
+    ['down', [0], 'OK'], // a single failed run pages no one
+    ['down', [1, 0, 0], 'ALARM'],
+    ['down', [0, 1, 0], 'ALARM'],
+    ['down', [0, 0, 1], 'ALARM'], // still 2 of the last 3
+    ['down', [0, 0, 1, 1], 'OK'],
+    ['down', [0, undefined, undefined], 'OK'], // missing data is not the target's failure
+    ['degraded', [1, 1], 'OK'],
+    ['degraded', [1, 1, 1], 'ALARM'],
+    ['no-data', [1, undefined], 'OK'],
+    ['no-data', [1, undefined, undefined], 'ALARM'], // the monitor is broken
+  ])('%s over %j is %s', (id, periods, state) => {
+    expect(evaluateAlarm(rule(id), periods)).toBe(state);
+  });
+});
+
+describe('metrics of a run', () => {
+  it('counts degraded as healthy, and reports each check that ran per layer', () => {
+    const at = new Date('2026-11-24T00:00:00Z');
+    const data = metricData(report('ok', 'not-offloaded', 'ok', 'ok'), at);
+    expect(periodValue(rule('down'), data, 'prod')).toBe(1);
+    expect(periodValue(rule('degraded'), data, 'prod')).toBe(1);
+    expect(periodValue(rule('no-data'), data, 'prod')).toBe(1);
+    const app = data.find((d) => d.MetricName === METRICS.checkSuccess && d.Dimensions[1]?.Value === 'app');
+    expect(app).toMatchObject({
+      Value: 0,
+      Unit: 'Count',
+      Dimensions: [
+        { Name: 'Target', Value: 'prod' },
+        { Name: 'Layer', Value: 'app' },
+      ],
+    });
+    const failed = metricData(report('status', 'ok', 'ok', 'status'), at);
+    expect(periodValue(rule('down'), failed, 'prod')).toBe(0);
+    expect(periodValue(rule('down'), [], 'prod')).toBeUndefined();
+  });
+});
+
+describe('the page', () => {
+  const at = new Date('2026-11-24T03:12:00Z');
+  it('says what is broken, shows the evidence, and how to rerun', () => {
+    const p = pageText(
+      { alarmName: 'download-doctor-prod-down', target: 'prod', rule: rule('down'), state: 'ALARM', at },
+      report('status', 'ok', 'ok', 'status'),
+      'arn:aws:states:eu-west-1:1:stateMachine:dd',
+    );
+    expect(p.subject).toBe('[download-doctor] FAILED prod: fault proxy');
+    expect(p.message).toContain('the proxy cannot serve from storage');
+    expect(p.message).toContain('proxy      FAIL [status]: proxy broke (status)');
+    expect(p.message).toContain('When: 2026-11-24T03:12:00.000Z');
+    expect(p.message).toContain(
+      `aws stepfunctions start-execution --state-machine-arn arn:aws:states:eu-west-1:1:stateMachine:dd --input '{"target":"prod"}'`,
+    );
+  });
+
+  it('sends one short notice on recovery', () => {
+    const p = pageText(
+      { alarmName: 'download-doctor-prod-down', target: 'prod', rule: rule('down'), state: 'OK', at },
+      report('ok', 'ok'),
+    );
+    expect(p.subject).toBe('[download-doctor] RESOLVED prod: downloads work again');
+    expect(p.message).toContain('Latest verdict: healthy');
+  });
+});
