@@ -14,6 +14,9 @@ Usage:
       Runs the workflow (end-to-end and app; storage and proxy when those fail) and prints the verdict.
       Without --target, every target runs. --publish sends the metrics to a CloudWatch-compatible endpoint and
       evaluates the alarms there, publishing pages and recovery notices to its SNS topics.
+  download-doctor invoke --target NAME [--state-machine-arn ARN] [--endpoint URL] [--region R] [--format F] [--no-wait]
+      Runs the target on the deployed workflow (Step Functions) and prints its verdict, like run. The ARN may come
+      from DOWNLOAD_DOCTOR_STATE_MACHINE_ARN; the region is --region, else the ARN's. --no-wait prints the ARN.
   download-doctor check LAYER [--config F] [--target NAME] [--format table|json]
       Runs one check alone. LAYER: ${LAYERS.join(', ')}.
   download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
@@ -37,6 +40,10 @@ const OPTIONS = {
   fault: { type: 'string' },
   publish: { type: 'string' },
   'alarm-state': { type: 'string' },
+  'state-machine-arn': { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'no-wait': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -49,6 +56,10 @@ export type Options = {
   fault?: string | undefined;
   publish?: string | undefined;
   alarmState?: string | undefined;
+  stateMachineArn?: string | undefined;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  wait: boolean;
 };
 
 function parse(argv: string[]): { command: string[]; options: Options; help: boolean } {
@@ -75,6 +86,10 @@ function parse(argv: string[]): { command: string[]; options: Options; help: boo
       fault: values.fault,
       publish: values.publish,
       alarmState: values['alarm-state'],
+      stateMachineArn: values['state-machine-arn'],
+      endpoint: values.endpoint,
+      region: values.region,
+      wait: values['no-wait'] !== true,
     },
   };
 }
@@ -111,6 +126,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'sandbox':
       noMore(2);
       return (await import('./commands/sandbox.ts')).sandbox(arg, options);
+    case 'invoke':
+      noMore(1);
+      return (await import('./commands/invoke.ts')).invoke(options);
     case 'demo':
       noMore(1);
       return (await import('./commands/demo.ts')).demo(options);

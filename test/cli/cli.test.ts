@@ -58,6 +58,7 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
     [['run', '--format', 'xml'], '--format must be one of table, json, junit (got "xml")'],
     [['check', 'database'], 'check needs a LAYER: end-to-end, app, storage, proxy (got "database")'],
     [['run', '--nope'], "Unknown option '--nope'"],
+    [['invoke', '--target', 'prod'], "invoke needs the workflow's state machine"],
   ])('exits 2 on bad usage: %s', (args, message) => {
     const r = dd(args);
     expect(r.code).toBe(2);
