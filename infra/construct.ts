@@ -1,17 +1,23 @@
 /**
- * DownloadHealthchecks: the checks on Lambda (one function per layer, plus diagnose), the workflow on Step
- * Functions (the chain of infra/workflow.ts, unchanged), a schedule per target, and least-privilege IAM.
+ * DownloadHealthchecks: the checks on Lambda (one function per layer, plus diagnose and report), the workflow on
+ * Step Functions (the chain of infra/workflow.ts, unchanged), a schedule per target, the metrics' alarms with the
+ * notifier that pages with the verdict, a dashboard, and least-privilege IAM.
  * One set of functions serves every target: the target travels in the execution input, by name.
  */
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
@@ -21,9 +27,21 @@ import {
   type Target,
   validateConfig,
 } from '../functions/core/config.ts';
+import { LAYERS } from '../functions/core/names.ts';
+import { NAMESPACE, reportKey } from '../functions/core/telemetry.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { TASK_STATES } from '../functions/core/workflow.ts';
 import { secretRefs, synthProblems } from './limits.ts';
+import {
+  type AlarmDatapoints,
+  createDashboard,
+  createMonitorAlarms,
+  createTargetAlarms,
+  createTopics,
+  type MonitorAlarmId,
+  type RuleId,
+  resolveAlarmRules,
+} from './telemetry.ts';
 import { buildWorkflow } from './workflow.ts';
 
 export interface DownloadHealthchecksProps {
@@ -71,6 +89,13 @@ export interface DownloadHealthchecksProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * M of N per alarm rule, overriding TARGET_ALARMS (functions/core/telemetry.ts), for every target. A period is
+   * the target's schedule interval: `{ down: { datapointsToAlarm: 1, evaluationPeriods: 1 } }` pages on the
+   * first failed run. M must not exceed N.
+   * @default - TARGET_ALARMS: `down` 2 of 3, `degraded` 3 of 3, `no-data` 2 of 3
+   */
+  readonly alarmDatapoints?: Readonly<Partial<Record<RuleId, AlarmDatapoints>>>;
 }
 
 const DEFAULTS = {
@@ -80,10 +105,64 @@ const DEFAULTS = {
   diagnoseTimeout: Duration.seconds(10),
   memorySize: 256,
   logRetention: logs.RetentionDays.ONE_MONTH,
+  /** Two SDK calls of 5 s at most (read the report, publish the page), and a cold start. */
+  notifierTimeout: Duration.seconds(30),
+  /** The period of the monitor's own alarms and graphs. */
+  monitorPeriod: Duration.minutes(5),
 } as const;
+
+/** The check functions, one per layer. The others (diagnose, report, notifier) are small, and out of any VPC. */
+const CHECKS: ReadonlySet<string> = new Set(LAYERS);
+const PURPOSES: Record<FunctionName, string> = {
+  'end-to-end': 'the end-to-end check',
+  app: 'the app check',
+  storage: 'the storage check',
+  proxy: 'the proxy check',
+  diagnose: 'the diagnose rules',
+  report: 'the report: metrics, and the latest report for the notifier',
+  notifier: 'the notifier: pages with the verdict',
+};
 
 const ENTRY_DIR = fileURLToPath(new URL('../functions/handlers/lambda/', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Every function of the construct: the Task states' and the notifier. */
+type FunctionName = HandlerName | 'notifier';
+
+/**
+ * What every function shares: Node.js 22 on arm64, its entry bundled by esbuild as ESM, without Docker.
+ * `define` bakes values into the bundle (the config, for the Task states).
+ */
+function bundledCode(
+  name: FunctionName,
+  define: Record<string, string> = {},
+): Pick<
+  nodejs.NodejsFunctionProps,
+  'entry' | 'projectRoot' | 'depsLockFilePath' | 'runtime' | 'architecture' | 'bundling'
+> {
+  return {
+    entry: `${ENTRY_DIR}${name}.ts`,
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      minify: true,
+      // No source maps: loading them slows every cold start, and a failed check is a result, not a stack.
+      sourceMap: false,
+      // Bundle the AWS SDK too: the version we test is the version that runs.
+      externalModules: [],
+      bundleAwsSDK: true,
+      // Some dependencies still call require(); ESM needs it defined.
+      banner:
+        "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);",
+      define,
+    },
+  };
+}
 
 /** Raised at synth time for a combination that cannot work; lists every problem. */
 export class DownloadHealthchecksError extends Error {
@@ -98,8 +177,25 @@ export class DownloadHealthchecks extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** One schedule per target, by target name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
-  /** The functions' log groups by handler name, and the workflow's under `workflow`. */
-  readonly logGroups: Readonly<Record<HandlerName | 'workflow', logs.LogGroup>>;
+  /** The functions' log groups by function name (the notifier's included), and the workflow's under `workflow`. */
+  readonly logGroups: Readonly<Record<FunctionName | 'workflow', logs.LogGroup>>;
+  /** Each target's latest report (`latest/TARGET.json`): written by the report function, read by the notifier. */
+  readonly reportBucket: s3.Bucket;
+  /** The key of the three topics; CloudWatch alarms may use it to publish. */
+  readonly topicKey: kms.Key;
+  /** Pages for on-call (subscribe here), from the notifier: the target, the verdict, the evidence, how to rerun. */
+  readonly pageTopic: sns.Topic;
+  /** The `page` alarms' raw ALARM and OK notifications; the notifier turns them into pages. */
+  readonly alarmTopic: sns.Topic;
+  /** The monitor's own health: the `no-data` alarms, failed or throttled runs, function errors. */
+  readonly monitorTopic: sns.Topic;
+  /** Subscribed to `alarmTopic`: reads the target's latest report and publishes the page to `pageTopic`. */
+  readonly notifier: nodejs.NodejsFunction;
+  /** The target alarms, by target name and rule id (`alarms.production.down`). */
+  readonly alarms: Readonly<Record<string, Readonly<Record<RuleId, cloudwatch.Alarm>>>>;
+  /** The monitor's alarms: `ExecutionsFailed`, `ExecutionsTimedOut`, `ExecutionThrottled`, `Errors-FUNCTION`. */
+  readonly monitorAlarms: Readonly<Record<MonitorAlarmId, cloudwatch.Alarm>>;
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: DownloadHealthchecksProps) {
     super(scope, id);
@@ -108,89 +204,148 @@ export class DownloadHealthchecks extends Construct {
     this.config = v.config;
     const checkTimeout = props.checkTimeout ?? DEFAULTS.checkTimeout;
     const workflowType = props.workflowType ?? DEFAULTS.workflowType;
-    const problems = synthProblems(this.config, {
-      checkTimeoutSeconds: checkTimeout.toSeconds(),
-      diagnoseTimeoutSeconds: DEFAULTS.diagnoseTimeout.toSeconds(),
-      express: workflowType === sfn.StateMachineType.EXPRESS,
-      scheduledTargets: Object.keys(props.schedules ?? {}),
-    });
+    const intervals = Object.fromEntries(
+      this.config.targets.map((t) => [
+        t.name,
+        props.schedules?.[t.name] ?? props.defaultSchedule ?? DEFAULTS.defaultSchedule,
+      ]),
+    );
+    const alarmRules = resolveAlarmRules(
+      props.alarmDatapoints,
+      Object.fromEntries(Object.entries(intervals).map(([name, every]) => [name, every.toSeconds()])),
+    );
+    const problems = [
+      ...synthProblems(this.config, {
+        checkTimeoutSeconds: checkTimeout.toSeconds(),
+        // The report function has the diagnose function's timeout: worstRunSeconds counts both with it.
+        diagnoseTimeoutSeconds: DEFAULTS.diagnoseTimeout.toSeconds(),
+        express: workflowType === sfn.StateMachineType.EXPRESS,
+        scheduledTargets: Object.keys(props.schedules ?? {}),
+      }),
+      ...alarmRules.problems,
+    ];
     if (problems.length)
       throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${problems.join('\n')}`);
 
     const retention = props.logRetention ?? DEFAULTS.logRetention;
-    const logGroup = (name: string) =>
-      new logs.LogGroup(this, `${name}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroups: Partial<Record<FunctionName | 'workflow', logs.LogGroup>> = {};
+    const logGroup = (name: FunctionName | 'workflow') => {
+      logGroups[name] = new logs.LogGroup(this, `${name}Logs`, {
+        retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      return logGroups[name];
+    };
+    const bundledFunction = (
+      name: FunctionName,
+      options: Omit<nodejs.NodejsFunctionProps, keyof ReturnType<typeof bundledCode> | 'logGroup' | 'role'>,
+      define?: Record<string, string>,
+    ) => {
+      const group = logGroup(name);
+      return new nodejs.NodejsFunction(this, `${name}Function`, {
+        description: `download-doctor: ${PURPOSES[name]}`,
+        ...bundledCode(name, define),
+        ...options,
+        logGroup: group,
+        role: this.functionRole(name, group),
+      });
+    };
 
-    const logGroups: Partial<Record<HandlerName | 'workflow', logs.LogGroup>> = {};
+    // Private, encrypted, TLS only; no lifecycle: one object per target, overwritten by every run.
+    this.reportBucket = new s3.Bucket(this, 'Reports', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    });
+
     const functions: Partial<Record<HandlerName, nodejs.NodejsFunction>> = {};
     for (const name of Object.values(TASK_STATES)) {
-      const isCheck = name !== 'diagnose';
-      logGroups[name] = logGroup(name);
-      functions[name] = new nodejs.NodejsFunction(this, `${name}Function`, {
-        description: `download-doctor: the ${name} ${isCheck ? 'check' : 'rules'}`,
-        entry: `${ENTRY_DIR}${name}.ts`,
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: isCheck ? (props.memorySize ?? DEFAULTS.memorySize) : 128,
-        timeout: isCheck ? checkTimeout : DEFAULTS.diagnoseTimeout,
-        logGroup: logGroups[name],
-        role: this.functionRole(name, logGroups[name]),
-        ...(isCheck && props.vpc
-          ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
-          : {}),
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          minify: true,
-          // No source maps: loading them slows every cold start, and a failed check is a result, not a stack.
-          sourceMap: false,
-          // Bundle the AWS SDK too: the version we test is the version that runs.
-          externalModules: [],
-          bundleAwsSDK: true,
-          // Some dependencies still call require(); ESM needs it defined.
-          banner:
-            "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);",
-          // The validated config, baked in: read once at cold start (functions/handlers/lambda.ts).
-          define: { 'process.env.DOWNLOAD_DOCTOR_CONFIG': JSON.stringify(JSON.stringify(this.config)) },
+      const isCheck = CHECKS.has(name);
+      functions[name] = bundledFunction(
+        name,
+        {
+          memorySize: isCheck ? (props.memorySize ?? DEFAULTS.memorySize) : 128,
+          timeout: isCheck ? checkTimeout : DEFAULTS.diagnoseTimeout,
+          ...(name === 'report' ? { environment: { REPORT_BUCKET: this.reportBucket.bucketName } } : {}),
+          ...(isCheck && props.vpc
+            ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+            : {}),
         },
-      });
+        // The validated config, baked in: read once at cold start (functions/handlers/lambda.ts).
+        { 'process.env.DOWNLOAD_DOCTOR_CONFIG': JSON.stringify(JSON.stringify(this.config)) },
+      );
     }
     this.functions = functions as Record<HandlerName, nodejs.NodejsFunction>;
     this.grantStorage(this.functions.storage);
     this.grantSecrets();
-
-    logGroups.workflow = logGroup('workflow');
-    this.logGroups = logGroups as Record<HandlerName | 'workflow', logs.LogGroup>;
+    this.grantReport(this.functions.report);
     // No TimeoutSeconds: the definition stays exactly the chain the CLI runs. Runs are bounded all the same, by
     // the Lambda timeouts and the bounded retries (worstRunSeconds, checked against Express's limit above).
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
       stateMachineType: workflowType,
       definitionBody: sfn.DefinitionBody.fromChainable(buildWorkflow(this, this.functions)),
       tracingEnabled: true,
-      logs: { destination: logGroups.workflow, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: logGroup('workflow'), level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
 
     const schedules: Record<string, scheduler.Schedule> = {};
-    for (const t of this.config.targets) {
-      const every = props.schedules?.[t.name] ?? props.defaultSchedule ?? DEFAULTS.defaultSchedule;
-      schedules[t.name] = new scheduler.Schedule(this, `Schedule-${t.name}`, {
-        description: `download-doctor: run target "${t.name}" every ${every.toHumanString()}`,
+    for (const [name, every] of Object.entries(intervals)) {
+      schedules[name] = new scheduler.Schedule(this, `Schedule-${name}`, {
+        description: `download-doctor: run target "${name}" every ${every.toHumanString()}`,
         schedule: scheduler.ScheduleExpression.rate(every),
         target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ target: t.name }),
+          input: scheduler.ScheduleTargetInput.fromObject({ target: name }),
           retryAttempts: 0, // the next run comes soon enough; a retry would only double a page
         }),
       });
     }
     this.schedules = schedules;
+
+    const topics = createTopics(this);
+    this.topicKey = topics.key;
+    this.pageTopic = topics.page;
+    this.alarmTopic = topics.alarm;
+    this.monitorTopic = topics.monitor;
+
+    // An alarm's own notification cannot carry the verdict: the notifier adds it (functions/handlers/lambda/).
+    this.notifier = bundledFunction('notifier', {
+      memorySize: 128,
+      timeout: DEFAULTS.notifierTimeout,
+      environment: {
+        REPORT_BUCKET: this.reportBucket.bucketName,
+        PAGE_TOPIC_ARN: this.pageTopic.topicArn,
+        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+      },
+    });
+    this.grantNotifier(this.notifier);
+    this.alarmTopic.addSubscription(new subscriptions.LambdaSubscription(this.notifier));
+    this.logGroups = logGroups as Record<FunctionName | 'workflow', logs.LogGroup>;
+
+    const allFunctions = { ...this.functions, notifier: this.notifier };
+    this.alarms = createTargetAlarms(this, alarmRules.rules, intervals, topics);
+    this.monitorAlarms = createMonitorAlarms(
+      this,
+      this.stateMachine,
+      allFunctions,
+      this.monitorTopic,
+      DEFAULTS.monitorPeriod,
+    );
+    this.dashboard = createDashboard(
+      this,
+      intervals,
+      this.stateMachine,
+      allFunctions,
+      [
+        ...Object.values(this.alarms).flatMap((byRule) => Object.values(byRule)),
+        ...Object.values(this.monitorAlarms),
+      ],
+      DEFAULTS.monitorPeriod,
+    );
     this.acknowledge();
   }
 
   /** A role per function with only what it needs to write its own logs (no managed policy). */
-  private functionRole(name: HandlerName, logGroup: logs.LogGroup): iam.Role {
+  private functionRole(name: FunctionName, logGroup: logs.LogGroup): iam.Role {
     const role = new iam.Role(this, `${name}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `download-doctor ${name} function`,
@@ -241,6 +396,41 @@ export class DownloadHealthchecks extends Construct {
         }),
       );
     }
+  }
+
+  /** The objects the report function writes and the notifier reads: each target's latest report, nothing else. */
+  private reportObjectArns(): string[] {
+    return this.config.targets.map((t) => this.reportBucket.arnForObjects(reportKey(t.name)));
+  }
+
+  /** s3:PutObject on the latest reports; PutMetricData in our namespace only (the action has no resource type). */
+  private grantReport(fn: nodejs.NodejsFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: this.reportObjectArns() }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
+      }),
+    );
+  }
+
+  /** s3:GetObject on the latest reports; publish to the page topic, with its key (SNS encrypts with it). */
+  private grantNotifier(fn: nodejs.NodejsFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: this.reportObjectArns() }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.pageTopic.topicArn] }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.topicKey.keyArn],
+      }),
+    );
   }
 
   /** Each check function may read exactly the secrets its own headers reference. */
@@ -305,7 +495,8 @@ export class DownloadHealthchecks extends Construct {
     const arnOf = (c: Construct) => `<${stack.getLogicalId(c.node.defaultChild as CfnElement)}.Arn>`;
     const ack = (scope: Construct, finding: string, reason: string) =>
       Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-    for (const [name, fn] of Object.entries(this.functions) as [HandlerName, nodejs.NodejsFunction][]) {
+    const all = { ...this.functions, notifier: this.notifier };
+    for (const [name, fn] of Object.entries(all) as [FunctionName, nodejs.NodejsFunction][]) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
         reason:
@@ -316,12 +507,23 @@ export class DownloadHealthchecks extends Construct {
         `Resource::${arnOf(this.logGroups[name])}:log-stream:*`,
         "Lambda names its log streams at run time; the grant stays within the function's own log group.",
       );
+      if (name === 'notifier') continue; // not a Task state: the workflow does not invoke it
       ack(
         this.stateMachine.role,
         `Resource::${arnOf(fn)}:*`,
         'The workflow invokes this one function; CDK also grants its versions and aliases (ARN:*), nothing else.',
       );
     }
+    ack(
+      this.functions.report.role as iam.Role,
+      'Resource::*',
+      'cloudwatch:PutMetricData has no resource type (AWS documents "*"); a cloudwatch:namespace condition limits it to our namespace.',
+    );
+    Validations.of(this.reportBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'The bucket holds one small report per target, overwritten by each run and touched only by two roles of this construct; access logs would need a second bucket and outgrow the data (CloudTrail data events remain available).',
+    });
     ack(
       this.stateMachine.role,
       'Resource::*',

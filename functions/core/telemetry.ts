@@ -158,6 +158,9 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
   },
 ];
 
+/** Where the latest report of a target is kept (on AWS, for the notifier). */
+export const reportKey = (target: string) => `latest/${target}.json`;
+
 export const alarmName = (target: string, rule: Pick<AlarmRule, 'id'>) =>
   `download-doctor-${target}-${rule.id}`;
 

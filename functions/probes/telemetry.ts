@@ -4,7 +4,7 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Datum, NAMESPACE } from '../core/telemetry.ts';
+import { type Datum, NAMESPACE, reportKey } from '../core/telemetry.ts';
 import type { Report } from '../core/types.ts';
 
 const DEADLINE_MS = 5_000;
@@ -36,8 +36,6 @@ export function cloudWatchPublisher(o: AwsEndpoint = {}): (data: Datum[]) => Pro
     }
   };
 }
-
-export const reportKey = (target: string) => `latest/${target}.json`;
 
 export function s3ReportStore(bucket: string, o: AwsEndpoint = {}) {
   const client = new S3Client({ ...clientOptions(o), forcePathStyle: o.endpoint !== undefined });

@@ -45,7 +45,11 @@ const CONFIG = {
 } as unknown as ConfigInput;
 
 function synth(props: Partial<DownloadHealthchecksProps> = {}, nag = false) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'dd-cdk-')) });
+  // No bundling: these assertions read the template only (test/infra/bundles.test.ts runs the bundles).
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'dd-cdk-')),
+    context: { 'aws:cdk:bundling-stacks': [] },
+  });
   const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-west-1' } });
   const hc = new DownloadHealthchecks(stack, 'Healthchecks', { config: CONFIG, ...props });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -72,8 +76,8 @@ function statementsOf(name: HandlerName): Record<string, unknown>[] {
 }
 
 describe('DownloadHealthchecks: functions and workflow', () => {
-  it('deploys one Node.js 22 arm64 function per Task state', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+  it('deploys one Node.js 22 arm64 function per Task state, and the notifier', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -219,7 +223,7 @@ describe('DownloadHealthchecks: refused at synth time', () => {
     [
       'a run that could exceed Express’s 5 minutes',
       { checkTimeout: Duration.seconds(60) },
-      /workflowType: an Express run can take up to 399 s/,
+      /workflowType: an Express run can take up to 432 s/,
     ],
     [
       'a schedule for an unknown target',
@@ -262,6 +266,6 @@ describe('the CDK app', () => {
     const t = JSON.parse(readFileSync(join(out, 'DownloadDoctor.template.json'), 'utf8'));
     expect(
       Object.values(t.Resources).filter((res) => (res as { Type: string }).Type === 'AWS::Lambda::Function'),
-    ).toHaveLength(5);
+    ).toHaveLength(7);
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * Lambda entry of the notifier, subscribed to the alarm topic: each target alarm's ALARM or OK becomes a page on
+ * the page topic, with the verdict.
+ *
+ * Why a function between the alarm and on-call: a CloudWatch alarm's own notification can only say that a metric
+ * crossed a threshold. It cannot carry the verdict (the layer at fault, the evidence), which lives in the run's
+ * report. So the notifier reads the target's latest report and sends pageText, the text the CLI sends locally.
+ */
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { parseAlarmMessage } from '../../core/alarm-message.ts';
+import { pageText } from '../../core/page.ts';
+import { s3ReportStore } from '../../probes/telemetry.ts';
+import { ConfigMissingError } from '../lambda.ts';
+
+function setting(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new ConfigMissingError(`${name} is not set: deploy with the DownloadHealthchecks construct`);
+  return value;
+}
+
+const reports = s3ReportStore(setting('REPORT_BUCKET'));
+const pageTopicArn = setting('PAGE_TOPIC_ARN');
+const stateMachineArn = setting('STATE_MACHINE_ARN');
+const sns = new SNSClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+});
+
+/** The part of Lambda's SNS event the notifier reads. */
+interface SnsEvent {
+  Records: { Sns: { Message: string } }[];
+}
+
+export async function handler(event: SnsEvent): Promise<void> {
+  for (const record of event.Records) {
+    const parsed = parseAlarmMessage(record.Sns.Message);
+    if (parsed.kind === 'ignored') {
+      console.log(JSON.stringify({ ignored: parsed.reason }));
+      continue;
+    }
+    const t = parsed.transition;
+    // A page without the verdict beats no page: a report that cannot be read is logged, and the page still goes.
+    const report = await reports.latest(t.target).catch((err: unknown) => {
+      console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
+      return undefined;
+    });
+    const page = pageText(t, report, stateMachineArn);
+    // A failed publish throws: Lambda retries the event, and the notifier's Errors alarm tells the monitor topic.
+    await sns.send(
+      new PublishCommand({ TopicArn: pageTopicArn, Subject: page.subject, Message: page.message }),
+      {
+        abortSignal: AbortSignal.timeout(5_000),
+      },
+    );
+    console.log(
+      JSON.stringify({ paged: t.alarmName, state: t.state, verdict: report?.verdict.status ?? null }),
+    );
+  }
+}
