@@ -31,6 +31,7 @@ import { UsageError } from '../../cli/errors.ts';
 import type { Report } from '../../functions/core/types.ts';
 import { InvokeTimeoutError, type SfnClientLike } from '../../functions/probes/sfn.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
+import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { result } from '../fixtures/results.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/download-doctor-workflow';
@@ -74,17 +75,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-// The client takes credentials from the default provider chain, as on AWS: here, the environment.
-const savedEnv = { ...process.env };
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
-});
-afterAll(() => {
-  process.env = savedEnv;
-});
+useTestCredentials();
 
 describe('invoke: usage', () => {
   const env = {};

@@ -2,11 +2,10 @@
  * The storage probe against a real moto_server (S3) that this file starts on a free loopback port, and against
  * files in a temporary directory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +17,9 @@ import {
   putSentinel,
   type S3Storage,
 } from '../../functions/probes/storage.ts';
+import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
+import { freePorts } from '../../sandbox/processes.ts';
+import { useTestCredentials } from '../fixtures/aws-env.ts';
 
 const REGION = 'eu-west-1';
 const SENTINEL = Buffer.from('download-doctor sentinel\n'.repeat(4000));
@@ -33,46 +35,14 @@ function failure(obs: StorageObservation): Extract<StorageObservation, { reached
   return obs;
 }
 
-/** A port that was free a moment ago (bound to port 0, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForHttp(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(500) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`moto_server did not answer at ${url} within ${deadlineMs} ms`);
-}
-
-// The probe takes credentials from the default provider chain, as it does on AWS: here, the environment.
-const savedEnv = { ...process.env };
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
-});
-afterAll(() => {
-  process.env = savedEnv;
-});
+useTestCredentials();
 
 describe('storageProbe: S3 (moto_server)', () => {
-  let moto: ChildProcess;
+  let moto: MotoServer;
   let endpoint: string;
   let admin: S3Client;
   const clients = createS3ClientCache();
+  const logDir = mkdtempSync(join(tmpdir(), 'dd-storage-moto-'));
   const probe = createStorageProbe(clients);
 
   const s3 = (bucket: string, key: string, extra: Partial<S3Storage> = {}): S3Storage => ({
@@ -92,10 +62,8 @@ describe('storageProbe: S3 (moto_server)', () => {
   }
 
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitForHttp(`${endpoint}/`, moto, 20_000);
+    moto = await startMotoServer(logDir);
+    endpoint = moto.endpoint;
     admin = new S3Client({ region: REGION, endpoint, forcePathStyle: true });
 
     await createBucket('sentinels');
@@ -125,11 +93,8 @@ describe('storageProbe: S3 (moto_server)', () => {
   afterAll(async () => {
     clients.destroy();
     admin?.destroy();
-    if (moto && moto.exitCode === null) {
-      const exited = new Promise((resolve) => moto.once('exit', resolve));
-      moto.kill('SIGTERM');
-      await exited;
-    }
+    await moto?.stop();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   it('ok: reads the sentinel with the expected sha256, size and content type', async () => {
@@ -166,7 +131,7 @@ describe('storageProbe: S3 (moto_server)', () => {
   });
 
   it('s3-unreachable when nothing listens on the endpoint', async () => {
-    const port = await freePort();
+    const [port] = await freePorts(1);
 
     const obs = failure(
       await probe(s3('sentinels', 'sentinel.bin', { endpoint: `http://127.0.0.1:${port}` })),
@@ -205,7 +170,7 @@ describe('storageProbe: deadlines (fake S3 endpoint)', () => {
     const server = http.createServer(handler);
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   const target = (endpoint: string): S3Storage => ({
