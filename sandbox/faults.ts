@@ -15,6 +15,14 @@ export interface ExpectedVerdict {
   readonly kind: FailureKind;
 }
 
+/** What each healthcheck URL answers, in a word or two (see test/integration/sandbox.test.ts): `sentinel`,
+ * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `refused`, or the status code. */
+export interface Symptoms {
+  readonly endToEnd: string;
+  readonly app: string;
+  readonly proxy: string;
+}
+
 export interface SandboxFault {
   readonly name: string;
   /** What an on-call engineer would see, in one line. */
@@ -22,6 +30,8 @@ export interface SandboxFault {
   /** What the fault changes in the stack. */
   readonly changes: string;
   readonly expected: ExpectedVerdict;
+  /** The raw symptom, seen with plain HTTP requests (only the URLs listed are compared). */
+  readonly symptoms: Partial<Symptoms>;
   /** Both resolve once the change has taken effect: a check may run right away. */
   apply(sandbox: { readonly control: SandboxControl }): Promise<void>;
   restore(sandbox: { readonly control: SandboxControl }): Promise<void>;
@@ -33,6 +43,7 @@ export const SANDBOX_FAULTS = [
     description: 'the sentinel is gone from the bucket: every layer that reads it fails',
     changes: 'S3: the sentinel object is deleted (restore: uploaded again)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-no-such-key' },
+    symptoms: { endToEnd: '500', app: '500', proxy: '404' },
     apply: ({ control }) => control.deleteSentinel(),
     restore: ({ control }) => control.uploadSentinel(),
   },
@@ -41,31 +52,112 @@ export const SANDBOX_FAULTS = [
     description: 'a bucket policy denies reading the sentinel, to the SDK and to anonymous readers alike',
     changes: 'S3: the bucket policy on the sentinel becomes Deny s3:GetObject for "*" (restore: Allow)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-access-denied' },
+    symptoms: { endToEnd: '403', proxy: '403' },
     apply: ({ control }) => control.setSentinelPolicy('Deny'),
     restore: ({ control }) => control.setSentinelPolicy('Allow'),
+  },
+  {
+    name: 'sentinel-corrupted',
+    description: 'the sentinel was overwritten with other bytes of the same size: only its checksum tells',
+    changes:
+      'S3: the sentinel object is replaced by different bytes of the same length (restore: uploaded again)',
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'checksum-mismatch' },
+    symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
+    apply: ({ control }) => control.corruptSentinel(),
+    restore: ({ control }) => control.uploadSentinel(),
+  },
+  {
+    name: 'storage-down',
+    description: 'the storage server is down: the SDK and nginx alike cannot connect to it',
+    changes: 'moto_server: stopped (restore: started again, with the bucket, the sentinel and its policy)',
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-unreachable' },
+    symptoms: { endToEnd: '500', app: '500', proxy: '502' },
+    apply: ({ control }) => control.stopStorage(),
+    restore: ({ control }) => control.startStorage(),
   },
   {
     name: 'app-down',
     description: 'the app server is not running: nginx answers 502 and the app port refuses connections',
     changes: 'gunicorn: stopped (restore: started again on the same port)',
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'connect-refused' },
+    symptoms: { endToEnd: '502', app: 'refused', proxy: 'sentinel' },
     apply: ({ control }) => control.stopApp(),
     restore: ({ control }) => control.startApp(),
+  },
+  {
+    name: 'app-refuses-host',
+    description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
+    changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
+    symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ allowedHosts: ['app.example.internal'] }),
+    restore: ({ control }) => control.restoreApp(['allowedHosts']),
+  },
+  {
+    name: 'offload-wrong-prefix',
+    description:
+      "the app's X-Accel-Redirect has a prefix nginx has no internal location for: downloads get 404",
+    changes: "Django: DOWNLOADVIEW_RULES' destination_url becomes /protected/ instead of /_storage/",
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ destinationUrl: '/protected/' }),
+    restore: ({ control }) => control.restoreApp(['destinationUrl']),
+  },
+  {
+    name: 'offload-rule-misses-storage',
+    description:
+      "django-downloadview's rule no longer matches the storage URL: Django streams the file itself",
+    changes: "Django: DOWNLOADVIEW_RULES' source_url names another storage host than the file's URL",
+    expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ sourceUrl: 'http://storage.example.internal/bucket/' }),
+    restore: ({ control }) => control.restoreApp(['sourceUrl']),
   },
   {
     name: 'storage-upstream-wrong-port',
     description: "nginx's storage upstream points to a closed port: the proxy check and downloads get 502",
     changes: 'nginx: the shared storage upstream is generated with a closed port, then nginx is reloaded',
     expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
+    symptoms: { endToEnd: '502', app: 'offloaded', proxy: '502' },
     apply: async ({ control }) =>
       control.reconfigureProxy({ storagePortOverride: await control.closedPort() }),
     restore: ({ control }) => control.reconfigureProxy({ storagePortOverride: undefined }),
+  },
+  {
+    name: 'storage-upstream-wrong-bucket',
+    description: "nginx's storage locations name a bucket that does not exist: the proxy check gets 404",
+    changes:
+      'nginx: the storage root becomes /no-such-bucket/ in both storage locations, then nginx is reloaded',
+    expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: '404' },
+    apply: ({ control }) => control.reconfigureProxy({ storageRootOverride: '/no-such-bucket/' }),
+    restore: ({ control }) => control.reconfigureProxy({ storageRootOverride: undefined }),
+  },
+  {
+    name: 'proxy-sends-refused-host',
+    description:
+      "nginx sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
+    changes: 'nginx: proxy_set_header Host backend.internal in the download route, then nginx is reloaded',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),
+    restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
+  },
+  {
+    name: 'proxy-cannot-reach-app',
+    description: "nginx's app upstream points to a closed port: downloads get 502, the app itself is fine",
+    changes: 'nginx: the app upstream is generated with a closed port, then nginx is reloaded',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '502', app: 'offloaded', proxy: 'sentinel' },
+    apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
+    restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
   },
   {
     name: 'internal-prefix-mismatch',
     description: "nginx's internal location no longer matches the app's X-Accel-Redirect: downloads get 404",
     changes: 'nginx: the internal location moves to /protected-files/ while the app still sends /_storage/…',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: '/protected-files/' }),
     restore: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: undefined }),
   },
@@ -76,8 +168,9 @@ export const SANDBOX_FAULTS = [
     changes:
       "Django: SmartDownloadMiddleware is removed from MIDDLEWARE, then gunicorn's workers are reloaded",
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ offload: false }),
-    restore: ({ control }) => control.reconfigureApp({ offload: true }),
+    restore: ({ control }) => control.restoreApp(['offload']),
   },
 ] as const satisfies readonly SandboxFault[];
 

@@ -72,6 +72,8 @@ export interface SandboxPorts {
 export interface AppSettings {
   /** Whether django-downloadview's middleware is installed; without it Django streams the file itself. */
   offload: boolean;
+  /** Django's ALLOWED_HOSTS: the Host names it answers (others get 400). */
+  allowedHosts: string[];
   endpoint: string;
   bucket: string;
   key: string;
@@ -94,13 +96,20 @@ export interface SandboxSentinel {
 /** The levers the faults pull. Each waits until the change has taken effect. */
 export interface SandboxControl {
   uploadSentinel(): Promise<void>;
+  /** Overwrites the sentinel with other bytes of the same size: only its checksum tells. */
+  corruptSentinel(): Promise<void>;
   deleteSentinel(): Promise<void>;
+  /** Stops the storage server (moto); starting it again recreates the bucket, the sentinel and its policy. */
+  stopStorage(): Promise<void>;
+  startStorage(): Promise<void>;
   /** A bucket policy on the sentinel for everyone: `Allow` (healthy: nginx reads anonymously) or `Deny`. */
   setSentinelPolicy(effect: 'Allow' | 'Deny'): Promise<void>;
   /** Regenerates nginx.conf with these snippet options (merged into the current ones), checks it, reloads. */
   reconfigureProxy(change: NginxSnippetOptions): Promise<void>;
   /** Rewrites the Django settings file (merged), reloads gunicorn and waits for its new workers. */
   reconfigureApp(change: Partial<AppSettings>): Promise<void>;
+  /** Puts these settings back to their healthy values, then reloads as reconfigureApp does. */
+  restoreApp(keys: readonly (keyof AppSettings)[]): Promise<void>;
   stopApp(): Promise<void>;
   startApp(): Promise<void>;
   /** A loopback port nothing listens on (right now). */
@@ -154,6 +163,7 @@ class LocalSandbox implements Sandbox {
   private readonly nginxUser: { uid: number; gid: number } | undefined;
   private readonly settingsFile: string;
   private appSettings: AppSettings;
+  private readonly healthyAppSettings: AppSettings;
   private proxyOptions: NginxSnippetOptions = {};
   private faults: FaultName[] = [];
   private storage: Service | undefined;
@@ -187,6 +197,7 @@ class LocalSandbox implements Sandbox {
     };
     this.appSettings = {
       offload: true,
+      allowedHosts: ['127.0.0.1', 'localhost'],
       endpoint,
       bucket: BUCKET,
       key: KEY,
@@ -195,6 +206,7 @@ class LocalSandbox implements Sandbox {
       sourceUrl: `${endpoint}/${BUCKET}/`,
       destinationUrl: INTERNAL_PREFIX,
     };
+    this.healthyAppSettings = { ...this.appSettings };
     const proxyBase = `http://127.0.0.1:${proxyPort}`;
     this.config = {
       targets: [
@@ -252,12 +264,20 @@ class LocalSandbox implements Sandbox {
     this.nginxUser = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
     this.control = {
       uploadSentinel: () => this.uploadSentinel(),
+      corruptSentinel: () =>
+        this.uploadSentinel(Buffer.from(this.sentinel.body.toString('hex').slice(0, body.length))),
+      stopStorage: async () => {
+        await this.storage?.stop();
+      },
+      startStorage: () => this.startStorage(),
       deleteSentinel: async () => {
         await this.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: KEY }));
       },
       setSentinelPolicy: (effect) => this.setSentinelPolicy(effect),
       reconfigureProxy: (change) => this.reconfigureProxy(change),
       reconfigureApp: (change) => this.reconfigureApp(change),
+      restoreApp: (keys) =>
+        this.reconfigureApp(Object.fromEntries(keys.map((k) => [k, this.healthyAppSettings[k]]))),
       stopApp: () => this.stopApp(),
       startApp: () => this.startApp(),
       closedPort: async () => {
@@ -306,6 +326,7 @@ class LocalSandbox implements Sandbox {
   }
 
   private async startStorage(): Promise<void> {
+    if (this.storage?.running) return;
     const port = this.ports.storage;
     this.storage = this.spawn('moto_server', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {});
     await waitUntil('moto_server', [this.storage], this.timeoutMs, async () => {
@@ -404,9 +425,9 @@ class LocalSandbox implements Sandbox {
     if (app?.running) await reloadWorkers(app, this.appWorkers, this.timeoutMs);
   }
 
-  private async uploadSentinel(): Promise<void> {
+  private async uploadSentinel(body: Buffer = this.sentinel.body): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: this.sentinel.body, ContentType: CONTENT_TYPE }),
+      new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: body, ContentType: CONTENT_TYPE }),
     );
   }
 

@@ -18,6 +18,12 @@ export interface NginxSnippetOptions {
    * expected value is a pattern; the sandbox also uses it to make the prefix miss the app's header.
    */
   readonly internalPrefixOverride?: string;
+  /** Send the app upstream to this port instead of the app URL's (the sandbox's unreachable-app fault). */
+  readonly appPortOverride?: number;
+  /** Host header sent to the app instead of the client's (the sandbox's refused-Host fault). */
+  readonly appHostOverride?: string;
+  /** Bucket root path instead of the storage's (the sandbox's wrong-bucket fault), such as `/other-bucket/`. */
+  readonly storageRootOverride?: string;
 }
 
 export interface NginxMainConfigOptions {
@@ -50,7 +56,11 @@ type StorageOrigin =
 
 /** The `upstream` blocks and the `server` block that serve the target's healthcheck routes. */
 export function nginxSnippet(target: Target, options: NginxSnippetOptions = {}): string {
-  const storage = storageOrigin(target.storage, options.storagePortOverride);
+  const origin = storageOrigin(target.storage, options.storagePortOverride);
+  const storage =
+    origin.type === 'http' && options.storageRootOverride !== undefined
+      ? { ...origin, root: options.storageRootOverride }
+      : origin;
   const prefix = internalPrefix(target, storage, options.internalPrefixOverride);
   const app = new URL(target.app.url);
   const endToEnd = new URL(target.endToEnd.url);
@@ -68,7 +78,7 @@ export function nginxSnippet(target: Target, options: NginxSnippetOptions = {}):
     );
   }
   lines.push(
-    block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app)};`]),
+    block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app, options.appPortOverride)};`]),
     '',
     block('server', [
       ...listenDirectives(endToEnd, target.endToEnd.host),
@@ -77,7 +87,7 @@ export function nginxSnippet(target: Target, options: NginxSnippetOptions = {}):
       block(`location = ${locationPath(endToEnd.pathname)}`, [
         `proxy_pass ${appScheme}://${APP_UPSTREAM}${nginxPath(appUri)};`,
         // The app checks the Host header (Django's ALLOWED_HOSTS): pass the client's, not the upstream's name.
-        'proxy_set_header Host $host;',
+        `proxy_set_header Host ${options.appHostOverride ?? '$host'};`,
         'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
         'proxy_set_header X-Forwarded-Proto $scheme;',
         ...(appScheme === 'https' ? ['proxy_ssl_server_name on;', `proxy_ssl_name ${app.hostname};`] : []),
@@ -224,8 +234,8 @@ function listenDirectives(url: URL, host: string | undefined): string[] {
   ];
 }
 
-function hostPort(url: URL): string {
-  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+function hostPort(url: URL, portOverride?: number): string {
+  return `${url.hostname}:${portOverride ?? (url.port || (url.protocol === 'https:' ? '443' : '80'))}`;
 }
 
 /** Percent-encodes each segment of a storage path, keeping the slashes. */

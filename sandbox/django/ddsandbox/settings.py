@@ -12,7 +12,7 @@ with open(os.environ["DD_SANDBOX_SETTINGS"], encoding="utf-8") as f:
 
 SECRET_KEY = "download-doctor-sandbox-not-a-secret"
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = SANDBOX["allowedHosts"]
 ROOT_URLCONF = "ddsandbox.urls"
 # No database, no sessions, no templates: the healthcheck view needs none of them.
 DATABASES = {}
@@ -21,14 +21,17 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 # `offload: false` is the "middleware-disabled" fault: django-downloadview then silently streams the file itself.
-MIDDLEWARE = ["django_downloadview.SmartDownloadMiddleware"] if SANDBOX["offload"] else []
+# CommonMiddleware validates the Host header against ALLOWED_HOSTS, as in any real project.
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+if SANDBOX["offload"]:
+    MIDDLEWARE.append("django_downloadview.SmartDownloadMiddleware")
 DOWNLOADVIEW_BACKEND = "django_downloadview.nginx.XAccelRedirectMiddleware"
 # The storage's file URL (path-style, unsigned) is rewritten into the nginx internal location.
 DOWNLOADVIEW_RULES = [
     {"source_url": SANDBOX["sourceUrl"], "destination_url": SANDBOX["destinationUrl"]},
 ]
 
-# django-storages' S3 backend, pointed at moto. Unsigned URLs: the rule above matches them by prefix.
+# The S3 storage (ddsandbox/s3storage.py), pointed at moto. Unsigned URLs: the rule above matches them by prefix.
 AWS_S3_ENDPOINT_URL = SANDBOX["endpoint"]
 AWS_STORAGE_BUCKET_NAME = SANDBOX["bucket"]
 AWS_S3_REGION_NAME = SANDBOX["region"]

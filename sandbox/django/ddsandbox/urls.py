@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.urls import path
 from django_downloadview import StorageDownloadView
-from storages.backends.s3boto3 import S3Boto3Storage
+from ddsandbox.s3storage import S3Storage
 
 urlpatterns = [
     # The recipe's healthcheck route: the sentinel from real storage. SmartDownloadMiddleware turns the response
     # into an empty one with X-Accel-Redirect, because the file's URL matches DOWNLOADVIEW_RULES' source_url.
     path(
         "healthcheck-utils/download/",
-        StorageDownloadView.as_view(storage=S3Boto3Storage(), path=settings.SANDBOX["key"]),
+        StorageDownloadView.as_view(storage=S3Storage(), path=settings.SANDBOX["key"]),
     ),
 ]
