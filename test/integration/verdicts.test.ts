@@ -9,10 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
 import { type FaultName, SANDBOX_FAULTS } from '../../sandbox/faults.ts';
+import { type MatrixRow, matrixTable, rowMatches } from '../../sandbox/matrix.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 
 let box: Sandbox;
 let config: Config;
+const matrix: MatrixRow[] = [];
 
 beforeAll(async () => {
   box = await startSandbox();
@@ -24,6 +26,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await box?.stop();
+  // The fault matrix, as the issue asks to see it: each check's outcome, the verdict, the expected one.
+  if (matrix.length > 0) console.log(`\nfault matrix (nginx, S3 on moto):\n${matrixTable(matrix)}\n`);
 });
 
 const run = async () => (await runTarget(config, config.targets[0] as Config['targets'][number])).report;
@@ -45,6 +49,8 @@ describe('verdicts on the real sandbox', () => {
     await box.applyFault(name as FaultName);
     try {
       const report = await run();
+      matrix.push({ fault, report });
+      expect(rowMatches({ fault, report }), report.verdict.summary).toBe(true);
       const flagged = report.results.find((r) => r.layer === fault.expected.check);
       expect(report.verdict, report.verdict.summary).toMatchObject({
         status: fault.expected.status,

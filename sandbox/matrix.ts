@@ -1,0 +1,62 @@
+/**
+ * The fault matrix's table: for each catalogue fault, what each check reported, the verdict, the expected verdict
+ * and whether they match. Pure: rows in, text out (printed by test/integration/verdicts.test.ts).
+ */
+import { LAYERS } from '../functions/core/names.ts';
+import type { Report } from '../functions/core/types.ts';
+import type { SandboxFault } from './faults.ts';
+
+export interface MatrixRow {
+  readonly fault: SandboxFault;
+  readonly report: Report;
+}
+
+/** A check's outcome in one word: `ok`, `slow`, its failure kind, or `-` when it did not run. */
+function outcome(report: Report, layer: (typeof LAYERS)[number]): string {
+  const r = report.results.find((x) => x.layer === layer);
+  if (!r) return '-';
+  if (r.ok) return r.slow ? 'slow' : 'ok';
+  return r.kind ?? 'failed';
+}
+
+/** Whether the verdict is the one the catalogue expects, flagged by the expected check with the expected kind. */
+export function rowMatches({ fault, report }: MatrixRow): boolean {
+  const e = fault.expected;
+  const flagged = report.results.find((r) => r.layer === e.check);
+  return (
+    report.verdict.status === e.status &&
+    report.verdict.fault === e.fault &&
+    flagged?.ok === false &&
+    flagged.kind === e.kind
+  );
+}
+
+export function matrixTable(rows: readonly MatrixRow[]): string {
+  const head = ['fault', ...LAYERS, 'verdict', 'expected', 'match'];
+  const body = rows.map((row) => {
+    const { fault, report } = row;
+    const e = fault.expected;
+    return [
+      fault.name,
+      ...LAYERS.map((l) => outcome(report, l)),
+      `${report.verdict.status} ${report.verdict.fault ?? ''}`.trim(),
+      `${e.status} ${e.fault} (${e.check}: ${e.kind})`,
+      rowMatches(row) ? 'yes' : 'NO',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const good = rows.filter(rowMatches).length;
+  const accuracy = rows.length === 0 ? 0 : (100 * good) / rows.length;
+  return [
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    '',
+    `verdict accuracy: ${good}/${rows.length} (${accuracy.toFixed(0)}%)`,
+  ].join('\n');
+}

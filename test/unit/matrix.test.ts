@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../functions/core/diagnose.ts';
+import { SCHEMA_VERSION } from '../../functions/core/names.ts';
+import type { Report, StageResults } from '../../functions/core/types.ts';
+import { sandboxFault } from '../../sandbox/faults.ts';
+import { matrixTable, rowMatches } from '../../sandbox/matrix.ts';
+import { stages } from '../fixtures/results.ts';
+
+function report(s: StageResults): Report {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    target: 'sandbox',
+    verdict: diagnose(s),
+    results: [...s.stage1, ...(s.stage2 ?? [])],
+  };
+}
+
+describe('the fault matrix table', () => {
+  const fault = sandboxFault('storage-upstream-wrong-port');
+  const right = report(stages('status', 'ok', 'ok', 'status'));
+  // The right verdict, but flagged with another kind than the catalogue states: not a match.
+  const wrongKind = report(stages('status', 'ok', 'ok', 'connect-refused'));
+  const wrongLayer = report(stages('status', 'ok', 's3-no-such-key', 'status'));
+
+  it('matches only the expected verdict, flagged by the expected check with the expected kind', () => {
+    expect(rowMatches({ fault, report: right })).toBe(true);
+    expect(rowMatches({ fault, report: wrongKind })).toBe(false);
+    expect(rowMatches({ fault, report: wrongLayer })).toBe(false);
+  });
+
+  it('prints each check, the verdict, the expectation and the accuracy', () => {
+    const text = matrixTable([
+      { fault, report: right },
+      { fault, report: wrongLayer },
+    ]);
+    const [head, , first, second] = text.split('\n');
+    expect(head?.split(/\s+/)).toEqual([
+      'fault',
+      'end-to-end',
+      'app',
+      'storage',
+      'proxy',
+      'verdict',
+      'expected',
+      'match',
+    ]);
+    expect(first).toMatch(
+      /^storage-upstream-wrong-port\s+status\s+ok\s+ok\s+status\s+failed proxy\s+failed proxy \(proxy: status\)\s+yes$/,
+    );
+    expect(second).toMatch(/s3-no-such-key.*failed storage.*NO$/);
+    expect(text).toMatch(/verdict accuracy: 1\/2 \(50%\)$/);
+  });
+});
