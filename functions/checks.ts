@@ -2,7 +2,7 @@
  * The four checks. Each is a function of the target and the probes: build the request (core), perform it
  * (probes), judge it (core). A failed check returns `ok: false`; only a broken check itself throws.
  */
-import { assessApp, assessEndToEnd, assessProxy, assessStorage } from './core/assess.ts';
+import { assessApp, assessEndToEnd, assessProxy, assessStorage, RANGE_BYTES } from './core/assess.ts';
 import type { HttpCheckConfig, Target } from './core/config.ts';
 import type { Layer } from './core/names.ts';
 import type { Probes } from './core/probe.ts';
@@ -18,9 +18,11 @@ export interface CheckDeps {
   now?: () => Date;
 }
 
+type ProbeOptions = Omit<Parameters<typeof httpRequest>[2], 'nonce'>;
+
 async function probeHttp(
   check: HttpCheckConfig,
-  body: 'hash' | 'peek',
+  options: ProbeOptions,
   deps: CheckDeps,
 ): Promise<HttpObservation> {
   let headers: Record<string, string>;
@@ -31,7 +33,7 @@ async function probeHttp(
     return { reached: false, kind: 'secret-missing', error: err.message, timings: { totalMs: 0 } };
   }
   const nonce = deps.nonce?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  return deps.probes.http(httpRequest(check, headers, { body, nonce }));
+  return deps.probes.http(httpRequest(check, headers, { ...options, nonce }));
 }
 
 function storageLocation(t: Target): string {
@@ -42,16 +44,25 @@ export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promis
   const startedAt = (deps.now?.() ?? new Date()).toISOString();
   switch (layer) {
     case 'end-to-end': {
-      const obs = await probeHttp(t.endToEnd, 'hash', deps);
-      return assessEndToEnd(t, obs, { target: printableUrl(t.endToEnd.url), startedAt });
+      // The download, and beside it the optional probes: the internal location from outside (it must be
+      // refused), and the first RANGE_BYTES bytes by Range (206, the same bytes as the download's first ones).
+      const { internalUrl, rangeProbe } = t.endToEnd;
+      const [obs, internal, range] = await Promise.all([
+        probeHttp(t.endToEnd, { body: 'hash', headBytes: rangeProbe ? RANGE_BYTES : 0 }, deps),
+        internalUrl ? probeHttp(t.endToEnd, { body: 'peek', url: internalUrl }, deps) : undefined,
+        rangeProbe
+          ? probeHttp(t.endToEnd, { body: 'hash', range: `bytes=0-${RANGE_BYTES - 1}` }, deps)
+          : undefined,
+      ]);
+      return assessEndToEnd(t, obs, { target: printableUrl(t.endToEnd.url), startedAt }, { internal, range });
     }
     case 'app': {
       // Headers only: the body is peeked at, to tell "no header, no body" from the app streaming the file itself.
-      const obs = await probeHttp(t.app, 'peek', deps);
+      const obs = await probeHttp(t.app, { body: 'peek' }, deps);
       return assessApp(t, obs, { target: printableUrl(t.app.url), startedAt });
     }
     case 'proxy': {
-      const obs = await probeHttp(t.proxy, 'hash', deps);
+      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps);
       return assessProxy(t, obs, { target: printableUrl(t.proxy.url), startedAt });
     }
     case 'storage': {

@@ -162,6 +162,25 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: undefined }),
   },
   {
+    name: 'internal-location-exposed',
+    description:
+      "nginx's offload location lacks `internal;`: anyone can read storage without the app's checks",
+    changes: 'nginx: the offload location is generated without `internal;`, then nginx is reloaded',
+    expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'internal-exposed' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ omitInternal: true }),
+    restore: ({ control }) => control.reconfigureProxy({ omitInternal: undefined }),
+  },
+  {
+    name: 'ranges-disabled',
+    description: 'nginx drops the Range header to storage and answers whole files: resumed downloads restart',
+    changes: 'nginx: `max_ranges 0;` and `proxy_set_header Range "";` in the offload location, then a reload',
+    expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'range-ignored' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ disableRanges: true }),
+    restore: ({ control }) => control.reconfigureProxy({ disableRanges: undefined }),
+  },
+  {
     name: 'middleware-disabled',
     description:
       'django-downloadview no longer offloads: Django streams the file itself and downloads still work',

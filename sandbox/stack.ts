@@ -238,6 +238,7 @@ class LocalSandbox implements Sandbox {
           endToEnd: {
             url: `${proxyBase}/healthcheck-utils/download/`,
             internalUrl: `${proxyBase}${INTERNAL_PREFIX}${KEY}`,
+            rangeProbe: true,
             timeoutMs: CHECK_TIMEOUT_MS,
           },
         },

@@ -178,10 +178,61 @@ export function dispositionFileName(header: string | undefined): string | undefi
   }
 }
 
+/** The range probe asks for the first RANGE_BYTES bytes of the sentinel. */
+export const RANGE_BYTES = 10;
+
+/** The end-to-end layer's optional probes, beside the download itself. */
+export interface ExtraObservations {
+  /** A request to the internal offload location from outside: it must be refused. */
+  internal?: HttpObservation | undefined;
+  /** `Range: bytes=0-9` through the proxy: 206 and the download's first bytes. */
+  range?: HttpObservation | undefined;
+}
+
+/** Conditions of the negative and range probes. They come after the download's: they only speak once it works. */
+function extraConditions(
+  t: Target,
+  obs: Extract<HttpObservation, { reached: true }>,
+  extra: ExtraObservations,
+): Condition[] {
+  const out: Condition[] = [];
+  const { internal, range } = extra;
+  if (internal) {
+    const served = internal.reached && internal.status >= 200 && internal.status < 300;
+    out.push({
+      subject: '[internal location].status',
+      kind: 'internal-exposed',
+      pass: !served,
+      expected: 'refused from outside (4xx), as an internal location is',
+      observed: internal.reached ? `${internal.status}: served to an outside client` : internal.error,
+    });
+  }
+  if (range) {
+    const want = Math.min(RANGE_BYTES, t.sentinel.size);
+    const ok =
+      range.reached &&
+      range.status === 206 &&
+      range.bytes === want &&
+      range.sha256 !== undefined &&
+      range.sha256 === obs.headSha256;
+    out.push({
+      subject: '[Range bytes=0-9]',
+      kind: 'range-ignored',
+      pass: ok,
+      expected: `206 with the first ${want} bytes of the sentinel`,
+      observed: range.reached
+        ? `${range.status} with ${range.bytes} bytes${range.status === 206 && range.bytes === want ? ' (other bytes)' : ''}`
+        : range.error,
+    });
+  }
+  return out;
+}
+
 export function assessEndToEnd(
   t: Target,
   obs: HttpObservation,
   ctx: Omit<Context, 'layer' | 'degradedMs'>,
+  extra: ExtraObservations = {},
 ): CheckResult {
   const c: Context = { ...ctx, layer: 'end-to-end', degradedMs: t.endToEnd.degradedMs };
   const expected: Evidence = { status: 200, bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
@@ -221,6 +272,7 @@ export function assessEndToEnd(
       observed: got === undefined ? shown(header) : JSON.stringify(got),
     });
   }
+  conditions.push(...extraConditions(t, obs, extra));
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, offload]);
   return result(
     c,

@@ -5,7 +5,7 @@
  * the proxy and the app are judged separately, and the first layer that fails explains the ones downstream.
  * The first matching row wins.
  */
-import { type Fault, INCONCLUSIVE_KINDS, type Layer, type Status } from './names.ts';
+import { type FailureKind, type Fault, INCONCLUSIVE_KINDS, type Layer, type Status } from './names.ts';
 import type { CheckResult, StageResults, Verdict } from './types.ts';
 
 /** How one check came out, as the rules see it. */
@@ -18,7 +18,7 @@ export function outcomeOf(r: CheckResult | undefined): Outcome {
 }
 
 /** A cell of the table: one outcome, several, `ok` (fast or slow), or `not-offloaded` (the app's silent fallback). */
-type Match = Outcome | 'ok' | 'not-offloaded' | readonly Outcome[];
+type Match = Outcome | 'ok' | 'not-offloaded' | readonly Outcome[] | { kind: FailureKind };
 
 type Results = Partial<Record<Layer, CheckResult>>;
 
@@ -47,6 +47,33 @@ export const RULES: readonly Rule[] = [
     status: 'failed',
     fault: 'unknown',
     summary: (r) => `the end-to-end check could not run, so nothing is known: ${msg(r, 'end-to-end')}`,
+  },
+  // The download works, but one of the end-to-end layer's extra probes fails: the proxy's configuration.
+  {
+    id: 'internal-location-exposed',
+    when: { 'end-to-end': { kind: 'internal-exposed' } },
+    status: 'degraded',
+    fault: 'proxy',
+    summary: (r) =>
+      `SECURITY: downloads work, but the internal offload location serves outside requests, so storage is ` +
+      `exposed without the app's access checks (is "internal;" missing?): ${msg(r, 'end-to-end')}`,
+  },
+  {
+    // Django streaming the file itself ignores Range: the app is the cause, not the proxy.
+    id: 'served-not-offloaded-no-ranges',
+    when: { 'end-to-end': { kind: 'range-ignored' }, app: 'not-offloaded' },
+    status: 'degraded',
+    fault: 'app',
+    summary: (r) =>
+      `the file is served, but not offloaded: the app streams it itself, and without Range support (${msg(r, 'app')})`,
+  },
+  {
+    id: 'range-ignored',
+    when: { 'end-to-end': { kind: 'range-ignored' } },
+    status: 'degraded',
+    fault: 'proxy',
+    summary: (r) =>
+      `downloads work, but Range requests do not get a partial answer, so resumed downloads start over: ${msg(r, 'end-to-end')}`,
   },
   {
     id: 'healthy',
@@ -165,6 +192,7 @@ function matches(match: Match | undefined, r: CheckResult | undefined): boolean 
   const outcome = outcomeOf(r);
   if (match === 'ok') return outcome === 'fast' || outcome === 'slow';
   if (match === 'not-offloaded') return r?.kind === 'not-offloaded';
+  if (typeof match === 'object' && 'kind' in match) return r?.kind === match.kind;
   // `fail` includes the not-offloaded kind; rows that treat it apart come first.
   if (typeof match === 'string') return match === outcome;
   return match.includes(outcome);

@@ -36,6 +36,9 @@ export const FAILURE_KINDS = {
   'size-mismatch': 'the body size differs from the sentinel',
   'checksum-mismatch': 'the body sha256 differs from the sentinel',
   'not-offloaded': 'the app streamed the file itself instead of answering with the offload header',
+  'internal-exposed':
+    'SECURITY: the internal offload location serves requests from outside: storage is exposed',
+  'range-ignored': 'a Range request did not get 206 with the right bytes: resumable downloads break',
   'secret-missing': 'a secret referenced by the config could not be resolved',
   's3-access-denied': 'S3 denied access to the sentinel',
   's3-no-such-key': 'the sentinel key does not exist',

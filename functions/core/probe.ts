@@ -22,6 +22,8 @@ export interface HttpProbeRequest {
   body: 'hash' | 'peek';
   /** A Range header value, such as `bytes=0-9`. */
   range?: string;
+  /** With `hash`: also hash the body's first N bytes (to compare a range response with the whole file). */
+  headBytes?: number;
 }
 
 export type HttpProbe = (request: HttpProbeRequest) => Promise<HttpObservation>;

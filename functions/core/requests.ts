@@ -8,9 +8,16 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export function httpRequest(
   check: HttpCheckConfig,
   headers: Record<string, string>,
-  options: { body: HttpProbeRequest['body']; nonce: string },
+  options: {
+    body: HttpProbeRequest['body'];
+    nonce: string;
+    /** Another URL than the check's (the negative probe's internal URL). */
+    url?: string;
+    range?: string;
+    headBytes?: number;
+  },
 ): HttpProbeRequest {
-  const url = new URL(check.url);
+  const url = new URL(options.url ?? check.url);
   if (check.cacheBust) url.searchParams.set(check.cacheBust, options.nonce);
   const request: HttpProbeRequest = {
     url: url.toString(),
@@ -19,6 +26,8 @@ export function httpRequest(
     connectTimeoutMs: check.connectTimeoutMs ?? Math.min(DEFAULT_CONNECT_TIMEOUT_MS, check.timeoutMs),
     body: options.body,
   };
+  if (options.range) request.range = options.range;
+  if (options.headBytes) request.headBytes = options.headBytes;
   if (check.host) request.host = check.host;
   if (check.connectTo) request.connectTo = check.connectTo;
   if (check.tls) request.tls = { ...check.tls };

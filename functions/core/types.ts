@@ -48,6 +48,8 @@ export type HttpObservation =
       bytes: number;
       /** sha256 of the whole body; absent when the body was only peeked at. */
       sha256?: string;
+      /** sha256 of the body's first `headBytes` bytes, when the request asked for it. */
+      headSha256?: string;
       /** The body ended before Content-Length. */
       truncated: boolean;
       timings: Timings;

@@ -74,6 +74,7 @@ export const httpProbe: HttpProbe = async (request) => {
 
     let bytes = 0;
     let sha256: string | undefined;
+    let headSha256: string | undefined;
     let truncated = false;
     if (request.body === 'peek') {
       // Enough to tell "no body" from "a body"; leaving the loop destroys the stream and drops the rest.
@@ -83,10 +84,14 @@ export const httpProbe: HttpProbe = async (request) => {
       }
     } else {
       const hash = createHash('sha256');
+      const headWanted = request.headBytes ?? 0;
+      const head: Buffer[] = [];
       try {
         for await (const chunk of response.body) {
-          hash.update(chunk as Buffer);
-          bytes += (chunk as Buffer).length;
+          const buf = chunk as Buffer;
+          if (bytes < headWanted) head.push(buf.subarray(0, headWanted - bytes));
+          hash.update(buf);
+          bytes += buf.length;
         }
       } catch (err) {
         const kind = classifyNetworkError(errorFields(err));
@@ -94,6 +99,7 @@ export const httpProbe: HttpProbe = async (request) => {
         truncated = true;
       }
       sha256 = hash.digest('hex');
+      if (headWanted > 0) headSha256 = createHash('sha256').update(Buffer.concat(head)).digest('hex');
       const announced = Number(headers['content-length']);
       if (Number.isFinite(announced) && bytes < announced) truncated = true;
     }
@@ -104,6 +110,7 @@ export const httpProbe: HttpProbe = async (request) => {
       headers,
       bytes,
       ...(sha256 === undefined ? {} : { sha256 }),
+      ...(headSha256 === undefined ? {} : { headSha256 }),
       truncated,
       timings: timings(clock),
     };

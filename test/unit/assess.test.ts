@@ -92,6 +92,34 @@ describe('end-to-end assessment', () => {
     expect(r.observed.status).toBe(404);
   });
 
+  describe('the negative and range probes', () => {
+    const head = createHash('sha256').update(BODY.slice(0, 10)).digest('hex');
+    const download = seen(200, served, BODY, { headSha256: head });
+    const refused = seen(404, {}, 'not found');
+    const partial = seen(206, served, BODY.slice(0, 10));
+    it.each([
+      ['refused from outside, 206 with the first bytes', refused, partial, true, undefined],
+      [
+        'the internal location served to an outside client',
+        seen(200, served),
+        partial,
+        false,
+        'internal-exposed',
+      ],
+      ['a 200 with the whole file to a Range request', refused, seen(200, served), false, 'range-ignored'],
+      ['a 206 with other bytes', refused, seen(206, served, 'x'.repeat(10)), false, 'range-ignored'],
+    ] as const)('%s', (_name, internal, range, ok, kind) => {
+      const r = assessEndToEnd(target(), download, ctx, { internal, range });
+      expect(r.ok).toBe(ok);
+      expect(r.kind).toBe(kind);
+    });
+
+    it('speaks only once the download itself works', () => {
+      const r = assessEndToEnd(target(), seen(502, {}, 'bad'), ctx, { internal: seen(200, served) });
+      expect(r.kind).toBe('status');
+    });
+  });
+
   it('is slow, not failed, above the degraded threshold', () => {
     const t = target({ endToEnd: { url: 'http://x/', degradedMs: 10 } });
     const r = assessEndToEnd(t, seen(200, served), ctx);

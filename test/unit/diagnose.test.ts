@@ -15,6 +15,10 @@ const ROWS: Row[] = [
   ['served, storage slow', 'slow', 'ok', 'slow', 'ok', 'degraded', 'storage'],
   ['served, proxy slow', 'slow', 'ok', 'ok', 'slow', 'degraded', 'proxy'],
   ['served, app slow', 'ok', 'slow', 'ok', 'ok', 'degraded', 'app'],
+  // The end-to-end layer's extra probes fail while downloads work.
+  ['internal location served to outside', 'internal-exposed', 'ok', 'ok', 'ok', 'degraded', 'proxy'],
+  ['Range ignored by the proxy', 'range-ignored', 'ok', 'ok', 'ok', 'degraded', 'proxy'],
+  ['Range ignored because the app streams', 'range-ignored', 'not-offloaded', 'ok', 'ok', 'degraded', 'app'],
   // End to end fails: the fault is named from the other three (issue table 2).
   ['storage fails', 'status', 'ok', 's3-no-such-key', 'status', 'failed', 'storage', ['storage', 'proxy']],
   [

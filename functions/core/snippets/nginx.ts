@@ -24,6 +24,10 @@ export interface NginxSnippetOptions {
   readonly appHostOverride?: string;
   /** Bucket root path instead of the storage's (the sandbox's wrong-bucket fault), such as `/other-bucket/`. */
   readonly storageRootOverride?: string;
+  /** Leave `internal;` out of the offload location (the sandbox's exposed-storage fault). */
+  readonly omitInternal?: boolean;
+  /** Clear the Range header to storage and turn off nginx's own ranges (the sandbox's ranges fault). */
+  readonly disableRanges?: boolean;
 }
 
 export interface NginxMainConfigOptions {
@@ -95,7 +99,8 @@ export function nginxSnippet(target: Target, options: NginxSnippetOptions = {}):
       '',
       `# The offload target: internal, so only reachable through the app's X-Accel-Redirect.`,
       block(`location ${locationPath(prefix)}`, [
-        'internal;',
+        ...(options.omitInternal ? [] : ['internal;']),
+        ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
         ...(storage.type === 'http'
           ? [
               `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
