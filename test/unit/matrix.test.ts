@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../functions/core/diagnose.ts';
 import { SCHEMA_VERSION } from '../../functions/core/names.ts';
@@ -49,5 +50,15 @@ describe('the fault matrix table', () => {
     );
     expect(second).toMatch(/s3-no-such-key.*failed storage.*NO$/);
     expect(text).toMatch(/verdict accuracy: 1\/2 \(50%\)$/);
+  });
+});
+
+describe('docs/faults.md', () => {
+  it('is generated from the catalogue and up to date (npm run build)', async () => {
+    const { renderFaultsPage } = await import('../../sandbox/faults-page.ts');
+    const { FAULTS_PAGE_PATH } = await import('../../scripts/build.ts');
+    const page = renderFaultsPage();
+    expect(page).toContain('| `internal-location-exposed`');
+    expect(readFileSync(FAULTS_PAGE_PATH, 'utf8')).toBe(page);
   });
 });
