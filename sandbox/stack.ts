@@ -160,7 +160,8 @@ class LocalSandbox implements Sandbox {
   private readonly appWorkers: number;
   private readonly timeoutMs: number;
   private readonly nginxPrefix: string;
-  private readonly nginxUser: { uid: number; gid: number } | undefined;
+  /** The unprivileged user nginx and gunicorn run as, when the sandbox is started by root. */
+  private readonly serviceUser: { uid: number; gid: number } | undefined;
   private readonly settingsFile: string;
   private appSettings: AppSettings;
   private readonly healthyAppSettings: AppSettings;
@@ -262,7 +263,7 @@ class LocalSandbox implements Sandbox {
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
     // nginx as root would switch its workers to another user but keep a root master: run it all unprivileged.
-    this.nginxUser = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
+    this.serviceUser = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
     this.control = {
       uploadSentinel: () => this.uploadSentinel(),
       corruptSentinel: () =>
@@ -299,6 +300,8 @@ class LocalSandbox implements Sandbox {
   }
 
   async start(): Promise<void> {
+    // The unprivileged services must reach their files through the (0700) temp dir.
+    if (this.serviceUser) chmodSync(this.dir, 0o711);
     await this.startStorage();
     await this.startApp();
     await this.startProxy();
@@ -350,11 +353,18 @@ class LocalSandbox implements Sandbox {
     const args = ['-m', 'gunicorn', '--chdir', DJANGO_DIR, '--bind', `127.0.0.1:${this.ports.app}`];
     args.push('--workers', String(this.appWorkers), '--graceful-timeout', '5', '--timeout', '30');
     args.push('--access-logfile', '-', 'ddsandbox.wsgi:application');
-    const app = this.spawn('gunicorn', PYTHON, args, {
-      DD_SANDBOX_SETTINGS: this.settingsFile,
-      PYTHONDONTWRITEBYTECODE: '1', // keep the repository free of __pycache__
-      PYTHONUNBUFFERED: '1',
-    });
+    // Unprivileged, like nginx: as root, Django would read files that its real user could not.
+    const app = this.spawn(
+      'gunicorn',
+      PYTHON,
+      args,
+      {
+        DD_SANDBOX_SETTINGS: this.settingsFile,
+        PYTHONDONTWRITEBYTECODE: '1', // keep the repository free of __pycache__
+        PYTHONUNBUFFERED: '1',
+      },
+      this.serviceUser,
+    );
     this.app = app;
     const url = this.target.app.url;
     await waitUntil('gunicorn', [app], this.timeoutMs, async () => {
@@ -371,17 +381,16 @@ class LocalSandbox implements Sandbox {
   private async startProxy(): Promise<void> {
     mkdirSync(this.nginxPrefix);
     this.writeNginxConfig();
-    if (this.nginxUser) {
-      // nobody must reach its prefix through the (0700) temp dir, and own the prefix to write logs and temp files.
-      chmodSync(this.dir, 0o711);
-      chownSync(this.nginxPrefix, this.nginxUser.uid, this.nginxUser.gid);
+    if (this.serviceUser) {
+      // nginx owns its prefix, to write logs and temp files there.
+      chownSync(this.nginxPrefix, this.serviceUser.uid, this.serviceUser.gid);
     }
     const proxy = this.spawn(
       'nginx',
       NGINX,
       ['-p', this.nginxPrefix, '-c', 'nginx.conf'],
       {},
-      this.nginxUser,
+      this.serviceUser,
     );
     this.proxy = proxy;
     const url = this.target.endToEnd.url;
@@ -408,7 +417,7 @@ class LocalSandbox implements Sandbox {
     // A config nginx rejects would leave the old one serving silently: test it first, for a clear error.
     try {
       await promisify(execFile)(NGINX, ['-t', '-q', '-p', this.nginxPrefix, '-c', 'nginx.conf'], {
-        ...this.nginxUser,
+        ...this.serviceUser,
         timeout: this.timeoutMs,
       });
     } catch (error) {

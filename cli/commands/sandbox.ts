@@ -7,10 +7,11 @@ import type { Options } from '../main.ts';
 /** `sandbox faults` lists the catalogue; `sandbox up` starts the stack and keeps it running until Ctrl-C. */
 export async function sandbox(action: string | undefined, _options: Options): Promise<number> {
   if (action === 'faults') {
+    const width = Math.max(...SANDBOX_FAULTS.map((f) => f.name.length)) + 2;
     for (const f of SANDBOX_FAULTS) {
       const e = f.expected;
-      console.log(`${f.name.padEnd(28)} ${`${e.status} ${e.fault}`.padEnd(18)} ${e.check}: ${e.kind}`);
-      console.log(`${' '.repeat(29)}${f.description}`);
+      console.log(`${f.name.padEnd(width)}${`${e.status} ${e.fault}`.padEnd(18)} ${e.check}: ${e.kind}`);
+      console.log(`${' '.repeat(width)}${f.description}`);
     }
     return EXIT.healthy;
   }

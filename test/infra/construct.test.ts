@@ -267,5 +267,5 @@ describe('the CDK app', () => {
     expect(
       Object.values(t.Resources).filter((res) => (res as { Type: string }).Type === 'AWS::Lambda::Function'),
     ).toHaveLength(7);
-  });
+  }, 150_000); // cdk synth, with the integration tests on the other core, can take over 30 s
 });

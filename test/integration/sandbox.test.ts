@@ -90,15 +90,18 @@ describe('the sandbox, healthy', () => {
     expect(res !== 'refused' && res.status).toBe(404);
   });
 
-  it('runs nginx, master and workers, as a non-root user', () => {
-    const master = sandbox.pids().proxy;
-    expect(master).toBeDefined();
-    for (const pid of [master ?? 0, ...childPids(master ?? 0)]) {
-      const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      expect(Number(uids?.[1]), `real uid of ${pid}`).not.toBe(0);
-      expect(Number(uids?.[2]), `effective uid of ${pid}`).not.toBe(0);
-    }
-  });
+  it.each(['proxy', 'app'] as const)(
+    'runs the %s (nginx, gunicorn), master and workers, as a non-root user',
+    (service) => {
+      const master = sandbox.pids()[service];
+      expect(master).toBeDefined();
+      for (const pid of [master ?? 0, ...childPids(master ?? 0)]) {
+        const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        expect(Number(uids?.[1]), `real uid of ${pid}`).not.toBe(0);
+        expect(Number(uids?.[2]), `effective uid of ${pid}`).not.toBe(0);
+      }
+    },
+  );
 });
 
 describe('the sandbox, faulty', () => {
