@@ -21,7 +21,7 @@ Usage:
       Runs one check alone. LAYER: ${LAYERS.join(', ')}.
   download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
       Uploads a sentinel to the target's S3 location and prints its sha256 and size for the config.
-  download-doctor snippets nginx [--config F] [--target NAME]
+  download-doctor snippets nginx|django [--config F] [--target NAME]
       Prints the nginx configuration for the target.
   download-doctor sandbox faults | sandbox up
       Lists the sandbox's faults, or starts the sandbox and keeps it running until Ctrl-C.
@@ -120,8 +120,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./commands/seed.ts')).seed(options);
     case 'snippets':
       noMore(2);
-      if (arg !== 'nginx')
-        throw new UsageError(`snippets needs a server: nginx${arg ? ` (got "${arg}")` : ''}`);
+      if (arg !== 'nginx' && arg !== 'django')
+        throw new UsageError(`snippets needs a server: nginx, django${arg ? ` (got "${arg}")` : ''}`);
       return (await import('./commands/snippets.ts')).snippets(arg, options);
     case 'sandbox':
       noMore(2);

@@ -28,6 +28,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
+import { djangoDownloadView } from '../functions/core/snippets/django.ts';
 import { type NginxSnippetOptions, nginxMainConfig, nginxSnippet } from '../functions/core/snippets/nginx.ts';
 import { type FaultName, sandboxFault } from './faults.ts';
 import {
@@ -196,18 +197,6 @@ class LocalSandbox implements Sandbox {
       contentType: CONTENT_TYPE,
       fileName: KEY,
     };
-    this.appSettings = {
-      offload: true,
-      allowedHosts: ['127.0.0.1', 'localhost'],
-      endpoint,
-      bucket: BUCKET,
-      key: KEY,
-      region: REGION,
-      // django-storages' unsigned, path-style URL of the file: `${endpoint}/${bucket}/${key}`.
-      sourceUrl: `${endpoint}/${BUCKET}/`,
-      destinationUrl: INTERNAL_PREFIX,
-    };
-    this.healthyAppSettings = { ...this.appSettings };
     const proxyBase = `http://127.0.0.1:${proxyPort}`;
     this.config = {
       targets: [
@@ -249,6 +238,20 @@ class LocalSandbox implements Sandbox {
     const [target] = configSchema.parse(this.config).targets;
     if (!target) throw new SandboxError('the sandbox config has no target');
     this.target = target;
+    // The app's rule comes from the same generator as `snippets django`.
+    const view = djangoDownloadView(target);
+    if (!('source_url' in view.rule)) throw new SandboxError('the sandbox stores its sentinel in S3');
+    this.appSettings = {
+      offload: true,
+      allowedHosts: ['127.0.0.1', 'localhost'],
+      endpoint,
+      bucket: BUCKET,
+      key: KEY,
+      region: REGION,
+      sourceUrl: view.rule.source_url,
+      destinationUrl: view.rule.destination_url,
+    };
+    this.healthyAppSettings = { ...this.appSettings };
     this.env = {
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',

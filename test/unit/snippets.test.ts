@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type Target } from '../../functions/core/config.ts';
+import {
+  DjangoSnippetError,
+  djangoDownloadView,
+  djangoSnippet,
+} from '../../functions/core/snippets/django.ts';
 import { NginxSnippetError, nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 
 /** A target as a user writes it; `storage` and `offload` replace the defaults when given. */
@@ -136,5 +141,46 @@ describe('nginxMainConfig', () => {
     }
     expect(conf).toContain('    upstream download_doctor_storage {');
     expect(conf.trimEnd().endsWith('}')).toBe(true);
+  });
+});
+
+describe('djangoSnippet', () => {
+  it('rewrites the path-style storage URL into the internal location the app header names', () => {
+    expect(djangoDownloadView(target())).toEqual({
+      backend: 'django_downloadview.nginx.XAccelRedirectMiddleware',
+      rule: { source_url: 'http://127.0.0.1:9000/media/', destination_url: '/_storage/' },
+      route: 'healthcheck-utils/download/',
+      name: 'healthcheck.txt',
+    });
+  });
+
+  it('uses the bucket host on AWS, and the X-Sendfile backend with a directory rule on disk', () => {
+    const aws = target({
+      storage: { type: 's3', bucket: 'media', key: 'healthcheck.txt', region: 'eu-west-1' },
+    });
+    expect(djangoDownloadView(aws).rule).toEqual({
+      source_url: 'https://media.s3.eu-west-1.amazonaws.com/',
+      destination_url: '/_storage/',
+    });
+    expect(djangoSnippet(aws)).toContain('AWS_S3_CUSTOM_DOMAIN = "media.s3.eu-west-1.amazonaws.com"');
+    const disk = target({
+      storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' },
+    });
+    const view = djangoDownloadView(disk);
+    expect(view.backend).toBe('django_downloadview.apache.XSendfileMiddleware');
+    expect(view.rule).toEqual({ source_dir: '/srv/files/', destination_dir: '/srv/files/' });
+    expect(djangoSnippet(disk)).toContain(
+      'storage=FileSystemStorage(location="/srv/files/"), path="healthcheck.txt"',
+    );
+  });
+
+  it('refuses a pattern, or a value that does not end with the sentinel, naming the field', () => {
+    expect(() =>
+      djangoSnippet(target({ offload: { header: 'X-Accel-Redirect', value: { pattern: '^/x' } } })),
+    ).toThrow(DjangoSnippetError);
+    expect(() =>
+      djangoSnippet(target({ offload: { header: 'X-Accel-Redirect', value: '/_storage/other.txt' } })),
+    ).toThrow(/app\.offload\.value "\/_storage\/other\.txt" must end with/);
   });
 });
