@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultName, SANDBOX_FAULTS, type Symptoms } from '../../sandbox/faults.ts';
+import { SANDBOX_FAULTS, type Symptoms } from '../../sandbox/faults.ts';
 import { childPids } from '../../sandbox/processes.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 
