@@ -22,7 +22,7 @@ Usage:
   download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
       Uploads a sentinel to the target's S3 location and prints its sha256 and size for the config.
   download-doctor snippets nginx|django [--config F] [--target NAME]
-      Prints the nginx configuration for the target.
+      Prints the known-good nginx configuration, or Django settings and URL, for the target.
   download-doctor sandbox faults | sandbox up
       Lists the sandbox's faults, or starts the sandbox and keeps it running until Ctrl-C.
   download-doctor demo [--fault NAME]

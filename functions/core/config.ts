@@ -185,6 +185,17 @@ export type Config = z.output<typeof configSchema>;
 export type Target = Config['targets'][number];
 export type HttpCheckConfig = Target['app'] | Target['proxy'] | Target['endToEnd'];
 export type StorageConfig = Target['storage'];
+export type S3StorageConfig = Extract<StorageConfig, { type: 's3' }>;
+
+/** With an endpoint (moto, MinIO, a VPC endpoint) path-style is the default; on AWS, virtual-hosted is. */
+export function s3PathStyle(storage: S3StorageConfig): boolean {
+  return storage.forcePathStyle ?? storage.endpoint !== undefined;
+}
+
+/** Where S3 is reached: the configured endpoint, or the region's. */
+export function s3Endpoint(storage: S3StorageConfig): URL {
+  return new URL(storage.endpoint ?? `https://s3.${storage.region}.amazonaws.com`);
+}
 
 /** Typed helper for `download-doctor.config.ts`. */
 export function defineConfig(config: ConfigInput): ConfigInput {

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { addAbortSignal, Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/classify.ts';
-import type { StorageConfig } from '../core/config.ts';
+import { type StorageConfig, s3PathStyle } from '../core/config.ts';
 import type { FailureKind } from '../core/names.ts';
 import type { StorageProbe } from '../core/probe.ts';
 import type { StorageObservation, Timings } from '../core/types.ts';
@@ -31,7 +31,7 @@ export function createS3ClientCache(maxClients = 4): S3ClientCache {
   const clients = new Map<string, S3Client>();
   return {
     get(storage) {
-      const forcePathStyle = storage.forcePathStyle ?? storage.endpoint !== undefined;
+      const forcePathStyle = s3PathStyle(storage);
       const key = [storage.region, storage.endpoint ?? '', forcePathStyle, storage.timeoutMs].join('|');
       let client = clients.get(key);
       if (!client) {

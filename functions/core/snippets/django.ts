@@ -3,7 +3,7 @@
  * the URL and view of `/healthcheck-utils/download/`. Derived from the target alone, like the nginx snippet: the
  * sandbox's Django app takes its rule from `djangoDownloadView` too. Pure: no I/O.
  */
-import type { Target } from '../config.ts';
+import { type S3StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
 import type { OffloadHeader } from '../names.ts';
 
 /** django-downloadview's backend for each offload header. */
@@ -34,13 +34,12 @@ export class DjangoSnippetError extends Error {
 }
 
 /** The file's URL as django-storages makes it: path-style on an endpoint, else on the bucket's regional host. */
-export function s3FileUrlPrefix(storage: Extract<Target['storage'], { type: 's3' }>): string {
-  const pathStyle = storage.forcePathStyle ?? storage.endpoint !== undefined;
-  if (storage.endpoint && pathStyle) return `${storage.endpoint.replace(/\/+$/, '')}/${storage.bucket}/`;
-  const origin = storage.endpoint
-    ? new URL(storage.endpoint)
-    : new URL(`https://s3.${storage.region}.amazonaws.com`);
-  return `${origin.protocol}//${storage.bucket}.${origin.host}/`;
+export function s3FileUrlPrefix(storage: S3StorageConfig): string {
+  const endpoint = s3Endpoint(storage);
+  if (s3PathStyle(storage)) {
+    return `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, '')}/${storage.bucket}/`;
+  }
+  return `${endpoint.protocol}//${storage.bucket}.${endpoint.host}/`;
 }
 
 export function djangoDownloadView(target: Target): DjangoDownloadView {

@@ -4,7 +4,7 @@
  * (`nginxMainConfig`, used by the sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's
  * inputs, so the configuration under test is always this generator's output.
  */
-import type { StorageConfig, Target } from '../config.ts';
+import { type StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
 
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';
@@ -60,11 +60,10 @@ type StorageOrigin =
 
 /** The `upstream` blocks and the `server` block that serve the target's healthcheck routes. */
 export function nginxSnippet(target: Target, options: NginxSnippetOptions = {}): string {
-  const origin = storageOrigin(target.storage, options.storagePortOverride);
-  const storage =
-    origin.type === 'http' && options.storageRootOverride !== undefined
-      ? { ...origin, root: options.storageRootOverride }
-      : origin;
+  const storage = storageOrigin(target.storage, {
+    port: options.storagePortOverride,
+    root: options.storageRootOverride,
+  });
   const prefix = internalPrefix(target, storage, options.internalPrefixOverride);
   const app = new URL(target.app.url);
   const endToEnd = new URL(target.endToEnd.url);
@@ -157,24 +156,26 @@ export function nginxMainConfig(snippet: string, options: NginxMainConfigOptions
   ].join('\n');
 }
 
-function storageOrigin(storage: StorageConfig, portOverride: number | undefined): StorageOrigin {
+function storageOrigin(
+  storage: StorageConfig,
+  overrides: { port?: number | undefined; root?: string | undefined },
+): StorageOrigin {
   if (storage.type === 'filesystem') {
     const slash = storage.path.lastIndexOf('/');
     return { type: 'filesystem', dir: storage.path.slice(0, slash), file: storage.path.slice(slash + 1) };
   }
-  // With an endpoint (moto, MinIO, a VPC endpoint) path-style is the default; on AWS, virtual-hosted is.
-  const pathStyle = storage.forcePathStyle ?? storage.endpoint !== undefined;
-  const endpoint = new URL(storage.endpoint ?? `https://s3.${storage.region}.amazonaws.com`);
+  const pathStyle = s3PathStyle(storage);
+  const endpoint = s3Endpoint(storage);
   const scheme = endpoint.protocol === 'https:' ? 'https' : 'http';
   const host = pathStyle ? endpoint.host : `${storage.bucket}.${endpoint.host}`;
   const hostname = pathStyle ? endpoint.hostname : `${storage.bucket}.${endpoint.hostname}`;
-  const port = portOverride ?? (endpoint.port || (scheme === 'https' ? '443' : '80'));
+  const port = overrides.port ?? (endpoint.port || (scheme === 'https' ? '443' : '80'));
   return {
     type: 'http',
     scheme,
     server: `${hostname}:${port}`,
     host,
-    root: pathStyle ? `/${encodePath(storage.bucket)}/` : '/',
+    root: overrides.root ?? (pathStyle ? `/${encodePath(storage.bucket)}/` : '/'),
     key: encodePath(storage.key),
   };
 }
