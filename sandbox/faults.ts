@@ -1,10 +1,18 @@
 /**
- * The sandbox's known faults: one table, read by the sandbox (applyFault), the integration test and the
- * scenario matrix. Each entry says what it breaks, the verdict download-doctor must reach, and how to switch it
- * on and off. Proxy and app faults are switched by reloading nginx or gunicorn, never by restarting them.
+ * The sandbox's known faults: one table, read by the sandbox (applyFault), the integration tests, the demo,
+ * `sandbox faults` and docs/faults.md. Each entry names its sandbox variant, what it breaks, the verdict
+ * download-doctor must reach, and how to switch it on and off. Proxy and app faults are switched by reloading
+ * nginx, Apache or gunicorn, never by restarting them.
  */
 import type { FailureKind, Fault, Layer, Status } from '../functions/core/names.ts';
 import type { SandboxControl } from './stack.ts';
+
+/** The sandbox's stacks: the proxy with its offload header, and the storage. */
+export const SANDBOX_VARIANTS = {
+  'nginx-s3': 'nginx (X-Accel-Redirect), the sentinel in S3 on moto',
+  'apache-disk': 'Apache with mod_xsendfile (X-Sendfile), the sentinel in a directory on disk',
+} as const;
+export type Variant = keyof typeof SANDBOX_VARIANTS;
 
 export interface ExpectedVerdict {
   readonly status: Exclude<Status, 'healthy'>;
@@ -16,7 +24,7 @@ export interface ExpectedVerdict {
 }
 
 /** What each healthcheck URL answers, in a word or two (see test/integration/sandbox.test.ts): `sentinel`,
- * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `refused`, or the status code. */
+ * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, or the status code. */
 export interface Symptoms {
   readonly endToEnd: string;
   readonly app: string;
@@ -25,6 +33,8 @@ export interface Symptoms {
 
 export interface SandboxFault {
   readonly name: string;
+  /** The sandbox it breaks. */
+  readonly variant: Variant;
   /** What an on-call engineer would see, in one line. */
   readonly description: string;
   /** What the fault changes in the stack. */
@@ -39,6 +49,7 @@ export interface SandboxFault {
 
 export const SANDBOX_FAULTS = [
   {
+    variant: 'nginx-s3',
     name: 'sentinel-deleted',
     description: 'the sentinel is gone from the bucket: every layer that reads it fails',
     changes: 'S3: the sentinel object is deleted (restore: uploaded again)',
@@ -48,15 +59,17 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.uploadSentinel(),
   },
   {
+    variant: 'nginx-s3',
     name: 'sentinel-access-denied',
     description: 'a bucket policy denies reading the sentinel, to the SDK and to anonymous readers alike',
     changes: 'S3: the bucket policy on the sentinel becomes Deny s3:GetObject for "*" (restore: Allow)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-access-denied' },
     symptoms: { endToEnd: '403', proxy: '403' },
-    apply: ({ control }) => control.setSentinelPolicy('Deny'),
-    restore: ({ control }) => control.setSentinelPolicy('Allow'),
+    apply: ({ control }) => control.setSentinelAccess('deny'),
+    restore: ({ control }) => control.setSentinelAccess('allow'),
   },
   {
+    variant: 'nginx-s3',
     name: 'sentinel-corrupted',
     description: 'the sentinel was overwritten with other bytes of the same size: only its checksum tells',
     changes:
@@ -67,6 +80,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.uploadSentinel(),
   },
   {
+    variant: 'nginx-s3',
     name: 'storage-down',
     description: 'the storage server is down: the SDK and nginx alike cannot connect to it',
     changes: 'moto_server: stopped (restore: started again, with the bucket, the sentinel and its policy)',
@@ -76,6 +90,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.startStorage(),
   },
   {
+    variant: 'nginx-s3',
     name: 'app-down',
     description: 'the app server is not running: nginx answers 502 and the app port refuses connections',
     changes: 'gunicorn: stopped (restore: started again on the same port)',
@@ -85,6 +100,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.startApp(),
   },
   {
+    variant: 'nginx-s3',
     name: 'app-refuses-host',
     description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
     changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
@@ -94,26 +110,29 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.restoreApp(['allowedHosts']),
   },
   {
+    variant: 'nginx-s3',
     name: 'offload-wrong-prefix',
     description:
       "the app's X-Accel-Redirect has a prefix nginx has no internal location for: downloads get 404",
     changes: "Django: DOWNLOADVIEW_RULES' destination_url becomes /protected/ instead of /_storage/",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
     symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ destinationUrl: '/protected/' }),
-    restore: ({ control }) => control.restoreApp(['destinationUrl']),
+    apply: ({ control }) => control.reconfigureApp({ destination: '/protected/' }),
+    restore: ({ control }) => control.restoreApp(['destination']),
   },
   {
+    variant: 'nginx-s3',
     name: 'offload-rule-misses-storage',
     description:
       "django-downloadview's rule no longer matches the storage URL: Django streams the file itself",
     changes: "Django: DOWNLOADVIEW_RULES' source_url names another storage host than the file's URL",
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ sourceUrl: 'http://storage.example.internal/bucket/' }),
-    restore: ({ control }) => control.restoreApp(['sourceUrl']),
+    apply: ({ control }) => control.reconfigureApp({ source: 'http://storage.example.internal/bucket/' }),
+    restore: ({ control }) => control.restoreApp(['source']),
   },
   {
+    variant: 'nginx-s3',
     name: 'storage-upstream-wrong-port',
     description: "nginx's storage upstream points to a closed port: the proxy check and downloads get 502",
     changes: 'nginx: the shared storage upstream is generated with a closed port, then nginx is reloaded',
@@ -124,6 +143,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ storagePortOverride: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'storage-upstream-wrong-bucket',
     description: "nginx's storage locations name a bucket that does not exist: the proxy check gets 404",
     changes:
@@ -134,6 +154,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ storageRootOverride: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'proxy-sends-refused-host',
     description:
       "nginx sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
@@ -144,6 +165,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'proxy-cannot-reach-app',
     description: "nginx's app upstream points to a closed port: downloads get 502, the app itself is fine",
     changes: 'nginx: the app upstream is generated with a closed port, then nginx is reloaded',
@@ -153,6 +175,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'internal-prefix-mismatch',
     description: "nginx's internal location no longer matches the app's X-Accel-Redirect: downloads get 404",
     changes: 'nginx: the internal location moves to /protected-files/ while the app still sends /_storage/…',
@@ -162,6 +185,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'internal-location-exposed',
     description:
       "nginx's offload location lacks `internal;`: anyone can read storage without the app's checks",
@@ -172,6 +196,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ omitInternal: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'ranges-disabled',
     description: 'nginx drops the Range header to storage and answers whole files: resumed downloads restart',
     changes: 'nginx: `max_ranges 0;` and `proxy_set_header Range "";` in the offload location, then a reload',
@@ -181,6 +206,7 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.reconfigureProxy({ disableRanges: undefined }),
   },
   {
+    variant: 'nginx-s3',
     name: 'middleware-disabled',
     description:
       'django-downloadview no longer offloads: Django streams the file itself and downloads still work',
@@ -191,9 +217,150 @@ export const SANDBOX_FAULTS = [
     apply: ({ control }) => control.reconfigureApp({ offload: false }),
     restore: ({ control }) => control.restoreApp(['offload']),
   },
+  {
+    variant: 'apache-disk',
+    name: 'apache-sentinel-deleted',
+    description: 'the sentinel file is gone: Django cannot open it, and Apache has nothing to send',
+    changes: 'disk: the sentinel file is deleted (restore: written again)',
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-not-found' },
+    symptoms: { endToEnd: '500', app: '500', proxy: '404' },
+    apply: ({ control }) => control.deleteSentinel(),
+    restore: ({ control }) => control.uploadSentinel(),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-sentinel-unreadable',
+    description:
+      "the sentinel file's mode is 000: the app still names it, but Apache (as nobody) cannot read it",
+    changes: 'disk: chmod 000 on the sentinel file (restore: 644)',
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-access-denied' },
+    // mod_xsendfile answers a file it cannot read with 404, not 403: only the storage check tells why.
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: '403' },
+    apply: ({ control }) => control.setSentinelAccess('deny'),
+    restore: ({ control }) => control.setSentinelAccess('allow'),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-sentinel-corrupted',
+    description: 'the sentinel file holds other bytes of the same size: only its checksum tells',
+    changes: 'disk: the sentinel file is overwritten with different bytes of the same length',
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'checksum-mismatch' },
+    symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
+    apply: ({ control }) => control.corruptSentinel(),
+    restore: ({ control }) => control.uploadSentinel(),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-app-down',
+    description: 'the app server is not running: Apache answers 503 and the app port refuses connections',
+    changes: 'gunicorn: stopped (restore: started again on the same port)',
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'connect-refused' },
+    symptoms: { endToEnd: '503', app: 'refused', proxy: 'sentinel' },
+    apply: ({ control }) => control.stopApp(),
+    restore: ({ control }) => control.startApp(),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-app-refuses-host',
+    description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
+    changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
+    symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ allowedHosts: ['app.example.internal'] }),
+    restore: ({ control }) => control.restoreApp(['allowedHosts']),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-offload-wrong-dir',
+    description: "the app's X-Sendfile names a directory outside XSendFilePath: downloads get 404",
+    changes: "Django: DOWNLOADVIEW_RULES' destination_dir becomes /protected/",
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ destination: '/protected/' }),
+    restore: ({ control }) => control.restoreApp(['destination']),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-offload-rule-misses-storage',
+    description:
+      "django-downloadview's rule no longer matches the storage's URLs: Django streams the file itself",
+    changes: "Django: DOWNLOADVIEW_RULES' source_url names another directory (file:///elsewhere/)",
+    expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ source: 'file:///elsewhere/' }),
+    restore: ({ control }) => control.restoreApp(['source']),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-middleware-disabled',
+    description:
+      'django-downloadview no longer offloads: Django streams the file itself and downloads still work',
+    changes:
+      "Django: SmartDownloadMiddleware is removed from MIDDLEWARE, then gunicorn's workers are reloaded",
+    expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureApp({ offload: false }),
+    restore: ({ control }) => control.restoreApp(['offload']),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-xsendfile-off',
+    description: 'mod_xsendfile is not switched on: the client gets the X-Sendfile header and an empty body',
+    changes: 'Apache: the download route is generated without `XSendFile On`, then a graceful reload',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'header-leak' },
+    symptoms: { endToEnd: 'header leaked', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ xsendfileOff: true }),
+    restore: ({ control }) => control.reconfigureProxy({ xsendfileOff: undefined }),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-no-xsendfilepath',
+    description: 'XSendFilePath is missing: mod_xsendfile refuses the file the app names, downloads get 404',
+    changes: 'Apache: the download route is generated without `XSendFilePath`, then a graceful reload',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ omitXSendFilePath: true }),
+    restore: ({ control }) => control.reconfigureProxy({ omitXSendFilePath: undefined }),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-xsendfilepath-mismatch',
+    description: "XSendFilePath allows another directory than the app's X-Sendfile names: downloads get 404",
+    changes: 'Apache: XSendFilePath becomes /var/empty, then a graceful reload',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ xsendfilePathOverride: '/var/empty' }),
+    restore: ({ control }) => control.reconfigureProxy({ xsendfilePathOverride: undefined }),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-sends-refused-host',
+    description:
+      "Apache sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
+    changes: 'Apache: `RequestHeader set Host backend.internal` in the download route, then a graceful reload',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),
+    restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-cannot-reach-app',
+    description: "Apache's ProxyPass points to a closed port: downloads get 503, the app itself is fine",
+    changes: 'Apache: ProxyPass is generated with a closed port, then a graceful reload',
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    symptoms: { endToEnd: '503', app: 'offloaded', proxy: 'sentinel' },
+    apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
+    restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
+  },
 ] as const satisfies readonly SandboxFault[];
 
 export type FaultName = (typeof SANDBOX_FAULTS)[number]['name'];
+
+/** The faults of one sandbox variant. */
+export function variantFaults(variant: Variant): SandboxFault[] {
+  return SANDBOX_FAULTS.filter((f) => f.variant === variant);
+}
 
 export function sandboxFault(name: FaultName): SandboxFault {
   const fault = SANDBOX_FAULTS.find((f) => f.name === name);

@@ -154,12 +154,17 @@ export function childPids(parent: number): number[] {
 }
 
 /**
- * Sends SIGHUP to a master (nginx, gunicorn) and waits until every old worker has gone and `workers` new ones
- * run: from then on, every request is served with the new configuration.
+ * Sends the reload signal to a master (SIGHUP for nginx and gunicorn, SIGUSR1 for Apache) and waits until every
+ * old worker has gone and `workers` new ones run: from then on, every request gets the new configuration.
  */
-export async function reloadWorkers(service: Service, workers: number, timeoutMs: number): Promise<void> {
+export async function reloadWorkers(
+  service: Service,
+  workers: number,
+  timeoutMs: number,
+  signal: NodeJS.Signals = 'SIGHUP',
+): Promise<void> {
   const before = new Set(childPids(service.pid));
-  process.kill(service.pid, 'SIGHUP');
+  process.kill(service.pid, signal);
   await waitUntil(`${service.name} to replace its workers`, [service], timeoutMs, async () => {
     const now = childPids(service.pid);
     return now.length >= workers && now.every((pid) => !before.has(pid));

@@ -118,6 +118,14 @@ const fsStorage = z
   .strictObject({
     type: z.literal('filesystem'),
     path: z.string().startsWith('/', 'must be an absolute path'),
+    /**
+     * Read the file as this user (a name in /etc/passwd), as the web server would: a check run as root reads
+     * any file, and would miss a permission fault. Needs download-doctor to run as root.
+     */
+    readAs: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a user name such as www-data')
+      .optional(),
     timeoutMs: positiveMs.default(10_000),
     degradedMs: positiveMs.optional(),
   })

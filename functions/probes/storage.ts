@@ -15,6 +15,7 @@ import { type StorageConfig, s3PathStyle } from '../core/config.ts';
 import type { FailureKind } from '../core/names.ts';
 import type { StorageProbe } from '../core/probe.ts';
 import type { StorageObservation, Timings } from '../core/types.ts';
+import { hashFileAs } from './read-as.ts';
 
 export type S3Storage = Extract<StorageConfig, { type: 's3' }>;
 export type FsStorage = Extract<StorageConfig, { type: 'filesystem' }>;
@@ -116,6 +117,7 @@ async function probeS3(storage: S3Storage, clients: S3ClientCache): Promise<Stor
 }
 
 async function probeFile(storage: FsStorage): Promise<StorageObservation> {
+  if (storage.readAs) return probeFileAs(storage, storage.readAs);
   const clock: Clock = { start: performance.now() };
   const signal = AbortSignal.timeout(storage.timeoutMs);
   try {
@@ -135,6 +137,26 @@ async function probeFile(storage: FsStorage): Promise<StorageObservation> {
     const error = e.message.startsWith(code) ? e.message : `${code}: ${e.message}`;
     return { reached: false, kind: classifyFsError(e.code), error, timings: timings(clock) };
   }
+}
+
+/** The file read by a child process as `user`, killed at the deadline (see read-as.ts). */
+async function probeFileAs(storage: FsStorage, user: string): Promise<StorageObservation> {
+  const clock: Clock = { start: performance.now() };
+  const out = await hashFileAs(storage.path, user, storage.timeoutMs);
+  if (out.ok) {
+    // The child's clock starts once it runs: its first byte is the file's, without the process start.
+    if (out.firstByteMs !== undefined) clock.firstByteMs = out.firstByteMs;
+    return { reached: true, bytes: out.bytes, sha256: out.sha256, timings: timings(clock) };
+  }
+  const kind: FailureKind =
+    out.code === 'TIMEOUT' ? 'timeout' : out.code === 'READ_AS' ? 'check-error' : classifyFsError(out.code);
+  let error = out.message;
+  if (out.code === 'TIMEOUT') error = `TimeoutError: ${out.message}`;
+  else if (out.code !== 'READ_AS') {
+    // Node's fs messages start with the code ("EACCES: permission denied, open ...").
+    error = `${out.message.startsWith(out.code) ? '' : `${out.code}: `}${out.message} (read as ${user})`;
+  }
+  return { reached: false, kind, error, timings: timings(clock) };
 }
 
 /**

@@ -150,7 +150,8 @@ describe('djangoSnippet', () => {
       backend: 'django_downloadview.nginx.XAccelRedirectMiddleware',
       rule: { source_url: 'http://127.0.0.1:9000/media/', destination_url: '/_storage/' },
       route: 'healthcheck-utils/download/',
-      name: 'healthcheck.txt',
+      storage: { type: 's3' },
+      path: 'healthcheck.txt',
     });
   });
 
@@ -169,9 +170,15 @@ describe('djangoSnippet', () => {
     });
     const view = djangoDownloadView(disk);
     expect(view.backend).toBe('django_downloadview.apache.XSendfileMiddleware');
-    expect(view.rule).toEqual({ source_dir: '/srv/files/', destination_dir: '/srv/files/' });
+    // A URL rule: the storage's file:// URLs are rewritten into the directory Apache reads.
+    expect(view.rule).toEqual({ source_url: 'file:///srv/files/', destination_dir: '/srv/files/' });
+    expect(view.storage).toEqual({
+      type: 'filesystem',
+      location: '/srv/files/',
+      baseUrl: 'file:///srv/files/',
+    });
     expect(djangoSnippet(disk)).toContain(
-      'storage=FileSystemStorage(location="/srv/files/"), path="healthcheck.txt"',
+      'storage=FileSystemStorage(location="/srv/files/", base_url="file:///srv/files/"),\n        path="healthcheck.txt",',
     );
   });
 

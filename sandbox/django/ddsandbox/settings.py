@@ -1,4 +1,5 @@
-"""Settings of the sandbox's Django app: a healthcheck download view behind nginx's X-Accel-Redirect.
+"""Settings of the sandbox's Django app: a healthcheck download view behind nginx (X-Accel-Redirect, S3) or
+Apache (X-Sendfile, disk). The backend, the rule and the view come from download-doctor's Django generator.
 
 Everything that varies (ports, bucket, faults) comes from the JSON file named by DD_SANDBOX_SETTINGS. The sandbox
 rewrites that file and sends SIGHUP to gunicorn: its new workers import these settings again (never run gunicorn
@@ -25,20 +26,21 @@ TIME_ZONE = "UTC"
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 if SANDBOX["offload"]:
     MIDDLEWARE.append("django_downloadview.SmartDownloadMiddleware")
-DOWNLOADVIEW_BACKEND = "django_downloadview.nginx.XAccelRedirectMiddleware"
-# The storage's file URL (path-style, unsigned) is rewritten into the nginx internal location.
-DOWNLOADVIEW_RULES = [
-    {"source_url": SANDBOX["sourceUrl"], "destination_url": SANDBOX["destinationUrl"]},
-]
+DOWNLOADVIEW_BACKEND = SANDBOX["backend"]
+# The storage's file URL is rewritten into the nginx internal location (destination_url) or into the
+# directory Apache reads (destination_dir).
+DOWNLOADVIEW_RULES = [{"source_url": SANDBOX["source"], SANDBOX["destinationKey"]: SANDBOX["destination"]}]
 
-# The S3 storage (ddsandbox/s3storage.py), pointed at moto. Unsigned URLs: the rule above matches them by prefix.
-AWS_S3_ENDPOINT_URL = SANDBOX["endpoint"]
-AWS_STORAGE_BUCKET_NAME = SANDBOX["bucket"]
-AWS_S3_REGION_NAME = SANDBOX["region"]
-AWS_S3_ADDRESSING_STYLE = "path"
-AWS_QUERYSTRING_AUTH = False
-AWS_ACCESS_KEY_ID = "testing"
-AWS_SECRET_ACCESS_KEY = "testing"
+STORAGE = SANDBOX["storage"]
+if STORAGE["type"] == "s3":
+    # The S3 storage (ddsandbox/s3storage.py), pointed at moto. Unsigned URLs: the rule matches them by prefix.
+    AWS_S3_ENDPOINT_URL = STORAGE["endpoint"]
+    AWS_STORAGE_BUCKET_NAME = STORAGE["bucket"]
+    AWS_S3_REGION_NAME = STORAGE["region"]
+    AWS_S3_ADDRESSING_STYLE = "path"
+    AWS_QUERYSTRING_AUTH = False
+    AWS_ACCESS_KEY_ID = "testing"
+    AWS_SECRET_ACCESS_KEY = "testing"
 
 LOGGING = {
     "version": 1,

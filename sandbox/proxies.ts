@@ -1,0 +1,138 @@
+/**
+ * The sandbox's two reverse proxies, each run unprivileged from a directory of its own with the configuration
+ * that `snippets nginx` or `snippets apache` prints, and switched by a graceful reload, never a restart.
+ */
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Target } from '../functions/core/config.ts';
+import {
+  type ApacheSnippetOptions,
+  apacheMainConfig,
+  apacheSnippet,
+} from '../functions/core/snippets/apache.ts';
+import { type NginxSnippetOptions, nginxMainConfig, nginxSnippet } from '../functions/core/snippets/nginx.ts';
+import { reloadWorkers, SandboxError, type Service, waitUntil } from './processes.ts';
+import type { Spawner } from './storage.ts';
+
+/** The options of both generators: each proxy reads those of its own. */
+export type ProxyOptions = NginxSnippetOptions & ApacheSnippetOptions;
+
+export interface SandboxProxy {
+  /** `nginx` or `Apache`, for messages. */
+  readonly name: string;
+  readonly running: Service | undefined;
+  start(): Promise<void>;
+  /** Regenerates the configuration with these options (merged into the current ones), checks it, reloads. */
+  reconfigure(change: ProxyOptions): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface ProxyServer {
+  readonly name: string;
+  readonly binary: string;
+  /** The main configuration file's name, in the proxy's directory. */
+  readonly configFile: string;
+  config(target: Target, options: ProxyOptions, dir: string, listen: string): string;
+  runArgs(dir: string): string[];
+  testArgs(dir: string): string[];
+  /** The signal of a graceful reload. */
+  readonly reloadSignal: NodeJS.Signals;
+}
+
+const NGINX: ProxyServer = {
+  name: 'nginx',
+  binary: existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx',
+  configFile: 'nginx.conf',
+  config: (target, options, dir) => nginxMainConfig(nginxSnippet(target, options), { prefix: dir }),
+  runArgs: (dir) => ['-p', dir, '-c', 'nginx.conf'],
+  testArgs: (dir) => ['-t', '-q', '-p', dir, '-c', 'nginx.conf'],
+  reloadSignal: 'SIGHUP',
+};
+
+const APACHE: ProxyServer = {
+  name: 'Apache',
+  binary: existsSync('/usr/sbin/apache2') ? '/usr/sbin/apache2' : 'apache2',
+  configFile: 'httpd.conf',
+  config: (target, options, dir, listen) =>
+    apacheMainConfig(apacheSnippet(target, options), listen, { prefix: dir }),
+  runArgs: (dir) => ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'],
+  testArgs: (dir) => ['-t', '-f', join(dir, 'httpd.conf')],
+  // SIGUSR1: graceful. Workers finish their requests, then new ones start with the new configuration.
+  reloadSignal: 'SIGUSR1',
+};
+
+export const PROXY_SERVERS = { nginx: NGINX, apache: APACHE } as const;
+
+/** One proxy of the sandbox: `server` says which, `dir` is its own directory (owned by `user`). */
+export class LocalProxy implements SandboxProxy {
+  private options: ProxyOptions = {};
+  private service: Service | undefined;
+
+  constructor(
+    private readonly server: ProxyServer,
+    private readonly target: Target,
+    private readonly dir: string,
+    private readonly port: number,
+    private readonly spawn: Spawner,
+    private readonly user: { uid: number; gid: number } | undefined,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get name(): string {
+    return this.server.name;
+  }
+
+  get running(): Service | undefined {
+    return this.service?.running ? this.service : undefined;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    this.writeConfig();
+    // The proxy owns its directory, to write its pid file, logs and temp files there.
+    if (this.user) chownSync(this.dir, this.user.uid, this.user.gid);
+    const service = this.spawn(
+      this.server.name.toLowerCase(),
+      this.server.binary,
+      this.server.runArgs(this.dir),
+      {},
+      this.user,
+    );
+    this.service = service;
+    const url = this.target.endToEnd.url;
+    await waitUntil(this.server.name, [service], this.timeoutMs, async () => {
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      return res.status === 200;
+    });
+  }
+
+  async reconfigure(change: ProxyOptions): Promise<void> {
+    const service = this.running;
+    if (!service) throw new SandboxError(`${this.server.name} is not running`);
+    this.options = { ...this.options, ...change };
+    this.writeConfig();
+    // A config the server rejects would leave the old one serving silently: test it first, for a clear error.
+    try {
+      await promisify(execFile)(this.server.binary, this.server.testArgs(this.dir), {
+        ...this.user,
+        timeout: this.timeoutMs,
+      });
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr ?? String(error);
+      throw new SandboxError(`${this.server.name} rejected the generated configuration:\n${stderr}`);
+    }
+    await reloadWorkers(service, 1, this.timeoutMs, this.server.reloadSignal);
+  }
+
+  async stop(): Promise<void> {
+    await this.service?.stop();
+  }
+
+  private writeConfig(): void {
+    const text = this.server.config(this.target, this.options, this.dir, `127.0.0.1:${this.port}`);
+    writeFileSync(join(this.dir, this.server.configFile), text);
+  }
+}

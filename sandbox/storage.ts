@@ -1,0 +1,213 @@
+/**
+ * The sandbox's two storages, behind one set of levers: an S3 bucket on moto_server, and a directory on disk.
+ * Each holds the sentinel, and says how the checks (the target's `storage` block) and Django reach it.
+ */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { ConfigInput } from '../functions/core/config.ts';
+import type { DjangoStorage } from '../functions/core/snippets/django.ts';
+import { SandboxError, type Service, waitUntil } from './processes.ts';
+
+type StorageInput = ConfigInput['targets'][number]['storage'];
+
+/** How Django reaches the storage (the sandbox's settings file): the generator's, plus moto's address. */
+export type AppStorage =
+  | { type: 's3'; endpoint: string; bucket: string; region: string }
+  | Extract<DjangoStorage, { type: 'filesystem' }>;
+
+/** Starts a service with its log in the sandbox, as `user` when given. */
+export type Spawner = (
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  user?: { uid: number; gid: number },
+) => Service;
+
+export interface SandboxStorage {
+  /** The target's `storage` block. */
+  readonly config: StorageInput;
+  /** Django's storage settings, from what the Django generator says of it. */
+  app(generated: DjangoStorage): AppStorage;
+  /** Variables the storage check needs (dummy credentials). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly running: Service | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  write(body: Buffer): Promise<void>;
+  remove(): Promise<void>;
+  /** `deny`: the sentinel can no longer be read (a bucket policy Deny, or mode 000 on disk). */
+  setAccess(access: 'allow' | 'deny'): Promise<void>;
+  close(): void;
+}
+
+const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/** An S3 bucket on moto_server; `start` (re)creates the bucket, the sentinel and its policy. */
+export class MotoStorage implements SandboxStorage {
+  readonly config: StorageInput;
+  private readonly endpoint: string;
+  readonly env = {
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  private readonly s3: S3Client;
+  private service: Service | undefined;
+
+  constructor(
+    private readonly port: number,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly sentinel: { body: Buffer; contentType: string },
+    private readonly spawn: Spawner,
+    private readonly timeoutMs: number,
+    checkTimeoutMs: number,
+  ) {
+    const endpoint = `http://127.0.0.1:${port}`;
+    this.config = {
+      type: 's3',
+      bucket,
+      key,
+      region: REGION,
+      endpoint,
+      forcePathStyle: true,
+      timeoutMs: checkTimeoutMs,
+    };
+    this.endpoint = endpoint;
+    this.s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS });
+  }
+
+  app(generated: DjangoStorage): AppStorage {
+    if (generated.type !== 's3') throw new SandboxError('the Django generator did not choose S3');
+    return { type: 's3', endpoint: this.endpoint, bucket: this.bucket, region: REGION };
+  }
+
+  get running(): Service | undefined {
+    return this.service?.running ? this.service : undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.service?.running) return;
+    const port = this.port;
+    this.service = this.spawn('moto_server', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {});
+    await waitUntil('moto_server', [this.service], this.timeoutMs, async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/moto-api/data.json`, {
+        signal: AbortSignal.timeout(1_000),
+      });
+      await res.body?.cancel();
+      return res.ok;
+    });
+    await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    await this.write(this.sentinel.body);
+    // The proxy reads the sentinel anonymously, and moto refuses anonymous reads of private objects.
+    await this.setAccess('allow');
+  }
+
+  async stop(): Promise<void> {
+    await this.service?.stop();
+  }
+
+  async write(body: Buffer): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key,
+        Body: body,
+        ContentType: this.sentinel.contentType,
+      }),
+    );
+  }
+
+  async remove(): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
+  }
+
+  async setAccess(access: 'allow' | 'deny'): Promise<void> {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DownloadDoctorSentinel',
+          Effect: access === 'allow' ? 'Allow' : 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${this.bucket}/${this.key}`,
+        },
+      ],
+    };
+    await this.s3.send(new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(policy) }));
+  }
+
+  close(): void {
+    this.s3.destroy();
+  }
+}
+
+/**
+ * A directory on disk, owned by the sandbox's user and readable by everyone, as a web server's files are.
+ * The storage check reads it as `readAs` (the services' unprivileged user), so that mode 000 is a real fault.
+ */
+export class DiskStorage implements SandboxStorage {
+  readonly config: StorageInput;
+  readonly env = {};
+  readonly running = undefined;
+  readonly path: string;
+
+  constructor(
+    readonly dir: string,
+    fileName: string,
+    private readonly sentinel: { body: Buffer },
+    readAs: string | undefined,
+    checkTimeoutMs: number,
+  ) {
+    this.path = join(dir, fileName);
+    this.config = {
+      type: 'filesystem',
+      path: this.path,
+      ...(readAs ? { readAs } : {}),
+      timeoutMs: checkTimeoutMs,
+    };
+  }
+
+  app(generated: DjangoStorage): AppStorage {
+    if (generated.type !== 'filesystem')
+      throw new SandboxError('the Django generator did not choose the disk');
+    return generated;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    chmodSync(this.dir, 0o755);
+    await this.write(this.sentinel.body);
+  }
+
+  stop(): Promise<void> {
+    throw new SandboxError('the disk storage has no server to stop');
+  }
+
+  async write(body: Buffer): Promise<void> {
+    writeFileSync(this.path, body, { mode: 0o644 });
+    chmodSync(this.path, 0o644);
+  }
+
+  async remove(): Promise<void> {
+    rmSync(this.path, { force: true });
+  }
+
+  async setAccess(access: 'allow' | 'deny'): Promise<void> {
+    chmodSync(this.path, access === 'allow' ? 0o644 : 0o000);
+  }
+
+  close(): void {}
+}
