@@ -1,6 +1,7 @@
 /**
- * The whole product against the real sandbox: the workflow's ASL on the local engine, the real probes, moto,
- * gunicorn with django-downloadview, and nginx. Healthy, then every fault of the catalogue, each with its verdict.
+ * The whole product against the real sandbox, in both variants: the workflow's ASL on the local engine, the real
+ * probes, gunicorn with django-downloadview, and nginx with moto's S3 or Apache with mod_xsendfile and a disk.
+ * Healthy, then every fault of the catalogue, each with its verdict.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -8,31 +9,31 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
-import { type FaultName, SANDBOX_FAULTS } from '../../sandbox/faults.ts';
+import { type FaultName, SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
 import { type MatrixRow, matrixTable, rowMatches } from '../../sandbox/matrix.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 
-let box: Sandbox;
-let config: Config;
-const matrix: MatrixRow[] = [];
+describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sandbox', (variant) => {
+  let box: Sandbox;
+  let config: Config;
+  const matrix: MatrixRow[] = [];
 
-beforeAll(async () => {
-  box = await startSandbox();
-  Object.assign(process.env, box.env);
-  const v = validateConfig(box.config);
-  if (!v.ok) throw new Error(JSON.stringify(v.problems));
-  config = v.config;
-});
+  beforeAll(async () => {
+    box = await startSandbox({ variant });
+    Object.assign(process.env, box.env);
+    config = validSandboxConfig(box);
+  });
 
-afterAll(async () => {
-  await box?.stop();
-  // The fault matrix, as the issue asks to see it: each check's outcome, the verdict, the expected one.
-  if (matrix.length > 0) console.log(`\nfault matrix (nginx, S3 on moto):\n${matrixTable(matrix)}\n`);
-});
+  afterAll(async () => {
+    await box?.stop();
+    // The fault matrix, as the issue asks to see it: each check's outcome, the verdict, the expected one.
+    if (matrix.length > 0) {
+      console.log(`\nfault matrix (${variant}: ${SANDBOX_VARIANTS[variant]}):\n${matrixTable(matrix)}\n`);
+    }
+  });
 
-const run = async () => (await runTarget(config, config.targets[0] as Config['targets'][number])).report;
+  const run = async () => (await runTarget(config, config.targets[0] as Config['targets'][number])).report;
 
-describe('verdicts on the real sandbox', () => {
   it('is healthy, and stage 2 does not run', async () => {
     const report = await run();
     expect(report.verdict).toMatchObject({ status: 'healthy', fault: null, faults: [] });
@@ -45,7 +46,7 @@ describe('verdicts on the real sandbox', () => {
     expect(e2e?.timings.firstByteMs).toBeGreaterThan(0);
   });
 
-  it.each(SANDBOX_FAULTS.map((f) => [f.name, f] as const))('%s', async (name, fault) => {
+  it.each(variantFaults(variant).map((f) => [f.name, f] as const))('%s', async (name, fault) => {
     await box.applyFault(name as FaultName);
     try {
       const report = await run();
@@ -65,6 +66,24 @@ describe('verdicts on the real sandbox', () => {
     }
     expect((await run()).verdict.status).toBe('healthy');
   });
+});
+
+function validSandboxConfig(sandbox: Sandbox): Config {
+  const v = validateConfig(sandbox.config);
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  return v.config;
+}
+
+/** The CLI, seed and check, on the nginx + S3 sandbox (seed writes to S3). */
+let box: Sandbox;
+
+beforeAll(async () => {
+  box = await startSandbox();
+  Object.assign(process.env, box.env);
+});
+
+afterAll(async () => {
+  await box?.stop();
 });
 
 describe('the CLI against the sandbox', () => {
