@@ -4,8 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { LAYERS, type Layer } from '../functions/core/names.ts';
+import { SANDBOX_VARIANTS, type Variant } from '../sandbox/faults.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { FORMATS, type Format } from './format.ts';
+
+/** The sandbox's variants; the catalogue module is data only, so this costs the CLI nothing. */
+const VARIANT_NAMES = Object.keys(SANDBOX_VARIANTS) as Variant[];
 
 const HELP = `download-doctor: healthchecks for file downloads offloaded to a reverse proxy
 
@@ -21,12 +25,14 @@ Usage:
       Runs one check alone. LAYER: ${LAYERS.join(', ')}.
   download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
       Uploads a sentinel to the target's S3 location and prints its sha256 and size for the config.
-  download-doctor snippets nginx|django [--config F] [--target NAME]
-      Prints the known-good nginx configuration, or Django settings and URL, for the target.
-  download-doctor sandbox faults | sandbox up
+  download-doctor snippets nginx|apache|django [--config F] [--target NAME]
+      Prints the known-good nginx or Apache (mod_xsendfile) configuration, or Django settings and URL, for the target.
+  download-doctor sandbox faults | sandbox up [--variant V]
       Lists the sandbox's faults, or starts the sandbox and keeps it running until Ctrl-C.
-  download-doctor demo [--fault NAME]
-      Starts the local sandbox, runs healthy, breaks one layer, runs again, restores it and stops.
+      V: ${VARIANT_NAMES.join(' (default), ')}.
+  download-doctor demo [--fault NAME|all] [--variant V]
+      Starts the local sandbox, runs healthy, breaks one layer, runs again, restores it and stops. A fault
+      runs on its own variant; --fault all runs every fault (of --variant V, when given).
 
 The config is download-doctor.config.ts (export default defineConfig({...})) or download-doctor.config.json.
 Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monitor itself failed.`;
@@ -38,6 +44,7 @@ const OPTIONS = {
   file: { type: 'string' },
   'content-type': { type: 'string' },
   fault: { type: 'string' },
+  variant: { type: 'string' },
   publish: { type: 'string' },
   'alarm-state': { type: 'string' },
   'state-machine-arn': { type: 'string' },
@@ -54,6 +61,7 @@ export type Options = {
   file?: string | undefined;
   contentType?: string | undefined;
   fault?: string | undefined;
+  variant?: Variant | undefined;
   publish?: string | undefined;
   alarmState?: string | undefined;
   stateMachineArn?: string | undefined;
@@ -74,6 +82,10 @@ function parse(argv: string[]): { command: string[]; options: Options; help: boo
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
   }
+  const variant = values.variant;
+  if (variant !== undefined && !(VARIANT_NAMES as string[]).includes(variant)) {
+    throw new UsageError(`--variant must be one of ${VARIANT_NAMES.join(', ')} (got "${variant}")`);
+  }
   return {
     command: positionals,
     help: values.help === true,
@@ -84,6 +96,7 @@ function parse(argv: string[]): { command: string[]; options: Options; help: boo
       file: values.file,
       contentType: values['content-type'],
       fault: values.fault,
+      variant: variant as Options['variant'],
       publish: values.publish,
       alarmState: values['alarm-state'],
       stateMachineArn: values['state-machine-arn'],
@@ -120,8 +133,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./commands/seed.ts')).seed(options);
     case 'snippets':
       noMore(2);
-      if (arg !== 'nginx' && arg !== 'django')
-        throw new UsageError(`snippets needs a server: nginx, django${arg ? ` (got "${arg}")` : ''}`);
+      if (arg !== 'nginx' && arg !== 'apache' && arg !== 'django')
+        throw new UsageError(`snippets needs a server: nginx, apache, django${arg ? ` (got "${arg}")` : ''}`);
       return (await import('./commands/snippets.ts')).snippets(arg, options);
     case 'sandbox':
       noMore(2);

@@ -337,7 +337,8 @@ export const SANDBOX_FAULTS = [
     name: 'apache-sends-refused-host',
     description:
       "Apache sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
-    changes: 'Apache: `RequestHeader set Host backend.internal` in the download route, then a graceful reload',
+    changes:
+      'Apache: `RequestHeader set Host backend.internal` in the download route, then a graceful reload',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
     symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),

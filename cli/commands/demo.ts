@@ -1,21 +1,36 @@
 import { type Config, validateConfig } from '../../functions/core/config.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { type FaultName, SANDBOX_FAULTS, type SandboxFault } from '../../sandbox/faults.ts';
+import {
+  type FaultName,
+  SANDBOX_FAULTS,
+  SANDBOX_VARIANTS,
+  type SandboxFault,
+  type Variant,
+} from '../../sandbox/faults.ts';
 import { startSandbox } from '../../sandbox/stack.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Options } from '../main.ts';
 import { runAndPrint } from './run.ts';
 
-const DEFAULT_FAULT: FaultName = 'internal-prefix-mismatch';
+/** The fault each variant's demo shows by default: the classic misfit of proxy and app. */
+const DEFAULT_FAULTS: Record<Variant, FaultName> = {
+  'nginx-s3': 'internal-prefix-mismatch',
+  'apache-disk': 'apache-xsendfile-off',
+};
 
 type Expectation = { status: Report['verdict']['status']; fault: Report['verdict']['fault'] };
 
-function chosenFaults(name: string | undefined): SandboxFault[] {
-  if (name === 'all') return [...SANDBOX_FAULTS];
-  const fault = SANDBOX_FAULTS.find((f) => f.name === (name ?? DEFAULT_FAULT));
+function chosenFaults(name: string | undefined, variant: Variant | undefined): SandboxFault[] {
+  if (name === 'all') return SANDBOX_FAULTS.filter((f) => variant === undefined || f.variant === variant);
+  const fault = SANDBOX_FAULTS.find((f) => f.name === (name ?? DEFAULT_FAULTS[variant ?? 'nginx-s3']));
   if (!fault) {
     throw new UsageError(
-      `--fault: no sandbox fault named "${name}" (${SANDBOX_FAULTS.map((f) => f.name).join(', ')}, all)`,
+      `--fault: no sandbox fault named "${name}" (see download-doctor sandbox faults, or use all)`,
+    );
+  }
+  if (variant !== undefined && fault.variant !== variant) {
+    throw new UsageError(
+      `--fault ${fault.name} belongs to the ${fault.variant} sandbox, not --variant ${variant}`,
     );
   }
   return [fault];
@@ -23,21 +38,34 @@ function chosenFaults(name: string | undefined): SandboxFault[] {
 
 /**
  * The demo: start the sandbox, run healthy, break one layer (or each, with --fault all), run and show the
- * verdict, restore, run healthy again, stop. Exits 0 only if every verdict was the expected one.
+ * verdict, restore, run healthy again, stop; once per variant the faults need. Exits 0 only if every verdict
+ * was the expected one.
  */
 export async function demo(options: Options): Promise<number> {
-  const faults = chosenFaults(options.fault);
-  console.log('Starting the sandbox: moto (S3), Django with django-downloadview under gunicorn, nginx...');
+  const faults = chosenFaults(options.fault, options.variant);
+  const matched: boolean[] = [];
+  for (const variant of Object.keys(SANDBOX_VARIANTS) as Variant[]) {
+    const mine = faults.filter((f) => f.variant === variant);
+    if (mine.length > 0) matched.push(...(await demoVariant(variant, mine)));
+  }
+  const good = matched.filter(Boolean).length;
+  console.log(`${good}/${matched.length} verdicts as expected.`);
+  return good === matched.length ? EXIT.healthy : EXIT.unhealthy;
+}
+
+async function demoVariant(variant: Variant, faults: readonly SandboxFault[]): Promise<boolean[]> {
+  console.log(`Starting the ${variant} sandbox: ${SANDBOX_VARIANTS[variant]}, Django under gunicorn...`);
   const started = performance.now();
-  const box = await startSandbox();
+  const box = await startSandbox({ variant });
   const matched: boolean[] = [];
   try {
     Object.assign(process.env, box.env);
     const v = validateConfig(box.config);
     if (!v.ok) throw new Error(`the sandbox's own config is invalid: ${JSON.stringify(v.problems)}`);
     const config: Config = v.config;
+    const storage = box.ports.storage ? `, moto :${box.ports.storage}` : '';
     console.log(
-      `  up in ${((performance.now() - started) / 1000).toFixed(1)} s: nginx :${box.ports.proxy}, gunicorn :${box.ports.app}, moto :${box.ports.storage}\n`,
+      `  up in ${((performance.now() - started) / 1000).toFixed(1)} s: proxy :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}\n`,
     );
     const step = async (title: string, expected: Expectation) => {
       console.log(`== ${title}`);
@@ -58,7 +86,6 @@ export async function demo(options: Options): Promise<number> {
   } finally {
     await box.stop();
   }
-  const good = matched.filter(Boolean).length;
-  console.log(`Sandbox stopped. ${good}/${matched.length} verdicts as expected.`);
-  return good === matched.length ? EXIT.healthy : EXIT.unhealthy;
+  console.log(`The ${variant} sandbox stopped.\n`);
+  return matched;
 }

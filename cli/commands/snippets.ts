@@ -1,11 +1,12 @@
 import { findTarget } from '../../functions/core/config.ts';
+import { ApacheSnippetError, apacheSnippet } from '../../functions/core/snippets/apache.ts';
 import { DjangoSnippetError, djangoSnippet } from '../../functions/core/snippets/django.ts';
 import { NginxSnippetError, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 import { loadConfig } from '../config-file.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Options } from '../main.ts';
 
-const GENERATORS = { nginx: nginxSnippet, django: djangoSnippet } as const;
+const GENERATORS = { nginx: nginxSnippet, apache: apacheSnippet, django: djangoSnippet } as const;
 
 /** Prints the known-good configuration of one part of a target's stack: the generators the sandbox runs. */
 export async function snippets(server: keyof typeof GENERATORS, options: Options): Promise<number> {
@@ -16,7 +17,11 @@ export async function snippets(server: keyof typeof GENERATORS, options: Options
     console.log(`# download-doctor: ${server} configuration for target "${target.name}"\n`);
     console.log(text);
   } catch (err) {
-    if (err instanceof NginxSnippetError || err instanceof DjangoSnippetError) {
+    if (
+      err instanceof NginxSnippetError ||
+      err instanceof ApacheSnippetError ||
+      err instanceof DjangoSnippetError
+    ) {
       throw new UsageError(`snippets ${server}: ${err.message}`);
     }
     throw err;

@@ -39,6 +39,20 @@ const offloadSeen = (r: Results) => {
   return `${name}: ${value}`;
 };
 
+/** Where to look when proxy and app each work but not together, in the words of the proxy the header is for. */
+const glueHint = (r: Results): string => {
+  const headers = r.app?.observed.headers ?? {};
+  const leaked = r['end-to-end']?.kind === 'header-leak';
+  if ('x-sendfile' in headers || 'x-lighttpd-send-file' in headers) {
+    return leaked
+      ? 'the proxy does not act on the header: check `XSendFile On` on the download route'
+      : 'check the download route (ProxyPass, the Host it sends) and that `XSendFilePath` covers the path the app sends';
+  }
+  return leaked
+    ? 'the proxy passes the header through: check that the route is proxied by nginx and does not ignore X-Accel-Redirect'
+    : "check the proxy's route to the app (the Host it sends) and the internal location the header names";
+};
+
 export const RULES: readonly Rule[] = [
   // Stage 1: end to end and the app.
   {
@@ -183,7 +197,7 @@ export const RULES: readonly Rule[] = [
     fault: 'proxy-app',
     summary: (r) =>
       `the proxy can serve from storage and the app sends the right header (${offloadSeen(r)}), ` +
-      `yet end to end fails (${msg(r, 'end-to-end')}): check the proxy's route to the app and its internal offload location`,
+      `yet end to end fails (${msg(r, 'end-to-end')}): ${glueHint(r)}`,
   },
 ];
 

@@ -74,4 +74,36 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
     expect(r.out).toContain('internal;');
     expect(r.out).toContain('location /_storage/ {');
   });
+
+  it('prints the Apache snippet for a target on disk, and refuses one on S3 naming the field', () => {
+    const disk = {
+      ...targetInput(),
+      storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      app: { ...targetInput().app, offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' } },
+    };
+    const r = dd(['snippets', 'apache'], {
+      'download-doctor.config.json': JSON.stringify({ targets: [disk] }),
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('XSendFilePath "/srv/files"');
+    const s3 = dd(['snippets', 'apache'], {
+      'download-doctor.config.json': JSON.stringify({ targets: [targetInput()] }),
+    });
+    expect(s3.code).toBe(2);
+    expect(s3.err).toContain('snippets apache: storage.type is "s3"');
+    noStack(s3.err);
+  });
+
+  it('lists the sandbox faults of both variants, or of one', () => {
+    const all = dd(['sandbox', 'faults']);
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/^nginx-s3: /m);
+    expect(all.out).toMatch(/^apache-disk: /m);
+    expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
+    const one = dd(['sandbox', 'faults', '--variant', 'apache-disk']);
+    expect(one.out).not.toContain('nginx-s3');
+    expect(dd(['sandbox', 'faults', '--variant', 'iis']).err).toContain(
+      '--variant must be one of nginx-s3, apache-disk',
+    );
+  });
 });

@@ -2,6 +2,7 @@
  * The storage probe against a real moto_server (S3) that this file starts on a free loopback port, and against
  * files in a temporary directory.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -253,3 +254,64 @@ describe('storageProbe: filesystem', () => {
     },
   );
 });
+
+describe.skipIf(process.getuid?.() !== 0)(
+  'storageProbe: filesystem read as another user (readAs; skipped unless root, which alone may switch users)',
+  () => {
+    const probe = createStorageProbe();
+    let dir: string;
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'dd-fs-as-'));
+      chmodSync(dir, 0o755); // nobody must reach the files
+      writeFileSync(join(dir, 'sentinel.bin'), SENTINEL, { mode: 0o644 });
+    });
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('ok: reads the file as nobody, with the expected sha256 and size', async () => {
+      const obs = reached(
+        await probe({
+          type: 'filesystem',
+          path: join(dir, 'sentinel.bin'),
+          readAs: 'nobody',
+          timeoutMs: 5000,
+        }),
+      );
+      expect(obs).toMatchObject({ bytes: SENTINEL.length, sha256: SENTINEL_SHA256 });
+    });
+
+    it('fs-access-denied for a file nobody may not read, though root (this process) could', async () => {
+      const path = join(dir, 'unreadable.bin');
+      writeFileSync(path, SENTINEL, { mode: 0o600 });
+      const obs = failure(await probe({ type: 'filesystem', path, readAs: 'nobody', timeoutMs: 5000 }));
+      expect(obs.kind).toBe('fs-access-denied');
+      expect(obs.error).toMatch(/^EACCES: .* \(read as nobody\)$/);
+      // The same file, read in-process as root: permissions are not applied.
+      expect(reached(await probe({ type: 'filesystem', path, timeoutMs: 5000 })).bytes).toBe(SENTINEL.length);
+    });
+
+    it('fs-not-found', async () => {
+      const path = join(dir, 'missing.bin');
+      const obs = failure(await probe({ type: 'filesystem', path, readAs: 'nobody', timeoutMs: 5000 }));
+      expect(obs.kind).toBe('fs-not-found');
+    });
+
+    it('timeout: a read that blocks (a FIFO nobody writes to) is killed at the deadline', async () => {
+      const path = join(dir, 'stalled.fifo');
+      execFileSync('mkfifo', ['-m', '0644', path]);
+      const start = performance.now();
+      const obs = failure(await probe({ type: 'filesystem', path, readAs: 'nobody', timeoutMs: 800 }));
+      expect(obs.kind).toBe('timeout');
+      expect(obs.error).toMatch(/^TimeoutError: the 800 ms deadline expired/);
+      expect(performance.now() - start).toBeLessThan(3000);
+    });
+
+    it('check-error naming the field for a user that does not exist', async () => {
+      const path = join(dir, 'sentinel.bin');
+      const obs = failure(await probe({ type: 'filesystem', path, readAs: 'no-such-user', timeoutMs: 5000 }));
+      expect(obs.kind).toBe('check-error');
+      expect(obs.error).toBe('storage.readAs: no user "no-such-user" in /etc/passwd');
+    });
+  },
+);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../functions/core/diagnose.ts';
 import { SCHEMA_VERSION } from '../../functions/core/names.ts';
 import type { Report, StageResults } from '../../functions/core/types.ts';
-import { sandboxFault } from '../../sandbox/faults.ts';
+import { SANDBOX_FAULTS, SANDBOX_VARIANTS, sandboxFault, variantFaults } from '../../sandbox/faults.ts';
 import { matrixTable, rowMatches } from '../../sandbox/matrix.ts';
 import { stages } from '../fixtures/results.ts';
 
@@ -15,6 +15,19 @@ function report(s: StageResults): Report {
     results: [...s.stage1, ...(s.stage2 ?? [])],
   };
 }
+
+describe('the fault catalogue', () => {
+  it('names each fault once, and gives each variant the faults the issue lists', () => {
+    const names = SANDBOX_FAULTS.map((f) => f.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(SANDBOX_FAULTS.every((f) => f.variant in SANDBOX_VARIANTS)).toBe(true);
+    for (const variant of Object.keys(SANDBOX_VARIANTS) as (keyof typeof SANDBOX_VARIANTS)[]) {
+      const layers = new Set(variantFaults(variant).map((f) => f.expected.fault));
+      // Every variant breaks storage, the app and the glue between proxy and app.
+      expect([...layers].sort(), variant).toEqual(expect.arrayContaining(['app', 'proxy-app', 'storage']));
+    }
+  });
+});
 
 describe('the fault matrix table', () => {
   const fault = sandboxFault('storage-upstream-wrong-port');

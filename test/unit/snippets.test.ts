@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type Target } from '../../functions/core/config.ts';
+import { ApacheSnippetError, apacheMainConfig, apacheSnippet } from '../../functions/core/snippets/apache.ts';
 import {
   DjangoSnippetError,
   djangoDownloadView,
@@ -189,5 +190,88 @@ describe('djangoSnippet', () => {
     expect(() =>
       djangoSnippet(target({ offload: { header: 'X-Accel-Redirect', value: '/_storage/other.txt' } })),
     ).toThrow(/app\.offload\.value "\/_storage\/other\.txt" must end with/);
+  });
+});
+
+describe('apacheSnippet', () => {
+  const disk = () =>
+    target({
+      storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' },
+    });
+  /** The body of `<Location "PATH">`. */
+  const route = (conf: string) => {
+    const start = conf.indexOf('<Location "/healthcheck-utils/download/">');
+    return start < 0 ? '' : conf.slice(start, conf.indexOf('</Location>', start));
+  };
+
+  it('proxies the download route to the app with the client Host, and lets mod_xsendfile send the file', () => {
+    const conf = apacheSnippet(disk());
+    expect(conf).toContain('<VirtualHost 127.0.0.1:8080>');
+    const download = route(conf);
+    expect(download).toContain('ProxyPass "http://127.0.0.1:8000/healthcheck-utils/download/"');
+    expect(download).toContain('ProxyPreserveHost On');
+    expect(download).toContain('XSendFile On');
+    // The directory the app's header names, and no wider.
+    expect(download).toContain('XSendFilePath "/srv/files"');
+    expect(download).not.toContain('RequestHeader');
+  });
+
+  it('serves the proxy check straight from the storage directory', () => {
+    const conf = apacheSnippet(disk());
+    expect(conf).toContain('Alias "/healthcheck-utils/storage/" "/srv/files/healthcheck.txt"');
+    expect(conf).toMatch(/<Directory "\/srv\/files">\n\s+Require all granted\n\s+<\/Directory>/);
+  });
+
+  it("applies the sandbox's fault options to what they name, and nothing else", () => {
+    const healthy = apacheSnippet(disk());
+    const off = apacheSnippet(disk(), { xsendfileOff: true });
+    expect(route(off)).not.toContain('XSendFile On');
+    expect(route(off)).toContain('XSendFilePath');
+    expect(route(apacheSnippet(disk(), { omitXSendFilePath: true }))).not.toContain('XSendFilePath');
+    expect(route(apacheSnippet(disk(), { xsendfilePathOverride: '/var/empty' }))).toContain(
+      'XSendFilePath "/var/empty"',
+    );
+    expect(route(apacheSnippet(disk(), { appHostOverride: 'backend.internal' }))).toContain(
+      'RequestHeader set Host "backend.internal"',
+    );
+    expect(route(apacheSnippet(disk(), { appPortOverride: 9 }))).toContain('ProxyPass "http://127.0.0.1:9/');
+    expect(apacheSnippet(disk(), { storageDirOverride: '/elsewhere/' })).toContain(
+      'Alias "/healthcheck-utils/storage/" "/elsewhere/healthcheck.txt"',
+    );
+    expect(apacheSnippet(disk(), {})).toBe(healthy);
+  });
+
+  it('refuses S3 storage, another offload header, or a pattern, naming the field', () => {
+    expect(() => apacheSnippet(target())).toThrow(
+      /^storage\.type is "s3"; mod_xsendfile serves files from disk/,
+    );
+    expect(() =>
+      apacheSnippet(
+        target({
+          storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+          offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
+        }),
+      ),
+    ).toThrow(ApacheSnippetError);
+    expect(() =>
+      apacheSnippet(
+        target({
+          storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+          offload: { header: 'X-Sendfile', value: { pattern: '^/srv/' } },
+        }),
+      ),
+    ).toThrow(/^app\.offload\.value must be the absolute path/);
+  });
+
+  it('wraps the snippet in a whole httpd.conf for an unprivileged Apache in its own directory', () => {
+    const conf = apacheMainConfig(apacheSnippet(disk()), '127.0.0.1:8080', { prefix: '/tmp/dd/apache/' });
+    expect(conf).toContain('Listen 127.0.0.1:8080');
+    for (const file of ['PidFile "/tmp/dd/apache/httpd.pid"', 'ErrorLog "/tmp/dd/apache/error.log"']) {
+      expect(conf).toContain(file);
+    }
+    expect(conf).toContain('LoadModule xsendfile_module "/usr/lib/apache2/modules/mod_xsendfile.so"');
+    expect(conf).not.toMatch(/^User /m);
+    expect(conf.indexOf('Require all denied')).toBeLessThan(conf.indexOf('<VirtualHost'));
   });
 });
