@@ -34,7 +34,7 @@ interface ProxyServer {
   readonly binary: string;
   /** The main configuration file's name, in the proxy's directory. */
   readonly configFile: string;
-  config(target: Target, options: ProxyOptions, dir: string, listen: string): string;
+  config(targets: readonly Target[], options: ProxyOptions, dir: string, listen: string): string;
   runArgs(dir: string): string[];
   testArgs(dir: string): string[];
   /** The signal of a graceful reload. */
@@ -45,7 +45,7 @@ const NGINX: ProxyServer = {
   name: 'nginx',
   binary: existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx',
   configFile: 'nginx.conf',
-  config: (target, options, dir) => nginxMainConfig(nginxSnippet(target, options), { prefix: dir }),
+  config: (targets, options, dir) => nginxMainConfig(nginxSnippet(targets, options), { prefix: dir }),
   runArgs: (dir) => ['-p', dir, '-c', 'nginx.conf'],
   testArgs: (dir) => ['-t', '-q', '-p', dir, '-c', 'nginx.conf'],
   reloadSignal: 'SIGHUP',
@@ -55,8 +55,8 @@ const APACHE: ProxyServer = {
   name: 'Apache',
   binary: existsSync('/usr/sbin/apache2') ? '/usr/sbin/apache2' : 'apache2',
   configFile: 'httpd.conf',
-  config: (target, options, dir, listen) =>
-    apacheMainConfig(apacheSnippet(target, options), listen, { prefix: dir }),
+  config: (targets, options, dir, listen) =>
+    apacheMainConfig(apacheSnippet(targets, options), listen, { prefix: dir }),
   runArgs: (dir) => ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'],
   testArgs: (dir) => ['-t', '-f', join(dir, 'httpd.conf')],
   // SIGUSR1: graceful. Workers finish their requests, then new ones start with the new configuration.
@@ -65,14 +65,17 @@ const APACHE: ProxyServer = {
 
 export const PROXY_SERVERS = { nginx: NGINX, apache: APACHE } as const;
 
-/** One proxy of the sandbox: `server` says which, `dir` is its own directory (owned by `user`). */
+/**
+ * One proxy of the sandbox: `server` says which, `targets` are the stack it serves (the written target first),
+ * `dir` is its own directory (owned by `user`).
+ */
 export class LocalProxy implements SandboxProxy {
   private options: ProxyOptions = {};
   private service: Service | undefined;
 
   constructor(
     private readonly server: ProxyServer,
-    private readonly target: Target,
+    private readonly targets: readonly Target[],
     private readonly dir: string,
     private readonly port: number,
     private readonly spawn: Spawner,
@@ -101,7 +104,7 @@ export class LocalProxy implements SandboxProxy {
       this.user,
     );
     this.service = service;
-    const url = this.target.endToEnd.url;
+    const url = this.targets[0]?.endToEnd.url ?? '';
     await waitUntil(this.server.name, [service], this.timeoutMs, async () => {
       const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
       await res.body?.cancel();
@@ -132,7 +135,7 @@ export class LocalProxy implements SandboxProxy {
   }
 
   private writeConfig(): void {
-    const text = this.server.config(this.target, this.options, this.dir, `127.0.0.1:${this.port}`);
+    const text = this.server.config(this.targets, this.options, this.dir, `127.0.0.1:${this.port}`);
     writeFileSync(join(this.dir, this.server.configFile), text);
   }
 }

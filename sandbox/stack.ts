@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
-import { djangoDownloadView } from '../functions/core/snippets/django.ts';
+import { type DjangoStack, djangoStack } from '../functions/core/snippets/django.ts';
 import { type FaultName, sandboxFault, type Variant } from './faults.ts';
 import {
   forgetDir,
@@ -32,6 +32,12 @@ const DJANGO_DIR = new URL('./django/', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3'; // the only Python that imports Debian's Django
 const BUCKET = 'download-doctor-sandbox';
 const FILE_NAME = 'healthcheck.txt';
+/**
+ * The second sentinel: a non-ASCII download name (Content-Disposition), and the same name in S3. On disk the
+ * file's own name stays ASCII: django-downloadview sends X-Sendfile percent-encoded, and mod_xsendfile does not
+ * decode it (see djangoDownloadView).
+ */
+const UNICODE = { name: 'unicode', fileName: 'rapport-été.txt', diskName: 'rapport-ete.txt' };
 /** django-downloadview rewrites the storage URL to this prefix; the nginx snippet derives its location from it. */
 const INTERNAL_PREFIX = '/_storage/';
 /** What django-downloadview sends: mimetypes' guess for the name plus Django's charset. nginx keeps the type
@@ -69,13 +75,16 @@ export interface AppSettings {
   destination: string;
   /** ... under this key. */
   destinationKey: 'destination_url' | 'destination_dir';
-  /** StorageDownloadView's `path` and `basename`. */
-  path: string;
-  basename?: string;
+  /** One StorageDownloadView per sentinel: its route, `path` and `basename`. */
+  routes: DjangoStack['routes'];
+  /** Whether the views set `basename`; without it, the name comes from the redirect URL, percent-encoded. */
+  basenames: boolean;
   storage: AppStorage;
 }
 
 export interface SandboxSentinel {
+  /** The target that checks it: `sandbox`, or `sandbox-NAME` for an extra sentinel. */
+  readonly target: string;
   readonly body: Buffer;
   readonly sha256: string;
   readonly contentType: string;
@@ -113,7 +122,10 @@ export interface Sandbox {
   readonly env: Readonly<Record<string, string>>;
   readonly ports: SandboxPorts;
   readonly dir: string;
+  /** The first sentinel, which the faults act on ... */
   readonly sentinel: SandboxSentinel;
+  /** ... and all of them, the first included. */
+  readonly sentinels: readonly SandboxSentinel[];
   /** Main process ids, when running: to check who runs them. */
   pids(): { storage?: number; app?: number; proxy?: number };
   readonly activeFaults: readonly FaultName[];
@@ -144,8 +156,10 @@ class LocalSandbox implements Sandbox {
   readonly config: ConfigInput;
   readonly ports: SandboxPorts;
   readonly sentinel: SandboxSentinel;
+  readonly sentinels: readonly SandboxSentinel[];
   readonly control: SandboxControl;
-  private readonly target: Target;
+  /** The parsed targets: the written one, then the extra sentinel's. */
+  private readonly targets: Target[];
   private readonly storage: SandboxStorage;
   private readonly proxy: SandboxProxy;
   private readonly appWorkers: number;
@@ -173,26 +187,28 @@ class LocalSandbox implements Sandbox {
     // As root, run the services (and the disk storage check) as nobody: root would read any file.
     this.serviceUser = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
 
-    // A body unique to this sandbox: a check that passes has read this stack's storage, not another's.
-    const body = Buffer.from(`download-doctor sentinel\nsandbox: ${basename(dir)}\n`);
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    this.sentinel = { body, sha256, contentType: CONTENT_TYPE, fileName: FILE_NAME };
-    const spawn = this.spawn.bind(this);
+    // Bodies unique to this sandbox: a check that passes has read this stack's storage, not another's.
+    const sentinel = (target: string, fileName: string, label: string): SandboxSentinel => {
+      const body = Buffer.from(`download-doctor sentinel${label}\nsandbox: ${basename(dir)}\n`);
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      return { target, body, sha256, contentType: CONTENT_TYPE, fileName };
+    };
+    const primary = sentinel('sandbox', FILE_NAME, '');
+    const unicode = sentinel(`sandbox-${UNICODE.name}`, UNICODE.fileName, ` (${UNICODE.fileName})`);
+    this.sentinel = primary;
+    this.sentinels = [primary, unicode];
     const s3 = this.variant === 'nginx-s3';
+    const unicodeFile = s3 ? UNICODE.fileName : UNICODE.diskName;
+    const files = [
+      { name: FILE_NAME, body: primary.body },
+      { name: unicodeFile, body: unicode.body },
+    ] as const;
+    const spawn = this.spawn.bind(this);
     this.storage = s3
-      ? new MotoStorage(
-          storagePort,
-          BUCKET,
-          FILE_NAME,
-          this.sentinel,
-          spawn,
-          this.timeoutMs,
-          CHECK_TIMEOUT_MS,
-        )
+      ? new MotoStorage(storagePort, BUCKET, files, CONTENT_TYPE, spawn, this.timeoutMs, CHECK_TIMEOUT_MS)
       : new DiskStorage(
           join(dir, 'storage'),
-          FILE_NAME,
-          this.sentinel,
+          files,
           this.serviceUser ? 'nobody' : undefined,
           CHECK_TIMEOUT_MS,
         );
@@ -200,10 +216,15 @@ class LocalSandbox implements Sandbox {
       ? { storage: storagePort, app: appPort, proxy: proxyPort }
       : { app: appPort, proxy: proxyPort };
     const proxyBase = `http://127.0.0.1:${proxyPort}`;
-    const offload =
-      this.storage instanceof DiskStorage
-        ? { header: 'X-Sendfile' as const, value: this.storage.path }
-        : { header: 'X-Accel-Redirect' as const, value: `${INTERNAL_PREFIX}${FILE_NAME}` };
+    // What the app sends for a file: a URL in the internal location (percent-encoded), or the file's path.
+    const offloadValue = (name: string) =>
+      s3 ? `${INTERNAL_PREFIX}${encodeURIComponent(name)}` : this.storage.locate(name);
+    const expect = (s: SandboxSentinel) => ({
+      sha256: s.sha256,
+      size: s.body.length,
+      contentType: CONTENT_TYPE,
+      fileName: s.fileName,
+    });
     this.config = {
       targets: [
         {
@@ -211,12 +232,24 @@ class LocalSandbox implements Sandbox {
           description: s3
             ? 'local sandbox: moto S3, Django with django-downloadview under gunicorn, nginx'
             : 'local sandbox: files on disk, Django with django-downloadview under gunicorn, Apache with mod_xsendfile',
-          sentinel: { sha256, size: body.length, contentType: CONTENT_TYPE, fileName: FILE_NAME },
+          sentinel: expect(primary),
+          // A second sentinel with a non-ASCII name: the offload header and Content-Disposition must encode it.
+          sentinels: [
+            {
+              name: UNICODE.name,
+              sentinel: expect(unicode),
+              file: this.storage.locate(unicodeFile),
+              offload: offloadValue(unicodeFile),
+            },
+          ],
           storage: this.storage.config,
           app: {
             url: `http://127.0.0.1:${appPort}/healthcheck-utils/download/`,
             // The exact header the app sends (checked by test/integration/sandbox.test.ts).
-            offload,
+            offload: {
+              header: s3 ? 'X-Accel-Redirect' : 'X-Sendfile',
+              value: offloadValue(FILE_NAME),
+            },
             timeoutMs: CHECK_TIMEOUT_MS,
           },
           proxy: { url: `${proxyBase}/healthcheck-utils/storage/`, timeoutMs: CHECK_TIMEOUT_MS },
@@ -230,27 +263,25 @@ class LocalSandbox implements Sandbox {
         },
       ],
     };
-    // Parsed once: the proxy and Django configurations are generated from the same target the checks use.
-    const [target] = configSchema.parse(this.config).targets;
-    if (!target) throw new SandboxError('the sandbox config has no target');
-    this.target = target;
-    const view = djangoDownloadView(target);
-    const destinationKey = 'destination_url' in view.rule ? 'destination_url' : 'destination_dir';
+    // Parsed once: the proxy and Django configurations are generated from the same targets the checks use.
+    this.targets = configSchema.parse(this.config).targets;
+    const django = djangoStack(this.targets);
     this.appSettings = {
       offload: true,
+      basenames: true,
       allowedHosts: ['127.0.0.1', 'localhost'],
-      backend: view.backend,
-      source: view.rule.source_url,
-      destination: 'destination_url' in view.rule ? view.rule.destination_url : view.rule.destination_dir,
-      destinationKey,
-      path: view.path,
-      ...(view.basename ? { basename: view.basename } : {}),
-      storage: this.storage.app(view.storage),
+      backend: django.backend,
+      source: django.rule.source_url,
+      destination:
+        'destination_url' in django.rule ? django.rule.destination_url : django.rule.destination_dir,
+      destinationKey: 'destination_url' in django.rule ? 'destination_url' : 'destination_dir',
+      routes: django.routes,
+      storage: this.storage.app(django.storage),
     };
     this.healthyAppSettings = { ...this.appSettings };
     this.proxy = new LocalProxy(
       s3 ? PROXY_SERVERS.nginx : PROXY_SERVERS.apache,
-      target,
+      this.targets,
       join(dir, s3 ? 'nginx' : 'apache'),
       proxyPort,
       spawn,
@@ -258,8 +289,11 @@ class LocalSandbox implements Sandbox {
       this.timeoutMs,
     );
     this.control = {
-      uploadSentinel: () => this.storage.write(body),
-      corruptSentinel: () => this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length))),
+      uploadSentinel: () => this.storage.write(primary.body),
+      corruptSentinel: () => {
+        const body = primary.body;
+        return this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length)));
+      },
       deleteSentinel: () => this.storage.remove(),
       stopStorage: () => this.storage.stop(),
       startStorage: () => this.storage.start(),
@@ -349,7 +383,7 @@ class LocalSandbox implements Sandbox {
       this.serviceUser,
     );
     this.app = app;
-    const url = this.target.app.url;
+    const url = this.targets[0]?.app.url ?? '';
     await waitUntil('gunicorn', [app], this.timeoutMs, async () => {
       const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
       await res.body?.cancel();

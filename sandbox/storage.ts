@@ -1,6 +1,7 @@
 /**
  * The sandbox's two storages, behind one set of levers: an S3 bucket on moto_server, and a directory on disk.
- * Each holds the sentinel, and says how the checks (the target's `storage` block) and Django reach it.
+ * Each holds the sentinels (the levers act on the first), and says how the checks (the target's `storage`
+ * block) and Django reach it.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,12 @@ import type { DjangoStorage } from '../functions/core/snippets/django.ts';
 import { SandboxError, type Service, waitUntil } from './processes.ts';
 
 type StorageInput = ConfigInput['targets'][number]['storage'];
+
+/** A file the storage holds: its name (the S3 key, or the file's name in the directory) and its bytes. */
+export interface StoredFile {
+  readonly name: string;
+  readonly body: Buffer;
+}
 
 /** How Django reaches the storage (the sandbox's settings file): the generator's, plus moto's address. */
 export type AppStorage =
@@ -34,6 +41,8 @@ export type Spawner = (
 export interface SandboxStorage {
   /** The target's `storage` block. */
   readonly config: StorageInput;
+  /** Where a sentinel's file is, as an extra sentinel's `file` names it: its key, or its path. */
+  locate(name: string): string;
   /** Django's storage settings, from what the Django generator says of it. */
   app(generated: DjangoStorage): AppStorage;
   /** Variables the storage check needs (dummy credentials). */
@@ -41,9 +50,10 @@ export interface SandboxStorage {
   readonly running: Service | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Writes the first sentinel's file (the healthy one, or other bytes). */
   write(body: Buffer): Promise<void>;
   remove(): Promise<void>;
-  /** `deny`: the sentinel can no longer be read (a bucket policy Deny, or mode 000 on disk). */
+  /** `deny`: the first sentinel can no longer be read (a bucket policy Deny, or mode 000 on disk). */
   setAccess(access: 'allow' | 'deny'): Promise<void>;
   close(): void;
 }
@@ -65,20 +75,23 @@ export class MotoStorage implements SandboxStorage {
   private readonly s3: S3Client;
   private service: Service | undefined;
 
+  private readonly key: string;
+
   constructor(
     private readonly port: number,
     private readonly bucket: string,
-    private readonly key: string,
-    private readonly sentinel: { body: Buffer; contentType: string },
+    private readonly files: readonly [StoredFile, ...StoredFile[]],
+    private readonly contentType: string,
     private readonly spawn: Spawner,
     private readonly timeoutMs: number,
     checkTimeoutMs: number,
   ) {
     const endpoint = `http://127.0.0.1:${port}`;
+    this.key = files[0].name;
     this.config = {
       type: 's3',
       bucket,
-      key,
+      key: this.key,
       region: REGION,
       endpoint,
       forcePathStyle: true,
@@ -109,8 +122,8 @@ export class MotoStorage implements SandboxStorage {
       return res.ok;
     });
     await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
-    await this.write(this.sentinel.body);
-    // The proxy reads the sentinel anonymously, and moto refuses anonymous reads of private objects.
+    for (const file of this.files) await this.put(file.name, file.body);
+    // The proxy reads the sentinels anonymously, and moto refuses anonymous reads of private objects.
     await this.setAccess('allow');
   }
 
@@ -118,14 +131,17 @@ export class MotoStorage implements SandboxStorage {
     await this.service?.stop();
   }
 
+  locate(name: string): string {
+    return name;
+  }
+
   async write(body: Buffer): Promise<void> {
+    await this.put(this.key, body);
+  }
+
+  private async put(key: string, body: Buffer): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.key,
-        Body: body,
-        ContentType: this.sentinel.contentType,
-      }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: this.contentType }),
     );
   }
 
@@ -136,15 +152,13 @@ export class MotoStorage implements SandboxStorage {
   async setAccess(access: 'allow' | 'deny'): Promise<void> {
     const policy = {
       Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DownloadDoctorSentinel',
-          Effect: access === 'allow' ? 'Allow' : 'Deny',
-          Principal: '*',
-          Action: 's3:GetObject',
-          Resource: `arn:aws:s3:::${this.bucket}/${this.key}`,
-        },
-      ],
+      Statement: this.files.map((file, i) => ({
+        Sid: `DownloadDoctorSentinel${i}`,
+        Effect: i === 0 && access === 'deny' ? 'Deny' : 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${this.bucket}/${file.name}`,
+      })),
     };
     await this.s3.send(new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(policy) }));
   }
@@ -166,12 +180,11 @@ export class DiskStorage implements SandboxStorage {
 
   constructor(
     readonly dir: string,
-    fileName: string,
-    private readonly sentinel: { body: Buffer },
+    private readonly files: readonly [StoredFile, ...StoredFile[]],
     readAs: string | undefined,
     checkTimeoutMs: number,
   ) {
-    this.path = join(dir, fileName);
+    this.path = join(dir, files[0].name);
     this.config = {
       type: 'filesystem',
       path: this.path,
@@ -189,7 +202,11 @@ export class DiskStorage implements SandboxStorage {
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o755 });
     chmodSync(this.dir, 0o755);
-    await this.write(this.sentinel.body);
+    for (const file of this.files) this.put(join(this.dir, file.name), file.body);
+  }
+
+  locate(name: string): string {
+    return join(this.dir, name);
   }
 
   stop(): Promise<void> {
@@ -197,8 +214,12 @@ export class DiskStorage implements SandboxStorage {
   }
 
   async write(body: Buffer): Promise<void> {
-    writeFileSync(this.path, body, { mode: 0o644 });
-    chmodSync(this.path, 0o644);
+    this.put(this.path, body);
+  }
+
+  private put(path: string, body: Buffer): void {
+    writeFileSync(path, body, { mode: 0o644 });
+    chmodSync(path, 0o644);
   }
 
   async remove(): Promise<void> {

@@ -1,4 +1,4 @@
-import { findTarget } from '../../functions/core/config.ts';
+import { findTarget, stackTargets } from '../../functions/core/config.ts';
 import { ApacheSnippetError, apacheSnippet } from '../../functions/core/snippets/apache.ts';
 import { DjangoSnippetError, djangoSnippet } from '../../functions/core/snippets/django.ts';
 import { NginxSnippetError, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
@@ -13,7 +13,8 @@ export async function snippets(server: keyof typeof GENERATORS, options: Options
   const config = await loadConfig(options.config);
   const target = findTarget(config, options.target);
   try {
-    const text = GENERATORS[server](target);
+    // The target with its extra sentinels: they share the proxy's server block and the app's rule.
+    const text = GENERATORS[server](stackTargets(config, target));
     console.log(`# download-doctor: ${server} configuration for target "${target.name}"\n`);
     console.log(text);
   } catch (err) {

@@ -178,6 +178,19 @@ export function dispositionFileName(header: string | undefined): string | undefi
   }
 }
 
+/** Content-Disposition names the file `fileName` (decoded: filename* first, then filename). */
+function fileNameCondition(fileName: string, headers: Readonly<Record<string, string>>): Condition {
+  const header = headers['content-disposition'];
+  const got = dispositionFileName(header);
+  return {
+    subject: '[Content-Disposition].filename',
+    kind: 'header-mismatch',
+    pass: got === fileName,
+    expected: JSON.stringify(fileName),
+    observed: got === undefined ? shown(header) : JSON.stringify(got),
+  };
+}
+
 /** The range probe asks for the first RANGE_BYTES bytes of the sentinel. */
 export const RANGE_BYTES = 10;
 
@@ -261,17 +274,7 @@ export function assessEndToEnd(
       observed: shown(got),
     });
   }
-  if (fileName !== undefined) {
-    const header = obs.headers['content-disposition'];
-    const got = dispositionFileName(header);
-    conditions.push({
-      subject: '[Content-Disposition].filename',
-      kind: 'header-mismatch',
-      pass: got === fileName,
-      expected: JSON.stringify(fileName),
-      observed: got === undefined ? shown(header) : JSON.stringify(got),
-    });
-  }
+  if (fileName !== undefined) conditions.push(fileNameCondition(fileName, obs.headers));
   conditions.push(...extraConditions(t, obs, extra));
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, offload]);
   return result(
@@ -314,6 +317,8 @@ export function assessApp(
       observed: shown(value),
     },
   ];
+  // The app names the download (the proxy passes its Content-Disposition on): a wrong name is the app's fault.
+  if (t.sentinel.fileName !== undefined) conditions.push(fileNameCondition(t.sentinel.fileName, obs.headers));
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, header]);
   return result(c, conditions, expected, observed, obs.timings, `answers ${header}: ${value ?? ''}`);
 }

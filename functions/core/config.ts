@@ -131,18 +131,44 @@ const fsStorage = z
   })
   .superRefine(deadlineRules);
 
+/** What a sentinel must look like. */
+const sentinelSchema = z.strictObject({
+  sha256,
+  size: z.number().int().nonnegative(),
+  contentType: z.string().min(1).optional(),
+  /** The file name the app and end-to-end responses must carry in Content-Disposition (non-ASCII welcome). */
+  fileName: z.string().min(1).optional(),
+});
+
+/** The exact offload header value expected, or a regular expression it must match. */
+const offloadValue = z.union([z.string().min(1), z.strictObject({ pattern: regexSource })]);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * Another sentinel on the same stack, such as one with a non-ASCII name. It is checked as a target of its own,
+ * named `TARGET-NAME`, with the target's settings and these differences.
+ */
+const extraSentinelSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,14}$/, 'must be a short slug: 1-15 characters, a-z, 0-9 and "-"'),
+  sentinel: sentinelSchema,
+  /** The file: its S3 key, or its absolute path on disk (as the target's storage). */
+  file: z.string().min(1),
+  /** The value of the app's offload header for this file. */
+  offload: offloadValue,
+  /** This sentinel's routes. Default: the target's app, end-to-end and proxy URLs followed by `NAME/`. */
+  urls: z.strictObject({ app: httpUrl, endToEnd: httpUrl, proxy: httpUrl }).partial().optional(),
+});
+
 export const targetSchema = z.strictObject({
   /** Short slug: it ends up in metric dimensions and alarm names. */
   name: slug,
   description: z.string().optional(),
   /** The dummy file every check fetches, and what it must look like. */
-  sentinel: z.strictObject({
-    sha256,
-    size: z.number().int().nonnegative(),
-    contentType: z.string().min(1).optional(),
-    /** The file name the end-to-end response must carry in Content-Disposition. */
-    fileName: z.string().min(1).optional(),
-  }),
+  sentinel: sentinelSchema,
+  /** More sentinels on the same stack (see extraSentinelSchema). */
+  sentinels: z.array(extraSentinelSchema).optional(),
   storage: z.discriminatedUnion('type', [s3Storage, fsStorage]),
   app: z
     .strictObject({
@@ -150,7 +176,7 @@ export const targetSchema = z.strictObject({
       offload: z.strictObject({
         header: z.enum(OFFLOAD_HEADERS),
         /** The exact value expected, or a regular expression it must match. */
-        value: z.union([z.string().min(1), z.strictObject({ pattern: regexSource })]),
+        value: offloadValue,
       }),
     })
     .superRefine(deadlineRules),
@@ -166,31 +192,78 @@ export const targetSchema = z.strictObject({
     .superRefine(deadlineRules),
 });
 
+type TargetAsWritten = z.output<typeof targetSchema>;
+/** A target as the checks see it: one sentinel. `stack` names the target an extra sentinel comes from. */
+export type Target = Omit<TargetAsWritten, 'sentinels'> & { stack?: string };
+
+/** The target, then one target per extra sentinel: `TARGET-NAME`, its file, offload value and routes. */
+function expandSentinels(written: TargetAsWritten): Target[] {
+  const { sentinels = [], ...base } = written;
+  const { internalUrl: _internal, ...endToEnd } = base.endToEnd; // the internal location is the stack's: probed once
+  const below = (url: string, name: string) => new URL(`${name}/`, url.endsWith('/') ? url : `${url}/`).href;
+  return [
+    base,
+    ...sentinels.map(
+      (s): Target => ({
+        ...base,
+        name: `${base.name}-${s.name}`,
+        stack: base.name,
+        description: `${base.description ?? base.name} (sentinel ${s.name})`,
+        sentinel: s.sentinel,
+        storage:
+          base.storage.type === 's3' ? { ...base.storage, key: s.file } : { ...base.storage, path: s.file },
+        app: {
+          ...base.app,
+          url: s.urls?.app ?? below(base.app.url, s.name),
+          offload: { ...base.app.offload, value: s.offload },
+        },
+        proxy: { ...base.proxy, url: s.urls?.proxy ?? below(base.proxy.url, s.name) },
+        endToEnd: { ...endToEnd, url: s.urls?.endToEnd ?? below(base.endToEnd.url, s.name) },
+      }),
+    ),
+  ];
+}
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     targets: z.array(targetSchema).min(1, 'must list at least one target'),
   })
   .superRefine((c, ctx) => {
-    const seen = new Map<string, number>();
+    // Every name the checks will run under, extra sentinels' included, is unique and a slug.
+    const seen = new Map<string, string>();
+    const claim = (name: string, path: (string | number)[]) => {
+      const first = seen.get(name);
+      const message = first
+        ? `duplicates ${first}`
+        : !slug.safeParse(name).success
+          ? `makes the target name "${name}", which is longer than 32 characters`
+          : undefined;
+      if (message)
+        ctx.addIssue({ code: 'custom', path, input: path.at(-1) === 'name' ? name : undefined, message });
+      if (!first) seen.set(name, formatPath(path));
+    };
     c.targets.forEach((t, i) => {
-      const first = seen.get(t.name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', i, 'name'],
-          input: t.name,
-          message: `duplicates targets[${first}].name`,
-        });
-      } else seen.set(t.name, i);
+      claim(t.name, ['targets', i, 'name']);
+      t.sentinels?.forEach((s, j) => {
+        claim(`${t.name}-${s.name}`, ['targets', i, 'sentinels', j, 'name']);
+        if (t.storage.type === 'filesystem' && !s.file.startsWith('/')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', i, 'sentinels', j, 'file'],
+            input: s.file,
+            message: 'must be an absolute path (the target stores its sentinel on disk)',
+          });
+        }
+      });
     });
-  });
+  })
+  .transform((c) => ({ ...c, targets: c.targets.flatMap(expandSentinels) }));
 
 /** A config as written (defaults not yet applied). */
 export type ConfigInput = z.input<typeof configSchema>;
 /** A validated config, defaults applied. */
 export type Config = z.output<typeof configSchema>;
-export type Target = Config['targets'][number];
 export type HttpCheckConfig = Target['app'] | Target['proxy'] | Target['endToEnd'];
 export type StorageConfig = Target['storage'];
 export type S3StorageConfig = Extract<StorageConfig, { type: 's3' }>;
@@ -271,11 +344,18 @@ function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+/** The targets of one stack, the written target first: a target and those of its extra sentinels. */
+export function stackTargets(config: Config, target: Target): Target[] {
+  const stack = target.stack ?? target.name;
+  return config.targets.filter((t) => (t.stack ?? t.name) === stack);
+}
+
 /** Finds a target by name; the error lists the names that exist. */
 export function findTarget(config: Config, name: string | undefined): Target {
   if (name === undefined) {
+    // One written target: it, even when its extra sentinels add targets (name those to pick them).
     const [only, ...rest] = config.targets;
-    if (only && rest.length === 0) return only;
+    if (only && rest.every((t) => t.stack === only.name)) return only;
     throw new TargetNotFoundError(
       `several targets are configured; choose one with --target (${config.targets.map((t) => t.name).join(', ')})`,
     );

@@ -130,8 +130,25 @@ describe('end-to-end assessment', () => {
 
 describe('app assessment (headers only)', () => {
   const value = '/_storage/healthcheck/healthcheck.txt';
+  const named = { 'content-disposition': 'attachment; filename="hc.txt"' };
   it.each([
-    ['the offload header and no body', seen(200, { 'x-accel-redirect': value }, ''), true, undefined],
+    [
+      'the offload header and no body',
+      seen(200, { 'x-accel-redirect': value, ...named }, ''),
+      true,
+      undefined,
+    ],
+    [
+      // django-downloadview without basename: the name of the redirect URL, percent-encoded.
+      'the offload header, but another download name',
+      seen(
+        200,
+        { 'x-accel-redirect': value, 'content-disposition': 'attachment; filename="h%C3%A9.txt"' },
+        '',
+      ),
+      false,
+      'header-mismatch',
+    ],
     [
       'no header and the file streamed (silent fallback)',
       seen(200, { 'content-length': '25' }, 'download-'),
@@ -152,11 +169,23 @@ describe('app assessment (headers only)', () => {
     expect(r.kind).toBe(kind);
   });
 
+  it('names the download name when it differs, decoding filename* (RFC 6266)', () => {
+    const t = target({ sentinel: { sha256: SHA, size: BODY.length, fileName: 'rapport-été.txt' } });
+    const rfc6266 = `attachment; filename="rapport-ete.txt"; filename*=UTF-8''rapport-%C3%A9t%C3%A9.txt`;
+    const headers = { 'x-accel-redirect': value };
+    expect(assessApp(t, seen(200, { ...headers, 'content-disposition': rfc6266 }, ''), ctx).ok).toBe(true);
+    const bad = 'attachment; filename="rapport-%C3%A9t%C3%A9.txt"';
+    const r = assessApp(t, seen(200, { ...headers, 'content-disposition': bad }, ''), ctx);
+    expect(r.message).toBe(
+      '[Content-Disposition].filename "rapport-%C3%A9t%C3%A9.txt", expected "rapport-été.txt"',
+    );
+  });
+
   it('matches a pattern when the config gives one', () => {
     const t = target({
       app: { url: 'http://a/', offload: { header: 'X-Sendfile', value: { pattern: '^/srv/.+\\.txt$' } } },
     });
-    expect(assessApp(t, seen(200, { 'x-sendfile': '/srv/a/b.txt' }, ''), ctx).ok).toBe(true);
+    expect(assessApp(t, seen(200, { 'x-sendfile': '/srv/a/b.txt', ...named }, ''), ctx).ok).toBe(true);
     const r = assessApp(t, seen(200, { 'x-sendfile': '/tmp/b.txt' }, ''), ctx);
     expect(r.message).toBe('[X-Sendfile] "/tmp/b.txt", expected /^/srv/.+\\.txt$/');
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { findTarget, formatProblems, validateConfig } from '../../functions/core/config.ts';
+import {
+  findTarget,
+  formatProblems,
+  stackTargets,
+  type Target,
+  validateConfig,
+} from '../../functions/core/config.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 
 function problems(input: unknown) {
@@ -119,6 +125,73 @@ describe('config schema', () => {
   it('refuses duplicate target names, naming the first', () => {
     const found = problems(configInput(targetInput(), targetInput()));
     expect(formatProblems(found)).toBe('targets[1].name: duplicates targets[0].name (got "prod")');
+  });
+
+  it('checks each extra sentinel as a target of its own, TARGET-NAME, on the same stack', () => {
+    const unicode = {
+      name: 'unicode',
+      sentinel: { sha256: 'b'.repeat(64), size: 7, fileName: 'rapport-été.txt' },
+      file: 'healthcheck/rapport-été.txt',
+      offload: '/_storage/healthcheck/rapport-%C3%A9t%C3%A9.txt',
+    };
+    const v = validateConfig(
+      configInput(
+        targetInput({
+          endToEnd: {
+            ...targetInput().endToEnd,
+            internalUrl: 'http://127.0.0.1:8080/_storage/x',
+            rangeProbe: true,
+          },
+          sentinels: [unicode],
+        }),
+      ),
+    );
+    if (!v.ok) throw new Error(formatProblems(v.problems));
+    const [prod, extra] = v.config.targets;
+    expect(v.config.targets).toHaveLength(2);
+    expect(prod?.stack).toBeUndefined();
+    expect(extra).toMatchObject({
+      name: 'prod-unicode',
+      stack: 'prod',
+      sentinel: unicode.sentinel,
+      storage: { type: 's3', bucket: 'downloads-prod', key: 'healthcheck/rapport-été.txt' },
+      app: {
+        url: 'http://127.0.0.1:8000/healthcheck-utils/download/unicode/',
+        offload: { header: 'X-Accel-Redirect', value: unicode.offload },
+      },
+      proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/unicode/' },
+      endToEnd: { url: 'http://127.0.0.1:8080/healthcheck-utils/download/unicode/', rangeProbe: true },
+    });
+    // The internal location is the stack's: the negative probe runs once, with the written target.
+    expect(extra?.endToEnd.internalUrl).toBeUndefined();
+    expect(stackTargets(v.config, extra as Target).map((t) => t.name)).toEqual(['prod', 'prod-unicode']);
+    // Without --target, the written target is the one.
+    expect(findTarget(v.config, undefined).name).toBe('prod');
+  });
+
+  it('refuses an extra sentinel whose target name is taken or too long, or a relative file on disk', () => {
+    const extra = (name: string, file = 'x.txt') => ({
+      name,
+      sentinel: { sha256: 'b'.repeat(64), size: 1 },
+      file,
+      offload: '/x',
+    });
+    const found = problems(
+      configInput(
+        targetInput({ sentinels: [extra('unicode')] }),
+        targetInput({ name: 'prod-unicode' }),
+        targetInput({
+          name: 'a-rather-long-target-name-here',
+          storage: { type: 'filesystem', path: '/srv/h.txt' },
+          sentinels: [extra('second', 'relative.txt')],
+        }),
+      ),
+    );
+    expect(formatProblems(found).split('\n')).toEqual([
+      'targets[1].name: duplicates targets[0].sentinels[0].name (got "prod-unicode")',
+      'targets[2].sentinels[0].name: makes the target name "a-rather-long-target-name-here-second", which is longer than 32 characters (got "a-rather-long-target-name-here-second")',
+      'targets[2].sentinels[0].file: must be an absolute path (the target stores its sentinel on disk) (got "relative.txt")',
+    ]);
   });
 
   it('refuses an empty target list and a non-object', () => {

@@ -178,9 +178,11 @@ describe('djangoSnippet', () => {
       location: '/srv/files/',
       baseUrl: 'file:///srv/files/',
     });
-    expect(djangoSnippet(disk)).toContain(
-      'storage=FileSystemStorage(location="/srv/files/", base_url="file:///srv/files/"),\n        path="healthcheck.txt",',
+    const snippet = djangoSnippet(disk);
+    expect(snippet).toContain(
+      'healthcheck_storage = FileSystemStorage(location="/srv/files/", base_url="file:///srv/files/")',
     );
+    expect(snippet).toContain('storage=healthcheck_storage,\n        path="healthcheck.txt",');
   });
 
   it('refuses a pattern, or a value that does not end with the sentinel, naming the field', () => {

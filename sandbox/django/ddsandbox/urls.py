@@ -14,12 +14,12 @@ else:
     # base_url only labels the files' URLs (file://...) for the rule's source_url: it is never served.
     storage = FileSystemStorage(location=STORAGE["location"], base_url=STORAGE["baseUrl"])
 
-options = {"basename": SANDBOX["basename"]} if "basename" in SANDBOX else {}
-urlpatterns = [
-    # The recipe's healthcheck route: the sentinel from real storage. SmartDownloadMiddleware turns the response
-    # into an empty one with the offload header, because the file's URL matches DOWNLOADVIEW_RULES' source_url.
-    path(
-        "healthcheck-utils/download/",
-        StorageDownloadView.as_view(storage=storage, path=SANDBOX["path"], **options),
-    ),
-]
+
+def view(route):
+    """The recipe's healthcheck route for one sentinel, from real storage. SmartDownloadMiddleware turns the
+    response into an empty one with the offload header, because the file's URL matches DOWNLOADVIEW_RULES."""
+    options = {"basename": route["basename"]} if SANDBOX["basenames"] and "basename" in route else {}
+    return path(route["route"], StorageDownloadView.as_view(storage=storage, path=route["path"], **options))
+
+
+urlpatterns = [view(route) for route in SANDBOX["routes"]]
