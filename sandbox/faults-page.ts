@@ -40,7 +40,7 @@ function row(f: SandboxFault): string {
   const s: Partial<Record<'endToEnd' | 'app' | 'proxy', string>> = f.symptoms;
   const e = f.expected;
   return (
-    `| \`${f.name}\`<br>${cell(f.description)} | ${cell(f.changes)} | ${s.endToEnd ?? ''} | ${s.app ?? ''} | ` +
+    `| \`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}<br>${cell(f.description)} | ${cell(f.changes)} | ${s.endToEnd ?? ''} | ${s.app ?? ''} | ` +
     `${s.proxy ?? ''} | ${e.status}, fault: ${e.fault} | ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])}) |`
   );
 }

@@ -24,7 +24,8 @@ export interface ExpectedVerdict {
 }
 
 /** What each healthcheck URL answers, in a word or two (see test/integration/sandbox.test.ts): `sentinel`,
- * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, or the status code. */
+ * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, or the status code;
+ * `… as "NAME"` when Content-Disposition names another file than the sentinel's. */
 export interface Symptoms {
   readonly endToEnd: string;
   readonly app: string;
@@ -40,6 +41,8 @@ export interface SandboxFault {
   /** What the fault changes in the stack. */
   readonly changes: string;
   readonly expected: ExpectedVerdict;
+  /** The extra sentinel whose checks show the fault (target `sandbox-NAME`); the first sentinel when absent. */
+  readonly sentinel?: 'unicode';
   /** The raw symptom, seen with plain HTTP requests (only the URLs listed are compared). */
   readonly symptoms: Partial<Symptoms>;
   /** Both resolve once the change has taken effect: a check may run right away. */
@@ -218,6 +221,23 @@ export const SANDBOX_FAULTS = [
     restore: ({ control }) => control.restoreApp(['offload']),
   },
   {
+    variant: 'nginx-s3',
+    name: 'unicode-basename-dropped',
+    sentinel: 'unicode',
+    description:
+      'the download view no longer sets basename: a non-ASCII file downloads under its percent-encoded name',
+    changes:
+      "Django: the views lose `basename`, so the name comes from the X-Accel-Redirect URL's last segment",
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    symptoms: {
+      endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt"',
+      app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt"',
+      proxy: 'sentinel',
+    },
+    apply: ({ control }) => control.reconfigureApp({ basenames: false }),
+    restore: ({ control }) => control.restoreApp(['basenames']),
+  },
+  {
     variant: 'apache-disk',
     name: 'apache-sentinel-deleted',
     description: 'the sentinel file is gone: Django cannot open it, and Apache has nothing to send',
@@ -353,6 +373,22 @@ export const SANDBOX_FAULTS = [
     symptoms: { endToEnd: '503', app: 'offloaded', proxy: 'sentinel' },
     apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
     restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
+  },
+  {
+    variant: 'apache-disk',
+    name: 'apache-unicode-basename-dropped',
+    sentinel: 'unicode',
+    description:
+      'the download view no longer sets basename: a file meant as rapport-été.txt downloads as its disk name',
+    changes: "Django: the views lose `basename`, so the name comes from the X-Sendfile path's last segment",
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    symptoms: {
+      endToEnd: 'sentinel as "rapport-ete.txt"',
+      app: 'offloaded as "rapport-ete.txt"',
+      proxy: 'sentinel',
+    },
+    apply: ({ control }) => control.reconfigureApp({ basenames: false }),
+    restore: ({ control }) => control.restoreApp(['basenames']),
   },
 ] as const satisfies readonly SandboxFault[];
 

@@ -4,6 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispositionFileName } from '../../functions/core/assess.ts';
+import { configSchema } from '../../functions/core/config.ts';
 import {
   type FaultName,
   SANDBOX_VARIANTS,
@@ -51,15 +53,17 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
     await sandbox?.stop();
   });
 
-  function target() {
-    const t = sandbox.config.targets[0];
-    if (!t) throw new Error('the sandbox config has no target');
+  /** The checks' view of the sandbox: the written target, then the extra sentinel's (`sandbox-unicode`). */
+  const targets = () => configSchema.parse(sandbox.config).targets;
+  function target(name = 'sandbox') {
+    const t = targets().find((x) => x.name === name);
+    if (!t) throw new Error(`the sandbox config has no target ${name}`);
     return t;
   }
 
-  async function look(): Promise<Looks> {
-    const t = target();
-    const sentinel = sandbox.sentinel.body;
+  async function look(name = 'sandbox'): Promise<Looks> {
+    const t = target(name);
+    const sentinel = sandbox.sentinels.find((x) => x.target === name)?.body ?? Buffer.alloc(0);
     const header = t.app.offload.header;
     const [endToEnd, app, proxy] = await Promise.all([get(t.endToEnd.url), get(t.app.url), get(t.proxy.url)]);
     // `whole`: the word for a 200 that carries the sentinel itself (the app should not: it then "streamed" it).
@@ -68,8 +72,11 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       if (r === 'refused') return r;
       const offload = r.headers.get(header);
       if (r.status !== 200) return String(r.status);
-      if (offload === t.app.offload.value && r.body.length === 0) return offloaded;
-      if (offload === null && r.body.equals(sentinel)) return whole;
+      // A download named otherwise than the sentinel (Content-Disposition, decoded) says so.
+      const named = dispositionFileName(r.headers.get('content-disposition') ?? undefined);
+      const as = named === undefined || named === t.sentinel.fileName ? '' : ` as ${JSON.stringify(named)}`;
+      if (offload === t.app.offload.value && r.body.length === 0) return `${offloaded}${as}`;
+      if (offload === null && r.body.equals(sentinel)) return `${whole}${as}`;
       if (offload === null && r.body.length === sentinel.length) return 'other bytes';
       if (offload !== null && r.body.length === 0) return `offloaded to ${offload}`;
       return `200 (${header}: ${offload}, ${r.body.length} bytes)`;
@@ -114,6 +121,16 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       }
     });
 
+    it('serves the non-ASCII sentinel too, named in Content-Disposition as RFC 6266 says', async () => {
+      expect(await look('sandbox-unicode')).toEqual(HEALTHY);
+      const res = await get(target('sandbox-unicode').endToEnd.url);
+      if (res === 'refused') throw new Error('the proxy refused the connection');
+      // An ASCII fallback, and the UTF-8 name percent-encoded.
+      expect(res.headers.get('content-disposition')).toBe(
+        `attachment; filename="rapport-ete.txt"; filename*=UTF-8''rapport-%C3%A9t%C3%A9.txt`,
+      );
+    });
+
     it('refuses the internal location from outside, where there is one (X-Sendfile names a file, not a URL)', async () => {
       const internal = target().endToEnd.internalUrl;
       expect(internal === undefined).toBe(variant === 'apache-disk');
@@ -140,7 +157,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
         await sandbox.applyFault(name as FaultName);
         try {
           expect(sandbox.activeFaults).toEqual([name]);
-          const looks = await look();
+          const looks = await look(fault.sentinel ? `sandbox-${fault.sentinel}` : 'sandbox');
           const symptom = fault.symptoms;
           expect(Object.keys(symptom).length, 'the catalogue states a symptom').toBeGreaterThan(0);
           expect(Object.fromEntries(Object.keys(symptom).map((k) => [k, looks[k as keyof Looks]]))).toEqual(
@@ -151,6 +168,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
         }
         expect(sandbox.activeFaults).toEqual([]);
         expect(await look()).toEqual(HEALTHY);
+        expect(await look('sandbox-unicode')).toEqual(HEALTHY);
       },
     );
 

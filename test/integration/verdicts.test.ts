@@ -32,24 +32,33 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sa
     }
   });
 
-  const run = async () => (await runTarget(config, config.targets[0] as Config['targets'][number])).report;
+  /** Runs one target: the written one, or an extra sentinel's (`sandbox-unicode`). */
+  const run = async (name = 'sandbox') => {
+    const target = config.targets.find((t) => t.name === name);
+    if (!target) throw new Error(`no target ${name}`);
+    return (await runTarget(config, target)).report;
+  };
 
-  it('is healthy, and stage 2 does not run', async () => {
-    const report = await run();
-    expect(report.verdict).toMatchObject({ status: 'healthy', fault: null, faults: [] });
-    expect(report.results.map((r) => [r.layer, r.ok])).toEqual([
-      ['end-to-end', true],
-      ['app', true],
-    ]);
-    const e2e = report.results[0];
-    expect(e2e?.observed.sha256).toBe(box.sentinel.sha256);
-    expect(e2e?.timings.firstByteMs).toBeGreaterThan(0);
-  });
+  it.each(['sandbox', 'sandbox-unicode'])(
+    'is healthy on target %s, and stage 2 does not run',
+    async (name) => {
+      const report = await run(name);
+      expect(report.verdict).toMatchObject({ status: 'healthy', fault: null, faults: [] });
+      expect(report.results.map((r) => [r.layer, r.ok])).toEqual([
+        ['end-to-end', true],
+        ['app', true],
+      ]);
+      const e2e = report.results[0];
+      expect(e2e?.observed.sha256).toBe(box.sentinels.find((s) => s.target === name)?.sha256);
+      expect(e2e?.timings.firstByteMs).toBeGreaterThan(0);
+    },
+  );
 
   it.each(variantFaults(variant).map((f) => [f.name, f] as const))('%s', async (name, fault) => {
+    const target = fault.sentinel ? `sandbox-${fault.sentinel}` : 'sandbox';
     await box.applyFault(name as FaultName);
     try {
-      const report = await run();
+      const report = await run(target);
       matrix.push({ fault, report });
       expect(rowMatches({ fault, report }), report.verdict.summary).toBe(true);
       const flagged = report.results.find((r) => r.layer === fault.expected.check);
@@ -64,7 +73,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sa
     } finally {
       await box.clearFaults();
     }
-    expect((await run()).verdict.status).toBe('healthy');
+    expect((await run(target)).verdict.status).toBe('healthy');
   });
 });
 
@@ -103,7 +112,11 @@ describe('the CLI against the sandbox', () => {
     const healthy = cli();
     expect(healthy.status, healthy.stderr).toBe(0);
     const out = JSON.parse(healthy.stdout);
-    expect(out).toMatchObject({ schemaVersion: 1, status: 'healthy', reports: [{ target: 'sandbox' }] });
+    expect(out).toMatchObject({
+      schemaVersion: 1,
+      status: 'healthy',
+      reports: [{ target: 'sandbox' }, { target: 'sandbox-unicode' }],
+    });
 
     await box.applyFault('storage-upstream-wrong-port');
     try {

@@ -5,6 +5,7 @@ import {
   DjangoSnippetError,
   djangoDownloadView,
   djangoSnippet,
+  djangoStack,
 } from '../../functions/core/snippets/django.ts';
 import { NginxSnippetError, nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 
@@ -275,5 +276,101 @@ describe('apacheSnippet', () => {
     expect(conf).toContain('LoadModule xsendfile_module "/usr/lib/apache2/modules/mod_xsendfile.so"');
     expect(conf).not.toMatch(/^User /m);
     expect(conf.indexOf('Require all denied')).toBeLessThan(conf.indexOf('<VirtualHost'));
+  });
+});
+
+describe('a stack: a target and its extra sentinels', () => {
+  const stack = (storage: object, header: string, value: string, extra: { file: string; offload: string }) =>
+    configSchema.parse({
+      targets: [
+        {
+          name: 'prod',
+          sentinel: { sha256: 'a'.repeat(64), size: 25 },
+          sentinels: [
+            {
+              name: 'unicode',
+              sentinel: { sha256: 'b'.repeat(64), size: 9, fileName: 'rapport-été.txt' },
+              ...extra,
+            },
+          ],
+          storage,
+          app: { url: 'http://127.0.0.1:8000/healthcheck-utils/download/', offload: { header, value } },
+          proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/' },
+          endToEnd: { url: 'http://127.0.0.1:8080/healthcheck-utils/download/' },
+        },
+      ],
+    }).targets;
+  const s3 = () =>
+    stack(
+      {
+        type: 's3',
+        bucket: 'media',
+        key: 'healthcheck.txt',
+        region: 'eu-west-1',
+        endpoint: 'http://127.0.0.1:9000',
+      },
+      'X-Accel-Redirect',
+      '/_storage/healthcheck.txt',
+      { file: 'rapport-été.txt', offload: '/_storage/rapport-%C3%A9t%C3%A9.txt' },
+    );
+  const disk = (file = '/srv/files/rapport-ete.txt') =>
+    stack(
+      { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      'X-Sendfile',
+      '/srv/files/healthcheck.txt',
+      {
+        file,
+        offload: file,
+      },
+    );
+
+  it('nginx: one internal location, a download and a proxy-check route per sentinel', () => {
+    const conf = nginxSnippet(s3());
+    expect(conf.match(/location \/_storage\/ \{/g)).toHaveLength(1);
+    expect(location(conf, '= /healthcheck-utils/download/unicode/')).toContain(
+      'proxy_pass http://download_doctor_app;',
+    );
+    expect(location(conf, '= /healthcheck-utils/storage/unicode/')).toContain(
+      'proxy_pass http://download_doctor_storage/media/rapport-%C3%A9t%C3%A9.txt;',
+    );
+  });
+
+  it('nginx: refuses a sentinel whose offload prefix differs, naming its target', () => {
+    const [first, second] = s3();
+    if (!first || !second) throw new Error('two targets');
+    const other = {
+      ...second,
+      app: { ...second.app, offload: { ...second.app.offload, value: '/other/rapport-%C3%A9t%C3%A9.txt' } },
+    };
+    expect(() => nginxSnippet([first, other])).toThrow(
+      /^target "prod-unicode": its offload value's prefix "\/other\/"/,
+    );
+  });
+
+  it('Apache: the nested route after the first, the longer alias before the shorter', () => {
+    const conf = apacheSnippet(disk());
+    expect(conf.indexOf('<Location "/healthcheck-utils/download/">')).toBeLessThan(
+      conf.indexOf('<Location "/healthcheck-utils/download/unicode/">'),
+    );
+    expect(
+      conf.indexOf('Alias "/healthcheck-utils/storage/unicode/" "/srv/files/rapport-ete.txt"'),
+    ).toBeLessThan(conf.indexOf('Alias "/healthcheck-utils/storage/" "/srv/files/healthcheck.txt"'));
+    expect(conf.match(/XSendFilePath "\/srv\/files"/g)).toHaveLength(2); // one per route, one directory
+  });
+
+  it('Django: one rule, a route per sentinel with its basename; a non-ASCII file on disk is refused', () => {
+    const django = djangoStack(s3());
+    expect(django.rule).toEqual({
+      source_url: 'http://127.0.0.1:9000/media/',
+      destination_url: '/_storage/',
+    });
+    expect(django.routes).toEqual([
+      { route: 'healthcheck-utils/download/', path: 'healthcheck.txt' },
+      { route: 'healthcheck-utils/download/unicode/', path: 'rapport-été.txt', basename: 'rapport-été.txt' },
+    ]);
+    expect(djangoSnippet(s3())).toContain('basename="rapport-été.txt"');
+    expect(() => djangoStack(disk('/srv/files/rapport-été.txt'))).toThrow(
+      /^storage\.path "rapport-été.txt": django-downloadview sends X-Sendfile percent-encoded/,
+    );
   });
 });
