@@ -3,9 +3,11 @@
  *
  * Absolute times on a shared machine are noisy, so each figure is printed with its ratio to a reference measured
  * in the same run against the same servers:
- *   - in-process: the whole workflow (local engine, stage 1 in parallel, diagnose) against two raw undici requests
- *     to the same URLs, in parallel, draining the bodies;
- *   - as a command: `bin/download-doctor run` (process start included) against `curl` of the same two URLs.
+ *   - in-process: the whole workflow (local engine, stage 1 in parallel, diagnose) against the same raw undici
+ *     requests in parallel, draining the bodies: the download, the app, and the end-to-end check's negative and
+ *     range probes (the sandbox turns both on);
+ *   - as a command: `bin/download-doctor run` of the written target (process start included) against `curl` of
+ *     the download and the app.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -34,8 +36,8 @@ async function timed(n: number, fn: () => Promise<unknown> | unknown): Promise<n
   return median(samples);
 }
 
-async function drain(url: string): Promise<void> {
-  const res = await request(url, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+async function drain(url: string, headers: Record<string, string> = {}): Promise<void> {
+  const res = await request(url, { headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
   for await (const _ of res.body) {
     // read every byte, as the checks do
   }
@@ -48,21 +50,26 @@ try {
   if (!v.ok) throw new Error('invalid sandbox config');
   const target = v.config.targets[0] as Target;
   const urls = [target.endToEnd.url, target.app.url];
+  const probes = () => [
+    ...urls.map((u) => drain(u)),
+    drain(target.endToEnd.internalUrl ?? target.endToEnd.url),
+    drain(target.endToEnd.url, { range: 'bytes=0-9' }),
+  ];
   const file = join(box.dir, 'download-doctor.config.json');
   writeFileSync(file, JSON.stringify(box.config));
 
   // Warm up both sides (gunicorn workers, the S3 client, the JIT).
   for (let i = 0; i < 3; i++) {
     await runTarget(v.config, target);
-    await Promise.all(urls.map(drain));
+    await Promise.all(probes());
   }
   const workflow = await timed(IN_PROCESS_RUNS, async () => {
     const { report } = await runTarget(v.config, target);
     if (report.verdict.status !== 'healthy') throw new Error(`not healthy: ${report.verdict.summary}`);
   });
-  const raw = await timed(IN_PROCESS_RUNS, () => Promise.all(urls.map(drain)));
+  const raw = await timed(IN_PROCESS_RUNS, () => Promise.all(probes()));
   const command = await timed(COMMAND_RUNS, () =>
-    execFileSync(BIN, ['run', '--config', file], { stdio: 'ignore' }),
+    execFileSync(BIN, ['run', '--config', file, '--target', target.name], { stdio: 'ignore' }),
   );
   const curl = await timed(COMMAND_RUNS, () =>
     execFileSync('curl', ['-s', '-o', '/dev/null', '-o', '/dev/null', ...urls]),
@@ -73,7 +80,7 @@ try {
   console.log(
     `healthy run on the sandbox (median of ${IN_PROCESS_RUNS} in-process, ${COMMAND_RUNS} as a command)`,
   );
-  console.log(row('reference: 2 raw undici requests, parallel', raw, raw, 'raw undici'));
+  console.log(row('reference: 4 raw undici requests, parallel', raw, raw, 'raw undici'));
   console.log(row('workflow in-process (engine + checks)', workflow, raw, 'raw undici'));
   console.log(row('reference: curl of the same 2 URLs', curl, curl, 'curl'));
   console.log(row('bin/download-doctor run (process included)', command, curl, 'curl'));

@@ -228,7 +228,7 @@ export const SANDBOX_FAULTS = [
       'the download view no longer sets basename: a non-ASCII file downloads under its percent-encoded name',
     changes:
       "Django: the views lose `basename`, so the name comes from the X-Accel-Redirect URL's last segment",
-    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'filename-mismatch' },
     symptoms: {
       endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt"',
       app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt"',
@@ -381,7 +381,7 @@ export const SANDBOX_FAULTS = [
     description:
       'the download view no longer sets basename: a file meant as rapport-été.txt downloads as its disk name',
     changes: "Django: the views lose `basename`, so the name comes from the X-Sendfile path's last segment",
-    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'filename-mismatch' },
     symptoms: {
       endToEnd: 'sentinel as "rapport-ete.txt"',
       app: 'offloaded as "rapport-ete.txt"',

@@ -67,10 +67,11 @@ async function demoVariant(variant: Variant, faults: readonly SandboxFault[]): P
     console.log(
       `  up in ${((performance.now() - started) / 1000).toFixed(1)} s: proxy :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}\n`,
     );
-    const step = async (title: string, expected: Expectation) => {
+    // Every target runs (the written one and the extra sentinel's); the fault's own target is the one judged.
+    const step = async (title: string, expected: Expectation, target = 'sandbox') => {
       console.log(`== ${title}`);
       const { reports } = await runAndPrint(config, { format: 'table' });
-      const verdict = reports[0]?.verdict;
+      const verdict = reports.find((r) => r.target === target)?.verdict;
       const ok = verdict?.status === expected.status && verdict?.fault === expected.fault;
       const want = expected.fault ? `${expected.status} (fault: ${expected.fault})` : expected.status;
       console.log(`  expected ${want}: ${ok ? 'as expected' : 'NOT as expected'}\n`);
@@ -79,9 +80,10 @@ async function demoVariant(variant: Variant, faults: readonly SandboxFault[]): P
     await step('1. healthy stack', { status: 'healthy', fault: null });
     for (const fault of faults) {
       await box.applyFault(fault.name as FaultName);
-      await step(`2. fault "${fault.name}": ${fault.description}`, fault.expected);
+      const target = fault.sentinel ? `sandbox-${fault.sentinel}` : 'sandbox';
+      await step(`2. fault "${fault.name}": ${fault.description}`, fault.expected, target);
       await box.clearFaults();
-      await step(`3. "${fault.name}" restored`, { status: 'healthy', fault: null });
+      await step(`3. "${fault.name}" restored`, { status: 'healthy', fault: null }, target);
     }
   } finally {
     await box.stop();

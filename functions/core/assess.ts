@@ -184,7 +184,7 @@ function fileNameCondition(fileName: string, headers: Readonly<Record<string, st
   const got = dispositionFileName(header);
   return {
     subject: '[Content-Disposition].filename',
-    kind: 'header-mismatch',
+    kind: 'filename-mismatch',
     pass: got === fileName,
     expected: JSON.stringify(fileName),
     observed: got === undefined ? shown(header) : JSON.stringify(got),

@@ -181,7 +181,10 @@ export const RULES: readonly Rule[] = [
     when: { 'end-to-end': 'fail', storage: 'ok', proxy: 'ok', app: 'fail' },
     status: 'failed',
     fault: 'app',
-    summary: (r) => `the app does not answer with the offload header: ${msg(r, 'app')}; ${e2e(r)}`,
+    summary: (r) =>
+      r.app?.kind === 'filename-mismatch'
+        ? `the app offloads the file under another name: ${msg(r, 'app')}`
+        : `the app does not answer with the offload header: ${msg(r, 'app')}; ${e2e(r)}`,
   },
   {
     id: 'app-check-could-not-run',

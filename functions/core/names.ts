@@ -33,6 +33,8 @@ export const FAILURE_KINDS = {
   status: 'unexpected HTTP status',
   'header-mismatch': 'a response header has an unexpected value',
   'header-leak': 'the offload header reached the client: the proxy did not act on it',
+  'filename-mismatch':
+    "Content-Disposition names the download otherwise than the sentinel's fileName (often an encoding fault)",
   'size-mismatch': 'the body size differs from the sentinel',
   'checksum-mismatch': 'the body sha256 differs from the sentinel',
   'not-offloaded': 'the app streamed the file itself instead of answering with the offload header',

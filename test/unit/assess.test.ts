@@ -72,7 +72,7 @@ describe('end-to-end assessment', () => {
       'the wrong file name',
       seen(200, { ...served, 'content-disposition': 'attachment; filename="x.txt"' }),
       false,
-      'header-mismatch',
+      'filename-mismatch',
     ],
     [
       'a refused connection',
@@ -147,7 +147,7 @@ describe('app assessment (headers only)', () => {
         '',
       ),
       false,
-      'header-mismatch',
+      'filename-mismatch',
     ],
     [
       'no header and the file streamed (silent fallback)',

@@ -74,6 +74,12 @@ describe('diagnose: the verdict table', () => {
     expect(v.rule).toBe('proxy-app-glue');
   });
 
+  it('says the app names the download wrongly when that is what its check found', () => {
+    const v = diagnose(stages('filename-mismatch', 'filename-mismatch', 'ok', 'ok'));
+    expect(v).toMatchObject({ status: 'failed', fault: 'app', rule: 'app-fails' });
+    expect(v.summary).toBe('the app offloads the file under another name: app broke (filename-mismatch)');
+  });
+
   it('has unique rule ids, each reachable by a row above', () => {
     const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
