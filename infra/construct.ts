@@ -170,7 +170,7 @@ export class DownloadHealthchecksError extends Error {
 }
 
 export class DownloadHealthchecks extends Construct {
-  /** The validated config the functions carry. */
+  /** The validated config (extra sentinels expanded into targets); the functions carry it as written. */
   readonly config: Config;
   /** One function per Task state, by handler name. */
   readonly functions: Readonly<Record<HandlerName, nodejs.NodejsFunction>>;
@@ -271,8 +271,9 @@ export class DownloadHealthchecks extends Construct {
             ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
             : {}),
         },
-        // The validated config, baked in: read once at cold start (functions/handlers/lambda.ts).
-        { 'process.env.DOWNLOAD_DOCTOR_CONFIG': JSON.stringify(JSON.stringify(this.config)) },
+        // The config as written (validated above), baked in and validated again at cold start
+        // (functions/handlers/lambda.ts): the validated form has extra sentinels expanded into targets.
+        { 'process.env.DOWNLOAD_DOCTOR_CONFIG': JSON.stringify(JSON.stringify(props.config)) },
       );
     }
     this.functions = functions as Record<HandlerName, nodejs.NodejsFunction>;

@@ -344,6 +344,11 @@ function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+/** What the snippet generators take: a target alone, or a stack (from `stackTargets`), as a list. */
+export function asStack(stack: Target | readonly Target[]): readonly Target[] {
+  return Array.isArray(stack) ? stack : [stack as Target];
+}
+
 /** The targets of one stack, the written target first: a target and those of its extra sentinels. */
 export function stackTargets(config: Config, target: Target): Target[] {
   const stack = target.stack ?? target.name;

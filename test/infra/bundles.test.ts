@@ -50,6 +50,15 @@ beforeAll(async () => {
         },
         proxy: { url: `${base}/proxy/` },
         endToEnd: { url: `${base}/healthcheck-utils/download/` },
+        // An extra sentinel: the baked config must keep it (target loopback-second).
+        sentinels: [
+          {
+            name: 'second',
+            sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
+            file: 'second.txt',
+            offload: '/_storage/healthcheck.txt',
+          },
+        ],
       }),
     ],
   } as unknown as ConfigInput;
@@ -87,6 +96,11 @@ describe('the Lambda bundles', () => {
     expect(appCheck).toMatchObject({ layer: 'app', ok: true });
     const proxy = (await (await load('proxy')).handler({ target: 'loopback' })) as CheckResult;
     expect(proxy).toMatchObject({ layer: 'proxy', ok: true, observed: { bytes: BODY.length } });
+  });
+
+  it("run an extra sentinel's checks as its own target", async () => {
+    const e2e = (await (await load('end-to-end')).handler({ target: 'loopback-second' })) as CheckResult;
+    expect(e2e).toMatchObject({ layer: 'end-to-end', ok: true, target: expect.stringContaining('/second/') });
   });
 
   it('run diagnose on the results, and refuse an unknown target by name', async () => {

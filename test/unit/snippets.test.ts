@@ -239,9 +239,6 @@ describe('apacheSnippet', () => {
       'RequestHeader set Host "backend.internal"',
     );
     expect(route(apacheSnippet(disk(), { appPortOverride: 9 }))).toContain('ProxyPass "http://127.0.0.1:9/');
-    expect(apacheSnippet(disk(), { storageDirOverride: '/elsewhere/' })).toContain(
-      'Alias "/healthcheck-utils/storage/" "/elsewhere/healthcheck.txt"',
-    );
     expect(apacheSnippet(disk(), {})).toBe(healthy);
   });
 

@@ -4,7 +4,7 @@
  * the foreground from a directory of its own (`apacheMainConfig`, used by the sandbox). Pure: no I/O. The
  * sandbox's Apache faults change this generator's inputs, so the configuration under test is its output.
  */
-import type { Target } from '../config.ts';
+import { asStack, type Target } from '../config.ts';
 
 export interface ApacheSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */
@@ -17,8 +17,6 @@ export interface ApacheSnippetOptions {
   readonly omitXSendFilePath?: boolean;
   /** Directory of `XSendFilePath` instead of the one the offload value names (a path that misses the app's). */
   readonly xsendfilePathOverride?: string;
-  /** Directory of the proxy check's alias instead of the storage's (the wrong-directory fault). */
-  readonly storageDirOverride?: string;
 }
 
 export interface ApacheMainConfigOptions {
@@ -75,7 +73,7 @@ function diskTarget(target: Target): { file: string; fileDir: string; sendfileDi
  * sentinels, the written target first), with mod_proxy and mod_xsendfile.
  */
 export function apacheSnippet(stack: Target | readonly Target[], options: ApacheSnippetOptions = {}): string {
-  const targets: readonly Target[] = Array.isArray(stack) ? stack : [stack as Target];
+  const targets = asStack(stack);
   const [target] = targets;
   if (!target) throw new ApacheSnippetError('no target to configure');
   const disks = targets.map(diskTarget);
@@ -86,7 +84,6 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
   const sendfileDirs = options.xsendfilePathOverride
     ? [options.xsendfilePathOverride]
     : unique(disks.map((d) => d.sendfileDir));
-  const aliasDir = (d: { fileDir: string }) => options.storageDirOverride?.replace(/\/+$/, '') ?? d.fileDir;
 
   // Nested Locations merge in order, the last one winning: the written target's (shortest) route first.
   const downloadRoute = (t: Target) => {
@@ -97,7 +94,6 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
       // The app checks the Host header (Django's ALLOWED_HOSTS): pass the client's, not the upstream's name.
       'ProxyPreserveHost On',
       ...(options.appHostOverride ? [`RequestHeader set Host ${quote(options.appHostOverride)}`] : []),
-      ...(app.protocol === 'https:' ? ['SSLProxyEngine On'] : []),
       ...(options.xsendfileOff ? [] : ['XSendFile On']),
       '# Only files under these directories may be sent: those the offload header names.',
       ...(options.omitXSendFilePath ? [] : sendfileDirs.map((dir) => `XSendFilePath ${quote(dir)}`)),
@@ -107,7 +103,7 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
   const aliases = targets
     .map((t, i) => ({ path: new URL(t.proxy.url).pathname, disk: disks[i] ?? diskTarget(t) }))
     .sort((x, y) => y.path.length - x.path.length)
-    .map(({ path, disk }) => `Alias ${quote(path)} ${quote(`${aliasDir(disk)}/${disk.file}`)}`);
+    .map(({ path, disk }) => `Alias ${quote(path)} ${quote(`${disk.fileDir}/${disk.file}`)}`);
 
   const names = targets.map((t) => `"${t.name}"`).join(', ');
   return [
@@ -115,6 +111,8 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
     `# Needs: mod_proxy, mod_proxy_http, mod_headers, mod_alias and mod_xsendfile (libapache2-mod-xsendfile).`,
     block(`<VirtualHost ${endToEnd.hostname}:${port}>`, '</VirtualHost>', [
       `ServerName ${serverName}`,
+      // An https app: mod_ssl proxies to it (a server-level directive, not a Location's).
+      ...(targets.some((t) => t.app.url.startsWith('https:')) ? ['SSLProxyEngine On'] : []),
       ...(endToEnd.protocol === 'https:'
         ? ['# SSLEngine On, SSLCertificateFile ..., SSLCertificateKeyFile ...']
         : []),
@@ -125,7 +123,7 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
       '',
       '# Proxy check: the sentinel straight from storage, without the app.',
       ...aliases,
-      ...unique(disks.map(aliasDir)).map((dir) =>
+      ...unique(disks.map((d) => d.fileDir)).map((dir) =>
         block(`<Directory ${quote(dir)}>`, '</Directory>', ['Require all granted']),
       ),
     ]),

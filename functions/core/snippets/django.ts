@@ -3,7 +3,7 @@
  * the URL and view of `/healthcheck-utils/download/`. Derived from the target alone, like the nginx snippet: the
  * sandbox's Django app takes its rule from `djangoDownloadView` too. Pure: no I/O.
  */
-import { type S3StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
+import { asStack, type S3StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
 import type { OffloadHeader } from '../names.ts';
 
 /** django-downloadview's backend for each offload header. */
@@ -113,7 +113,7 @@ export interface DjangoStack {
 }
 
 export function djangoStack(stack: Target | readonly Target[]): DjangoStack {
-  const targets: readonly Target[] = Array.isArray(stack) ? stack : [stack as Target];
+  const targets = asStack(stack);
   const views = targets.map(djangoDownloadView);
   const [first] = views;
   if (!first) throw new DjangoSnippetError('no target to configure');
@@ -137,7 +137,7 @@ const py = (v: unknown) => JSON.stringify(v);
 
 /** settings.py and urls.py additions for a target or a stack, as a user pastes them. */
 export function djangoSnippet(stack: Target | readonly Target[]): string {
-  const targets: readonly Target[] = Array.isArray(stack) ? stack : [stack as Target];
+  const targets = asStack(stack);
   const v = djangoStack(targets);
   const target = targets[0] as Target;
   const storage = target.storage;

@@ -4,7 +4,7 @@
  * (`nginxMainConfig`, used by the sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's
  * inputs, so the configuration under test is always this generator's output.
  */
-import { type StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
+import { asStack, type StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
 
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';
@@ -64,7 +64,7 @@ type StorageOrigin =
  * internal location; each has its own download and proxy-check routes.
  */
 export function nginxSnippet(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): string {
-  const targets: readonly Target[] = Array.isArray(stack) ? stack : [stack as Target];
+  const targets = asStack(stack);
   const [target] = targets;
   if (!target) throw new NginxSnippetError('no target to configure');
   const storage = storageOrigin(target.storage, {
