@@ -3,7 +3,7 @@
  * changes, what each healthcheck URL then answers, and the verdict download-doctor must reach. The fault tests
  * check both columns against the real sandbox, so the page states what was verified.
  */
-import { FAILURE_KINDS, LAYER_DESCRIPTIONS } from '../functions/core/names.ts';
+import { FAILURE_KINDS, LAYER_DESCRIPTIONS, LAYERS } from '../functions/core/names.ts';
 import { SANDBOX_VARIANTS, type SandboxFault, type Variant, variantFaults } from './faults.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -17,18 +17,22 @@ export function renderFaultsPage(): string {
     "Each fault changes real configuration or state in one of the local sandbox's two variants: Django with",
     'django-downloadview under gunicorn, behind nginx with S3 on moto, or behind Apache with mod_xsendfile and a',
     'directory on disk. `download-doctor demo --fault NAME` shows one; `download-doctor sandbox faults` lists them.',
-    '`test/integration/sandbox.test.ts` checks the symptoms with plain HTTP requests, and',
-    '`test/integration/verdicts.test.ts` checks the verdicts with the real checks, and prints the matrix.',
+    '`test/integration/sandbox.test.ts` checks what the URLs answer with plain HTTP requests, and',
+    '`test/integration/verdicts.test.ts` checks what each check saw and the verdict, with the real checks, and',
+    'prints the matrix.',
     '',
-    'Symptoms: what each URL answers. `sentinel`: the file itself; `offloaded`: an empty answer with the expected',
-    'offload header; `header leaked`: that answer reached the client; `streamed`: the app sent the file itself;',
-    '`other bytes`: a file of the right size with other content; `refused`: the connection was refused; a number:',
-    'that HTTP status; empty: not stated.',
+    'What the URLs answer: `sentinel`: the file itself; `offloaded`: an empty answer with the expected offload',
+    'header; `header leaked`: that answer reached the client; `streamed`: the app sent the file itself; `other',
+    'bytes`: a file of the right size with other content; `… as "NAME"`: Content-Disposition names another file;',
+    '`refused`: the connection was refused; a number: that HTTP status.',
+    '',
+    "What the checks saw: `ok`, the check's failure kind, or `-` when it did not run (storage and proxy run only",
+    'when end to end or the app fails). Two outcomes joined by "or": the stack varies from run to run.',
   ];
   for (const variant of Object.keys(SANDBOX_VARIANTS) as Variant[]) {
     lines.push('', `## ${variant}: ${SANDBOX_VARIANTS[variant]}`, '');
-    lines.push('| Fault | What it changes | End to end | App | Proxy | Verdict | Flagged by |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| Fault | What it changes | What the URLs answer | What the checks saw | Verdict |');
+    lines.push('| --- | --- | --- | --- | --- |');
     lines.push(...variantFaults(variant).map(row));
   }
   lines.push('', '## The checks', '');
@@ -38,9 +42,26 @@ export function renderFaultsPage(): string {
 
 function row(f: SandboxFault): string {
   const s: Partial<Record<'endToEnd' | 'app' | 'proxy', string>> = f.symptoms;
-  const e = f.expected;
-  return (
-    `| \`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}<br>${cell(f.description)} | ${cell(f.changes)} | ${s.endToEnd ?? ''} | ${s.app ?? ''} | ` +
-    `${s.proxy ?? ''} | ${e.status}, fault: ${e.fault} | ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])}) |`
+  const urls = (['endToEnd', 'app', 'proxy'] as const)
+    .filter((k) => s[k] !== undefined)
+    .map((k) => `${{ endToEnd: 'end to end', app: 'app', proxy: 'proxy' }[k]}: ${cell(s[k] ?? '')}`);
+  const saw = LAYERS.map(
+    (l) =>
+      `${l}: ${([] as string[])
+        .concat(f.saw[l])
+        .map((o) => `\`${o}\``)
+        .join(' or ')}`,
   );
+  const e = f.expected;
+  return [
+    '',
+    `\`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}<br>${cell(f.description)}`,
+    cell(f.changes),
+    urls.join('<br>'),
+    saw.join('<br>'),
+    `**${e.status}, fault: ${e.fault}**<br>flagged by ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])})`,
+    '',
+  ]
+    .join(' | ')
+    .trim();
 }

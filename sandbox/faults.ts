@@ -23,6 +23,10 @@ export interface ExpectedVerdict {
   readonly kind: FailureKind;
 }
 
+/** A check's outcome in the fault matrix: `ok`, `slow`, its failure kind (`failed` if it has none), or `-`
+ * when it did not run. */
+export type Outcome = FailureKind | 'ok' | 'slow' | 'failed' | '-';
+
 /** What each healthcheck URL answers, in a word or two (see test/integration/sandbox.test.ts): `sentinel`,
  * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, or the status code;
  * `… as "NAME"` when Content-Disposition names another file than the sentinel's. */
@@ -41,6 +45,11 @@ export interface SandboxFault {
   /** What the fault changes in the stack. */
   readonly changes: string;
   readonly expected: ExpectedVerdict;
+  /**
+   * What each check reports. A list where the stack itself varies from run to run: Apache serves a Range
+   * request from a reply the app streams only when the whole reply comes in one piece.
+   */
+  readonly saw: Readonly<Record<Layer, Outcome | readonly Outcome[]>>;
   /** The extra sentinel whose checks show the fault (target `sandbox-NAME`); the first sentinel when absent. */
   readonly sentinel?: 'unicode';
   /** The raw symptom, seen with plain HTTP requests (only the URLs listed are compared). */
@@ -57,6 +66,7 @@ export const SANDBOX_FAULTS = [
     description: 'the sentinel is gone from the bucket: every layer that reads it fails',
     changes: 'S3: the sentinel object is deleted (restore: uploaded again)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-no-such-key' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 's3-no-such-key', proxy: 'status' },
     symptoms: { endToEnd: '500', app: '500', proxy: '404' },
     apply: ({ control }) => control.deleteSentinel(),
     restore: ({ control }) => control.uploadSentinel(),
@@ -67,6 +77,7 @@ export const SANDBOX_FAULTS = [
     description: 'a bucket policy denies reading the sentinel, to the SDK and to anonymous readers alike',
     changes: 'S3: the bucket policy on the sentinel becomes Deny s3:GetObject for "*" (restore: Allow)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-access-denied' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 's3-access-denied', proxy: 'status' },
     symptoms: { endToEnd: '403', proxy: '403' },
     apply: ({ control }) => control.setSentinelAccess('deny'),
     restore: ({ control }) => control.setSentinelAccess('allow'),
@@ -78,6 +89,12 @@ export const SANDBOX_FAULTS = [
     changes:
       'S3: the sentinel object is replaced by different bytes of the same length (restore: uploaded again)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'checksum-mismatch' },
+    saw: {
+      'end-to-end': 'checksum-mismatch',
+      app: 'ok',
+      storage: 'checksum-mismatch',
+      proxy: 'checksum-mismatch',
+    },
     symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
     apply: ({ control }) => control.corruptSentinel(),
     restore: ({ control }) => control.uploadSentinel(),
@@ -88,6 +105,7 @@ export const SANDBOX_FAULTS = [
     description: 'the storage server is down: the SDK and nginx alike cannot connect to it',
     changes: 'moto_server: stopped (restore: started again, with the bucket, the sentinel and its policy)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-unreachable' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 's3-unreachable', proxy: 'status' },
     symptoms: { endToEnd: '500', app: '500', proxy: '502' },
     apply: ({ control }) => control.stopStorage(),
     restore: ({ control }) => control.startStorage(),
@@ -98,6 +116,7 @@ export const SANDBOX_FAULTS = [
     description: 'the app server is not running: nginx answers 502 and the app port refuses connections',
     changes: 'gunicorn: stopped (restore: started again on the same port)',
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'connect-refused' },
+    saw: { 'end-to-end': 'status', app: 'connect-refused', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '502', app: 'refused', proxy: 'sentinel' },
     apply: ({ control }) => control.stopApp(),
     restore: ({ control }) => control.startApp(),
@@ -108,6 +127,7 @@ export const SANDBOX_FAULTS = [
     description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
     changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ allowedHosts: ['app.example.internal'] }),
     restore: ({ control }) => control.restoreApp(['allowedHosts']),
@@ -119,6 +139,7 @@ export const SANDBOX_FAULTS = [
       "the app's X-Accel-Redirect has a prefix nginx has no internal location for: downloads get 404",
     changes: "Django: DOWNLOADVIEW_RULES' destination_url becomes /protected/ instead of /_storage/",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ destination: '/protected/' }),
     restore: ({ control }) => control.restoreApp(['destination']),
@@ -130,6 +151,7 @@ export const SANDBOX_FAULTS = [
       "django-downloadview's rule no longer matches the storage URL: Django streams the file itself",
     changes: "Django: DOWNLOADVIEW_RULES' source_url names another storage host than the file's URL",
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ source: 'http://storage.example.internal/bucket/' }),
     restore: ({ control }) => control.restoreApp(['source']),
@@ -140,6 +162,7 @@ export const SANDBOX_FAULTS = [
     description: "nginx's storage upstream points to a closed port: the proxy check and downloads get 502",
     changes: 'nginx: the shared storage upstream is generated with a closed port, then nginx is reloaded',
     expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
     symptoms: { endToEnd: '502', app: 'offloaded', proxy: '502' },
     apply: async ({ control }) =>
       control.reconfigureProxy({ storagePortOverride: await control.closedPort() }),
@@ -152,6 +175,7 @@ export const SANDBOX_FAULTS = [
     changes:
       'nginx: the storage root becomes /no-such-bucket/ in both storage locations, then nginx is reloaded',
     expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
     symptoms: { endToEnd: '404', app: 'offloaded', proxy: '404' },
     apply: ({ control }) => control.reconfigureProxy({ storageRootOverride: '/no-such-bucket/' }),
     restore: ({ control }) => control.reconfigureProxy({ storageRootOverride: undefined }),
@@ -163,6 +187,7 @@ export const SANDBOX_FAULTS = [
       "nginx sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
     changes: 'nginx: proxy_set_header Host backend.internal in the download route, then nginx is reloaded',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),
     restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
@@ -173,6 +198,7 @@ export const SANDBOX_FAULTS = [
     description: "nginx's app upstream points to a closed port: downloads get 502, the app itself is fine",
     changes: 'nginx: the app upstream is generated with a closed port, then nginx is reloaded',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '502', app: 'offloaded', proxy: 'sentinel' },
     apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
     restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
@@ -183,6 +209,7 @@ export const SANDBOX_FAULTS = [
     description: "nginx's internal location no longer matches the app's X-Accel-Redirect: downloads get 404",
     changes: 'nginx: the internal location moves to /protected-files/ while the app still sends /_storage/…',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: '/protected-files/' }),
     restore: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: undefined }),
@@ -194,6 +221,7 @@ export const SANDBOX_FAULTS = [
       "nginx's offload location lacks `internal;`: anyone can read storage without the app's checks",
     changes: 'nginx: the offload location is generated without `internal;`, then nginx is reloaded',
     expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'internal-exposed' },
+    saw: { 'end-to-end': 'internal-exposed', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ omitInternal: true }),
     restore: ({ control }) => control.reconfigureProxy({ omitInternal: undefined }),
@@ -204,6 +232,7 @@ export const SANDBOX_FAULTS = [
     description: 'nginx drops the Range header to storage and answers whole files: resumed downloads restart',
     changes: 'nginx: `max_ranges 0;` and `proxy_set_header Range "";` in the offload location, then a reload',
     expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'range-ignored' },
+    saw: { 'end-to-end': 'range-ignored', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ disableRanges: true }),
     restore: ({ control }) => control.reconfigureProxy({ disableRanges: undefined }),
@@ -216,6 +245,7 @@ export const SANDBOX_FAULTS = [
     changes:
       "Django: SmartDownloadMiddleware is removed from MIDDLEWARE, then gunicorn's workers are reloaded",
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ offload: false }),
     restore: ({ control }) => control.restoreApp(['offload']),
@@ -229,6 +259,7 @@ export const SANDBOX_FAULTS = [
     changes:
       "Django: the views lose `basename`, so the name comes from the X-Accel-Redirect URL's last segment",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'filename-mismatch' },
+    saw: { 'end-to-end': 'filename-mismatch', app: 'filename-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: {
       endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt"',
       app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt"',
@@ -243,6 +274,7 @@ export const SANDBOX_FAULTS = [
     description: 'the sentinel file is gone: Django cannot open it, and Apache has nothing to send',
     changes: 'disk: the sentinel file is deleted (restore: written again)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-not-found' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 'fs-not-found', proxy: 'status' },
     symptoms: { endToEnd: '500', app: '500', proxy: '404' },
     apply: ({ control }) => control.deleteSentinel(),
     restore: ({ control }) => control.uploadSentinel(),
@@ -254,6 +286,7 @@ export const SANDBOX_FAULTS = [
       "the sentinel file's mode is 000: the app still names it, but Apache (as nobody) cannot read it",
     changes: 'disk: chmod 000 on the sentinel file (restore: 644)',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-access-denied' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'fs-access-denied', proxy: 'status' },
     // mod_xsendfile answers a file it cannot read with 404, not 403: only the storage check tells why.
     symptoms: { endToEnd: '404', app: 'offloaded', proxy: '403' },
     apply: ({ control }) => control.setSentinelAccess('deny'),
@@ -265,6 +298,12 @@ export const SANDBOX_FAULTS = [
     description: 'the sentinel file holds other bytes of the same size: only its checksum tells',
     changes: 'disk: the sentinel file is overwritten with different bytes of the same length',
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'checksum-mismatch' },
+    saw: {
+      'end-to-end': 'checksum-mismatch',
+      app: 'ok',
+      storage: 'checksum-mismatch',
+      proxy: 'checksum-mismatch',
+    },
     symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
     apply: ({ control }) => control.corruptSentinel(),
     restore: ({ control }) => control.uploadSentinel(),
@@ -275,6 +314,7 @@ export const SANDBOX_FAULTS = [
     description: 'the app server is not running: Apache answers 503 and the app port refuses connections',
     changes: 'gunicorn: stopped (restore: started again on the same port)',
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'connect-refused' },
+    saw: { 'end-to-end': 'status', app: 'connect-refused', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '503', app: 'refused', proxy: 'sentinel' },
     apply: ({ control }) => control.stopApp(),
     restore: ({ control }) => control.startApp(),
@@ -285,6 +325,7 @@ export const SANDBOX_FAULTS = [
     description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
     changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ allowedHosts: ['app.example.internal'] }),
     restore: ({ control }) => control.restoreApp(['allowedHosts']),
@@ -295,6 +336,7 @@ export const SANDBOX_FAULTS = [
     description: "the app's X-Sendfile names a directory outside XSendFilePath: downloads get 404",
     changes: "Django: DOWNLOADVIEW_RULES' destination_dir becomes /protected/",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ destination: '/protected/' }),
     restore: ({ control }) => control.restoreApp(['destination']),
@@ -306,6 +348,7 @@ export const SANDBOX_FAULTS = [
       "django-downloadview's rule no longer matches the storage's URLs: Django streams the file itself",
     changes: "Django: DOWNLOADVIEW_RULES' source_url names another directory (file:///elsewhere/)",
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ source: 'file:///elsewhere/' }),
     restore: ({ control }) => control.restoreApp(['source']),
@@ -318,6 +361,7 @@ export const SANDBOX_FAULTS = [
     changes:
       "Django: SmartDownloadMiddleware is removed from MIDDLEWARE, then gunicorn's workers are reloaded",
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
+    saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureApp({ offload: false }),
     restore: ({ control }) => control.restoreApp(['offload']),
@@ -328,6 +372,7 @@ export const SANDBOX_FAULTS = [
     description: 'mod_xsendfile is not switched on: the client gets the X-Sendfile header and an empty body',
     changes: 'Apache: the download route is generated without `XSendFile On`, then a graceful reload',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'header-leak' },
+    saw: { 'end-to-end': 'header-leak', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'header leaked', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ xsendfileOff: true }),
     restore: ({ control }) => control.reconfigureProxy({ xsendfileOff: undefined }),
@@ -338,6 +383,7 @@ export const SANDBOX_FAULTS = [
     description: 'XSendFilePath is missing: mod_xsendfile refuses the file the app names, downloads get 404',
     changes: 'Apache: the download route is generated without `XSendFilePath`, then a graceful reload',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ omitXSendFilePath: true }),
     restore: ({ control }) => control.reconfigureProxy({ omitXSendFilePath: undefined }),
@@ -348,6 +394,7 @@ export const SANDBOX_FAULTS = [
     description: "XSendFilePath allows another directory than the app's X-Sendfile names: downloads get 404",
     changes: 'Apache: XSendFilePath becomes /var/empty, then a graceful reload',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ xsendfilePathOverride: '/var/empty' }),
     restore: ({ control }) => control.reconfigureProxy({ xsendfilePathOverride: undefined }),
@@ -360,6 +407,7 @@ export const SANDBOX_FAULTS = [
     changes:
       'Apache: `RequestHeader set Host backend.internal` in the download route, then a graceful reload',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
     apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),
     restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
@@ -370,6 +418,7 @@ export const SANDBOX_FAULTS = [
     description: "Apache's ProxyPass points to a closed port: downloads get 503, the app itself is fine",
     changes: 'Apache: ProxyPass is generated with a closed port, then a graceful reload',
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '503', app: 'offloaded', proxy: 'sentinel' },
     apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
     restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
@@ -382,6 +431,7 @@ export const SANDBOX_FAULTS = [
       'the download view no longer sets basename: a file meant as rapport-été.txt downloads as its disk name',
     changes: "Django: the views lose `basename`, so the name comes from the X-Sendfile path's last segment",
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'filename-mismatch' },
+    saw: { 'end-to-end': 'filename-mismatch', app: 'filename-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: {
       endToEnd: 'sentinel as "rapport-ete.txt"',
       app: 'offloaded as "rapport-ete.txt"',

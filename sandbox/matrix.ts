@@ -4,7 +4,7 @@
  */
 import { LAYERS } from '../functions/core/names.ts';
 import type { Report } from '../functions/core/types.ts';
-import type { SandboxFault } from './faults.ts';
+import type { Outcome, SandboxFault } from './faults.ts';
 
 export interface MatrixRow {
   readonly fault: SandboxFault;
@@ -12,22 +12,32 @@ export interface MatrixRow {
 }
 
 /** A check's outcome in one word: `ok`, `slow`, its failure kind, or `-` when it did not run. */
-function outcome(report: Report, layer: (typeof LAYERS)[number]): string {
+export function outcome(report: Report, layer: (typeof LAYERS)[number]): Outcome {
   const r = report.results.find((x) => x.layer === layer);
   if (!r) return '-';
   if (r.ok) return r.slow ? 'slow' : 'ok';
   return r.kind ?? 'failed';
 }
 
-/** Whether the verdict is the one the catalogue expects, flagged by the expected check with the expected kind. */
-export function rowMatches({ fault, report }: MatrixRow): boolean {
+/** Whether each check's outcome is one the catalogue says it sees. */
+export function checksMatch({ fault, report }: MatrixRow): boolean {
+  return LAYERS.every((layer) => ([] as Outcome[]).concat(fault.saw[layer]).includes(outcome(report, layer)));
+}
+
+/**
+ * Whether the verdict is the one the catalogue expects, flagged by the expected check with the expected kind,
+ * and each check saw what the catalogue says.
+ */
+export function rowMatches(row: MatrixRow): boolean {
+  const { fault, report } = row;
   const e = fault.expected;
   const flagged = report.results.find((r) => r.layer === e.check);
   return (
     report.verdict.status === e.status &&
     report.verdict.fault === e.fault &&
     flagged?.ok === false &&
-    flagged.kind === e.kind
+    flagged.kind === e.kind &&
+    checksMatch(row)
   );
 }
 

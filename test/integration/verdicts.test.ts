@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
+import { LAYERS } from '../../functions/core/names.ts';
 import { type FaultName, SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
-import { type MatrixRow, matrixTable, rowMatches } from '../../sandbox/matrix.ts';
+import { type MatrixRow, matrixTable, outcome, rowMatches } from '../../sandbox/matrix.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 
 describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sandbox', (variant) => {
@@ -60,6 +61,9 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sa
     try {
       const report = await run(target);
       matrix.push({ fault, report });
+      for (const layer of LAYERS) {
+        expect([fault.saw[layer]].flat(), `what the ${layer} check saw`).toContain(outcome(report, layer));
+      }
       expect(rowMatches({ fault, report }), report.verdict.summary).toBe(true);
       const flagged = report.results.find((r) => r.layer === fault.expected.check);
       expect(report.verdict, report.verdict.summary).toMatchObject({

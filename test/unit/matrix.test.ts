@@ -27,6 +27,11 @@ describe('the fault catalogue', () => {
       expect([...layers].sort(), variant).toEqual(expect.arrayContaining(['app', 'proxy-app', 'storage']));
     }
   });
+
+  it('has the flagged check see the expected kind in every entry', () => {
+    const off = SANDBOX_FAULTS.filter((f) => ![f.saw[f.expected.check]].flat().includes(f.expected.kind));
+    expect(off.map((f) => f.name)).toEqual([]);
+  });
 });
 
 describe('the fault matrix table', () => {
@@ -40,6 +45,18 @@ describe('the fault matrix table', () => {
     expect(rowMatches({ fault, report: right })).toBe(true);
     expect(rowMatches({ fault, report: wrongKind })).toBe(false);
     expect(rowMatches({ fault, report: wrongLayer })).toBe(false);
+  });
+
+  it('matches only when each check saw what the catalogue says, any of its alternatives', () => {
+    // The right verdict, but the app check was slow where the catalogue says ok.
+    expect(rowMatches({ fault, report: report(stages('status', 'slow', 'ok', 'status')) })).toBe(false);
+    const streamed = sandboxFault('apache-middleware-disabled');
+    for (const e2e of ['ok', 'range-ignored'] as const) {
+      expect(
+        rowMatches({ fault: streamed, report: report(stages(e2e, 'not-offloaded', 'ok', 'ok')) }),
+        e2e,
+      ).toBe(true);
+    }
   });
 
   it('prints each check, the verdict, the expectation and the accuracy', () => {
