@@ -1,8 +1,8 @@
 /**
  * The sandbox's known faults: one table, read by the sandbox (applyFault), the integration tests, the demo,
  * `sandbox faults` and docs/faults.md. Each entry names its sandbox variant, what it breaks, the verdict
- * download-doctor must reach, and how to switch it on and off. Proxy and app faults are switched by reloading
- * nginx, Apache or gunicorn, never by restarting them.
+ * download-doctor must reach, and how to switch it on and off. Proxy and app faults change the inputs of the
+ * configuration generators (functions/core/snippets/), then reload nginx, Apache or gunicorn, never restart them.
  */
 import type { FailureKind, Fault, Layer, Status } from '../functions/core/names.ts';
 import type { SandboxControl } from './stack.ts';
@@ -129,8 +129,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
     saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ allowedHosts: ['app.example.internal'] }),
-    restore: ({ control }) => control.restoreApp(['allowedHosts']),
+    apply: ({ control }) => control.reconfigureApp({ allowedHostsOverride: ['app.example.internal'] }),
+    restore: ({ control }) => control.reconfigureApp({ allowedHostsOverride: undefined }),
   },
   {
     variant: 'nginx-s3',
@@ -141,8 +141,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
     saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ destination: '/protected/' }),
-    restore: ({ control }) => control.restoreApp(['destination']),
+    apply: ({ control }) => control.reconfigureApp({ destinationOverride: '/protected/' }),
+    restore: ({ control }) => control.reconfigureApp({ destinationOverride: undefined }),
   },
   {
     variant: 'nginx-s3',
@@ -153,8 +153,9 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
     saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ source: 'http://storage.example.internal/bucket/' }),
-    restore: ({ control }) => control.restoreApp(['source']),
+    apply: ({ control }) =>
+      control.reconfigureApp({ sourceOverride: 'http://storage.example.internal/bucket/' }),
+    restore: ({ control }) => control.reconfigureApp({ sourceOverride: undefined }),
   },
   {
     variant: 'nginx-s3',
@@ -247,8 +248,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
     saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ offload: false }),
-    restore: ({ control }) => control.restoreApp(['offload']),
+    apply: ({ control }) => control.reconfigureApp({ omitMiddleware: true }),
+    restore: ({ control }) => control.reconfigureApp({ omitMiddleware: undefined }),
   },
   {
     variant: 'nginx-s3',
@@ -265,8 +266,8 @@ export const SANDBOX_FAULTS = [
       app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt"',
       proxy: 'sentinel',
     },
-    apply: ({ control }) => control.reconfigureApp({ basenames: false }),
-    restore: ({ control }) => control.restoreApp(['basenames']),
+    apply: ({ control }) => control.reconfigureApp({ omitBasename: true }),
+    restore: ({ control }) => control.reconfigureApp({ omitBasename: undefined }),
   },
   {
     variant: 'apache-disk',
@@ -327,8 +328,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
     saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ allowedHosts: ['app.example.internal'] }),
-    restore: ({ control }) => control.restoreApp(['allowedHosts']),
+    apply: ({ control }) => control.reconfigureApp({ allowedHostsOverride: ['app.example.internal'] }),
+    restore: ({ control }) => control.reconfigureApp({ allowedHostsOverride: undefined }),
   },
   {
     variant: 'apache-disk',
@@ -338,8 +339,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
     saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ destination: '/protected/' }),
-    restore: ({ control }) => control.restoreApp(['destination']),
+    apply: ({ control }) => control.reconfigureApp({ destinationOverride: '/protected/' }),
+    restore: ({ control }) => control.reconfigureApp({ destinationOverride: undefined }),
   },
   {
     variant: 'apache-disk',
@@ -350,8 +351,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
     saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ source: 'file:///elsewhere/' }),
-    restore: ({ control }) => control.restoreApp(['source']),
+    apply: ({ control }) => control.reconfigureApp({ sourceOverride: 'file:///elsewhere/' }),
+    restore: ({ control }) => control.reconfigureApp({ sourceOverride: undefined }),
   },
   {
     variant: 'apache-disk',
@@ -363,8 +364,8 @@ export const SANDBOX_FAULTS = [
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
     saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ offload: false }),
-    restore: ({ control }) => control.restoreApp(['offload']),
+    apply: ({ control }) => control.reconfigureApp({ omitMiddleware: true }),
+    restore: ({ control }) => control.reconfigureApp({ omitMiddleware: undefined }),
   },
   {
     variant: 'apache-disk',
@@ -437,8 +438,8 @@ export const SANDBOX_FAULTS = [
       app: 'offloaded as "rapport-ete.txt"',
       proxy: 'sentinel',
     },
-    apply: ({ control }) => control.reconfigureApp({ basenames: false }),
-    restore: ({ control }) => control.restoreApp(['basenames']),
+    apply: ({ control }) => control.reconfigureApp({ omitBasename: true }),
+    restore: ({ control }) => control.reconfigureApp({ omitBasename: undefined }),
   },
 ] as const satisfies readonly SandboxFault[];
 

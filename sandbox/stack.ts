@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
-import { type DjangoStack, djangoStack } from '../functions/core/snippets/django.ts';
+import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/core/snippets/django.ts';
 import { type FaultName, sandboxFault, type Variant } from './faults.ts';
 import {
   forgetDir,
@@ -24,7 +24,7 @@ import {
   waitUntil,
 } from './processes.ts';
 import { LocalProxy, PROXY_SERVERS, type ProxyOptions, type SandboxProxy } from './proxies.ts';
-import { type AppStorage, DiskStorage, MotoStorage, type SandboxStorage } from './storage.ts';
+import { DiskStorage, MotoStorage, type SandboxStorage } from './storage.ts';
 
 export { SandboxError } from './processes.ts';
 
@@ -61,27 +61,6 @@ export interface SandboxPorts {
   readonly proxy: number;
 }
 
-/** The Django settings file (DD_SANDBOX_SETTINGS): rewritten, then gunicorn reloaded, to switch app faults. */
-export interface AppSettings {
-  /** Whether django-downloadview's middleware is installed; without it Django streams the file itself. */
-  offload: boolean;
-  /** Django's ALLOWED_HOSTS: the Host names it answers (others get 400). */
-  allowedHosts: string[];
-  /** DOWNLOADVIEW_BACKEND. */
-  backend: string;
-  /** The rule (DOWNLOADVIEW_RULES): the storage's URL prefix (source_url) ... */
-  source: string;
-  /** ... rewritten into this: the internal location (destination_url) or the directory Apache reads ... */
-  destination: string;
-  /** ... under this key. */
-  destinationKey: 'destination_url' | 'destination_dir';
-  /** One StorageDownloadView per sentinel: its route, `path` and `basename`. */
-  routes: DjangoStack['routes'];
-  /** Whether the views set `basename`; without it, the name comes from the redirect URL, percent-encoded. */
-  basenames: boolean;
-  storage: AppStorage;
-}
-
 export interface SandboxSentinel {
   /** The target that checks it: `sandbox`, or `sandbox-NAME` for an extra sentinel. */
   readonly target: string;
@@ -105,9 +84,7 @@ export interface SandboxControl {
   /** Regenerates the proxy's configuration with these options (merged into the current ones), checks it, reloads. */
   reconfigureProxy(change: ProxyOptions): Promise<void>;
   /** Rewrites the Django settings file (merged), reloads gunicorn and waits for its new workers. */
-  reconfigureApp(change: Partial<AppSettings>): Promise<void>;
-  /** Puts these settings back to their healthy values, then reloads as reconfigureApp does. */
-  restoreApp(keys: readonly (keyof AppSettings)[]): Promise<void>;
+  reconfigureApp(change: DjangoSnippetOptions): Promise<void>;
   stopApp(): Promise<void>;
   startApp(): Promise<void>;
   /** A loopback port nothing listens on (right now). */
@@ -166,9 +143,10 @@ class LocalSandbox implements Sandbox {
   private readonly timeoutMs: number;
   /** The unprivileged user the services run as, when the sandbox is started by root. */
   private readonly serviceUser: { uid: number; gid: number } | undefined;
-  private readonly settingsFile: string;
-  private appSettings: AppSettings;
-  private readonly healthyAppSettings: AppSettings;
+  /** Where the generated Django settings and URLs go (DD_SANDBOX_SNIPPET): ddsandbox/settings.py runs them. */
+  private readonly snippetDir: string;
+  /** The Django generator's options: the app faults switched on (none when healthy). */
+  private appOptions: DjangoSnippetOptions = {};
   private faults: FaultName[] = [];
   private app: Service | undefined;
   private stopped = false;
@@ -183,7 +161,8 @@ class LocalSandbox implements Sandbox {
     this.appWorkers = options.appWorkers ?? 2;
     this.timeoutMs = options.readyTimeoutMs ?? 20_000;
     mkdirSync(join(dir, 'logs'));
-    this.settingsFile = join(dir, 'django-settings.json');
+    this.snippetDir = join(dir, 'django');
+    mkdirSync(this.snippetDir);
     // As root, run the services (and the disk storage check) as nobody: root would read any file.
     this.serviceUser = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
 
@@ -265,20 +244,6 @@ class LocalSandbox implements Sandbox {
     };
     // Parsed once: the proxy and Django configurations are generated from the same targets the checks use.
     this.targets = configSchema.parse(this.config).targets;
-    const django = djangoStack(this.targets);
-    this.appSettings = {
-      offload: true,
-      basenames: true,
-      allowedHosts: ['127.0.0.1', 'localhost'],
-      backend: django.backend,
-      source: django.rule.source_url,
-      destination:
-        'destination_url' in django.rule ? django.rule.destination_url : django.rule.destination_dir,
-      destinationKey: 'destination_url' in django.rule ? 'destination_url' : 'destination_dir',
-      routes: django.routes,
-      storage: this.storage.app(django.storage),
-    };
-    this.healthyAppSettings = { ...this.appSettings };
     this.proxy = new LocalProxy(
       s3 ? PROXY_SERVERS.nginx : PROXY_SERVERS.apache,
       this.targets,
@@ -300,8 +265,6 @@ class LocalSandbox implements Sandbox {
       setSentinelAccess: (access) => this.storage.setAccess(access),
       reconfigureProxy: (change) => this.proxy.reconfigure(change),
       reconfigureApp: (change) => this.reconfigureApp(change),
-      restoreApp: (keys) =>
-        this.reconfigureApp(Object.fromEntries(keys.map((k) => [k, this.healthyAppSettings[k]]))),
       stopApp: async () => {
         await this.app?.stop();
       },
@@ -365,7 +328,7 @@ class LocalSandbox implements Sandbox {
 
   private async startApp(): Promise<void> {
     if (this.app?.running) return;
-    writeFileSync(this.settingsFile, JSON.stringify(this.appSettings, null, 2));
+    this.writeDjangoSnippet();
     // No --preload: a SIGHUP then starts workers that import the (rewritten) settings anew.
     const args = ['-m', 'gunicorn', '--chdir', DJANGO_DIR, '--bind', `127.0.0.1:${this.ports.app}`];
     args.push('--workers', String(this.appWorkers), '--graceful-timeout', '5', '--timeout', '30');
@@ -376,7 +339,7 @@ class LocalSandbox implements Sandbox {
       PYTHON,
       args,
       {
-        DD_SANDBOX_SETTINGS: this.settingsFile,
+        DD_SANDBOX_SNIPPET: this.snippetDir,
         PYTHONDONTWRITEBYTECODE: '1', // keep the repository free of __pycache__
         PYTHONUNBUFFERED: '1',
       },
@@ -391,12 +354,18 @@ class LocalSandbox implements Sandbox {
     });
   }
 
-  private async reconfigureApp(change: Partial<AppSettings>): Promise<void> {
+  private async reconfigureApp(change: DjangoSnippetOptions): Promise<void> {
     const app = this.app;
-    this.appSettings = { ...this.appSettings, ...change };
-    writeFileSync(this.settingsFile, JSON.stringify(this.appSettings, null, 2));
-    // Stopped (app-down): the next start reads the new settings.
+    this.appOptions = { ...this.appOptions, ...change };
+    this.writeDjangoSnippet();
+    // Stopped (app-down): the next start reads the new files.
     if (app?.running) await reloadWorkers(app, this.appWorkers, this.timeoutMs);
+  }
+
+  /** What `snippets django` prints for the sandbox's targets, with the app faults as the generator's options. */
+  private writeDjangoSnippet(): void {
+    writeFileSync(join(this.snippetDir, 'settings.py'), djangoSettings(this.targets, this.appOptions));
+    writeFileSync(join(this.snippetDir, 'urls.py'), djangoUrls(this.targets, this.appOptions));
   }
 
   private spawn(

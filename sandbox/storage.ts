@@ -13,7 +13,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ConfigInput } from '../functions/core/config.ts';
-import type { DjangoStorage } from '../functions/core/snippets/django.ts';
 import { SandboxError, type Service, waitUntil } from './processes.ts';
 
 type StorageInput = ConfigInput['targets'][number]['storage'];
@@ -23,11 +22,6 @@ export interface StoredFile {
   readonly name: string;
   readonly body: Buffer;
 }
-
-/** How Django reaches the storage (the sandbox's settings file): the generator's, plus moto's address. */
-export type AppStorage =
-  | { type: 's3'; endpoint: string; bucket: string; region: string }
-  | Extract<DjangoStorage, { type: 'filesystem' }>;
 
 /** Starts a service with its log in the sandbox, as `user` when given. */
 export type Spawner = (
@@ -43,8 +37,6 @@ export interface SandboxStorage {
   readonly config: StorageInput;
   /** Where a sentinel's file is, as an extra sentinel's `file` names it: its key, or its path. */
   locate(name: string): string;
-  /** Django's storage settings, from what the Django generator says of it. */
-  app(generated: DjangoStorage): AppStorage;
   /** Variables the storage check needs (dummy credentials). */
   readonly env: Readonly<Record<string, string>>;
   readonly running: Service | undefined;
@@ -99,11 +91,6 @@ export class MotoStorage implements SandboxStorage {
     };
     this.endpoint = endpoint;
     this.s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS });
-  }
-
-  app(generated: DjangoStorage): AppStorage {
-    if (generated.type !== 's3') throw new SandboxError('the Django generator did not choose S3');
-    return { type: 's3', endpoint: this.endpoint, bucket: this.bucket, region: REGION };
   }
 
   get running(): Service | undefined {
@@ -191,12 +178,6 @@ export class DiskStorage implements SandboxStorage {
       ...(readAs ? { readAs } : {}),
       timeoutMs: checkTimeoutMs,
     };
-  }
-
-  app(generated: DjangoStorage): AppStorage {
-    if (generated.type !== 'filesystem')
-      throw new SandboxError('the Django generator did not choose the disk');
-    return generated;
   }
 
   async start(): Promise<void> {

@@ -4,8 +4,10 @@ import { ApacheSnippetError, apacheMainConfig, apacheSnippet } from '../../funct
 import {
   DjangoSnippetError,
   djangoDownloadView,
+  djangoSettings,
   djangoSnippet,
   djangoStack,
+  djangoUrls,
 } from '../../functions/core/snippets/django.ts';
 import { NginxSnippetError, nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 
@@ -184,6 +186,25 @@ describe('djangoSnippet', () => {
       'healthcheck_storage = FileSystemStorage(location="/srv/files/", base_url="file:///srv/files/")',
     );
     expect(snippet).toContain('storage=healthcheck_storage,\n        path="healthcheck.txt",');
+  });
+
+  it("applies the sandbox's app fault options to what they name, and nothing else", () => {
+    const healthy = djangoSnippet(target());
+    expect(healthy).toContain('MIDDLEWARE += ["django_downloadview.SmartDownloadMiddleware"]');
+    expect(djangoSnippet(target(), {})).toBe(healthy);
+    expect(djangoSettings(target(), { omitMiddleware: true })).not.toContain('SmartDownloadMiddleware');
+    expect(djangoSettings(target(), { allowedHostsOverride: ['x.internal'] })).toContain(
+      'ALLOWED_HOSTS += ["x.internal"]',
+    );
+    expect(
+      djangoSettings(target(), { destinationOverride: '/protected/', sourceOverride: 'http://s/b/' }),
+    ).toContain('DOWNLOADVIEW_RULES = [{"source_url":"http://s/b/","destination_url":"/protected/"}]');
+    const named = target({
+      storage: { type: 's3', bucket: 'media', key: 'healthcheck.txt', region: 'eu-west-1' },
+    });
+    const withName = { ...named, sentinel: { ...named.sentinel, fileName: 'rapport-été.txt' } };
+    expect(djangoUrls(withName)).toContain('basename="rapport-été.txt"');
+    expect(djangoUrls(withName, { omitBasename: true })).not.toContain('basename');
   });
 
   it('refuses a pattern, or a value that does not end with the sentinel, naming the field', () => {
