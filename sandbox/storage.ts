@@ -56,7 +56,6 @@ const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 /** An S3 bucket on moto_server; `start` (re)creates the bucket, the sentinel and its policy. */
 export class MotoStorage implements SandboxStorage {
   readonly config: StorageInput;
-  private readonly endpoint: string;
   readonly env = {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
@@ -89,7 +88,6 @@ export class MotoStorage implements SandboxStorage {
       forcePathStyle: true,
       timeoutMs: checkTimeoutMs,
     };
-    this.endpoint = endpoint;
     this.s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS });
   }
 
