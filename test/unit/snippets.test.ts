@@ -232,6 +232,11 @@ describe('apacheSnippet', () => {
   it('proxies the download route to the app with the client Host, and lets mod_xsendfile send the file', () => {
     const conf = apacheSnippet(disk());
     expect(conf).toContain('<VirtualHost 127.0.0.1:8080>');
+    const named = {
+      ...disk(),
+      endToEnd: { ...disk().endToEnd, url: 'http://files.example.com/healthcheck-utils/download/' },
+    };
+    expect(apacheSnippet(named)).toContain('<VirtualHost *:80>\n    ServerName files.example.com');
     const download = route(conf);
     expect(download).toContain('ProxyPass "http://127.0.0.1:8000/healthcheck-utils/download/"');
     expect(download).toContain('ProxyPreserveHost On');
