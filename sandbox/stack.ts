@@ -3,8 +3,8 @@
  *   nginx-s3:    moto_server (S3) ◄── Django + django-downloadview (gunicorn) ── X-Accel-Redirect ──► nginx ──► moto
  *   apache-disk: a directory ◄── Django + django-downloadview (gunicorn) ── X-Sendfile ──► Apache (mod_xsendfile)
  * The proxies and gunicorn run unprivileged, and so does the disk storage check (`readAs`): permission faults are
- * real. The proxy configuration comes from functions/core/snippets/, as `snippets` prints it, and the Django rule
- * and view from the same code as `snippets django`. Faults (sandbox/faults.ts) are switched by reloads.
+ * real. The proxy's configuration and Django's settings and URLs are what `snippets` prints for the sandbox's
+ * targets (functions/core/snippets/). Faults (sandbox/faults.ts) change the generators' options, then reload.
  */
 
 import { createHash } from 'node:crypto';
@@ -83,7 +83,7 @@ export interface SandboxControl {
   setSentinelAccess(access: 'allow' | 'deny'): Promise<void>;
   /** Regenerates the proxy's configuration with these options (merged into the current ones), checks it, reloads. */
   reconfigureProxy(change: ProxyOptions): Promise<void>;
-  /** Rewrites the Django settings file (merged), reloads gunicorn and waits for its new workers. */
+  /** Regenerates Django's settings and URLs with these options (merged), reloads gunicorn, waits for its workers. */
   reconfigureApp(change: DjangoSnippetOptions): Promise<void>;
   stopApp(): Promise<void>;
   startApp(): Promise<void>;
@@ -93,7 +93,7 @@ export interface SandboxControl {
 
 export interface Sandbox {
   readonly variant: Variant;
-  /** One target, named "sandbox", describing this stack. */
+  /** One target, named "sandbox", describing this stack; its extra sentinel makes target "sandbox-unicode". */
   readonly config: ConfigInput;
   /** The variables the storage check needs (dummy credentials, region). */
   readonly env: Readonly<Record<string, string>>;
