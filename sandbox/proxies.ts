@@ -14,7 +14,15 @@ import {
 } from '../functions/core/snippets/apache.ts';
 import { type NginxSnippetOptions, nginxMainConfig, nginxSnippet } from '../functions/core/snippets/nginx.ts';
 import { reloadWorkers, SandboxError, type Service, waitUntil } from './processes.ts';
-import type { Spawner } from './storage.ts';
+
+/** Starts a service with its log in the sandbox, as `user` when given. */
+export type Spawner = (
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  user?: { uid: number; gid: number },
+) => Service;
 
 /** The options of both generators: each proxy reads those of its own. */
 export type ProxyOptions = NginxSnippetOptions & ApacheSnippetOptions;

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
 import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/core/snippets/django.ts';
+import { passwdUser } from '../functions/probes/read-as.ts';
 import { type FaultName, sandboxFault, type Variant } from './faults.ts';
 import {
   forgetDir,
@@ -184,7 +185,16 @@ class LocalSandbox implements Sandbox {
     ] as const;
     const spawn = this.spawn.bind(this);
     this.storage = s3
-      ? new MotoStorage(storagePort, BUCKET, files, CONTENT_TYPE, spawn, this.timeoutMs, CHECK_TIMEOUT_MS)
+      ? new MotoStorage(
+          storagePort,
+          BUCKET,
+          files,
+          CONTENT_TYPE,
+          join(dir, 'logs'),
+          childEnv(),
+          this.timeoutMs,
+          CHECK_TIMEOUT_MS,
+        )
       : new DiskStorage(
           join(dir, 'storage'),
           files,
@@ -387,9 +397,5 @@ function childEnv(): NodeJS.ProcessEnv {
 
 /** The `nobody` user from /etc/passwd (65534 on Debian). */
 function unprivilegedUser(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('nobody:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  return { uid: Number(uid ?? 65534), gid: Number(gid ?? 65534) };
+  return passwdUser(readFileSync('/etc/passwd', 'utf8'), 'nobody') ?? { uid: 65534, gid: 65534 };
 }

@@ -13,7 +13,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ConfigInput } from '../functions/core/config.ts';
-import { SandboxError, type Service, waitUntil } from './processes.ts';
+import { type MotoServer, startMotoServer } from './moto.ts';
+import { SandboxError, type Service } from './processes.ts';
 
 type StorageInput = ConfigInput['targets'][number]['storage'];
 
@@ -22,15 +23,6 @@ export interface StoredFile {
   readonly name: string;
   readonly body: Buffer;
 }
-
-/** Starts a service with its log in the sandbox, as `user` when given. */
-export type Spawner = (
-  name: string,
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  user?: { uid: number; gid: number },
-) => Service;
 
 export interface SandboxStorage {
   /** The target's `storage` block. */
@@ -64,7 +56,7 @@ export class MotoStorage implements SandboxStorage {
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   private readonly s3: S3Client;
-  private service: Service | undefined;
+  private server: MotoServer | undefined;
 
   private readonly key: string;
 
@@ -73,7 +65,9 @@ export class MotoStorage implements SandboxStorage {
     private readonly bucket: string,
     private readonly files: readonly [StoredFile, ...StoredFile[]],
     private readonly contentType: string,
-    private readonly spawn: Spawner,
+    /** Where moto's log goes, and its environment. */
+    private readonly logDir: string,
+    private readonly motoEnv: NodeJS.ProcessEnv,
     private readonly timeoutMs: number,
     checkTimeoutMs: number,
   ) {
@@ -92,20 +86,13 @@ export class MotoStorage implements SandboxStorage {
   }
 
   get running(): Service | undefined {
-    return this.service?.running ? this.service : undefined;
+    return this.server?.service.running ? this.server.service : undefined;
   }
 
   async start(): Promise<void> {
-    if (this.service?.running) return;
-    const port = this.port;
-    this.service = this.spawn('moto_server', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {});
-    await waitUntil('moto_server', [this.service], this.timeoutMs, async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/moto-api/data.json`, {
-        signal: AbortSignal.timeout(1_000),
-      });
-      await res.body?.cancel();
-      return res.ok;
-    });
+    if (this.running) return;
+    const { port, logDir, motoEnv: env, timeoutMs } = this;
+    this.server = await startMotoServer(logDir, { port, env, timeoutMs });
     await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
     for (const file of this.files) await this.put(file.name, file.body);
     // The proxy reads the sentinels anonymously, and moto refuses anonymous reads of private objects.
@@ -113,7 +100,7 @@ export class MotoStorage implements SandboxStorage {
   }
 
   async stop(): Promise<void> {
-    await this.service?.stop();
+    await this.server?.stop();
   }
 
   locate(name: string): string {

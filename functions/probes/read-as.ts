@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { classifyFsError } from '../core/classify.ts';
+import type { FailureKind } from '../core/names.ts';
 
 /** The child: streams the file through sha256 and prints one JSON line, the result or the error's code. */
 const CHILD = `
@@ -18,17 +20,13 @@ require('node:fs').createReadStream(process.argv[1])
   .on('error', (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));
 `;
 
+/** What the child read, or why the read failed, classified as the storage check reports it. */
 export type ReadAsResult =
   | { ok: true; bytes: number; sha256: string; firstByteMs?: number }
-  /** The read failed: `code` is the file error's (ENOENT, EACCES...). */
-  | { ok: false; code: string; message: string }
-  /** The read could not be run as that user: the message says why. */
-  | { ok: false; code: 'READ_AS'; message: string }
-  | { ok: false; code: 'TIMEOUT'; message: string };
+  | { ok: false; kind: FailureKind; error: string };
 
-/** uid and gid of a user named in /etc/passwd. */
-export async function lookupUser(name: string): Promise<{ uid: number; gid: number } | undefined> {
-  const passwd = await readFile('/etc/passwd', 'utf8');
+/** uid and gid of a user in the text of /etc/passwd. Pure. */
+export function passwdUser(passwd: string, name: string): { uid: number; gid: number } | undefined {
   const fields = passwd
     .split('\n')
     .map((line) => line.split(':'))
@@ -38,9 +36,14 @@ export async function lookupUser(name: string): Promise<{ uid: number; gid: numb
 }
 
 export async function hashFileAs(path: string, user: string, timeoutMs: number): Promise<ReadAsResult> {
-  const ids = await lookupUser(user);
-  if (!ids)
-    return { ok: false, code: 'READ_AS', message: `storage.readAs: no user "${user}" in /etc/passwd` };
+  const ids = passwdUser(await readFile('/etc/passwd', 'utf8'), user);
+  // The read cannot run as that user: the check could not run (not a storage fault).
+  const cannot = (why: string): ReadAsResult => ({
+    ok: false,
+    kind: 'check-error',
+    error: `storage.readAs: ${why}`,
+  });
+  if (!ids) return cannot(`no user "${user}" in /etc/passwd`);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -49,28 +52,23 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
       (error, stdout) => {
         const e = error as (NodeJS.ErrnoException & { killed?: boolean }) | null;
         if (e?.killed) {
-          resolve({
-            ok: false,
-            code: 'TIMEOUT',
-            message: `the ${timeoutMs} ms deadline expired while reading the file`,
-          });
-        } else if (e?.code === 'EPERM') {
-          const message = `storage.readAs: download-doctor must run as root to read as "${user}" (EPERM)`;
-          resolve({ ok: false, code: 'READ_AS', message });
-        } else if (e) {
-          resolve({ ok: false, code: 'READ_AS', message: `storage.readAs: the reader failed: ${e.message}` });
-        } else {
-          try {
-            const out = JSON.parse(stdout);
-            resolve(out.code ? { ok: false, code: out.code, message: out.message } : { ok: true, ...out });
-          } catch {
-            resolve({
-              ok: false,
-              code: 'READ_AS',
-              message: `storage.readAs: the reader printed ${JSON.stringify(stdout.slice(0, 200))}`,
-            });
-          }
+          const error = `TimeoutError: the ${timeoutMs} ms deadline expired while reading the file`;
+          return resolve({ ok: false, kind: 'timeout', error });
         }
+        if (e?.code === 'EPERM')
+          return resolve(cannot(`download-doctor must run as root to read as "${user}" (EPERM)`));
+        if (e) return resolve(cannot(`the reader failed: ${e.message}`));
+        let out: { code?: string; message?: string; bytes: number; sha256: string; firstByteMs?: number };
+        try {
+          out = JSON.parse(stdout);
+        } catch {
+          return resolve(cannot(`the reader printed ${JSON.stringify(stdout.slice(0, 200))}`));
+        }
+        if (!out.code)
+          return resolve({ ok: true, bytes: out.bytes, sha256: out.sha256, firstByteMs: out.firstByteMs });
+        // Node's fs messages start with the code ("EACCES: permission denied, open ...").
+        const message = out.message?.startsWith(out.code) ? out.message : `${out.code}: ${out.message}`;
+        resolve({ ok: false, kind: classifyFsError(out.code), error: `${message} (read as ${user})` });
       },
     );
   });

@@ -148,15 +148,7 @@ async function probeFileAs(storage: FsStorage, user: string): Promise<StorageObs
     if (out.firstByteMs !== undefined) clock.firstByteMs = out.firstByteMs;
     return { reached: true, bytes: out.bytes, sha256: out.sha256, timings: timings(clock) };
   }
-  const kind: FailureKind =
-    out.code === 'TIMEOUT' ? 'timeout' : out.code === 'READ_AS' ? 'check-error' : classifyFsError(out.code);
-  let error = out.message;
-  if (out.code === 'TIMEOUT') error = `TimeoutError: ${out.message}`;
-  else if (out.code !== 'READ_AS') {
-    // Node's fs messages start with the code ("EACCES: permission denied, open ...").
-    error = `${out.message.startsWith(out.code) ? '' : `${out.code}: `}${out.message} (read as ${user})`;
-  }
-  return { reached: false, kind, error, timings: timings(clock) };
+  return { reached: false, kind: out.kind, error: out.error, timings: timings(clock) };
 }
 
 /**
