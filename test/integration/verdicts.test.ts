@@ -79,6 +79,8 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sa
     }
     expect((await run(target)).verdict.status).toBe('healthy');
   });
+
+  if (variant === 'nginx-s3') cliTests(() => box);
 });
 
 function validSandboxConfig(sandbox: Sandbox): Config {
@@ -87,108 +89,107 @@ function validSandboxConfig(sandbox: Sandbox): Config {
   return v.config;
 }
 
-/** The CLI, seed and check, on the nginx + S3 sandbox (seed writes to S3). */
-let box: Sandbox;
+/** The CLI, seed and check, on the nginx + S3 sandbox of the matrix (seed writes to S3). */
+function cliTests(sandbox: () => Sandbox): void {
+  let box: Sandbox;
+  beforeAll(() => {
+    box = sandbox();
+  });
 
-beforeAll(async () => {
-  box = await startSandbox();
-  Object.assign(process.env, box.env);
-});
+  describe('the CLI against the sandbox', () => {
+    it('prints the JSON report and exits 0 when healthy, 1 when a layer is broken', async () => {
+      const file = join(box.dir, 'download-doctor.config.json');
+      writeFileSync(file, JSON.stringify(box.config));
+      const cli = () =>
+        spawnSync(
+          new URL('../../bin/download-doctor', import.meta.url).pathname,
+          ['run', '--config', file, '--format', 'json'],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, ...box.env },
+            timeout: 60_000,
+          },
+        );
+      const healthy = cli();
+      expect(healthy.status, healthy.stderr).toBe(0);
+      const out = JSON.parse(healthy.stdout);
+      expect(out).toMatchObject({
+        schemaVersion: 1,
+        status: 'healthy',
+        reports: [{ target: 'sandbox' }, { target: 'sandbox-unicode' }],
+      });
 
-afterAll(async () => {
-  await box?.stop();
-});
+      await box.applyFault('storage-upstream-wrong-port');
+      try {
+        const broken = cli();
+        expect(broken.status).toBe(1);
+        expect(JSON.parse(broken.stdout).reports[0].verdict).toMatchObject({
+          status: 'failed',
+          fault: 'proxy',
+        });
+      } finally {
+        await box.clearFaults();
+      }
+    });
 
-describe('the CLI against the sandbox', () => {
-  it('prints the JSON report and exits 0 when healthy, 1 when a layer is broken', async () => {
-    const file = join(box.dir, 'download-doctor.config.json');
-    writeFileSync(file, JSON.stringify(box.config));
-    const cli = () =>
-      spawnSync(
+    it('writes JUnit with one test case per check and the verdict', () => {
+      const file = join(box.dir, 'download-doctor.config.json');
+      writeFileSync(file, JSON.stringify(box.config));
+      const r = spawnSync(
         new URL('../../bin/download-doctor', import.meta.url).pathname,
-        ['run', '--config', file, '--format', 'json'],
+        ['run', '--config', file, '--format', 'junit'],
         {
           encoding: 'utf8',
           env: { ...process.env, ...box.env },
           timeout: 60_000,
         },
       );
-    const healthy = cli();
-    expect(healthy.status, healthy.stderr).toBe(0);
-    const out = JSON.parse(healthy.stdout);
-    expect(out).toMatchObject({
-      schemaVersion: 1,
-      status: 'healthy',
-      reports: [{ target: 'sandbox' }, { target: 'sandbox-unicode' }],
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('<testsuite name="sandbox" tests="3" failures="0"');
+      expect(r.stdout).toContain('name="end-to-end"');
+      expect(r.stdout).toContain('name="verdict"');
+    });
+  });
+
+  describe('seed and check against the sandbox', () => {
+    const bin = new URL('../../bin/download-doctor', import.meta.url).pathname;
+    const dd = (args: string[]) =>
+      spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, ...box.env }, timeout: 60_000 });
+
+    it('seed uploads a sentinel and prints the sha256 and size the config needs; the storage check then reads it', () => {
+      const file = join(box.dir, 'download-doctor.config.json');
+      const sentinel = join(box.dir, 'new-sentinel.txt');
+      writeFileSync(sentinel, 'a new sentinel for download-doctor\n');
+      writeFileSync(file, JSON.stringify(box.config));
+      const seeded = dd([
+        'seed',
+        '--config',
+        file,
+        '--file',
+        sentinel,
+        '--content-type',
+        'text/plain; charset=utf-8',
+      ]);
+      expect(seeded.status, seeded.stderr).toBe(0);
+      const printed = JSON.parse(seeded.stdout).sentinel;
+      expect(printed).toMatchObject({ size: 35, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+      // The old sentinel's checksum no longer matches; with the printed values, the storage check passes.
+      const stale = dd(['check', 'storage', '--config', file, '--format', 'json']);
+      expect(stale.status).toBe(1);
+      expect(JSON.parse(stale.stdout)).toMatchObject({ ok: false, kind: 'size-mismatch' });
+      const target = {
+        ...box.config.targets[0],
+        sentinel: { ...box.config.targets[0]?.sentinel, ...printed },
+      };
+      writeFileSync(file, JSON.stringify({ targets: [target] }));
+      const fresh = dd(['check', 'storage', '--config', file]);
+      expect(fresh.status, fresh.stdout).toBe(0);
+      expect(fresh.stdout).toContain('PASS  storage');
     });
 
-    await box.applyFault('storage-upstream-wrong-port');
-    try {
-      const broken = cli();
-      expect(broken.status).toBe(1);
-      expect(JSON.parse(broken.stdout).reports[0].verdict).toMatchObject({
-        status: 'failed',
-        fault: 'proxy',
-      });
-    } finally {
-      await box.clearFaults();
-    }
+    afterAll(async () => {
+      await box.control.uploadSentinel(); // the sandbox's own sentinel again, for any test after this one
+    });
   });
-
-  it('writes JUnit with one test case per check and the verdict', () => {
-    const file = join(box.dir, 'download-doctor.config.json');
-    writeFileSync(file, JSON.stringify(box.config));
-    const r = spawnSync(
-      new URL('../../bin/download-doctor', import.meta.url).pathname,
-      ['run', '--config', file, '--format', 'junit'],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, ...box.env },
-        timeout: 60_000,
-      },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('<testsuite name="sandbox" tests="3" failures="0"');
-    expect(r.stdout).toContain('name="end-to-end"');
-    expect(r.stdout).toContain('name="verdict"');
-  });
-});
-
-describe('seed and check against the sandbox', () => {
-  const bin = new URL('../../bin/download-doctor', import.meta.url).pathname;
-  const dd = (args: string[]) =>
-    spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, ...box.env }, timeout: 60_000 });
-
-  it('seed uploads a sentinel and prints the sha256 and size the config needs; the storage check then reads it', () => {
-    const file = join(box.dir, 'download-doctor.config.json');
-    const sentinel = join(box.dir, 'new-sentinel.txt');
-    writeFileSync(sentinel, 'a new sentinel for download-doctor\n');
-    writeFileSync(file, JSON.stringify(box.config));
-    const seeded = dd([
-      'seed',
-      '--config',
-      file,
-      '--file',
-      sentinel,
-      '--content-type',
-      'text/plain; charset=utf-8',
-    ]);
-    expect(seeded.status, seeded.stderr).toBe(0);
-    const printed = JSON.parse(seeded.stdout).sentinel;
-    expect(printed).toMatchObject({ size: 35, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-
-    // The old sentinel's checksum no longer matches; with the printed values, the storage check passes.
-    const stale = dd(['check', 'storage', '--config', file, '--format', 'json']);
-    expect(stale.status).toBe(1);
-    expect(JSON.parse(stale.stdout)).toMatchObject({ ok: false, kind: 'size-mismatch' });
-    const target = { ...box.config.targets[0], sentinel: { ...box.config.targets[0]?.sentinel, ...printed } };
-    writeFileSync(file, JSON.stringify({ targets: [target] }));
-    const fresh = dd(['check', 'storage', '--config', file]);
-    expect(fresh.status, fresh.stdout).toBe(0);
-    expect(fresh.stdout).toContain('PASS  storage');
-  });
-
-  afterAll(async () => {
-    await box.control.uploadSentinel(); // the sandbox's own sentinel again, for any test after this one
-  });
-});
+}
