@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readConfigFile } from '../cli/config-file.ts';
+import { readConfigFile } from '../functions/config-file.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { DownloadHealthchecks } from '../infra/construct.ts';
 

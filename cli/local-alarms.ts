@@ -23,6 +23,8 @@ import {
   targetDimensions,
 } from '../functions/core/telemetry.ts';
 import type { Report } from '../functions/core/types.ts';
+import type { Telemetry } from '../functions/handlers/handlers.ts';
+import { cloudWatchPublisher } from '../functions/probes/telemetry.ts';
 
 /** The local topics, by the rule's `topic`: pages for on-call, and the monitor's own health. */
 export const LOCAL_TOPICS = { page: 'download-doctor-pages', monitor: 'download-doctor-monitor' } as const;
@@ -30,8 +32,8 @@ export const LOCAL_TOPICS = { page: 'download-doctor-pages', monitor: 'download-
 export interface LocalAlarmOptions {
   endpoint: string;
   region: string;
-  /** Where alarm states and recent periods are kept between runs. */
-  stateFile: string;
+  /** Where alarm states and recent periods are kept between runs. @default defaultStateFile(endpoint) */
+  stateFile?: string | undefined;
   now?: () => Date;
 }
 
@@ -63,7 +65,8 @@ export async function evaluateLocalAlarms(
   data: readonly Datum[],
   o: LocalAlarmOptions,
 ): Promise<Sent[]> {
-  const memory = load(o.stateFile);
+  const stateFile = o.stateFile ?? defaultStateFile(o.endpoint);
+  const memory = load(stateFile);
   const now = o.now?.() ?? new Date();
   const client = {
     endpoint: o.endpoint,
@@ -126,10 +129,21 @@ export async function evaluateLocalAlarms(
       sent.push({ alarm: name, state, topicArn: TopicArn ?? '', page });
     }
   } finally {
-    mkdirSync(dirname(o.stateFile), { recursive: true });
-    writeFileSync(o.stateFile, JSON.stringify(memory, null, 2));
+    mkdirSync(dirname(stateFile), { recursive: true });
+    writeFileSync(stateFile, JSON.stringify(memory, null, 2));
     cloudwatch.destroy();
     sns.destroy();
   }
   return sent;
+}
+
+/** The run's telemetry for `--publish`: metrics go to the endpoint, and are kept in `published` for the alarms. */
+export function publisher(endpoint: string, region: string, published: Datum[]): Telemetry {
+  const send = cloudWatchPublisher({ endpoint, region });
+  return {
+    publish: async (data) => {
+      await send(data);
+      published.push(...data);
+    },
+  };
 }

@@ -2,29 +2,24 @@
  * The local engine: runs the workflow's ASL (rendered from infra/workflow.ts) with aws-local-stepfunctions,
  * each Task state calling the handler of the same name in-process. No second orchestration exists.
  */
-import { readFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionFailedError } from '../functions/core/errors.ts';
 import type { Report } from '../functions/core/types.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { type ExecutionInput, TASK_STATES } from '../functions/core/workflow.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
+import definition from '../infra/workflow.asl.json' with { type: 'json' };
 
 /** An event of the engine's log (the package does not export the type). */
 export type EventLog =
   ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-export const ASL_URL = new URL('../infra/workflow.asl.json', import.meta.url);
-
-// Built once per process: constructing validates the whole definition, which costs ~100 ms; runs are independent.
+// Built once per process; runs are independent.
 let machine: StateMachine | undefined;
 function stateMachine(): StateMachine {
-  machine ??= new StateMachine(JSON.parse(readFileSync(ASL_URL, 'utf8')));
+  // The definition is validated when it is rendered (test/unit/workflow.test.ts), not at every run.
+  machine ??= new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   return machine;
-}
-
-/** Raised when the execution itself fails (not a failed check: those are results). */
-export class ExecutionFailedError extends Error {
-  override name = 'ExecutionFailedError';
 }
 
 export interface LocalRun {

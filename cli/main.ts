@@ -1,171 +1,178 @@
 /**
- * The download-doctor command. Each command is thin: parse the arguments, call the engine or a helper, print.
+ * The download-doctor command: each command declares its own options (commander) and loads its code only when it
+ * runs, so `check` and `run` never load the AWS SDK, the CDK or the sandbox unless a setting needs them.
  * Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monitor itself failed.
  */
-import { parseArgs } from 'node:util';
-import { LAYERS, type Layer } from '../functions/core/names.ts';
-import { SANDBOX_VARIANTS, type Variant } from '../sandbox/faults.ts';
-import { EXIT, UsageError } from './errors.ts';
-import { FORMATS, type Format } from './format.ts';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../functions/core/errors.ts';
+import { LAYERS } from '../functions/core/names.ts';
+import pkg from '../package.json' with { type: 'json' };
+import { SANDBOX_VARIANTS } from '../sandbox/variants.ts';
+import { EXIT } from './exit-codes.ts';
 
-/** The sandbox's variants; the catalogue module is data only, so this costs the CLI nothing. */
-const VARIANT_NAMES = Object.keys(SANDBOX_VARIANTS) as Variant[];
+const VARIANTS = Object.keys(SANDBOX_VARIANTS);
 
-const HELP = `download-doctor: healthchecks for file downloads offloaded to a reverse proxy
+const configOption = () => new Option('-c, --config <file>', 'the config file');
+const targetOption = () => new Option('-t, --target <name>', 'the target to use (see the config)');
+const formatOption = (formats: readonly string[]) =>
+  new Option('-f, --format <format>', 'output format').choices(formats).default('table');
+const variantOption = () => new Option('--variant <variant>', 'sandbox variant').choices(VARIANTS);
 
-Usage:
-  download-doctor run [--config F] [--target NAME] [--format table|json|junit] [--publish URL [--alarm-state F]]
-      Runs the workflow (end-to-end and app; storage and proxy when those fail) and prints the verdict.
-      Without --target, every target runs. --publish sends the metrics to a CloudWatch-compatible endpoint and
-      evaluates the alarms there, publishing pages and recovery notices to its SNS topics.
-  download-doctor invoke --target NAME [--state-machine-arn ARN] [--endpoint URL] [--region R] [--format F] [--no-wait]
-      Runs the target on the deployed workflow (Step Functions) and prints its verdict, like run. The ARN may come
-      from DOWNLOAD_DOCTOR_STATE_MACHINE_ARN; the region is --region, else the ARN's. --no-wait prints the ARN.
-  download-doctor check LAYER [--config F] [--target NAME] [--format table|json]
-      Runs one check alone. LAYER: ${LAYERS.join(', ')}.
-  download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
-      Uploads a sentinel to the target's S3 location and prints its sha256 and size for the config.
-  download-doctor snippets nginx|apache|django [--config F] [--target NAME]
-      Prints the known-good nginx or Apache (mod_xsendfile) configuration, or Django settings and URL, for the target.
-  download-doctor sandbox faults | sandbox up [--variant V]
-      Lists the sandbox's faults, or starts the sandbox and keeps it running until Ctrl-C.
-      V: ${VARIANT_NAMES.join(' (default), ')}.
-  download-doctor demo [--fault NAME|all] [--variant V]
-      Starts the local sandbox, runs healthy, breaks one layer, runs again, restores it and stops. A fault
-      runs on its own variant; --fault all runs every fault (of --variant V, when given).
-
-The config is download-doctor.config.ts (export default defineConfig({...})) or download-doctor.config.json.
-Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monitor itself failed.`;
-
-const OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  target: { type: 'string', short: 't' },
-  format: { type: 'string', short: 'f', default: 'table' },
-  file: { type: 'string' },
-  'content-type': { type: 'string' },
-  fault: { type: 'string' },
-  variant: { type: 'string' },
-  publish: { type: 'string' },
-  'alarm-state': { type: 'string' },
-  'state-machine-arn': { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  'no-wait': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export type Options = {
-  config?: string | undefined;
-  target?: string | undefined;
-  format: Format;
-  file?: string | undefined;
-  contentType?: string | undefined;
-  fault?: string | undefined;
-  variant?: Variant | undefined;
-  publish?: string | undefined;
-  alarmState?: string | undefined;
-  stateMachineArn?: string | undefined;
-  endpoint?: string | undefined;
-  region?: string | undefined;
-  wait: boolean;
-};
-
-function parse(argv: string[]): { command: string[]; options: Options; help: boolean } {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  const format = values.format ?? 'table';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
-  }
-  const variant = values.variant;
-  if (variant !== undefined && !(VARIANT_NAMES as string[]).includes(variant)) {
-    throw new UsageError(`--variant must be one of ${VARIANT_NAMES.join(', ')} (got "${variant}")`);
-  }
-  return {
-    command: positionals,
-    help: values.help === true,
-    options: {
-      config: values.config,
-      target: values.target,
-      format: format as Format,
-      file: values.file,
-      contentType: values['content-type'],
-      fault: values.fault,
-      variant: variant as Options['variant'],
-      publish: values.publish,
-      alarmState: values['alarm-state'],
-      stateMachineArn: values['state-machine-arn'],
-      endpoint: values.endpoint,
-      region: values.region,
-      wait: values['no-wait'] !== true,
-    },
+/** Sets the exit code from a command's result. Commands are loaded when they run (`await import`). */
+const exits =
+  <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
+  async (...args: A) => {
+    process.exitCode = await action(...args);
   };
+
+export function program(): Command {
+  const p = new Command('download-doctor')
+    .description(
+      'healthchecks for file downloads offloaded to a reverse proxy (X-Accel-Redirect, X-Sendfile)',
+    )
+    .version(pkg.version)
+    .showHelpAfterError('(see download-doctor --help)')
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`download-doctor: ${text.replace(/^error: /, '')}`),
+    })
+    .addHelpText(
+      'after',
+      `
+The config is download-doctor.config.ts (export default defineConfig({...})) or download-doctor.config.json
+in the current directory, or --config FILE. \`download-doctor init\` writes one.
+Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monitor itself failed.`,
+    );
+
+  p.command('run')
+    .description(
+      'run the workflow (end-to-end and app; storage and proxy when those fail) and print the verdict; ' +
+        'without --target, every target runs',
+    )
+    .addOption(configOption())
+    .addOption(targetOption())
+    .addOption(formatOption(['table', 'json', 'junit']))
+    .option(
+      '--publish <url>',
+      'send the metrics to a CloudWatch-compatible endpoint and evaluate the alarms there',
+    )
+    .option('--alarm-state <file>', 'where --publish keeps the alarm states between runs')
+    .action(exits(async (opts) => (await import('./commands/run.ts')).run(opts)));
+
+  p.command('check')
+    .description('run one check alone')
+    .addArgument(new Argument('<layer>', 'the layer to check').choices(LAYERS))
+    .addOption(configOption())
+    .addOption(targetOption())
+    .addOption(formatOption(['table', 'json']))
+    .action(exits(async (layer, opts) => (await import('./commands/check.ts')).check(layer, opts)));
+
+  p.command('init')
+    .description(
+      'write a commented download-doctor.config.ts here; with --download (and --app) it fetches the sentinel ' +
+        'once and fills in what a working stack serves',
+    )
+    .option('--download <url>', 'the healthcheck download through the proxy (end to end)')
+    .option('--app <url>', "the same route on the app's own port (the offload header is read there)")
+    .option('--proxy <url>', 'a proxy location serving the sentinel straight from storage')
+    .option('--storage <location>', 'where the sentinel is stored: s3://BUCKET/KEY, or an absolute path')
+    .option('--region <region>', 'the S3 region (default: AWS_REGION)')
+    .option('--s3-endpoint <url>', 'an S3-compatible endpoint (MinIO, a VPC endpoint)')
+    .option('--name <name>', 'the target name', 'production')
+    .addOption(new Option('--format <format>', 'the config file type').choices(['ts', 'json']).default('ts'))
+    .option('-o, --output <file>', 'where to write (default: download-doctor.config.ts or .json here)')
+    .option('--force', 'overwrite an existing file')
+    .action(exits(async (opts) => (await import('./commands/init.ts')).init(opts)));
+
+  p.command('hash')
+    .description(
+      "print the sha256, size and content type of a local file or a URL (the config's sentinel block)",
+    )
+    .argument('<file-or-url>', 'a file, or an http(s) URL to download once')
+    .action(exits(async (source) => (await import('./commands/hash.ts')).hash(source)));
+
+  p.command('seed')
+    .description("upload a sentinel to the target's S3 location and print its sentinel block")
+    .requiredOption('--file <path>', 'the file to upload')
+    .option('--content-type <type>', "the object's Content-Type")
+    .addOption(configOption())
+    .addOption(targetOption())
+    .action(exits(async (opts) => (await import('./commands/seed.ts')).seed(opts)));
+
+  p.command('snippets')
+    .description('print the known-good configuration of one part of the stack, for a target')
+    .addArgument(new Argument('<server>', 'which part').choices(['nginx', 'apache', 'django']))
+    .addOption(configOption())
+    .addOption(targetOption())
+    .action(exits(async (server, opts) => (await import('./commands/snippets.ts')).snippets(server, opts)));
+
+  p.command('invoke')
+    .description('run a target on the deployed workflow (Step Functions) and print its verdict, like run')
+    .requiredOption('-t, --target <name>', 'a target of the deployed config')
+    .option('--state-machine-arn <arn>', 'the workflow (default: DOWNLOAD_DOCTOR_STATE_MACHINE_ARN)')
+    .option('--endpoint <url>', 'a Step Functions endpoint (default: the region of the ARN)')
+    .option('--region <region>', "the region (default: the ARN's)")
+    .addOption(formatOption(['table', 'json', 'junit']))
+    .option('--no-wait', 'start the execution, print its ARN and return')
+    .action(exits(async (opts) => (await import('./commands/invoke.ts')).invoke(opts)));
+
+  const sandbox = p.command('sandbox').description('the local download stack (nginx, Apache, Django, moto)');
+  sandbox
+    .command('faults')
+    .description("list the sandbox's faults, by variant")
+    .addOption(variantOption())
+    .action(exits(async (opts) => (await import('./commands/sandbox.ts')).faults(opts)));
+  sandbox
+    .command('up')
+    .description('start the sandbox and keep it running until Ctrl-C')
+    .addOption(variantOption().default('nginx-s3'))
+    .action(exits(async (opts) => (await import('./commands/sandbox.ts')).up(opts)));
+
+  p.command('demo')
+    .description(
+      'start the sandbox, run healthy, break one layer, run again, restore it and stop; ' +
+        '--fault all runs every fault (of --variant, when given)',
+    )
+    .option('--fault <name>', 'a fault of the sandbox (see sandbox faults), or all')
+    .addOption(variantOption())
+    .action(exits(async (opts) => (await import('./commands/demo.ts')).demo(opts)));
+
+  return p;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { command, options, help } = parse(argv);
-  const [name, arg, ...rest] = command;
-  if (help || name === undefined || name === 'help') {
-    console.log(HELP);
-    return name === undefined && !help ? EXIT.usage : EXIT.healthy;
-  }
-  const noMore = (n: number) => {
-    if (command.length > n) throw new UsageError(`unexpected argument "${command[n]}" (see --help)`);
-  };
-  switch (name) {
-    case 'run':
-      noMore(1);
-      return (await import('./commands/run.ts')).run(options);
-    case 'check': {
-      noMore(2);
-      if (!arg || !(LAYERS as readonly string[]).includes(arg)) {
-        throw new UsageError(`check needs a LAYER: ${LAYERS.join(', ')}${arg ? ` (got "${arg}")` : ''}`);
-      }
-      return (await import('./commands/run.ts')).checkOne(arg as Layer, options);
-    }
-    case 'seed':
-      noMore(1);
-      return (await import('./commands/seed.ts')).seed(options);
-    case 'snippets':
-      noMore(2);
-      if (arg !== 'nginx' && arg !== 'apache' && arg !== 'django')
-        throw new UsageError(`snippets needs a server: nginx, apache, django${arg ? ` (got "${arg}")` : ''}`);
-      return (await import('./commands/snippets.ts')).snippets(arg, options);
-    case 'sandbox':
-      noMore(2);
-      return (await import('./commands/sandbox.ts')).sandbox(arg, options);
-    case 'invoke':
-      noMore(1);
-      return (await import('./commands/invoke.ts')).invoke(options);
-    case 'demo':
-      noMore(1);
-      return (await import('./commands/demo.ts')).demo(options);
-    default:
-      void rest;
-      throw new UsageError(`unknown command "${name}" (see --help)`);
-  }
-}
+/** Commander's own exits that are not errors. */
+const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
-/** Runs the CLI: known errors print one line and exit with their code; nothing prints a stack trace. */
+/**
+ * Runs the CLI: known errors print one line and exit with their code; nothing prints a stack trace (unless
+ * DEBUG names download-doctor). A closed stdout (`| head`) ends the command quietly.
+ */
 export async function cli(argv: string[]): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.healthy);
+      throw err;
+    });
+  }
+  const p = program();
+  if (argv.length === 0) {
+    process.stderr.write(p.helpInformation());
+    process.exitCode = EXIT.usage;
+    return;
+  }
   try {
-    process.exitCode = await main(argv);
+    await p.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    const e = err as Error;
-    if (e instanceof UsageError || e.name === 'TargetNotFoundError') {
-      console.error(`download-doctor: ${e.message}`);
+    if (err instanceof CommanderError) {
+      process.exitCode = HELP_CODES.has(err.code) ? EXIT.healthy : EXIT.usage;
+    } else if (err instanceof UsageError) {
+      console.error(`download-doctor: ${err.message}`);
       process.exitCode = EXIT.usage;
     } else {
+      const e = err instanceof Error ? err : new Error(String(err));
       console.error(`download-doctor: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
       if (process.env.DEBUG?.includes('download-doctor')) console.error(e.stack);
       process.exitCode = EXIT.internal;
     }
   }
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) await cli(process.argv.slice(2));

@@ -2,13 +2,21 @@
  * The four checks. Each is a function of the target and the probes: build the request (core), perform it
  * (probes), judge it (core). A failed check returns `ok: false`; only a broken check itself throws.
  */
-import { assessApp, assessEndToEnd, assessProxy, assessStorage, RANGE_BYTES } from './core/assess.ts';
-import type { HttpCheckConfig, Target } from './core/config.ts';
+import {
+  assessApp,
+  assessEndToEnd,
+  assessProxy,
+  assessStorage,
+  notConfiguredResult,
+  RANGE_BYTES,
+} from './core/assess.ts';
+import type { HttpCheckConfig, StorageConfig, Target } from './core/config.ts';
+import { SecretMissingError } from './core/errors.ts';
 import type { Layer } from './core/names.ts';
 import type { Probes } from './core/probe.ts';
 import { httpRequest, printableUrl } from './core/requests.ts';
 import type { CheckResult, HttpObservation } from './core/types.ts';
-import { resolveHeaders, SecretMissingError, type SecretResolver } from './probes/secrets.ts';
+import { resolveHeaders, type SecretResolver } from './probes/secrets.ts';
 
 export interface CheckDeps {
   probes: Probes;
@@ -36,8 +44,8 @@ async function probeHttp(
   return deps.probes.http(httpRequest(check, headers, { ...options, nonce }));
 }
 
-function storageLocation(t: Target): string {
-  return t.storage.type === 's3' ? `s3://${t.storage.bucket}/${t.storage.key}` : t.storage.path;
+function storageLocation(storage: StorageConfig): string {
+  return storage.type === 's3' ? `s3://${storage.bucket}/${storage.key}` : storage.path;
 }
 
 export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promise<CheckResult> {
@@ -62,12 +70,14 @@ export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promis
       return assessApp(t, obs, { target: printableUrl(t.app.url), startedAt });
     }
     case 'proxy': {
+      if (!t.proxy) return notConfiguredResult('proxy', t.name, startedAt);
       const obs = await probeHttp(t.proxy, { body: 'hash' }, deps);
       return assessProxy(t, obs, { target: printableUrl(t.proxy.url), startedAt });
     }
     case 'storage': {
+      if (!t.storage) return notConfiguredResult('storage', t.name, startedAt);
       const obs = await deps.probes.storage(t.storage);
-      return assessStorage(t, obs, { target: storageLocation(t), startedAt });
+      return assessStorage(t, obs, { target: storageLocation(t.storage), startedAt });
     }
   }
 }

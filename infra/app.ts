@@ -5,14 +5,15 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseConfig, readConfigFile } from '../cli/config-file.ts';
+import { readConfigFile } from '../functions/config-file.ts';
+import type { ConfigInput } from '../functions/core/config.ts';
 import { DownloadDoctorStack } from './stack.ts';
 
 const app = new App();
 const file = app.node.tryGetContext('download-doctor:config') as string | undefined;
 try {
-  const { path, raw } = await readConfigFile(file);
-  const config = parseConfig(raw, path);
+  // The config as written (the construct validates it and lists every problem).
+  const config = (await readConfigFile(file)).raw as ConfigInput;
   new DownloadDoctorStack(app, app.node.tryGetContext('download-doctor:stack') ?? 'DownloadDoctor', {
     description: 'download-doctor: healthchecks of file downloads offloaded to a reverse proxy',
     healthchecks: { config },

@@ -4,14 +4,16 @@
  * notifier that pages with the verdict, a dashboard, and least-privilege IAM.
  * One set of functions serves every target: the target travels in the execution input, by name.
  */
-import { fileURLToPath } from 'node:url';
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -27,10 +29,12 @@ import {
   type Target,
   validateConfig,
 } from '../functions/core/config.ts';
+import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import { LAYERS } from '../functions/core/names.ts';
 import { NAMESPACE, reportKey } from '../functions/core/telemetry.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
-import { TASK_STATES } from '../functions/core/workflow.ts';
+import { CONFIG_IN_LAYER, TASK_STATES } from '../functions/core/workflow.ts';
+import { packageRoot } from '../functions/package-root.ts';
 import { secretRefs, synthProblems } from './limits.ts';
 import {
   type AlarmDatapoints,
@@ -123,57 +127,46 @@ const PURPOSES: Record<FunctionName, string> = {
   notifier: 'the notifier: pages with the verdict',
 };
 
-const ENTRY_DIR = fileURLToPath(new URL('../functions/handlers/lambda/', import.meta.url));
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 /** Every function of the construct: the Task states' and the notifier. */
 type FunctionName = HandlerName | 'notifier';
 
 /**
- * What every function shares: Node.js 22 on arm64, its entry bundled by esbuild as ESM, without Docker.
- * `define` bakes values into the bundle (the config, for the Task states).
+ * The prebuilt bundle of a function (`npm run build` writes dist/lambda/NAME/index.mjs; the package ships them):
+ * a user's `cdk synth` needs neither esbuild nor Docker, and the code deployed is the code tested.
  */
-function bundledCode(
-  name: FunctionName,
-  define: Record<string, string> = {},
-): Pick<
-  nodejs.NodejsFunctionProps,
-  'entry' | 'projectRoot' | 'depsLockFilePath' | 'runtime' | 'architecture' | 'bundling'
-> {
-  return {
-    entry: `${ENTRY_DIR}${name}.ts`,
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-    runtime: lambda.Runtime.NODEJS_22_X,
-    architecture: lambda.Architecture.ARM_64,
-    bundling: {
-      format: nodejs.OutputFormat.ESM,
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      // No source maps: loading them slows every cold start, and a failed check is a result, not a stack.
-      sourceMap: false,
-      // Bundle the AWS SDK too: the version we test is the version that runs.
-      externalModules: [],
-      bundleAwsSDK: true,
-      // Some dependencies still call require(); ESM needs it defined.
-      banner:
-        "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);",
-      define,
-    },
-  };
+function prebuiltCode(name: FunctionName): lambda.Code {
+  const dir = join(packageRoot(), 'dist', 'lambda', name);
+  if (!existsSync(join(dir, 'index.mjs'))) {
+    throw new DownloadHealthchecksError(
+      `the prebuilt Lambda bundle ${dir}/index.mjs is missing: reinstall download-doctor (in its repository: npm run build)`,
+    );
+  }
+  return lambda.Code.fromAsset(dir);
 }
 
-/** Raised at synth time for a combination that cannot work; lists every problem. */
-export class DownloadHealthchecksError extends Error {
-  override name = 'DownloadHealthchecksError';
+/**
+ * The config as written, in a directory of its own that becomes the config layer (CONFIG_IN_LAYER under /opt). It
+ * goes into the cloud assembly's directory, named by its hash, so that a synth writes nothing elsewhere.
+ */
+function configLayerDir(scope: Construct, config: ConfigInput): string {
+  const text = `${JSON.stringify(config, null, 2)}\n`;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const dir = join(Stage.of(scope)?.outdir ?? tmpdir(), `download-doctor-config.${hash}`);
+  const file = join(dir, CONFIG_IN_LAYER);
+  if (!existsSync(file)) {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, text);
+  }
+  return dir;
 }
 
 export class DownloadHealthchecks extends Construct {
   /** The validated config (extra sentinels expanded into targets); the functions carry it as written. */
   readonly config: Config;
+  /** The config as written, read by every Task state's function at cold start. */
+  readonly configLayer: lambda.LayerVersion;
   /** One function per Task state, by handler name. */
-  readonly functions: Readonly<Record<HandlerName, nodejs.NodejsFunction>>;
+  readonly functions: Readonly<Record<HandlerName, lambda.Function>>;
   readonly stateMachine: sfn.StateMachine;
   /** One schedule per target, by target name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
@@ -190,7 +183,7 @@ export class DownloadHealthchecks extends Construct {
   /** The monitor's own health: the `no-data` alarms, failed or throttled runs, function errors. */
   readonly monitorTopic: sns.Topic;
   /** Subscribed to `alarmTopic`: reads the target's latest report and publishes the page to `pageTopic`. */
-  readonly notifier: nodejs.NodejsFunction;
+  readonly notifier: lambda.Function;
   /** The target alarms, by target name and rule id (`alarms.production.down`). */
   readonly alarms: Readonly<Record<string, Readonly<Record<RuleId, cloudwatch.Alarm>>>>;
   /** The monitor's alarms: `ExecutionsFailed`, `ExecutionsTimedOut`, `ExecutionThrottled`, `Errors-FUNCTION`. */
@@ -236,20 +229,32 @@ export class DownloadHealthchecks extends Construct {
       });
       return logGroups[name];
     };
-    const bundledFunction = (
+    // Node.js 22 on arm64, each function's prebuilt bundle (ESM).
+    const prebuiltFunction = (
       name: FunctionName,
-      options: Omit<nodejs.NodejsFunctionProps, keyof ReturnType<typeof bundledCode> | 'logGroup' | 'role'>,
-      define?: Record<string, string>,
+      options: Omit<
+        lambda.FunctionProps,
+        'code' | 'handler' | 'runtime' | 'architecture' | 'logGroup' | 'role'
+      >,
     ) => {
       const group = logGroup(name);
-      return new nodejs.NodejsFunction(this, `${name}Function`, {
+      return new lambda.Function(this, `${name}Function`, {
         description: `download-doctor: ${PURPOSES[name]}`,
-        ...bundledCode(name, define),
+        code: prebuiltCode(name),
+        handler: 'index.handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
         ...options,
         logGroup: group,
         role: this.functionRole(name, group),
       });
     };
+    // The config as written (validated above), read and validated again at cold start (functions/handlers/
+    // lambda.ts): the validated form has extra sentinels expanded into targets.
+    this.configLayer = new lambda.LayerVersion(this, 'Config', {
+      description: 'download-doctor: the config of the checks',
+      code: lambda.Code.fromAsset(configLayerDir(this, props.config)),
+    });
 
     // Private, encrypted, TLS only; no lifecycle: one object per target, overwritten by every run.
     this.reportBucket = new s3.Bucket(this, 'Reports', {
@@ -258,25 +263,20 @@ export class DownloadHealthchecks extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     });
 
-    const functions: Partial<Record<HandlerName, nodejs.NodejsFunction>> = {};
+    const functions: Partial<Record<HandlerName, lambda.Function>> = {};
     for (const name of Object.values(TASK_STATES)) {
       const isCheck = CHECKS.has(name);
-      functions[name] = bundledFunction(
-        name,
-        {
-          memorySize: isCheck ? (props.memorySize ?? DEFAULTS.memorySize) : 128,
-          timeout: isCheck ? checkTimeout : DEFAULTS.diagnoseTimeout,
-          ...(name === 'report' ? { environment: { REPORT_BUCKET: this.reportBucket.bucketName } } : {}),
-          ...(isCheck && props.vpc
-            ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
-            : {}),
-        },
-        // The config as written (validated above), baked in and validated again at cold start
-        // (functions/handlers/lambda.ts): the validated form has extra sentinels expanded into targets.
-        { 'process.env.DOWNLOAD_DOCTOR_CONFIG': JSON.stringify(JSON.stringify(props.config)) },
-      );
+      functions[name] = prebuiltFunction(name, {
+        memorySize: isCheck ? (props.memorySize ?? DEFAULTS.memorySize) : 128,
+        timeout: isCheck ? checkTimeout : DEFAULTS.diagnoseTimeout,
+        layers: [this.configLayer],
+        ...(name === 'report' ? { environment: { REPORT_BUCKET: this.reportBucket.bucketName } } : {}),
+        ...(isCheck && props.vpc
+          ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+          : {}),
+      });
     }
-    this.functions = functions as Record<HandlerName, nodejs.NodejsFunction>;
+    this.functions = functions as Record<HandlerName, lambda.Function>;
     this.grantStorage(this.functions.storage);
     this.grantSecrets();
     this.grantReport(this.functions.report);
@@ -309,7 +309,7 @@ export class DownloadHealthchecks extends Construct {
     this.monitorTopic = topics.monitor;
 
     // An alarm's own notification cannot carry the verdict: the notifier adds it (functions/handlers/lambda/).
-    this.notifier = bundledFunction('notifier', {
+    this.notifier = prebuiltFunction('notifier', {
       memorySize: 128,
       timeout: DEFAULTS.notifierTimeout,
       environment: {
@@ -364,8 +364,8 @@ export class DownloadHealthchecks extends Construct {
    * s3:GetObject on the sentinel keys only; s3:ListBucket only for those keys as prefixes, so that a missing key
    * reads as NoSuchKey rather than AccessDenied; kms:Decrypt only on the keys the config names, through S3.
    */
-  private grantStorage(fn: nodejs.NodejsFunction): void {
-    const s3Targets = this.config.targets.flatMap((t) => (t.storage.type === 's3' ? [t.storage] : []));
+  private grantStorage(fn: lambda.Function): void {
+    const s3Targets = this.config.targets.flatMap((t) => (t.storage?.type === 's3' ? [t.storage] : []));
     if (s3Targets.length === 0) return;
     const stack = Stack.of(this);
     fn.addToRolePolicy(
@@ -405,7 +405,7 @@ export class DownloadHealthchecks extends Construct {
   }
 
   /** s3:PutObject on the latest reports; PutMetricData in our namespace only (the action has no resource type). */
-  private grantReport(fn: nodejs.NodejsFunction): void {
+  private grantReport(fn: lambda.Function): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: this.reportObjectArns() }),
     );
@@ -419,7 +419,7 @@ export class DownloadHealthchecks extends Construct {
   }
 
   /** s3:GetObject on the latest reports; publish to the page topic, with its key (SNS encrypts with it). */
-  private grantNotifier(fn: nodejs.NodejsFunction): void {
+  private grantNotifier(fn: lambda.Function): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: this.reportObjectArns() }),
     );
@@ -440,7 +440,7 @@ export class DownloadHealthchecks extends Construct {
     const checks: [HandlerName, (t: Target) => Target['app']['headers']][] = [
       ['end-to-end', (t) => t.endToEnd.headers],
       ['app', (t) => t.app.headers],
-      ['proxy', (t) => t.proxy.headers],
+      ['proxy', (t) => t.proxy?.headers],
     ];
     for (const [name, headers] of checks) {
       const refs = this.config.targets.flatMap((t) => secretRefs(headers(t)));
@@ -497,7 +497,7 @@ export class DownloadHealthchecks extends Construct {
     const ack = (scope: Construct, finding: string, reason: string) =>
       Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     const all = { ...this.functions, notifier: this.notifier };
-    for (const [name, fn] of Object.entries(all) as [FunctionName, nodejs.NodejsFunction][]) {
+    for (const [name, fn] of Object.entries(all) as [FunctionName, lambda.Function][]) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
         reason:

@@ -30,8 +30,8 @@ export function synthProblems(config: Config, limits: Limits): string[] {
   const names = new Set(config.targets.map((t) => t.name));
   config.targets.forEach((t, i) => {
     for (const [key, layer] of CHECKS) {
-      const deadline = t[key].timeoutMs;
-      if (deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
+      const deadline = t[key]?.timeoutMs;
+      if (deadline !== undefined && deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
         problems.push(
           `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms) plus ${LAMBDA_HEADROOM_MS} ms ` +
             `of headroom exceeds its Lambda's timeout (${limits.checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
@@ -39,7 +39,7 @@ export function synthProblems(config: Config, limits: Limits): string[] {
       }
     }
     for (const key of ['endToEnd', 'app', 'proxy'] as const) {
-      for (const [header, value] of Object.entries(t[key].headers ?? {})) {
+      for (const [header, value] of Object.entries(t[key]?.headers ?? {})) {
         if (typeof value !== 'string' && 'env' in value) {
           problems.push(
             `targets[${i}].${key}.headers.${header}: {"env": "${value.env}"} is read from the local environment only; ` +

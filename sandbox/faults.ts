@@ -7,12 +7,9 @@
 import type { FailureKind, Fault, Layer, Status } from '../functions/core/names.ts';
 import type { SandboxControl } from './stack.ts';
 
-/** The sandbox's stacks: the proxy with its offload header, and the storage. */
-export const SANDBOX_VARIANTS = {
-  'nginx-s3': 'nginx (X-Accel-Redirect), the sentinel in S3 on moto',
-  'apache-disk': 'Apache with mod_xsendfile (X-Sendfile), the sentinel in a directory on disk',
-} as const;
-export type Variant = keyof typeof SANDBOX_VARIANTS;
+import type { Variant } from './variants.ts';
+
+export { SANDBOX_VARIANTS, type Variant } from './variants.ts';
 
 export interface ExpectedVerdict {
   readonly status: Exclude<Status, 'healthy'>;

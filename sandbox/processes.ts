@@ -5,11 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-
-/** The sandbox could not start or change state; the message carries the last lines of the relevant logs. */
-export class SandboxError extends Error {
-  override name = 'SandboxError';
-}
+import { SandboxError } from '../functions/core/errors.ts';
 
 export interface ServiceOptions {
   env: NodeJS.ProcessEnv;

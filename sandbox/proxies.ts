@@ -7,13 +7,14 @@ import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Target } from '../functions/core/config.ts';
+import { SandboxError } from '../functions/core/errors.ts';
 import {
   type ApacheSnippetOptions,
   apacheMainConfig,
   apacheSnippet,
 } from '../functions/core/snippets/apache.ts';
 import { type NginxSnippetOptions, nginxMainConfig, nginxSnippet } from '../functions/core/snippets/nginx.ts';
-import { reloadWorkers, SandboxError, type Service, waitUntil } from './processes.ts';
+import { reloadWorkers, type Service, waitUntil } from './processes.ts';
 
 /** Starts a service with its log in the sandbox, as `user` when given. */
 export type Spawner = (

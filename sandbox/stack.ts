@@ -12,24 +12,16 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
+import { SandboxError } from '../functions/core/errors.ts';
 import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/core/snippets/django.ts';
+import { packageRoot } from '../functions/package-root.ts';
 import { passwdUser } from '../functions/probes/read-as.ts';
 import { type FaultName, sandboxFault, type Variant } from './faults.ts';
-import {
-  forgetDir,
-  freePorts,
-  reloadWorkers,
-  rememberDir,
-  SandboxError,
-  Service,
-  waitUntil,
-} from './processes.ts';
+import { forgetDir, freePorts, reloadWorkers, rememberDir, Service, waitUntil } from './processes.ts';
 import { LocalProxy, PROXY_SERVERS, type ProxyOptions, type SandboxProxy } from './proxies.ts';
 import { DiskStorage, MotoStorage, type SandboxStorage } from './storage.ts';
 
-export { SandboxError } from './processes.ts';
-
-const DJANGO_DIR = new URL('./django/', import.meta.url).pathname;
+const DJANGO_DIR = join(packageRoot(), 'sandbox', 'django');
 const PYTHON = '/usr/bin/python3'; // the only Python that imports Debian's Django
 const BUCKET = 'download-doctor-sandbox';
 const FILE_NAME = 'healthcheck.txt';

@@ -13,8 +13,9 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ConfigInput } from '../functions/core/config.ts';
+import { SandboxError } from '../functions/core/errors.ts';
 import { type MotoServer, startMotoServer } from './moto.ts';
-import { SandboxError, type Service } from './processes.ts';
+import type { Service } from './processes.ts';
 
 type StorageInput = ConfigInput['targets'][number]['storage'];
 

@@ -3,6 +3,7 @@
 # - npm packages, including Node.js 22 itself (the `node` package puts it first on PATH in npm scripts);
 # - the Debian packages of the local sandbox: nginx, Apache with mod_xsendfile (and mime.types), gunicorn,
 #   Django with django-downloadview, boto3.
+# - the package in dist/ (scripts/dist.ts), rebuilt when a source changed.
 # moto's server (moto_server) comes with the machine; see the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +33,6 @@ if ! command -v moto_server >/dev/null 2>&1; then
   echo "setup: moto_server is not on PATH; install moto[server] (5.x) with pip" >&2
   exit 1
 fi
+
+# The package in dist/ (the CLI, the library and the Lambda bundles), when a source changed since the last build.
+node_modules/.bin/tsx scripts/dist.ts --if-stale

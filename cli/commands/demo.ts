@@ -1,4 +1,5 @@
 import { type Config, validateConfig } from '../../functions/core/config.ts';
+import { UsageError } from '../../functions/core/errors.ts';
 import type { Report } from '../../functions/core/types.ts';
 import {
   type FaultName,
@@ -8,8 +9,7 @@ import {
   type Variant,
 } from '../../sandbox/faults.ts';
 import { startSandbox } from '../../sandbox/stack.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import type { Options } from '../main.ts';
+import { EXIT } from '../exit-codes.ts';
 import { runAndPrint } from './run.ts';
 
 /** The fault each variant's demo shows by default: the classic misfit of proxy and app. */
@@ -41,7 +41,7 @@ function chosenFaults(name: string | undefined, variant: Variant | undefined): S
  * verdict, restore, run healthy again, stop; once per variant the faults need. Exits 0 only if every verdict
  * was the expected one.
  */
-export async function demo(options: Options): Promise<number> {
+export async function demo(options: { fault?: string; variant?: Variant }): Promise<number> {
   const faults = chosenFaults(options.fault, options.variant);
   const matched: boolean[] = [];
   for (const variant of Object.keys(SANDBOX_VARIANTS) as Variant[]) {

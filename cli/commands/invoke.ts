@@ -4,6 +4,7 @@
  * from --region, else from that ARN.
  */
 import { randomBytes } from 'node:crypto';
+import { ExecutionFailedError, NotAReportError, UsageError } from '../../functions/core/errors.ts';
 import { STATUSES } from '../../functions/core/names.ts';
 import type { Report } from '../../functions/core/types.ts';
 import type { ExecutionInput } from '../../functions/core/workflow.ts';
@@ -14,19 +15,21 @@ import {
   type SfnClientLike,
   startExecution,
 } from '../../functions/probes/sfn.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
 import { checkLine, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
-import type { Options } from '../main.ts';
 
 export const ARN_ENV = 'DOWNLOAD_DOCTOR_STATE_MACHINE_ARN';
 
-export type InvokeOptions = Pick<Options, 'target' | 'format'> & {
+export interface InvokeOptions {
+  /** Required: the CLI refuses to go without it; this function says so too, for other callers. */
+  target?: string | undefined;
+  format: 'table' | 'json' | 'junit';
   stateMachineArn?: string | undefined;
   endpoint?: string | undefined;
   region?: string | undefined;
   /** false: start the execution, print its ARN and return at once. */
   wait?: boolean | undefined;
-};
+}
 
 export interface InvokeDeps {
   /** Replaces the SDK client (tests). */
@@ -34,16 +37,6 @@ export interface InvokeDeps {
   env?: NodeJS.ProcessEnv;
   deadlineMs?: number;
   pollMs?: number;
-}
-
-/** The execution ended without a verdict: FAILED, TIMED_OUT or ABORTED (exit 3). */
-export class ExecutionFailedError extends Error {
-  override name = 'ExecutionFailedError';
-}
-
-/** The execution succeeded, but its output is not a download-doctor report (exit 3). */
-export class NotAReportError extends Error {
-  override name = 'NotAReportError';
 }
 
 const STATE_MACHINE_ARN = /^arn:[\w-]+:states:([a-z0-9-]+):\d{12}:stateMachine:[^:\s]+(:[^:\s]+)?$/;

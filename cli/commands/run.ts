@@ -1,53 +1,50 @@
-import { runCheck } from '../../functions/checks.ts';
-import { type Config, findTarget } from '../../functions/core/config.ts';
-import type { Layer } from '../../functions/core/names.ts';
+import { loadConfig } from '../../functions/config-file.ts';
+import type { Config } from '../../functions/core/config.ts';
+import { findTarget } from '../../functions/core/config.ts';
+import { UsageError } from '../../functions/core/errors.ts';
 import type { Datum } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { httpProbe } from '../../functions/probes/http.ts';
-import { envResolver } from '../../functions/probes/secrets.ts';
-import { storageProbe } from '../../functions/probes/storage.ts';
-import { cloudWatchPublisher } from '../../functions/probes/telemetry.ts';
-import { loadConfig } from '../config-file.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
 import { checkLine, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
-import { defaultStateFile, evaluateLocalAlarms } from '../local-alarms.ts';
-import type { Options } from '../main.ts';
+import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
 
-/** Runs the targets and prints them in the chosen format; returns the exit code. */
+export interface RunOptions {
+  config?: string;
+  target?: string;
+  format: 'table' | 'json' | 'junit';
+  publish?: string;
+  alarmState?: string;
+}
+
+/**
+ * Runs the targets and prints them in the chosen format; returns the exit code. Each target's lines come in a
+ * fixed order (stage 1, then stage 2; by layer within a stage), once its run is over.
+ */
 export async function runAndPrint(
   config: Config,
-  options: Pick<Options, 'target' | 'format' | 'publish' | 'alarmState'>,
+  options: Omit<RunOptions, 'config'>,
 ): Promise<{ code: number; reports: Report[] }> {
+  if (options.alarmState && !options.publish) throw new UsageError('--alarm-state needs --publish URL');
   const targets = options.target ? [findTarget(config, options.target)] : config.targets;
-  // Progress goes to stdout for the table, and to stderr (only on a terminal) for machine formats.
-  const progress =
-    options.format === 'table'
-      ? (line: string) => console.log(line)
-      : (line: string) => process.stderr.isTTY && console.error(line);
+  const progress = progressFor(options.format);
   const reports: Report[] = [];
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  // The CloudWatch and SNS clients load only when --publish asks for them.
+  const telemetry = options.publish ? await import('../local-alarms.ts') : undefined;
   for (const target of targets) {
-    progress(`${target.name}:`);
     const published: Datum[] = [];
-    const publisher = options.publish
-      ? cloudWatchPublisher({ endpoint: options.publish, region })
-      : undefined;
-    const telemetry = publisher
-      ? {
-          publish: async (data: Datum[]) => {
-            await publisher(data);
-            published.push(...data);
-          },
-        }
-      : undefined;
-    const { report } = await runTarget(config, target, (r) => progress(checkLine(r)), telemetry);
+    const publisher =
+      telemetry && options.publish ? telemetry.publisher(options.publish, region, published) : undefined;
+    const { report } = await runTarget(config, target, publisher);
+    progress(`${target.name}:`);
+    for (const r of report.results) progress(checkLine(r));
     for (const line of verdictLines(target.name, report.verdict)) progress(line);
-    if (options.publish) {
-      const sent = await evaluateLocalAlarms(report, published, {
+    if (telemetry && options.publish) {
+      const sent = await telemetry.evaluateLocalAlarms(report, published, {
         endpoint: options.publish,
         region,
-        stateFile: options.alarmState ?? defaultStateFile(options.publish),
+        stateFile: options.alarmState,
       });
       progress(`  published ${published.length} metrics to ${options.publish}`);
       for (const s of sent) progress(`  ${s.state === 'ALARM' ? 'page' : 'notice'} sent: ${s.page.subject}`);
@@ -59,19 +56,8 @@ export async function runAndPrint(
   return { code: worstStatus(reports) === 'healthy' ? EXIT.healthy : EXIT.unhealthy, reports };
 }
 
-export async function run(options: Options): Promise<number> {
-  const config = await loadConfig(options.config);
+export async function run(options: RunOptions): Promise<number> {
+  const { config, file } = await loadConfig(options.config);
+  progressFor(options.format)(`config: ${file}`);
   return (await runAndPrint(config, options)).code;
-}
-
-export async function checkOne(layer: Layer, options: Options): Promise<number> {
-  const config = await loadConfig(options.config);
-  const target = findTarget(config, options.target);
-  const result = await runCheck(layer, target, {
-    probes: { http: httpProbe, storage: storageProbe },
-    secrets: envResolver(process.env),
-  });
-  if (options.format === 'json') console.log(JSON.stringify(result, null, 2));
-  else console.log(checkLine(result));
-  return result.ok ? EXIT.healthy : EXIT.unhealthy;
 }

@@ -1,43 +1,41 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import type { Options } from '../main.ts';
+import { EXIT } from '../exit-codes.ts';
 
-/** `sandbox faults` lists the catalogue; `sandbox up` starts the stack and keeps it running until Ctrl-C. */
-export async function sandbox(action: string | undefined, options: Options): Promise<number> {
-  if (action === 'faults') {
-    const variants = options.variant ? [options.variant] : (Object.keys(SANDBOX_VARIANTS) as Variant[]);
-    const width = Math.max(...variants.flatMap((v) => variantFaults(v).map((f) => f.name.length))) + 2;
-    for (const variant of variants) {
-      console.log(`${variant}: ${SANDBOX_VARIANTS[variant]}`);
-      for (const f of variantFaults(variant)) {
-        const e = f.expected;
-        console.log(`  ${f.name.padEnd(width)}${`${e.status} ${e.fault}`.padEnd(18)} ${e.check}: ${e.kind}`);
-        console.log(`  ${' '.repeat(width)}${f.description}`);
-      }
+/** `sandbox faults`: the catalogue, a heading per variant. */
+export async function faults(options: { variant?: Variant }): Promise<number> {
+  const variants = options.variant ? [options.variant] : (Object.keys(SANDBOX_VARIANTS) as Variant[]);
+  const width = Math.max(...variants.flatMap((v) => variantFaults(v).map((f) => f.name.length))) + 2;
+  for (const variant of variants) {
+    console.log(`${variant}: ${SANDBOX_VARIANTS[variant]}`);
+    for (const f of variantFaults(variant)) {
+      const e = f.expected;
+      console.log(`  ${f.name.padEnd(width)}${`${e.status} ${e.fault}`.padEnd(18)} ${e.check}: ${e.kind}`);
+      console.log(`  ${' '.repeat(width)}${f.description}`);
     }
-    return EXIT.healthy;
   }
-  if (action === 'up') {
-    const { startSandbox } = await import('../../sandbox/stack.ts');
-    const box = await startSandbox({ variant: options.variant ?? 'nginx-s3' });
-    const file = join(box.dir, 'download-doctor.config.json');
-    writeFileSync(file, `${JSON.stringify(box.config, null, 2)}\n`);
-    const env = Object.entries(box.env)
-      .map(([k, v]) => `${k}=${v} `)
-      .join('');
-    const storage = box.ports.storage ? `, moto S3 :${box.ports.storage}` : `, files in ${box.dir}/storage`;
-    const proxy = box.variant === 'nginx-s3' ? 'nginx' : 'Apache';
-    console.log(`sandbox running: ${proxy} :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}`);
-    console.log(`in another shell:  ${env}bin/download-doctor run --config ${file}`);
-    console.log('Ctrl-C stops it.');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await box.stop();
-    return EXIT.healthy;
-  }
-  throw new UsageError(`sandbox needs an action: faults, up${action ? ` (got "${action}")` : ''}`);
+  return EXIT.healthy;
+}
+
+/** `sandbox up`: starts the stack, writes its config, and keeps it running until Ctrl-C. */
+export async function up(options: { variant: Variant }): Promise<number> {
+  const { startSandbox } = await import('../../sandbox/stack.ts');
+  const box = await startSandbox({ variant: options.variant });
+  const file = join(box.dir, 'download-doctor.config.json');
+  writeFileSync(file, `${JSON.stringify(box.config, null, 2)}\n`);
+  const env = Object.entries(box.env)
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+  const storage = box.ports.storage ? `, moto S3 :${box.ports.storage}` : `, files in ${box.dir}/storage`;
+  const proxy = box.variant === 'nginx-s3' ? 'nginx' : 'Apache';
+  console.log(`sandbox running: ${proxy} :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}`);
+  console.log(`in another shell:  ${env}npx download-doctor run --config ${file}`);
+  console.log('Ctrl-C stops it.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await box.stop();
+  return EXIT.healthy;
 }

@@ -1,18 +1,27 @@
 import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../functions/config-file.ts';
 import { findTarget } from '../../functions/core/config.ts';
+import { UsageError } from '../../functions/core/errors.ts';
 import { putSentinel } from '../../functions/probes/storage.ts';
-import { loadConfig } from '../config-file.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import type { Options } from '../main.ts';
+import { EXIT } from '../exit-codes.ts';
+
+export interface SeedOptions {
+  file: string;
+  contentType?: string;
+  config?: string;
+  target?: string;
+}
 
 /** Uploads a sentinel to the target's S3 location and prints the `sentinel` block for the config. */
-export async function seed(options: Options): Promise<number> {
-  if (!options.file) throw new UsageError('seed needs --file PATH (the sentinel to upload)');
-  const config = await loadConfig(options.config);
+export async function seed(options: SeedOptions): Promise<number> {
+  const { config, file } = await loadConfig(options.config);
   const target = findTarget(config, options.target);
-  if (target.storage.type !== 's3') {
+  const storage = target.storage;
+  if (storage?.type !== 's3') {
     throw new UsageError(
-      `target "${target.name}" stores on the filesystem: copy the file to ${target.storage.path} instead`,
+      storage
+        ? `target "${target.name}" stores on the filesystem: copy the file to ${storage.path} instead`
+        : `target "${target.name}" has no storage in ${file}: add one (s3) to seed it`,
     );
   }
   let body: Buffer;
@@ -23,14 +32,9 @@ export async function seed(options: Options): Promise<number> {
       `--file: cannot read ${options.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  const { sha256, size } = await putSentinel(target.storage, body, options.contentType);
-  console.error(`uploaded ${options.file} to s3://${target.storage.bucket}/${target.storage.key}`);
-  console.log(
-    JSON.stringify(
-      { sentinel: { sha256, size, ...(options.contentType ? { contentType: options.contentType } : {}) } },
-      null,
-      2,
-    ),
-  );
+  const { sha256, size } = await putSentinel(storage, body, options.contentType);
+  console.error(`uploaded ${options.file} to s3://${storage.bucket}/${storage.key}`);
+  const sentinel = { sha256, size, ...(options.contentType ? { contentType: options.contentType } : {}) };
+  console.log(JSON.stringify({ sentinel }, null, 2));
   return EXIT.healthy;
 }

@@ -1,31 +1,31 @@
+import { loadConfig } from '../../functions/config-file.ts';
 import { findTarget, stackTargets } from '../../functions/core/config.ts';
-import { ApacheSnippetError, apacheSnippet } from '../../functions/core/snippets/apache.ts';
-import { DjangoSnippetError, djangoSnippet } from '../../functions/core/snippets/django.ts';
-import { NginxSnippetError, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
-import { loadConfig } from '../config-file.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import type { Options } from '../main.ts';
+import { SnippetError } from '../../functions/core/errors.ts';
+import { apacheSnippet } from '../../functions/core/snippets/apache.ts';
+import { djangoSnippet } from '../../functions/core/snippets/django.ts';
+import { nginxSnippet } from '../../functions/core/snippets/nginx.ts';
+import { EXIT } from '../exit-codes.ts';
 
 const GENERATORS = { nginx: nginxSnippet, apache: apacheSnippet, django: djangoSnippet } as const;
 
+export interface SnippetsOptions {
+  config?: string;
+  target?: string;
+}
+
 /** Prints the known-good configuration of one part of a target's stack: the generators the sandbox runs. */
-export async function snippets(server: keyof typeof GENERATORS, options: Options): Promise<number> {
-  const config = await loadConfig(options.config);
+export async function snippets(server: keyof typeof GENERATORS, options: SnippetsOptions): Promise<number> {
+  const { config } = await loadConfig(options.config);
   const target = findTarget(config, options.target);
+  let text: string;
   try {
     // The target with its extra sentinels: they share the proxy's server block and the app's rule.
-    const text = GENERATORS[server](stackTargets(config, target));
-    console.log(`# download-doctor: ${server} configuration for target "${target.name}"\n`);
-    console.log(text);
+    text = GENERATORS[server](stackTargets(config, target));
   } catch (err) {
-    if (
-      err instanceof NginxSnippetError ||
-      err instanceof ApacheSnippetError ||
-      err instanceof DjangoSnippetError
-    ) {
-      throw new UsageError(`snippets ${server}: ${err.message}`);
-    }
+    if (err instanceof SnippetError) throw new SnippetError(`snippets ${server}: ${err.message}`);
     throw err;
   }
+  console.log(`# download-doctor: ${server} configuration for target "${target.name}"\n`);
+  console.log(text);
   return EXIT.healthy;
 }

@@ -328,7 +328,7 @@ export function assessProxy(
   obs: HttpObservation,
   ctx: Omit<Context, 'layer' | 'degradedMs'>,
 ): CheckResult {
-  const c: Context = { ...ctx, layer: 'proxy', degradedMs: t.proxy.degradedMs };
+  const c: Context = { ...ctx, layer: 'proxy', degradedMs: t.proxy?.degradedMs };
   const expected: Evidence = { status: 200, bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
   if (!obs.reached) return unreachable(c, obs, expected);
   const conditions = [
@@ -351,7 +351,7 @@ export function assessStorage(
   obs: StorageObservation,
   ctx: Omit<Context, 'layer' | 'degradedMs'>,
 ): CheckResult {
-  const c: Context = { ...ctx, layer: 'storage', degradedMs: t.storage.degradedMs };
+  const c: Context = { ...ctx, layer: 'storage', degradedMs: t.storage?.degradedMs };
   const expected: Evidence = { bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
   if (!obs.reached) return unreachable(c, obs, expected);
   const observed: Evidence = { bytes: obs.bytes, sha256: obs.sha256 };
@@ -365,18 +365,39 @@ export function assessStorage(
   );
 }
 
-/** A result for a check that threw or could not be invoked (a Lambda crash, a bad event). */
-export function crashedResult(layer: Layer, target: string, error: string, startedAt: string): CheckResult {
+/** A check that could not run at all: it threw or could not be invoked (`check-error`), or has no settings. */
+function couldNotRun(
+  kind: 'check-error' | 'not-configured',
+  layer: Layer,
+  target: string,
+  error: string,
+  startedAt: string,
+): CheckResult {
   return {
     layer,
     target,
     ok: false,
     slow: false,
-    kind: 'check-error',
-    message: `${FAILURE_KINDS['check-error']} (${error})`,
+    kind,
+    message: `${FAILURE_KINDS[kind]} (${error})`,
     expected: {},
     observed: { error },
     timings: { totalMs: 0 },
     startedAt,
   };
+}
+
+/** A result for a check that threw or could not be invoked (a Lambda crash, a bad event). */
+export function crashedResult(layer: Layer, target: string, error: string, startedAt: string): CheckResult {
+  return couldNotRun('check-error', layer, target, error, startedAt);
+}
+
+/** A result for a diagnostic the target has no settings for (`storage` or `proxy` left out of the config). */
+export function notConfiguredResult(
+  layer: 'storage' | 'proxy',
+  target: string,
+  startedAt: string,
+): CheckResult {
+  const why = `the target has no "${layer}" settings: add them to the config so that a failure names its layer`;
+  return couldNotRun('not-configured', layer, target, why, startedAt);
 }

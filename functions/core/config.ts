@@ -2,7 +2,9 @@
  * The config schema: the single source of truth for targets, for both `download-doctor.config.ts`
  * (with defineConfig) and plain JSON. Pure: no I/O, no process.env.
  */
-import { z } from 'zod';
+// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
+import * as z from 'zod';
+import { SnippetError, TargetNotFoundError } from './errors.ts';
 import { OFFLOAD_HEADERS } from './names.ts';
 
 const slug = z
@@ -169,7 +171,9 @@ export const targetSchema = z.strictObject({
   sentinel: sentinelSchema,
   /** More sentinels on the same stack (see extraSentinelSchema). */
   sentinels: z.array(extraSentinelSchema).optional(),
-  storage: z.discriminatedUnion('type', [s3Storage, fsStorage]),
+  /** Where the sentinel is stored, for the storage check (a diagnostic): without it, a failure's verdict names no
+   * layer below the proxy (`unknown`). */
+  storage: z.discriminatedUnion('type', [s3Storage, fsStorage]).optional(),
   app: z
     .strictObject({
       ...httpCheck,
@@ -180,7 +184,8 @@ export const targetSchema = z.strictObject({
       }),
     })
     .superRefine(deadlineRules),
-  proxy: z.strictObject(httpCheck).superRefine(deadlineRules),
+  /** A proxy location serving the sentinel straight from storage, for the proxy check (a diagnostic). */
+  proxy: z.strictObject(httpCheck).superRefine(deadlineRules).optional(),
   endToEnd: z
     .strictObject({
       ...httpCheck,
@@ -211,13 +216,15 @@ function expandSentinels(written: TargetAsWritten): Target[] {
         description: `${base.description ?? base.name} (sentinel ${s.name})`,
         sentinel: s.sentinel,
         storage:
-          base.storage.type === 's3' ? { ...base.storage, key: s.file } : { ...base.storage, path: s.file },
+          base.storage?.type === 's3'
+            ? { ...base.storage, key: s.file }
+            : base.storage && { ...base.storage, path: s.file },
         app: {
           ...base.app,
           url: s.urls?.app ?? below(base.app.url, s.name),
           offload: { ...base.app.offload, value: s.offload },
         },
-        proxy: { ...base.proxy, url: s.urls?.proxy ?? below(base.proxy.url, s.name) },
+        proxy: base.proxy && { ...base.proxy, url: s.urls?.proxy ?? below(base.proxy.url, s.name) },
         endToEnd: { ...endToEnd, url: s.urls?.endToEnd ?? below(base.endToEnd.url, s.name) },
       }),
     ),
@@ -247,7 +254,7 @@ export const configSchema = z
       claim(t.name, ['targets', i, 'name']);
       t.sentinels?.forEach((s, j) => {
         claim(`${t.name}-${s.name}`, ['targets', i, 'sentinels', j, 'name']);
-        if (t.storage.type === 'filesystem' && !s.file.startsWith('/')) {
+        if (t.storage?.type === 'filesystem' && !s.file.startsWith('/')) {
           ctx.addIssue({
             code: 'custom',
             path: ['targets', i, 'sentinels', j, 'file'],
@@ -264,8 +271,8 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 /** A validated config, defaults applied. */
 export type Config = z.output<typeof configSchema>;
-export type HttpCheckConfig = Target['app'] | Target['proxy'] | Target['endToEnd'];
-export type StorageConfig = Target['storage'];
+export type HttpCheckConfig = Target['app'] | NonNullable<Target['proxy']> | Target['endToEnd'];
+export type StorageConfig = NonNullable<Target['storage']>;
 export type S3StorageConfig = Extract<StorageConfig, { type: 's3' }>;
 
 /** With an endpoint (moto, MinIO, a VPC endpoint) path-style is the default; on AWS, virtual-hosted is. */
@@ -344,9 +351,24 @@ function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
-/** What the snippet generators take: a target alone, or a stack (from `stackTargets`), as a list. */
-export function asStack(stack: Target | readonly Target[]): readonly Target[] {
-  return Array.isArray(stack) ? stack : [stack as Target];
+/** A target with its diagnostics configured (storage and proxy): what the snippet generators need. */
+export type StackTarget = Target & { storage: StorageConfig; proxy: NonNullable<Target['proxy']> };
+
+/**
+ * What the snippet generators take: a target alone, or a stack (from `stackTargets`), as a list. The proxy's and
+ * the app's configuration serve the sentinel from storage, so each target must say where it is.
+ */
+export function asStack(stack: Target | readonly Target[]): readonly StackTarget[] {
+  const targets: readonly Target[] = Array.isArray(stack) ? stack : [stack as Target];
+  for (const t of targets) {
+    const missing = (['storage', 'proxy'] as const).filter((field) => t[field] === undefined);
+    if (missing.length > 0) {
+      throw new SnippetError(
+        `target "${t.name}" has no ${missing.join(' and no ')}: the configuration serves the sentinel from storage, so add ${missing.join(' and ')} to the config`,
+      );
+    }
+  }
+  return targets as readonly StackTarget[];
 }
 
 /** The targets of one stack, the written target first: a target and those of its extra sentinels. */
@@ -372,10 +394,6 @@ export function findTarget(config: Config, name: string | undefined): Target {
     );
   }
   return target;
-}
-
-export class TargetNotFoundError extends Error {
-  override name = 'TargetNotFoundError';
 }
 
 /** The JSON Schema of a config file (for editors, with `"$schema"` in a JSON config). Generated from the schema. */

@@ -53,6 +53,7 @@ export const FAILURE_KINDS = {
   'fs-error': 'the sentinel file cannot be read',
   'invalid-request': 'the request could not be built (bad URL or option)',
   'check-error': 'the check itself crashed or could not be invoked',
+  'not-configured': 'the check is not configured for this target',
 } as const;
 export type FailureKind = keyof typeof FAILURE_KINDS;
 
@@ -61,6 +62,7 @@ export const INCONCLUSIVE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>
   'invalid-request',
   'secret-missing',
   'check-error',
+  'not-configured',
 ]);
 
 /** The layer a verdict blames. `proxy-app`: proxy and app each work, but not together. */

@@ -22,6 +22,9 @@ export const STAGE_STATES = {
   stage2: 'Stage 2: storage and proxy',
 } as const;
 
+/** Where the deployed config is, inside the construct's config layer (Lambda extracts layers under /opt). */
+export const CONFIG_IN_LAYER = 'download-doctor/config.json';
+
 /** Execution input, on both engines: the target travels by name; the deployed config resolves it. */
 export interface ExecutionInput {
   target: string;

@@ -1,26 +1,31 @@
 /**
  * What every Lambda entry shares: the config, read once at cold start, and the probes that entry bundles.
- * The construct bakes the validated config into each bundle as DOWNLOAD_DOCTOR_CONFIG (esbuild `define`): no
- * size limit as with environment variables, and a config change is a new deployment.
+ * The bundles are prebuilt (they ship in the package); the construct gives the functions the config as written,
+ * in a layer of its own (CONFIG_IN_LAYER): no size limit as with environment variables, no rebuild of the bundles,
+ * and a config change is a new deployment.
  */
+import { readFileSync } from 'node:fs';
 import { type Config, formatProblems, validateConfig } from '../core/config.ts';
+import { ConfigMissingError } from '../core/errors.ts';
 import type { Probes } from '../core/probe.ts';
-import type { HandlerName } from '../core/workflow.ts';
+import { CONFIG_IN_LAYER, type HandlerName } from '../core/workflow.ts';
 import type { SecretResolver } from '../probes/secrets.ts';
 import { type Handler, makeHandlers, type Telemetry } from './handlers.ts';
 
-export class ConfigMissingError extends Error {
-  override name = 'ConfigMissingError';
-}
-
-export function configFromEnvironment(raw: string | undefined): Config {
-  if (!raw)
+/** The deployed config; DOWNLOAD_DOCTOR_CONFIG_FILE names another file (the bundle tests run them locally). */
+export function configFromFile(
+  path = process.env.DOWNLOAD_DOCTOR_CONFIG_FILE || `/opt/${CONFIG_IN_LAYER}`,
+): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
     throw new ConfigMissingError(
-      'DOWNLOAD_DOCTOR_CONFIG is not set: deploy with the DownloadHealthchecks construct',
+      `the config cannot be read from ${path} (${(err as Error).message}): deploy with the DownloadHealthchecks construct`,
     );
-  const v = validateConfig(JSON.parse(raw));
-  if (!v.ok)
-    throw new ConfigMissingError(`DOWNLOAD_DOCTOR_CONFIG is invalid:\n${formatProblems(v.problems)}`);
+  }
+  const v = validateConfig(raw);
+  if (!v.ok) throw new ConfigMissingError(`the config in ${path} is invalid:\n${formatProblems(v.problems)}`);
   return v.config;
 }
 
@@ -37,7 +42,7 @@ export function lambdaHandler(
   deps: { probes?: Partial<Probes>; secrets?: SecretResolver; telemetry?: Telemetry } = {},
 ): Handler {
   const handlers = makeHandlers({
-    config: configFromEnvironment(process.env.DOWNLOAD_DOCTOR_CONFIG),
+    config: configFromFile(),
     probes: {
       http: deps.probes?.http ?? notBundled('HTTP probe'),
       storage: deps.probes?.storage ?? notBundled('storage probe'),

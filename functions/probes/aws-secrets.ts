@@ -4,7 +4,8 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { describeRef, SecretMissingError, type SecretRef, type SecretResolver } from './secrets.ts';
+import { SecretMissingError } from '../core/errors.ts';
+import { describeRef, type SecretRef, type SecretResolver } from './secrets.ts';
 
 const TTL_MS = 5 * 60_000;
 const DEADLINE_MS = 3_000;

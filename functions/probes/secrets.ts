@@ -3,14 +3,10 @@
  * the AWS handlers plug in a resolver for Secrets Manager and SSM. Values are returned, never logged.
  */
 import type { HeaderValue } from '../core/config.ts';
+import { SecretMissingError } from '../core/errors.ts';
 
 export type SecretRef = Exclude<HeaderValue, string>;
 export type SecretResolver = (ref: SecretRef) => Promise<string>;
-
-/** Raised when a referenced secret cannot be read. Its message names the reference, never a value. */
-export class SecretMissingError extends Error {
-  override name = 'SecretMissingError';
-}
 
 export function describeRef(ref: SecretRef): string {
   if ('env' in ref) return `environment variable ${ref.env}`;

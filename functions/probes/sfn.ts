@@ -13,6 +13,7 @@ import {
   StartExecutionCommand,
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { InvokeTimeoutError } from '../core/errors.ts';
 
 /** What this module needs of a client: the SDK's SFNClient, or a fake in tests. */
 export type SfnClientLike = Pick<SFNClient, 'send'>;
@@ -43,11 +44,6 @@ export interface ExecutionOutcome {
   output?: string | undefined;
   error?: string | undefined;
   cause?: string | undefined;
-}
-
-/** A deadline expired before the execution ended (or before Step Functions answered). */
-export class InvokeTimeoutError extends Error {
-  override name = 'InvokeTimeoutError';
 }
 
 export interface ExecuteOptions {

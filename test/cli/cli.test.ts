@@ -1,23 +1,51 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+/**
+ * The CLI as it ships: dist/cli/bin.js (built by the global setup) run by Node.js 22 in a temporary project
+ * directory, against a loopback server that plays a working download stack.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetInput } from '../fixtures/config.ts';
 
-const BIN = new URL('../../bin/download-doctor', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
+const NODE = join(ROOT, 'node_modules/.bin/node');
+const BIN = join(ROOT, 'dist/cli/bin.js');
 
-function dd(args: string[], files: Record<string, string> = {}) {
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new project directory where `download-doctor` resolves to this repository (as if installed). */
+function project(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'dd-cli-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'download-doctor'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const r = spawnSync(BIN, args, { cwd: dir, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return dir;
+}
+
+/** Runs the CLI in `cwd` (a child process: the loopback server below must keep answering meanwhile). */
+async function dd(args: string[], files: Record<string, string> = {}, cwd = project(files)) {
+  return new Promise<{ code: number | null; out: string; err: string; cwd: string }>((resolve, reject) => {
+    execFile(NODE, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000 }, (error, out, err) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, out, err, cwd });
+    });
+  });
 }
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+const json = (value: unknown) => JSON.stringify(value);
 
 describe('the CLI on bad input', () => {
-  it('exits 2 and names every bad field of a JSON config, without a stack trace', () => {
+  it('exits 2 and names every bad field of a JSON config, without a stack trace', async () => {
     const bad = {
       targets: [
         {
@@ -27,7 +55,7 @@ describe('the CLI on bad input', () => {
         },
       ],
     };
-    const r = dd(['run'], { 'download-doctor.config.json': JSON.stringify(bad) });
+    const r = await dd(['run'], { 'download-doctor.config.json': json(bad) });
     expect(r.code).toBe(2);
     expect(r.err).toContain('invalid config (3 problems)');
     expect(r.err).toContain('targets[0].name: must be a short slug');
@@ -36,74 +64,242 @@ describe('the CLI on bad input', () => {
     noStack(r.err);
   });
 
-  it('exits 2 on a config that is not JSON, or missing', () => {
-    const broken = dd(['run'], { 'download-doctor.config.json': '{ "targets": [' });
+  it('exits 2 on a config that is not JSON, or missing', async () => {
+    const broken = await dd(['run'], { 'download-doctor.config.json': '{ "targets": [' });
     expect(broken.code).toBe(2);
     expect(broken.err).toMatch(/not valid JSON/);
-    const missing = dd(['run', '--config', 'nope.json']);
+    const missing = await dd(['run', '--config', 'nope.json']);
     expect(missing).toMatchObject({ code: 2 });
     expect(missing.err).toContain('config file not found: nope.json');
   });
 
-  it('loads a typed config written with defineConfig, and exits 2 on an unknown target', () => {
-    const ts = `import { defineConfig } from '${new URL('../../functions/core/config.ts', import.meta.url).pathname}';
-export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
-    const r = dd(['run', '--target', 'qa'], { 'download-doctor.config.ts': ts });
+  it("loads a typed config that imports defineConfig from 'download-doctor', and says which file it read", async () => {
+    const ts = `import { defineConfig } from 'download-doctor';
+const name: string = 'prod';
+export default defineConfig({ targets: [{ ...${json(targetInput())}, name }] });`;
+    const r = await dd(['run', '--target', 'qa'], { 'download-doctor.config.ts': ts });
     expect(r.err).toContain('no target named "qa" (configured: prod)');
     expect(r.code).toBe(2);
+    const snippet = await dd(['snippets', 'nginx'], {}, r.cwd);
+    expect(snippet.code, snippet.err).toBe(0);
+  });
+
+  it('refuses to choose between a .ts and a .json config', async () => {
+    const config = json({ targets: [targetInput()] });
+    const r = await dd(['run'], {
+      'download-doctor.config.json': config,
+      'download-doctor.config.ts': `export default ${config};`,
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('both download-doctor.config.ts and download-doctor.config.json are in');
   });
 
   it.each([
-    [['frobnicate'], 'unknown command "frobnicate"'],
-    [['run', '--format', 'xml'], '--format must be one of table, json, junit (got "xml")'],
-    [['check', 'database'], 'check needs a LAYER: end-to-end, app, storage, proxy (got "database")'],
-    [['run', '--nope'], "Unknown option '--nope'"],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['run', '--format', 'xml'], "argument 'xml' is invalid. Allowed choices are table, json, junit"],
+    [
+      ['check', 'storage', '--format', 'junit'],
+      "argument 'junit' is invalid. Allowed choices are table, json",
+    ],
+    [['check', 'database'], "value 'database' is invalid for argument 'layer'"],
+    [['run', '--nope'], "unknown option '--nope'"],
+    [['run', 'extra'], 'too many arguments'],
+    [['run', '--alarm-state', 'x.json'], '--alarm-state needs --publish URL'],
+    [['invoke'], "required option '-t, --target <name>' not specified"],
     [['invoke', '--target', 'prod'], "invoke needs the workflow's state machine"],
-  ])('exits 2 on bad usage: %s', (args, message) => {
-    const r = dd(args);
+    [['sandbox', 'faults', '--variant', 'iis'], "argument 'iis' is invalid. Allowed choices are nginx-s3"],
+    [['seed'], "required option '--file <path>' not specified"],
+  ])('exits 2 on bad usage: %s', async (args, message) => {
+    const r = await dd(args, { 'download-doctor.config.json': json({ targets: [targetInput()] }) });
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
     noStack(r.err);
   });
 
-  it('prints the nginx snippet for a target', () => {
-    const r = dd(['snippets', 'nginx'], {
-      'download-doctor.config.json': JSON.stringify({ targets: [targetInput()] }),
+  it('prints the help on no command (exit 2) and on --help (exit 0)', async () => {
+    const none = await dd([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('Usage: download-doctor');
+    const help = await dd(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage');
+  });
+
+  it('ends quietly when its output is closed (| head)', async () => {
+    const child = spawn(NODE, [BIN, 'sandbox', 'faults'], {
+      cwd: project(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('prints the nginx snippet for a target', async () => {
+    const r = await dd(['snippets', 'nginx'], {
+      'download-doctor.config.json': json({ targets: [targetInput()] }),
     });
     expect(r.code).toBe(0);
     expect(r.out).toContain('internal;');
     expect(r.out).toContain('location /_storage/ {');
   });
 
-  it('prints the Apache snippet for a target on disk, and refuses one on S3 naming the field', () => {
+  it('refuses a snippet for a target without storage, naming what is missing', async () => {
+    const { storage: _storage, ...noStorage } = targetInput();
+    const r = await dd(['snippets', 'nginx'], {
+      'download-doctor.config.json': json({ targets: [noStorage] }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('snippets nginx: target "prod" has no storage');
+  });
+
+  it('prints the Apache snippet for a target on disk, and refuses one on S3 naming the field', async () => {
     const disk = {
       ...targetInput(),
       storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
       app: { ...targetInput().app, offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' } },
     };
-    const r = dd(['snippets', 'apache'], {
-      'download-doctor.config.json': JSON.stringify({ targets: [disk] }),
-    });
+    const r = await dd(['snippets', 'apache'], { 'download-doctor.config.json': json({ targets: [disk] }) });
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('XSendFilePath "/srv/files"');
-    const s3 = dd(['snippets', 'apache'], {
-      'download-doctor.config.json': JSON.stringify({ targets: [targetInput()] }),
+    const s3 = await dd(['snippets', 'apache'], {
+      'download-doctor.config.json': json({ targets: [targetInput()] }),
     });
     expect(s3.code).toBe(2);
     expect(s3.err).toContain('snippets apache: storage.type is "s3"');
     noStack(s3.err);
   });
 
-  it('lists the sandbox faults of both variants, or of one', () => {
-    const all = dd(['sandbox', 'faults']);
+  it('lists the sandbox faults of every variant, or of one', async () => {
+    const all = await dd(['sandbox', 'faults']);
     expect(all.code).toBe(0);
     expect(all.out).toMatch(/^nginx-s3: /m);
     expect(all.out).toMatch(/^apache-disk: /m);
     expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
-    const one = dd(['sandbox', 'faults', '--variant', 'apache-disk']);
+    const one = await dd(['sandbox', 'faults', '--variant', 'apache-disk']);
     expect(one.out).not.toContain('nginx-s3');
-    expect(dd(['sandbox', 'faults', '--variant', 'iis']).err).toContain(
-      '--variant must be one of nginx-s3, apache-disk',
+  });
+});
+
+describe('init, hash and run against a working stack (a loopback server)', () => {
+  const body = Buffer.from('download-doctor init sentinel\n');
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  let server: http.Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const file = {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Disposition': 'attachment; filename="hc.txt"',
+      };
+      if (req.url?.startsWith('/app/')) {
+        res.writeHead(200, { ...file, 'X-Accel-Redirect': '/_storage/hc.txt', 'Content-Length': 0 }).end();
+      } else if (req.url?.startsWith('/streams/')) {
+        res.writeHead(200, { ...file, 'Content-Length': body.length }).end(body);
+      } else if (req.url?.startsWith('/download/')) {
+        res.writeHead(200, { ...file, 'Content-Length': body.length }).end(body);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('init --download --app writes a config whose first run is healthy', async () => {
+    const dir = project();
+    const init = await dd(
+      ['init', '--download', `${base}/download/`, '--app', `${base}/app/`, '--name', 'staging'],
+      {},
+      dir,
     );
+    expect(init.code, init.err).toBe(0);
+    const written = readFileSync(join(dir, 'download-doctor.config.ts'), 'utf8');
+    expect(written).toContain("import { defineConfig } from 'download-doctor';");
+    expect(written).toContain(`sha256: '${sha256}'`);
+    expect(written).toContain(`size: ${body.length}`);
+    expect(written).toContain("fileName: 'hc.txt'");
+    expect(written).toContain("header: 'X-Accel-Redirect'");
+    expect(written).toContain("value: '/_storage/hc.txt'");
+    const run = await dd(['run'], {}, dir);
+    expect(run.out).toContain('config: ./download-doctor.config.ts');
+    expect(run.out).toContain('staging: HEALTHY');
+    expect(run.code, run.out + run.err).toBe(0);
+  });
+
+  it('init refuses to overwrite without --force, and writes JSON with $schema', async () => {
+    const dir = project();
+    const args = ['init', '--download', `${base}/download/`, '--app', `${base}/app/`, '--format', 'json'];
+    expect((await dd(args, {}, dir)).code).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'download-doctor.config.json'), 'utf8'));
+    expect(config.$schema).toBe('./node_modules/download-doctor/docs/config.schema.json');
+    const again = await dd(args, {}, dir);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('download-doctor.config.json exists: pass --force to overwrite it');
+    expect((await dd([...args, '--force'], {}, dir)).code).toBe(0);
+  });
+
+  it.each([
+    [['--download', 'not a url'], '--download: not a URL: "not a url"'],
+    [['--download', 'ftp://x/'], '--download: must be an http(s) URL'],
+    [['--download', '{base}/missing/'], '--download {base}/missing/: answered 404, expected 200'],
+    [['--download', '{base}/download/', '--app', 'http://127.0.0.1:1/'], 'the connection was refused'],
+    [['--download', '{base}/download/', '--app', '{base}/streams/'], 'answered without an offload header'],
+    [['--storage', 'bucket/key'], '--storage: expected s3://BUCKET/KEY or an absolute path'],
+  ])('init exits 2 with one line on %s', async (args, message) => {
+    const dir = project();
+    const r = await dd(['init', ...args.map((a) => a.replace('{base}', base))], {}, dir);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toContain(message.replace('{base}', base));
+  });
+
+  it('init without URLs writes a template whose TODOs fail validation by name', async () => {
+    const dir = project();
+    expect((await dd(['init'], {}, dir)).code).toBe(0);
+    const run = await dd(['run'], {}, dir);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('targets[0].sentinel.sha256: must be 64 lower-case hex characters');
+    expect(run.err).toContain('targets[0].app.url: must be an http(s) URL');
+  });
+
+  it('hash prints the sentinel block of a file and of a URL', async () => {
+    const dir = project({ 'healthcheck.txt': body.toString() });
+    const file = await dd(['hash', 'healthcheck.txt'], {}, dir);
+    expect(JSON.parse(file.out)).toEqual({
+      sentinel: { sha256, size: body.length, contentType: 'text/plain; charset=utf-8' },
+    });
+    const url = await dd(['hash', `${base}/download/`], {}, dir);
+    expect(JSON.parse(url.out).sentinel).toMatchObject({ sha256, size: body.length, fileName: 'hc.txt' });
+    const missing = await dd(['hash', 'nope.txt'], {}, dir);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('cannot read nope.txt: ENOENT');
+  });
+
+  it('without storage and proxy, a failure is unknown and says the diagnostics are not configured', async () => {
+    const target = {
+      name: 'bare',
+      sentinel: { sha256, size: body.length },
+      app: { url: `${base}/app/`, offload: { header: 'X-Accel-Redirect', value: '/_storage/hc.txt' } },
+      endToEnd: { url: `${base}/missing/` },
+    };
+    const r = await dd(['run', '--format', 'json'], {
+      'download-doctor.config.json': json({ targets: [target] }),
+    });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out).reports[0];
+    expect(report.verdict).toMatchObject({ status: 'failed', fault: 'unknown' });
+    expect(report.results.map((x: { layer: string; kind?: string }) => [x.layer, x.kind])).toEqual([
+      ['end-to-end', 'status'],
+      ['app', undefined],
+      ['storage', 'not-configured'],
+      ['proxy', 'not-configured'],
+    ]);
+    expect(report.verdict.summary).toContain('the target has no "storage" settings');
   });
 });

@@ -21,15 +21,16 @@ import {
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type InvokeOptions, invoke } from '../../cli/commands/invoke.ts';
 import {
   ExecutionFailedError,
-  type InvokeOptions,
-  invoke,
+  InvokeTimeoutError,
   NotAReportError,
-} from '../../cli/commands/invoke.ts';
-import { UsageError } from '../../cli/errors.ts';
+  TargetNotFoundError,
+  UsageError,
+} from '../../functions/core/errors.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { InvokeTimeoutError, type SfnClientLike } from '../../functions/probes/sfn.ts';
+import type { SfnClientLike } from '../../functions/probes/sfn.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { result } from '../fixtures/results.ts';

@@ -1,7 +1,7 @@
 /**
- * The Lambda bundles as they deploy: synthesized by the construct (esbuild, ESM, the config baked in), then
- * imported and invoked here, against a loopback server, and for report and notifier against a moto_server of
- * their own (S3, CloudWatch, SNS). It proves the bundles load and run, not only build.
+ * The Lambda bundles as they deploy: the prebuilt bundles (dist/lambda) as the construct stages them, with the
+ * config from its config layer, imported and invoked here, against a loopback server, and for report and notifier
+ * against a moto_server of their own (S3, CloudWatch, SNS). It proves the bundles load and run, not only build.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import type { ConfigInput } from '../../functions/core/config.ts';
 import { pageText } from '../../functions/core/page.ts';
 import { METRICS, NAMESPACE, targetDimensions } from '../../functions/core/telemetry.ts';
 import type { CheckResult, Report } from '../../functions/core/types.ts';
-import type { HandlerName } from '../../functions/core/workflow.ts';
+import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { targetInput } from '../fixtures/config.ts';
@@ -30,6 +30,7 @@ import { stages } from '../fixtures/results.ts';
 const BODY = Buffer.from('download-doctor bundled sentinel\n');
 let server: http.Server;
 let bundles: Record<HandlerName | 'notifier', string>;
+let outdir: string;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -62,34 +63,40 @@ beforeAll(async () => {
       }),
     ],
   } as unknown as ConfigInput;
-  const outdir = mkdtempSync(join(tmpdir(), 'dd-bundles-'));
+  outdir = mkdtempSync(join(tmpdir(), 'dd-bundles-'));
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'Bundles');
   const hc = new DownloadHealthchecks(stack, 'Healthchecks', { config });
   const template = Template.fromStack(stack).toJSON() as {
     Resources: Record<string, { Metadata?: Record<string, string> }>;
   };
+  const assetOf = (construct: { node: { defaultChild?: unknown } }) =>
+    join(
+      outdir,
+      template.Resources[stack.getLogicalId(construct.node.defaultChild as never)]?.Metadata?.[
+        'aws:asset:path'
+      ] ?? 'missing',
+    );
   const functions = { ...hc.functions, notifier: hc.notifier };
   bundles = Object.fromEntries(
-    (Object.entries(functions) as [HandlerName | 'notifier', { node: { defaultChild: unknown } }][]).map(
-      ([name, fn]) => {
-        const asset =
-          template.Resources[stack.getLogicalId(fn.node.defaultChild as never)]?.Metadata?.['aws:asset:path'];
-        return [name, join(outdir, asset ?? 'missing', 'index.mjs')];
-      },
-    ),
+    Object.entries(functions).map(([name, fn]) => [name, join(assetOf(fn), 'index.mjs')]),
   ) as Record<HandlerName | 'notifier', string>;
+  // Where Lambda would extract the construct's config layer (/opt): the functions read the config there.
+  process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  delete process.env.DOWNLOAD_DOCTOR_CONFIG_FILE;
+  await new Promise<void>((r) => server.close(() => r()));
+  rmSync(outdir, { recursive: true, force: true });
+});
 
 type LambdaModule = { handler: (event: unknown) => Promise<unknown> };
 const load = async (name: HandlerName | 'notifier') =>
   (await import(pathToFileURL(bundles[name]).href)) as LambdaModule;
 
 describe('the Lambda bundles', () => {
-  it('run the end-to-end, app and proxy checks with the baked-in config', async () => {
-    delete process.env.DOWNLOAD_DOCTOR_CONFIG; // the bundles must not need it
+  it("run the end-to-end, app and proxy checks with the config layer's config", async () => {
     const e2e = (await (await load('end-to-end')).handler({ target: 'loopback' })) as CheckResult;
     expect(e2e).toMatchObject({ layer: 'end-to-end', ok: true });
     const appCheck = (await (await load('app')).handler({ target: 'loopback' })) as CheckResult;

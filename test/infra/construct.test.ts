@@ -8,11 +8,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASL_URL } from '../../cli/local-engine.ts';
 import type { ConfigInput } from '../../functions/core/config.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
-import { placeholderArn } from '../../infra/render-asl.ts';
+import { ASL_PATH as ASL_URL, placeholderArn } from '../../infra/render-asl.ts';
 import { targetInput } from '../fixtures/config.ts';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

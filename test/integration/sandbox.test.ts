@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispositionFileName } from '../../functions/core/assess.ts';
-import { configSchema } from '../../functions/core/config.ts';
+import { asStack, configSchema, type StackTarget } from '../../functions/core/config.ts';
 import {
   type FaultName,
   SANDBOX_VARIANTS,
@@ -58,7 +58,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
   function target(name = 'sandbox') {
     const t = targets().find((x) => x.name === name);
     if (!t) throw new Error(`the sandbox config has no target ${name}`);
-    return t;
+    return asStack(t)[0] as StackTarget; // the sandbox's targets have storage and proxy
   }
 
   async function look(name = 'sandbox'): Promise<Looks> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmMessageError, parseAlarmMessage } from '../../functions/core/alarm-message.ts';
+import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
+import { AlarmMessageError } from '../../functions/core/errors.ts';
 import { alarmName, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
 
 const rule = (id: string) => {

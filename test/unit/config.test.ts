@@ -21,7 +21,7 @@ describe('config schema', () => {
     if (!v.ok) return;
     const t = v.config.targets[0];
     expect(t?.app.timeoutMs).toBe(10_000);
-    expect(t?.storage.timeoutMs).toBe(10_000);
+    expect(t?.storage?.timeoutMs).toBe(10_000);
     expect(t?.endToEnd.rangeProbe).toBe(false);
   });
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type Target } from '../../functions/core/config.ts';
-import { ApacheSnippetError, apacheMainConfig, apacheSnippet } from '../../functions/core/snippets/apache.ts';
+import { SnippetError } from '../../functions/core/errors.ts';
+import { apacheMainConfig, apacheSnippet } from '../../functions/core/snippets/apache.ts';
 import {
-  DjangoSnippetError,
   djangoDownloadView,
   djangoSettings,
   djangoSnippet,
   djangoStack,
   djangoUrls,
 } from '../../functions/core/snippets/django.ts';
-import { NginxSnippetError, nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
+import { nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 
 /** A target as a user writes it; `storage` and `offload` replace the defaults when given. */
 function target(overrides: { storage?: object; offload?: object } = {}): Target {
@@ -130,7 +130,7 @@ describe('nginxSnippet', () => {
     ],
     ['a value with no prefix', { header: 'X-Accel-Redirect', value: '/healthcheck.txt' }, /location prefix/],
   ])('refuses %s, naming the problem', (_, offload, message) => {
-    expect(() => nginxSnippet(target({ offload }))).toThrow(NginxSnippetError);
+    expect(() => nginxSnippet(target({ offload }))).toThrow(SnippetError);
     expect(() => nginxSnippet(target({ offload }))).toThrow(message);
   });
 });
@@ -210,7 +210,7 @@ describe('djangoSnippet', () => {
   it('refuses a pattern, or a value that does not end with the sentinel, naming the field', () => {
     expect(() =>
       djangoSnippet(target({ offload: { header: 'X-Accel-Redirect', value: { pattern: '^/x' } } })),
-    ).toThrow(DjangoSnippetError);
+    ).toThrow(SnippetError);
     expect(() =>
       djangoSnippet(target({ offload: { header: 'X-Accel-Redirect', value: '/_storage/other.txt' } })),
     ).toThrow(/app\.offload\.value "\/_storage\/other\.txt" must end with/);
@@ -279,7 +279,7 @@ describe('apacheSnippet', () => {
           offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
         }),
       ),
-    ).toThrow(ApacheSnippetError);
+    ).toThrow(SnippetError);
     expect(() =>
       apacheSnippet(
         target({

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ASL_URL, type EventLog, runLocally } from '../../cli/local-engine.ts';
+import { type EventLog, runLocally } from '../../cli/local-engine.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { type Handler, makeHandlers } from '../../functions/handlers/handlers.ts';
-import { renderAsl } from '../../infra/render-asl.ts';
+import { ASL_PATH as ASL_URL, renderAsl } from '../../infra/render-asl.ts';
 import { result, type Spec } from '../fixtures/results.ts';
 
 // asl-validator is CommonJS with no types: a function of the definition.

@@ -4,7 +4,8 @@
  * the foreground from a directory of its own (`apacheMainConfig`, used by the sandbox). Pure: no I/O. The
  * sandbox's Apache faults change this generator's inputs, so the configuration under test is its output.
  */
-import { asStack, type Target } from '../config.ts';
+import { asStack, type StackTarget, type Target } from '../config.ts';
+import { SnippetError } from '../errors.ts';
 
 export interface ApacheSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */
@@ -26,11 +27,6 @@ export interface ApacheMainConfigOptions {
   readonly modulesDir?: string;
 }
 
-/** The target cannot be expressed as an Apache configuration; the message names the field to change. */
-export class ApacheSnippetError extends Error {
-  override name = 'ApacheSnippetError';
-}
-
 /** The modules the snippet and the main config use. */
 const MODULES = [
   ['mpm_event_module', 'mod_mpm_event.so'],
@@ -44,19 +40,19 @@ const MODULES = [
 ] as const;
 
 /** What the snippet needs of each target: its files on disk and the path its app sends. */
-function diskTarget(target: Target): { file: string; fileDir: string; sendfileDir: string } {
+function diskTarget(target: StackTarget): { file: string; fileDir: string; sendfileDir: string } {
   const storage = target.storage;
   if (storage.type !== 'filesystem') {
-    throw new ApacheSnippetError(
+    throw new SnippetError(
       `storage.type is "${storage.type}"; mod_xsendfile serves files from disk only (storage.type "filesystem")`,
     );
   }
   const { header, value } = target.app.offload;
   if (header !== 'X-Sendfile') {
-    throw new ApacheSnippetError(`app.offload.header is "${header}"; mod_xsendfile acts on X-Sendfile only`);
+    throw new SnippetError(`app.offload.header is "${header}"; mod_xsendfile acts on X-Sendfile only`);
   }
   if (typeof value !== 'string' || !value.startsWith('/')) {
-    throw new ApacheSnippetError(
+    throw new SnippetError(
       'app.offload.value must be the absolute path the app sends (not a pattern): XSendFilePath is derived from it',
     );
   }
@@ -75,7 +71,7 @@ function diskTarget(target: Target): { file: string; fileDir: string; sendfileDi
 export function apacheSnippet(stack: Target | readonly Target[], options: ApacheSnippetOptions = {}): string {
   const targets = asStack(stack);
   const [target] = targets;
-  if (!target) throw new ApacheSnippetError('no target to configure');
+  if (!target) throw new SnippetError('no target to configure');
   const disks = targets.map(diskTarget);
   const endToEnd = new URL(target.endToEnd.url);
   const port = endToEnd.port || (endToEnd.protocol === 'https:' ? '443' : '80');
@@ -86,7 +82,7 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
     : unique(disks.map((d) => d.sendfileDir));
 
   // Nested Locations merge in order, the last one winning: the written target's (shortest) route first.
-  const downloadRoute = (t: Target) => {
+  const downloadRoute = (t: StackTarget) => {
     const app = new URL(t.app.url);
     const appPort = options.appPortOverride ?? (app.port || (app.protocol === 'https:' ? '443' : '80'));
     return block(`<Location ${quote(new URL(t.endToEnd.url).pathname)}>`, '</Location>', [

@@ -3,7 +3,15 @@
  * the URL and view of `/healthcheck-utils/download/`. Derived from the target alone, like the nginx snippet: the
  * sandbox's Django app takes its rule from `djangoDownloadView` too. Pure: no I/O.
  */
-import { asStack, type S3StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
+import {
+  asStack,
+  type S3StorageConfig,
+  type StackTarget,
+  s3Endpoint,
+  s3PathStyle,
+  type Target,
+} from '../config.ts';
+import { SnippetError } from '../errors.ts';
 import type { OffloadHeader } from '../names.ts';
 
 /** django-downloadview's backend for each offload header. */
@@ -45,10 +53,6 @@ export interface DjangoDownloadView {
   basename?: string;
 }
 
-export class DjangoSnippetError extends Error {
-  override name = 'DjangoSnippetError';
-}
-
 /** The file's URL as django-storages makes it: path-style on an endpoint, else on the bucket's regional host. */
 export function s3FileUrlPrefix(storage: S3StorageConfig): string {
   const endpoint = s3Endpoint(storage);
@@ -58,23 +62,22 @@ export function s3FileUrlPrefix(storage: S3StorageConfig): string {
   return `${endpoint.protocol}//${storage.bucket}.${endpoint.host}/`;
 }
 
-export function djangoDownloadView(target: Target): DjangoDownloadView {
+export function djangoDownloadView(written: Target): DjangoDownloadView {
+  const [target] = asStack(written) as [StackTarget];
   const { header, value } = target.app.offload;
   if (typeof value !== 'string') {
-    throw new DjangoSnippetError(
-      'app.offload.value is a pattern: the rule needs the exact value the app sends',
-    );
+    throw new SnippetError('app.offload.value is a pattern: the rule needs the exact value the app sends');
   }
   const storage = target.storage;
   const sendsPath = header !== 'X-Accel-Redirect';
   if (sendsPath && storage.type !== 'filesystem') {
-    throw new DjangoSnippetError(
+    throw new SnippetError(
       `app.offload.header ${header} names a file on the proxy's disk: storage.type must be "filesystem"`,
     );
   }
   const name = storage.type === 's3' ? storage.key : storage.path.slice(storage.path.lastIndexOf('/') + 1);
   if (sendsPath && !/^[\x20-\x7e]*$/.test(name)) {
-    throw new DjangoSnippetError(
+    throw new SnippetError(
       `storage.path "${name}": django-downloadview sends ${header} percent-encoded (from the storage URL), and ` +
         'the proxy looks for that name literally; keep the file name ASCII and give the download its name ' +
         'with sentinel.fileName',
@@ -83,7 +86,7 @@ export function djangoDownloadView(target: Target): DjangoDownloadView {
   // A URL (X-Accel-Redirect) is percent-encoded; a path (X-Sendfile) is not.
   const expected = sendsPath ? name : name.split('/').map(encodeURIComponent).join('/');
   if (!value.endsWith(`/${expected}`)) {
-    throw new DjangoSnippetError(
+    throw new SnippetError(
       `app.offload.value "${value}" must end with the sentinel's name in storage ("${expected}")`,
     );
   }
@@ -116,10 +119,10 @@ export function djangoStack(stack: Target | readonly Target[]): DjangoStack {
   const targets = asStack(stack);
   const views = targets.map(djangoDownloadView);
   const [first] = views;
-  if (!first) throw new DjangoSnippetError('no target to configure');
+  if (!first) throw new SnippetError('no target to configure');
   views.forEach((v, i) => {
     if (JSON.stringify(v.rule) !== JSON.stringify(first.rule)) {
-      throw new DjangoSnippetError(
+      throw new SnippetError(
         `target "${targets[i]?.name}": its file and offload value make another rule (${py(v.rule)}) than ` +
           `the stack's (${py(first.rule)}): put its file beside the first sentinel`,
       );
@@ -156,7 +159,7 @@ export function djangoSettings(
 ): string {
   const targets = asStack(stack);
   const v = djangoStack(targets);
-  const target = targets[0] as Target;
+  const target = targets[0] as StackTarget;
   const storage = target.storage;
   const hosts = options.allowedHostsOverride ?? [
     ...new Set([target.app, target.endToEnd].map((c) => c.host ?? new URL(c.url).hostname)),

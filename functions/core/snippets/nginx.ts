@@ -4,7 +4,15 @@
  * (`nginxMainConfig`, used by the sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's
  * inputs, so the configuration under test is always this generator's output.
  */
-import { asStack, type StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
+import {
+  asStack,
+  type StackTarget,
+  type StorageConfig,
+  s3Endpoint,
+  s3PathStyle,
+  type Target,
+} from '../config.ts';
+import { SnippetError } from '../errors.ts';
 
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';
@@ -37,11 +45,6 @@ export interface NginxMainConfigOptions {
   readonly workerProcesses?: number;
 }
 
-/** The target cannot be expressed as an nginx configuration; the message names the field to change. */
-export class NginxSnippetError extends Error {
-  override name = 'NginxSnippetError';
-}
-
 /** Where nginx reaches the storage: an HTTP origin (S3) or a directory on disk. */
 type StorageOrigin =
   | {
@@ -66,7 +69,7 @@ type StorageOrigin =
 export function nginxSnippet(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): string {
   const targets = asStack(stack);
   const [target] = targets;
-  if (!target) throw new NginxSnippetError('no target to configure');
+  if (!target) throw new SnippetError('no target to configure');
   const storage = storageOrigin(target.storage, {
     port: options.storagePortOverride,
     root: options.storageRootOverride,
@@ -75,14 +78,14 @@ export function nginxSnippet(stack: Target | readonly Target[], options: NginxSn
   for (const other of targets.slice(1)) {
     const its = internalPrefix(other, storageOrigin(other.storage, {}), options.internalPrefixOverride);
     if (its !== prefix) {
-      throw new NginxSnippetError(
+      throw new SnippetError(
         `target "${other.name}": its offload value's prefix "${its}" differs from "${prefix}": one internal location serves the stack`,
       );
     }
   }
   const app = new URL(target.app.url);
   const appScheme = app.protocol === 'https:' ? 'https' : 'http';
-  const downloadRoute = (t: Target) => {
+  const downloadRoute = (t: StackTarget) => {
     const endToEnd = new URL(t.endToEnd.url);
     const appPath = new URL(t.app.url).pathname;
     // Same path on both sides: pass the request URI through unchanged (query string included).
@@ -96,7 +99,7 @@ export function nginxSnippet(stack: Target | readonly Target[], options: NginxSn
       ...(appScheme === 'https' ? ['proxy_ssl_server_name on;', `proxy_ssl_name ${app.hostname};`] : []),
     ]);
   };
-  const proxyRoute = (t: Target) => {
+  const proxyRoute = (t: StackTarget) => {
     const own = storageOrigin(t.storage, {
       port: options.storagePortOverride,
       root: options.storageRootOverride,
@@ -235,18 +238,18 @@ function storageProxy(storage: Extract<StorageOrigin, { type: 'http' }>): string
 function internalPrefix(target: Target, storage: StorageOrigin, override: string | undefined): string {
   const { header, value } = target.app.offload;
   if (header !== 'X-Accel-Redirect') {
-    throw new NginxSnippetError(`app.offload.header is "${header}"; nginx acts on X-Accel-Redirect only`);
+    throw new SnippetError(`app.offload.header is "${header}"; nginx acts on X-Accel-Redirect only`);
   }
   if (override !== undefined) return override;
   if (typeof value !== 'string') {
-    throw new NginxSnippetError(
+    throw new SnippetError(
       'app.offload.value is a pattern: the internal location prefix cannot be derived from it; pass it explicitly',
     );
   }
   const file = storage.type === 'http' ? storage.key : encodePath(storage.file);
   const prefix = value.endsWith(`/${file}`) ? value.slice(0, value.length - file.length) : undefined;
   if (prefix === undefined || !prefix.startsWith('/') || prefix === '/') {
-    throw new NginxSnippetError(
+    throw new SnippetError(
       `app.offload.value "${value}" must be a location prefix such as "/_storage/" followed by the sentinel's ` +
         `name in storage ("${file}")`,
     );

@@ -8,9 +8,9 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../core/alarm-message.ts';
+import { ConfigMissingError } from '../../core/errors.ts';
 import { pageText } from '../../core/page.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
-import { ConfigMissingError } from '../lambda.ts';
 
 function setting(name: string): string {
   const value = process.env[name];

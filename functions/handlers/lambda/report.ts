@@ -1,6 +1,8 @@
 // Lambda entry of the workflow's Report Task state: metrics to CloudWatch, the latest report to S3.
+
+import { ConfigMissingError } from '../../core/errors.ts';
 import { cloudWatchPublisher, s3ReportStore } from '../../probes/telemetry.ts';
-import { ConfigMissingError, lambdaHandler } from '../lambda.ts';
+import { lambdaHandler } from '../lambda.ts';
 
 const bucket = process.env.REPORT_BUCKET;
 if (!bucket)

@@ -1,0 +1,106 @@
+/**
+ * What `hash` and `init` learn from a file or a live stack: the sentinel's sha256, size, content type and
+ * download name, and the offload header the app answers with. One request each, with a deadline; anything that
+ * is not a working answer is a UsageError (exit 2) in one line.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { dispositionFileName } from '../functions/core/assess.ts';
+import { UsageError } from '../functions/core/errors.ts';
+import { FAILURE_KINDS, OFFLOAD_HEADERS, type OffloadHeader } from '../functions/core/names.ts';
+import type { HttpProbeRequest } from '../functions/core/probe.ts';
+import type { HttpObservation } from '../functions/core/types.ts';
+import { httpProbe } from '../functions/probes/http.ts';
+
+export interface SentinelFacts {
+  sha256: string;
+  size: number;
+  contentType?: string;
+  fileName?: string;
+}
+
+export interface OffloadFacts {
+  header: OffloadHeader;
+  value: string;
+}
+
+const TIMEOUT_MS = 30_000;
+
+function httpUrl(raw: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${option}: not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${option}: must be an http(s) URL (got "${raw}")`);
+  }
+  return url.href;
+}
+
+async function get(url: string, body: HttpProbeRequest['body'], option: string) {
+  const obs: HttpObservation = await httpProbe({
+    url: httpUrl(url, option),
+    headers: {},
+    timeoutMs: TIMEOUT_MS,
+    connectTimeoutMs: 5_000,
+    body,
+  });
+  if (!obs.reached) throw new UsageError(`${option} ${url}: ${FAILURE_KINDS[obs.kind]} (${obs.error})`);
+  if (obs.status !== 200) {
+    const where = obs.headers.location ? ` to ${obs.headers.location}` : '';
+    throw new UsageError(
+      `${option} ${url}: answered ${obs.status}${where}, expected 200 (redirects are not followed)`,
+    );
+  }
+  return obs;
+}
+
+/** Downloads `url` once (streamed through sha256) and describes it as the config's `sentinel` block. */
+export async function sentinelOfUrl(url: string, option = 'the URL'): Promise<SentinelFacts> {
+  const obs = await get(url, 'hash', option);
+  if (obs.truncated) throw new UsageError(`${option} ${url}: the body ended before its Content-Length`);
+  const contentType = obs.headers['content-type'];
+  const fileName = dispositionFileName(obs.headers['content-disposition']);
+  return {
+    sha256: obs.sha256 ?? '',
+    size: obs.bytes,
+    ...(contentType ? { contentType } : {}),
+    ...(fileName ? { fileName } : {}),
+  };
+}
+
+/** A local file, streamed through sha256; its content type guessed from its name, as Django would. */
+export async function sentinelOfFile(path: string): Promise<SentinelFacts> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch (err) {
+    throw new UsageError(
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  const { default: mime } = await import('mime-types');
+  const type = mime.contentType(basename(path));
+  return { sha256: hash.digest('hex'), size, ...(type ? { contentType: type } : {}) };
+}
+
+/** The offload header the app's own port answers with, read from the headers only. */
+export async function offloadOfApp(url: string, option = '--app'): Promise<OffloadFacts> {
+  const obs = await get(url, 'peek', option);
+  for (const header of OFFLOAD_HEADERS) {
+    const value = obs.headers[header.toLowerCase()];
+    if (value !== undefined) return { header, value };
+  }
+  const streamed = obs.bytes > 0 ? ', and sent the file itself (no offloading)' : '';
+  throw new UsageError(
+    `${option} ${url}: answered without an offload header (${OFFLOAD_HEADERS.join(', ')})${streamed}: ` +
+      "is django-downloadview's middleware on, and does its rule match the file's storage?",
+  );
+}

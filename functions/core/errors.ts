@@ -1,0 +1,72 @@
+/**
+ * Every error download-doctor raises, in one place. Callers tell them apart with `instanceof`, never by name.
+ *
+ * Two families decide the CLI's exit code: a `UsageError` is the caller's to fix (bad usage, a bad config: exit
+ * 2); any other error means the monitor itself failed (exit 3). A failed *check* is never an error: it is a
+ * result with `ok: false`.
+ */
+
+/** Bad usage or a bad config: the message says what to change. Exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A config file that cannot be read or does not validate; the message lists every problem with its field. */
+export class ConfigError extends UsageError {
+  override name = 'ConfigError';
+}
+
+/** No target of that name (the message lists the names that exist), or several and none chosen. */
+export class TargetNotFoundError extends UsageError {
+  override name = 'TargetNotFoundError';
+}
+
+/** A snippet generator cannot express the target; the message names the field to change. */
+export class SnippetError extends UsageError {
+  override name = 'SnippetError';
+}
+
+/** A referenced secret cannot be read. Its message names the reference, never a value. */
+export class SecretMissingError extends Error {
+  override name = 'SecretMissingError';
+}
+
+/** A Lambda function was deployed without a setting it needs (its config file, an environment variable). */
+export class ConfigMissingError extends Error {
+  override name = 'ConfigMissingError';
+}
+
+/** A handler's input does not have the shape the workflow gives it; the message names the field. */
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+/** An SNS message that is not a CloudWatch alarm notification of ours. */
+export class AlarmMessageError extends Error {
+  override name = 'AlarmMessageError';
+}
+
+/** A workflow execution (local or deployed) ended without a verdict. */
+export class ExecutionFailedError extends Error {
+  override name = 'ExecutionFailedError';
+}
+
+/** A deployed execution succeeded, but its output is not a download-doctor report. */
+export class NotAReportError extends Error {
+  override name = 'NotAReportError';
+}
+
+/** A deployed execution did not end within the caller's deadline. */
+export class InvokeTimeoutError extends Error {
+  override name = 'InvokeTimeoutError';
+}
+
+/** The sandbox could not start or change state; the message carries the last lines of the relevant logs. */
+export class SandboxError extends Error {
+  override name = 'SandboxError';
+}
+
+/** The construct was given a combination that cannot work; the message lists every problem. */
+export class DownloadHealthchecksError extends Error {
+  override name = 'DownloadHealthchecksError';
+}

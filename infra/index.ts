@@ -1,0 +1,7 @@
+/**
+ * `download-doctor/cdk`: the DownloadHealthchecks construct for a CDK app. aws-cdk-lib and constructs are peer
+ * dependencies: the app keeps its own single copy.
+ */
+export { DownloadHealthchecksError } from '../functions/core/errors.ts';
+export { DownloadHealthchecks, type DownloadHealthchecksProps } from './construct.ts';
+export type { AlarmDatapoints, MonitorAlarmId, RuleId } from './telemetry.ts';

@@ -1,0 +1,7 @@
+/** The sandbox's stacks: the proxy with its offload header, and the storage. Data only: the CLI reads it for its
+ * help and option checks without loading the sandbox. */
+export const SANDBOX_VARIANTS = {
+  'nginx-s3': 'nginx (X-Accel-Redirect), the sentinel in S3 on moto',
+  'apache-disk': 'Apache with mod_xsendfile (X-Sendfile), the sentinel in a directory on disk',
+} as const;
+export type Variant = keyof typeof SANDBOX_VARIANTS;

@@ -1,0 +1,102 @@
+/**
+ * The package in dist/ (`tsx scripts/dist.ts [--if-stale]`; `npm run build` runs it too):
+ * - the library (`download-doctor`, `download-doctor/cdk`): JavaScript and .d.ts files from tsc;
+ * - the CLI: one ESM bundle (esbuild), split so that each command loads only its own code;
+ * - the Lambda functions: one bundle each (esbuild), prebuilt so that a user's `cdk synth` needs no bundler.
+ * The tests, the demo and `npm pack` need it; `--if-stale` builds only when a source is newer than the last build.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = `${ROOT}dist`;
+const LAMBDA_DIST = `${DIST}/lambda`;
+/** Touched after each build of dist/: the sources' mtimes are compared with it. */
+const STAMP = `${DIST}/.build-stamp`;
+/** What dist/ is built from. */
+const SOURCES = ['functions', 'infra', 'cli', 'sandbox', 'package.json', 'tsconfig.build.json'];
+const LAMBDA_ENTRIES = `${ROOT}functions/handlers/lambda`;
+
+/** What every bundle shares: ESM for Node.js 22, minified, with `require` defined for the CommonJS inside. */
+const BUNDLE: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  // No source maps: loading them slows every start, and a failed check is a result, not a stack.
+  sourcemap: false,
+  banner: {
+    js: "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);",
+  },
+  logLevel: 'warning',
+};
+
+/** One bundle per Lambda entry: dist/lambda/NAME/index.mjs, the AWS SDK included (the version tested is the one run). */
+async function buildLambdas(): Promise<void> {
+  rmSync(LAMBDA_DIST, { recursive: true, force: true });
+  const entries = readdirSync(LAMBDA_ENTRIES).filter((f) => f.endsWith('.ts'));
+  await build({
+    ...BUNDLE,
+    entryPoints: entries.map((f) => `${LAMBDA_ENTRIES}/${f}`),
+    outdir: LAMBDA_DIST,
+    entryNames: '[name]/index',
+    outExtension: { '.js': '.mjs' },
+  });
+}
+
+/** The CLI: dist/cli/bin.js and its chunks, loaded as each command needs them. */
+async function buildCli(): Promise<void> {
+  rmSync(`${DIST}/cli`, { recursive: true, force: true });
+  await build({
+    ...BUNDLE,
+    entryPoints: [`${ROOT}cli/bin.ts`],
+    outdir: `${DIST}/cli`,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    // What aws-local-stepfunctions imports but our local engine never runs (see cli/engine-stubs.ts).
+    alias: Object.fromEntries(
+      ['@aws-sdk/client-lambda', '@aws-sdk/credential-providers', 'asl-validator'].map((m) => [
+        m,
+        `${ROOT}cli/engine-stubs.ts`,
+      ]),
+    ),
+  });
+}
+
+/** The library's entries and what they import: JavaScript and declarations, file by file. */
+function buildLibrary(): void {
+  for (const dir of ['functions', 'infra']) rmSync(`${DIST}/${dir}`, { recursive: true, force: true });
+  execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', `${ROOT}tsconfig.build.json`], { stdio: 'inherit' });
+}
+
+/** The newest modification time of the files under `path`. */
+function newest(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((entry) => newest(`${path}/${entry}`)));
+}
+
+/** dist/ is missing, or a source changed since it was built. */
+export function distIsStale(): boolean {
+  if (!existsSync(STAMP)) return true;
+  const built = statSync(STAMP).mtimeMs;
+  return SOURCES.some((source) => newest(`${ROOT}${source}`) > built);
+}
+
+/** Builds dist/: the library, the CLI and the Lambda bundles. */
+export async function buildDist(): Promise<void> {
+  buildLibrary();
+  await Promise.all([buildCli(), buildLambdas()]);
+  writeFileSync(STAMP, '');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv[2] !== '--if-stale' || distIsStale()) {
+    await buildDist();
+    console.error('built dist/ (library, CLI, Lambda bundles)');
+  }
+}
