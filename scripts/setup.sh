@@ -34,5 +34,19 @@ if ! command -v moto_server >/dev/null 2>&1; then
   exit 1
 fi
 
+# npm's cache holds what the package test (test/package) installs offline into a new CDK app: the packages of a
+# `cdk init` app, pinned to this repository's versions. Filled once, from the registry, into a throwaway directory.
+warm=node_modules/.consumer-cache-stamp
+if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ]; then
+  echo "setup: caching the packages of a new CDK app (for the package test)" >&2
+  tmp="$(mktemp -d)"
+  specs="$(node_modules/.bin/node test/package/consumer-deps.ts)"
+  # shellcheck disable=SC2086 # one word per package spec
+  (cd "$tmp" && echo '{"name":"warm","private":true}' > package.json &&
+    npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error $specs >&2)
+  rm -rf "$tmp"
+  touch "$warm"
+fi
+
 # The package in dist/ (the CLI, the library and the Lambda bundles), when a source changed since the last build.
 node_modules/.bin/tsx scripts/dist.ts --if-stale

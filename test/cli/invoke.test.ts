@@ -26,7 +26,6 @@ import {
   ExecutionFailedError,
   InvokeTimeoutError,
   NotAReportError,
-  TargetNotFoundError,
   UsageError,
 } from '../../functions/core/errors.ts';
 import type { Report } from '../../functions/core/types.ts';
