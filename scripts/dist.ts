@@ -57,13 +57,16 @@ async function buildCli(): Promise<void> {
     outdir: `${DIST}/cli`,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    // What aws-local-stepfunctions imports but our local engine never runs (see cli/engine-stubs.ts).
-    alias: Object.fromEntries(
-      ['@aws-sdk/client-lambda', '@aws-sdk/credential-providers', 'asl-validator'].map((m) => [
-        m,
-        `${ROOT}cli/engine-stubs.ts`,
-      ]),
-    ),
+    alias: {
+      ...BUNDLE.alias,
+      // What aws-local-stepfunctions imports but our local engine never runs (see cli/engine-stubs.ts).
+      ...Object.fromEntries(
+        ['@aws-sdk/client-lambda', '@aws-sdk/credential-providers', 'asl-validator'].map((m) => [
+          m,
+          `${ROOT}cli/engine-stubs.ts`,
+        ]),
+      ),
+    },
   });
 }
 
