@@ -14,8 +14,9 @@ const VARIANT_NAMES = Object.keys(SANDBOX_VARIANTS) as Variant[];
 const HELP = `download-doctor: healthchecks for file downloads offloaded to a reverse proxy
 
 Usage:
-  download-doctor run [--config F] [--target NAME] [--format table|json|junit] [--publish URL [--alarm-state F]]
+  download-doctor run [--config F] [--target NAME] [--format table|json|junit|html] [--publish URL [--alarm-state F]]
       Runs the workflow (end-to-end and app; storage and proxy when those fail) and prints the verdict.
+      html: one self-contained page (the layers, every condition, the timings), e.g. > report.html.
       Without --target, every target runs. --publish sends the metrics to a CloudWatch-compatible endpoint and
       evaluates the alarms there, publishing pages and recovery notices to its SNS topics.
   download-doctor invoke --target NAME [--state-machine-arn ARN] [--endpoint URL] [--region R] [--format F] [--no-wait]

@@ -1,5 +1,6 @@
 /** Runs a target through the workflow on the local engine, with the real probes. */
 import type { Config, Target } from '../functions/core/config.ts';
+import { checkResultSchema } from '../functions/core/report.ts';
 import type { CheckResult, Report } from '../functions/core/types.ts';
 import { TASK_STATES } from '../functions/core/workflow.ts';
 import { makeHandlers, type Telemetry } from '../functions/handlers/handlers.ts';
@@ -31,9 +32,10 @@ export async function runTarget(
   telemetry?: Telemetry,
 ): Promise<{ report: Report; events: EventLog[] }> {
   const onEvent = (e: EventLog) => {
-    if (e.type === 'StateExited' && CHECK_STATES.has(e.state.name) && e.state.output) {
-      const out = e.state.output as Partial<CheckResult>;
-      if (typeof out.message === 'string') onCheck?.(out as CheckResult);
+    if (e.type === 'StateExited' && CHECK_STATES.has(e.state.name)) {
+      // A crashed check's Catch output is not a result yet: diagnose completes it.
+      const out = checkResultSchema.safeParse(e.state.output);
+      if (out.success) onCheck?.(out.data);
     }
   };
   return runLocally({ target: target.name }, localHandlers(config, process.env, telemetry), onEvent);

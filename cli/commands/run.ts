@@ -9,7 +9,7 @@ import { storageProbe } from '../../functions/probes/storage.ts';
 import { cloudWatchPublisher } from '../../functions/probes/telemetry.ts';
 import { loadConfig } from '../config-file.ts';
 import { EXIT } from '../errors.ts';
-import { checkLine, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
 import { defaultStateFile, evaluateLocalAlarms } from '../local-alarms.ts';
 import type { Options } from '../main.ts';
 import { runTarget } from '../run.ts';
@@ -56,6 +56,7 @@ export async function runAndPrint(
   }
   if (options.format === 'json') console.log(toJson(reports));
   if (options.format === 'junit') console.log(toJunit(reports));
+  if (options.format === 'html') console.log(toHtml(reports));
   return { code: worstStatus(reports) === 'healthy' ? EXIT.healthy : EXIT.unhealthy, reports };
 }
 

@@ -1,23 +1,20 @@
 /**
  * Judges what a probe saw against what the target expects. Pure: observation in, CheckResult out.
  *
- * Each check is a list of conditions kept as data (in the manner of Gatus' `[STATUS] == 200`). The first
- * condition that fails decides the kind, and prints with the observed value filled in.
+ * Each check is a list of conditions kept as data (in the manner of Gatus' `[STATUS] == 200`). A result carries
+ * all of them, passed or not; the first that fails decides the kind, and prints with the observed value filled in.
  */
 import contentDisposition from 'content-disposition';
 import type { Target } from './config.ts';
 import { FAILURE_KINDS, type FailureKind, type Layer } from './names.ts';
-import type { CheckResult, Evidence, HttpObservation, StorageObservation, Timings } from './types.ts';
-
-export interface Condition {
-  /** What is compared, as it prints: `[STATUS]`, `[BODY].sha256`, `[X-Accel-Redirect]`. */
-  subject: string;
-  /** The kind of failure when this condition does not hold. */
-  kind: FailureKind;
-  pass: boolean;
-  expected: string;
-  observed: string;
-}
+import type {
+  CheckResult,
+  Condition,
+  Evidence,
+  HttpObservation,
+  StorageObservation,
+  Timings,
+} from './types.ts';
 
 /** The first failing condition, printed with its values: `[STATUS] 404, expected 200`. */
 export function firstFailure(conditions: readonly Condition[]): Condition | undefined {
@@ -42,6 +39,7 @@ function result(
   observed: Evidence,
   timings: Timings,
   okMessage: string,
+  notes: readonly string[] = [],
 ): CheckResult {
   const failed = firstFailure(conditions);
   const slow = !failed && ctx.degradedMs !== undefined && timings.totalMs > ctx.degradedMs;
@@ -50,8 +48,10 @@ function result(
     target: ctx.target,
     expected,
     observed,
+    conditions: [...conditions],
     timings,
     startedAt: ctx.startedAt,
+    ...(notes.length ? { notes: [...notes] } : {}),
   };
   if (failed)
     return { ...base, ok: false, slow: false, kind: failed.kind, message: describeCondition(failed) };
@@ -61,11 +61,16 @@ function result(
   return { ...base, ok: true, slow, message };
 }
 
+/**
+ * A check whose probe got no answer to judge (no response, no object read). Its one condition says what was
+ * needed: `[RESPONSE]` for HTTP, `[READ]` for storage.
+ */
 function unreachable(
   ctx: Context,
   obs: { kind: FailureKind; error: string; timings: Timings },
   expected: Evidence,
 ): CheckResult {
+  const storage = ctx.layer === 'storage';
   return {
     layer: ctx.layer,
     target: ctx.target,
@@ -75,9 +80,25 @@ function unreachable(
     message: `${FAILURE_KINDS[obs.kind]} (${obs.error})`,
     expected,
     observed: { error: obs.error },
+    conditions: [
+      {
+        subject: storage ? '[READ]' : '[RESPONSE]',
+        kind: obs.kind,
+        pass: false,
+        expected: storage ? 'the sentinel read from storage' : 'an HTTP response',
+        observed: obs.error,
+      },
+    ],
     timings: obs.timings,
     startedAt: ctx.startedAt,
   };
+}
+
+/** A 3xx is judged, never followed: say where it pointed (often a missing trailing slash, or a login page). */
+function redirectNotes(obs: Extract<HttpObservation, { reached: true }>): string[] {
+  const location = obs.headers.location;
+  if (obs.status < 300 || obs.status >= 400 || location === undefined) return [];
+  return [`the answer was a ${obs.status} redirect to ${location}; redirects are not followed`];
 }
 
 const short = (sha: string | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'none');
@@ -284,6 +305,7 @@ export function assessEndToEnd(
     observed,
     obs.timings,
     `served the sentinel (${obs.bytes} bytes, sha256 ok)`,
+    redirectNotes(obs),
   );
 }
 
@@ -320,7 +342,15 @@ export function assessApp(
   // The app names the download (the proxy passes its Content-Disposition on): a wrong name is the app's fault.
   if (t.sentinel.fileName !== undefined) conditions.push(fileNameCondition(t.sentinel.fileName, obs.headers));
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, header]);
-  return result(c, conditions, expected, observed, obs.timings, `answers ${header}: ${value ?? ''}`);
+  return result(
+    c,
+    conditions,
+    expected,
+    observed,
+    obs.timings,
+    `answers ${header}: ${value ?? ''}`,
+    redirectNotes(obs),
+  );
 }
 
 export function assessProxy(
@@ -343,6 +373,7 @@ export function assessProxy(
     observed,
     obs.timings,
     `served the sentinel from storage (${obs.bytes} bytes)`,
+    redirectNotes(obs),
   );
 }
 
@@ -376,6 +407,9 @@ export function crashedResult(layer: Layer, target: string, error: string, start
     message: `${FAILURE_KINDS['check-error']} (${error})`,
     expected: {},
     observed: { error },
+    conditions: [
+      { subject: '[CHECK]', kind: 'check-error', pass: false, expected: 'the check runs', observed: error },
+    ],
     timings: { totalMs: 0 },
     startedAt,
   };

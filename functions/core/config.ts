@@ -3,6 +3,7 @@
  * (with defineConfig) and plain JSON. Pure: no I/O, no process.env.
  */
 import { z } from 'zod';
+import { formatPath } from './field-path.ts';
 import { OFFLOAD_HEADERS } from './names.ts';
 
 const slug = z
@@ -319,15 +320,6 @@ function offendingValue(input: unknown, path: readonly PropertyKey[]): unknown {
     return (input as Record<string, unknown>)[last];
   }
   return input;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(root)';
 }
 
 /** One line per problem: `targets[0].app.url: must be an http(s) URL (got "ftp://x")`. */

@@ -55,7 +55,7 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
 
   it.each([
     [['frobnicate'], 'unknown command "frobnicate"'],
-    [['run', '--format', 'xml'], '--format must be one of table, json, junit (got "xml")'],
+    [['run', '--format', 'xml'], '--format must be one of table, json, junit, html (got "xml")'],
     [['check', 'database'], 'check needs a LAYER: end-to-end, app, storage, proxy (got "database")'],
     [['run', '--nope'], "Unknown option '--nope'"],
     [['invoke', '--target', 'prod'], "invoke needs the workflow's state machine"],

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../functions/checks.ts';
-import { type Target, validateConfig } from '../../functions/core/config.ts';
 import type { HttpProbeRequest } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
-import { configInput, targetInput } from '../fixtures/config.ts';
+import { validTarget } from '../fixtures/config.ts';
 
-function target(overrides: Record<string, unknown>): Target {
-  const v = validateConfig(configInput(targetInput(overrides)));
-  if (!v.ok) throw new Error(JSON.stringify(v.problems));
-  return v.config.targets[0] as Target;
-}
+const target = validTarget;
 
 /** A probe that records the request and answers 404 (plain data, no network). */
 function recordingProbe() {
