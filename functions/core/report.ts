@@ -133,7 +133,14 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Pr
       const got = 'input' in issue ? typeOf(issue.input) : 'nothing';
       return `${path}: expected ${issue.expected}, got ${got === 'undefined' ? 'nothing' : got}`;
     }
-    if (issue.code === 'invalid_value') return `${path}: expected one of ${issue.values.join(', ')}`;
+    if (issue.code === 'invalid_value') {
+      const values = issue.values.map(String);
+      const some =
+        values.length > 6
+          ? `${values.slice(0, 4).join(', ')}, … (${values.length} values)`
+          : values.join(', ');
+      return `${path}: expected one of ${some}`;
+    }
     return `${path}: ${issue.message}`;
   });
 }

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees, which is what these tests are about
 /**
  * The HTML report in a real browser: Debian's chromium, headless, driven by playwright-core (which downloads
  * nothing: it is given the system browser). The report is that of a real failed run: the workflow on the local
