@@ -238,7 +238,9 @@ function extraConditions(
       kind: 'internal-exposed',
       pass: !served,
       expected: 'refused from outside (4xx), as an internal location is',
-      observed: internal.reached ? `${internal.status}: served to an outside client` : internal.error,
+      observed: internal.reached
+        ? `${internal.status}: ${served ? 'served to an outside client' : 'refused'}`
+        : internal.error,
     });
   }
   if (range) {
@@ -255,7 +257,7 @@ function extraConditions(
       pass: ok,
       expected: `206 with the first ${want} bytes of the sentinel`,
       observed: range.reached
-        ? `${range.status} with ${range.bytes} bytes${range.status === 206 && range.bytes === want ? ' (other bytes)' : ''}`
+        ? `${range.status} with ${range.bytes} bytes${!ok && range.status === 206 && range.bytes === want ? ' (other bytes)' : ''}`
         : range.error,
     });
   }
@@ -321,16 +323,25 @@ export function assessApp(
   const value = obs.headers[header.toLowerCase()];
   const announced = Number(obs.headers['content-length'] ?? 0);
   const streamsBody = obs.bytes > 0 || announced > 0;
+  const body = streamsBody ? `a body (${Math.max(obs.bytes, announced)} bytes)` : 'no body';
   const conditions: Condition[] = [
     statusIs(obs.status, 200),
-    {
-      // django-downloadview's silent fallback: no offload header, and the app sends the bytes itself.
-      subject: `[${header}]`,
-      kind: 'not-offloaded',
-      pass: value !== undefined || !streamsBody,
-      expected: `${describeOffloadValue(t)} and no body`,
-      observed: `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)`,
-    },
+    // django-downloadview's silent fallback: no offload header, and the app sends the bytes itself. Only a 200
+    // can be the fallback: the body of an error page is not the file.
+    ...(obs.status === 200
+      ? [
+          {
+            subject: `[${header}]`,
+            kind: 'not-offloaded',
+            pass: value !== undefined || !streamsBody,
+            expected: `${describeOffloadValue(t)} and no body`,
+            observed:
+              value === undefined && streamsBody
+                ? `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)`
+                : `${shown(value)}, and ${body}`,
+          } satisfies Condition,
+        ]
+      : []),
     {
       subject: `[${header}]`,
       kind: 'header-mismatch',

@@ -1,9 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { targetInput } from '../fixtures/config.ts';
+import { serveLoopback } from '../fixtures/loopback.ts';
 
 const BIN = new URL('../../bin/download-doctor', import.meta.url).pathname;
 
@@ -15,6 +17,22 @@ function dd(args: string[], files: Record<string, string> = {}) {
 }
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+/** The command without blocking this process (which serves the loopback stack the command checks). */
+function ddAsync(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { cwd, timeout: 30_000 });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
 
 describe('the CLI on bad input', () => {
   it('exits 2 and names every bad field of a JSON config, without a stack trace', () => {
@@ -105,5 +123,30 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
     expect(dd(['sandbox', 'faults', '--variant', 'iis']).err).toContain(
       '--variant must be one of nginx-s3, apache-disk',
     );
+  });
+
+  it('run --format html prints the self-contained page of the run, and exits 1 when it failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dd-cli-html-'));
+    const sentinel = Buffer.from('sentinel\n');
+    writeFileSync(join(dir, 'healthcheck.txt'), sentinel);
+    const server = await serveLoopback((_req, res) => res.writeHead(404).end('not here'));
+    try {
+      const target = targetInput({
+        sentinel: { sha256: createHash('sha256').update(sentinel).digest('hex'), size: sentinel.length },
+        storage: { type: 'filesystem', path: join(dir, 'healthcheck.txt') },
+        app: { ...targetInput().app, url: `${server.base}/app/` },
+        proxy: { url: `${server.base}/proxy/` },
+        endToEnd: { url: `${server.base}/download/` },
+      });
+      writeFileSync(join(dir, 'download-doctor.config.json'), JSON.stringify({ targets: [target] }));
+      const r = await ddAsync(['run', '--format', 'html'], dir);
+      expect(r.code, r.err).toBe(1);
+      expect(r.out).toMatch(/^<!doctype html>\n/);
+      expect(r.out).toContain('<title>FAILED prod: fault proxy, app · download-doctor</title>');
+      expect(r.out.trimEnd()).toMatch(/<\/html>$/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

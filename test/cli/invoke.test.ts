@@ -323,8 +323,8 @@ describe('invoke: an Express state machine (StartSyncExecution; moto has neither
   );
 
   it('an output that breaks the report contract: NotAReportError naming the field (exit 3)', async () => {
-    const report = structuredClone({ ...FAILED, target: 'prod' }) as Record<string, any>;
-    report.results[1].timings.totalMs = 'fast';
+    const report = structuredClone({ ...FAILED, target: 'prod' });
+    Object.assign(report.results[1]?.timings ?? {}, { totalMs: 'fast' });
     const { client } = fakeSfn(async () => ({
       executionArn: EXECUTION,
       status: 'SUCCEEDED',

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -258,5 +258,37 @@ describe('the report and notifier bundles, on moto', () => {
     );
     expect(pages[0]?.Message).toContain('aws s3 cp s3://dd-reports/latest/loopback.html report.html');
     expect(logged).toContainEqual(expect.stringContaining('INSUFFICIENT_DATA pages no one'));
+  });
+
+  it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {
+    // Prepare: a latest report with a bad field, as a buggy or foreign writer would leave it.
+    const failed = (await (
+      await load('diagnose')
+    ).handler({ target: 'loopback', ...stages('status', 'ok', 'ok', 'status') })) as Report;
+    const bad = { ...failed, results: failed.results.map((r, i) => (i === 1 ? { ...r, timings: {} } : r)) };
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true });
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'latest/loopback.json', Body: JSON.stringify(bad) }),
+    );
+    s3.destroy();
+    const before = pages.length;
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    // Act
+    await (await load('notifier')).handler(alarm('ALARM'));
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = error.mock.calls.flat();
+    error.mockRestore();
+    log.mockRestore();
+
+    // Assess
+    expect(errors).toContainEqual(
+      expect.stringContaining(
+        'the stored report s3://dd-reports/latest/loopback.json is malformed: results[1].timings.totalMs: expected number, got nothing',
+      ),
+    );
+    expect(pages.slice(before)).toHaveLength(1);
+    expect(pages.at(-1)?.Message).toContain('No recent verdict was found');
   });
 });

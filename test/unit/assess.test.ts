@@ -167,6 +167,14 @@ describe('end-to-end assessment', () => {
       expect(r.kind).toBe(kind);
     });
 
+    it('a refused internal location and a right Range answer read as such in the passed conditions', () => {
+      const r = assessEndToEnd(target(), download, ctx, { internal: refused, range: partial });
+      expect(r.conditions.slice(-2).map((c) => [c.pass, c.observed])).toEqual([
+        [true, '404: refused'],
+        [true, '206 with 10 bytes'],
+      ]);
+    });
+
     it('speaks only once the download itself works', () => {
       const r = assessEndToEnd(target(), seen(502, {}, 'bad'), ctx, { internal: seen(200, served) });
       expect(r.kind).toBe('status');
@@ -220,6 +228,20 @@ describe('app assessment (headers only)', () => {
     const r = assessApp(target(), obs as HttpObservation, ctx);
     expect(r.ok).toBe(ok);
     expect(r.kind).toBe(kind);
+  });
+
+  it("states what it saw in passed conditions too (they are shown now); a 404's body is no fallback", () => {
+    const pass = assessApp(target(), seen(200, { 'x-accel-redirect': value, ...named }, ''), ctx);
+    expect(pass.conditions.find((c) => c.kind === 'not-offloaded')).toMatchObject({
+      pass: true,
+      observed: `"${value}", and no body`,
+    });
+    const notFound = assessApp(target(), seen(404, {}, 'Not Found'), ctx);
+    expect(notFound.conditions.map((c) => c.kind)).toEqual([
+      'status',
+      'header-mismatch',
+      'filename-mismatch',
+    ]);
   });
 
   it('names the download name when it differs, decoding filename* (RFC 6266)', () => {

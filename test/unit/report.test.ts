@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { diagnose } from '../../functions/core/diagnose.ts';
 import { parseReport, WireFormatError } from '../../functions/core/report.ts';
-import type { Report } from '../../functions/core/types.ts';
+import type { CheckResult, Condition, Report, Verdict } from '../../functions/core/types.ts';
 import { InvalidEventError, makeHandlers } from '../../functions/handlers/handlers.ts';
 import { result, stages } from '../fixtures/results.ts';
 
@@ -20,11 +20,14 @@ function failedReport(): Report {
 }
 
 /** A deep copy with one change, as a producer with a bug (or an old version) would send it. */
-function broken(change: (r: Record<string, any>) => void): unknown {
-  const copy = structuredClone(failedReport()) as Record<string, any>;
+function broken(change: (r: Report) => void): unknown {
+  const copy = structuredClone(failedReport());
   change(copy);
   return copy;
 }
+
+/** The i-th result, which the fixture has. */
+const nth = (r: Report, i: number) => r.results[i] as CheckResult;
 
 const thrown = (run: () => unknown): Error => {
   try {
@@ -41,40 +44,34 @@ describe('parseReport: the one parse of the contract', () => {
     expect(parseReport(JSON.parse(JSON.stringify(report)))).toEqual(report);
   });
 
-  it.each<[string, (r: Record<string, any>) => void, string]>([
+  it.each<[string, (r: Report) => void, string]>([
     [
       'a timing that is not a number',
-      (r) => {
-        r.results[1].timings.totalMs = '12';
-      },
+      (r) => Object.assign(nth(r, 1).timings, { totalMs: '12' }),
       'results[1].timings.totalMs: expected number, got string',
     ],
     [
       'a missing verdict summary',
       (r) => {
-        delete r.verdict.summary;
+        delete (r.verdict as Partial<Verdict>).summary;
       },
       'verdict.summary: expected string, got nothing',
     ],
     [
       'an unknown status',
-      (r) => {
-        r.verdict.status = 'broken';
-      },
+      (r) => Object.assign(r.verdict, { status: 'broken' }),
       'verdict.status: expected one of healthy, degraded, failed',
     ],
     [
       'a condition without its observed value',
       (r) => {
-        delete r.results[2].conditions[0].observed;
+        delete (nth(r, 2).conditions[0] as Partial<Condition>).observed;
       },
       'results[2].conditions[0].observed: expected string, got nothing',
     ],
     [
       'results that are not a list',
-      (r) => {
-        r.results = {};
-      },
+      (r) => Object.assign(r, { results: {} }),
       'results: expected array, got object',
     ],
   ])('%s: a WireFormatError naming the field', (_name, change, problem) => {
@@ -87,8 +84,8 @@ describe('parseReport: the one parse of the contract', () => {
     const error = thrown(() =>
       parseReport(
         broken((r) => {
-          r.target = 42;
-          r.results[0].layer = 'Bearer s3cr3t';
+          Object.assign(r, { target: 42 });
+          Object.assign(nth(r, 0), { layer: 'Bearer s3cr3t' });
         }),
       ),
     ) as WireFormatError;
@@ -101,8 +98,8 @@ describe('parseReport: the one parse of the contract', () => {
 
   it('reads a report written before conditions were kept as one without conditions; drops unknown fields', () => {
     const old = broken((r) => {
-      for (const x of r.results) delete x.conditions;
-      r.results[0].addedLater = true;
+      for (const x of r.results) delete (x as Partial<CheckResult>).conditions;
+      Object.assign(nth(r, 0), { addedLater: true });
     });
     const report = parseReport(old);
     expect(report.results.map((r) => r.conditions)).toEqual([[], [], [], []]);
@@ -122,9 +119,7 @@ describe("the handlers' inputs", () => {
   });
 
   it('report: a malformed report is an InvalidEventError naming the field; nothing is published or stored', async () => {
-    const event = broken((r) => {
-      r.results[1].timings.totalMs = 'slow';
-    });
+    const event = broken((r) => Object.assign(nth(r, 1).timings, { totalMs: 'slow' }));
     const error = await handlers.report(event).catch((e: Error) => e);
     expect(error).toBeInstanceOf(InvalidEventError);
     expect((error as Error).message).toBe(
