@@ -8,7 +8,6 @@
  * The screenshot lands in the test's temp dir (its path is printed), and a copy in test-artifacts/ (ignored by
  * git) for a person to look at.
  */
-import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
 import { reportHtml } from '../../functions/core/html.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { validConfig } from '../fixtures/config.ts';
+import { loopbackTargetInput, validConfig } from '../fixtures/config.ts';
 import { type Loopback, serveLoopback } from '../fixtures/loopback.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -72,22 +71,7 @@ beforeAll(async () => {
       })
       .end(S3_REDIRECT);
   });
-  const config = validConfig({
-    name: 'prod',
-    sentinel: {
-      sha256: createHash('sha256').update(SENTINEL).digest('hex'),
-      size: SENTINEL.length,
-      contentType: 'text/plain',
-      fileName: 'healthcheck.txt',
-    },
-    storage: { type: 'filesystem', path: file },
-    app: {
-      url: `${server.base}/app/healthcheck-utils/download/`,
-      offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
-    },
-    proxy: { url: `${server.base}/healthcheck-utils/storage/` },
-    endToEnd: { url: `${server.base}/healthcheck-utils/download/` },
-  });
+  const config = validConfig({ ...loopbackTargetInput(server.base, file, SENTINEL), name: 'prod' });
   // Act: a real run, then its page, loaded from a file in a fresh browser profile.
   ({ report } = await runTarget(config, config.targets[0] as (typeof config.targets)[0]));
   const html = join(dir, 'report.html');

@@ -1,10 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { targetInput } from '../fixtures/config.ts';
+import { loopbackTargetInput, targetInput } from '../fixtures/config.ts';
 import { serveLoopback } from '../fixtures/loopback.ts';
 
 const BIN = new URL('../../bin/download-doctor', import.meta.url).pathname;
@@ -131,13 +130,7 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
     writeFileSync(join(dir, 'healthcheck.txt'), sentinel);
     const server = await serveLoopback((_req, res) => res.writeHead(404).end('not here'));
     try {
-      const target = targetInput({
-        sentinel: { sha256: createHash('sha256').update(sentinel).digest('hex'), size: sentinel.length },
-        storage: { type: 'filesystem', path: join(dir, 'healthcheck.txt') },
-        app: { ...targetInput().app, url: `${server.base}/app/` },
-        proxy: { url: `${server.base}/proxy/` },
-        endToEnd: { url: `${server.base}/download/` },
-      });
+      const target = loopbackTargetInput(server.base, join(dir, 'healthcheck.txt'), sentinel);
       writeFileSync(join(dir, 'download-doctor.config.json'), JSON.stringify({ targets: [target] }));
       const r = await ddAsync(['run', '--format', 'html'], dir);
       expect(r.code, r.err).toBe(1);

@@ -1,9 +1,8 @@
 /** The output formats (cli/format.ts) over plain results: every failed condition shows, not only the first. */
 import { describe, expect, it } from 'vitest';
 import { checkLine, toHtml, toJson, toJunit } from '../../cli/format.ts';
-import { diagnose } from '../../functions/core/diagnose.ts';
 import type { CheckResult, Condition, Report } from '../../functions/core/types.ts';
-import { result, stages } from '../fixtures/results.ts';
+import { reportOf, result, stages } from '../fixtures/results.ts';
 
 const CONDITIONS: Condition[] = [
   { subject: '[STATUS]', kind: 'status', pass: false, expected: '200', observed: '404' },
@@ -30,12 +29,7 @@ function failedE2e(): CheckResult {
 function failedReport(): Report {
   const s = stages('status', 'ok', 'ok', 'ok');
   s.stage1[0] = failedE2e();
-  return {
-    schemaVersion: 1,
-    target: 'prod',
-    verdict: diagnose(s),
-    results: [...s.stage1, ...(s.stage2 ?? [])],
-  };
+  return reportOf(s);
 }
 
 describe('the table', () => {

@@ -6,7 +6,6 @@
  * and HTML outputs with all they logged, the report stored in S3 (moto) as JSON and HTML, and the page.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +22,7 @@ import type { Report } from '../../functions/core/types.ts';
 import { s3ReportStore } from '../../functions/probes/telemetry.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
-import { validConfig } from '../fixtures/config.ts';
+import { loopbackTargetInput, validConfig } from '../fixtures/config.ts';
 import { type Loopback, serveLoopback } from '../fixtures/loopback.ts';
 
 const ENV = 'DD_REDACTION_TEST_TOKEN';
@@ -106,26 +105,17 @@ beforeAll(async () => {
   s3.destroy();
 
   const headers = { Authorization: { env: ENV } };
+  const target = loopbackTargetInput(server.base, file, SENTINEL);
   config = validConfig({
+    ...target,
     name: 'redaction',
-    sentinel: {
-      sha256: createHash('sha256').update(SENTINEL).digest('hex'),
-      size: SENTINEL.length,
-      contentType: 'text/plain',
-      fileName: 'healthcheck.txt',
-    },
-    storage: { type: 'filesystem', path: file },
-    app: {
-      url: `${server.base}/app/healthcheck-utils/download/`,
-      offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
-      headers,
-    },
+    app: { ...target.app, headers },
     proxy: {
       url: `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}/healthcheck-utils/storage/`,
       tls: { caFile: join(dir, 'cert.pem'), serverName: 'other.example.test' },
       headers,
     },
-    endToEnd: { url: `${server.base}/healthcheck-utils/download/`, headers },
+    endToEnd: { ...target.endToEnd, headers },
   });
   process.env[ENV] = VALUE;
 }, 60_000);

@@ -1,16 +1,13 @@
 /** The HTML renderer as a pure function (the browser test, test/browser/, looks at the page itself). */
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../functions/core/diagnose.ts';
 import { reportHtml } from '../../functions/core/html.ts';
 import type { Fault } from '../../functions/core/names.ts';
 import { WireFormatError } from '../../functions/core/report.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { type Spec, stages } from '../fixtures/results.ts';
+import { reportOf, type Spec, stages } from '../fixtures/results.ts';
 
-function report(target: string, ...spec: [Spec, Spec, Spec?, Spec?]): Report {
-  const s = stages(...spec);
-  return { schemaVersion: 1, target, verdict: diagnose(s), results: [...s.stage1, ...(s.stage2 ?? [])] };
-}
+const report = (target: string, ...spec: [Spec, Spec, Spec?, Spec?]): Report =>
+  reportOf(stages(...spec), target);
 
 /** The diagram's elements marked at fault, as `element=role`, in the order drawn. */
 const marked = (html: string) =>

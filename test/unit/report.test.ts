@@ -3,21 +3,12 @@
  * result is an error naming the field path, at the boundary, never a crash further on. Plain data, no network.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { diagnose } from '../../functions/core/diagnose.ts';
 import { parseReport, WireFormatError } from '../../functions/core/report.ts';
 import type { CheckResult, Condition, Report, Verdict } from '../../functions/core/types.ts';
 import { InvalidEventError, makeHandlers } from '../../functions/handlers/handlers.ts';
-import { result, stages } from '../fixtures/results.ts';
+import { reportOf, result, stages } from '../fixtures/results.ts';
 
-function failedReport(): Report {
-  const s = stages('status', 'ok', 'ok', 'status');
-  return {
-    schemaVersion: 1,
-    target: 'prod',
-    verdict: diagnose(s),
-    results: [...s.stage1, ...(s.stage2 ?? [])],
-  };
-}
+const failedReport = (): Report => reportOf(stages('status', 'ok', 'ok', 'status'));
 
 /** A deep copy with one change, as a producer with a bug (or an old version) would send it. */
 function broken(change: (r: Report) => void): unknown {
