@@ -1,19 +1,32 @@
-/** Output formats of `run` and `check`: a table for people, JSON (documented in the README) and JUnit for CI. */
+/**
+ * Output formats of `run` and `check`: a table for people, JSON (documented in the README) and JUnit for CI, and
+ * a self-contained HTML page (functions/core/html.ts). Results arrive redacted (functions/checks.ts): no format
+ * has secrets to hide.
+ */
+import { describeCondition } from '../functions/core/assess.ts';
+import { type HtmlOptions, reportHtml } from '../functions/core/html.ts';
 import { SCHEMA_VERSION, type Status } from '../functions/core/names.ts';
 import type { CheckResult, Report, Verdict } from '../functions/core/types.ts';
 
-export const FORMATS = ['table', 'json', 'junit'] as const;
+export const FORMATS = ['table', 'json', 'junit', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 const ms = (n: number | undefined) => (n === undefined ? '' : `${Math.round(n)} ms`);
 
-/** One line per check: outcome, layer, timing, message. */
+/** The failed conditions after the first (which the message already names). */
+const laterFailures = (r: CheckResult) => r.conditions.filter((c) => !c.pass).slice(1);
+
+/**
+ * One line per check: outcome, layer, timing, message; then, indented under it, each further failed condition.
+ */
 export function checkLine(r: CheckResult): string {
   const mark = r.ok ? (r.slow ? 'SLOW' : 'PASS') : 'FAIL';
   const t = r.timings;
   const firstByte = t.firstByteMs === undefined ? '' : ` (first byte ${ms(t.firstByteMs)})`;
   const kind = r.kind ? ` [${r.kind}]` : '';
-  return `  ${mark}  ${r.layer.padEnd(10)} ${ms(t.totalMs).padStart(8)}${firstByte}  ${r.message}${kind}`;
+  const line = `  ${mark}  ${r.layer.padEnd(10)} ${ms(t.totalMs).padStart(8)}${firstByte}  ${r.message}${kind}`;
+  const more = laterFailures(r).map((c) => `${' '.repeat(19)}also: ${describeCondition(c)} [${c.kind}]`);
+  return [line, ...more].join('\n');
 }
 
 export function verdictLines(target: string, v: Verdict): string[] {
@@ -44,7 +57,10 @@ const sec = (n: number) => (n / 1000).toFixed(3);
 export function toJunit(reports: readonly Report[]): string {
   const suites = reports.map((rep) => {
     const cases = rep.results.map((r) => {
-      const failure = r.ok ? '' : `<failure type="${xml(r.kind ?? 'failed')}" message="${xml(r.message)}"/>`;
+      const failed = r.conditions.filter((c) => !c.pass).map((c) => `${describeCondition(c)} [${c.kind}]`);
+      const failure = r.ok
+        ? ''
+        : `<failure type="${xml(r.kind ?? 'failed')}" message="${xml(r.message)}">${xml(failed.join('\n'))}</failure>`;
       return `    <testcase classname="download-doctor.${xml(rep.target)}" name="${r.layer}" time="${sec(r.timings.totalMs)}">${failure}</testcase>`;
     });
     const v = rep.verdict;
@@ -60,4 +76,9 @@ export function toJunit(reports: readonly Report[]): string {
     return `  <testsuite name="${xml(rep.target)}" tests="${cases.length}" failures="${failures}" time="${sec(time)}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="download-doctor">\n${suites.join('\n')}\n</testsuites>`;
+}
+
+/** The self-contained HTML page of the run (functions/core/html.ts). */
+export function toHtml(reports: readonly Report[], options: HtmlOptions = {}): string {
+  return reportHtml(reports, options);
 }

@@ -4,6 +4,7 @@
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ExecutionFailedError } from '../functions/core/errors.ts';
+import { parseReport } from '../functions/core/report.ts';
 import type { Report } from '../functions/core/types.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { type ExecutionInput, TASK_STATES } from '../functions/core/workflow.ts';
@@ -47,7 +48,7 @@ export async function runLocally(
     }
   })();
   try {
-    const report = (await execution.result) as unknown as Report;
+    const report = parseReport(await execution.result, 'the workflow output');
     await logging;
     return { report, events };
   } catch (err) {

@@ -51,7 +51,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     )
     .addOption(configOption())
     .addOption(targetOption())
-    .addOption(formatOption(['table', 'json', 'junit']))
+    .addOption(formatOption(['table', 'json', 'junit', 'html']))
     .option(
       '--publish <url>',
       'send the metrics to a CloudWatch-compatible endpoint and evaluate the alarms there',
@@ -112,7 +112,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .option('--state-machine-arn <arn>', 'the workflow (default: DOWNLOAD_DOCTOR_STATE_MACHINE_ARN)')
     .option('--endpoint <url>', 'a Step Functions endpoint (default: the region of the ARN)')
     .option('--region <region>', "the region (default: the ARN's)")
-    .addOption(formatOption(['table', 'json', 'junit']))
+    .addOption(formatOption(['table', 'json', 'junit', 'html']))
     .option('--no-wait', 'start the execution, print its ARN and return')
     .action(exits(async (opts) => (await import('./commands/invoke.ts')).invoke(opts)));
 

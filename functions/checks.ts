@@ -1,6 +1,9 @@
 /**
  * The four checks. Each is a function of the target and the probes: build the request (core), perform it
  * (probes), judge it (core). A failed check returns `ok: false`; only a broken check itself throws.
+ *
+ * Every result leaves through runCheck, which redacts the secrets the check resolved (and the error of a check
+ * that throws): every output, the stored report, the page and the logs are made of these results.
  */
 import {
   assessApp,
@@ -14,9 +17,10 @@ import type { HttpCheckConfig, StorageConfig, Target } from './core/config.ts';
 import { SecretMissingError } from './core/errors.ts';
 import type { Layer } from './core/names.ts';
 import type { Probes } from './core/probe.ts';
+import { redactDeep, redactor } from './core/redact.ts';
 import { httpRequest, printableUrl } from './core/requests.ts';
 import type { CheckResult, HttpObservation } from './core/types.ts';
-import { resolveHeaders, type SecretResolver } from './probes/secrets.ts';
+import { describeRef, resolveHeaders, type SecretResolver } from './probes/secrets.ts';
 
 export interface CheckDeps {
   probes: Probes;
@@ -28,14 +32,18 @@ export interface CheckDeps {
 
 type ProbeOptions = Omit<Parameters<typeof httpRequest>[2], 'nonce'>;
 
+/** Resolves the check's headers (each secret value goes into `secrets`), then performs the request. */
 async function probeHttp(
   check: HttpCheckConfig,
   options: ProbeOptions,
   deps: CheckDeps,
+  secrets: Set<string>,
 ): Promise<HttpObservation> {
   let headers: Record<string, string>;
   try {
-    headers = await resolveHeaders(check.headers, deps.secrets);
+    const resolved = await resolveHeaders(check.headers, deps.secrets);
+    for (const secret of resolved.secrets) secrets.add(secret);
+    headers = resolved.headers;
   } catch (err) {
     if (!(err instanceof SecretMissingError)) throw err;
     return { reached: false, kind: 'secret-missing', error: err.message, timings: { totalMs: 0 } };
@@ -44,11 +52,49 @@ async function probeHttp(
   return deps.probes.http(httpRequest(check, headers, { ...options, nonce }));
 }
 
+/** How the request was made, where that is not plain from the URL: the reader of a report needs to know. */
+function requestNotes(check: HttpCheckConfig): string[] {
+  const notes: string[] = [];
+  if (check.connectTo) {
+    const host = new URL(check.url).host;
+    notes.push(
+      `connected to ${check.connectTo}, not to the address of ${host}; sent Host: ${check.host ?? host}`,
+    );
+  }
+  for (const [name, value] of Object.entries(check.headers ?? {})) {
+    if (typeof value !== 'string')
+      notes.push(
+        `sent ${name} from ${describeRef(value)}; its value is shown as [redacted] wherever it came back`,
+      );
+  }
+  return notes;
+}
+
+function withNotes(r: CheckResult, notes: readonly string[]): CheckResult {
+  const all = [...notes, ...(r.notes ?? [])];
+  return all.length ? { ...r, notes: all } : r;
+}
+
 function storageLocation(storage: StorageConfig): string {
   return storage.type === 's3' ? `s3://${storage.bucket}/${storage.key}` : storage.path;
 }
 
 export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promise<CheckResult> {
+  const secrets = new Set<string>();
+  try {
+    return redactDeep(await check(layer, t, deps, secrets), redactor(secrets));
+  } catch (err) {
+    // A crash becomes the workflow's check-error evidence, with this message as its cause: redact it too.
+    if (err instanceof Error) {
+      const redact = redactor(secrets);
+      err.message = redact(err.message);
+      if (err.stack) err.stack = redact(err.stack);
+    }
+    throw err;
+  }
+}
+
+async function check(layer: Layer, t: Target, deps: CheckDeps, secrets: Set<string>): Promise<CheckResult> {
   const startedAt = (deps.now?.() ?? new Date()).toISOString();
   switch (layer) {
     case 'end-to-end': {
@@ -56,23 +102,26 @@ export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promis
       // refused), and the first RANGE_BYTES bytes by Range (206, the same bytes as the download's first ones).
       const { internalUrl, rangeProbe } = t.endToEnd;
       const [obs, internal, range] = await Promise.all([
-        probeHttp(t.endToEnd, { body: 'hash', headBytes: rangeProbe ? RANGE_BYTES : 0 }, deps),
-        internalUrl ? probeHttp(t.endToEnd, { body: 'peek', url: internalUrl }, deps) : undefined,
+        probeHttp(t.endToEnd, { body: 'hash', headBytes: rangeProbe ? RANGE_BYTES : 0 }, deps, secrets),
+        internalUrl ? probeHttp(t.endToEnd, { body: 'peek', url: internalUrl }, deps, secrets) : undefined,
         rangeProbe
-          ? probeHttp(t.endToEnd, { body: 'hash', range: `bytes=0-${RANGE_BYTES - 1}` }, deps)
+          ? probeHttp(t.endToEnd, { body: 'hash', range: `bytes=0-${RANGE_BYTES - 1}` }, deps, secrets)
           : undefined,
       ]);
-      return assessEndToEnd(t, obs, { target: printableUrl(t.endToEnd.url), startedAt }, { internal, range });
+      const ctx = { target: printableUrl(t.endToEnd.url), startedAt };
+      return withNotes(assessEndToEnd(t, obs, ctx, { internal, range }), requestNotes(t.endToEnd));
     }
     case 'app': {
       // Headers only: the body is peeked at, to tell "no header, no body" from the app streaming the file itself.
-      const obs = await probeHttp(t.app, { body: 'peek' }, deps);
-      return assessApp(t, obs, { target: printableUrl(t.app.url), startedAt });
+      const obs = await probeHttp(t.app, { body: 'peek' }, deps, secrets);
+      const ctx = { target: printableUrl(t.app.url), startedAt };
+      return withNotes(assessApp(t, obs, ctx), requestNotes(t.app));
     }
     case 'proxy': {
       if (!t.proxy) return notConfiguredResult('proxy', t.name, startedAt);
-      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps);
-      return assessProxy(t, obs, { target: printableUrl(t.proxy.url), startedAt });
+      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps, secrets);
+      const ctx = { target: printableUrl(t.proxy.url), startedAt };
+      return withNotes(assessProxy(t, obs, ctx), requestNotes(t.proxy));
     }
     case 'storage': {
       if (!t.storage) return notConfiguredResult('storage', t.name, startedAt);

@@ -31,7 +31,7 @@ import {
 } from '../functions/core/config.ts';
 import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import { LAYERS } from '../functions/core/names.ts';
-import { NAMESPACE, reportKey } from '../functions/core/telemetry.ts';
+import { NAMESPACE, reportKey, reportPageKey } from '../functions/core/telemetry.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { CONFIG_IN_LAYER, TASK_STATES } from '../functions/core/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
@@ -399,15 +399,21 @@ export class DownloadHealthchecks extends Construct {
     }
   }
 
-  /** The objects the report function writes and the notifier reads: each target's latest report, nothing else. */
-  private reportObjectArns(): string[] {
-    return this.config.targets.map((t) => this.reportBucket.arnForObjects(reportKey(t.name)));
+  /**
+   * Each target's latest report, nothing else: the JSON (written by the report function, read by the notifier),
+   * and with `keyOf = reportPageKey` its HTML page (written by the report function).
+   */
+  private reportObjectArns(keyOf: (target: string) => string = reportKey): string[] {
+    return this.config.targets.map((t) => this.reportBucket.arnForObjects(keyOf(t.name)));
   }
 
-  /** s3:PutObject on the latest reports; PutMetricData in our namespace only (the action has no resource type). */
+  /** s3:PutObject on the latest reports and pages; PutMetricData in our namespace only (no resource type). */
   private grantReport(fn: lambda.Function): void {
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: this.reportObjectArns() }),
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [...this.reportObjectArns(), ...this.reportObjectArns(reportPageKey)],
+      }),
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({

@@ -2,7 +2,9 @@
 # Makes a fresh machine ready for the demo, the tests and the benchmarks, and is quick when it already is.
 # - npm packages, including Node.js 22 itself (the `node` package puts it first on PATH in npm scripts);
 # - the Debian packages of the local sandbox: nginx, Apache with mod_xsendfile (and mime.types), gunicorn,
-#   Django with django-downloadview, boto3.
+#   Django with django-downloadview, boto3;
+# - Debian's chromium (and a font), which the HTML report's browser test drives headless: nothing downloads a
+#   browser build;
 # - the package in dist/ (scripts/dist.ts), rebuilt when a source changed.
 # moto's server (moto_server) comes with the machine; see the README.
 set -euo pipefail
@@ -17,7 +19,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
-debs=(nginx-light apache2-bin libapache2-mod-xsendfile media-types gunicorn python3-django python3-django-downloadview python3-boto3 curl)
+debs=(nginx-light apache2-bin libapache2-mod-xsendfile media-types gunicorn python3-django python3-django-downloadview python3-boto3 curl chromium fonts-dejavu-core)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,8 +4,13 @@
  * from --region, else from that ARN.
  */
 import { randomBytes } from 'node:crypto';
-import { ExecutionFailedError, NotAReportError, UsageError } from '../../functions/core/errors.ts';
-import { STATUSES } from '../../functions/core/names.ts';
+import {
+  ExecutionFailedError,
+  NotAReportError,
+  UsageError,
+  WireFormatError,
+} from '../../functions/core/errors.ts';
+import { parseReport } from '../../functions/core/report.ts';
 import type { Report } from '../../functions/core/types.ts';
 import type { ExecutionInput } from '../../functions/core/workflow.ts';
 import {
@@ -16,14 +21,14 @@ import {
   startExecution,
 } from '../../functions/probes/sfn.ts';
 import { EXIT } from '../exit-codes.ts';
-import { checkLine, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
 
 export const ARN_ENV = 'DOWNLOAD_DOCTOR_STATE_MACHINE_ARN';
 
 export interface InvokeOptions {
   /** Required: the CLI refuses to go without it; this function says so too, for other callers. */
   target?: string | undefined;
-  format: 'table' | 'json' | 'junit';
+  format: 'table' | 'json' | 'junit' | 'html';
   stateMachineArn?: string | undefined;
   endpoint?: string | undefined;
   region?: string | undefined;
@@ -87,6 +92,7 @@ async function invokeWith(
     const report = reportOf(outcome);
     if (options.format === 'json') console.log(toJson([report]));
     else if (options.format === 'junit') console.log(toJunit([report]));
+    else if (options.format === 'html') console.log(toHtml([report], { stateMachineArn: arn }));
     else {
       console.log(`${report.target}: execution ${outcome.executionArn}`);
       for (const r of report.results) console.log(checkLine(r));
@@ -115,30 +121,21 @@ function reportOf(outcome: ExecutionOutcome): Report {
     const why = [outcome.error, describeCause(outcome.cause, outcome.error)].filter(Boolean).join(': ');
     throw new ExecutionFailedError(`execution ${executionArn} ${status}${why ? `: ${why}` : ''}`);
   }
-  let report: unknown;
+  let output: unknown;
   try {
-    report = JSON.parse(outcome.output ?? '');
+    output = JSON.parse(outcome.output ?? '');
   } catch {
-    // reported below
+    output = undefined;
   }
-  if (!isReport(report)) {
-    const output = oneLine(outcome.output ?? '(none)', 200);
+  try {
+    return parseReport(output, `the output of execution ${executionArn}`);
+  } catch (err) {
+    if (!(err instanceof WireFormatError)) throw err;
+    const text = oneLine(outcome.output ?? '(none)', 200);
     throw new NotAReportError(
-      `execution ${executionArn} succeeded, but its output is not a report (is this the download-doctor workflow?): ${output}`,
+      `execution ${executionArn} succeeded, but its output is not a report (is this the download-doctor workflow?): ${err.problems.slice(0, 5).join('; ')}; output: ${text}`,
     );
   }
-  return report;
-}
-
-function isReport(x: unknown): x is Report {
-  const r = x as Partial<Report> | null;
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.target === 'string' &&
-    Array.isArray(r.results) &&
-    (STATUSES as readonly unknown[]).includes(r.verdict?.status)
-  );
 }
 
 /** A Lambda error's cause is JSON ({errorType, errorMessage, trace}): keep its type and message, on one line. */

@@ -5,14 +5,14 @@ import { UsageError } from '../../functions/core/errors.ts';
 import type { Datum } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
 import { EXIT } from '../exit-codes.ts';
-import { checkLine, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
 import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
 
 export interface RunOptions {
   config?: string;
   target?: string;
-  format: 'table' | 'json' | 'junit';
+  format: 'table' | 'json' | 'junit' | 'html';
   publish?: string;
   alarmState?: string;
 }
@@ -53,6 +53,7 @@ export async function runAndPrint(
   }
   if (options.format === 'json') console.log(toJson(reports));
   if (options.format === 'junit') console.log(toJunit(reports));
+  if (options.format === 'html') console.log(toHtml(reports));
   return { code: worstStatus(reports) === 'healthy' ? EXIT.healthy : EXIT.unhealthy, reports };
 }
 

@@ -1,23 +1,20 @@
 /**
  * Judges what a probe saw against what the target expects. Pure: observation in, CheckResult out.
  *
- * Each check is a list of conditions kept as data (in the manner of Gatus' `[STATUS] == 200`). The first
- * condition that fails decides the kind, and prints with the observed value filled in.
+ * Each check is a list of conditions kept as data (in the manner of Gatus' `[STATUS] == 200`). A result carries
+ * all of them, passed or not; the first that fails decides the kind, and prints with the observed value filled in.
  */
 import contentDisposition from 'content-disposition';
 import type { Target } from './config.ts';
 import { FAILURE_KINDS, type FailureKind, type Layer } from './names.ts';
-import type { CheckResult, Evidence, HttpObservation, StorageObservation, Timings } from './types.ts';
-
-export interface Condition {
-  /** What is compared, as it prints: `[STATUS]`, `[BODY].sha256`, `[X-Accel-Redirect]`. */
-  subject: string;
-  /** The kind of failure when this condition does not hold. */
-  kind: FailureKind;
-  pass: boolean;
-  expected: string;
-  observed: string;
-}
+import type {
+  CheckResult,
+  Condition,
+  Evidence,
+  HttpObservation,
+  StorageObservation,
+  Timings,
+} from './types.ts';
 
 /** The first failing condition, printed with its values: `[STATUS] 404, expected 200`. */
 export function firstFailure(conditions: readonly Condition[]): Condition | undefined {
@@ -42,6 +39,7 @@ function result(
   observed: Evidence,
   timings: Timings,
   okMessage: string,
+  notes: readonly string[] = [],
 ): CheckResult {
   const failed = firstFailure(conditions);
   const slow = !failed && ctx.degradedMs !== undefined && timings.totalMs > ctx.degradedMs;
@@ -50,8 +48,10 @@ function result(
     target: ctx.target,
     expected,
     observed,
+    conditions: [...conditions],
     timings,
     startedAt: ctx.startedAt,
+    ...(notes.length ? { notes: [...notes] } : {}),
   };
   if (failed)
     return { ...base, ok: false, slow: false, kind: failed.kind, message: describeCondition(failed) };
@@ -61,11 +61,16 @@ function result(
   return { ...base, ok: true, slow, message };
 }
 
+/**
+ * A check whose probe got no answer to judge (no response, no object read). Its one condition says what was
+ * needed: `[RESPONSE]` for HTTP, `[READ]` for storage.
+ */
 function unreachable(
   ctx: Context,
   obs: { kind: FailureKind; error: string; timings: Timings },
   expected: Evidence,
 ): CheckResult {
+  const storage = ctx.layer === 'storage';
   return {
     layer: ctx.layer,
     target: ctx.target,
@@ -75,9 +80,25 @@ function unreachable(
     message: `${FAILURE_KINDS[obs.kind]} (${obs.error})`,
     expected,
     observed: { error: obs.error },
+    conditions: [
+      {
+        subject: storage ? '[READ]' : '[RESPONSE]',
+        kind: obs.kind,
+        pass: false,
+        expected: storage ? 'the sentinel read from storage' : 'an HTTP response',
+        observed: obs.error,
+      },
+    ],
     timings: obs.timings,
     startedAt: ctx.startedAt,
   };
+}
+
+/** A 3xx is judged, never followed: say where it pointed (often a missing trailing slash, or a login page). */
+function redirectNotes(obs: Extract<HttpObservation, { reached: true }>): string[] {
+  const location = obs.headers.location;
+  if (obs.status < 300 || obs.status >= 400 || location === undefined) return [];
+  return [`the answer was a ${obs.status} redirect to ${location}; redirects are not followed`];
 }
 
 const short = (sha: string | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'none');
@@ -217,7 +238,9 @@ function extraConditions(
       kind: 'internal-exposed',
       pass: !served,
       expected: 'refused from outside (4xx), as an internal location is',
-      observed: internal.reached ? `${internal.status}: served to an outside client` : internal.error,
+      observed: internal.reached
+        ? `${internal.status}: ${served ? 'served to an outside client' : 'refused'}`
+        : internal.error,
     });
   }
   if (range) {
@@ -234,7 +257,7 @@ function extraConditions(
       pass: ok,
       expected: `206 with the first ${want} bytes of the sentinel`,
       observed: range.reached
-        ? `${range.status} with ${range.bytes} bytes${range.status === 206 && range.bytes === want ? ' (other bytes)' : ''}`
+        ? `${range.status} with ${range.bytes} bytes${!ok && range.status === 206 && range.bytes === want ? ' (other bytes)' : ''}`
         : range.error,
     });
   }
@@ -284,6 +307,7 @@ export function assessEndToEnd(
     observed,
     obs.timings,
     `served the sentinel (${obs.bytes} bytes, sha256 ok)`,
+    redirectNotes(obs),
   );
 }
 
@@ -299,16 +323,25 @@ export function assessApp(
   const value = obs.headers[header.toLowerCase()];
   const announced = Number(obs.headers['content-length'] ?? 0);
   const streamsBody = obs.bytes > 0 || announced > 0;
+  const body = streamsBody ? `a body (${Math.max(obs.bytes, announced)} bytes)` : 'no body';
   const conditions: Condition[] = [
     statusIs(obs.status, 200),
-    {
-      // django-downloadview's silent fallback: no offload header, and the app sends the bytes itself.
-      subject: `[${header}]`,
-      kind: 'not-offloaded',
-      pass: value !== undefined || !streamsBody,
-      expected: `${describeOffloadValue(t)} and no body`,
-      observed: `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)`,
-    },
+    // django-downloadview's silent fallback: no offload header, and the app sends the bytes itself. Only a 200
+    // can be the fallback: the body of an error page is not the file.
+    ...(obs.status === 200
+      ? [
+          {
+            subject: `[${header}]`,
+            kind: 'not-offloaded',
+            pass: value !== undefined || !streamsBody,
+            expected: `${describeOffloadValue(t)} and no body`,
+            observed:
+              value === undefined && streamsBody
+                ? `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)`
+                : `${shown(value)}, and ${body}`,
+          } satisfies Condition,
+        ]
+      : []),
     {
       subject: `[${header}]`,
       kind: 'header-mismatch',
@@ -320,7 +353,15 @@ export function assessApp(
   // The app names the download (the proxy passes its Content-Disposition on): a wrong name is the app's fault.
   if (t.sentinel.fileName !== undefined) conditions.push(fileNameCondition(t.sentinel.fileName, obs.headers));
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, header]);
-  return result(c, conditions, expected, observed, obs.timings, `answers ${header}: ${value ?? ''}`);
+  return result(
+    c,
+    conditions,
+    expected,
+    observed,
+    obs.timings,
+    `answers ${header}: ${value ?? ''}`,
+    redirectNotes(obs),
+  );
 }
 
 export function assessProxy(
@@ -343,6 +384,7 @@ export function assessProxy(
     observed,
     obs.timings,
     `served the sentinel from storage (${obs.bytes} bytes)`,
+    redirectNotes(obs),
   );
 }
 
@@ -382,6 +424,9 @@ function couldNotRun(
     message: `${FAILURE_KINDS[kind]} (${error})`,
     expected: {},
     observed: { error },
+    conditions: [
+      { subject: '[CHECK]', kind: 'check-error', pass: false, expected: 'the check runs', observed: error },
+    ],
     timings: { totalMs: 0 },
     startedAt,
   };

@@ -5,6 +5,7 @@
 // A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
 import * as z from 'zod';
 import { SnippetError, TargetNotFoundError } from './errors.ts';
+import { formatPath } from './field-path.ts';
 import { OFFLOAD_HEADERS } from './names.ts';
 
 const slug = z
@@ -326,15 +327,6 @@ function offendingValue(input: unknown, path: readonly PropertyKey[]): unknown {
     return (input as Record<string, unknown>)[last];
   }
   return input;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(root)';
 }
 
 /** One line per problem: `targets[0].app.url: must be an http(s) URL (got "ftp://x")`. */

@@ -36,8 +36,19 @@ export class ConfigMissingError extends Error {
   override name = 'ConfigMissingError';
 }
 
-/** A handler's input does not have the shape the workflow gives it; the message names the field. */
-export class InvalidEventError extends Error {
+/** A value that is not what its boundary expects. `problems` has one line per bad field, with its path. */
+export class WireFormatError extends Error {
+  override name = 'WireFormatError';
+  constructor(
+    readonly what: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${what} is malformed: ${problems.join('; ')}`);
+  }
+}
+
+/** A Task state's event is not what the workflow sends: a bug or a hand-made execution input, never retried. */
+export class InvalidEventError extends WireFormatError {
   override name = 'InvalidEventError';
 }
 

@@ -2,8 +2,9 @@
  * The text of a page: what is broken, where to look, the evidence, when, and how to rerun by hand.
  * Pure: the notifier Lambda and the local alarm evaluation both send exactly this.
  */
-import type { AlarmRule, AlarmState } from './telemetry.ts';
+import { type AlarmRule, type AlarmState, reportPageKey } from './telemetry.ts';
 import type { CheckResult, Evidence, Report } from './types.ts';
+import type { ExecutionInput } from './workflow.ts';
 
 export interface AlarmTransition {
   alarmName: string;
@@ -34,15 +35,47 @@ function resultLine(r: CheckResult): string {
   return `  ${r.layer.padEnd(10)} ${outcome}: ${r.message}\n${' '.repeat(13)}observed: ${evidenceOf(r.observed) || 'nothing'}; expected: ${evidenceOf(r.expected) || '-'}`;
 }
 
+/** How to run a target again by hand: the workflow's execution input, the AWS CLI command, and the local CLI. */
+export function rerunCommands(target: string, stateMachineArn: string | undefined) {
+  const input = JSON.stringify({ target } satisfies ExecutionInput);
+  return {
+    input,
+    startExecution: `aws stepfunctions start-execution --state-machine-arn ${stateMachineArn ?? 'ARN'} --input '${input}'`,
+    cli: `download-doctor run --target ${target}`,
+  };
+}
+
 export function rerunLines(target: string, stateMachineArn: string | undefined): string[] {
+  const c = rerunCommands(target, stateMachineArn);
+  return ['Rerun by hand:', `  ${c.startExecution}`, `  ${c.cli}`];
+}
+
+/** Where the report function keeps the latest reports (on AWS): the page points to the HTML one. */
+export interface ReportBucket {
+  bucket: string;
+  region: string;
+}
+
+/**
+ * The latest HTML report of a target, as a console path and an S3 URI. Not a presigned link: one made with the
+ * notifier's role expires with its session (hours), and would let anyone holding the page read the report.
+ */
+export function reportPageLines(target: string, where: ReportBucket): string[] {
+  const key = reportPageKey(target);
+  const consoleUrl = `https://s3.console.aws.amazon.com/s3/object/${where.bucket}?region=${where.region}&prefix=${encodeURIComponent(key)}`;
   return [
-    'Rerun by hand:',
-    `  aws stepfunctions start-execution --state-machine-arn ${stateMachineArn ?? 'ARN'} --input '{"target":"${target}"}'`,
-    `  download-doctor run --target ${target}`,
+    'The full report (the layers, every condition, the timings), as of the latest run:',
+    `  console (then Open): ${consoleUrl}`,
+    `  or: aws s3 cp s3://${where.bucket}/${key} report.html`,
   ];
 }
 
-export function pageText(t: AlarmTransition, report: Report | undefined, stateMachineArn?: string): Page {
+export function pageText(
+  t: AlarmTransition,
+  report: Report | undefined,
+  stateMachineArn?: string,
+  reports?: ReportBucket,
+): Page {
   const v = report?.verdict;
   const when = t.at.toISOString();
   if (t.state === 'OK') {
@@ -64,6 +97,7 @@ export function pageText(t: AlarmTransition, report: Report | undefined, stateMa
     `When: ${when}${report?.results[0] ? `; latest run started ${report.results[0].startedAt}` : ''}.`,
   ];
   if (report) lines.push('', 'Evidence (each check of the latest run):', ...report.results.map(resultLine));
+  if (report && reports) lines.push('', ...reportPageLines(t.target, reports));
   lines.push('', ...rerunLines(t.target, stateMachineArn));
   return { subject: subject.slice(0, 100), message: lines.join('\n') };
 }

@@ -160,6 +160,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
 
 /** Where the latest report of a target is kept (on AWS, for the notifier). */
 export const reportKey = (target: string) => `latest/${target}.json`;
+/** The same report as a page (functions/core/html.ts), beside the JSON. */
+export const reportPageKey = (target: string) => `latest/${target}.html`;
 
 export const alarmName = (target: string, rule: Pick<AlarmRule, 'id'>) =>
   `download-doctor-${target}-${rule.id}`;

@@ -8,41 +8,59 @@ import { type CheckDeps, runCheck } from '../checks.ts';
 import { crashedResult } from '../core/assess.ts';
 import { type Config, findTarget } from '../core/config.ts';
 import { diagnose } from '../core/diagnose.ts';
-import { InvalidEventError } from '../core/errors.ts';
-import { LAYERS, SCHEMA_VERSION, STATUSES } from '../core/names.ts';
+import { InvalidEventError, WireFormatError } from '../core/errors.ts';
+import { type LAYERS, SCHEMA_VERSION } from '../core/names.ts';
+import {
+  caughtCheckSchema,
+  checkResultSchema,
+  parseWire,
+  reportSchema,
+  wireProblems,
+} from '../core/report.ts';
 import { type Datum, metricData } from '../core/telemetry.ts';
 import type { CheckResult, Report, StageResults } from '../core/types.ts';
 import type { HandlerName } from '../core/workflow.ts';
 
 const checkEvent = z.object({ target: z.string().min(1) });
 
-/**
- * A stage result: a CheckResult, or what the workflow's Catch put in its place when a check crashed
- * (`{ layer, ok: false, kind: 'check-error', error: { Error, Cause } }`).
- */
-const stageResult = z.looseObject({ layer: z.enum(LAYERS), ok: z.boolean() });
-const diagnoseEvent = checkEvent.extend({
-  stage1: z.tuple([stageResult, stageResult]),
-  stage2: z.tuple([stageResult, stageResult]).optional(),
-});
-
-function parse<T>(schema: z.ZodType<T>, event: unknown): T {
-  const parsed = schema.safeParse(event);
-  if (!parsed.success) {
-    throw new InvalidEventError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; '),
-    );
+/** Reads a handler's event with the wire contract's parse; a bad one names every bad field. */
+function parseEvent<S extends z.ZodType>(schema: S, event: unknown, handler: HandlerName): z.output<S> {
+  try {
+    return parseWire(schema, event, `the ${handler} event`);
+  } catch (err) {
+    if (err instanceof WireFormatError) throw new InvalidEventError(err.what, err.problems);
+    throw err;
   }
-  return parsed.data;
 }
 
-/** Turns what the workflow's Catch produced for a crashed check into a full CheckResult. */
-function complete(r: z.infer<typeof stageResult>, target: string, now: Date): CheckResult {
-  if (typeof r.message === 'string' && r.expected && r.observed && r.timings)
-    return r as unknown as CheckResult;
-  const error = r.error as { Error?: string; Cause?: string } | undefined;
-  const cause = [error?.Error, error?.Cause].filter(Boolean).join(': ') || 'no result';
-  return crashedResult(r.layer, target, cause.slice(0, 500), now.toISOString());
+/**
+ * The diagnose event: the target and each stage's two results. A result is a CheckResult, or what the
+ * workflow's Catch put in its place when a check crashed (`{ layer, ok: false, kind: 'check-error', error }`),
+ * which becomes a full check-error result here.
+ */
+const diagnoseEvent = checkEvent.extend({
+  stage1: z.tuple([z.unknown(), z.unknown()]),
+  stage2: z.tuple([z.unknown(), z.unknown()]).optional(),
+});
+
+function stageResults(e: z.infer<typeof diagnoseEvent>, now: Date): StageResults {
+  const problems: string[] = [];
+  const read = (value: unknown, path: [string, number]): CheckResult | undefined => {
+    const caught = caughtCheckSchema.safeParse(value);
+    if (caught.success) {
+      const { error } = caught.data;
+      const cause = [error.Error, error.Cause].filter(Boolean).join(': ') || 'no result';
+      return crashedResult(caught.data.layer, e.target, cause.slice(0, 500), now.toISOString());
+    }
+    const out = wireProblems(checkResultSchema, value, path);
+    if (out.ok) return out.data;
+    problems.push(...out.problems);
+    return undefined;
+  };
+  const [a, b] = [read(e.stage1[0], ['stage1', 0]), read(e.stage1[1], ['stage1', 1])];
+  const [c, d] = e.stage2 ? [read(e.stage2[0], ['stage2', 0]), read(e.stage2[1], ['stage2', 1])] : [];
+  if (problems.length || !a || !b) throw new InvalidEventError('the diagnose event', problems);
+  return { stage1: [a, b], ...(c && d ? { stage2: [c, d] as [CheckResult, CheckResult] } : {}) };
 }
 
 export type Handler = (event: unknown) => Promise<unknown>;
@@ -53,18 +71,11 @@ export interface Telemetry {
   store?: (report: Report) => Promise<void>;
 }
 
-const reportEvent = z.looseObject({
-  schemaVersion: z.number(),
-  target: z.string().min(1),
-  verdict: z.looseObject({ status: z.enum(STATUSES) }),
-  results: z.array(stageResult),
-});
-
 export function makeHandlers(
   deps: CheckDeps & { config: Config; telemetry?: Telemetry },
 ): Record<HandlerName, Handler> {
   const check = (layer: (typeof LAYERS)[number]) => async (event: unknown) => {
-    const { target } = parse(checkEvent, event);
+    const { target } = parseEvent(checkEvent, event, layer);
     return runCheck(layer, findTarget(deps.config, target), deps);
   };
   return {
@@ -73,13 +84,8 @@ export function makeHandlers(
     storage: check('storage'),
     proxy: check('proxy'),
     diagnose: async (event: unknown): Promise<Report> => {
-      const e = parse(diagnoseEvent, event);
-      const now = deps.now?.() ?? new Date();
-      const stages: StageResults = {
-        stage1: [complete(e.stage1[0], e.target, now), complete(e.stage1[1], e.target, now)],
-      };
-      if (e.stage2)
-        stages.stage2 = [complete(e.stage2[0], e.target, now), complete(e.stage2[1], e.target, now)];
+      const e = parseEvent(diagnoseEvent, event, 'diagnose');
+      const stages = stageResults(e, deps.now?.() ?? new Date());
       return {
         schemaVersion: SCHEMA_VERSION,
         target: e.target,
@@ -88,7 +94,7 @@ export function makeHandlers(
       };
     },
     report: async (event: unknown): Promise<Report> => {
-      const report = parse(reportEvent, event) as unknown as Report;
+      const report = parseEvent(reportSchema, event, 'report');
       const at = deps.now?.() ?? new Date();
       await Promise.all([deps.telemetry?.publish?.(metricData(report, at)), deps.telemetry?.store?.(report)]);
       return report;

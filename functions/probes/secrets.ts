@@ -28,13 +28,20 @@ export function envResolver(env: NodeJS.ProcessEnv): SecretResolver {
   };
 }
 
+/** The headers to send, and the values that came from secret references (to redact wherever they surface). */
 export async function resolveHeaders(
   headers: Record<string, HeaderValue> | undefined,
   resolve: SecretResolver,
-): Promise<Record<string, string>> {
+): Promise<{ headers: Record<string, string>; secrets: string[] }> {
   const out: Record<string, string> = {};
+  const secrets: string[] = [];
   for (const [name, value] of Object.entries(headers ?? {})) {
-    out[name.toLowerCase()] = typeof value === 'string' ? value : await resolve(value);
+    if (typeof value === 'string') out[name.toLowerCase()] = value;
+    else {
+      const secret = await resolve(value);
+      out[name.toLowerCase()] = secret;
+      secrets.push(secret);
+    }
   }
-  return out;
+  return { headers: out, secrets };
 }

@@ -1,10 +1,13 @@
 /**
  * Where telemetry goes: CloudWatch metrics (any CloudWatch-compatible endpoint), and the latest report per
- * target in S3 (read by the notifier to put the verdict into a page). Every call has a deadline.
+ * target in S3: the JSON (read by the notifier to put the verdict into a page) and, beside it, the HTML page
+ * that the page points to. Every call has a deadline.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Datum, NAMESPACE, reportKey } from '../core/telemetry.ts';
+import { reportHtml } from '../core/html.ts';
+import { parseReport } from '../core/report.ts';
+import { type Datum, NAMESPACE, reportKey, reportPageKey } from '../core/telemetry.ts';
 import type { Report } from '../core/types.ts';
 
 const DEADLINE_MS = 5_000;
@@ -40,28 +43,40 @@ export function cloudWatchPublisher(o: AwsEndpoint = {}): (data: Datum[]) => Pro
 export function s3ReportStore(bucket: string, o: AwsEndpoint = {}) {
   const client = new S3Client({ ...clientOptions(o), forcePathStyle: o.endpoint !== undefined });
   return {
+    /** The report as JSON, and as the HTML page beside it. */
     async store(report: Report): Promise<void> {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: reportKey(report.target),
-          Body: JSON.stringify(report),
-          ContentType: 'application/json',
-        }),
-        { abortSignal: AbortSignal.timeout(DEADLINE_MS) },
-      );
+      const put = (Key: string, Body: string, ContentType: string) =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType }), {
+          abortSignal: AbortSignal.timeout(DEADLINE_MS),
+        });
+      await Promise.all([
+        put(reportKey(report.target), JSON.stringify(report), 'application/json'),
+        put(reportPageKey(report.target), reportHtml([report]), 'text/html; charset=utf-8'),
+      ]);
     },
-    /** The latest report of a target, or undefined when there is none yet. */
+    /**
+     * The latest report of a target, or undefined when there is none yet. A stored object that is not a report
+     * (or not JSON) throws, naming the fields: the notifier then pages without the verdict, and says why.
+     */
     async latest(target: string): Promise<Report | undefined> {
+      let text: string | undefined;
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey(target) }), {
           abortSignal: AbortSignal.timeout(DEADLINE_MS),
         });
-        return JSON.parse((await out.Body?.transformToString()) ?? 'null') ?? undefined;
+        text = await out.Body?.transformToString();
       } catch (err) {
         if (err instanceof NoSuchKey) return undefined;
         throw err;
       }
+      const what = `the stored report s3://${bucket}/${reportKey(target)}`;
+      let json: unknown;
+      try {
+        json = JSON.parse(text ?? '');
+      } catch {
+        throw new SyntaxError(`${what} is not JSON`);
+      }
+      return parseReport(json, what);
     },
   };
 }

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targetInput } from '../fixtures/config.ts';
+import { loopbackTargetInput, targetInput } from '../fixtures/config.ts';
+import { serveLoopback } from '../fixtures/loopback.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -96,7 +97,7 @@ export default defineConfig({ targets: [{ ...${json(targetInput())}, name }] });
 
   it.each([
     [['frobnicate'], "unknown command 'frobnicate'"],
-    [['run', '--format', 'xml'], "argument 'xml' is invalid. Allowed choices are table, json, junit"],
+    [['run', '--format', 'xml'], "argument 'xml' is invalid. Allowed choices are table, json, junit, html"],
     [
       ['check', 'storage', '--format', 'junit'],
       "argument 'junit' is invalid. Allowed choices are table, json",
@@ -183,6 +184,23 @@ export default defineConfig({ targets: [{ ...${json(targetInput())}, name }] });
     expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
     const one = await dd(['sandbox', 'faults', '--variant', 'apache-disk']);
     expect(one.out).not.toContain('nginx-s3');
+  });
+
+  it('run --format html prints the self-contained page of the run, and exits 1 when it failed', async () => {
+    const sentinel = Buffer.from('sentinel\n');
+    const dir = project({ 'healthcheck.txt': sentinel.toString() });
+    const server = await serveLoopback((_req, res) => res.writeHead(404).end('not here'));
+    try {
+      const target = loopbackTargetInput(server.base, join(dir, 'healthcheck.txt'), sentinel);
+      writeFileSync(join(dir, 'download-doctor.config.json'), json({ targets: [target] }));
+      const r = await dd(['run', '--format', 'html'], {}, dir);
+      expect(r.code, r.err).toBe(1);
+      expect(r.out).toMatch(/^<!doctype html>\n/);
+      expect(r.out).toContain('<title>FAILED prod: fault proxy, app · download-doctor</title>');
+      expect(r.out.trimEnd()).toMatch(/<\/html>$/);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -322,6 +322,37 @@ describe('invoke: an Express state machine (StartSyncExecution; moto has neither
     },
   );
 
+  it('an output that breaks the report contract: NotAReportError naming the field (exit 3)', async () => {
+    const report = structuredClone({ ...FAILED, target: 'prod' });
+    Object.assign(report.results[1]?.timings ?? {}, { totalMs: 'fast' });
+    const { client } = fakeSfn(async () => ({
+      executionArn: EXECUTION,
+      status: 'SUCCEEDED',
+      output: JSON.stringify(report),
+    }));
+
+    const e = await invoke({ ...options, format: 'json' }, { client, env: {} }).catch((err: Error) => err);
+
+    expect(e).toBeInstanceOf(NotAReportError);
+    expect((e as Error).message).toContain('results[1].timings.totalMs: expected number, got string');
+    expect(out).toEqual([]);
+  });
+
+  it('--format html: the page of the run', async () => {
+    const { client } = fakeSfn(async () => ({
+      executionArn: EXECUTION,
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ ...FAILED, target: 'prod' }),
+    }));
+
+    expect(await invoke({ ...options, format: 'html' }, { client, env: {} })).toBe(1);
+
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^<!doctype html>/);
+    expect(out[0]).toContain('<title>FAILED prod: fault storage · download-doctor</title>');
+    expect(out[0]).toContain(`--state-machine-arn ${ARN} --input`);
+  });
+
   it('a sync call that does not answer is cut at the deadline: InvokeTimeoutError', async () => {
     const { client } = fakeSfn(
       (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),

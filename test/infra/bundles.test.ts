@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
 import type { ConfigInput } from '../../functions/core/config.ts';
+import { reportHtml } from '../../functions/core/html.ts';
 import { pageText } from '../../functions/core/page.ts';
 import { METRICS, NAMESPACE, targetDimensions } from '../../functions/core/telemetry.ts';
 import type { CheckResult, Report } from '../../functions/core/types.ts';
@@ -202,12 +203,19 @@ describe('the report and notifier bundles, on moto', () => {
     ],
   });
 
-  it('report: store the report and publish the metrics (Healthy 0 for a failed run)', async () => {
+  it('report: store the report and its page, and publish the metrics (Healthy 0 for a failed run)', async () => {
     const failed = (await (
       await load('diagnose')
     ).handler({ target: 'loopback', ...stages('status', 'ok', 'ok', 'status') })) as Report;
     expect(failed.verdict.status).toBe('failed');
     await (await load('report')).handler(failed);
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true });
+    const get = (Key: string) => s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+    const [json, html] = await Promise.all([get('latest/loopback.json'), get('latest/loopback.html')]);
+    expect(JSON.parse((await json.Body?.transformToString()) ?? '')).toEqual(failed);
+    expect(html.ContentType).toBe('text/html; charset=utf-8');
+    expect(await html.Body?.transformToString()).toBe(reportHtml([failed]));
+    s3.destroy();
     const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint });
     const out = await cloudwatch.send(
       new GetMetricStatisticsCommand({
@@ -243,11 +251,51 @@ describe('the report and notifier bundles, on moto', () => {
     const expected = ['ALARM', 'OK'].map((state) => {
       const parsed = parseAlarmMessage(alarm(state).Records[0]?.Sns.Message ?? '');
       if (parsed.kind !== 'transition') throw new Error('the alarm should parse');
-      const page = pageText(parsed.transition, failed, STATE_MACHINE_ARN);
+      const page = pageText(parsed.transition, failed, STATE_MACHINE_ARN, {
+        bucket: BUCKET,
+        region: 'us-east-1',
+      });
       return { Subject: page.subject, Message: page.message };
     });
     expect(pages).toEqual(expected);
     expect(pages[0]?.Message).toContain(failed.verdict.summary);
+    // The page points to the HTML report beside the JSON.
+    expect(pages[0]?.Message).toContain(
+      'https://s3.console.aws.amazon.com/s3/object/dd-reports?region=us-east-1&prefix=latest%2Floopback.html',
+    );
+    expect(pages[0]?.Message).toContain('aws s3 cp s3://dd-reports/latest/loopback.html report.html');
     expect(logged).toContainEqual(expect.stringContaining('INSUFFICIENT_DATA pages no one'));
+  });
+
+  it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {
+    // Prepare: a latest report with a bad field, as a buggy or foreign writer would leave it.
+    const failed = (await (
+      await load('diagnose')
+    ).handler({ target: 'loopback', ...stages('status', 'ok', 'ok', 'status') })) as Report;
+    const bad = { ...failed, results: failed.results.map((r, i) => (i === 1 ? { ...r, timings: {} } : r)) };
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true });
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'latest/loopback.json', Body: JSON.stringify(bad) }),
+    );
+    s3.destroy();
+    const before = pages.length;
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    // Act
+    await (await load('notifier')).handler(alarm('ALARM'));
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = error.mock.calls.flat();
+    error.mockRestore();
+    log.mockRestore();
+
+    // Assess
+    expect(errors).toContainEqual(
+      expect.stringContaining(
+        'the stored report s3://dd-reports/latest/loopback.json is malformed: results[1].timings.totalMs: expected number, got nothing',
+      ),
+    );
+    expect(pages.slice(before)).toHaveLength(1);
+    expect(pages.at(-1)?.Message).toContain('No recent verdict was found');
   });
 });

@@ -59,9 +59,9 @@ function statementsOf(role: { node: { defaultChild?: unknown } } | undefined): R
   );
 }
 
-const reportObjects = () =>
+const reportObjects = (ext = 'json') =>
   Object.keys(PERIODS).map((t) => ({
-    'Fn::Join': ['', [arnOf(hc.reportBucket), `/latest/${t}.json`]],
+    'Fn::Join': ['', [arnOf(hc.reportBucket), `/latest/${t}.${ext}`]],
   }));
 
 describe('the target alarms, from TARGET_ALARMS', () => {
@@ -308,10 +308,10 @@ describe('the notifier and the report', () => {
 describe('least privilege for telemetry', () => {
   const logs = expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
 
-  it('report: put the targets’ latest reports, and metric data in our namespace only', () => {
+  it('report: put the targets’ latest reports and their pages, and metric data in our namespace only', () => {
     expect(statementsOf(hc.functions.report.role)).toEqual([
       logs,
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: reportObjects() },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: [...reportObjects(), ...reportObjects('html')] },
       {
         Effect: 'Allow',
         Action: 'cloudwatch:PutMetricData',

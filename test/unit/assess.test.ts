@@ -6,6 +6,7 @@ import {
   assessProxy,
   assessStorage,
   contentTypeMatches,
+  crashedResult,
   dispositionFileName,
 } from '../../functions/core/assess.ts';
 import { type Target, validateConfig } from '../../functions/core/config.ts';
@@ -92,6 +93,58 @@ describe('end-to-end assessment', () => {
     expect(r.observed.status).toBe(404);
   });
 
+  it('keeps every condition it evaluated, passed or not; the message and kind name the first failure', () => {
+    const r = assessEndToEnd(target(), seen(404, { 'content-type': 'text/html' }, 'nope'), ctx);
+    expect(r.conditions.map((c) => [c.subject, c.pass, c.expected, c.observed])).toEqual([
+      ['[STATUS]', false, '200', '404'],
+      ['[X-Accel-Redirect]', true, 'absent at the client', 'absent'],
+      ['[BODY].size', false, `${BODY.length} bytes`, '4 bytes'],
+      ['[BODY].sha256', false, `${SHA.slice(0, 12)}…`, expect.stringMatching(/^[0-9a-f]{12}…$/)],
+      ['[Content-Type]', false, '"text/plain"', '"text/html"'],
+      ['[Content-Disposition].filename', false, '"hc.txt"', 'absent'],
+    ]);
+    expect(r.conditions.map((c) => c.kind)).toEqual([
+      'status',
+      'header-leak',
+      'size-mismatch',
+      'checksum-mismatch',
+      'header-mismatch',
+      'filename-mismatch',
+    ]);
+    expect(r).toMatchObject({ kind: 'status', message: '[STATUS] 404, expected 200' });
+  });
+
+  it('keeps its conditions when it passes too, all passed', () => {
+    const r = assessEndToEnd(target(), seen(200, served), ctx);
+    expect(r.conditions.length).toBeGreaterThan(3);
+    expect(r.conditions.every((c) => c.pass)).toBe(true);
+  });
+
+  it('without a response, one failed condition says so, with the error', () => {
+    const r = assessEndToEnd(
+      target(),
+      { reached: false, kind: 'connect-refused', error: 'ECONNREFUSED: refused', timings: { totalMs: 1 } },
+      ctx,
+    );
+    expect(r.conditions).toEqual([
+      {
+        subject: '[RESPONSE]',
+        kind: 'connect-refused',
+        pass: false,
+        expected: 'an HTTP response',
+        observed: 'ECONNREFUSED: refused',
+      },
+    ]);
+  });
+
+  it('notes a redirect it did not follow, with where it pointed', () => {
+    const r = assessEndToEnd(target(), seen(301, { location: 'http://x/healthcheck-utils/download/' }), ctx);
+    expect(r.notes).toEqual([
+      'the answer was a 301 redirect to http://x/healthcheck-utils/download/; redirects are not followed',
+    ]);
+    expect(assessEndToEnd(target(), seen(200, served), ctx).notes).toBeUndefined();
+  });
+
   describe('the negative and range probes', () => {
     const head = createHash('sha256').update(BODY.slice(0, 10)).digest('hex');
     const download = seen(200, served, BODY, { headSha256: head });
@@ -112,6 +165,14 @@ describe('end-to-end assessment', () => {
       const r = assessEndToEnd(target(), download, ctx, { internal, range });
       expect(r.ok).toBe(ok);
       expect(r.kind).toBe(kind);
+    });
+
+    it('a refused internal location and a right Range answer read as such in the passed conditions', () => {
+      const r = assessEndToEnd(target(), download, ctx, { internal: refused, range: partial });
+      expect(r.conditions.slice(-2).map((c) => [c.pass, c.observed])).toEqual([
+        [true, '404: refused'],
+        [true, '206 with 10 bytes'],
+      ]);
     });
 
     it('speaks only once the download itself works', () => {
@@ -169,6 +230,20 @@ describe('app assessment (headers only)', () => {
     expect(r.kind).toBe(kind);
   });
 
+  it("states what it saw in passed conditions too (they are shown now); a 404's body is no fallback", () => {
+    const pass = assessApp(target(), seen(200, { 'x-accel-redirect': value, ...named }, ''), ctx);
+    expect(pass.conditions.find((c) => c.kind === 'not-offloaded')).toMatchObject({
+      pass: true,
+      observed: `"${value}", and no body`,
+    });
+    const notFound = assessApp(target(), seen(404, {}, 'Not Found'), ctx);
+    expect(notFound.conditions.map((c) => c.kind)).toEqual([
+      'status',
+      'header-mismatch',
+      'filename-mismatch',
+    ]);
+  });
+
   it('names the download name when it differs, decoding filename* (RFC 6266)', () => {
     const t = target({ sentinel: { sha256: SHA, size: BODY.length, fileName: 'rapport-été.txt' } });
     const rfc6266 = `attachment; filename="rapport-ete.txt"; filename*=UTF-8''rapport-%C3%A9t%C3%A9.txt`;
@@ -213,6 +288,22 @@ describe('proxy and storage assessment', () => {
       ctx,
     );
     expect(missing.message).toBe('the sentinel key does not exist (NoSuchKey)');
+    expect(missing.conditions).toMatchObject([
+      { subject: '[READ]', kind: 's3-no-such-key', pass: false, observed: 'NoSuchKey' },
+    ]);
+  });
+
+  it('a crashed check has one failed condition, with the error', () => {
+    const r = crashedResult('proxy', 'prod', 'TypeError: x is undefined', '2026-11-24T00:00:00Z');
+    expect(r.conditions).toEqual([
+      {
+        subject: '[CHECK]',
+        kind: 'check-error',
+        pass: false,
+        expected: 'the check runs',
+        observed: 'TypeError: x is undefined',
+      },
+    ]);
   });
 });
 

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../functions/checks.ts';
-import { type Target, validateConfig } from '../../functions/core/config.ts';
 import type { HttpProbeRequest } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
-import { configInput, targetInput } from '../fixtures/config.ts';
+import { targetInput, validTarget } from '../fixtures/config.ts';
 
-function target(overrides: Record<string, unknown>): Target {
-  const v = validateConfig(configInput(targetInput(overrides)));
-  if (!v.ok) throw new Error(JSON.stringify(v.problems));
-  return v.config.targets[0] as Target;
-}
+const target = validTarget;
 
 /** A probe that records the request and answers 404 (plain data, no network). */
 function recordingProbe() {
@@ -86,5 +81,49 @@ describe('checks build their requests from the target', () => {
     expect(seen).toHaveLength(0);
     expect(r).toMatchObject({ ok: false, kind: 'secret-missing' });
     expect(r.message).toContain('environment variable DD_MISSING is not set');
+  });
+});
+
+describe('every result leaves redacted (runCheck)', () => {
+  const secret = 'Bearer s3cr3t-value';
+  const t = target({ app: { ...targetInput().app, headers: { Authorization: { env: 'DD_TOKEN' } } } });
+  const secrets = envResolver({ DD_TOKEN: secret });
+
+  it('a response that reflects the secret: headers, conditions, message; a note says where it came from', async () => {
+    const reflecting = async (req: HttpProbeRequest): Promise<HttpObservation> => ({
+      reached: true,
+      status: 302,
+      headers: {
+        location: `/login?auth=${encodeURIComponent(req.headers.authorization ?? '')}`,
+        'x-accel-redirect': `/_storage/${req.headers.authorization}`,
+      },
+      bytes: 0,
+      truncated: false,
+      timings: { totalMs: 1 },
+    });
+    const r = await runCheck('app', t, { probes: { ...recordingProbe().probes, http: reflecting }, secrets });
+    const text = JSON.stringify(r);
+    expect(text).not.toContain('s3cr3t');
+    expect(r.observed.headers).toEqual({
+      location: '/login?auth=[redacted]',
+      'x-accel-redirect': '/_storage/[redacted]',
+    });
+    expect(r.conditions.find((c) => c.kind === 'header-mismatch')?.observed).toBe('"/_storage/[redacted]"');
+    expect(r.notes).toContain(
+      'sent Authorization from environment variable DD_TOKEN; its value is shown as [redacted] wherever it came back',
+    );
+  });
+
+  it('a check that throws with the secret in its message: the error leaves redacted', async () => {
+    const crashing = async (req: HttpProbeRequest): Promise<HttpObservation> => {
+      throw new TypeError(`cannot parse ${req.headers.authorization}`);
+    };
+    const error = await runCheck('app', t, {
+      probes: { ...recordingProbe().probes, http: crashing },
+      secrets,
+    }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe('cannot parse [redacted]');
+    expect((error as Error).stack).not.toContain('s3cr3t');
   });
 });

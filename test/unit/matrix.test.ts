@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../functions/core/diagnose.ts';
-import { SCHEMA_VERSION } from '../../functions/core/names.ts';
 import type { Report, StageResults } from '../../functions/core/types.ts';
 import { SANDBOX_FAULTS, SANDBOX_VARIANTS, sandboxFault, variantFaults } from '../../sandbox/faults.ts';
 import { matrixTable, rowMatches } from '../../sandbox/matrix.ts';
-import { stages } from '../fixtures/results.ts';
+import { reportOf, stages } from '../fixtures/results.ts';
 
-function report(s: StageResults): Report {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    target: 'sandbox',
-    verdict: diagnose(s),
-    results: [...s.stage1, ...(s.stage2 ?? [])],
-  };
-}
+const report = (s: StageResults): Report => reportOf(s, 'sandbox');
 
 describe('the fault catalogue', () => {
   it('names each fault once, and gives each variant the faults the issue lists', () => {

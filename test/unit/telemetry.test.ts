@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../functions/core/diagnose.ts';
 import { pageText } from '../../functions/core/page.ts';
 import {
   type AlarmRule,
@@ -11,19 +10,11 @@ import {
   TARGET_ALARMS,
 } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { stages } from '../fixtures/results.ts';
+import { reportOf, stages } from '../fixtures/results.ts';
 
 const rule = (id: AlarmRule['id']) => TARGET_ALARMS.find((r) => r.id === id) as AlarmRule;
 
-function report(...spec: Parameters<typeof stages>): Report {
-  const s = stages(...spec);
-  return {
-    schemaVersion: 1,
-    target: 'prod',
-    verdict: diagnose(s),
-    results: [...s.stage1, ...(s.stage2 ?? [])],
-  };
-}
+const report = (...spec: Parameters<typeof stages>): Report => reportOf(stages(...spec));
 
 describe('alarm evaluation (M of N)', () => {
   it.each<[AlarmRule['id'], Period[], string]>([

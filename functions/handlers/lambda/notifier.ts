@@ -19,7 +19,12 @@ function setting(name: string): string {
   return value;
 }
 
-const reports = s3ReportStore(setting('REPORT_BUCKET'));
+const reportBucket = setting('REPORT_BUCKET');
+const reports = s3ReportStore(reportBucket);
+// The page points to the HTML report beside the JSON (Lambda always sets AWS_REGION: the bucket's region).
+const reportPages = process.env.AWS_REGION
+  ? { bucket: reportBucket, region: process.env.AWS_REGION }
+  : undefined;
 const pageTopicArn = setting('PAGE_TOPIC_ARN');
 const stateMachineArn = setting('STATE_MACHINE_ARN');
 const sns = new SNSClient({
@@ -45,7 +50,7 @@ export async function handler(event: SnsEvent): Promise<void> {
       console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
       return undefined;
     });
-    const page = pageText(t, report, stateMachineArn);
+    const page = pageText(t, report, stateMachineArn, reportPages);
     // A failed publish throws: Lambda retries the event, and the notifier's Errors alarm tells the monitor topic.
     await sns.send(
       new PublishCommand({ TopicArn: pageTopicArn, Subject: page.subject, Message: page.message }),

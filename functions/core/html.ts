@@ -1,0 +1,436 @@
+/**
+ * The HTML report: one self-contained page for the person paged. Pure: reports in, a string out, so that the
+ * report Lambda can bundle it and `run`/`invoke --format html` print it.
+ *
+ * Self-contained means nothing is fetched, ever: the CSS and the diagram (SVG) are inline, the fonts are the
+ * system's, there is no script, and a Content-Security-Policy of `default-src 'none'` makes any slip a no-op.
+ *
+ * Per target: the verdict first (status, the layer at fault, the summary), then the layers drawn with each
+ * check's outcome and the fault marked, the evidence, every check with every condition it evaluated (expected
+ * against observed), its timing waterfall, its evidence and notes, and how to run it again.
+ */
+import { outcomeOf } from './diagnose.ts';
+import {
+  FAILURE_KINDS,
+  type Fault,
+  LAYER_DESCRIPTIONS,
+  type Layer,
+  OFFLOAD_HEADERS,
+  type Status,
+} from './names.ts';
+import { rerunCommands } from './page.ts';
+import { parseReport } from './report.ts';
+import type { CheckResult, Evidence, Report, Timings } from './types.ts';
+
+export interface HtmlOptions {
+  /** The workflow to name in the start-execution command; `ARN` when unknown. */
+  stateMachineArn?: string | undefined;
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+/** Text and attribute values: everything in a report may come from a server. */
+const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+
+const STATUS_ORDER: Status[] = ['healthy', 'degraded', 'failed'];
+const worst = (reports: readonly Report[]): Status =>
+  reports.reduce<Status>(
+    (w, r) => (STATUS_ORDER.indexOf(r.verdict.status) > STATUS_ORDER.indexOf(w) ? r.verdict.status : w),
+    'healthy',
+  );
+
+/** How a check came out, in the words and classes of the page. */
+type Shown = 'pass' | 'slow' | 'fail' | 'inconclusive' | 'not-run';
+const SHOWN_LABEL: Record<Shown, string> = {
+  pass: 'PASS',
+  slow: 'SLOW',
+  fail: 'FAIL',
+  inconclusive: 'COULD NOT RUN',
+  'not-run': 'NOT RUN',
+};
+const SHOWN_MARK: Record<Shown, string> = {
+  pass: '✓',
+  slow: '◔',
+  fail: '✗',
+  inconclusive: '?',
+  'not-run': '–',
+};
+
+function shown(r: CheckResult | undefined): Shown {
+  const o = outcomeOf(r);
+  return o === 'fast' ? 'pass' : o;
+}
+
+const ms = (n: number) => (n >= 100 ? `${Math.round(n)} ms` : `${Math.round(n * 10) / 10} ms`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The diagram: client → proxy → app, the offload header back, the proxy's own route to storage.
+
+/** The drawn elements a fault can point at. */
+type Element = 'client' | 'proxy' | 'app' | 'storage' | 'glue';
+const FAULT_ELEMENT: Record<Exclude<Fault, 'unknown'>, Element> = {
+  storage: 'storage',
+  app: 'app',
+  proxy: 'proxy',
+  'proxy-app': 'glue',
+};
+
+const NODE = { w: 170, h: 96, y: 104 };
+/** The left edge of each node, in the order of the request. */
+const X = { client: 20, proxy: 250, app: 540, storage: 785 } as const;
+const NODES: { id: Exclude<Element, 'glue'>; title: string; sub: string; check?: Layer }[] = [
+  { id: 'client', title: 'Client', sub: 'download-doctor' },
+  { id: 'proxy', title: 'Reverse proxy', sub: 'nginx, Apache, lighttpd' },
+  { id: 'app', title: 'App', sub: 'the download view', check: 'app' },
+  { id: 'storage', title: 'Storage', sub: 'S3 or a directory', check: 'storage' },
+];
+const cx = (x: number) => x + NODE.w / 2;
+
+function faultTag(x: number, y: number, role: 'primary' | 'secondary'): string {
+  const text = role === 'primary' ? 'AT FAULT' : 'ALSO FAILING';
+  const w = role === 'primary' ? 96 : 118;
+  return `<g class="tag tag-${role}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="22" rx="11"/><text x="${x}" y="${y + 15.5}" text-anchor="middle">${text}</text></g>`;
+}
+
+function pill(x: number, y: number, r: CheckResult | undefined, label: string): string {
+  const s = shown(r);
+  const text = `${label} ${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}`;
+  const w = Math.max(96, text.length * 7.4 + 20);
+  return `<g class="pill o-${s}" data-check="${esc(label)}" data-outcome="${s}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="24" rx="12"/><text x="${x}" y="${y + 16.5}" text-anchor="middle">${esc(text)}</text></g>`;
+}
+
+function diagram(report: Report): string {
+  const byLayer = new Map(report.results.map((r) => [r.layer, r]));
+  const roles = new Map<Element, 'primary' | 'secondary'>();
+  report.verdict.faults.forEach((f, i) => {
+    if (f === 'unknown') return;
+    const el = FAULT_ELEMENT[f];
+    if (!roles.has(el)) roles.set(el, i === 0 ? 'primary' : 'secondary');
+  });
+  const role = (el: Element) => roles.get(el);
+  const faultAttrs = (el: Element) => {
+    const r = role(el);
+    return r ? ` data-fault="${r}"` : '';
+  };
+  // The offload header the app is expected to send, as its server spells it (the report keeps it lower-case).
+  const expectedHeader = Object.keys(byLayer.get('app')?.expected.headers ?? {})[0];
+  const offload =
+    OFFLOAD_HEADERS.find((h) => h.toLowerCase() === expectedHeader) ?? expectedHeader ?? 'offload header';
+
+  const arrow = `arrow-${esc(report.target)}`;
+  const parts: string[] = [];
+  // End to end: a bracket over the whole path.
+  const e2e = byLayer.get('end-to-end');
+  parts.push(
+    `<g class="bracket o-${shown(e2e)}"><path d="M20 66 V48 H955 V66"/></g>`,
+    pill(487, 36, e2e, 'end-to-end'),
+  );
+  // The nodes.
+  for (const n of NODES) {
+    const x = X[n.id];
+    const r = n.check ? byLayer.get(n.check) : undefined;
+    const cls = ['node', n.check ? `o-${shown(r)}` : 'o-none', role(n.id) ? `fault-${role(n.id)}` : '']
+      .filter(Boolean)
+      .join(' ');
+    parts.push(
+      `<g class="${cls}" data-element="${n.id}"${faultAttrs(n.id)}><rect x="${x}" y="${NODE.y}" width="${NODE.w}" height="${NODE.h}" rx="10"/>` +
+        `<text class="title" x="${cx(x)}" y="${NODE.y + (n.check ? 26 : 40)}" text-anchor="middle">${n.title}</text>` +
+        `<text class="sub" x="${cx(x)}" y="${NODE.y + (n.check ? 45 : 60)}" text-anchor="middle">${n.sub}</text></g>`,
+    );
+    if (n.check) parts.push(pill(cx(x), NODE.y + NODE.h - 34, r, n.check));
+    const nodeRole = role(n.id);
+    if (nodeRole) parts.push(faultTag(cx(x), NODE.y - 30, nodeRole));
+  }
+  // The edges: the request, the route to the app and the header back, the proxy's route to storage.
+  const mid = NODE.y + NODE.h / 2;
+  const proxyRight = X.proxy + NODE.w;
+  const between = (proxyRight + X.app) / 2;
+  parts.push(
+    `<g class="edge"><path d="M${X.client + NODE.w} ${mid} H${X.proxy - 4}" marker-end="url(#${arrow})"/>` +
+      `<text x="${(X.client + NODE.w + X.proxy) / 2}" y="${mid - 8}" text-anchor="middle">GET</text></g>`,
+  );
+  const glue = role('glue');
+  parts.push(
+    `<g class="edge glue${glue ? ` fault-${glue}` : ''}" data-element="glue"${faultAttrs('glue')}>` +
+      `<path d="M${proxyRight} ${mid - 12} H${X.app - 4}" marker-end="url(#${arrow})"/>` +
+      `<path d="M${X.app} ${mid + 12} H${proxyRight + 4}" marker-end="url(#${arrow})"/>` +
+      `<text x="${between}" y="${mid - 18}" text-anchor="middle">request</text>` +
+      `<text x="${between}" y="${mid + 30}" text-anchor="middle">${esc(offload)}</text></g>`,
+  );
+  if (glue) parts.push(faultTag(between, NODE.y - 30, glue));
+  const proxyCheck = byLayer.get('proxy');
+  const routeY = NODE.y + NODE.h + 62;
+  const routeEnd = X.storage + 40;
+  const routeMid = (cx(X.proxy) + routeEnd) / 2;
+  parts.push(
+    `<g class="edge route o-${shown(proxyCheck)}" data-element="route">` +
+      `<path d="M${cx(X.proxy)} ${NODE.y + NODE.h} V${routeY} H${routeEnd} V${NODE.y + NODE.h + 4}" marker-end="url(#${arrow})"/></g>`,
+    pill(routeMid, routeY - 12, proxyCheck, 'proxy'),
+    `<text class="caption" x="${routeMid}" y="${routeY + 28}" text-anchor="middle">the proxy's own route to storage (its internal location), without the app</text>`,
+  );
+  const label = `Layers of ${report.target}: ${report.results.map((r) => `${r.layer} ${SHOWN_LABEL[shown(r)]}`).join(', ')}; at fault: ${report.verdict.faults.join(', ') || 'none'}`;
+  return `<svg class="diagram" viewBox="0 0 975 ${routeY + 44}" role="img" aria-label="${esc(label)}" xmlns="http://www.w3.org/2000/svg">
+<defs><marker id="${arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" class="arrowhead"/></marker></defs>
+${parts.join('\n')}
+</svg>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A check: its conditions, its timings, its evidence, its notes.
+
+function conditionsTable(r: CheckResult): string {
+  if (r.conditions.length === 0) return '<p class="muted">No conditions were recorded for this check.</p>';
+  const firstFailed = r.conditions.findIndex((c) => !c.pass);
+  const rows = r.conditions.map((c, i) => {
+    const first = i === firstFailed ? ' <span class="first">first failure</span>' : '';
+    const kind = c.pass ? '' : `<div class="why">${esc(c.kind)}: ${esc(FAILURE_KINDS[c.kind])}</div>`;
+    return `<tr class="${c.pass ? 'pass' : 'fail'}" data-condition="${esc(c.subject)}"><td class="mark">${c.pass ? '✓' : '✗'}</td><td><code>${esc(c.subject)}</code>${first}${kind}</td><td>${esc(c.expected)}</td><td>${esc(c.observed)}</td></tr>`;
+  });
+  return `<table class="conditions"><thead><tr><th></th><th>condition</th><th>expected</th><th>observed</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** The phases in order, each from where the previous ended; first byte is the wait after the handshakes. */
+function phases(t: Timings): { name: string; start: number; ms: number | undefined }[] {
+  const dns = t.dnsMs ?? 0;
+  const connect = t.connectMs ?? 0;
+  const tls = t.tlsMs ?? 0;
+  const handshakes = dns + connect + tls;
+  const wait = t.firstByteMs === undefined ? undefined : Math.max(0, t.firstByteMs - handshakes);
+  const transferStart = t.firstByteMs ?? handshakes;
+  return [
+    { name: 'DNS', start: 0, ms: t.dnsMs },
+    { name: 'connect', start: dns, ms: t.connectMs },
+    { name: 'TLS', start: dns + connect, ms: t.tlsMs },
+    { name: 'first byte', start: handshakes, ms: wait },
+    { name: 'transfer', start: transferStart, ms: t.transferMs },
+  ];
+}
+
+/** A waterfall on the scale of the run's slowest check, so that the checks compare at a glance. */
+function waterfall(r: CheckResult, scaleMs: number): string {
+  const pct = (n: number) => `${Math.min(100, (n / scaleMs) * 100).toFixed(2)}%`;
+  const row = (name: string, start: number, value: number | undefined, cls: string) => {
+    const bar =
+      value === undefined
+        ? ''
+        : `<span class="bar ${cls}" style="left:${pct(start)};width:${pct(value)}"></span>`;
+    return `<div class="wf-row" data-phase="${esc(name)}"><span class="wf-name">${esc(name)}</span><span class="wf-track">${bar}</span><span class="wf-ms">${value === undefined ? '—' : ms(value)}</span></div>`;
+  };
+  const rows = phases(r.timings).map((p) => row(p.name, p.start, p.ms, `ph-${p.name.replace(' ', '-')}`));
+  rows.push(row('total', 0, r.timings.totalMs, 'ph-total'));
+  return `<div class="waterfall" aria-label="timings of ${esc(r.layer)}"><div class="wf-head">Timings</div>${rows.join('')}</div>`;
+}
+
+function evidenceTable(expected: Evidence, observed: Evidence): string {
+  const rows: [string, string, string][] = [];
+  const show = (v: unknown) => (v === undefined ? '' : String(v));
+  if (expected.status !== undefined || observed.status !== undefined)
+    rows.push(['status', show(expected.status), show(observed.status)]);
+  if (expected.bytes !== undefined || observed.bytes !== undefined)
+    rows.push(['bytes', show(expected.bytes), show(observed.bytes)]);
+  if (expected.sha256 !== undefined || observed.sha256 !== undefined)
+    rows.push(['sha256', show(expected.sha256), show(observed.sha256)]);
+  const names = new Set([...Object.keys(expected.headers ?? {}), ...Object.keys(observed.headers ?? {})]);
+  for (const h of names) rows.push([h, show(expected.headers?.[h]), show(observed.headers?.[h])]);
+  if (observed.error !== undefined || expected.error !== undefined)
+    rows.push(['error', show(expected.error), show(observed.error)]);
+  if (rows.length === 0) return '';
+  const body = rows
+    .map(([k, e, o]) => `<tr><th>${esc(k)}</th><td>${esc(e)}</td><td>${esc(o)}</td></tr>`)
+    .join('');
+  return `<table class="evidence"><thead><tr><th></th><th>expected</th><th>observed</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function checkCard(r: CheckResult, scaleMs: number): string {
+  const s = shown(r);
+  const kind = r.kind ? ` <span class="kind">${esc(r.kind)}</span>` : '';
+  const notes = r.notes?.length
+    ? `<div class="notes"><h4>Notes</h4><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></div>`
+    : '';
+  return `<article class="check o-${s}" data-layer="${esc(r.layer)}" id="check-${esc(r.layer)}">
+<h3><span class="badge o-${s}">${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}</span> ${esc(r.layer)}${kind}</h3>
+<p class="what">${esc(LAYER_DESCRIPTIONS[r.layer])}</p>
+<p class="message">${esc(r.message)}</p>
+<p class="target"><code>${esc(r.target)}</code> <span class="muted">started ${esc(r.startedAt)}</span></p>
+${conditionsTable(r)}
+<div class="columns">${waterfall(r, scaleMs)}${evidenceTable(r.expected, r.observed)}</div>
+${notes}
+</article>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A report, and the page.
+
+/** The layer whose check speaks for each fault: its card comes first. */
+const FAULT_CHECK: Record<Fault, Layer> = {
+  storage: 'storage',
+  proxy: 'proxy',
+  app: 'app',
+  'proxy-app': 'end-to-end',
+  unknown: 'end-to-end',
+};
+
+/** The checks in the order a person reads them: the fault's own check, the other failures, slow, passed. */
+function ordered(report: Report): CheckResult[] {
+  const primary = report.verdict.fault ? FAULT_CHECK[report.verdict.fault] : undefined;
+  const rank = (r: CheckResult) => (r.layer === primary && !r.ok ? 0 : !r.ok ? 1 : r.slow ? 2 : 3);
+  return [...report.results].sort((a, b) => rank(a) - rank(b));
+}
+
+function reportSection(report: Report, options: HtmlOptions): string {
+  const v = report.verdict;
+  const fault = v.fault ? `fault: ${v.faults.join(', ')}` : 'no fault';
+  const started = report.results.map((r) => r.startedAt).sort()[0];
+  const scaleMs = Math.max(1, ...report.results.map((r) => r.timings.totalMs));
+  const rerun = rerunCommands(report.target, options.stateMachineArn);
+  const evidence = v.evidence.length
+    ? `<ul>${v.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
+    : '<p class="muted">Every check passed within its threshold.</p>';
+  const unknown =
+    v.fault === 'unknown'
+      ? '<p class="caption">No layer is marked: the results do not point to one (a check could not run, or no rule matched).</p>'
+      : '';
+  return `<section class="report s-${v.status}" id="target-${esc(report.target)}" data-target="${esc(report.target)}" data-status="${v.status}" data-fault="${esc(v.fault ?? '')}">
+<header class="banner">
+<div class="headline"><span class="status">${esc(v.status.toUpperCase())}</span> <span class="target-name">${esc(report.target)}</span> <span class="fault">${esc(fault)}</span></div>
+<p class="summary">${esc(v.summary)}</p>
+<p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code> (functions/core/diagnose.ts)</p>
+</header>
+<figure>${diagram(report)}${unknown}</figure>
+<section class="verdict-evidence"><h2>Evidence</h2>${evidence}</section>
+<section class="checks"><h2>Checks</h2>
+<p class="muted legend">What failed first. Timings share one scale (the slowest check, ${esc(ms(scaleMs))}); a phase shown as — did not happen or is not measured (DNS for an IP address, TLS over http, the handshakes of an SDK or a file read).</p>
+${ordered(report)
+  .map((r) => checkCard(r, scaleMs))
+  .join('\n')}</section>
+<section class="rerun"><h2>Run it again</h2>
+<p>Here, with the same config (the verdict changes when the fix lands):</p><pre>${esc(rerun.cli)}</pre>
+<p>On AWS: the workflow's state machine, <em>Start execution</em>, with the input <code>${esc(rerun.input)}</code>; or:</p><pre>${esc(rerun.startExecution)}</pre>
+</section>
+</section>`;
+}
+
+const CSS = `
+:root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--card:#f6f8fa;--line:#d1d9e0;--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--slow:#9a6700;--slow-bg:#fff8c5;--unk:#8250df;--unk-bg:#fbefff;--none:#6e7781;--none-bg:#eaeef2}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--card:#151b23;--line:#3d444d;--pass:#3fb950;--pass-bg:#12261e;--fail:#f85149;--fail-bg:#2d1214;--slow:#d29922;--slow-bg:#2e2411;--unk:#ab7df8;--unk-bg:#231a35;--none:#9198a1;--none-bg:#212830}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
+main{max-width:1120px;margin:0 auto;padding:20px}
+code,pre{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:13px}
+pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h3{font-size:16px;margin:0 0 4px}
+h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+.muted,.meta{color:var(--muted)}
+.index{margin:0 0 16px;padding:0;list-style:none;display:flex;gap:8px;flex-wrap:wrap}
+.index a{display:inline-block;padding:4px 10px;border-radius:12px;text-decoration:none;color:var(--fg);border:1px solid var(--line)}
+.report{margin-bottom:48px}
+.banner{border-radius:10px;padding:16px 20px;border-left:8px solid var(--none);background:var(--none-bg)}
+.s-failed .banner{border-color:var(--fail);background:var(--fail-bg)}
+.s-degraded .banner{border-color:var(--slow);background:var(--slow-bg)}
+.s-healthy .banner{border-color:var(--pass);background:var(--pass-bg)}
+.headline{font-size:26px;font-weight:700;display:flex;gap:14px;align-items:baseline;flex-wrap:wrap}
+.s-failed .status{color:var(--fail)}.s-degraded .status{color:var(--slow)}.s-healthy .status{color:var(--pass)}
+.fault{font-size:18px;font-weight:600}
+.summary{font-size:18px;margin:8px 0 6px}
+.meta{margin:0;font-size:13px}
+figure{margin:16px 0 0}
+svg.diagram{width:100%;height:auto;display:block}
+svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;fill:var(--fg)}
+.node rect{fill:var(--card);stroke:var(--line);stroke-width:2}
+.node .title{font-size:17px;font-weight:700}.node .sub{font-size:12px;fill:var(--muted)}
+.node.o-pass rect{stroke:var(--pass)}.node.o-slow rect{stroke:var(--slow)}.node.o-fail rect{stroke:var(--fail)}.node.o-inconclusive rect{stroke:var(--unk)}.node.o-not-run rect{stroke-dasharray:6 4}
+.node.fault-primary rect{stroke:var(--fail);stroke-width:5;fill:var(--fail-bg)}
+.node.fault-secondary rect{stroke:var(--fail);stroke-width:3;stroke-dasharray:8 4}
+.edge path{fill:none;stroke:var(--muted);stroke-width:2}
+.edge text{font-size:12px;fill:var(--muted)}
+.edge.fault-primary path{stroke:var(--fail);stroke-width:5}.edge.fault-primary text{fill:var(--fail);font-weight:700}
+.edge.fault-secondary path{stroke:var(--fail);stroke-width:3;stroke-dasharray:8 4}
+.route.o-pass path{stroke:var(--pass)}.route.o-fail path{stroke:var(--fail);stroke-width:3}.route.o-slow path{stroke:var(--slow)}.route.o-inconclusive path{stroke:var(--unk)}.route.o-not-run path{stroke-dasharray:6 4}
+.arrowhead{fill:var(--muted)}
+.bracket path{fill:none;stroke-width:2.5}
+.bracket.o-pass path{stroke:var(--pass)}.bracket.o-fail path{stroke:var(--fail)}.bracket.o-slow path{stroke:var(--slow)}.bracket.o-inconclusive path{stroke:var(--unk)}.bracket.o-not-run path{stroke:var(--none);stroke-dasharray:6 4}
+.pill rect{stroke-width:1.5}.pill text{font-size:12.5px;font-weight:700}
+.pill.o-pass rect{fill:var(--pass-bg);stroke:var(--pass)}.pill.o-pass text{fill:var(--pass)}
+.pill.o-fail rect{fill:var(--fail-bg);stroke:var(--fail)}.pill.o-fail text{fill:var(--fail)}
+.pill.o-slow rect{fill:var(--slow-bg);stroke:var(--slow)}.pill.o-slow text{fill:var(--slow)}
+.pill.o-inconclusive rect{fill:var(--unk-bg);stroke:var(--unk)}.pill.o-inconclusive text{fill:var(--unk)}
+.pill.o-not-run rect{fill:var(--none-bg);stroke:var(--none);stroke-dasharray:4 3}.pill.o-not-run text{fill:var(--none)}
+.tag rect{fill:var(--fail)}.tag text{fill:#fff;font-size:12px;font-weight:800;letter-spacing:.06em}
+.tag-secondary rect{fill:var(--bg);stroke:var(--fail);stroke-width:1.5}.tag-secondary text{fill:var(--fail)}
+.caption{font-size:12.5px;fill:var(--muted);color:var(--muted)}
+.verdict-evidence ul{margin:0;padding-left:20px}
+.check{border:1px solid var(--line);border-left:6px solid var(--none);border-radius:8px;padding:14px 16px;margin:0 0 14px;background:var(--bg)}
+.check.o-pass{border-left-color:var(--pass)}.check.o-fail{border-left-color:var(--fail)}.check.o-slow{border-left-color:var(--slow)}.check.o-inconclusive{border-left-color:var(--unk)}
+.badge{display:inline-block;font-size:12px;font-weight:800;padding:2px 8px;border-radius:10px;vertical-align:2px;margin-right:4px}
+.badge.o-pass{background:var(--pass-bg);color:var(--pass)}.badge.o-fail{background:var(--fail-bg);color:var(--fail)}.badge.o-slow{background:var(--slow-bg);color:var(--slow)}.badge.o-inconclusive{background:var(--unk-bg);color:var(--unk)}
+.kind{font-size:12px;font-family:ui-monospace,"DejaVu Sans Mono",monospace;color:var(--muted);font-weight:400}
+.what{margin:0;color:var(--muted);font-size:13px}
+.message{margin:6px 0;font-weight:600}
+.check.o-fail .message{color:var(--fail)}
+.target{margin:0 0 10px;font-size:13px;word-break:break-all}
+table{border-collapse:collapse;width:100%;font-size:13.5px}
+th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
+thead th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.04em}
+.conditions{table-layout:fixed}.conditions th:nth-child(1){width:28px}.conditions th:nth-child(2){width:40%}
+.conditions td:nth-child(3),.conditions td:nth-child(4){word-break:break-word}
+.legend{font-size:13px;margin:-4px 0 12px}
+.conditions tr.fail td{background:var(--fail-bg)}
+.conditions .mark{width:22px;font-weight:800}.conditions tr.pass .mark{color:var(--pass)}.conditions tr.fail .mark{color:var(--fail)}
+.first{display:inline-block;margin-left:6px;font-size:11px;font-weight:700;color:#fff;background:var(--fail);border-radius:8px;padding:0 6px}
+.why{font-size:12px;color:var(--muted);margin-top:2px}
+.columns{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:18px;margin-top:12px}
+@media (max-width:760px){.columns{grid-template-columns:1fr}}
+.evidence td{word-break:break-all;font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12.5px}
+.evidence tbody th{font-weight:600;white-space:nowrap}
+.wf-head{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.04em;margin-bottom:4px}
+.wf-head .muted{text-transform:none;letter-spacing:0;font-weight:400}
+.wf-row{display:grid;grid-template-columns:78px 1fr 70px;align-items:center;gap:8px;height:22px;font-size:13px}
+.wf-track{position:relative;height:12px;background:var(--card);border-radius:3px;border:1px solid var(--line)}
+.bar{position:absolute;top:0;bottom:0;min-width:2px;border-radius:2px}
+.ph-DNS{background:#1b7c83}.ph-connect{background:#d18616}.ph-TLS{background:#8250df}.ph-first-byte{background:#0969da}.ph-transfer{background:#1a7f37}.ph-total{background:var(--muted)}
+.wf-ms{text-align:right;font-variant-numeric:tabular-nums}
+.notes ul{margin:0;padding-left:20px;font-size:13.5px}
+footer{color:var(--muted);font-size:12px;margin-top:24px}
+`;
+
+/**
+ * The page of one run: one section per target's report, the worst status in the title. Each report is read with
+ * the wire contract first: the page is made far from where the report was (the report Lambda, `invoke`).
+ */
+export function reportHtml(reports: readonly Report[], options: HtmlOptions = {}): string {
+  const parsed = reports.map((r, i) => parseReport(r, `report ${i + 1} of the page`));
+  const status = worst(parsed);
+  const title =
+    parsed.length === 1 && parsed[0]
+      ? `${parsed[0].verdict.status.toUpperCase()} ${parsed[0].target}${parsed[0].verdict.fault ? `: fault ${parsed[0].verdict.faults.join(', ')}` : ''}`
+      : `${status.toUpperCase()}: ${parsed.length} targets`;
+  const index =
+    parsed.length > 1
+      ? `<ul class="index">${parsed.map((r) => `<li><a href="#target-${esc(r.target)}">${esc(r.target)}: ${esc(r.verdict.status)}</a></li>`).join('')}</ul>`
+      : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${esc(title)} · download-doctor</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${index}
+${parsed.map((r) => reportSection(r, options)).join('\n')}
+<footer>download-doctor report · ${esc(status)} · self-contained: this page loads nothing else</footer>
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,61 @@
+/**
+ * Redaction of resolved secrets. A server can reflect a request header anywhere: in a response header, a
+ * redirect's Location, a certificate, an error text. So every string of a result is searched for each secret in
+ * the forms it travels in (as sent, URL-encoded, base64), and each match becomes `[redacted]`. Pure.
+ *
+ * The checks apply it once, to every result before it leaves (functions/checks.ts): the outputs, the stored
+ * report, the page and the logs are all made of results, so none of them has to remember it.
+ */
+export const REDACTED = '[redacted]';
+
+/** `Bearer abc`, `Token abc`, `Basic dXNlcjpw`: the credential alone may be reflected without its scheme. */
+const SCHEME_AND_CREDENTIAL = /^[A-Za-z][\w.-]*\s+(\S+)$/;
+
+const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** Every form a secret value may surface in, longest first (so that a longer form is replaced whole). */
+export function secretForms(values: Iterable<string>): string[] {
+  const forms = new Set<string>();
+  for (const value of values) {
+    const credential = SCHEME_AND_CREDENTIAL.exec(value)?.[1];
+    for (const v of credential ? [value, credential] : [value]) {
+      const b64 = base64(v);
+      for (const form of [
+        v,
+        encodeURIComponent(v),
+        // application/x-www-form-urlencoded: spaces as "+".
+        encodeURIComponent(v).replace(/%20/g, '+'),
+        b64,
+        b64.replace(/=+$/, ''),
+        b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
+      ]) {
+        if (form !== '') forms.add(form);
+      }
+    }
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A function that redacts the given secrets from a string; the identity when there are none. */
+export function redactor(values: Iterable<string>): (text: string) => string {
+  const forms = secretForms(values);
+  if (forms.length === 0) return (text) => text;
+  // Case-insensitive: percent-encoding may come back in lower case (%2f); over-matching only hides more.
+  const pattern = new RegExp(forms.map(escapeRegExp).join('|'), 'gi');
+  return (text) => text.replace(pattern, REDACTED);
+}
+
+/** A copy of a JSON-like value with every string (keys included) redacted. */
+export function redactDeep<T>(value: T, redact: (text: string) => string): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

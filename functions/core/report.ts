@@ -1,0 +1,162 @@
+/**
+ * The wire contract: a check's result, the verdict and the report, as zod schemas with the types inferred from
+ * them. Everything that receives a report or a result across a boundary (a Lambda handler's event, `invoke`'s
+ * execution output, the stored latest report, the HTML page) reads it with `parseWire`, so a malformed one is an
+ * error naming its field (`results[1].timings.totalMs: expected number, got string`), not a crash further on.
+ *
+ * Unknown fields are dropped, not refused: a newer producer may add fields an older reader does not know.
+ */
+// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
+import * as z from 'zod';
+import { WireFormatError } from './errors.ts';
+import { formatPath } from './field-path.ts';
+import { FAILURE_KINDS, FAULTS, type FailureKind, LAYERS, STATUSES } from './names.ts';
+
+const KIND_NAMES = Object.keys(FAILURE_KINDS) as [FailureKind, ...FailureKind[]];
+const ms = z.number().nonnegative();
+
+/** Durations in milliseconds. Phases that did not happen (no TLS, reused connection) are absent. */
+export const timingsSchema = z.object({
+  dnsMs: ms.optional(),
+  connectMs: ms.optional(),
+  tlsMs: ms.optional(),
+  /** From the start to the response headers (HTTP) or to GetObject's answer (S3): the phases above included. */
+  firstByteMs: ms.optional(),
+  /** From the first byte to the end of the body. */
+  transferMs: ms.optional(),
+  totalMs: ms,
+});
+export type Timings = z.infer<typeof timingsSchema>;
+
+/** What was expected or observed. Only the fields that apply to a check are set. */
+export const evidenceSchema = z.object({
+  status: z.number().int().optional(),
+  /** Chosen response headers, lower-case names. */
+  headers: z.record(z.string(), z.string()).optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  sha256: z.string().optional(),
+  /** Error code and message when the request failed before a response (ECONNREFUSED, NoSuchKey, ...). */
+  error: z.string().optional(),
+});
+export type Evidence = z.infer<typeof evidenceSchema>;
+
+/** One condition a check evaluated, in the manner of Gatus' `[STATUS] == 200`, with both values as printed. */
+export const conditionSchema = z.object({
+  /** What is compared, as it prints: `[STATUS]`, `[BODY].sha256`, `[X-Accel-Redirect]`. */
+  subject: z.string(),
+  /** The kind of failure when this condition does not hold. */
+  kind: z.enum(KIND_NAMES),
+  pass: z.boolean(),
+  expected: z.string(),
+  observed: z.string(),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
+/** The outcome of one check. A failed check is a result, not an exception. */
+export const checkResultSchema = z.object({
+  layer: z.enum(LAYERS),
+  ok: z.boolean(),
+  /** Passed, but slower than the configured degraded threshold. Always present (the workflow branches on it). */
+  slow: z.boolean(),
+  /** The first failed condition's kind; absent when ok. */
+  kind: z.enum(KIND_NAMES).optional(),
+  /** One line for a human: the first failed condition with its observed value filled in. */
+  message: z.string(),
+  /** What was probed (URL with query and credentials removed, or s3://bucket/key, or a path). */
+  target: z.string(),
+  expected: evidenceSchema,
+  observed: evidenceSchema,
+  /**
+   * Every condition the check evaluated, in order, passed or not. Absent in reports written before conditions
+   * were kept: read as none.
+   */
+  conditions: z.array(conditionSchema).default([]),
+  timings: timingsSchema,
+  startedAt: z.string(),
+  /** What a reader should know beside the conditions (a redirect not followed, where the request went). */
+  notes: z.array(z.string()).optional(),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
+
+export const verdictSchema = z.object({
+  status: z.enum(STATUSES),
+  /** The primary fault; `null` when healthy. */
+  fault: z.enum(FAULTS).nullable(),
+  /** Every layer that failed, the primary first. */
+  faults: z.array(z.enum(FAULTS)),
+  /** One line for a person paged at night, with the observed values. */
+  summary: z.string(),
+  /** The name of the rule that matched (see functions/core/diagnose.ts). */
+  rule: z.string(),
+  /** The failed or slow checks' messages, primary first. */
+  evidence: z.array(z.string()),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** The JSON report of one run. */
+export const reportSchema = z.object({
+  schemaVersion: z.number().int().positive(),
+  target: z.string().min(1),
+  verdict: verdictSchema,
+  results: z.array(checkResultSchema),
+});
+export type Report = z.infer<typeof reportSchema>;
+
+/**
+ * What the workflow's Catch puts in place of a check that crashed (infra/workflow.ts): the layer, and the error
+ * Step Functions caught. The diagnose handler turns it into a full `check-error` result.
+ */
+export const caughtCheckSchema = z.object({
+  layer: z.enum(LAYERS),
+  ok: z.literal(false),
+  kind: z.literal('check-error'),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+});
+export type CaughtCheck = z.infer<typeof caughtCheckSchema>;
+
+const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** One line per issue, naming the field and what was wrong, never the value (it may be anything). */
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): string[] {
+  return issues.map((issue) => {
+    const path = formatPath([...prefix, ...issue.path]);
+    if (issue.code === 'invalid_type') {
+      const got = 'input' in issue ? typeOf(issue.input) : 'nothing';
+      return `${path}: expected ${issue.expected}, got ${got === 'undefined' ? 'nothing' : got}`;
+    }
+    if (issue.code === 'invalid_value') {
+      const values = issue.values.map(String);
+      const some =
+        values.length > 6
+          ? `${values.slice(0, 4).join(', ')}, … (${values.length} values)`
+          : values.join(', ');
+      return `${path}: expected one of ${some}`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** The problems of `value` against `schema`, with paths under `prefix`; none when it conforms. */
+export function wireProblems<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix: readonly PropertyKey[] = [],
+): { ok: true; data: z.output<S> } | { ok: false; problems: string[] } {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  return parsed.success
+    ? { ok: true, data: parsed.data }
+    : { ok: false, problems: describeIssues(parsed.error.issues, prefix) };
+}
+
+/**
+ * The one parse of the wire contract: `value` read as `schema`, or a WireFormatError that names every bad field
+ * (`what` says which boundary: "the report handler's event", "the stored report of prod").
+ */
+export function parseWire<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const out = wireProblems(schema, value);
+  if (!out.ok) throw new WireFormatError(what, out.problems);
+  return out.data;
+}
+
+export const parseReport = (value: unknown, what = 'the report'): Report =>
+  parseWire(reportSchema, value, what);

@@ -1,0 +1,96 @@
+/** The HTML renderer as a pure function (the browser test, test/browser/, looks at the page itself). */
+import { describe, expect, it } from 'vitest';
+import { WireFormatError } from '../../functions/core/errors.ts';
+import { reportHtml } from '../../functions/core/html.ts';
+import type { Fault } from '../../functions/core/names.ts';
+import type { Report } from '../../functions/core/types.ts';
+import { reportOf, type Spec, stages } from '../fixtures/results.ts';
+
+const report = (target: string, ...spec: [Spec, Spec, Spec?, Spec?]): Report =>
+  reportOf(stages(...spec), target);
+
+/** The diagram's elements marked at fault, as `element=role`, in the order drawn. */
+const marked = (html: string) =>
+  [...html.matchAll(/data-element="([\w-]+)" data-fault="(\w+)"/g)].map((m) => `${m[1]}=${m[2]}`);
+
+describe('the HTML report', () => {
+  it.each<[string, Parameters<typeof report>, Fault | null, string[]]>([
+    [
+      'storage',
+      ['prod', 'status', 'ok', 's3-no-such-key', 'status'],
+      'storage',
+      ['proxy=secondary', 'storage=primary'],
+    ],
+    ['proxy', ['prod', 'status', 'ok', 'ok', 'status'], 'proxy', ['proxy=primary']],
+    ['app', ['prod', 'status', 'status', 'ok', 'ok'], 'app', ['app=primary']],
+    ['proxy and app together', ['prod', 'header-leak', 'ok', 'ok', 'ok'], 'proxy-app', ['glue=primary']],
+    ['no layer (a check crashed)', ['prod', 'status', 'ok', 'check-error', 'ok'], 'unknown', []],
+    ['healthy', ['prod', 'ok', 'ok'], null, []],
+  ])('marks the layer at fault on the diagram: %s', (_name, args, fault, marks) => {
+    const r = report(...args);
+    expect(r.verdict.fault).toBe(fault);
+    const html = reportHtml([r]);
+    expect(marked(html)).toEqual(marks);
+    expect(html.includes('AT FAULT')).toBe(marks.length > 0);
+    if (fault === 'unknown') expect(html).toContain('No layer is marked');
+  });
+
+  it('draws each check that ran with its outcome, and the ones that did not as not run', () => {
+    const html = reportHtml([report('prod', 'ok', 'not-offloaded')]);
+    const outcomes = [...html.matchAll(/data-check="([\w-]+)" data-outcome="([\w-]+)"/g)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
+    expect(outcomes.sort()).toEqual(['app=fail', 'end-to-end=pass', 'proxy=not-run', 'storage=not-run']);
+  });
+
+  it('loads nothing: no script, no stylesheet or font link, no URL to fetch; a CSP that forbids it anyway', () => {
+    const html = reportHtml([report('prod', 'status', 'ok', 'ok', 'status'), report('staging', 'ok', 'ok')]);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|@font-face|src=|url\((?!#)/i);
+    expect(html).not.toMatch(/href="(?!#)/);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    // Two targets: an index, a section each, the worst status in the title.
+    expect(html).toContain('<title>FAILED: 2 targets · download-doctor</title>');
+    expect(html).toContain('href="#target-staging"');
+  });
+
+  it('escapes what came from a server', () => {
+    const r = report('prod', 'status', 'ok', 'ok', 'status');
+    const e2e = r.results[0];
+    if (!e2e) throw new Error('no result');
+    e2e.message = '<script>alert(1)</script>';
+    e2e.observed = { headers: { server: '"><img src=x onerror=alert(1)>' } };
+    e2e.conditions[0] = {
+      subject: '[STATUS]',
+      kind: 'status',
+      pass: false,
+      expected: '200',
+      observed: '<b>',
+    };
+    const html = reportHtml([r]);
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&lt;b&gt;');
+  });
+
+  it('lists every condition, notes, and the rerun commands with the state machine when known', () => {
+    const r = report('prod', 'status', 'ok', 'ok', 'status');
+    const proxy = r.results.find((x) => x.layer === 'proxy');
+    if (!proxy) throw new Error('no proxy result');
+    proxy.notes = ['the answer was a 301 redirect to https://elsewhere/; redirects are not followed'];
+    const html = reportHtml([r], { stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:dd' });
+    const rows = html.match(/<tr class="(pass|fail)" data-condition=/g) ?? [];
+    expect(rows).toHaveLength(r.results.reduce((n, x) => n + x.conditions.length, 0));
+    expect(html).toContain('redirects are not followed');
+    expect(html).toContain(
+      `aws stepfunctions start-execution --state-machine-arn arn:aws:states:eu-west-1:1:stateMachine:dd --input &#39;{&quot;target&quot;:&quot;prod&quot;}&#39;`,
+    );
+  });
+
+  it('reads its reports with the contract: a malformed one names the field', () => {
+    const r = report('prod', 'ok', 'ok');
+    const bad = { ...r, results: [{ ...r.results[0], timings: {} }] } as unknown as Report;
+    expect(() => reportHtml([bad])).toThrow(WireFormatError);
+    expect(() => reportHtml([bad])).toThrow('results[0].timings.totalMs: expected number, got nothing');
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { redactDeep, redactor } from '../../functions/core/redact.ts';
+
+const VALUE = 'Bearer dd-T0ken/with+reflect=';
+const CREDENTIAL = 'dd-T0ken/with+reflect=';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('redaction of a resolved secret', () => {
+  const redact = redactor([VALUE]);
+
+  it.each([
+    ['as sent', `got ${VALUE} back`],
+    ['URL-encoded', `Location: /login?next=%2F&auth=${encodeURIComponent(VALUE)}`],
+    ['URL-encoded in lower case', `t=${encodeURIComponent(CREDENTIAL).toLowerCase()}`],
+    ['form-encoded (spaces as +)', `auth=${encodeURIComponent(VALUE).replace(/%20/g, '+')}&x=1`],
+    ['base64', `X-Echo: ${b64(VALUE)}`],
+    ['base64 without padding', `t=${b64(VALUE).replace(/=+$/, '')}.`],
+    ['base64url', `t=${b64(CREDENTIAL).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`],
+    ['the credential without its scheme', `token ${CREDENTIAL} rejected`],
+    ['the credential URL-encoded', `?t=${encodeURIComponent(CREDENTIAL)}`],
+    ['the credential in base64', b64(CREDENTIAL)],
+  ])('%s', (_name, text) => {
+    const out = redact(text);
+    expect(out).toContain('[redacted]');
+    for (const form of [VALUE, CREDENTIAL, encodeURIComponent(VALUE), encodeURIComponent(CREDENTIAL)])
+      expect(out.toLowerCase()).not.toContain(form.toLowerCase());
+    for (const form of [b64(VALUE), b64(CREDENTIAL)]) expect(out).not.toContain(form.replace(/=+$/, ''));
+  });
+
+  it('leaves other text alone, and is the identity without secrets', () => {
+    expect(redact('[STATUS] 404, expected 200')).toBe('[STATUS] 404, expected 200');
+    expect(redactor([])('Bearer x')).toBe('Bearer x');
+  });
+
+  it('redacts every string of a result, keys included, and keeps numbers and booleans', () => {
+    const result = {
+      ok: false,
+      observed: {
+        status: 302,
+        headers: { location: `/x?t=${encodeURIComponent(VALUE)}`, [CREDENTIAL]: 'k' },
+      },
+      conditions: [{ subject: '[Location]', observed: VALUE, pass: false }],
+    };
+    expect(redactDeep(result, redact)).toEqual({
+      ok: false,
+      observed: { status: 302, headers: { location: '/x?t=[redacted]', '[redacted]': 'k' } },
+      conditions: [{ subject: '[Location]', observed: '[redacted]', pass: false }],
+    });
+  });
+});
