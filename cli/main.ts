@@ -25,8 +25,9 @@ Usage:
       Runs one check alone. LAYER: ${LAYERS.join(', ')}.
   download-doctor seed --file PATH [--content-type TYPE] [--config F] [--target NAME]
       Uploads a sentinel to the target's S3 location and prints its sha256 and size for the config.
-  download-doctor snippets nginx|apache|django [--config F] [--target NAME]
-      Prints the known-good nginx or Apache (mod_xsendfile) configuration, or Django settings and URL, for the target.
+  download-doctor snippets nginx|apache|lighttpd|django [--config F] [--target NAME]
+      Prints the known-good nginx, Apache (mod_xsendfile) or lighttpd configuration, or Django settings and URL,
+      for the target.
   download-doctor sandbox faults | sandbox up [--variant V]
       Lists the sandbox's faults, or starts the sandbox and keeps it running until Ctrl-C.
       V: ${VARIANT_NAMES.join(' (default), ')}.
@@ -133,8 +134,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./commands/seed.ts')).seed(options);
     case 'snippets':
       noMore(2);
-      if (arg !== 'nginx' && arg !== 'apache' && arg !== 'django')
-        throw new UsageError(`snippets needs a server: nginx, apache, django${arg ? ` (got "${arg}")` : ''}`);
+      if (arg !== 'nginx' && arg !== 'apache' && arg !== 'lighttpd' && arg !== 'django')
+        throw new UsageError(
+          `snippets needs a server: nginx, apache, lighttpd, django${arg ? ` (got "${arg}")` : ''}`,
+        );
       return (await import('./commands/snippets.ts')).snippets(arg, options);
     case 'sandbox':
       noMore(2);

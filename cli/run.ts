@@ -5,13 +5,13 @@ import { TASK_STATES } from '../functions/core/workflow.ts';
 import { makeHandlers, type Telemetry } from '../functions/handlers/handlers.ts';
 import { httpProbe } from '../functions/probes/http.ts';
 import { envResolver } from '../functions/probes/secrets.ts';
-import { storageProbe } from '../functions/probes/storage.ts';
+import { presignProbe, storageProbe } from '../functions/probes/storage.ts';
 import { type EventLog, runLocally } from './local-engine.ts';
 
 export function localHandlers(config: Config, env: NodeJS.ProcessEnv = process.env, telemetry?: Telemetry) {
   return makeHandlers({
     config,
-    probes: { http: httpProbe, storage: storageProbe },
+    probes: { http: httpProbe, storage: storageProbe, presign: presignProbe },
     secrets: envResolver(env),
     ...(telemetry ? { telemetry } : {}),
   });

@@ -62,8 +62,16 @@ export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promis
       return assessApp(t, obs, { target: printableUrl(t.app.url), startedAt });
     }
     case 'proxy': {
-      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps);
-      return assessProxy(t, obs, { target: printableUrl(t.proxy.url), startedAt });
+      const ctx = { target: printableUrl(t.proxy.url), startedAt };
+      // A private bucket: the proxy passes the query on to S3, so the request carries the monitor's signature
+      // (and no cache-busting parameter, which S3 would refuse as unsigned; the signature is new every time).
+      if (t.storage.type === 's3' && t.storage.proxyAuth === 'presigned') {
+        const signed = await deps.probes.presign(t.storage);
+        if (!signed.ok) return assessProxy(t, { reached: false, ...signed, timings: { totalMs: 0 } }, ctx);
+        const url = `${t.proxy.url}${t.proxy.url.includes('?') ? '&' : '?'}${signed.query}`;
+        return assessProxy(t, await probeHttp(t.proxy, { body: 'hash', url, cacheBust: false }, deps), ctx);
+      }
+      return assessProxy(t, await probeHttp(t.proxy, { body: 'hash' }, deps), ctx);
     }
     case 'storage': {
       const obs = await deps.probes.storage(t.storage);

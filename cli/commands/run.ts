@@ -5,7 +5,7 @@ import type { Datum } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
 import { httpProbe } from '../../functions/probes/http.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
-import { storageProbe } from '../../functions/probes/storage.ts';
+import { presignProbe, storageProbe } from '../../functions/probes/storage.ts';
 import { cloudWatchPublisher } from '../../functions/probes/telemetry.ts';
 import { loadConfig } from '../config-file.ts';
 import { EXIT } from '../errors.ts';
@@ -68,7 +68,7 @@ export async function checkOne(layer: Layer, options: Options): Promise<number> 
   const config = await loadConfig(options.config);
   const target = findTarget(config, options.target);
   const result = await runCheck(layer, target, {
-    probes: { http: httpProbe, storage: storageProbe },
+    probes: { http: httpProbe, storage: storageProbe, presign: presignProbe },
     secrets: envResolver(process.env),
   });
   if (options.format === 'json') console.log(JSON.stringify(result, null, 2));

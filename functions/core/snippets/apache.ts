@@ -17,6 +17,10 @@ export interface ApacheSnippetOptions {
   readonly omitXSendFilePath?: boolean;
   /** Directory of `XSendFilePath` instead of the one the offload value names (a path that misses the app's). */
   readonly xsendfilePathOverride?: string;
+  /** `MaxRanges none` on the download route: Apache ignores Range and sends whole files. */
+  readonly disableRanges?: boolean;
+  /** Remove the app's Content-Disposition from the download (a header rule that strips too much). */
+  readonly dropDisposition?: boolean;
 }
 
 export interface ApacheMainConfigOptions {
@@ -97,6 +101,8 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
       ...(options.xsendfileOff ? [] : ['XSendFile On']),
       '# Only files under these directories may be sent: those the offload header names.',
       ...(options.omitXSendFilePath ? [] : sendfileDirs.map((dir) => `XSendFilePath ${quote(dir)}`)),
+      ...(options.disableRanges ? ['MaxRanges none'] : []),
+      ...(options.dropDisposition ? ['Header unset Content-Disposition'] : []),
     ]);
   };
   // Aliases match in order, the first one winning: the longest URL first.

@@ -1,8 +1,13 @@
 /**
- * The nginx configuration of a target's download stack, derived from the target alone: the part a user pastes
- * (`nginxSnippet`), and a whole nginx.conf for an unprivileged nginx run from a prefix of its own
- * (`nginxMainConfig`, used by the sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's
- * inputs, so the configuration under test is always this generator's output.
+ * The nginx configuration of a target's download stack, derived from the target alone: the blocks a user
+ * includes in an existing nginx configuration (`nginxSnippet`: `upstream` blocks for the `http` block, `location`
+ * blocks for the `server` that serves the site, whose TLS, listen and server_name stay the user's), and a whole
+ * nginx.conf around them for an unprivileged nginx run from a prefix of its own (`nginxMainConfig`, used by the
+ * sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's inputs, so the configuration under
+ * test is always this generator's output.
+ *
+ * With S3, the bucket is private by default: the app signs the URL (django-storages' query-string auth), and the
+ * internal location passes the signed query on to S3 unchanged, without the client's Authorization.
  */
 import { asStack, type StorageConfig, s3Endpoint, s3PathStyle, type Target } from '../config.ts';
 
@@ -24,15 +29,22 @@ export interface NginxSnippetOptions {
   readonly appHostOverride?: string;
   /** Bucket root path instead of the storage's (the sandbox's wrong-bucket fault), such as `/other-bucket/`. */
   readonly storageRootOverride?: string;
-  /** Leave `internal;` out of the offload location (the sandbox's exposed-storage fault). */
-  readonly omitInternal?: boolean;
   /** Clear the Range header to storage and turn off nginx's own ranges (the sandbox's ranges fault). */
   readonly disableRanges?: boolean;
+  /**
+   * The internal location as a regex location whose proxy_pass names the key in a variable, without
+   * `$is_args$args`: nginx then drops the signed query (the sandbox's signed-query fault).
+   */
+  readonly dropSignedQuery?: boolean;
+  /** Hide the app's Content-Disposition on the download route (the sandbox's disposition fault). */
+  readonly dropDisposition?: boolean;
 }
 
 export interface NginxMainConfigOptions {
   /** Absolute directory the pid file, logs and temp paths live in (nginx's `-p` prefix). */
   readonly prefix: string;
+  /** The server's `listen` address, such as `127.0.0.1:8080`. */
+  readonly listen: string;
   /** @default 1 */
   readonly workerProcesses?: number;
 }
@@ -58,12 +70,22 @@ type StorageOrigin =
     }
   | { type: 'filesystem'; dir: string; file: string };
 
+/** The two parts of the configuration: what goes in the `http` block, and what goes in the `server` block. */
+export interface NginxParts {
+  /** `upstream` blocks (the `http` block's). */
+  readonly http: string;
+  /** `location` blocks (the site's `server` block's). */
+  readonly server: string;
+  /** Comments a user must read before using it (a public bucket). */
+  readonly warnings: readonly string[];
+}
+
 /**
- * The `upstream` blocks and the `server` block that serve the healthcheck routes of a target, or of a stack: a
- * target and its extra sentinels (`stackTargets`), the written target first. They share the upstreams and the
- * internal location; each has its own download and proxy-check routes.
+ * The blocks that serve the healthcheck routes of a target, or of a stack: a target and its extra sentinels
+ * (`stackTargets`), the written target first. They share the upstreams and the internal location; each has its
+ * own download and proxy-check routes.
  */
-export function nginxSnippet(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): string {
+export function nginxParts(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): NginxParts {
   const targets = asStack(stack);
   const [target] = targets;
   if (!target) throw new NginxSnippetError('no target to configure');
@@ -94,6 +116,7 @@ export function nginxSnippet(stack: Target | readonly Target[], options: NginxSn
       'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
       'proxy_set_header X-Forwarded-Proto $scheme;',
       ...(appScheme === 'https' ? ['proxy_ssl_server_name on;', `proxy_ssl_name ${app.hostname};`] : []),
+      ...(options.dropDisposition ? ['proxy_hide_header Content-Disposition;'] : []),
     ]);
   };
   const proxyRoute = (t: Target) => {
@@ -110,52 +133,93 @@ export function nginxSnippet(stack: Target | readonly Target[], options: NginxSn
         : [`alias ${quote(`${own.dir}/${own.file}`)};`]),
     ]);
   };
+  const internalLocation = () => {
+    const head = options.dropSignedQuery
+      ? `location ~ ^${regexEscape(prefix)}(?<download_doctor_key>.*)$`
+      : `location ${locationPath(prefix)}`;
+    const pass =
+      storage.type !== 'http'
+        ? [`alias ${quote(`${storage.dir}/`)};`]
+        : options.dropSignedQuery
+          ? [
+              `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key;`,
+              ...storageProxy(storage),
+            ]
+          : [
+              // A proxy_pass without variables passes the app's query on (the signature, when the URL is signed).
+              `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
+              ...storageProxy(storage),
+            ];
+    return block(head, [
+      'internal;',
+      ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
+      ...pass,
+    ]);
+  };
 
-  const names = targets.map((t) => `"${t.name}"`).join(', ');
-  const lines: string[] = [
-    `# Generated by download-doctor for target${targets.length > 1 ? 's' : ''} ${names}.`,
-  ];
+  const http: string[] = [];
   if (storage.type === 'http') {
-    lines.push(
+    http.push(
       '# Storage: used by the internal location (X-Accel-Redirect) and by the proxy check alike, so that the',
-      '# proxy check proves the very path that downloads take. nginx resolves this name once, when it loads.',
+      '# proxy check proves the very path that downloads take. nginx resolves a host name here once, when it',
+      '# loads: reload nginx when its addresses change (or, from nginx 1.27.3, add `resolve` and a `resolver`).',
       block(`upstream ${STORAGE_UPSTREAM}`, [`server ${storage.server};`]),
     );
   }
-  lines.push(
-    block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app, options.appPortOverride)};`]),
+  http.push(block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app, options.appPortOverride)};`]));
+  const signed = target.storage.type === 's3' && target.storage.proxyAuth === 'presigned';
+  const server = [
+    '# End to end: the healthcheck route goes to the app, which answers with X-Accel-Redirect and no body.',
+    ...targets.map(downloadRoute),
     '',
-    block('server', [
-      ...listenDirectives(new URL(target.endToEnd.url), target.endToEnd.host),
-      '',
-      '# End to end: the healthcheck route goes to the app, which answers with X-Accel-Redirect and no body.',
-      ...targets.map(downloadRoute),
-      '',
-      `# The offload target: internal, so only reachable through the app's X-Accel-Redirect.`,
-      block(`location ${locationPath(prefix)}`, [
-        ...(options.omitInternal ? [] : ['internal;']),
-        ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
-        ...(storage.type === 'http'
-          ? [
-              `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
-              ...storageProxy(storage),
-            ]
-          : [`alias ${quote(`${storage.dir}/`)};`]),
-      ]),
-      '',
-      '# Proxy check: the sentinel straight from storage, without the app.',
-      ...targets.map(proxyRoute),
-    ]),
-  );
-  return `${lines.join('\n')}\n`;
+    signed
+      ? "# The offload target: internal, so only reachable through the app's X-Accel-Redirect, whose signed\n# query (django-storages' query-string auth) goes on to S3 as it is."
+      : `# The offload target: internal, so only reachable through the app's X-Accel-Redirect.`,
+    internalLocation(),
+    '',
+    signed
+      ? '# Proxy check: the sentinel straight from storage, without the app (download-doctor signs the request).'
+      : '# Proxy check: the sentinel straight from storage, without the app.',
+    ...targets.map(proxyRoute),
+  ];
+  const warnings =
+    target.storage.type === 's3' && target.storage.proxyAuth === 'public'
+      ? [
+          'WARNING: storage.proxyAuth is "public": nginx reads the bucket anonymously, so the objects must be',
+          'publicly readable, and anyone who knows a key can download it from S3 directly, around the app.',
+          'Prefer a private bucket with signed URLs (proxyAuth "presigned", the default).',
+        ]
+      : [];
+  return { http: http.join('\n'), server: server.join('\n'), warnings };
 }
 
 /**
- * A whole nginx.conf around a snippet, for an nginx run unprivileged from its own prefix:
+ * The configuration a user includes: the upstreams in the `http` block, the locations in the `server` block
+ * that serves the site (its listen, TLS and server_name stay as they are).
+ */
+export function nginxSnippet(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): string {
+  const targets = asStack(stack);
+  const parts = nginxParts(targets, options);
+  const names = targets.map((t) => `"${t.name}"`).join(', ');
+  return [
+    `# Generated by download-doctor for target${targets.length > 1 ? 's' : ''} ${names}.`,
+    ...parts.warnings.map((w) => `# ${w}`),
+    '',
+    '# --- In the http block (beside your server blocks):',
+    parts.http,
+    '',
+    '# --- In the server block that serves the site (its listen, TLS and server_name are yours):',
+    parts.server,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A whole nginx.conf around the parts, for an nginx run unprivileged from its own prefix:
  * `nginx -p PREFIX -c nginx.conf`. It stays in the foreground (`daemon off;`) so that its parent owns it;
  * SIGHUP reloads it. There is no `user` directive: it only applies when the master runs as root.
  */
-export function nginxMainConfig(snippet: string, options: NginxMainConfigOptions): string {
+export function nginxMainConfig(parts: NginxParts, options: NginxMainConfigOptions): string {
   const p = options.prefix.replace(/\/+$/, '');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
     (name) => `${name}_temp_path ${quote(`${p}/${name}_temp`)};`,
@@ -178,7 +242,9 @@ export function nginxMainConfig(snippet: string, options: NginxMainConfigOptions
       // One connection per request, like a probe's: a reload then never races a reused keep-alive connection.
       'keepalive_timeout 0;',
       '',
-      ...snippet.trimEnd().split('\n'),
+      parts.http,
+      '',
+      block('server', [`listen ${options.listen};`, '', parts.server]),
     ]),
     '',
   ].join('\n');
@@ -254,20 +320,6 @@ function internalPrefix(target: Target, storage: StorageOrigin, override: string
   return prefix;
 }
 
-function listenDirectives(url: URL, host: string | undefined): string[] {
-  const https = url.protocol === 'https:';
-  const port = url.port || (https ? '443' : '80');
-  const ipLiteral = /^[\d.]+$|^\[[0-9a-f:]+\]$/i.test(url.hostname);
-  const serverName = host ?? (ipLiteral ? undefined : url.hostname);
-  return [
-    `listen ${ipLiteral ? `${url.hostname}:${port}` : port}${https ? ' ssl' : ''};`,
-    ...(serverName ? [`server_name ${serverName};`] : []),
-    ...(https
-      ? ['# ssl_certificate /path/to/fullchain.pem;  ssl_certificate_key /path/to/privkey.pem;']
-      : []),
-  ];
-}
-
 function hostPort(url: URL, portOverride?: number): string {
   return `${url.hostname}:${portOverride ?? (url.port || (url.protocol === 'https:' ? '443' : '80'))}`;
 }
@@ -285,6 +337,11 @@ function locationPath(path: string): string {
 /** A proxy_pass URI is sent as written: keep it percent-encoded. */
 function nginxPath(path: string): string {
   return quote(path);
+}
+
+/** A literal for an nginx regex (PCRE). */
+function regexEscape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** Quotes an nginx token when it holds a character the config parser treats specially. */

@@ -1,4 +1,4 @@
-"""WSGI entry for gunicorn: `python3 -m gunicorn --chdir sandbox/django ddsandbox.wsgi:application`."""
+"""WSGI entry for gunicorn: `python3 -m gunicorn --chdir DIR ddsandbox.wsgi:application`, DIR a copy of sandbox/django."""
 import os
 
 from django.core.wsgi import get_wsgi_application
