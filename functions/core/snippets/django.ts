@@ -206,9 +206,10 @@ function s3Settings(storage: S3StorageConfig, options: DjangoSnippetOptions): st
     `AWS_S3_REGION_NAME = ${py(storage.region)}`,
     ...(storage.endpoint
       ? [`AWS_S3_ENDPOINT_URL = ${py(storage.endpoint)}`, 'AWS_S3_ADDRESSING_STYLE = "path"']
-      : s3PathStyle(storage)
-        ? ['AWS_S3_ADDRESSING_STYLE = "path"']
-        : ['AWS_S3_ADDRESSING_STYLE = "virtual"']),
+      : // A custom domain is never signed (but by CloudFront): the bucket's own host, signed.
+        signed
+        ? [`AWS_S3_ADDRESSING_STYLE = ${py(s3PathStyle(storage) ? 'path' : 'virtual')}`]
+        : [`AWS_S3_CUSTOM_DOMAIN = ${py(new URL(s3FileUrlPrefix(storage)).host)}`]),
     ...(signed
       ? [
           'AWS_QUERYSTRING_AUTH = True',
