@@ -36,7 +36,8 @@ const NAME_PREFIX = { 'nginx-s3': '', 'apache-disk': 'apache-', 'lighttpd-disk':
 export const STACK_LEVERS = {
   /** The first sentinel in storage: there, gone, other bytes of the same size, or only its first half. */
   sentinel: ['present', 'absent', 'corrupted', 'truncated'],
-  /** Who may read it: `deny` is a bucket policy Deny s3:GetObject for everyone (S3), or mode 000 (disk). */
+  /** Who may read it: `deny` is a bucket policy Deny s3:GetObject for everyone (S3), or a copy with mode 000
+   * in its place (disk). */
   'sentinel-access': ['allow', 'deny'],
   /** The storage server (moto): `down` stops it; `up` starts it again with the bucket, sentinels and policy. */
   'storage-server': ['up', 'down'],
@@ -154,7 +155,7 @@ const FAULT_DEFINITIONS = [
     name: 'sentinel-access-denied',
     description:
       "the sentinel's file mode is 000: the app still names it, but {proxy} (as nobody) cannot read it",
-    changes: 'disk: chmod 000 on the sentinel file (restore: 644)',
+    changes: 'disk: the sentinel file is replaced by a copy with mode 000 (restore: mode 644)',
     change: { lever: 'sentinel-access', value: 'deny' },
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-access-denied' },
     saw: { 'end-to-end': 'status', app: 'ok', storage: 'fs-access-denied', proxy: 'status' },
@@ -335,14 +336,16 @@ const FAULT_DEFINITIONS = [
       proxy: 'sentinel',
     },
     on: {
+      // django-downloadview takes the name from the redirect URL, query and all: the signature ends up in
+      // Content-Disposition (the checks print it redacted).
       'nginx-s3': {
         description:
-          'the download view no longer sets basename: a non-ASCII file downloads under its percent-encoded name',
+          "the download view no longer sets basename: the file downloads under its percent-encoded name, with the signed URL's query appended",
         changes:
           "Django: the views lose `basename`, so the name comes from the X-Accel-Redirect URL's last segment",
         symptoms: {
-          endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt"',
-          app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt"',
+          endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt?…"',
+          app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt?…"',
           proxy: 'sentinel',
         },
       },
@@ -358,7 +361,7 @@ const FAULT_DEFINITIONS = [
     change: { lever: 'app', option: 'unsignedUrls', value: true },
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
     saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '403', app: 'offloaded to /_storage/healthcheck.txt', proxy: 'sentinel' },
+    symptoms: { endToEnd: '403', app: 'offloaded unsigned', proxy: 'sentinel' },
     on: { 'nginx-s3': {} },
   },
 
@@ -466,7 +469,8 @@ const FAULT_DEFINITIONS = [
     expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'filename-mismatch' },
     saw: { 'end-to-end': 'filename-mismatch', ...DISK_STORAGE_OK },
     symptoms: { endToEnd: 'sentinel without a name', app: 'offloaded', proxy: 'sentinel' },
-    on: { 'nginx-s3': {}, 'apache-disk': {}, 'lighttpd-disk': {} },
+    // Not on nginx: it passes the app's Content-Disposition on through X-Accel-Redirect, proxy_hide_header or not.
+    on: { 'apache-disk': {}, 'lighttpd-disk': {} },
   },
   {
     name: 'xsendfile-off',

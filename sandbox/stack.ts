@@ -346,7 +346,10 @@ class LocalSandbox implements Sandbox {
       case 'storage-server':
         return change.value === 'down' ? this.storage.stop() : this.storage.start();
       case 'app-server':
-        return change.value === 'down' ? this.app?.stop() : this.startApp();
+        if (change.value === 'down') return this.app?.stop();
+        await this.startApp();
+        // lighttpd keeps a backend it could not reach disabled for a while: wait until downloads reach the app.
+        return this.untilProxyReachesApp();
     }
   }
 
@@ -360,6 +363,16 @@ class LocalSandbox implements Sandbox {
     this.storage.close();
     rmSync(this.dir, { recursive: true, force: true });
     forgetDir(this.dir);
+  }
+
+  private async untilProxyReachesApp(): Promise<void> {
+    if (!this.proxy.running) return;
+    const url = this.targets[0]?.endToEnd.url ?? '';
+    await waitUntil(`${this.proxy.name} to reach the app again`, [], this.timeoutMs, async () => {
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      return ![502, 503, 504].includes(res.status);
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
  * Each holds the sentinels (the levers act on the first), and says how the checks (the target's `storage`
  * block) and Django reach it.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -203,8 +203,20 @@ export class DiskStorage implements SandboxStorage {
     rmSync(this.path, { force: true });
   }
 
+  /**
+   * `deny`: the file is replaced by a copy with mode 000 (a new inode, as a deploy with a bad umask leaves it).
+   * A chmod alone would show late on lighttpd, which keeps serving a file it has open until its inode, size or
+   * mtime changes. `allow`: mode 644.
+   */
   async setAccess(access: 'allow' | 'deny'): Promise<void> {
-    chmodSync(this.path, access === 'allow' ? 0o644 : 0o000);
+    if (access === 'allow') {
+      chmodSync(this.path, 0o644);
+      return;
+    }
+    const copy = `${this.path}.unreadable`;
+    writeFileSync(copy, readFileSync(this.path), { mode: 0o000 });
+    chmodSync(copy, 0o000);
+    renameSync(copy, this.path);
   }
 
   close(): void {}

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispositionFileName, offloadMatches } from '../../functions/core/assess.ts';
+import { dispositionFileName, expectsSignedOffload, offloadMatches } from '../../functions/core/assess.ts';
 import { configSchema, type Target } from '../../functions/core/config.ts';
 import { createPresignProbe, createS3ClientCache } from '../../functions/probes/storage.ts';
 import {
@@ -94,19 +94,25 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
     ]);
     // `whole`: the word for a 200 that carries the sentinel itself (the app should not: it then "streamed" it).
     // `offloaded`: the word for an empty 200 with the expected header (at the client, the header "leaked").
-    const word = (r: Awaited<ReturnType<typeof get>>, whole: string, offloaded: string) => {
+    const word = (r: Awaited<ReturnType<typeof get>>, whole: string, offloaded: string, named = true) => {
       if (r === 'refused') return r;
       const offload = r.headers.get(header);
       if (r.status !== 200) return String(r.status);
       // A download named otherwise than the sentinel (Content-Disposition, decoded) says so.
-      const named = dispositionFileName(r.headers.get('content-disposition') ?? undefined);
-      const as =
-        named === undefined
+      // (The proxy check's location names no file.)
+      const fileName = dispositionFileName(r.headers.get('content-disposition') ?? undefined);
+      const as = !named
+        ? ''
+        : fileName === undefined
           ? ' without a name'
-          : named === t.sentinel.fileName
+          : fileName === t.sentinel.fileName
             ? ''
-            : ` as ${JSON.stringify(named)}`;
-      if (offload !== null && offloadMatches(t, offload) && r.body.length === 0) return `${offloaded}${as}`;
+            : // A query (a signed URL's) changes with every request: shown as "?…".
+              ` as ${JSON.stringify(fileName.replace(/\?.*$/, '?…'))}`;
+      if (offload !== null && offloadMatches(t, offload) && r.body.length === 0) {
+        const unsigned = expectsSignedOffload(t) && !offload.includes('X-Amz-Signature=');
+        return `${offloaded}${unsigned ? ' unsigned' : ''}${as}`;
+      }
       if (offload === null && r.body.equals(sentinel)) return `${whole}${as}`;
       if (offload === null && r.body.length === 0) return 'empty';
       if (offload === null) return 'other bytes';
@@ -117,7 +123,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
     return {
       endToEnd: word(endToEnd, 'sentinel', 'header leaked'),
       app: word(app, 'streamed', 'offloaded'),
-      proxy: word(proxy, 'sentinel', 'offloaded'),
+      proxy: word(proxy, 'sentinel', 'offloaded', false),
     };
   }
 

@@ -155,6 +155,9 @@ export function lighttpdMainConfig(
     'accesslog.format = "%h \\"%r\\" %>s %b"',
     // One request per connection, as with nginx and Apache: a reload then never races a reused connection.
     'server.max-keep-alive-requests = 0',
+    // No stat cache: lighttpd would keep serving a file it has open (and its old metadata) for a while after
+    // it changed, so a changed file would show late. A production server keeps its cache.
+    'server.stat-cache-engine = "disable"',
     'mimetype.assign = (".txt" => "text/plain; charset=utf-8", "" => "application/octet-stream")',
     '',
     ...snippet.trimEnd().split('\n'),
