@@ -435,7 +435,15 @@ class LocalSandbox implements Sandbox {
     this.appOptions = { ...this.appOptions, ...change };
     this.writeDjangoSnippet();
     // Stopped (app-down): the next start reads the new files.
-    if (app?.running) await reloadWorkers(app, this.appWorkers, this.timeoutMs);
+    if (!app?.running) return;
+    await reloadWorkers(app, this.appWorkers, this.timeoutMs);
+    // A worker accepts once it has booted (and warmed up, see wsgi.py): wait for the first answer, any status.
+    const url = this.targets[0]?.app.url ?? '';
+    await waitUntil('gunicorn to answer after a reload', [app], this.timeoutMs, async () => {
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      await res.body?.cancel();
+      return true;
+    });
   }
 
   /** What `snippets django` prints for the sandbox's targets, with the app faults as the generator's options. */

@@ -94,16 +94,37 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
     noStack(s3.err);
   });
 
-  it('lists the sandbox faults of both variants, or of one', () => {
+  it('prints the lighttpd snippet for a target on disk', () => {
+    const disk = {
+      ...targetInput(),
+      storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      app: { ...targetInput().app, offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' } },
+    };
+    const r = dd(['snippets', 'lighttpd'], {
+      'download-doctor.config.json': JSON.stringify({ targets: [disk] }),
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('"allow-x-send-file" => "enable", "x-sendfile-docroot" => ("/srv/files/")');
+    const s3 = dd(['snippets', 'lighttpd'], {
+      'download-doctor.config.json': JSON.stringify({ targets: [targetInput()] }),
+    });
+    expect(s3.code).toBe(2);
+    expect(s3.err).toContain('snippets lighttpd: storage.type is "s3"');
+    expect(dd(['snippets', 'caddy']).err).toContain('snippets needs a server: nginx, apache, lighttpd, django');
+  });
+
+  it('lists the sandbox faults of every variant under a heading each, or of one', () => {
     const all = dd(['sandbox', 'faults']);
     expect(all.code).toBe(0);
     expect(all.out).toMatch(/^nginx-s3: /m);
     expect(all.out).toMatch(/^apache-disk: /m);
+    expect(all.out).toMatch(/^lighttpd-disk: /m);
+    expect(all.out).toMatch(/^ {2}lighttpd-xsendfile-off +failed proxy-app +end-to-end: size-mismatch$/m);
     expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
     const one = dd(['sandbox', 'faults', '--variant', 'apache-disk']);
     expect(one.out).not.toContain('nginx-s3');
     expect(dd(['sandbox', 'faults', '--variant', 'iis']).err).toContain(
-      '--variant must be one of nginx-s3, apache-disk',
+      '--variant must be one of nginx-s3, apache-disk, lighttpd-disk',
     );
   });
 });
