@@ -4,7 +4,9 @@
  * the foreground from a directory of its own (`apacheMainConfig`, used by the sandbox). Pure: no I/O. The
  * sandbox's Apache faults change this generator's inputs, so the configuration under test is its output.
  */
+
 import { asStack, type Target } from '../config.ts';
+import { doubleQuoted as quote } from './quote.ts';
 
 export interface ApacheSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */
@@ -177,11 +179,6 @@ export function apacheMainConfig(snippet: string, listen: string, options: Apach
     ...snippet.trimEnd().split('\n'),
     '',
   ].join('\n');
-}
-
-/** Quotes an Apache argument (paths and URLs may hold spaces). */
-function quote(token: string): string {
-  return `"${token.replace(/["\\]/g, '\\$&')}"`;
 }
 
 function block(open: string, close: string, body: readonly string[]): string {

@@ -9,7 +9,9 @@
  * `"allow-x-send-file" => "enable"`, only for files under `x-sendfile-docroot` (others get 403), and it
  * URL-decodes the header's path first. It removes the header from the response.
  */
+
 import { asStack, type Target } from '../config.ts';
+import { doubleQuoted as quote } from './quote.ts';
 
 export interface LighttpdSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */
@@ -163,11 +165,6 @@ export function lighttpdMainConfig(
     ...snippet.trimEnd().split('\n'),
     '',
   ].join('\n');
-}
-
-/** A lighttpd string: double quotes, with `"` and `\` escaped. */
-function quote(token: string): string {
-  return `"${token.replace(/["\\]/g, '\\$&')}"`;
 }
 
 function block(head: string, body: readonly string[]): string {
