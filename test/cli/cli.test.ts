@@ -110,7 +110,9 @@ export default defineConfig({ targets: [${JSON.stringify(targetInput())}] });`;
     });
     expect(s3.code).toBe(2);
     expect(s3.err).toContain('snippets lighttpd: storage.type is "s3"');
-    expect(dd(['snippets', 'caddy']).err).toContain('snippets needs a server: nginx, apache, lighttpd, django');
+    expect(dd(['snippets', 'caddy']).err).toContain(
+      'snippets needs a server: nginx, apache, lighttpd, django',
+    );
   });
 
   it('lists the sandbox faults of every variant under a heading each, or of one', () => {

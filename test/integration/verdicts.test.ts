@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
 import { LAYERS } from '../../functions/core/names.ts';
-import { type FaultName, SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
+import { SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
 import { type MatrixRow, matrixTable, outcome, rowMatches } from '../../sandbox/matrix.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 

@@ -14,6 +14,13 @@ import { asStack, type StorageConfig, s3Endpoint, s3PathStyle, type Target } fro
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';
 export const APP_UPSTREAM = 'download_doctor_app';
+/** The variable that holds a storage host name, resolved as nginx goes (see `resolver`). */
+const STORAGE_VARIABLE = '$download_doctor_storage';
+/**
+ * The DNS server nginx asks for a storage host name: the Amazon-provided DNS of any VPC. Off AWS, the
+ * generated comment says to put one's own.
+ */
+export const DEFAULT_RESOLVER = '169.254.169.253';
 
 export interface NginxSnippetOptions {
   /** Send the storage upstream to this port instead of the endpoint's (the sandbox's wrong-port fault). */
@@ -67,6 +74,10 @@ type StorageOrigin =
       root: string;
       /** The sentinel's path under `root`. */
       key: string;
+      /** The key as S3 names it (decoded), for a rewrite that nginx escapes on the way out. */
+      rawKey: string;
+      /** The server is a host name: nginx then resolves it as it goes (a variable, and a `resolver`). */
+      named: boolean;
     }
   | { type: 'filesystem'; dir: string; file: string };
 
@@ -124,32 +135,49 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
       port: options.storagePortOverride,
       root: options.storageRootOverride,
     });
+    if (own.type !== 'http') {
+      return block(`location = ${locationPath(new URL(t.proxy.url).pathname)}`, [
+        `alias ${quote(`${own.dir}/${own.file}`)};`,
+      ]);
+    }
     return block(`location = ${locationPath(new URL(t.proxy.url).pathname)}`, [
-      ...(own.type === 'http'
+      ...(own.named
         ? [
-            `proxy_pass ${own.scheme}://${STORAGE_UPSTREAM}${nginxPath(`${own.root}${own.key}`)};`,
-            ...storageProxy(own),
+            ...resolveAsYouGo(own),
+            // The query (the monitor's signature) goes on after the rewritten path.
+            `rewrite ^ ${rewriteTarget(t, `${decodeURIComponent(own.root)}${own.rawKey}`)} break;`,
+            `proxy_pass ${own.scheme}://${STORAGE_VARIABLE};`,
           ]
-        : [`alias ${quote(`${own.dir}/${own.file}`)};`]),
+        : [`proxy_pass ${own.scheme}://${STORAGE_UPSTREAM}${nginxPath(`${own.root}${own.key}`)};`]),
+      ...storageProxy(own),
     ]);
   };
   const internalLocation = () => {
-    const head = options.dropSignedQuery
-      ? `location ~ ^${regexEscape(prefix)}(?<download_doctor_key>.*)$`
-      : `location ${locationPath(prefix)}`;
+    const head =
+      options.dropSignedQuery && storage.type === 'http' && !storage.named
+        ? `location ~ ^${regexEscape(prefix)}(?<download_doctor_key>.*)$`
+        : `location ${locationPath(prefix)}`;
     const pass =
       storage.type !== 'http'
         ? [`alias ${quote(`${storage.dir}/`)};`]
-        : options.dropSignedQuery
+        : storage.named
           ? [
-              `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key;`,
+              ...resolveAsYouGo(storage),
+              // The key as the app named it; `?` at the end of the target would drop the signed query.
+              `rewrite ^${regexEscape(prefix)}(.*)$ ${quote(`${decodeURIComponent(storage.root)}$1${options.dropSignedQuery ? '?' : ''}`)} break;`,
+              `proxy_pass ${storage.scheme}://${STORAGE_VARIABLE};`,
               ...storageProxy(storage),
             ]
-          : [
-              // A proxy_pass without variables passes the app's query on (the signature, when the URL is signed).
-              `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
-              ...storageProxy(storage),
-            ];
+          : options.dropSignedQuery
+            ? [
+                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key;`,
+                ...storageProxy(storage),
+              ]
+            : [
+                // A proxy_pass without variables passes the app's query on (the signature, when the URL is signed).
+                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
+                ...storageProxy(storage),
+              ];
     return block(head, [
       'internal;',
       ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
@@ -158,11 +186,10 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
   };
 
   const http: string[] = [];
-  if (storage.type === 'http') {
+  if (storage.type === 'http' && !storage.named) {
     http.push(
       '# Storage: used by the internal location (X-Accel-Redirect) and by the proxy check alike, so that the',
-      '# proxy check proves the very path that downloads take. nginx resolves a host name here once, when it',
-      '# loads: reload nginx when its addresses change (or, from nginx 1.27.3, add `resolve` and a `resolver`).',
+      '# proxy check proves the very path that downloads take.',
       block(`upstream ${STORAGE_UPSTREAM}`, [`server ${storage.server};`]),
     );
   }
@@ -271,7 +298,32 @@ function storageOrigin(
     host,
     root: overrides.root ?? (pathStyle ? `/${encodePath(storage.bucket)}/` : '/'),
     key: encodePath(storage.key),
+    rawKey: storage.key,
+    named: !/^[\d.]+$|^\[[0-9a-f:]+\]$/i.test(hostname),
   };
+}
+
+/**
+ * A storage host name in a variable, and the DNS server to resolve it with: nginx then follows the name's
+ * addresses as they change (S3's do), where an `upstream` would keep those it found when it loaded.
+ */
+function resolveAsYouGo(storage: Extract<StorageOrigin, { type: 'http' }>): string[] {
+  return [
+    `# nginx resolves ${storage.server.replace(/:\d+$/, '')} as it goes (a variable in proxy_pass), with this DNS server:`,
+    "# the VPC's Amazon-provided DNS. Off AWS, put your own.",
+    `resolver ${DEFAULT_RESOLVER} valid=60s;`,
+    `set ${STORAGE_VARIABLE} ${storage.server};`,
+  ];
+}
+
+/** A rewrite's target path, quoted; nginx treats `$` and `?` there specially, so a key holding them is refused. */
+function rewriteTarget(target: Target, path: string): string {
+  if (/[$?]/.test(path)) {
+    throw new NginxSnippetError(
+      `target "${target.name}": storage.key "${path}" holds "$" or "?", which nginx's rewrite cannot name`,
+    );
+  }
+  return quote(path);
 }
 
 /** Directives shared by both storage locations, so that they reach storage the same way. */
