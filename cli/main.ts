@@ -101,7 +101,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
 
   p.command('snippets')
     .description('print the known-good configuration of one part of the stack, for a target')
-    .addArgument(new Argument('<server>', 'which part').choices(['nginx', 'apache', 'django']))
+    .addArgument(new Argument('<server>', 'which part').choices(['nginx', 'apache', 'lighttpd', 'django']))
     .addOption(configOption())
     .addOption(targetOption())
     .action(exits(async (server, opts) => (await import('./commands/snippets.ts')).snippets(server, opts)));

@@ -96,7 +96,10 @@ export async function offloadOfApp(url: string, option = '--app'): Promise<Offlo
   const obs = await get(url, 'peek', option);
   for (const header of OFFLOAD_HEADERS) {
     const value = obs.headers[header.toLowerCase()];
-    if (value !== undefined) return { header, value };
+    if (value === undefined) continue;
+    // X-Accel-Redirect is a URL: its query (a private bucket's signature, new on every answer) is not part of what
+    // the app must send, and is compared apart (assess.ts). X-Sendfile is a path, kept whole.
+    return { header, value: header === 'X-Accel-Redirect' ? (value.split('?')[0] ?? value) : value };
   }
   const streamed = obs.bytes > 0 ? ', and sent the file itself (no offloading)' : '';
   throw new UsageError(

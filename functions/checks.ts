@@ -119,9 +119,19 @@ async function check(layer: Layer, t: Target, deps: CheckDeps, secrets: Set<stri
     }
     case 'proxy': {
       if (!t.proxy) return notConfiguredResult('proxy', t.name, startedAt);
-      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps, secrets);
       const ctx = { target: printableUrl(t.proxy.url), startedAt };
-      return withNotes(assessProxy(t, obs, ctx), requestNotes(t.proxy));
+      const notes = requestNotes(t.proxy);
+      // A private bucket: the proxy passes the query on to S3, so the request carries the monitor's signature
+      // (and no cache-busting parameter, which S3 would refuse as unsigned; the signature is new every time).
+      if (t.storage?.type === 's3' && t.storage.proxyAuth === 'presigned') {
+        const signed = await deps.probes.presign(t.storage);
+        if (!signed.ok) return assessProxy(t, { reached: false, ...signed, timings: { totalMs: 0 } }, ctx);
+        const url = `${t.proxy.url}${t.proxy.url.includes('?') ? '&' : '?'}${signed.query}`;
+        const obs = await probeHttp(t.proxy, { body: 'hash', url, cacheBust: false }, deps, secrets);
+        return withNotes(assessProxy(t, obs, ctx), notes);
+      }
+      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps, secrets);
+      return withNotes(assessProxy(t, obs, ctx), notes);
     }
     case 'storage': {
       if (!t.storage) return notConfiguredResult('storage', t.name, startedAt);

@@ -26,6 +26,7 @@ import {
   type Config,
   type ConfigInput,
   formatProblems,
+  type S3StorageConfig,
   type Target,
   validateConfig,
 } from '../functions/core/config.ts';
@@ -278,6 +279,8 @@ export class DownloadHealthchecks extends Construct {
     }
     this.functions = functions as Record<HandlerName, lambda.Function>;
     this.grantStorage(this.functions.storage);
+    // The proxy check of a private bucket signs its request: S3 then checks the proxy function's own rights.
+    this.grantStorage(this.functions.proxy, (s) => s.proxyAuth === 'presigned');
     this.grantSecrets();
     this.grantReport(this.functions.report);
     // No TimeoutSeconds: the definition stays exactly the chain the CLI runs. Runs are bounded all the same, by
@@ -364,8 +367,10 @@ export class DownloadHealthchecks extends Construct {
    * s3:GetObject on the sentinel keys only; s3:ListBucket only for those keys as prefixes, so that a missing key
    * reads as NoSuchKey rather than AccessDenied; kms:Decrypt only on the keys the config names, through S3.
    */
-  private grantStorage(fn: lambda.Function): void {
-    const s3Targets = this.config.targets.flatMap((t) => (t.storage?.type === 's3' ? [t.storage] : []));
+  private grantStorage(fn: lambda.Function, only: (s: S3StorageConfig) => boolean = () => true): void {
+    const s3Targets = this.config.targets.flatMap((t) =>
+      t.storage?.type === 's3' && only(t.storage) ? [t.storage] : [],
+    );
     if (s3Targets.length === 0) return;
     const stack = Stack.of(this);
     fn.addToRolePolicy(

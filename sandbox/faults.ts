@@ -1,15 +1,66 @@
 /**
- * The sandbox's known faults: one table, read by the sandbox (applyFault), the integration tests, the demo,
- * `sandbox faults` and docs/faults.md. Each entry names its sandbox variant, what it breaks, the verdict
- * download-doctor must reach, and how to switch it on and off. Proxy and app faults change the inputs of the
- * configuration generators (functions/core/snippets/), then reload nginx, Apache or gunicorn, never restart them.
+ * The sandbox's known faults, as data: read by the sandbox (applyFault), the integration tests, the demo,
+ * `sandbox faults` and docs/faults.md. A fault is a change of one lever to one value: an option of a
+ * configuration generator (functions/core/snippets/: the proxy's or Django's), or one of the stack's own levers
+ * (the sentinel's state, its access, a server up or down). Restoring it sets the lever back to its healthy value
+ * (`restoreOf`). Proxy and app changes regenerate the configuration, then reload nginx, Apache, lighttpd or
+ * gunicorn, never restart them.
+ *
+ * A definition names the variants it exists on, each with what differs there (texts may say `{proxy}`, the
+ * variant's server); its entry on a variant is named with the variant's prefix (`apache-…`, `lighttpd-…`).
+ * Data only: this module imports types and nothing else, so the CLI reads it at no cost.
  */
 import type { FailureKind, Fault, Layer, Status } from '../functions/core/names.ts';
-import type { SandboxControl } from './stack.ts';
+import type { DjangoSnippetOptions } from '../functions/core/snippets/django.ts';
+import type { ProxyOptions } from './proxies.ts';
 
-import type { Variant } from './variants.ts';
+import { PROXY_NAMES, SANDBOX_VARIANTS, type Variant } from './variants.ts';
 
-export { SANDBOX_VARIANTS, type Variant } from './variants.ts';
+export { PROXY_NAMES, SANDBOX_VARIANTS, type Variant };
+
+/** How a fault's entry is named on each variant: this prefix and the definition's name. */
+const NAME_PREFIX = { 'nginx-s3': '', 'apache-disk': 'apache-', 'lighttpd-disk': 'lighttpd-' } as const;
+
+/** The stack's own levers, each with its values, the healthy one first. */
+export const STACK_LEVERS = {
+  /** The first sentinel in storage: there, gone, other bytes of the same size, or only its first half. */
+  sentinel: ['present', 'absent', 'corrupted', 'truncated'],
+  /** Who may read it: `deny` is a bucket policy Deny s3:GetObject for everyone (S3), or a copy with mode 000
+   * in its place (disk). */
+  'sentinel-access': ['allow', 'deny'],
+  /** The storage server (moto): `down` stops it; `up` starts it again with the bucket, sentinels and policy. */
+  'storage-server': ['up', 'down'],
+  /** gunicorn: `down` stops it; `up` starts it again on the same port. */
+  'app-server': ['up', 'down'],
+} as const;
+export type StackLever = keyof typeof STACK_LEVERS;
+
+/** A value a port option takes when the fault is applied: a loopback port nothing listens on. */
+export const CLOSED_PORT = 'closed-port';
+
+/** One option of a generator set to one value (`undefined`: the generator's default, healthy). */
+type OptionChange<L extends string, O> = {
+  [K in keyof O]-?: {
+    readonly lever: L;
+    readonly option: K;
+    readonly value: O[K] | (number extends O[K] ? typeof CLOSED_PORT : never);
+  };
+}[keyof O];
+
+/** A change of one lever to one value. */
+export type LeverChange =
+  | OptionChange<'proxy', ProxyOptions>
+  | OptionChange<'app', DjangoSnippetOptions>
+  | {
+      [L in StackLever]: { readonly lever: L; readonly value: (typeof STACK_LEVERS)[L][number] };
+    }[StackLever];
+
+/** The change that undoes `change`: the option back to the generator's default, the lever to its healthy value. */
+export function restoreOf(change: LeverChange): LeverChange {
+  if (change.lever === 'proxy' || change.lever === 'app')
+    return { ...change, value: undefined } as LeverChange;
+  return { lever: change.lever, value: STACK_LEVERS[change.lever][0] } as LeverChange;
+}
 
 export interface ExpectedVerdict {
   readonly status: Exclude<Status, 'healthy'>;
@@ -33,58 +84,90 @@ export interface Symptoms {
   readonly proxy: string;
 }
 
+/**
+ * What each check reports. A list where the stack itself varies from run to run: Apache serves a Range request
+ * from a reply the app streams only when the whole reply comes in one piece.
+ */
+export type Saw = Readonly<Record<Layer, Outcome | readonly Outcome[]>>;
+
+/** One fault on one variant. */
 export interface SandboxFault {
-  readonly name: string;
+  readonly name: FaultName;
   /** The sandbox it breaks. */
   readonly variant: Variant;
   /** What an on-call engineer would see, in one line. */
   readonly description: string;
-  /** What the fault changes in the stack. */
+  /** What the fault changes in the stack, in words ... */
   readonly changes: string;
+  /** ... and as data: restore is `restoreOf(change)`. */
+  readonly change: LeverChange;
   readonly expected: ExpectedVerdict;
-  /**
-   * What each check reports. A list where the stack itself varies from run to run: Apache serves a Range
-   * request from a reply the app streams only when the whole reply comes in one piece.
-   */
-  readonly saw: Readonly<Record<Layer, Outcome | readonly Outcome[]>>;
+  readonly saw: Saw;
   /** The extra sentinel whose checks show the fault (target `sandbox-NAME`); the first sentinel when absent. */
   readonly sentinel?: 'unicode';
   /** The raw symptom, seen with plain HTTP requests (only the URLs listed are compared). */
   readonly symptoms: Partial<Symptoms>;
-  /** Both resolve once the change has taken effect: a check may run right away. */
-  apply(sandbox: { readonly control: SandboxControl }): Promise<void>;
-  restore(sandbox: { readonly control: SandboxControl }): Promise<void>;
 }
 
-export const SANDBOX_FAULTS = [
+type Specific = Omit<SandboxFault, 'name' | 'variant' | 'sentinel'>;
+
+/** A fault and the variants it exists on, each with what differs there. */
+interface FaultDefinition extends Partial<Specific> {
+  readonly name: string;
+  readonly sentinel?: 'unicode';
+  readonly on: { readonly [V in Variant]?: Partial<Specific> };
+}
+
+const DISK_STORAGE_OK = { app: 'ok', storage: 'ok', proxy: 'ok' } as const;
+
+const FAULT_DEFINITIONS = [
+  // Storage: every layer that reads the sentinel fails, and the storage check says why.
   {
-    variant: 'nginx-s3',
     name: 'sentinel-deleted',
-    description: 'the sentinel is gone from the bucket: every layer that reads it fails',
-    changes: 'S3: the sentinel object is deleted (restore: uploaded again)',
-    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-no-such-key' },
-    saw: { 'end-to-end': 'status', app: 'status', storage: 's3-no-such-key', proxy: 'status' },
+    description: 'the sentinel is gone from storage: every layer that reads it fails',
+    change: { lever: 'sentinel', value: 'absent' },
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-not-found' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 'fs-not-found', proxy: 'status' },
     symptoms: { endToEnd: '500', app: '500', proxy: '404' },
-    apply: ({ control }) => control.deleteSentinel(),
-    restore: ({ control }) => control.uploadSentinel(),
+    changes: 'disk: the sentinel file is deleted (restore: written again)',
+    on: {
+      'nginx-s3': {
+        changes: 'S3: the sentinel object is deleted (restore: uploaded again)',
+        expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-no-such-key' },
+        saw: { 'end-to-end': 'status', app: 'status', storage: 's3-no-such-key', proxy: 'status' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
   },
   {
-    variant: 'nginx-s3',
     name: 'sentinel-access-denied',
-    description: 'a bucket policy denies reading the sentinel, to the SDK and to anonymous readers alike',
-    changes: 'S3: the bucket policy on the sentinel becomes Deny s3:GetObject for "*" (restore: Allow)',
-    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-access-denied' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 's3-access-denied', proxy: 'status' },
-    symptoms: { endToEnd: '403', proxy: '403' },
-    apply: ({ control }) => control.setSentinelAccess('deny'),
-    restore: ({ control }) => control.setSentinelAccess('allow'),
+    description:
+      "the sentinel's file mode is 000: the app still names it, but {proxy} (as nobody) cannot read it",
+    changes: 'disk: the sentinel file is replaced by a copy with mode 000 (restore: mode 644)',
+    change: { lever: 'sentinel-access', value: 'deny' },
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-access-denied' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'fs-access-denied', proxy: 'status' },
+    symptoms: { endToEnd: '403', app: 'offloaded', proxy: '403' },
+    on: {
+      'nginx-s3': {
+        description: 'a bucket policy denies reading the sentinel, to signed and anonymous requests alike',
+        changes:
+          'S3: a bucket policy Deny s3:GetObject for "*" on the sentinel (restore: the policy is removed)',
+        expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-access-denied' },
+        saw: { 'end-to-end': 'status', app: 'ok', storage: 's3-access-denied', proxy: 'status' },
+        symptoms: { endToEnd: '403', proxy: '403' },
+      },
+      // mod_xsendfile answers a file it cannot read with 404, not 403: only the storage check tells why.
+      'apache-disk': { symptoms: { endToEnd: '404', app: 'offloaded', proxy: '403' } },
+      'lighttpd-disk': {},
+    },
   },
   {
-    variant: 'nginx-s3',
     name: 'sentinel-corrupted',
-    description: 'the sentinel was overwritten with other bytes of the same size: only its checksum tells',
-    changes:
-      'S3: the sentinel object is replaced by different bytes of the same length (restore: uploaded again)',
+    description: 'the sentinel holds other bytes of the same size: only its checksum tells',
+    changes: 'disk: the sentinel file is overwritten with different bytes of the same length',
+    change: { lever: 'sentinel', value: 'corrupted' },
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'checksum-mismatch' },
     saw: {
       'end-to-end': 'checksum-mismatch',
@@ -93,341 +176,147 @@ export const SANDBOX_FAULTS = [
       proxy: 'checksum-mismatch',
     },
     symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
-    apply: ({ control }) => control.corruptSentinel(),
-    restore: ({ control }) => control.uploadSentinel(),
+    on: {
+      'nginx-s3': {
+        changes:
+          'S3: the sentinel object is replaced by different bytes of the same length (restore: uploaded again)',
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
   },
   {
-    variant: 'nginx-s3',
+    name: 'sentinel-truncated',
+    description: 'the sentinel holds only its first half (an upload cut short): every layer serves it short',
+    changes: 'disk: the sentinel file is overwritten with its first half (restore: written again)',
+    change: { lever: 'sentinel', value: 'truncated' },
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'size-mismatch' },
+    saw: { 'end-to-end': 'size-mismatch', app: 'ok', storage: 'size-mismatch', proxy: 'size-mismatch' },
+    symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
+    on: {
+      'nginx-s3': {
+        changes: 'S3: the sentinel object is replaced by its first half (restore: uploaded again)',
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
+  },
+  {
     name: 'storage-down',
-    description: 'the storage server is down: the SDK and nginx alike cannot connect to it',
-    changes: 'moto_server: stopped (restore: started again, with the bucket, the sentinel and its policy)',
+    description: 'the storage server is down: the SDK, Django and nginx alike cannot connect to it',
+    changes: 'moto_server: stopped (restore: started again, with the bucket, the sentinels and the policy)',
+    change: { lever: 'storage-server', value: 'down' },
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-unreachable' },
     saw: { 'end-to-end': 'status', app: 'status', storage: 's3-unreachable', proxy: 'status' },
     symptoms: { endToEnd: '500', app: '500', proxy: '502' },
-    apply: ({ control }) => control.stopStorage(),
-    restore: ({ control }) => control.startStorage(),
+    on: { 'nginx-s3': {} },
   },
+
+  // The app.
   {
-    variant: 'nginx-s3',
     name: 'app-down',
-    description: 'the app server is not running: nginx answers 502 and the app port refuses connections',
+    description: 'the app server is not running: {proxy} answers 503 and the app port refuses connections',
     changes: 'gunicorn: stopped (restore: started again on the same port)',
+    change: { lever: 'app-server', value: 'down' },
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'connect-refused' },
     saw: { 'end-to-end': 'status', app: 'connect-refused', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '502', app: 'refused', proxy: 'sentinel' },
-    apply: ({ control }) => control.stopApp(),
-    restore: ({ control }) => control.startApp(),
+    symptoms: { endToEnd: '503', app: 'refused', proxy: 'sentinel' },
+    on: {
+      'nginx-s3': {
+        description: 'the app server is not running: nginx answers 502 and the app port refuses connections',
+        symptoms: { endToEnd: '502', app: 'refused', proxy: 'sentinel' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
   },
   {
-    variant: 'nginx-s3',
     name: 'app-refuses-host',
     description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
     changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
+    change: { lever: 'app', option: 'allowedHostsOverride', value: ['app.example.internal'] },
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
     saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ allowedHostsOverride: ['app.example.internal'] }),
-    restore: ({ control }) => control.reconfigureApp({ allowedHostsOverride: undefined }),
+    on: { 'nginx-s3': {}, 'apache-disk': {}, 'lighttpd-disk': {} },
   },
   {
-    variant: 'nginx-s3',
+    name: 'healthcheck-route-missing',
+    description: "a deploy dropped the healthcheck URLs from Django's urls.py: the app answers 404",
+    changes:
+      "Django: urls.py is generated without the healthcheck routes, then gunicorn's workers are reloaded",
+    change: { lever: 'app', option: 'omitRoutes', value: true },
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: '404', app: '404', proxy: 'sentinel' },
+    on: { 'nginx-s3': {}, 'apache-disk': {}, 'lighttpd-disk': {} },
+  },
+  {
     name: 'offload-wrong-prefix',
-    description:
-      "the app's X-Accel-Redirect has a prefix nginx has no internal location for: downloads get 404",
-    changes: "Django: DOWNLOADVIEW_RULES' destination_url becomes /protected/ instead of /_storage/",
+    description: "the app's X-Sendfile names a directory {proxy} does not send from: downloads get 404",
+    changes: "Django: DOWNLOADVIEW_RULES' destination_dir becomes /protected/",
+    change: { lever: 'app', option: 'destinationOverride', value: '/protected/' },
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
     saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ destinationOverride: '/protected/' }),
-    restore: ({ control }) => control.reconfigureApp({ destinationOverride: undefined }),
+    on: {
+      'nginx-s3': {
+        description:
+          "the app's X-Accel-Redirect has a prefix nginx has no internal location for: downloads get 404",
+        changes: "Django: DOWNLOADVIEW_RULES' destination_url becomes /protected/ instead of /_storage/",
+      },
+      'apache-disk': {},
+      // Outside x-sendfile-docroot: lighttpd refuses the path with 403.
+      'lighttpd-disk': {
+        description: "the app's X-Sendfile names a directory outside x-sendfile-docroot: downloads get 403",
+        symptoms: { endToEnd: '403', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
+      },
+    },
   },
   {
-    variant: 'nginx-s3',
     name: 'offload-rule-misses-storage',
     description:
-      "django-downloadview's rule no longer matches the storage URL: Django streams the file itself",
-    changes: "Django: DOWNLOADVIEW_RULES' source_url names another storage host than the file's URL",
+      "django-downloadview's rule no longer matches the storage's URLs: Django streams the file itself",
+    changes: "Django: DOWNLOADVIEW_RULES' source_url names another directory (file:///elsewhere/)",
+    change: { lever: 'app', option: 'sourceOverride', value: 'file:///elsewhere/' },
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
-    saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
+    saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) =>
-      control.reconfigureApp({ sourceOverride: 'http://storage.example.internal/bucket/' }),
-    restore: ({ control }) => control.reconfigureApp({ sourceOverride: undefined }),
+    on: {
+      'nginx-s3': {
+        changes: "Django: DOWNLOADVIEW_RULES' source_url names another storage host than the file's URL",
+        change: { lever: 'app', option: 'sourceOverride', value: 'http://storage.example.internal/bucket/' },
+        saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
   },
   {
-    variant: 'nginx-s3',
-    name: 'storage-upstream-wrong-port',
-    description: "nginx's storage upstream points to a closed port: the proxy check and downloads get 502",
-    changes: 'nginx: the shared storage upstream is generated with a closed port, then nginx is reloaded',
-    expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
-    symptoms: { endToEnd: '502', app: 'offloaded', proxy: '502' },
-    apply: async ({ control }) =>
-      control.reconfigureProxy({ storagePortOverride: await control.closedPort() }),
-    restore: ({ control }) => control.reconfigureProxy({ storagePortOverride: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
-    name: 'storage-upstream-wrong-bucket',
-    description: "nginx's storage locations name a bucket that does not exist: the proxy check gets 404",
-    changes:
-      'nginx: the storage root becomes /no-such-bucket/ in both storage locations, then nginx is reloaded',
-    expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
-    symptoms: { endToEnd: '404', app: 'offloaded', proxy: '404' },
-    apply: ({ control }) => control.reconfigureProxy({ storageRootOverride: '/no-such-bucket/' }),
-    restore: ({ control }) => control.reconfigureProxy({ storageRootOverride: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
-    name: 'proxy-sends-refused-host',
-    description:
-      "nginx sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
-    changes: 'nginx: proxy_set_header Host backend.internal in the download route, then nginx is reloaded',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),
-    restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
-    name: 'proxy-cannot-reach-app',
-    description: "nginx's app upstream points to a closed port: downloads get 502, the app itself is fine",
-    changes: 'nginx: the app upstream is generated with a closed port, then nginx is reloaded',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '502', app: 'offloaded', proxy: 'sentinel' },
-    apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
-    restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
-    name: 'internal-prefix-mismatch',
-    description: "nginx's internal location no longer matches the app's X-Accel-Redirect: downloads get 404",
-    changes: 'nginx: the internal location moves to /protected-files/ while the app still sends /_storage/…',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: '/protected-files/' }),
-    restore: ({ control }) => control.reconfigureProxy({ internalPrefixOverride: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
-    name: 'internal-location-exposed',
-    description:
-      "nginx's offload location lacks `internal;`: anyone can read storage without the app's checks",
-    changes: 'nginx: the offload location is generated without `internal;`, then nginx is reloaded',
-    expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'internal-exposed' },
-    saw: { 'end-to-end': 'internal-exposed', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ omitInternal: true }),
-    restore: ({ control }) => control.reconfigureProxy({ omitInternal: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
-    name: 'ranges-disabled',
-    description: 'nginx drops the Range header to storage and answers whole files: resumed downloads restart',
-    changes: 'nginx: `max_ranges 0;` and `proxy_set_header Range "";` in the offload location, then a reload',
-    expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'range-ignored' },
-    saw: { 'end-to-end': 'range-ignored', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ disableRanges: true }),
-    restore: ({ control }) => control.reconfigureProxy({ disableRanges: undefined }),
-  },
-  {
-    variant: 'nginx-s3',
     name: 'middleware-disabled',
     description:
       'django-downloadview no longer offloads: Django streams the file itself and downloads still work',
     changes:
       "Django: SmartDownloadMiddleware is removed from MIDDLEWARE, then gunicorn's workers are reloaded",
+    change: { lever: 'app', option: 'omitMiddleware', value: true },
     expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
-    saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
+    saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
     symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ omitMiddleware: true }),
-    restore: ({ control }) => control.reconfigureApp({ omitMiddleware: undefined }),
+    on: {
+      'nginx-s3': {
+        saw: { 'end-to-end': 'range-ignored', app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
   },
   {
-    variant: 'nginx-s3',
     name: 'unicode-basename-dropped',
-    sentinel: 'unicode',
-    description:
-      'the download view no longer sets basename: a non-ASCII file downloads under its percent-encoded name',
-    changes:
-      "Django: the views lose `basename`, so the name comes from the X-Accel-Redirect URL's last segment",
-    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'filename-mismatch' },
-    saw: { 'end-to-end': 'filename-mismatch', app: 'filename-mismatch', storage: 'ok', proxy: 'ok' },
-    symptoms: {
-      endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt"',
-      app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt"',
-      proxy: 'sentinel',
-    },
-    apply: ({ control }) => control.reconfigureApp({ omitBasename: true }),
-    restore: ({ control }) => control.reconfigureApp({ omitBasename: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-sentinel-deleted',
-    description: 'the sentinel file is gone: Django cannot open it, and Apache has nothing to send',
-    changes: 'disk: the sentinel file is deleted (restore: written again)',
-    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-not-found' },
-    saw: { 'end-to-end': 'status', app: 'status', storage: 'fs-not-found', proxy: 'status' },
-    symptoms: { endToEnd: '500', app: '500', proxy: '404' },
-    apply: ({ control }) => control.deleteSentinel(),
-    restore: ({ control }) => control.uploadSentinel(),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-sentinel-unreadable',
-    description:
-      "the sentinel file's mode is 000: the app still names it, but Apache (as nobody) cannot read it",
-    changes: 'disk: chmod 000 on the sentinel file (restore: 644)',
-    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'fs-access-denied' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'fs-access-denied', proxy: 'status' },
-    // mod_xsendfile answers a file it cannot read with 404, not 403: only the storage check tells why.
-    symptoms: { endToEnd: '404', app: 'offloaded', proxy: '403' },
-    apply: ({ control }) => control.setSentinelAccess('deny'),
-    restore: ({ control }) => control.setSentinelAccess('allow'),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-sentinel-corrupted',
-    description: 'the sentinel file holds other bytes of the same size: only its checksum tells',
-    changes: 'disk: the sentinel file is overwritten with different bytes of the same length',
-    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'checksum-mismatch' },
-    saw: {
-      'end-to-end': 'checksum-mismatch',
-      app: 'ok',
-      storage: 'checksum-mismatch',
-      proxy: 'checksum-mismatch',
-    },
-    symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
-    apply: ({ control }) => control.corruptSentinel(),
-    restore: ({ control }) => control.uploadSentinel(),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-app-down',
-    description: 'the app server is not running: Apache answers 503 and the app port refuses connections',
-    changes: 'gunicorn: stopped (restore: started again on the same port)',
-    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'connect-refused' },
-    saw: { 'end-to-end': 'status', app: 'connect-refused', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '503', app: 'refused', proxy: 'sentinel' },
-    apply: ({ control }) => control.stopApp(),
-    restore: ({ control }) => control.startApp(),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-app-refuses-host',
-    description: "Django's ALLOWED_HOSTS no longer lists the host the checks use: the app answers 400",
-    changes: "Django: ALLOWED_HOSTS becomes ['app.example.internal'], then gunicorn's workers are reloaded",
-    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'status', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '400', app: '400', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ allowedHostsOverride: ['app.example.internal'] }),
-    restore: ({ control }) => control.reconfigureApp({ allowedHostsOverride: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-offload-wrong-dir',
-    description: "the app's X-Sendfile names a directory outside XSendFilePath: downloads get 404",
-    changes: "Django: DOWNLOADVIEW_RULES' destination_dir becomes /protected/",
-    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
-    saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '404', app: 'offloaded to /protected/healthcheck.txt', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ destinationOverride: '/protected/' }),
-    restore: ({ control }) => control.reconfigureApp({ destinationOverride: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-offload-rule-misses-storage',
-    description:
-      "django-downloadview's rule no longer matches the storage's URLs: Django streams the file itself",
-    changes: "Django: DOWNLOADVIEW_RULES' source_url names another directory (file:///elsewhere/)",
-    expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
-    saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ sourceOverride: 'file:///elsewhere/' }),
-    restore: ({ control }) => control.reconfigureApp({ sourceOverride: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-middleware-disabled',
-    description:
-      'django-downloadview no longer offloads: Django streams the file itself and downloads still work',
-    changes:
-      "Django: SmartDownloadMiddleware is removed from MIDDLEWARE, then gunicorn's workers are reloaded",
-    expected: { status: 'degraded', fault: 'app', check: 'app', kind: 'not-offloaded' },
-    saw: { 'end-to-end': ['ok', 'range-ignored'], app: 'not-offloaded', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: 'sentinel', app: 'streamed', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureApp({ omitMiddleware: true }),
-    restore: ({ control }) => control.reconfigureApp({ omitMiddleware: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-xsendfile-off',
-    description: 'mod_xsendfile is not switched on: the client gets the X-Sendfile header and an empty body',
-    changes: 'Apache: the download route is generated without `XSendFile On`, then a graceful reload',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'header-leak' },
-    saw: { 'end-to-end': 'header-leak', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: 'header leaked', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ xsendfileOff: true }),
-    restore: ({ control }) => control.reconfigureProxy({ xsendfileOff: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-no-xsendfilepath',
-    description: 'XSendFilePath is missing: mod_xsendfile refuses the file the app names, downloads get 404',
-    changes: 'Apache: the download route is generated without `XSendFilePath`, then a graceful reload',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ omitXSendFilePath: true }),
-    restore: ({ control }) => control.reconfigureProxy({ omitXSendFilePath: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-xsendfilepath-mismatch',
-    description: "XSendFilePath allows another directory than the app's X-Sendfile names: downloads get 404",
-    changes: 'Apache: XSendFilePath becomes /var/empty, then a graceful reload',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ xsendfilePathOverride: '/var/empty' }),
-    restore: ({ control }) => control.reconfigureProxy({ xsendfilePathOverride: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-sends-refused-host',
-    description:
-      "Apache sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
-    changes:
-      'Apache: `RequestHeader set Host backend.internal` in the download route, then a graceful reload',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
-    apply: ({ control }) => control.reconfigureProxy({ appHostOverride: 'backend.internal' }),
-    restore: ({ control }) => control.reconfigureProxy({ appHostOverride: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-cannot-reach-app',
-    description: "Apache's ProxyPass points to a closed port: downloads get 503, the app itself is fine",
-    changes: 'Apache: ProxyPass is generated with a closed port, then a graceful reload',
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
-    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
-    symptoms: { endToEnd: '503', app: 'offloaded', proxy: 'sentinel' },
-    apply: async ({ control }) => control.reconfigureProxy({ appPortOverride: await control.closedPort() }),
-    restore: ({ control }) => control.reconfigureProxy({ appPortOverride: undefined }),
-  },
-  {
-    variant: 'apache-disk',
-    name: 'apache-unicode-basename-dropped',
     sentinel: 'unicode',
     description:
       'the download view no longer sets basename: a file meant as rapport-été.txt downloads as its disk name',
     changes: "Django: the views lose `basename`, so the name comes from the X-Sendfile path's last segment",
+    change: { lever: 'app', option: 'omitBasename', value: true },
     expected: { status: 'failed', fault: 'app', check: 'app', kind: 'filename-mismatch' },
     saw: { 'end-to-end': 'filename-mismatch', app: 'filename-mismatch', storage: 'ok', proxy: 'ok' },
     symptoms: {
@@ -435,12 +324,225 @@ export const SANDBOX_FAULTS = [
       app: 'offloaded as "rapport-ete.txt"',
       proxy: 'sentinel',
     },
-    apply: ({ control }) => control.reconfigureApp({ omitBasename: true }),
-    restore: ({ control }) => control.reconfigureApp({ omitBasename: undefined }),
+    on: {
+      // django-downloadview takes the name from the redirect URL, query and all: the signature ends up in
+      // Content-Disposition (the checks print it redacted).
+      'nginx-s3': {
+        description:
+          "the download view no longer sets basename: the file downloads under its percent-encoded name, with the signed URL's query appended",
+        changes:
+          "Django: the views lose `basename`, so the name comes from the X-Accel-Redirect URL's last segment",
+        symptoms: {
+          endToEnd: 'sentinel as "rapport-%C3%A9t%C3%A9.txt?…"',
+          app: 'offloaded as "rapport-%C3%A9t%C3%A9.txt?…"',
+          proxy: 'sentinel',
+        },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
   },
-] as const satisfies readonly SandboxFault[];
+  {
+    name: 'querystring-auth-off',
+    description:
+      "the app's storage URLs are unsigned (the public-bucket setting on a private bucket): S3 refuses nginx with 403",
+    changes: "Django: AWS_QUERYSTRING_AUTH = False, then gunicorn's workers are reloaded",
+    change: { lever: 'app', option: 'unsignedUrls', value: true },
+    expected: { status: 'failed', fault: 'app', check: 'app', kind: 'header-mismatch' },
+    saw: { 'end-to-end': 'status', app: 'header-mismatch', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: '403', app: 'offloaded unsigned', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
 
-export type FaultName = (typeof SANDBOX_FAULTS)[number]['name'];
+  // The proxy, alone or with the app.
+  {
+    name: 'storage-upstream-wrong-port',
+    description: "nginx's storage upstream points to a closed port: the proxy check and downloads get 502",
+    changes: 'nginx: the shared storage upstream is generated with a closed port, then nginx is reloaded',
+    change: { lever: 'proxy', option: 'storagePortOverride', value: CLOSED_PORT },
+    expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
+    symptoms: { endToEnd: '502', app: 'offloaded', proxy: '502' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'storage-upstream-wrong-bucket',
+    description: "nginx's storage locations name a bucket that does not exist: the proxy check gets 404",
+    changes:
+      'nginx: the storage root becomes /no-such-bucket/ in both storage locations, then nginx is reloaded',
+    change: { lever: 'proxy', option: 'storageRootOverride', value: '/no-such-bucket/' },
+    expected: { status: 'failed', fault: 'proxy', check: 'proxy', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: '404' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'signed-query-dropped',
+    description:
+      "nginx's internal location drops the app's signed query (proxy_pass with variables): S3 refuses with 403",
+    changes:
+      'nginx: the internal location becomes a regex location whose proxy_pass names the key in a variable, without $is_args$args',
+    change: { lever: 'proxy', option: 'dropSignedQuery', value: true },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: '403', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'internal-prefix-mismatch',
+    description: "nginx's internal location no longer matches the app's X-Accel-Redirect: downloads get 404",
+    changes: 'nginx: the internal location moves to /protected-files/ while the app still sends /_storage/…',
+    change: { lever: 'proxy', option: 'internalPrefixOverride', value: '/protected-files/' },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'proxy-sends-refused-host',
+    description:
+      "{proxy} sends the app a Host Django refuses, while the app check's Host is allowed: downloads get 400",
+    changes: '{proxy}: the download route sets the Host header to backend.internal, then a graceful reload',
+    change: { lever: 'proxy', option: 'appHostOverride', value: 'backend.internal' },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {}, 'apache-disk': {}, 'lighttpd-disk': {} },
+  },
+  {
+    name: 'proxy-cannot-reach-app',
+    description:
+      "{proxy}'s route to the app points to a closed port: downloads get 503, the app itself is fine",
+    changes: '{proxy}: the download route is generated with a closed port, then a graceful reload',
+    change: { lever: 'proxy', option: 'appPortOverride', value: CLOSED_PORT },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: '503', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'nginx-s3': {
+        description:
+          "nginx's app upstream points to a closed port: downloads get 502, the app itself is fine",
+        symptoms: { endToEnd: '502', app: 'offloaded', proxy: 'sentinel' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
+  },
+  {
+    name: 'ranges-disabled',
+    description:
+      '{proxy} ignores Range on the download route and answers whole files: resumed downloads restart',
+    changes: '{proxy}: the download route is generated with ranges switched off, then a graceful reload',
+    change: { lever: 'proxy', option: 'disableRanges', value: true },
+    expected: { status: 'degraded', fault: 'proxy', check: 'end-to-end', kind: 'range-ignored' },
+    saw: { 'end-to-end': 'range-ignored', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'nginx-s3': {
+        changes:
+          'nginx: `max_ranges 0;` and `proxy_set_header Range "";` in the offload location, then a reload',
+      },
+      'apache-disk': { changes: 'Apache: `MaxRanges none` in the download route, then a graceful reload' },
+      'lighttpd-disk': {
+        changes:
+          'lighttpd: `server.range-requests = "disable"` on the download route, then a graceful restart',
+      },
+    },
+  },
+  {
+    name: 'disposition-dropped',
+    description:
+      "{proxy} strips the app's Content-Disposition from downloads: browsers save the file under the URL's name",
+    changes: "{proxy}: the download route removes the response's Content-Disposition, then a graceful reload",
+    change: { lever: 'proxy', option: 'dropDisposition', value: true },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'filename-mismatch' },
+    saw: { 'end-to-end': 'filename-mismatch', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: 'sentinel without a name', app: 'offloaded', proxy: 'sentinel' },
+    // Not on nginx: it passes the app's Content-Disposition on through X-Accel-Redirect, proxy_hide_header or not.
+    on: { 'apache-disk': {}, 'lighttpd-disk': {} },
+  },
+  {
+    name: 'xsendfile-off',
+    description: 'mod_xsendfile is not switched on: the client gets the X-Sendfile header and an empty body',
+    changes: 'Apache: the download route is generated without `XSendFile On`, then a graceful reload',
+    change: { lever: 'proxy', option: 'xsendfileOff', value: true },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'header-leak' },
+    saw: { 'end-to-end': 'header-leak', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: 'header leaked', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'apache-disk': {},
+      // lighttpd drops the header when X-Sendfile is not allowed, and sends the app's empty body.
+      'lighttpd-disk': {
+        description: "lighttpd's backend does not allow X-Sendfile: the client gets an empty 200",
+        changes: 'lighttpd: the app backend gets `"allow-x-send-file" => "disable"`, then a graceful restart',
+        expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'size-mismatch' },
+        saw: { 'end-to-end': 'size-mismatch', ...DISK_STORAGE_OK },
+        symptoms: { endToEnd: 'empty', app: 'offloaded', proxy: 'sentinel' },
+      },
+    },
+  },
+  {
+    name: 'no-xsendfilepath',
+    description: 'XSendFilePath is missing: mod_xsendfile refuses the file the app names, downloads get 404',
+    changes: 'Apache: the download route is generated without `XSendFilePath`, then a graceful reload',
+    change: { lever: 'proxy', option: 'omitXSendFilePath', value: true },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'apache-disk': {} },
+  },
+  {
+    name: 'xsendfilepath-mismatch',
+    description: "XSendFilePath allows another directory than the app's X-Sendfile names: downloads get 404",
+    changes: 'Apache: XSendFilePath becomes /var/empty, then a graceful reload',
+    change: { lever: 'proxy', option: 'xsendfilePathOverride', value: '/var/empty/' },
+    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'status' },
+    saw: { 'end-to-end': 'status', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'apache-disk': {},
+      'lighttpd-disk': {
+        description:
+          "x-sendfile-docroot allows another directory than the app's X-Sendfile names: downloads get 403",
+        changes: 'lighttpd: x-sendfile-docroot becomes /var/empty/, then a graceful restart',
+        symptoms: { endToEnd: '403', app: 'offloaded', proxy: 'sentinel' },
+      },
+    },
+  },
+] as const satisfies readonly FaultDefinition[];
+
+type EntryName<D> = D extends { readonly name: infer N extends string; readonly on: infer O }
+  ? { [V in keyof O & Variant]: `${(typeof NAME_PREFIX)[V]}${N}` }[keyof O & Variant]
+  : never;
+export type FaultName = EntryName<(typeof FAULT_DEFINITIONS)[number]>;
+
+/** A definition's entry on one variant: the shared fields, what differs there, `{proxy}` named. */
+function entry(d: FaultDefinition, variant: Variant): SandboxFault {
+  const { on, name, ...shared } = d;
+  const merged = { ...shared, ...on[variant] };
+  const text = (s: string | undefined) => (s ?? '').replaceAll('{proxy}', PROXY_NAMES[variant]);
+  const { change, expected, saw, symptoms } = merged;
+  if (!change || !expected || !saw || !symptoms) throw new Error(`fault ${name} is incomplete on ${variant}`);
+  return {
+    ...merged,
+    name: `${NAME_PREFIX[variant]}${name}` as FaultName,
+    variant,
+    description: text(merged.description),
+    changes: text(merged.changes),
+    change,
+    expected,
+    saw,
+    symptoms,
+  };
+}
+
+/** Every fault on every variant it exists on, variant by variant. */
+export const SANDBOX_FAULTS: readonly SandboxFault[] = (Object.keys(SANDBOX_VARIANTS) as Variant[]).flatMap(
+  (variant) =>
+    (FAULT_DEFINITIONS as readonly FaultDefinition[])
+      .filter((d) => variant in d.on)
+      .map((d) => entry(d, variant)),
+);
 
 /** The faults of one sandbox variant. */
 export function variantFaults(variant: Variant): SandboxFault[] {

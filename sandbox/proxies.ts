@@ -1,9 +1,10 @@
 /**
- * The sandbox's two reverse proxies, each run unprivileged from a directory of its own with the configuration
- * that `snippets nginx` or `snippets apache` prints, and switched by a graceful reload, never a restart.
+ * The sandbox's three reverse proxies, each run unprivileged from a directory of its own with the configuration
+ * that `snippets nginx`, `snippets apache` or `snippets lighttpd` prints, and switched by a graceful reload, never
+ * a restart.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Target } from '../functions/core/config.ts';
@@ -13,7 +14,12 @@ import {
   apacheMainConfig,
   apacheSnippet,
 } from '../functions/core/snippets/apache.ts';
-import { type NginxSnippetOptions, nginxMainConfig, nginxSnippet } from '../functions/core/snippets/nginx.ts';
+import {
+  type LighttpdSnippetOptions,
+  lighttpdMainConfig,
+  lighttpdSnippet,
+} from '../functions/core/snippets/lighttpd.ts';
+import { type NginxSnippetOptions, nginxMainConfig, nginxParts } from '../functions/core/snippets/nginx.ts';
 import { reloadWorkers, type Service, waitUntil } from './processes.ts';
 
 /** Starts a service with its log in the sandbox, as `user` when given. */
@@ -25,11 +31,11 @@ export type Spawner = (
   user?: { uid: number; gid: number },
 ) => Service;
 
-/** The options of both generators: each proxy reads those of its own. */
-export type ProxyOptions = NginxSnippetOptions & ApacheSnippetOptions;
+/** The options of the three generators: each proxy reads those of its own. */
+export type ProxyOptions = NginxSnippetOptions & ApacheSnippetOptions & LighttpdSnippetOptions;
 
 export interface SandboxProxy {
-  /** `nginx` or `Apache`, for messages. */
+  /** `nginx`, `Apache` or `lighttpd`, for messages. */
   readonly name: string;
   readonly running: Service | undefined;
   start(): Promise<void>;
@@ -46,18 +52,20 @@ interface ProxyServer {
   config(targets: readonly Target[], options: ProxyOptions, dir: string, listen: string): string;
   runArgs(dir: string): string[];
   testArgs(dir: string): string[];
-  /** The signal of a graceful reload. */
-  readonly reloadSignal: NodeJS.Signals;
+  /** Reloads the running server gracefully; resolves once every new request gets the new configuration. */
+  reload(service: Service, dir: string, timeoutMs: number): Promise<void>;
 }
 
 const NGINX: ProxyServer = {
   name: 'nginx',
   binary: existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx',
   configFile: 'nginx.conf',
-  config: (targets, options, dir) => nginxMainConfig(nginxSnippet(targets, options), { prefix: dir }),
+  config: (targets, options, dir, listen) =>
+    nginxMainConfig(nginxParts(targets, options), { prefix: dir, listen }),
   runArgs: (dir) => ['-p', dir, '-c', 'nginx.conf'],
   testArgs: (dir) => ['-t', '-q', '-p', dir, '-c', 'nginx.conf'],
-  reloadSignal: 'SIGHUP',
+  // SIGHUP: new workers start with the new configuration, the old ones finish their requests and exit.
+  reload: (service, _dir, timeoutMs) => reloadWorkers(service, 1, timeoutMs, 'SIGHUP'),
 };
 
 const APACHE: ProxyServer = {
@@ -69,10 +77,42 @@ const APACHE: ProxyServer = {
   runArgs: (dir) => ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'],
   testArgs: (dir) => ['-t', '-f', join(dir, 'httpd.conf')],
   // SIGUSR1: graceful. Workers finish their requests, then new ones start with the new configuration.
-  reloadSignal: 'SIGUSR1',
+  reload: (service, _dir, timeoutMs) => reloadWorkers(service, 1, timeoutMs, 'SIGUSR1'),
 };
 
-export const PROXY_SERVERS = { nginx: NGINX, apache: APACHE } as const;
+/** What lighttpd logs each time it has (re)started with its configuration. */
+const LIGHTTPD_STARTED = /\(server\.c\.\d+\) server started/g;
+const lighttpdStarts = (dir: string) => {
+  try {
+    return readFileSync(join(dir, 'error.log'), 'utf8').match(LIGHTTPD_STARTED)?.length ?? 0;
+  } catch {
+    return 0;
+  }
+};
+
+const LIGHTTPD: ProxyServer = {
+  name: 'lighttpd',
+  binary: existsSync('/usr/sbin/lighttpd') ? '/usr/sbin/lighttpd' : 'lighttpd',
+  configFile: 'lighttpd.conf',
+  config: (targets, options, dir, listen) =>
+    lighttpdMainConfig(lighttpdSnippet(targets, options), listen, { prefix: dir }),
+  runArgs: (dir) => ['-D', '-f', join(dir, 'lighttpd.conf')],
+  testArgs: (dir) => ['-tt', '-f', join(dir, 'lighttpd.conf')],
+  // SIGUSR1: a graceful restart in the same process (it has no workers): it finishes the requests under way,
+  // reads its configuration anew and logs "server started" again, from when on it serves the new one.
+  reload: async (service, dir, timeoutMs) => {
+    const before = lighttpdStarts(dir);
+    process.kill(service.pid, 'SIGUSR1');
+    await waitUntil(
+      'lighttpd to restart gracefully',
+      [service],
+      timeoutMs,
+      async () => lighttpdStarts(dir) > before,
+    );
+  },
+};
+
+export const PROXY_SERVERS = { nginx: NGINX, apache: APACHE, lighttpd: LIGHTTPD } as const;
 
 /**
  * One proxy of the sandbox: `server` says which, `targets` are the stack it serves (the written target first),
@@ -102,9 +142,15 @@ export class LocalProxy implements SandboxProxy {
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
+    // lighttpd wants a document root and an upload directory, even unused.
+    for (const sub of ['empty', 'upload']) mkdirSync(join(this.dir, sub), { recursive: true });
     this.writeConfig();
     // The proxy owns its directory, to write its pid file, logs and temp files there.
-    if (this.user) chownSync(this.dir, this.user.uid, this.user.gid);
+    if (this.user) {
+      for (const d of [this.dir, join(this.dir, 'empty'), join(this.dir, 'upload')]) {
+        chownSync(d, this.user.uid, this.user.gid);
+      }
+    }
     const service = this.spawn(
       this.server.name.toLowerCase(),
       this.server.binary,
@@ -136,7 +182,7 @@ export class LocalProxy implements SandboxProxy {
       const stderr = (error as { stderr?: string }).stderr ?? String(error);
       throw new SandboxError(`${this.server.name} rejected the generated configuration:\n${stderr}`);
     }
-    await reloadWorkers(service, 1, this.timeoutMs, this.server.reloadSignal);
+    await this.server.reload(service, this.dir, this.timeoutMs);
   }
 
   async stop(): Promise<void> {

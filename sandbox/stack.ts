@@ -1,14 +1,28 @@
 /**
- * A real download stack on free loopback ports, for the demo and the tests, in one of two variants:
- *   nginx-s3:    moto_server (S3) ◄── Django + django-downloadview (gunicorn) ── X-Accel-Redirect ──► nginx ──► moto
- *   apache-disk: a directory ◄── Django + django-downloadview (gunicorn) ── X-Sendfile ──► Apache (mod_xsendfile)
+ * A real download stack on free loopback ports, for the demo and the tests, in one of three variants:
+ *   nginx-s3:      moto_server (S3, a private bucket) ◄── Django + django-downloadview + django-storages
+ *                  (gunicorn) ── X-Accel-Redirect with a signed URL ──► nginx ──► moto
+ *   apache-disk:   a directory ◄── Django + django-downloadview (gunicorn) ── X-Sendfile ──► Apache (mod_xsendfile)
+ *   lighttpd-disk: a directory ◄── Django + django-downloadview (gunicorn) ── X-Sendfile ──► lighttpd (mod_proxy)
  * The proxies and gunicorn run unprivileged, and so does the disk storage check (`readAs`): permission faults are
- * real. The proxy's configuration and Django's settings and URLs are what `snippets` prints for the sandbox's
- * targets (functions/core/snippets/). Faults (sandbox/faults.ts) change the generators' options, then reload.
+ * real. No service reads the project's directory: the Django project is copied into the sandbox's own directory,
+ * owned by the service user. The proxy's configuration and Django's settings and URLs are what `snippets` prints
+ * for the sandbox's targets (functions/core/snippets/). A fault (sandbox/faults.ts) sets one lever: a generator's
+ * option (then a reload), or the state of the sentinel or a server.
  */
 
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
@@ -16,19 +30,27 @@ import { SandboxError } from '../functions/core/errors.ts';
 import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/core/snippets/django.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import { passwdUser } from '../functions/probes/read-as.ts';
-import { type FaultName, sandboxFault, type Variant } from './faults.ts';
+import {
+  CLOSED_PORT,
+  type FaultName,
+  type LeverChange,
+  restoreOf,
+  sandboxFault,
+  type Variant,
+} from './faults.ts';
 import { forgetDir, freePorts, reloadWorkers, rememberDir, Service, waitUntil } from './processes.ts';
-import { LocalProxy, PROXY_SERVERS, type ProxyOptions, type SandboxProxy } from './proxies.ts';
+import { LocalProxy, PROXY_SERVERS, type SandboxProxy } from './proxies.ts';
 import { DiskStorage, MotoStorage, type SandboxStorage } from './storage.ts';
 
-const DJANGO_DIR = join(packageRoot(), 'sandbox', 'django');
+/** The sandbox's Django project in the package: copied into each sandbox, never run from here. */
+const DJANGO_SOURCE = join(packageRoot(), 'sandbox', 'django');
 const PYTHON = '/usr/bin/python3'; // the only Python that imports Debian's Django
 const BUCKET = 'download-doctor-sandbox';
 const FILE_NAME = 'healthcheck.txt';
 /**
  * The second sentinel: a non-ASCII download name (Content-Disposition), and the same name in S3. On disk the
  * file's own name stays ASCII: django-downloadview sends X-Sendfile percent-encoded, and mod_xsendfile does not
- * decode it (see djangoDownloadView).
+ * decode it (lighttpd does; see djangoDownloadView).
  */
 const UNICODE = { name: 'unicode', fileName: 'rapport-été.txt', diskName: 'rapport-ete.txt' };
 /** django-downloadview rewrites the storage URL to this prefix; the nginx snippet derives its location from it. */
@@ -38,9 +60,26 @@ const INTERNAL_PREFIX = '/_storage/';
 const CONTENT_TYPE = 'text/plain; charset=utf-8';
 const CHECK_TIMEOUT_MS = 5_000;
 
+/** The front server of each variant. */
+const VARIANT_PROXIES: Record<Variant, keyof typeof PROXY_SERVERS> = {
+  'nginx-s3': 'nginx',
+  'apache-disk': 'apache',
+  'lighttpd-disk': 'lighttpd',
+};
+
+/** The stack of each variant, as the target's description says it. */
+const SANDBOX_DESCRIPTIONS: Record<Variant, string> = {
+  'nginx-s3':
+    'moto S3 (private bucket), Django with django-downloadview and django-storages under gunicorn, nginx',
+  'apache-disk': 'files on disk, Django with django-downloadview under gunicorn, Apache with mod_xsendfile',
+  'lighttpd-disk': 'files on disk, Django with django-downloadview under gunicorn, lighttpd with mod_proxy',
+};
+
 export interface SandboxOptions {
   /** Which proxy and storage. @default 'nginx-s3' */
   readonly variant?: Variant;
+  /** The Django project to copy into the sandbox (the services never read it in place). @default sandbox/django */
+  readonly djangoSource?: string;
   /** gunicorn workers. @default 2 */
   readonly appWorkers?: number;
   /** Deadline for each service to become ready, and for each reload. @default 20000 */
@@ -63,27 +102,6 @@ export interface SandboxSentinel {
   readonly fileName: string;
 }
 
-/** The levers the faults pull. Each waits until the change has taken effect. */
-export interface SandboxControl {
-  uploadSentinel(): Promise<void>;
-  /** Overwrites the sentinel with other bytes of the same size: only its checksum tells. */
-  corruptSentinel(): Promise<void>;
-  deleteSentinel(): Promise<void>;
-  /** Stops the storage server (moto); starting it again recreates the bucket, the sentinel and its policy. */
-  stopStorage(): Promise<void>;
-  startStorage(): Promise<void>;
-  /** `deny`: a bucket policy Deny s3:GetObject for everyone (S3), or mode 000 (disk); `allow` is healthy. */
-  setSentinelAccess(access: 'allow' | 'deny'): Promise<void>;
-  /** Regenerates the proxy's configuration with these options (merged into the current ones), checks it, reloads. */
-  reconfigureProxy(change: ProxyOptions): Promise<void>;
-  /** Regenerates Django's settings and URLs with these options (merged), reloads gunicorn, waits for its workers. */
-  reconfigureApp(change: DjangoSnippetOptions): Promise<void>;
-  stopApp(): Promise<void>;
-  startApp(): Promise<void>;
-  /** A loopback port nothing listens on (right now). */
-  closedPort(): Promise<number>;
-}
-
 export interface Sandbox {
   readonly variant: Variant;
   /** One target, named "sandbox", describing this stack; its extra sentinel makes target "sandbox-unicode". */
@@ -99,7 +117,8 @@ export interface Sandbox {
   /** Main process ids, when running: to check who runs them. */
   pids(): { storage?: number; app?: number; proxy?: number };
   readonly activeFaults: readonly FaultName[];
-  readonly control: SandboxControl;
+  /** Sets one lever (faults.ts); resolves once the change has taken effect: a check may run right away. */
+  setLever(change: LeverChange): Promise<void>;
   /** Switches a fault of this variant on; resolves once it has taken effect. An active fault is left as it is. */
   applyFault(name: FaultName): Promise<void>;
   /** Restores every active fault, last applied first. */
@@ -127,7 +146,6 @@ class LocalSandbox implements Sandbox {
   readonly ports: SandboxPorts;
   readonly sentinel: SandboxSentinel;
   readonly sentinels: readonly SandboxSentinel[];
-  readonly control: SandboxControl;
   /** The parsed targets: the written one, then the extra sentinel's. */
   private readonly targets: Target[];
   private readonly storage: SandboxStorage;
@@ -138,6 +156,9 @@ class LocalSandbox implements Sandbox {
   private readonly serviceUser: { uid: number; gid: number } | undefined;
   /** Where the generated Django settings and URLs go (DD_SANDBOX_SNIPPET): ddsandbox/settings.py runs them. */
   private readonly snippetDir: string;
+  /** The copy of the Django project that gunicorn runs, in the sandbox's directory. */
+  private readonly djangoDir: string;
+  private readonly djangoSource: string;
   /** The Django generator's options: the app faults switched on (none when healthy). */
   private appOptions: DjangoSnippetOptions = {};
   private faults: FaultName[] = [];
@@ -156,6 +177,8 @@ class LocalSandbox implements Sandbox {
     mkdirSync(join(dir, 'logs'));
     this.snippetDir = join(dir, 'django');
     mkdirSync(this.snippetDir);
+    this.djangoDir = join(dir, 'django-project');
+    this.djangoSource = options.djangoSource ?? DJANGO_SOURCE;
     // As root, run the services (and the disk storage check) as nobody: root would read any file.
     this.serviceUser = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
 
@@ -170,6 +193,7 @@ class LocalSandbox implements Sandbox {
     this.sentinel = primary;
     this.sentinels = [primary, unicode];
     const s3 = this.variant === 'nginx-s3';
+    const proxyServer = PROXY_SERVERS[VARIANT_PROXIES[this.variant]];
     const unicodeFile = s3 ? UNICODE.fileName : UNICODE.diskName;
     const files = [
       { name: FILE_NAME, body: primary.body },
@@ -210,9 +234,7 @@ class LocalSandbox implements Sandbox {
       targets: [
         {
           name: 'sandbox',
-          description: s3
-            ? 'local sandbox: moto S3, Django with django-downloadview under gunicorn, nginx'
-            : 'local sandbox: files on disk, Django with django-downloadview under gunicorn, Apache with mod_xsendfile',
+          description: `local sandbox: ${SANDBOX_DESCRIPTIONS[this.variant]}`,
           sentinel: expect(primary),
           // A second sentinel with a non-ASCII name: the offload header and Content-Disposition must encode it.
           sentinels: [
@@ -247,36 +269,14 @@ class LocalSandbox implements Sandbox {
     // Parsed once: the proxy and Django configurations are generated from the same targets the checks use.
     this.targets = configSchema.parse(this.config).targets;
     this.proxy = new LocalProxy(
-      s3 ? PROXY_SERVERS.nginx : PROXY_SERVERS.apache,
+      proxyServer,
       this.targets,
-      join(dir, s3 ? 'nginx' : 'apache'),
+      join(dir, proxyServer.name.toLowerCase()),
       proxyPort,
       spawn,
       this.serviceUser,
       this.timeoutMs,
     );
-    this.control = {
-      uploadSentinel: () => this.storage.write(primary.body),
-      corruptSentinel: () => {
-        const body = primary.body;
-        return this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length)));
-      },
-      deleteSentinel: () => this.storage.remove(),
-      stopStorage: () => this.storage.stop(),
-      startStorage: () => this.storage.start(),
-      setSentinelAccess: (access) => this.storage.setAccess(access),
-      reconfigureProxy: (change) => this.proxy.reconfigure(change),
-      reconfigureApp: (change) => this.reconfigureApp(change),
-      stopApp: async () => {
-        await this.app?.stop();
-      },
-      startApp: () => this.startApp(),
-      closedPort: async () => {
-        const [port] = await freePorts(1);
-        if (port === undefined) throw new SandboxError('no free port');
-        return port;
-      },
-    };
   }
 
   get env(): Readonly<Record<string, string>> {
@@ -295,6 +295,7 @@ class LocalSandbox implements Sandbox {
   async start(): Promise<void> {
     // The unprivileged services must reach their files through the (0700) temp dir.
     if (this.serviceUser) chmodSync(this.dir, 0o711);
+    this.copyDjangoProject();
     await this.storage.start();
     await this.startApp();
     await this.proxy.start();
@@ -306,13 +307,41 @@ class LocalSandbox implements Sandbox {
     if (fault.variant !== this.variant) {
       throw new SandboxError(`fault "${name}" belongs to the ${fault.variant} sandbox, not ${this.variant}`);
     }
-    await fault.apply(this);
+    await this.setLever(fault.change);
     this.faults.push(name);
   }
 
   async clearFaults(): Promise<void> {
     for (let name = this.faults.pop(); name !== undefined; name = this.faults.pop()) {
-      await sandboxFault(name).restore(this);
+      await this.setLever(restoreOf(sandboxFault(name).change));
+    }
+  }
+
+  async setLever(change: LeverChange): Promise<void> {
+    const value = change.value === CLOSED_PORT ? await closedPort() : change.value;
+    switch (change.lever) {
+      case 'proxy':
+        return this.proxy.reconfigure({ [change.option]: value });
+      case 'app':
+        return this.reconfigureApp({ [change.option]: value });
+      case 'sentinel': {
+        const body = this.sentinel.body;
+        if (change.value === 'absent') return this.storage.remove();
+        if (change.value === 'present') return this.storage.write(body);
+        // Other bytes of the same size, or the first half: only the checksum, or the size, tells.
+        if (change.value === 'corrupted')
+          return this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length)));
+        return this.storage.write(body.subarray(0, Math.floor(body.length / 2)));
+      }
+      case 'sentinel-access':
+        return this.storage.setAccess(change.value);
+      case 'storage-server':
+        return change.value === 'down' ? this.storage.stop() : this.storage.start();
+      case 'app-server':
+        if (change.value === 'down') return this.app?.stop();
+        await this.startApp();
+        // lighttpd keeps a backend it could not reach disabled for a while: wait until downloads reach the app.
+        return this.untilProxyReachesApp();
     }
   }
 
@@ -328,11 +357,44 @@ class LocalSandbox implements Sandbox {
     forgetDir(this.dir);
   }
 
+  private async untilProxyReachesApp(): Promise<void> {
+    if (!this.proxy.running) return;
+    const url = this.targets[0]?.endToEnd.url ?? '';
+    await waitUntil(`${this.proxy.name} to reach the app again`, [], this.timeoutMs, async () => {
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      return ![502, 503, 504].includes(res.status);
+    });
+  }
+
+  /**
+   * Copies the Django project into the sandbox's directory, owned by the service user: gunicorn never reads the
+   * project's directory, which the service user may not be able to enter (a clone in a 0700 directory).
+   */
+  private copyDjangoProject(): void {
+    cpSync(this.djangoSource, this.djangoDir, {
+      recursive: true,
+      filter: (src) => !src.includes('__pycache__'),
+    });
+    const user = this.serviceUser;
+    if (!user) return;
+    const own = (path: string) => {
+      chownSync(path, user.uid, user.gid);
+      for (const entry of readdirSync(path, { withFileTypes: true })) {
+        const child = join(path, entry.name);
+        if (entry.isDirectory()) own(child);
+        else chownSync(child, user.uid, user.gid);
+      }
+    };
+    own(this.djangoDir);
+    own(this.snippetDir);
+  }
+
   private async startApp(): Promise<void> {
     if (this.app?.running) return;
     this.writeDjangoSnippet();
     // No --preload: a SIGHUP then starts workers that import the (rewritten) settings anew.
-    const args = ['-m', 'gunicorn', '--chdir', DJANGO_DIR, '--bind', `127.0.0.1:${this.ports.app}`];
+    const args = ['-m', 'gunicorn', '--chdir', this.djangoDir, '--bind', `127.0.0.1:${this.ports.app}`];
     args.push('--workers', String(this.appWorkers), '--graceful-timeout', '5', '--timeout', '30');
     args.push('--access-logfile', '-', 'ddsandbox.wsgi:application');
     // Unprivileged, like the proxy: as root, Django would read files that its real user could not.
@@ -342,8 +404,12 @@ class LocalSandbox implements Sandbox {
       args,
       {
         DD_SANDBOX_SNIPPET: this.snippetDir,
-        PYTHONDONTWRITEBYTECODE: '1', // keep the repository free of __pycache__
+        PYTHONDONTWRITEBYTECODE: '1',
         PYTHONUNBUFFERED: '1',
+        // django-storages' boto3: one attempt, no instance metadata. A healthcheck answers fast or fails.
+        AWS_MAX_ATTEMPTS: '1',
+        AWS_RETRY_MODE: 'standard',
+        AWS_EC2_METADATA_DISABLED: 'true',
       },
       this.serviceUser,
     );
@@ -361,7 +427,15 @@ class LocalSandbox implements Sandbox {
     this.appOptions = { ...this.appOptions, ...change };
     this.writeDjangoSnippet();
     // Stopped (app-down): the next start reads the new files.
-    if (app?.running) await reloadWorkers(app, this.appWorkers, this.timeoutMs);
+    if (!app?.running) return;
+    await reloadWorkers(app, this.appWorkers, this.timeoutMs);
+    // A worker accepts once it has booted (and warmed up, see wsgi.py): wait for the first answer, any status.
+    const url = this.targets[0]?.app.url ?? '';
+    await waitUntil('gunicorn to answer after a reload', [app], this.timeoutMs, async () => {
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      await res.body?.cancel();
+      return true;
+    });
   }
 
   /** What `snippets django` prints for the sandbox's targets, with the app faults as the generator's options. */
@@ -378,8 +452,20 @@ class LocalSandbox implements Sandbox {
     user?: { uid: number; gid: number },
   ): Service {
     const logFile = join(this.dir, 'logs', `${name}.log`);
-    return new Service(name, logFile, command, args, { env: { ...childEnv(), ...env }, ...user });
+    // In the sandbox's directory: a service never starts in the project's, which its user may not enter.
+    return new Service(name, logFile, command, args, {
+      env: { ...childEnv(), ...env },
+      cwd: this.dir,
+      ...user,
+    });
   }
+}
+
+/** A loopback port nothing listens on (right now). */
+async function closedPort(): Promise<number> {
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new SandboxError('no free port');
+  return port;
 }
 
 /** The environment of the children, without the caller's AWS settings (a profile boto3 cannot find, say). */

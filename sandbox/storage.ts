@@ -3,10 +3,11 @@
  * Each holds the sentinels (the levers act on the first), and says how the checks (the target's `storage`
  * block) and Django reach it.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
@@ -46,7 +47,11 @@ export interface SandboxStorage {
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-/** An S3 bucket on moto_server; `start` (re)creates the bucket, the sentinel and its policy. */
+/**
+ * A private S3 bucket on moto_server; `start` (re)creates the bucket and the sentinels. Nothing in it is public:
+ * nginx reads with the URL the app signed, the proxy check with the monitor's signature, and moto refuses
+ * anonymous reads. (moto does not verify a signature: a request that carries one counts as authorized.)
+ */
 export class MotoStorage implements SandboxStorage {
   readonly config: StorageInput;
   readonly env = {
@@ -81,6 +86,7 @@ export class MotoStorage implements SandboxStorage {
       region: REGION,
       endpoint,
       forcePathStyle: true,
+      proxyAuth: 'presigned',
       timeoutMs: checkTimeoutMs,
     };
     this.s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: CREDENTIALS });
@@ -96,8 +102,6 @@ export class MotoStorage implements SandboxStorage {
     this.server = await startMotoServer(logDir, { port, env, timeoutMs });
     await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
     for (const file of this.files) await this.put(file.name, file.body);
-    // The proxy reads the sentinels anonymously, and moto refuses anonymous reads of private objects.
-    await this.setAccess('allow');
   }
 
   async stop(): Promise<void> {
@@ -122,16 +126,23 @@ export class MotoStorage implements SandboxStorage {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
   }
 
+  /** `deny`: a bucket policy denies s3:GetObject on the first sentinel to everyone; `allow`: no policy. */
   async setAccess(access: 'allow' | 'deny'): Promise<void> {
+    if (access === 'allow') {
+      await this.s3.send(new DeleteBucketPolicyCommand({ Bucket: this.bucket }));
+      return;
+    }
     const policy = {
       Version: '2012-10-17',
-      Statement: this.files.map((file, i) => ({
-        Sid: `DownloadDoctorSentinel${i}`,
-        Effect: i === 0 && access === 'deny' ? 'Deny' : 'Allow',
-        Principal: '*',
-        Action: 's3:GetObject',
-        Resource: `arn:aws:s3:::${this.bucket}/${file.name}`,
-      })),
+      Statement: [
+        {
+          Sid: 'DownloadDoctorSentinelDenied',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${this.bucket}/${this.key}`,
+        },
+      ],
     };
     await this.s3.send(new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(policy) }));
   }
@@ -193,8 +204,20 @@ export class DiskStorage implements SandboxStorage {
     rmSync(this.path, { force: true });
   }
 
+  /**
+   * `deny`: the file is replaced by a copy with mode 000 (a new inode, as a deploy with a bad umask leaves it).
+   * A chmod alone would show late on lighttpd, which keeps serving a file it has open until its inode, size or
+   * mtime changes. `allow`: mode 644.
+   */
   async setAccess(access: 'allow' | 'deny'): Promise<void> {
-    chmodSync(this.path, access === 'allow' ? 0o644 : 0o000);
+    if (access === 'allow') {
+      chmodSync(this.path, 0o644);
+      return;
+    }
+    const copy = `${this.path}.unreadable`;
+    writeFileSync(copy, readFileSync(this.path), { mode: 0o000 });
+    chmodSync(copy, 0o000);
+    renameSync(copy, this.path);
   }
 
   close(): void {}

@@ -16,6 +16,7 @@ import { runAndPrint } from './run.ts';
 const DEFAULT_FAULTS: Record<Variant, FaultName> = {
   'nginx-s3': 'internal-prefix-mismatch',
   'apache-disk': 'apache-xsendfile-off',
+  'lighttpd-disk': 'lighttpd-xsendfilepath-mismatch',
 };
 
 type Expectation = { status: Report['verdict']['status']; fault: Report['verdict']['fault'] };
@@ -79,7 +80,7 @@ async function demoVariant(variant: Variant, faults: readonly SandboxFault[]): P
     };
     await step('1. healthy stack', { status: 'healthy', fault: null });
     for (const fault of faults) {
-      await box.applyFault(fault.name as FaultName);
+      await box.applyFault(fault.name);
       const target = fault.sentinel ? `sandbox-${fault.sentinel}` : 'sandbox';
       await step(`2. fault "${fault.name}": ${fault.description}`, fault.expected, target);
       await box.clearFaults();

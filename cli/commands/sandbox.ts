@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
+import { PROXY_NAMES, SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** `sandbox faults`: the catalogue, a heading per variant. */
@@ -28,8 +28,9 @@ export async function up(options: { variant: Variant }): Promise<number> {
     .map(([k, v]) => `${k}=${v} `)
     .join('');
   const storage = box.ports.storage ? `, moto S3 :${box.ports.storage}` : `, files in ${box.dir}/storage`;
-  const proxy = box.variant === 'nginx-s3' ? 'nginx' : 'Apache';
-  console.log(`sandbox running: ${proxy} :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}`);
+  console.log(
+    `sandbox running: ${PROXY_NAMES[box.variant]} :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}`,
+  );
   console.log(`in another shell:  ${env}npx download-doctor run --config ${file}`);
   console.log('Ctrl-C stops it.');
   await new Promise<void>((resolve) => {

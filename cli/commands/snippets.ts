@@ -3,10 +3,16 @@ import { findTarget, stackTargets } from '../../functions/core/config.ts';
 import { SnippetError } from '../../functions/core/errors.ts';
 import { apacheSnippet } from '../../functions/core/snippets/apache.ts';
 import { djangoSnippet } from '../../functions/core/snippets/django.ts';
+import { lighttpdSnippet } from '../../functions/core/snippets/lighttpd.ts';
 import { nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 import { EXIT } from '../exit-codes.ts';
 
-const GENERATORS = { nginx: nginxSnippet, apache: apacheSnippet, django: djangoSnippet } as const;
+const GENERATORS = {
+  nginx: nginxSnippet,
+  apache: apacheSnippet,
+  lighttpd: lighttpdSnippet,
+  django: djangoSnippet,
+} as const;
 
 export interface SnippetsOptions {
   config?: string;

@@ -136,12 +136,12 @@ const statusIs = (status: number, want: number): Condition => ({
   observed: String(status),
 });
 
-/** The chosen response headers that go into a result's evidence. */
+/** The chosen response headers that go into a result's evidence, signatures redacted (a Location, a name). */
 function pick(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of names) {
     const v = headers[n.toLowerCase()];
-    if (v !== undefined) out[n.toLowerCase()] = v;
+    if (v !== undefined) out[n.toLowerCase()] = redactQuery(v);
   }
   return out;
 }
@@ -161,11 +161,44 @@ function responseEvidence(
   };
 }
 
-/** The offload value the app must send: exact, or a pattern. */
+/**
+ * The offload value the app must send: exact, or a pattern. An exact X-Accel-Redirect value without a query names
+ * the URI's path: the app may add a query (a signed URL's, which changes on every request).
+ */
 export function offloadMatches(t: Target, value: string): boolean {
   const want = t.app.offload.value;
-  return typeof want === 'string' ? value === want : new RegExp(want.pattern).test(value);
+  if (typeof want !== 'string') return new RegExp(want.pattern).test(value);
+  if (t.app.offload.header === 'X-Accel-Redirect' && !want.includes('?')) return value.split('?')[0] === want;
+  return value === want;
 }
+
+/** The app must hand the proxy a signed URL: S3 behind nginx, with a private bucket. */
+export function expectsSignedOffload(t: Target): boolean {
+  return (
+    t.storage?.type === 's3' &&
+    t.storage.proxyAuth === 'presigned' &&
+    t.app.offload.header === 'X-Accel-Redirect'
+  );
+}
+
+/** Query parameters that carry a signature or a credential: never printed. */
+const SECRET_PARAMS = /^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|awsaccesskeyid)$/i;
+
+/** A URI or header value as it may be printed: the values of signature and credential parameters replaced. */
+export function redactQuery(value: string): string {
+  const q = value.indexOf('?');
+  if (q < 0) return value;
+  const params = value
+    .slice(q + 1)
+    .split('&')
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return eq > 0 && SECRET_PARAMS.test(p.slice(0, eq)) ? `${p.slice(0, eq)}=REDACTED` : p;
+    });
+  return `${value.slice(0, q)}?${params.join('&')}`;
+}
+
+const SIGNED_QUERY = /[?&](X-Amz-Signature|Signature)=/;
 
 export function describeOffloadValue(t: Target): string {
   const want = t.app.offload.value;
@@ -208,7 +241,8 @@ function fileNameCondition(fileName: string, headers: Readonly<Record<string, st
     kind: 'filename-mismatch',
     pass: got === fileName,
     expected: JSON.stringify(fileName),
-    observed: got === undefined ? shown(header) : JSON.stringify(got),
+    // A name taken from a signed URL carries its signature: never printed.
+    observed: got === undefined ? shown(header && redactQuery(header)) : JSON.stringify(redactQuery(got)),
   };
 }
 
@@ -282,7 +316,7 @@ export function assessEndToEnd(
       kind: 'header-leak',
       pass: leaked === undefined,
       expected: 'absent at the client',
-      observed: shown(leaked),
+      observed: shown(leaked === undefined ? undefined : redactQuery(leaked)),
     },
     ...sentinelConditions(t, obs.bytes, obs.sha256, obs.truncated),
   ];
@@ -321,6 +355,7 @@ export function assessApp(
   const expected: Evidence = { status: 200, headers: { [header.toLowerCase()]: describeOffloadValue(t) } };
   if (!obs.reached) return unreachable(c, obs, expected);
   const value = obs.headers[header.toLowerCase()];
+  const printable = value === undefined ? undefined : redactQuery(value);
   const announced = Number(obs.headers['content-length'] ?? 0);
   const streamsBody = obs.bytes > 0 || announced > 0;
   const body = streamsBody ? `a body (${Math.max(obs.bytes, announced)} bytes)` : 'no body';
@@ -338,7 +373,7 @@ export function assessApp(
             observed:
               value === undefined && streamsBody
                 ? `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)`
-                : `${shown(value)}, and ${body}`,
+                : `${shown(printable)}, and ${body}`,
           } satisfies Condition,
         ]
       : []),
@@ -347,9 +382,24 @@ export function assessApp(
       kind: 'header-mismatch',
       pass: value !== undefined && offloadMatches(t, value),
       expected: describeOffloadValue(t),
-      observed: shown(value),
+      observed: shown(printable),
     },
   ];
+  // A private bucket: the proxy reads the object with the app's signed URL, or not at all.
+  if (expectsSignedOffload(t)) {
+    conditions.push({
+      subject: `[${header}].query`,
+      kind: 'header-mismatch',
+      pass: value !== undefined && SIGNED_QUERY.test(value),
+      expected: 'a signed query (X-Amz-Signature=…): the bucket is private (storage.proxyAuth "presigned")',
+      observed:
+        value !== undefined && SIGNED_QUERY.test(value)
+          ? `signed: ${JSON.stringify(printable)}`
+          : value?.includes('?')
+            ? `unsigned: ${JSON.stringify(printable)}`
+            : 'no query: the URL is unsigned',
+    });
+  }
   // The app names the download (the proxy passes its Content-Disposition on): a wrong name is the app's fault.
   if (t.sentinel.fileName !== undefined) conditions.push(fileNameCondition(t.sentinel.fileName, obs.headers));
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, header]);
@@ -359,7 +409,7 @@ export function assessApp(
     expected,
     observed,
     obs.timings,
-    `answers ${header}: ${value ?? ''}`,
+    `answers ${header}: ${printable ?? ''}`,
     redirectNotes(obs),
   );
 }

@@ -104,6 +104,13 @@ const s3Storage = z
     /** A custom endpoint (S3-compatible storage, a VPC endpoint, or moto in the sandbox). */
     endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     forcePathStyle: z.boolean().optional(),
+    /**
+     * How the proxy is allowed to read the objects. `presigned` (the default): the bucket is private, the app
+     * hands the proxy a signed URL (django-storages' query-string auth), and the proxy check signs its own
+     * request with the monitor's credentials. `public`: the objects are publicly readable and every URL is
+     * unsigned; anyone who knows a key can then read it from S3 directly.
+     */
+    proxyAuth: z.enum(['presigned', 'public']).default('presigned'),
     /** The KMS key of the bucket's SSE-KMS encryption, if any: on AWS, the storage check may decrypt with it only. */
     kmsKeyArn: z
       .string()

@@ -45,8 +45,8 @@ const glueHint = (r: Results): string => {
   const leaked = r['end-to-end']?.kind === 'header-leak';
   if ('x-sendfile' in headers || 'x-lighttpd-send-file' in headers) {
     return leaked
-      ? 'the proxy does not act on the header: check `XSendFile On` on the download route'
-      : 'check the download route (ProxyPass, the Host it sends) and that `XSendFilePath` covers the path the app sends';
+      ? 'the proxy does not act on the header: check `XSendFile On` (Apache) or `"allow-x-send-file" => "enable"` (lighttpd) on the download route'
+      : 'check the download route (its way to the app, the Host it sends), that X-Sendfile is allowed there, and that the path the app sends is under the allowed directory (`XSendFilePath` for Apache, `x-sendfile-docroot` for lighttpd)';
   }
   return leaked
     ? 'the proxy passes the header through: check that the route is proxied by nginx and does not ignore X-Accel-Redirect'

@@ -2,7 +2,8 @@
  * The contract between the checks (pure) and the probes (all I/O). Checks build a request, a probe performs it
  * and reports what it saw; it never throws for a network failure, it returns `reached: false` with a kind.
  */
-import type { StorageConfig } from './config.ts';
+import type { S3StorageConfig, StorageConfig } from './config.ts';
+import type { FailureKind } from './names.ts';
 import type { HttpObservation, StorageObservation } from './types.ts';
 
 export interface HttpProbeRequest {
@@ -26,10 +27,17 @@ export interface HttpProbeRequest {
   headBytes?: number;
 }
 
+/** A signed query for a GET of the sentinel, or why it could not be made (the monitor's own problem). */
+export type PresignResult = { ok: true; query: string } | { ok: false; kind: FailureKind; error: string };
+
 export type HttpProbe = (request: HttpProbeRequest) => Promise<HttpObservation>;
 export type StorageProbe = (storage: StorageConfig) => Promise<StorageObservation>;
+/** Signs a GET of the storage's sentinel, valid for `expiresIn` seconds (default 60). */
+export type PresignProbe = (storage: S3StorageConfig, expiresIn?: number) => Promise<PresignResult>;
 
 export interface Probes {
   http: HttpProbe;
   storage: StorageProbe;
+  /** For the proxy check of a private bucket (storage.proxyAuth "presigned"). */
+  presign: PresignProbe;
 }

@@ -15,10 +15,12 @@ export function httpRequest(
     url?: string;
     range?: string;
     headBytes?: number;
+    /** `false`: no cache-busting parameter, whatever the check says (a signed URL takes no extra one). */
+    cacheBust?: false;
   },
 ): HttpProbeRequest {
   const url = new URL(options.url ?? check.url);
-  if (check.cacheBust) url.searchParams.set(check.cacheBust, options.nonce);
+  if (check.cacheBust && options.cacheBust !== false) url.searchParams.set(check.cacheBust, options.nonce);
   const request: HttpProbeRequest = {
     url: url.toString(),
     headers: { 'user-agent': USER_AGENT, ...headers },

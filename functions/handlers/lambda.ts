@@ -46,6 +46,7 @@ export function lambdaHandler(
     probes: {
       http: deps.probes?.http ?? notBundled('HTTP probe'),
       storage: deps.probes?.storage ?? notBundled('storage probe'),
+      presign: deps.probes?.presign ?? notBundled('presign probe'),
     },
     secrets: deps.secrets ?? notBundled('secret resolver'),
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),

@@ -10,10 +10,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { addAbortSignal, Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/classify.ts';
 import { type StorageConfig, s3PathStyle } from '../core/config.ts';
 import type { FailureKind } from '../core/names.ts';
-import type { StorageProbe } from '../core/probe.ts';
+import type { PresignProbe, StorageProbe } from '../core/probe.ts';
 import type { StorageObservation, Timings } from '../core/types.ts';
 import { hashFileAs } from './read-as.ts';
 
@@ -82,6 +83,29 @@ export function createStorageProbe(clients: S3ClientCache = createS3ClientCache(
 }
 
 export const storageProbe: StorageProbe = createStorageProbe(sharedClients);
+
+/**
+ * Signs a GET of the sentinel with the monitor's credentials and returns the signed query, for a request that
+ * reaches S3 through the proxy (the proxy check of a private bucket). Nothing goes over the network but the
+ * credentials' own lookup (a role's, on AWS).
+ */
+export function createPresignProbe(clients: S3ClientCache = createS3ClientCache()): PresignProbe {
+  return async (storage, expiresIn = 60) => {
+    try {
+      const url = await getSignedUrl(
+        clients.get(storage),
+        new GetObjectCommand({ Bucket: storage.bucket, Key: storage.key }),
+        { expiresIn },
+      );
+      return { ok: true, query: new URL(url).search.slice(1) };
+    } catch (err) {
+      const e = err as Error;
+      return { ok: false, kind: 'check-error', error: `could not sign the request: ${e.name}: ${e.message}` };
+    }
+  };
+}
+
+export const presignProbe: PresignProbe = createPresignProbe(sharedClients);
 
 async function probeS3(storage: S3Storage, clients: S3ClientCache): Promise<StorageObservation> {
   const clock: Clock = { start: performance.now() };

@@ -176,11 +176,34 @@ export default defineConfig({ targets: [{ ...${json(targetInput())}, name }] });
     noStack(s3.err);
   });
 
+  it('prints the lighttpd snippet for a target on disk', async () => {
+    const disk = {
+      ...targetInput(),
+      storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      app: { ...targetInput().app, offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' } },
+    };
+    const r = await dd(['snippets', 'lighttpd'], {
+      'download-doctor.config.json': json({ targets: [disk] }),
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('"allow-x-send-file" => "enable", "x-sendfile-docroot" => ("/srv/files/")');
+    const s3 = await dd(['snippets', 'lighttpd'], {
+      'download-doctor.config.json': json({ targets: [targetInput()] }),
+    });
+    expect(s3.code).toBe(2);
+    expect(s3.err).toContain('snippets lighttpd: storage.type is "s3"');
+    expect((await dd(['snippets', 'caddy'])).err).toContain(
+      'Allowed choices are nginx, apache, lighttpd, django',
+    );
+  });
+
   it('lists the sandbox faults of every variant, or of one', async () => {
     const all = await dd(['sandbox', 'faults']);
     expect(all.code).toBe(0);
     expect(all.out).toMatch(/^nginx-s3: /m);
     expect(all.out).toMatch(/^apache-disk: /m);
+    expect(all.out).toMatch(/^lighttpd-disk: /m);
+    expect(all.out).toMatch(/^ {2}lighttpd-xsendfile-off +failed proxy-app +end-to-end: size-mismatch$/m);
     expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
     const one = await dd(['sandbox', 'faults', '--variant', 'apache-disk']);
     expect(one.out).not.toContain('nginx-s3');
@@ -216,7 +239,10 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
         'Content-Type': 'text/plain; charset=utf-8',
         'Content-Disposition': 'attachment; filename="hc.txt"',
       };
-      if (req.url?.startsWith('/app/')) {
+      if (req.url?.startsWith('/signed-app/')) {
+        const signed = '/_storage/hc.txt?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=0123abcd';
+        res.writeHead(200, { ...file, 'X-Accel-Redirect': signed, 'Content-Length': 0 }).end();
+      } else if (req.url?.startsWith('/app/')) {
         res.writeHead(200, { ...file, 'X-Accel-Redirect': '/_storage/hc.txt', 'Content-Length': 0 }).end();
       } else if (req.url?.startsWith('/streams/')) {
         res.writeHead(200, { ...file, 'Content-Length': body.length }).end(body);
@@ -248,6 +274,19 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
     expect(run.out).toContain('config: ./download-doctor.config.ts');
     expect(run.out).toContain('staging: HEALTHY');
     expect(run.code, run.out + run.err).toBe(0);
+  });
+
+  it("init keeps an X-Accel-Redirect's path, not the signed query a private bucket adds", async () => {
+    const dir = project();
+    const init = await dd(
+      ['init', '--download', `${base}/download/`, '--app', `${base}/signed-app/`],
+      {},
+      dir,
+    );
+    expect(init.code, init.err).toBe(0);
+    const written = readFileSync(join(dir, 'download-doctor.config.ts'), 'utf8');
+    expect(written).toContain("value: '/_storage/hc.txt'");
+    expect(written).not.toContain('0123abcd');
   });
 
   it('init refuses to overwrite without --force, and writes JSON with $schema', async () => {

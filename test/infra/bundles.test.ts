@@ -25,10 +25,16 @@ import type { CheckResult, Report } from '../../functions/core/types.ts';
 import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
+import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { targetInput } from '../fixtures/config.ts';
 import { stages } from '../fixtures/results.ts';
 
 const BODY = Buffer.from('download-doctor bundled sentinel\n');
+/** What the proxy bundle sent (its signed query: the bucket is private, the default). */
+const proxyQueries: string[] = [];
+
+// The proxy bundle signs its request (a pure computation with credentials from the environment).
+useTestCredentials();
 let server: http.Server;
 let bundles: Record<HandlerName | 'notifier', string>;
 let outdir: string;
@@ -36,8 +42,13 @@ let outdir: string;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url?.startsWith('/app')) {
-      res.writeHead(200, { 'X-Accel-Redirect': '/_storage/healthcheck.txt', 'Content-Length': '0' }).end();
-    } else res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': BODY.length }).end(BODY);
+      // As django-storages answers for a private bucket: a signed URL.
+      const signed = '/_storage/healthcheck.txt?X-Amz-Credential=test&X-Amz-Signature=abc';
+      res.writeHead(200, { 'X-Accel-Redirect': signed, 'Content-Length': '0' }).end();
+    } else {
+      if (req.url?.startsWith('/proxy/')) proxyQueries.push(new URL(req.url, 'http://x').search);
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': BODY.length }).end(BODY);
+    }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -104,6 +115,7 @@ describe('the Lambda bundles', () => {
     expect(appCheck).toMatchObject({ layer: 'app', ok: true });
     const proxy = (await (await load('proxy')).handler({ target: 'loopback' })) as CheckResult;
     expect(proxy).toMatchObject({ layer: 'proxy', ok: true, observed: { bytes: BODY.length } });
+    expect(proxyQueries.at(-1)).toMatch(/^\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Signature=[0-9a-f]{64}/);
   });
 
   it("run an extra sentinel's checks as its own target", async () => {

@@ -187,10 +187,30 @@ describe('DownloadHealthchecks: least privilege', () => {
         },
       }),
     );
-    for (const name of ['app', 'proxy', 'diagnose'] as const) {
+    for (const name of ['app', 'diagnose'] as const) {
       expect(JSON.stringify(statementsOf(name))).not.toMatch(/secretsmanager|s3:|kms:/);
     }
+    expect(JSON.stringify(statementsOf('proxy'))).not.toMatch(/secretsmanager/);
     expect(JSON.stringify(statementsOf('end-to-end'))).not.toMatch(/ssm:|s3:/);
+  });
+
+  it('lets the proxy function read the sentinels of private buckets only: S3 checks the request it signs', () => {
+    const reads = (name: HandlerName) =>
+      statementsOf(name)
+        .filter((st) => st.Action === 's3:GetObject')
+        .flatMap((st) => [st.Resource].flat());
+    expect(reads('proxy').length).toBeGreaterThan(0);
+    expect(reads('proxy')).toEqual(reads('storage'));
+    const pub = {
+      targets: CONFIG.targets.map((t) =>
+        t.storage?.type === 's3' ? { ...t, storage: { ...t.storage, proxyAuth: 'public' as const } } : t,
+      ),
+    };
+    const { stack: s, hc: h } = synth({ config: pub });
+    const t = Template.fromStack(s);
+    const roleId = s.getLogicalId(h.functions.proxy.role?.node.defaultChild as never);
+    const policies = t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+    expect(JSON.stringify(policies)).not.toMatch(/s3:|kms:/);
   });
 
   it('uses no managed policy: each role may write its own log group only', () => {

@@ -1,11 +1,16 @@
 /**
- * The sandbox itself, in both variants, seen with plain HTTP requests (no download-doctor checks): healthy, each
- * catalogue fault's raw symptom, healthy again after restoring it, and nothing left behind after stop().
+ * The sandbox itself, in every variant, seen with plain HTTP requests (no download-doctor checks): healthy, each
+ * catalogue fault's raw symptom, healthy again after restoring it, and nothing left behind after stop(). And a
+ * sandbox whose Django project sits in a directory the services' user cannot enter.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispositionFileName } from '../../functions/core/assess.ts';
+import { dispositionFileName, expectsSignedOffload, offloadMatches } from '../../functions/core/assess.ts';
 import { asStack, configSchema, type StackTarget } from '../../functions/core/config.ts';
+import { createPresignProbe, createS3ClientCache } from '../../functions/probes/storage.ts';
 import {
   type FaultName,
   SANDBOX_VARIANTS,
@@ -27,10 +32,26 @@ const COMBINED: Record<Variant, { faults: [FaultName, FaultName]; looks: Looks }
     looks: { endToEnd: '404', app: 'offloaded', proxy: '502' },
   },
   'apache-disk': {
-    faults: ['apache-xsendfile-off', 'apache-sentinel-unreadable'],
+    faults: ['apache-xsendfile-off', 'apache-sentinel-access-denied'],
     looks: { endToEnd: 'header leaked', app: 'offloaded', proxy: '403' },
   },
+  'lighttpd-disk': {
+    faults: ['lighttpd-xsendfile-off', 'lighttpd-sentinel-access-denied'],
+    looks: { endToEnd: 'empty', app: 'offloaded', proxy: '403' },
+  },
 };
+
+/** Signs the proxy check's request when the bucket is private, as the proxy check does. */
+const clients = createS3ClientCache();
+const presign = createPresignProbe(clients);
+async function proxyUrl(t: StackTarget): Promise<string> {
+  if (t.storage.type !== 's3' || t.storage.proxyAuth !== 'presigned') return t.proxy.url;
+  const signed = await presign(t.storage);
+  if (!signed.ok) throw new Error(signed.error);
+  return `${t.proxy.url}?${signed.query}`;
+}
+
+afterAll(() => clients.destroy());
 
 async function get(url: string): Promise<{ status: number; headers: Headers; body: Buffer } | 'refused'> {
   try {
@@ -47,6 +68,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
 
   beforeAll(async () => {
     sandbox = await startSandbox({ variant });
+    Object.assign(process.env, sandbox.env); // the credentials that sign the proxy check's request
   });
 
   afterAll(async () => {
@@ -65,26 +87,43 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
     const t = target(name);
     const sentinel = sandbox.sentinels.find((x) => x.target === name)?.body ?? Buffer.alloc(0);
     const header = t.app.offload.header;
-    const [endToEnd, app, proxy] = await Promise.all([get(t.endToEnd.url), get(t.app.url), get(t.proxy.url)]);
+    const [endToEnd, app, proxy] = await Promise.all([
+      get(t.endToEnd.url),
+      get(t.app.url),
+      proxyUrl(t).then(get),
+    ]);
     // `whole`: the word for a 200 that carries the sentinel itself (the app should not: it then "streamed" it).
     // `offloaded`: the word for an empty 200 with the expected header (at the client, the header "leaked").
-    const word = (r: Awaited<ReturnType<typeof get>>, whole: string, offloaded: string) => {
+    const word = (r: Awaited<ReturnType<typeof get>>, whole: string, offloaded: string, named = true) => {
       if (r === 'refused') return r;
       const offload = r.headers.get(header);
       if (r.status !== 200) return String(r.status);
       // A download named otherwise than the sentinel (Content-Disposition, decoded) says so.
-      const named = dispositionFileName(r.headers.get('content-disposition') ?? undefined);
-      const as = named === undefined || named === t.sentinel.fileName ? '' : ` as ${JSON.stringify(named)}`;
-      if (offload === t.app.offload.value && r.body.length === 0) return `${offloaded}${as}`;
+      // (The proxy check's location names no file.)
+      const fileName = dispositionFileName(r.headers.get('content-disposition') ?? undefined);
+      const as = !named
+        ? ''
+        : fileName === undefined
+          ? ' without a name'
+          : fileName === t.sentinel.fileName
+            ? ''
+            : // A query (a signed URL's) changes with every request: shown as "?…".
+              ` as ${JSON.stringify(fileName.replace(/\?.*$/, '?…'))}`;
+      if (offload !== null && offloadMatches(t, offload) && r.body.length === 0) {
+        const unsigned = expectsSignedOffload(t) && !offload.includes('X-Amz-Signature=');
+        return `${offloaded}${unsigned ? ' unsigned' : ''}${as}`;
+      }
       if (offload === null && r.body.equals(sentinel)) return `${whole}${as}`;
-      if (offload === null && r.body.length === sentinel.length) return 'other bytes';
-      if (offload !== null && r.body.length === 0) return `offloaded to ${offload}`;
+      if (offload === null && r.body.length === 0) return 'empty';
+      if (offload === null) return 'other bytes';
+      // The path the app named (a signed URL's query left out: it changes with every request).
+      if (r.body.length === 0) return `offloaded to ${offload.split('?')[0]}`;
       return `200 (${header}: ${offload}, ${r.body.length} bytes)`;
     };
     return {
       endToEnd: word(endToEnd, 'sentinel', 'header leaked'),
       app: word(app, 'streamed', 'offloaded'),
-      proxy: word(proxy, 'sentinel', 'offloaded'),
+      proxy: word(proxy, 'sentinel', 'offloaded', false),
     };
   }
 
@@ -105,7 +144,15 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       const res = await get(target().app.url);
       if (res === 'refused') throw new Error('gunicorn refused the connection');
       expect(res.status).toBe(200);
-      expect(res.headers.get(target().app.offload.header)).toBe(target().app.offload.value);
+      const value = res.headers.get(target().app.offload.header) ?? '';
+      if (variant === 'nginx-s3') {
+        // The storage URL django-storages signed, rewritten into the internal location.
+        expect(value).toMatch(
+          /^\/_storage\/healthcheck\.txt\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Signature=/,
+        );
+      } else {
+        expect(value).toBe(target().app.offload.value);
+      }
       expect(res.body.length).toBe(0);
     });
 
@@ -113,9 +160,11 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       expect(await look()).toEqual(HEALTHY);
       const storage = target().storage;
       if (storage.type === 's3') {
-        // nginx reads anonymously: so must anyone.
+        // The bucket is private: an anonymous read is refused, by S3 and through the proxy alike.
         const anonymous = await get(`${storage.endpoint}/${storage.bucket}/${storage.key}`);
-        expect(anonymous !== 'refused' && anonymous.status).toBe(200);
+        expect(anonymous !== 'refused' && anonymous.status).toBe(403);
+        const unsigned = await get(target().proxy.url);
+        expect(unsigned !== 'refused' && unsigned.status).toBe(403);
       } else {
         expect(readFileSync(storage.path).equals(sandbox.sentinel.body)).toBe(true);
       }
@@ -133,7 +182,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
 
     it('refuses the internal location from outside, where there is one (X-Sendfile names a file, not a URL)', async () => {
       const internal = target().endToEnd.internalUrl;
-      expect(internal === undefined).toBe(variant === 'apache-disk');
+      expect(internal === undefined).toBe(variant !== 'nginx-s3');
       if (internal === undefined) return;
       const res = await get(internal);
       expect(res !== 'refused' && res.status).toBe(404);
@@ -194,7 +243,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
     it('leaves no process and no directory behind', async () => {
       const masters = Object.values(sandbox.pids()).filter((pid) => pid !== undefined);
       const all = [...masters, ...masters.flatMap(childPids)];
-      // moto, gunicorn and nginx; gunicorn and Apache (the disk needs no server).
+      // moto, gunicorn and nginx; gunicorn and Apache or lighttpd (the disk needs no server).
       expect(masters).toHaveLength(variant === 'nginx-s3' ? 3 : 2);
       await sandbox.stop();
       expect(existsSync(sandbox.dir)).toBe(false);
@@ -209,4 +258,43 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       expect(alive).toEqual([]);
     });
   });
+});
+
+describe('a sandbox whose project directory the services cannot enter', () => {
+  let home: string;
+  let sandbox: Sandbox | undefined;
+
+  beforeAll(() => {
+    // A clone in a 0700 directory (mkdtemp's mode): only its owner enters it. Here, a copy of what the
+    // services need from the repository: the Django project.
+    home = mkdtempSync(join(tmpdir(), 'dd-private-clone-'));
+    cpSync(new URL('../../sandbox/django/', import.meta.url).pathname, join(home, 'django'), {
+      recursive: true,
+    });
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'starts, serves the sentinel and stops (the services run as nobody, who cannot enter the project)',
+    async () => {
+      expect(statSync(home).mode & 0o777).toBe(0o700);
+      const nobody = spawnSync('setpriv', [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        'ls',
+        home,
+      ]);
+      expect(nobody.status, 'nobody cannot list the project directory').not.toBe(0);
+      sandbox = await startSandbox({ variant: 'lighttpd-disk', djangoSource: join(home, 'django') });
+      const t = configSchema.parse(sandbox.config).targets[0];
+      const res = await get(t?.endToEnd.url ?? '');
+      expect(res !== 'refused' && res.status).toBe(200);
+      expect(res !== 'refused' && res.body.equals(sandbox.sentinel.body)).toBe(true);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 /**
- * The whole product against the real sandbox, in both variants: the workflow's ASL on the local engine, the real
- * probes, gunicorn with django-downloadview, and nginx with moto's S3 or Apache with mod_xsendfile and a disk.
+ * The whole product against the real sandbox, in every variant: the workflow's ASL on the local engine, the real
+ * probes, gunicorn with django-downloadview, and nginx with moto's S3 (a private bucket, signed URLs), or Apache
+ * with mod_xsendfile or lighttpd, and a disk.
  * Healthy, then every fault of the catalogue, each with its verdict.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
 import { LAYERS } from '../../functions/core/names.ts';
-import { type FaultName, SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
+import { SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
 import { type MatrixRow, matrixTable, outcome, rowMatches } from '../../sandbox/matrix.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 
@@ -57,7 +58,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('verdicts on the %s sa
 
   it.each(variantFaults(variant).map((f) => [f.name, f] as const))('%s', async (name, fault) => {
     const target = fault.sentinel ? `sandbox-${fault.sentinel}` : 'sandbox';
-    await box.applyFault(name as FaultName);
+    await box.applyFault(name);
     try {
       const report = await run(target);
       matrix.push({ fault, report });
@@ -189,7 +190,8 @@ function cliTests(sandbox: () => Sandbox): void {
     });
 
     afterAll(async () => {
-      await box.control.uploadSentinel(); // the sandbox's own sentinel again, for any test after this one
+      // The sandbox's own sentinel again, for any test after this one.
+      await box.setLever({ lever: 'sentinel', value: 'present' });
     });
   });
 }

@@ -52,6 +52,7 @@ describe('storageProbe: S3 (moto_server)', () => {
     key,
     region: REGION,
     endpoint,
+    proxyAuth: 'presigned',
     timeoutMs: 5000,
     ...extra,
   });
@@ -180,6 +181,7 @@ describe('storageProbe: deadlines (fake S3 endpoint)', () => {
     key: 'sentinel.bin',
     region: REGION,
     endpoint,
+    proxyAuth: 'presigned',
     timeoutMs: 600,
   });
 

@@ -190,7 +190,10 @@ describe('end-to-end assessment', () => {
 });
 
 describe('app assessment (headers only)', () => {
-  const value = '/_storage/healthcheck/healthcheck.txt';
+  // A private bucket (the default): the app hands nginx a signed URL.
+  const signature =
+    'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261124%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Signature=0123abcd';
+  const value = `/_storage/healthcheck/healthcheck.txt?${signature}`;
   const named = { 'content-disposition': 'attachment; filename="hc.txt"' };
   it.each([
     [
@@ -232,15 +235,20 @@ describe('app assessment (headers only)', () => {
 
   it("states what it saw in passed conditions too (they are shown now); a 404's body is no fallback", () => {
     const pass = assessApp(target(), seen(200, { 'x-accel-redirect': value, ...named }, ''), ctx);
+    // The signature is never shown, in passed conditions either.
+    const printed = value
+      .replace('Signature=0123abcd', 'Signature=REDACTED')
+      .replace(/Credential=[^&]+/, 'Credential=REDACTED');
     expect(pass.conditions.find((c) => c.kind === 'not-offloaded')).toMatchObject({
       pass: true,
-      observed: `"${value}", and no body`,
+      observed: `"${printed}", and no body`,
     });
     const notFound = assessApp(target(), seen(404, {}, 'Not Found'), ctx);
-    expect(notFound.conditions.map((c) => c.kind)).toEqual([
-      'status',
-      'header-mismatch',
-      'filename-mismatch',
+    expect(notFound.conditions.map((c) => c.subject)).toEqual([
+      '[STATUS]',
+      '[X-Accel-Redirect]',
+      '[X-Accel-Redirect].query',
+      '[Content-Disposition].filename',
     ]);
   });
 
@@ -254,6 +262,31 @@ describe('app assessment (headers only)', () => {
     expect(r.message).toBe(
       '[Content-Disposition].filename "rapport-%C3%A9t%C3%A9.txt", expected "rapport-été.txt"',
     );
+  });
+
+  it('wants a signed URL for a private bucket, never prints the signature, and takes an unsigned one when public', () => {
+    const unsigned = seen(200, { 'x-accel-redirect': '/_storage/healthcheck/healthcheck.txt', ...named }, '');
+    const r = assessApp(target(), unsigned, ctx);
+    expect(r).toMatchObject({ ok: false, kind: 'header-mismatch' });
+    expect(r.message).toBe(
+      '[X-Accel-Redirect].query no query: the URL is unsigned, expected a signed query (X-Amz-Signature=…): the bucket is private (storage.proxyAuth "presigned")',
+    );
+    const signed = assessApp(target(), seen(200, { 'x-accel-redirect': value, ...named }, ''), ctx);
+    expect(signed.ok).toBe(true);
+    const printed = JSON.stringify(signed);
+    expect(printed).not.toContain('0123abcd');
+    expect(printed).not.toContain('AKIAEXAMPLE');
+    expect(printed).toContain('X-Amz-Signature=REDACTED');
+    const pub = target({
+      storage: {
+        type: 's3',
+        bucket: 'downloads-prod',
+        key: 'healthcheck/healthcheck.txt',
+        region: 'eu-west-1',
+        proxyAuth: 'public',
+      },
+    });
+    expect(assessApp(pub, unsigned, ctx).ok).toBe(true);
   });
 
   it('matches a pattern when the config gives one', () => {

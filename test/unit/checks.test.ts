@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../functions/checks.ts';
-import type { HttpProbeRequest } from '../../functions/core/probe.ts';
+import { type Target, validateConfig } from '../../functions/core/config.ts';
+import type { HttpProbeRequest, PresignResult } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
 import { targetInput, validTarget } from '../fixtures/config.ts';
 
 const target = validTarget;
 
-/** A probe that records the request and answers 404 (plain data, no network). */
-function recordingProbe() {
+/** A probe that records the request and answers 404 (plain data, no network); it signs as `signed` says. */
+function recordingProbe(
+  signed: PresignResult = { ok: true, query: 'X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=0123abcd' },
+) {
   const seen: HttpProbeRequest[] = [];
   const http = async (req: HttpProbeRequest): Promise<HttpObservation> => {
     seen.push(req);
@@ -32,6 +35,7 @@ function recordingProbe() {
         error: 'x',
         timings: { totalMs: 0 },
       }),
+      presign: async () => signed,
     },
   };
 }
@@ -81,6 +85,37 @@ describe('checks build their requests from the target', () => {
     expect(seen).toHaveLength(0);
     expect(r).toMatchObject({ ok: false, kind: 'secret-missing' });
     expect(r.message).toContain('environment variable DD_MISSING is not set');
+  });
+
+  it('signs the proxy check of a private bucket: the signed query, and no cache-busting parameter S3 would refuse', async () => {
+    const { seen, probes } = recordingProbe();
+    const t = target({ proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/', cacheBust: 'dd' } });
+    expect(t.storage).toMatchObject({ type: 's3', proxyAuth: 'presigned' });
+    const r = await runCheck('proxy', t, { probes, secrets: envResolver({}), nonce: () => 'n1' });
+    expect(seen[0]?.url).toBe(
+      'http://127.0.0.1:8080/healthcheck-utils/storage/?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=0123abcd',
+    );
+    expect(JSON.stringify(r)).not.toContain('0123abcd');
+  });
+
+  it('does not sign for a public bucket, and keeps its cache-busting parameter', async () => {
+    const { seen, probes } = recordingProbe();
+    const t = target({ proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/', cacheBust: 'dd' } });
+    const pub = { ...t, storage: { ...t.storage, proxyAuth: 'public' as const } } as Target;
+    await runCheck('proxy', pub, { probes, secrets: envResolver({}), nonce: () => 'n1' });
+    expect(seen[0]?.url).toBe('http://127.0.0.1:8080/healthcheck-utils/storage/?dd=n1');
+  });
+
+  it('makes a signature it cannot make an inconclusive result, without probing', async () => {
+    const { seen, probes } = recordingProbe({
+      ok: false,
+      kind: 'check-error',
+      error: 'could not sign the request: CredentialsProviderError: Could not load credentials',
+    });
+    const r = await runCheck('proxy', target({}), { probes, secrets: envResolver({}) });
+    expect(seen).toHaveLength(0);
+    expect(r).toMatchObject({ ok: false, kind: 'check-error' });
+    expect(r.message).toContain('could not sign the request');
   });
 });
 

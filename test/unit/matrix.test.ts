@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Report, StageResults } from '../../functions/core/types.ts';
-import { SANDBOX_FAULTS, SANDBOX_VARIANTS, sandboxFault, variantFaults } from '../../sandbox/faults.ts';
+import {
+  restoreOf,
+  SANDBOX_FAULTS,
+  SANDBOX_VARIANTS,
+  STACK_LEVERS,
+  sandboxFault,
+  variantFaults,
+} from '../../sandbox/faults.ts';
 import { matrixTable, rowMatches } from '../../sandbox/matrix.ts';
 import { reportOf, stages } from '../fixtures/results.ts';
 
@@ -16,6 +23,47 @@ describe('the fault catalogue', () => {
       const layers = new Set(variantFaults(variant).map((f) => f.expected.fault));
       // Every variant breaks storage, the app and the glue between proxy and app.
       expect([...layers].sort(), variant).toEqual(expect.arrayContaining(['app', 'proxy-app', 'storage']));
+    }
+  });
+
+  it('has at least 50 faults, each variant at least 15', () => {
+    expect(SANDBOX_FAULTS.length).toBeGreaterThanOrEqual(50);
+    for (const variant of Object.keys(SANDBOX_VARIANTS) as (keyof typeof SANDBOX_VARIANTS)[]) {
+      expect(variantFaults(variant).length, variant).toBeGreaterThanOrEqual(15);
+    }
+  });
+
+  it('shares a definition across variants: the same lever and value, the name prefixed by the variant', () => {
+    const twins = ['app-down', 'apache-app-down', 'lighttpd-app-down'] as const;
+    const changes = twins.map((name) => sandboxFault(name).change);
+    expect(new Set(changes.map((c) => JSON.stringify(c))).size).toBe(1);
+    expect(twins.map((name) => sandboxFault(name).variant)).toEqual([
+      'nginx-s3',
+      'apache-disk',
+      'lighttpd-disk',
+    ]);
+    // `{proxy}` names each variant's server.
+    expect(sandboxFault('lighttpd-proxy-sends-refused-host').description).toMatch(/^lighttpd sends the app/);
+  });
+
+  it('derives every restore from the change: the option back to its default, the lever to its healthy value', () => {
+    expect(restoreOf(sandboxFault('apache-xsendfile-off').change)).toEqual({
+      lever: 'proxy',
+      option: 'xsendfileOff',
+      value: undefined,
+    });
+    expect(restoreOf(sandboxFault('storage-down').change)).toEqual({ lever: 'storage-server', value: 'up' });
+    for (const f of SANDBOX_FAULTS) {
+      const change = f.change;
+      const restore = restoreOf(change);
+      expect(restore.lever, f.name).toBe(change.lever);
+      if (change.lever === 'proxy' || change.lever === 'app') {
+        expect(restore, f.name).toEqual({ ...change, value: undefined });
+        expect(change.value, f.name).not.toBeUndefined();
+      } else {
+        expect(restore.value, f.name).toBe(STACK_LEVERS[change.lever][0]);
+        expect(change.value, f.name).not.toBe(restore.value);
+      }
     }
   });
 
@@ -79,7 +127,7 @@ describe('docs/faults.md', () => {
     const { renderFaultsPage } = await import('../../sandbox/faults-page.ts');
     const { FAULTS_PAGE_PATH } = await import('../../scripts/build.ts');
     const page = renderFaultsPage();
-    expect(page).toContain('| `internal-location-exposed`');
+    expect(page).toContain('| `lighttpd-xsendfilepath-mismatch`');
     expect(readFileSync(FAULTS_PAGE_PATH, 'utf8')).toBe(page);
   });
 });

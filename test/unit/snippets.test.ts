@@ -9,7 +9,8 @@ import {
   djangoStack,
   djangoUrls,
 } from '../../functions/core/snippets/django.ts';
-import { nginxMainConfig, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
+import { lighttpdMainConfig, lighttpdSnippet } from '../../functions/core/snippets/lighttpd.ts';
+import { nginxMainConfig, nginxParts, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
 
 /** A target as a user writes it; `storage` and `offload` replace the defaults when given. */
 function target(overrides: { storage?: object; offload?: object } = {}): Target {
@@ -51,7 +52,44 @@ describe('nginxSnippet', () => {
     const route = location(conf, '= /healthcheck-utils/download/');
     expect(route).toContain('proxy_pass http://download_doctor_app;');
     expect(route).toContain('proxy_set_header Host $host;');
-    expect(conf).toContain('listen 127.0.0.1:8080;');
+  });
+
+  it('is a set of blocks to include: upstreams for the http block, locations for the existing server block', () => {
+    const conf = nginxSnippet(target());
+    // The server, its listen, TLS and server_name are the user's.
+    expect(conf).not.toMatch(/^\s*(server \{|listen |server_name |ssl_certificate)/m);
+    const http = conf.indexOf('# --- In the http block');
+    const server = conf.indexOf('# --- In the server block');
+    expect(http).toBeGreaterThan(0);
+    expect(conf.indexOf('upstream download_doctor_app {')).toBeGreaterThan(http);
+    expect(conf.indexOf('upstream download_doctor_app {')).toBeLessThan(server);
+    expect(conf.indexOf('location /_storage/ {')).toBeGreaterThan(server);
+  });
+
+  it('passes the signed query of a private bucket on to S3, without the client Authorization', () => {
+    const internal = location(nginxSnippet(target()), '/_storage/') ?? '';
+    // No variables in proxy_pass: nginx appends the query as it came (and needs no resolver).
+    expect(internal).toMatch(/proxy_pass http:\/\/download_doctor_storage\/media\/;/);
+    expect(internal).not.toContain('$');
+    expect(internal).toContain('proxy_set_header Authorization "";');
+    expect(nginxSnippet(target())).not.toContain('WARNING');
+  });
+
+  it('warns when the bucket is public', () => {
+    const t = target();
+    const pub = { ...t, storage: { ...t.storage, proxyAuth: 'public' } } as Target;
+    expect(nginxSnippet(pub)).toMatch(/^# WARNING: storage\.proxyAuth is "public"/m);
+    expect(nginxParts(pub).warnings.length).toBeGreaterThan(0);
+  });
+
+  it('drops the signed query with a variable in proxy_pass, or the download name, when the sandbox asks', () => {
+    const dropped = nginxSnippet(target(), { dropSignedQuery: true });
+    const internal = location(dropped, '~ ^\\/_storage\\/(?<download_doctor_key>.*)$') ?? '';
+    expect(internal).toContain('internal;');
+    expect(internal).toContain('proxy_pass http://download_doctor_storage/media/$download_doctor_key;');
+    expect(
+      location(nginxSnippet(target(), { dropDisposition: true }), '= /healthcheck-utils/download/'),
+    ).toContain('proxy_hide_header Content-Disposition;');
   });
 
   it('derives an internal location from the offload value, served from the shared storage upstream', () => {
@@ -81,18 +119,48 @@ describe('nginxSnippet', () => {
     expect(location(conf, '/protected/')).toContain('internal;');
   });
 
-  it('uses virtual-hosted S3 over TLS when no endpoint is given', () => {
+  it('uses virtual-hosted S3 over TLS when no endpoint is given, resolving its name as it goes', () => {
     const conf = nginxSnippet(
-      target({ storage: { type: 's3', bucket: 'media', key: 'healthcheck.txt', region: 'eu-west-1' } }),
+      target({
+        storage: { type: 's3', bucket: 'media', key: 'rapport-été.txt', region: 'eu-west-1' },
+        offload: { header: 'X-Accel-Redirect', value: '/_storage/rapport-%C3%A9t%C3%A9.txt' },
+      }),
     );
-    expect(conf).toContain('server media.s3.eu-west-1.amazonaws.com:443;');
-    const internal = location(conf, '/_storage/');
-    expect(internal).toContain('proxy_pass https://download_doctor_storage/;');
+    // No upstream for a host name: nginx would keep the addresses it found when it loaded.
+    expect(conf).not.toContain('upstream download_doctor_storage');
+    const internal = location(conf, '/_storage/') ?? '';
+    expect(internal).toContain('resolver 169.254.169.253 valid=60s;');
+    expect(internal).toContain('set $download_doctor_storage media.s3.eu-west-1.amazonaws.com:443;');
+    // The path rewritten (nginx escapes it on the way out), the query (the signature) kept.
+    expect(internal).toContain('rewrite ^\\/_storage\\/(.*)$ /$1 break;');
+    expect(internal).toContain('proxy_pass https://$download_doctor_storage;');
     expect(internal).toContain('proxy_set_header Host media.s3.eu-west-1.amazonaws.com;');
     expect(internal).toContain('proxy_ssl_server_name on;');
-    expect(location(conf, '= /healthcheck-utils/storage/')).toContain(
-      'proxy_pass https://download_doctor_storage/healthcheck.txt;',
-    );
+    expect(internal).toContain('proxy_set_header Authorization "";');
+    const proxy = location(conf, '= /healthcheck-utils/storage/') ?? '';
+    expect(proxy).toContain('rewrite ^ /rapport-été.txt break;');
+    expect(proxy).toContain('resolver 169.254.169.253 valid=60s;');
+    // The sandbox's fault, in this form: a `?` at the end of the rewrite drops the query.
+    expect(
+      location(
+        nginxSnippet(
+          target({
+            storage: { type: 's3', bucket: 'media', key: 'a.txt', region: 'eu-west-1' },
+            offload: { header: 'X-Accel-Redirect', value: '/_storage/a.txt' },
+          }),
+          { dropSignedQuery: true },
+        ),
+        '/_storage/',
+      ),
+    ).toContain('rewrite ^\\/_storage\\/(.*)$ /$1? break;');
+    expect(() =>
+      nginxSnippet(
+        target({
+          storage: { type: 's3', bucket: 'media', key: 'a$b.txt', region: 'eu-west-1' },
+          offload: { header: 'X-Accel-Redirect', value: '/_storage/a%24b.txt' },
+        }),
+      ),
+    ).toThrow(/storage\.key "\/a\$b\.txt" holds "\$" or "\?"/);
   });
 
   it('serves a filesystem sentinel with alias', () => {
@@ -136,8 +204,12 @@ describe('nginxSnippet', () => {
 });
 
 describe('nginxMainConfig', () => {
-  it('wraps the snippet for an unprivileged nginx that keeps everything inside its prefix', () => {
-    const conf = nginxMainConfig(nginxSnippet(target()), { prefix: '/tmp/dd/nginx/' });
+  it('wraps the blocks in a server of its own, for an unprivileged nginx that keeps everything in its prefix', () => {
+    const conf = nginxMainConfig(nginxParts(target()), {
+      prefix: '/tmp/dd/nginx/',
+      listen: '127.0.0.1:8080',
+    });
+    expect(conf).toMatch(/^ {4}server \{\n {8}listen 127\.0\.0\.1:8080;$/m);
     expect(conf).toMatch(/^daemon off;$/m);
     expect(conf).not.toMatch(/^\s*user /m);
     for (const path of ['pid', 'error_log', 'access_log', 'client_body_temp_path', 'proxy_temp_path']) {
@@ -167,7 +239,10 @@ describe('djangoSnippet', () => {
       source_url: 'https://media.s3.eu-west-1.amazonaws.com/',
       destination_url: '/_storage/',
     });
-    expect(djangoSnippet(aws)).toContain('AWS_S3_CUSTOM_DOMAIN = "media.s3.eu-west-1.amazonaws.com"');
+    // Signed URLs on the bucket's own host (a custom domain is never signed); unsigned ones on the domain.
+    expect(djangoSnippet(aws)).toContain('AWS_S3_ADDRESSING_STYLE = "virtual"');
+    const pub = { ...aws, storage: { ...aws.storage, proxyAuth: 'public' } } as Target;
+    expect(djangoSnippet(pub)).toContain('AWS_S3_CUSTOM_DOMAIN = "media.s3.eu-west-1.amazonaws.com"');
     const disk = target({
       storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
       offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' },
@@ -205,6 +280,38 @@ describe('djangoSnippet', () => {
     const withName = { ...named, sentinel: { ...named.sentinel, fileName: 'rapport-été.txt' } };
     expect(djangoUrls(withName)).toContain('basename="rapport-été.txt"');
     expect(djangoUrls(withName, { omitBasename: true })).not.toContain('basename');
+  });
+
+  it('signs the URLs of a private bucket by default, and warns when the bucket is public', () => {
+    const signed = djangoSettings(target());
+    expect(signed).toContain('AWS_QUERYSTRING_AUTH = True');
+    expect(signed).toContain('AWS_S3_SIGNATURE_VERSION = "s3v4"');
+    expect(signed).not.toContain('WARNING');
+    const t = target();
+    const pub = { ...t, storage: { ...t.storage, proxyAuth: 'public' } } as Target;
+    const unsigned = djangoSettings(pub);
+    expect(unsigned).toContain('AWS_QUERYSTRING_AUTH = False');
+    expect(unsigned).toMatch(/^# WARNING: storage\.proxyAuth is "public"/m);
+    // The sandbox's fault: the public-bucket setting on a private bucket, without the warning's reason.
+    expect(djangoSettings(target(), { unsignedUrls: true })).toContain('AWS_QUERYSTRING_AUTH = False');
+  });
+
+  it('leaves the routes out when the sandbox asks (a deploy that dropped them)', () => {
+    expect(djangoUrls(target())).toContain('path("healthcheck-utils/download/"');
+    const without = djangoUrls(target(), { omitRoutes: true });
+    expect(without).not.toContain('path(');
+    expect(without).toContain('urlpatterns += []');
+  });
+
+  it('refuses X-Lighttpd-Send-File, which django-downloadview never sends', () => {
+    expect(() =>
+      djangoSnippet(
+        target({
+          storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+          offload: { header: 'X-Lighttpd-Send-File', value: '/srv/files/healthcheck.txt' },
+        }),
+      ),
+    ).toThrow(/X-Lighttpd-Send-File: django-downloadview sends X-Accel-Redirect or X-Sendfile/);
   });
 
   it('refuses a pattern, or a value that does not end with the sentinel, naming the field', () => {
@@ -299,6 +406,96 @@ describe('apacheSnippet', () => {
     expect(conf).toContain('LoadModule xsendfile_module "/usr/lib/apache2/modules/mod_xsendfile.so"');
     expect(conf).not.toMatch(/^User /m);
     expect(conf.indexOf('Require all denied')).toBeLessThan(conf.indexOf('<VirtualHost'));
+  });
+});
+
+describe('lighttpdSnippet', () => {
+  const disk = () =>
+    target({
+      storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+      offload: { header: 'X-Sendfile', value: '/srv/files/healthcheck.txt' },
+    });
+  const route = (conf: string, path: string) => {
+    const start = conf.indexOf(`$HTTP["url"] == "${path}" {`);
+    return start < 0 ? '' : conf.slice(start, conf.indexOf('\n}', start));
+  };
+
+  it('proxies the download route to the app with X-Sendfile allowed under the directory the app names', () => {
+    const conf = lighttpdSnippet(disk());
+    const download = route(conf, '/healthcheck-utils/download/');
+    expect(download).toContain(
+      'proxy.server = ("" => (("host" => "127.0.0.1", "port" => 8000, "allow-x-send-file" => "enable", "x-sendfile-docroot" => ("/srv/files/"))))',
+    );
+    // Same path on both sides: no mapping; the client's Host goes on as it is.
+    expect(download).not.toContain('map-urlpath');
+    expect(download).not.toContain('setenv');
+    expect(route(conf, '/healthcheck-utils/storage/')).toContain(
+      'alias.url = ("/healthcheck-utils/storage/" => "/srv/files/healthcheck.txt")',
+    );
+    expect(conf).toContain(
+      '# Needs: server.modules += ("mod_access", "mod_alias", "mod_setenv", "mod_proxy")',
+    );
+  });
+
+  it('maps the path when the app route differs', () => {
+    const t = disk();
+    const other = { ...t, app: { ...t.app, url: 'http://127.0.0.1:8000/internal/download/' } } as Target;
+    expect(route(lighttpdSnippet(other), '/healthcheck-utils/download/')).toContain(
+      'proxy.header = ("map-urlpath" => ("/healthcheck-utils/download/" => "/internal/download/"))',
+    );
+  });
+
+  it("applies the sandbox's fault options to what they name, and nothing else", () => {
+    const healthy = lighttpdSnippet(disk());
+    expect(lighttpdSnippet(disk(), {})).toBe(healthy);
+    const changed = (options: object) =>
+      lighttpdSnippet(disk(), options)
+        .split('\n')
+        .filter((line) => !healthy.includes(line));
+    expect(changed({ xsendfileOff: true }).join('\n')).toContain('"allow-x-send-file" => "disable"');
+    expect(changed({ xsendfilePathOverride: '/var/empty/' }).join('\n')).toContain(
+      '"x-sendfile-docroot" => ("/var/empty/")',
+    );
+    expect(changed({ appPortOverride: 9 }).join('\n')).toContain('"port" => 9,');
+    expect(changed({ appHostOverride: 'backend.internal' })).toEqual([
+      '    setenv.set-request-header = ("Host" => "backend.internal")',
+    ]);
+    expect(changed({ disableRanges: true })).toEqual(['    server.range-requests = "disable"']);
+    expect(changed({ dropDisposition: true })).toEqual([
+      '    setenv.set-response-header = ("Content-Disposition" => "")',
+    ]);
+  });
+
+  it('refuses S3 storage, X-Accel-Redirect, or a pattern, naming the field', () => {
+    expect(() => lighttpdSnippet(target())).toThrow(
+      /^storage\.type is "s3"; lighttpd's X-Sendfile serves files/,
+    );
+    expect(() =>
+      lighttpdSnippet(
+        target({
+          storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+          offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
+        }),
+      ),
+    ).toThrow(SnippetError);
+    expect(() =>
+      lighttpdSnippet(
+        target({
+          storage: { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
+          offload: { header: 'X-Sendfile', value: { pattern: '^/srv/' } },
+        }),
+      ),
+    ).toThrow(/^app\.offload\.value must be the absolute path/);
+  });
+
+  it('wraps the snippet in a whole lighttpd.conf for an unprivileged lighttpd in its own directory', () => {
+    const conf = lighttpdMainConfig(lighttpdSnippet(disk()), '127.0.0.1:8080', {
+      prefix: '/tmp/dd/lighttpd/',
+    });
+    expect(conf).toContain('server.bind = "127.0.0.1"\nserver.port = 8080');
+    expect(conf).toContain('server.errorlog = "/tmp/dd/lighttpd/error.log"');
+    expect(conf).not.toContain('server.username');
+    expect(() => lighttpdMainConfig('', 'localhost', { prefix: '/tmp' })).toThrow(/ADDRESS:PORT/);
   });
 });
 

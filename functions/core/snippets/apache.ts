@@ -6,6 +6,7 @@
  */
 import { asStack, type StackTarget, type Target } from '../config.ts';
 import { SnippetError } from '../errors.ts';
+import { doubleQuoted as quote } from './quote.ts';
 
 export interface ApacheSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */
@@ -18,6 +19,10 @@ export interface ApacheSnippetOptions {
   readonly omitXSendFilePath?: boolean;
   /** Directory of `XSendFilePath` instead of the one the offload value names (a path that misses the app's). */
   readonly xsendfilePathOverride?: string;
+  /** `MaxRanges none` on the download route: Apache ignores Range and sends whole files. */
+  readonly disableRanges?: boolean;
+  /** Remove the app's Content-Disposition from the download (a header rule that strips too much). */
+  readonly dropDisposition?: boolean;
 }
 
 export interface ApacheMainConfigOptions {
@@ -93,6 +98,8 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
       ...(options.xsendfileOff ? [] : ['XSendFile On']),
       '# Only files under these directories may be sent: those the offload header names.',
       ...(options.omitXSendFilePath ? [] : sendfileDirs.map((dir) => `XSendFilePath ${quote(dir)}`)),
+      ...(options.disableRanges ? ['MaxRanges none'] : []),
+      ...(options.dropDisposition ? ['Header unset Content-Disposition'] : []),
     ]);
   };
   // Aliases match in order, the first one winning: the longest URL first.
@@ -167,11 +174,6 @@ export function apacheMainConfig(snippet: string, listen: string, options: Apach
     ...snippet.trimEnd().split('\n'),
     '',
   ].join('\n');
-}
-
-/** Quotes an Apache argument (paths and URLs may hold spaces). */
-function quote(token: string): string {
-  return `"${token.replace(/["\\]/g, '\\$&')}"`;
 }
 
 function block(open: string, close: string, body: readonly string[]): string {

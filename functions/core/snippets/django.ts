@@ -14,11 +14,13 @@ import {
 import { SnippetError } from '../errors.ts';
 import type { OffloadHeader } from '../names.ts';
 
-/** django-downloadview's backend for each offload header. */
-export const DOWNLOADVIEW_BACKENDS: Record<OffloadHeader, string> = {
+/**
+ * django-downloadview's backend for each offload header it can send. Its Apache and lighttpd backends both send
+ * X-Sendfile (lighttpd acts on it too); none sends X-Lighttpd-Send-File.
+ */
+export const DOWNLOADVIEW_BACKENDS: Partial<Record<OffloadHeader, string>> = {
   'X-Accel-Redirect': 'django_downloadview.nginx.XAccelRedirectMiddleware',
   'X-Sendfile': 'django_downloadview.apache.XSendfileMiddleware',
-  'X-Lighttpd-Send-File': 'django_downloadview.lighttpd.XSendfileMiddleware',
 };
 
 /**
@@ -68,6 +70,13 @@ export function djangoDownloadView(written: Target): DjangoDownloadView {
   if (typeof value !== 'string') {
     throw new SnippetError('app.offload.value is a pattern: the rule needs the exact value the app sends');
   }
+  const backend = DOWNLOADVIEW_BACKENDS[header];
+  if (!backend) {
+    throw new SnippetError(
+      `app.offload.header ${header}: django-downloadview sends X-Accel-Redirect or X-Sendfile (its lighttpd ` +
+        'backend sends X-Sendfile, which lighttpd acts on): use X-Sendfile',
+    );
+  }
   const storage = target.storage;
   const sendsPath = header !== 'X-Accel-Redirect';
   if (sendsPath && storage.type !== 'filesystem') {
@@ -95,7 +104,7 @@ export function djangoDownloadView(written: Target): DjangoDownloadView {
     storage.type === 'filesystem' ? storage.path.slice(0, storage.path.length - name.length) : '';
   const source = storage.type === 's3' ? s3FileUrlPrefix(storage) : `file://${location}`;
   const view: DjangoDownloadView = {
-    backend: DOWNLOADVIEW_BACKENDS[header],
+    backend,
     rule: sendsPath
       ? { source_url: source, destination_dir: destination }
       : { source_url: source, destination_url: destination },
@@ -150,6 +159,10 @@ export interface DjangoSnippetOptions {
   readonly destinationOverride?: string;
   /** Leave `basename` out of the views: the name then comes from the offload value's last segment. */
   readonly omitBasename?: boolean;
+  /** Leave the healthcheck routes out of urls.py (a deploy that dropped them): the app answers 404. */
+  readonly omitRoutes?: boolean;
+  /** `AWS_QUERYSTRING_AUTH = False` whatever the storage says: unsigned URLs (the public-bucket setting). */
+  readonly unsignedUrls?: boolean;
 }
 
 /** The settings.py additions for a target or a stack. */
@@ -180,20 +193,42 @@ export function djangoSettings(
     `DOWNLOADVIEW_RULES = [${py(rule)}]`,
     `# The Host names the checks send (through the proxy, and on the app's own port).`,
     `ALLOWED_HOSTS += ${py(hosts)}`,
-    ...(storage.type === 's3'
-      ? [
-          '# django-storages, unsigned URLs: the rule above matches them by prefix.',
-          `AWS_STORAGE_BUCKET_NAME = ${py(storage.bucket)}`,
-          `AWS_S3_REGION_NAME = ${py(storage.region)}`,
-          ...(storage.endpoint
-            ? [`AWS_S3_ENDPOINT_URL = ${py(storage.endpoint)}`, 'AWS_S3_ADDRESSING_STYLE = "path"']
-            : [`AWS_S3_CUSTOM_DOMAIN = ${py(new URL(s3FileUrlPrefix(storage)).host)}`]),
-          'AWS_QUERYSTRING_AUTH = False',
-        ]
-      : []),
+    ...(storage.type === 's3' ? s3Settings(storage, options) : []),
     '',
   ].join('\n');
 }
+
+/** django-storages' settings: a private bucket with signed URLs, unless the target says it is public. */
+function s3Settings(storage: S3StorageConfig, options: DjangoSnippetOptions): string[] {
+  const signed = storage.proxyAuth === 'presigned' && !options.unsignedUrls;
+  return [
+    signed
+      ? '# django-storages (S3Boto3Storage), private bucket: each URL is signed (query-string auth), the rule above\n# matches it by prefix, and the proxy passes the signed query on to S3.'
+      : '# django-storages (S3Boto3Storage), unsigned URLs: the rule above matches them by prefix.',
+    `AWS_STORAGE_BUCKET_NAME = ${py(storage.bucket)}`,
+    `AWS_S3_REGION_NAME = ${py(storage.region)}`,
+    ...(storage.endpoint
+      ? [`AWS_S3_ENDPOINT_URL = ${py(storage.endpoint)}`, 'AWS_S3_ADDRESSING_STYLE = "path"']
+      : // A custom domain is never signed (but by CloudFront): the bucket's own host, signed.
+        signed
+        ? [`AWS_S3_ADDRESSING_STYLE = ${py(s3PathStyle(storage) ? 'path' : 'virtual')}`]
+        : [`AWS_S3_CUSTOM_DOMAIN = ${py(new URL(s3FileUrlPrefix(storage)).host)}`]),
+    ...(signed
+      ? [
+          'AWS_QUERYSTRING_AUTH = True',
+          'AWS_S3_SIGNATURE_VERSION = "s3v4"',
+          '# Long enough for the proxy to start the transfer; the signature is checked when S3 gets the request.',
+          'AWS_QUERYSTRING_EXPIRE = 300',
+        ]
+      : [...(storage.proxyAuth === 'public' ? PUBLIC_WARNING : []), 'AWS_QUERYSTRING_AUTH = False']),
+  ];
+}
+
+const PUBLIC_WARNING = [
+  '# WARNING: storage.proxyAuth is "public": these URLs work only if the objects are publicly readable, and',
+  '# anyone who knows a key can then download it from S3 directly, around the app. Prefer a private bucket',
+  '# (proxyAuth "presigned", the default).',
+];
 
 /** The urls.py additions for a target or a stack: a StorageDownloadView per sentinel. */
 export function djangoUrls(stack: Target | readonly Target[], options: DjangoSnippetOptions = {}): string {
@@ -208,21 +243,25 @@ export function djangoUrls(stack: Target | readonly Target[], options: DjangoSni
     v.storage.type === 's3'
       ? 'healthcheck_storage = S3Boto3Storage()'
       : `# base_url only labels the files' URLs, for the rule's source_url: it is never served.\nhealthcheck_storage = FileSystemStorage(location=${py(v.storage.location)}, base_url=${py(v.storage.baseUrl)})`,
-    'urlpatterns += [',
-    ...v.routes.flatMap((r) => [
-      `    path(${py(r.route)}, StorageDownloadView.as_view(`,
-      `        storage=healthcheck_storage,`,
-      `        path=${py(r.path)},`,
-      ...(r.basename && !options.omitBasename
-        ? [
-            `        # Without basename, the name comes from the redirect URL, percent-encoded for a non-ASCII name.`,
-            `        basename=${py(r.basename)},`,
-          ]
-        : []),
-      '    )),',
-    ]),
-    ']',
-    '',
+    ...(options.omitRoutes
+      ? ['urlpatterns += []', '']
+      : [
+          'urlpatterns += [',
+          ...v.routes.flatMap((r) => [
+            `    path(${py(r.route)}, StorageDownloadView.as_view(`,
+            `        storage=healthcheck_storage,`,
+            `        path=${py(r.path)},`,
+            ...(r.basename && !options.omitBasename
+              ? [
+                  `        # Without basename, the name comes from the redirect URL, percent-encoded for a non-ASCII name.`,
+                  `        basename=${py(r.basename)},`,
+                ]
+              : []),
+            '    )),',
+          ]),
+          ']',
+          '',
+        ]),
   ].join('\n');
 }
 

@@ -1,8 +1,13 @@
 /**
- * The nginx configuration of a target's download stack, derived from the target alone: the part a user pastes
- * (`nginxSnippet`), and a whole nginx.conf for an unprivileged nginx run from a prefix of its own
- * (`nginxMainConfig`, used by the sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's
- * inputs, so the configuration under test is always this generator's output.
+ * The nginx configuration of a target's download stack, derived from the target alone: the blocks a user
+ * includes in an existing nginx configuration (`nginxSnippet`: `upstream` blocks for the `http` block, `location`
+ * blocks for the `server` that serves the site, whose TLS, listen and server_name stay the user's), and a whole
+ * nginx.conf around them for an unprivileged nginx run from a prefix of its own (`nginxMainConfig`, used by the
+ * sandbox). Pure: no I/O. The sandbox's proxy faults change this generator's inputs, so the configuration under
+ * test is always this generator's output.
+ *
+ * With S3, the bucket is private by default: the app signs the URL (django-storages' query-string auth), and the
+ * internal location passes the signed query on to S3 unchanged, without the client's Authorization.
  */
 import {
   asStack,
@@ -17,6 +22,13 @@ import { SnippetError } from '../errors.ts';
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';
 export const APP_UPSTREAM = 'download_doctor_app';
+/** The variable that holds a storage host name, resolved as nginx goes (see `resolver`). */
+const STORAGE_VARIABLE = '$download_doctor_storage';
+/**
+ * The DNS server nginx asks for a storage host name: the Amazon-provided DNS of any VPC. Off AWS, the
+ * generated comment says to put one's own.
+ */
+export const DEFAULT_RESOLVER = '169.254.169.253';
 
 export interface NginxSnippetOptions {
   /** Send the storage upstream to this port instead of the endpoint's (the sandbox's wrong-port fault). */
@@ -32,15 +44,22 @@ export interface NginxSnippetOptions {
   readonly appHostOverride?: string;
   /** Bucket root path instead of the storage's (the sandbox's wrong-bucket fault), such as `/other-bucket/`. */
   readonly storageRootOverride?: string;
-  /** Leave `internal;` out of the offload location (the sandbox's exposed-storage fault). */
-  readonly omitInternal?: boolean;
   /** Clear the Range header to storage and turn off nginx's own ranges (the sandbox's ranges fault). */
   readonly disableRanges?: boolean;
+  /**
+   * The internal location as a regex location whose proxy_pass names the key in a variable, without
+   * `$is_args$args`: nginx then drops the signed query (the sandbox's signed-query fault).
+   */
+  readonly dropSignedQuery?: boolean;
+  /** Hide the app's Content-Disposition on the download route (the sandbox's disposition fault). */
+  readonly dropDisposition?: boolean;
 }
 
 export interface NginxMainConfigOptions {
   /** Absolute directory the pid file, logs and temp paths live in (nginx's `-p` prefix). */
   readonly prefix: string;
+  /** The server's `listen` address, such as `127.0.0.1:8080`. */
+  readonly listen: string;
   /** @default 1 */
   readonly workerProcesses?: number;
 }
@@ -58,15 +77,29 @@ type StorageOrigin =
       root: string;
       /** The sentinel's path under `root`. */
       key: string;
+      /** The key as S3 names it (decoded), for a rewrite that nginx escapes on the way out. */
+      rawKey: string;
+      /** The server is a host name: nginx then resolves it as it goes (a variable, and a `resolver`). */
+      named: boolean;
     }
   | { type: 'filesystem'; dir: string; file: string };
 
+/** The two parts of the configuration: what goes in the `http` block, and what goes in the `server` block. */
+export interface NginxParts {
+  /** `upstream` blocks (the `http` block's). */
+  readonly http: string;
+  /** `location` blocks (the site's `server` block's). */
+  readonly server: string;
+  /** Comments a user must read before using it (a public bucket). */
+  readonly warnings: readonly string[];
+}
+
 /**
- * The `upstream` blocks and the `server` block that serve the healthcheck routes of a target, or of a stack: a
- * target and its extra sentinels (`stackTargets`), the written target first. They share the upstreams and the
- * internal location; each has its own download and proxy-check routes.
+ * The blocks that serve the healthcheck routes of a target, or of a stack: a target and its extra sentinels
+ * (`stackTargets`), the written target first. They share the upstreams and the internal location; each has its
+ * own download and proxy-check routes.
  */
-export function nginxSnippet(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): string {
+export function nginxParts(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): NginxParts {
   const targets = asStack(stack);
   const [target] = targets;
   if (!target) throw new SnippetError('no target to configure');
@@ -97,6 +130,7 @@ export function nginxSnippet(stack: Target | readonly Target[], options: NginxSn
       'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
       'proxy_set_header X-Forwarded-Proto $scheme;',
       ...(appScheme === 'https' ? ['proxy_ssl_server_name on;', `proxy_ssl_name ${app.hostname};`] : []),
+      ...(options.dropDisposition ? ['proxy_hide_header Content-Disposition;'] : []),
     ]);
   };
   const proxyRoute = (t: StackTarget) => {
@@ -104,61 +138,118 @@ export function nginxSnippet(stack: Target | readonly Target[], options: NginxSn
       port: options.storagePortOverride,
       root: options.storageRootOverride,
     });
+    if (own.type !== 'http') {
+      return block(`location = ${locationPath(new URL(t.proxy.url).pathname)}`, [
+        `alias ${quote(`${own.dir}/${own.file}`)};`,
+      ]);
+    }
     return block(`location = ${locationPath(new URL(t.proxy.url).pathname)}`, [
-      ...(own.type === 'http'
+      ...(own.named
         ? [
-            `proxy_pass ${own.scheme}://${STORAGE_UPSTREAM}${nginxPath(`${own.root}${own.key}`)};`,
-            ...storageProxy(own),
+            ...resolveAsYouGo(own),
+            // The query (the monitor's signature) goes on after the rewritten path.
+            `rewrite ^ ${rewriteTarget(t, `${decodeURIComponent(own.root)}${own.rawKey}`)} break;`,
+            `proxy_pass ${own.scheme}://${STORAGE_VARIABLE};`,
           ]
-        : [`alias ${quote(`${own.dir}/${own.file}`)};`]),
+        : [`proxy_pass ${own.scheme}://${STORAGE_UPSTREAM}${nginxPath(`${own.root}${own.key}`)};`]),
+      ...storageProxy(own),
+    ]);
+  };
+  const internalLocation = () => {
+    const head =
+      options.dropSignedQuery && storage.type === 'http' && !storage.named
+        ? `location ~ ^${regexEscape(prefix)}(?<download_doctor_key>.*)$`
+        : `location ${locationPath(prefix)}`;
+    const pass =
+      storage.type !== 'http'
+        ? [`alias ${quote(`${storage.dir}/`)};`]
+        : storage.named
+          ? [
+              ...resolveAsYouGo(storage),
+              // The key as the app named it; `?` at the end of the target would drop the signed query.
+              `rewrite ^${regexEscape(prefix)}(.*)$ ${quote(`${decodeURIComponent(storage.root)}$1${options.dropSignedQuery ? '?' : ''}`)} break;`,
+              `proxy_pass ${storage.scheme}://${STORAGE_VARIABLE};`,
+              ...storageProxy(storage),
+            ]
+          : options.dropSignedQuery
+            ? [
+                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key;`,
+                ...storageProxy(storage),
+              ]
+            : [
+                // A proxy_pass without variables passes the app's query on (the signature, when the URL is signed).
+                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
+                ...storageProxy(storage),
+              ];
+    return block(head, [
+      'internal;',
+      ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
+      ...pass,
     ]);
   };
 
-  const names = targets.map((t) => `"${t.name}"`).join(', ');
-  const lines: string[] = [
-    `# Generated by download-doctor for target${targets.length > 1 ? 's' : ''} ${names}.`,
-  ];
-  if (storage.type === 'http') {
-    lines.push(
+  const http: string[] = [];
+  if (storage.type === 'http' && !storage.named) {
+    http.push(
       '# Storage: used by the internal location (X-Accel-Redirect) and by the proxy check alike, so that the',
-      '# proxy check proves the very path that downloads take. nginx resolves this name once, when it loads.',
+      '# proxy check proves the very path that downloads take.',
       block(`upstream ${STORAGE_UPSTREAM}`, [`server ${storage.server};`]),
     );
   }
-  lines.push(
-    block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app, options.appPortOverride)};`]),
+  http.push(block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app, options.appPortOverride)};`]));
+  const signed = target.storage.type === 's3' && target.storage.proxyAuth === 'presigned';
+  const server = [
+    '# End to end: the healthcheck route goes to the app, which answers with X-Accel-Redirect and no body.',
+    ...targets.map(downloadRoute),
     '',
-    block('server', [
-      ...listenDirectives(new URL(target.endToEnd.url), target.endToEnd.host),
-      '',
-      '# End to end: the healthcheck route goes to the app, which answers with X-Accel-Redirect and no body.',
-      ...targets.map(downloadRoute),
-      '',
-      `# The offload target: internal, so only reachable through the app's X-Accel-Redirect.`,
-      block(`location ${locationPath(prefix)}`, [
-        ...(options.omitInternal ? [] : ['internal;']),
-        ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
-        ...(storage.type === 'http'
-          ? [
-              `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
-              ...storageProxy(storage),
-            ]
-          : [`alias ${quote(`${storage.dir}/`)};`]),
-      ]),
-      '',
-      '# Proxy check: the sentinel straight from storage, without the app.',
-      ...targets.map(proxyRoute),
-    ]),
-  );
-  return `${lines.join('\n')}\n`;
+    signed
+      ? "# The offload target: internal, so only reachable through the app's X-Accel-Redirect, whose signed\n# query (django-storages' query-string auth) goes on to S3 as it is."
+      : `# The offload target: internal, so only reachable through the app's X-Accel-Redirect.`,
+    internalLocation(),
+    '',
+    signed
+      ? '# Proxy check: the sentinel straight from storage, without the app (download-doctor signs the request).'
+      : '# Proxy check: the sentinel straight from storage, without the app.',
+    ...targets.map(proxyRoute),
+  ];
+  const warnings =
+    target.storage.type === 's3' && target.storage.proxyAuth === 'public'
+      ? [
+          'WARNING: storage.proxyAuth is "public": nginx reads the bucket anonymously, so the objects must be',
+          'publicly readable, and anyone who knows a key can download it from S3 directly, around the app.',
+          'Prefer a private bucket with signed URLs (proxyAuth "presigned", the default).',
+        ]
+      : [];
+  return { http: http.join('\n'), server: server.join('\n'), warnings };
 }
 
 /**
- * A whole nginx.conf around a snippet, for an nginx run unprivileged from its own prefix:
+ * The configuration a user includes: the upstreams in the `http` block, the locations in the `server` block
+ * that serves the site (its listen, TLS and server_name stay as they are).
+ */
+export function nginxSnippet(stack: Target | readonly Target[], options: NginxSnippetOptions = {}): string {
+  const targets = asStack(stack);
+  const parts = nginxParts(targets, options);
+  const names = targets.map((t) => `"${t.name}"`).join(', ');
+  return [
+    `# Generated by download-doctor for target${targets.length > 1 ? 's' : ''} ${names}.`,
+    ...parts.warnings.map((w) => `# ${w}`),
+    '',
+    '# --- In the http block (beside your server blocks):',
+    parts.http,
+    '',
+    '# --- In the server block that serves the site (its listen, TLS and server_name are yours):',
+    parts.server,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A whole nginx.conf around the parts, for an nginx run unprivileged from its own prefix:
  * `nginx -p PREFIX -c nginx.conf`. It stays in the foreground (`daemon off;`) so that its parent owns it;
  * SIGHUP reloads it. There is no `user` directive: it only applies when the master runs as root.
  */
-export function nginxMainConfig(snippet: string, options: NginxMainConfigOptions): string {
+export function nginxMainConfig(parts: NginxParts, options: NginxMainConfigOptions): string {
   const p = options.prefix.replace(/\/+$/, '');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
     (name) => `${name}_temp_path ${quote(`${p}/${name}_temp`)};`,
@@ -181,7 +272,9 @@ export function nginxMainConfig(snippet: string, options: NginxMainConfigOptions
       // One connection per request, like a probe's: a reload then never races a reused keep-alive connection.
       'keepalive_timeout 0;',
       '',
-      ...snippet.trimEnd().split('\n'),
+      parts.http,
+      '',
+      block('server', [`listen ${options.listen};`, '', parts.server]),
     ]),
     '',
   ].join('\n');
@@ -208,7 +301,32 @@ function storageOrigin(
     host,
     root: overrides.root ?? (pathStyle ? `/${encodePath(storage.bucket)}/` : '/'),
     key: encodePath(storage.key),
+    rawKey: storage.key,
+    named: !/^[\d.]+$|^\[[0-9a-f:]+\]$/i.test(hostname),
   };
+}
+
+/**
+ * A storage host name in a variable, and the DNS server to resolve it with: nginx then follows the name's
+ * addresses as they change (S3's do), where an `upstream` would keep those it found when it loaded.
+ */
+function resolveAsYouGo(storage: Extract<StorageOrigin, { type: 'http' }>): string[] {
+  return [
+    `# nginx resolves ${storage.server.replace(/:\d+$/, '')} as it goes (a variable in proxy_pass), with this DNS server:`,
+    "# the VPC's Amazon-provided DNS. Off AWS, put your own.",
+    `resolver ${DEFAULT_RESOLVER} valid=60s;`,
+    `set ${STORAGE_VARIABLE} ${storage.server};`,
+  ];
+}
+
+/** A rewrite's target path, quoted; nginx treats `$` and `?` there specially, so a key holding them is refused. */
+function rewriteTarget(target: Target, path: string): string {
+  if (/[$?]/.test(path)) {
+    throw new SnippetError(
+      `target "${target.name}": storage.key "${path}" holds "$" or "?", which nginx's rewrite cannot name`,
+    );
+  }
+  return quote(path);
 }
 
 /** Directives shared by both storage locations, so that they reach storage the same way. */
@@ -257,20 +375,6 @@ function internalPrefix(target: Target, storage: StorageOrigin, override: string
   return prefix;
 }
 
-function listenDirectives(url: URL, host: string | undefined): string[] {
-  const https = url.protocol === 'https:';
-  const port = url.port || (https ? '443' : '80');
-  const ipLiteral = /^[\d.]+$|^\[[0-9a-f:]+\]$/i.test(url.hostname);
-  const serverName = host ?? (ipLiteral ? undefined : url.hostname);
-  return [
-    `listen ${ipLiteral ? `${url.hostname}:${port}` : port}${https ? ' ssl' : ''};`,
-    ...(serverName ? [`server_name ${serverName};`] : []),
-    ...(https
-      ? ['# ssl_certificate /path/to/fullchain.pem;  ssl_certificate_key /path/to/privkey.pem;']
-      : []),
-  ];
-}
-
 function hostPort(url: URL, portOverride?: number): string {
   return `${url.hostname}:${portOverride ?? (url.port || (url.protocol === 'https:' ? '443' : '80'))}`;
 }
@@ -288,6 +392,11 @@ function locationPath(path: string): string {
 /** A proxy_pass URI is sent as written: keep it percent-encoded. */
 function nginxPath(path: string): string {
   return quote(path);
+}
+
+/** A literal for an nginx regex (PCRE). */
+function regexEscape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** Quotes an nginx token when it holds a character the config parser treats specially. */

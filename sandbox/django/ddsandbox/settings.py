@@ -1,5 +1,6 @@
-"""Settings of the sandbox's Django app: a healthcheck download view behind nginx (X-Accel-Redirect, S3) or
-Apache (X-Sendfile, disk).
+"""Settings of the sandbox's Django app: a healthcheck download view behind nginx (X-Accel-Redirect, a private
+S3 bucket through django-storages' S3Boto3Storage, Debian's python3-django-storages-boto3), or Apache or lighttpd
+(X-Sendfile, disk).
 
 The healthcheck part is what `download-doctor snippets django` prints for the sandbox's target: the sandbox
 writes it to the directory named by DD_SANDBOX_SNIPPET (settings.py and urls.py there), with the app faults as
@@ -21,7 +22,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 # CommonMiddleware validates the Host header against ALLOWED_HOSTS, as in any real project.
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
-# moto accepts any credentials; a real project takes them from its environment or role.
+# moto accepts any credentials (and does not verify signatures); a real project takes them from its environment
+# or role. django-storages signs each file's URL with them (AWS_QUERYSTRING_AUTH, in the generated settings).
 AWS_ACCESS_KEY_ID = "testing"
 AWS_SECRET_ACCESS_KEY = "testing"
 
