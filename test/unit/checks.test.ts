@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../functions/checks.ts';
-import { type Target, validateConfig } from '../../functions/core/config.ts';
+import type { Target } from '../../functions/core/config.ts';
 import type { HttpProbeRequest, PresignResult } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
