@@ -1,18 +1,5 @@
-/**
- * `download-doctor invoke` against a real moto_server (Step Functions, executing the definitions: Pass and Fail
- * states stand in for our Lambdas, which moto cannot run), through --endpoint like any SFN-compatible endpoint.
- *
- * What moto 5.2 cannot do is tested otherwise, and each test says so: every state machine is STANDARD (the type
- * is ignored) and StartSyncExecution does not exist, so the Express path runs on a fake client, plus one loopback
- * server speaking the Step Functions JSON protocol for the --endpoint path.
- * moto 5.2.1 also fails every StartExecution after the first in a region (getmoto/moto#10077), so each
- * execution here gets a region of its own.
- */
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -33,6 +20,7 @@ import type { SfnClientLike } from '../../functions/probes/sfn.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { result } from '../fixtures/results.ts';
+import { tempDir } from '../fixtures/temp.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/download-doctor-workflow';
 
@@ -142,7 +130,7 @@ describe('invoke: a Standard state machine on moto_server (--endpoint)', () => {
     );
 
   beforeAll(async () => {
-    moto = await startMotoServer(mkdtempSync(join(tmpdir(), 'dd-invoke-')));
+    moto = await startMotoServer(tempDir('dd-invoke-'));
     // Without this, moto does not run the definition: every execution stays RUNNING (or FAILED, without an
     // error, under SF_EXECUTION_HISTORY_TYPE=FAILURE).
     const res = await fetch(`${moto.endpoint}/moto-api/config`, {

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -13,6 +12,7 @@ import type { HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
 import { ASL_PATH as ASL_URL, placeholderArn } from '../../infra/render-asl.ts';
 import { targetInput } from '../fixtures/config.ts';
+import { tempDir } from '../fixtures/temp.ts';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:download-token-AbCdEf';
@@ -46,7 +46,7 @@ const CONFIG = {
 function synth(props: Partial<DownloadHealthchecksProps> = {}, nag = false) {
   // No bundling: these assertions read the template only (test/infra/bundles.test.ts runs the bundles).
   const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'dd-cdk-')),
+    outdir: tempDir('dd-cdk-'),
     context: { 'aws:cdk:bundling-stacks': [] },
   });
   const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-west-1' } });
@@ -276,7 +276,7 @@ describe('DownloadHealthchecks: refused at synth time', () => {
 
 describe('the CDK app', () => {
   it('synthesizes offline with the pinned 2.x CLI (no lookups, no Docker), cdk-nag included', () => {
-    const out = mkdtempSync(join(tmpdir(), 'dd-synth-'));
+    const out = tempDir('dd-synth-');
     const r = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
       encoding: 'utf8',
       timeout: 120_000,

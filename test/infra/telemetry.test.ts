@@ -12,6 +12,7 @@ import { LAYERS } from '../../functions/core/names.ts';
 import { alarmName, DIMENSIONS, METRICS, NAMESPACE, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
 import { targetInput } from '../fixtures/config.ts';
+import { tempDir } from '../fixtures/temp.ts';
 
 const CONFIG = {
   targets: [
@@ -23,7 +24,7 @@ const CONFIG = {
 const PERIODS: Record<string, number> = { production: 300, staging: 900 };
 
 function synth(props: Partial<DownloadHealthchecksProps> = {}, withVpc = false) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ outdir: tempDir('dd-cdk-'), context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-west-1' } });
   const vpc = withVpc ? { vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 0 }) } : {};
   const hc = new DownloadHealthchecks(stack, 'Healthchecks', {
