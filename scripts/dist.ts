@@ -35,17 +35,26 @@ const BUNDLE: BuildOptions = {
   logLevel: 'warning',
 };
 
-/** One bundle per Lambda entry: dist/lambda/NAME/index.mjs, the AWS SDK included (the version tested is the one run). */
+/**
+ * One directory per Lambda entry, dist/lambda/NAME (the function's code asset): index.mjs, and chunks for what it
+ * imports only when a setting needs it (a secret's SDK client, the signer), which a cold start then neither
+ * loads nor compiles. The AWS SDK is included: the version tested is the one run.
+ */
 async function buildLambdas(): Promise<void> {
   rmSync(LAMBDA_DIST, { recursive: true, force: true });
   const entries = readdirSync(LAMBDA_ENTRIES).filter((f) => f.endsWith('.ts'));
-  await build({
-    ...BUNDLE,
-    entryPoints: entries.map((f) => `${LAMBDA_ENTRIES}/${f}`),
-    outdir: LAMBDA_DIST,
-    entryNames: '[name]/index',
-    outExtension: { '.js': '.mjs' },
-  });
+  await Promise.all(
+    entries.map((f) =>
+      build({
+        ...BUNDLE,
+        entryPoints: { index: `${LAMBDA_ENTRIES}/${f}` },
+        outdir: `${LAMBDA_DIST}/${f.replace(/\.ts$/, '')}`,
+        outExtension: { '.js': '.mjs' },
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
+      }),
+    ),
+  );
 }
 
 /** The CLI: dist/cli/bin.js and its chunks, loaded as each command needs them. */

@@ -2,8 +2,8 @@
  * The resolver for secret references on AWS: Secrets Manager and SSM Parameter Store. Values are cached per
  * container for a few minutes (a rotation is picked up soon after) and never logged.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretMissingError } from '../core/errors.ts';
 import { describeRef, type SecretRef, type SecretResolver } from './secrets.ts';
 
@@ -17,7 +17,10 @@ export function awsSecretResolver(now: () => number = Date.now): SecretResolver 
 
   const fetch = async (ref: SecretRef): Promise<string> => {
     const abortSignal = AbortSignal.timeout(DEADLINE_MS);
+    // Each SDK client loads on the first secret it reads: a target without secret headers never pays for it
+    // at cold start.
     if ('secretsManager' in ref) {
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
       secrets ??= new SecretsManagerClient({});
       const out = await secrets.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }), {
         abortSignal,
@@ -30,6 +33,7 @@ export function awsSecretResolver(now: () => number = Date.now): SecretResolver 
       return value;
     }
     if ('ssm' in ref) {
+      const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
       ssm ??= new SSMClient({});
       const out = await ssm.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }), {
         abortSignal,

@@ -1,10 +1,13 @@
 // Lambda entry of the workflow's proxy Task state.
 import { awsSecretResolver } from '../../probes/aws-secrets.ts';
 import { httpProbe } from '../../probes/http.ts';
-import { presignProbe } from '../../probes/storage.ts';
 import { lambdaHandler } from '../lambda.ts';
 
 export const handler = lambdaHandler('proxy', {
-  probes: { http: httpProbe, presign: presignProbe },
+  // The S3 client loads on the first signature: only a private bucket's proxy check signs its request.
+  probes: {
+    http: httpProbe,
+    presign: async (s) => (await import('../../probes/storage.ts')).presignProbe(s),
+  },
   secrets: awsSecretResolver(),
 });
