@@ -17,6 +17,7 @@ import {
   createSfnClient,
   type ExecutionOutcome,
   executeAndWait,
+  isUnknownStateMachine,
   type SfnClientLike,
   startExecution,
 } from '../../functions/probes/sfn.ts';
@@ -100,10 +101,7 @@ async function invokeWith(
     }
     return worstStatus([report]) === 'healthy' ? EXIT.healthy : EXIT.unhealthy;
   } catch (err) {
-    const e = err as Error;
-    if (e.name === 'StateMachineDoesNotExist' || e.name === 'InvalidArn') {
-      throw new UsageError(`${e.name}: ${e.message} (region ${region})`);
-    }
+    if (isUnknownStateMachine(err)) throw new UsageError(`${err.name}: ${err.message} (region ${region})`);
     throw err;
   }
 }

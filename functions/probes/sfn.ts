@@ -9,9 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  InvalidArn,
   SFNClient,
   StartExecutionCommand,
   StartSyncExecutionCommand,
+  StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
 import { InvokeTimeoutError } from '../core/errors.ts';
 
@@ -135,4 +137,9 @@ async function start(
 
 function outcome(out: { status?: string | undefined; output?: string; error?: string; cause?: string }) {
   return { status: out.status ?? 'UNKNOWN', output: out.output, error: out.error, cause: out.cause };
+}
+
+/** The state machine named does not exist in that region, or the ARN is not one: the caller's to fix. */
+export function isUnknownStateMachine(err: unknown): err is Error {
+  return err instanceof StateMachineDoesNotExist || err instanceof InvalidArn;
 }
