@@ -1,24 +1,24 @@
 /**
- * Reads and hashes a file in a child process that runs as another user: the kernel then applies that user's
+ * Reads and hashes a file through a child process that runs as another user: the kernel then applies that user's
  * permissions (a check run as root reads any file), and the deadline can kill the read, which a blocking read
- * on a hung network mount would not allow in-process.
+ * on a hung network mount would not allow in-process. The child is `cat`, which every system has and every user
+ * may run: it streams the file to us, and we hash it (Node.js itself may sit where that user cannot go).
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { classifyFsError } from '../core/classify.ts';
 import type { FailureKind } from '../core/names.ts';
 
-/** The child: streams the file through sha256 and prints one JSON line, the result or the error's code. */
-const CHILD = `
-const { createHash } = require('node:crypto');
-const hash = createHash('sha256');
-const start = performance.now();
-let bytes = 0, firstByteMs;
-require('node:fs').createReadStream(process.argv[1])
-  .on('data', (c) => { firstByteMs ??= performance.now() - start; hash.update(c); bytes += c.length; })
-  .on('end', () => console.log(JSON.stringify({ bytes, sha256: hash.digest('hex'), firstByteMs })))
-  .on('error', (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));
-`;
+const CAT = '/bin/cat';
+
+/** cat's messages (in the C locale) for the errors the storage check tells apart, by their errno code. */
+const CAT_ERRORS: Record<string, string> = {
+  'No such file or directory': 'ENOENT',
+  'Permission denied': 'EACCES',
+  'Is a directory': 'EISDIR',
+  'Not a directory': 'ENOTDIR',
+};
 
 /** What the child read, or why the read failed, classified as the storage check reports it. */
 export type ReadAsResult =
@@ -45,31 +45,57 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
   });
   if (!ids) return cannot(`no user "${user}" in /etc/passwd`);
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['-e', CHILD, path],
-      { ...ids, cwd: '/', env: {}, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 },
-      (error, stdout) => {
-        const e = error as (NodeJS.ErrnoException & { killed?: boolean }) | null;
-        if (e?.killed) {
-          const error = `TimeoutError: the ${timeoutMs} ms deadline expired while reading the file`;
-          return resolve({ ok: false, kind: 'timeout', error });
-        }
-        if (e?.code === 'EPERM')
-          return resolve(cannot(`download-doctor must run as root to read as "${user}" (EPERM)`));
-        if (e) return resolve(cannot(`the reader failed: ${e.message}`));
-        let out: { code?: string; message?: string; bytes: number; sha256: string; firstByteMs?: number };
-        try {
-          out = JSON.parse(stdout);
-        } catch {
-          return resolve(cannot(`the reader printed ${JSON.stringify(stdout.slice(0, 200))}`));
-        }
-        if (!out.code)
-          return resolve({ ok: true, bytes: out.bytes, sha256: out.sha256, firstByteMs: out.firstByteMs });
-        // Node's fs messages start with the code ("EACCES: permission denied, open ...").
-        const message = out.message?.startsWith(out.code) ? out.message : `${out.code}: ${out.message}`;
-        resolve({ ok: false, kind: classifyFsError(out.code), error: `${message} (read as ${user})` });
-      },
-    );
+    const start = performance.now();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let firstByteMs: number | undefined;
+    let stderr = '';
+    let timedOut = false;
+    const child = spawn(CAT, ['--', path], {
+      ...ids,
+      cwd: '/',
+      env: { LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      firstByteMs ??= performance.now() - start;
+      hash.update(chunk);
+      bytes += chunk.length;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString();
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(
+        err.code === 'EPERM'
+          ? cannot(`download-doctor must run as root to read as "${user}" (EPERM)`)
+          : cannot(`the reader failed: ${err.message}`),
+      );
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        const error = `TimeoutError: the ${timeoutMs} ms deadline expired while reading the file`;
+        return resolve({ ok: false, kind: 'timeout', error });
+      }
+      if (code === 0) {
+        return resolve({
+          ok: true,
+          bytes,
+          sha256: hash.digest('hex'),
+          ...(firstByteMs === undefined ? {} : { firstByteMs }),
+        });
+      }
+      // "cat: PATH: Permission denied": the reason after the last ": ".
+      const reason = stderr.trim().split('\n')[0]?.split(': ').at(-1) ?? '';
+      const errno = CAT_ERRORS[reason] ?? 'EIO';
+      const error = `${errno}: ${reason || `cat exited with ${code}`}, open '${path}' (read as ${user})`;
+      resolve({ ok: false, kind: classifyFsError(errno), error });
+    });
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The README's demo command from a fresh clone inside a directory that only root can enter (as `mktemp -d` makes
- * one): the sandbox's services run as nobody, so they must not need to read the project (they get copies).
+ * one): the sandbox's services run as nobody, so they must not need to read the project (they get copies); and
+ * on disk the storage check reads as nobody too, though the Node.js that runs it sits where nobody cannot go.
  */
 import { execFile } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
@@ -32,4 +33,8 @@ it('npm run demo works from a clone in a mode-0700 directory', async () => {
   expect(demo.out).toContain('built dist/'); // the clone's own build, not the repository's
   expect(demo.out).toContain('3/3 verdicts as expected.');
   expect(demo.code, demo.out).toBe(0);
+  // Its fault sends the run to stage 2, where the storage check reads the file as nobody (readAs).
+  const disk = await sh(join(clone, 'bin/download-doctor'), ['demo', '--variant', 'apache-disk'], clone, env);
+  expect(disk.out).toContain('3/3 verdicts as expected.');
+  expect(disk.code, disk.out).toBe(0);
 }, 360_000);
