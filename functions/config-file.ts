@@ -3,6 +3,7 @@
  * or plain JSON. Shared by the CLI and the CDK app; every problem is a ConfigError (exit 2) that names the file.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import module from 'node:module';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Config, formatProblems, validateConfig } from './core/config.ts';
@@ -52,13 +53,35 @@ export async function readConfigFile(path: string | undefined, cwd = process.cwd
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(found).href)) as { default?: unknown };
+    const url = pathToFileURL(found).href;
+    if (found.endsWith('.ts')) asTypeScriptModule(url);
+    mod = (await import(url)) as { default?: unknown };
   } catch (err) {
     throw new ConfigError(`${shown}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
   }
   if (mod.default === undefined)
     throw new ConfigError(`${shown}: export the config as default (export default defineConfig({...}))`);
   return { path: found, shown, raw: mod.default };
+}
+
+/** The config files to load as TypeScript ES modules, whatever their project's package.json says. */
+const esmConfigs = new Set<string>();
+
+/**
+ * A `download-doctor.config.ts` is an ES module (`import`, `export default`), but Node.js would read it as
+ * CommonJS in a project whose package.json says `"type": "commonjs"` (as `npm init -y` writes): tell Node.js
+ * its format (and to strip its types) with a load hook, for that file alone.
+ */
+function asTypeScriptModule(url: string): void {
+  if (esmConfigs.size === 0) {
+    module.registerHooks?.({
+      load(target, context, next) {
+        if (!esmConfigs.has(target)) return next(target, context);
+        return { ...next(target, { ...context, format: 'module-typescript' }), format: 'module-typescript' };
+      },
+    });
+  }
+  esmConfigs.add(url);
 }
 
 /** Validates; a bad config is a ConfigError that lists every problem with its field path. */

@@ -85,6 +85,17 @@ export default defineConfig({ targets: [{ ...${json(targetInput())}, name }] });
     expect(snippet.code, snippet.err).toBe(0);
   });
 
+  it('loads a typed config in a project whose package.json says "type": "commonjs" (as npm init -y writes)', async () => {
+    const ts = `import { defineConfig } from 'download-doctor';
+export default defineConfig({ targets: [${json(targetInput())}] });`;
+    const r = await dd(['snippets', 'nginx'], {
+      'package.json': json({ name: 'app', type: 'commonjs' }),
+      'download-doctor.config.ts': ts,
+    });
+    expect(r.err).not.toContain('Warning');
+    expect(r.code, r.err).toBe(0);
+  });
+
   it('refuses to choose between a .ts and a .json config', async () => {
     const config = json({ targets: [targetInput()] });
     const r = await dd(['run'], {
