@@ -20,7 +20,8 @@ const laterFailures = (r: CheckResult) => r.conditions.filter((c) => !c.pass).sl
  * One line per check: outcome, layer, timing, message; then, indented under it, each further failed condition.
  */
 export function checkLine(r: CheckResult): string {
-  const mark = r.ok ? (r.slow ? 'SLOW' : 'PASS') : 'FAIL';
+  // A diagnostic the target does not configure is not a failure of anything: it is shown apart.
+  const mark = r.ok ? (r.slow ? 'SLOW' : 'PASS') : r.kind === 'not-configured' ? 'N/A ' : 'FAIL';
   const t = r.timings;
   const firstByte = t.firstByteMs === undefined ? '' : ` (first byte ${ms(t.firstByteMs)})`;
   const kind = r.kind ? ` [${r.kind}]` : '';

@@ -116,7 +116,9 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .option('--no-wait', 'start the execution, print its ARN and return')
     .action(exits(async (opts) => (await import('./commands/invoke.ts')).invoke(opts)));
 
-  const sandbox = p.command('sandbox').description('the local download stack (nginx, Apache, Django, moto)');
+  const sandbox = p
+    .command('sandbox')
+    .description('the local download stack (nginx, Apache or lighttpd; Django; moto)');
   sandbox
     .command('faults')
     .description("list the sandbox's faults, by variant")

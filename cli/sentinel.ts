@@ -104,6 +104,7 @@ export async function offloadOfApp(url: string, option = '--app'): Promise<Offlo
   const streamed = obs.bytes > 0 ? ', and sent the file itself (no offloading)' : '';
   throw new UsageError(
     `${option} ${url}: answered without an offload header (${OFFLOAD_HEADERS.join(', ')})${streamed}: ` +
-      "is django-downloadview's middleware on, and does its rule match the file's storage?",
+      "is this the app's own port, not the proxy's? If it is: is django-downloadview's middleware on, and " +
+      "does its rule match the file's storage?",
   );
 }

@@ -100,7 +100,8 @@ export async function init(options: InitOptions): Promise<number> {
   if (todo.length > 0) console.error(`fill in: ${todo.join(', ')}`);
   else console.error(`next: npx download-doctor run${options.output ? ` --config ${options.output}` : ''}`);
   if (!options.proxy || !storage) {
-    console.error('add proxy and storage to name the layer at fault when a check fails (see the comments)');
+    const where = options.format === 'ts' ? ' (see the comments)' : '';
+    console.error(`add proxy and storage to name the layer at fault when a check fails${where}`);
   }
   return EXIT.healthy;
 }

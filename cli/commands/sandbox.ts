@@ -31,6 +31,12 @@ export async function up(options: { variant: Variant }): Promise<number> {
   console.log(
     `sandbox running: ${PROXY_NAMES[box.variant]} :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}`,
   );
+  const [t] = box.config.targets;
+  if (t) {
+    console.log(`  download (through ${PROXY_NAMES[box.variant]}): ${t.endToEnd.url}`);
+    console.log(`  the app's own port:          ${t.app.url}`);
+    if (t.proxy) console.log(`  the proxy's route to storage: ${t.proxy.url}`);
+  }
   console.log(`in another shell:  ${env}npx download-doctor run --config ${file}`);
   console.log('Ctrl-C stops it.');
   await new Promise<void>((resolve) => {
@@ -38,5 +44,6 @@ export async function up(options: { variant: Variant }): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await box.stop();
+  console.log(`The ${box.variant} sandbox stopped.`);
   return EXIT.healthy;
 }

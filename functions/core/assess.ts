@@ -7,6 +7,7 @@
 import contentDisposition from 'content-disposition';
 import type { Target } from './config.ts';
 import { FAILURE_KINDS, type FailureKind, type Layer } from './names.ts';
+import { briefOffload } from './requests.ts';
 import type {
   CheckResult,
   Condition,
@@ -409,7 +410,7 @@ export function assessApp(
     expected,
     observed,
     obs.timings,
-    `answers ${header}: ${printable ?? ''}`,
+    `answers ${header}: ${printable === undefined ? '' : briefOffload(printable)}`,
     redirectNotes(obs),
   );
 }

@@ -5,7 +5,9 @@
  * the proxy and the app are judged separately, and the first layer that fails explains the ones downstream.
  * The first matching row wins.
  */
+
 import { type FailureKind, type Fault, INCONCLUSIVE_KINDS, type Layer, type Status } from './names.ts';
+import { briefOffload } from './requests.ts';
 import type { CheckResult, StageResults, Verdict } from './types.ts';
 
 /** How one check came out, as the rules see it. */
@@ -36,7 +38,7 @@ const e2e = (r: Results) => `end to end: ${msg(r, 'end-to-end')}`;
 const offloadSeen = (r: Results) => {
   const headers = r.app?.observed.headers ?? {};
   const [name, value] = Object.entries(headers).find(([k]) => k.startsWith('x-')) ?? ['offload header', '?'];
-  return `${name}: ${value}`;
+  return `${name}: ${briefOffload(value)}`;
 };
 
 /** Where to look when proxy and app each work but not together, in the words of the proxy the header is for. */

@@ -299,7 +299,7 @@ function reportSection(report: Report, options: HtmlOptions): string {
 <header class="banner">
 <div class="headline"><span class="status">${esc(v.status.toUpperCase())}</span> <span class="target-name">${esc(report.target)}</span> <span class="fault">${esc(fault)}</span></div>
 <p class="summary">${esc(v.summary)}</p>
-<p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code> (functions/core/diagnose.ts)</p>
+<p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code></p>
 </header>
 <figure>${diagram(report)}${unknown}</figure>
 <section class="verdict-evidence"><h2>Evidence</h2>${evidence}</section>

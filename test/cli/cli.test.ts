@@ -369,5 +369,10 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
       ['proxy', 'not-configured'],
     ]);
     expect(report.verdict.summary).toContain('the target has no "storage" settings');
+    const table = await dd(['run'], {}, r.cwd);
+    expect(table.out).toMatch(/^ {2}N\/A {3}storage /m);
+    const alone = await dd(['check', 'storage'], {}, r.cwd);
+    expect(alone.code).toBe(2);
+    expect(alone.err).toContain('target "bare" has no "storage" settings');
   });
 });
