@@ -32,6 +32,14 @@ interface Context {
   degradedMs?: number | undefined;
 }
 
+const DAY_MS = 86_400_000;
+
+/** A certificate's expiry and the whole days left until then, counted from `startedAt` (0 on its last day). */
+export function tlsExpiry(notAfter: string, startedAt: string): NonNullable<CheckResult['tls']> {
+  const left = (Date.parse(notAfter) - Date.parse(startedAt)) / DAY_MS;
+  return { notAfter, daysLeft: Math.floor(left) };
+}
+
 function result(
   ctx: Context,
   conditions: readonly Condition[],
@@ -40,6 +48,7 @@ function result(
   timings: Timings,
   okMessage: string,
   notes: readonly string[] = [],
+  certificateNotAfter?: string,
 ): CheckResult {
   const failed = firstFailure(conditions);
   const slow = !failed && ctx.degradedMs !== undefined && timings.totalMs > ctx.degradedMs;
@@ -52,6 +61,7 @@ function result(
     timings,
     startedAt: ctx.startedAt,
     ...(notes.length ? { notes: [...notes] } : {}),
+    ...(certificateNotAfter ? { tls: tlsExpiry(certificateNotAfter, ctx.startedAt) } : {}),
   };
   if (failed)
     return { ...base, ok: false, slow: false, kind: failed.kind, message: describeCondition(failed) };
@@ -342,6 +352,7 @@ export function assessEndToEnd(
     obs.timings,
     `served the sentinel (${obs.bytes} bytes, sha256 ok)`,
     redirectNotes(obs),
+    obs.certificateNotAfter,
   );
 }
 
@@ -411,6 +422,7 @@ export function assessApp(
     obs.timings,
     `answers ${header}: ${printable ?? ''}`,
     redirectNotes(obs),
+    obs.certificateNotAfter,
   );
 }
 
@@ -435,6 +447,7 @@ export function assessProxy(
     obs.timings,
     `served the sentinel from storage (${obs.bytes} bytes)`,
     redirectNotes(obs),
+    obs.certificateNotAfter,
   );
 }
 
