@@ -140,12 +140,7 @@ export async function evaluateLocalAlarms(
 }
 
 /** The run's telemetry for `--publish`: metrics go to the endpoint, and are kept in `published` for the alarms. */
-export function publisher(
-  endpoint: string,
-  region: string,
-  instance: string,
-  published: Datum[],
-): Telemetry {
+export function publisher(endpoint: string, region: string, instance: string, published: Datum[]): Telemetry {
   const send = cloudWatchPublisher(instanceNames(instance).namespace, { endpoint, region });
   return {
     publish: async (data) => {

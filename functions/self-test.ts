@@ -16,14 +16,28 @@ async function checkOf(invoke: InvokeCheck, layer: Layer, target: string, now: D
   try {
     const out = wireProblems(checkResultSchema, await invoke(layer, target));
     if (out.ok) return out.data;
-    return crashedResult(layer, target, `a result that breaks the contract: ${out.problems.join('; ')}`, now.toISOString());
+    return crashedResult(
+      layer,
+      target,
+      `a result that breaks the contract: ${out.problems.join('; ')}`,
+      now.toISOString(),
+    );
   } catch (err) {
-    return crashedResult(layer, target, String((err as Error).message ?? err).slice(0, 500), now.toISOString());
+    return crashedResult(
+      layer,
+      target,
+      String((err as Error).message ?? err).slice(0, 500),
+      now.toISOString(),
+    );
   }
 }
 
 /** Every check of every target, all at once; the findings of every target. */
-export async function runSelfTest(config: Config, invoke: InvokeCheck, now = new Date()): Promise<SelfTestFinding[]> {
+export async function runSelfTest(
+  config: Config,
+  invoke: InvokeCheck,
+  now = new Date(),
+): Promise<SelfTestFinding[]> {
   const perTarget = await Promise.all(
     config.targets.map(async (t) => {
       const results = await Promise.all(LAYERS.map((layer) => checkOf(invoke, layer, t.name, now)));

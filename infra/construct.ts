@@ -349,8 +349,11 @@ export class DownloadHealthchecks extends Construct {
       const provider = Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
       if (provider)
         for (const [id, reason] of [
-          ['AwsSolutions-IAM4', "CDK's auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs."],
-          ['AwsSolutions-L1', "CDK chooses the runtime of its auto-delete-objects provider."],
+          [
+            'AwsSolutions-IAM4',
+            "CDK's auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs.",
+          ],
+          ['AwsSolutions-L1', 'CDK chooses the runtime of its auto-delete-objects provider.'],
         ] as const)
           Validations.of(provider).acknowledge({ id, reason });
     }

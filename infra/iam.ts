@@ -142,7 +142,12 @@ function reportObjectArns(bucket: s3.IBucket, config: Config, keyOf = reportKey)
 }
 
 /** s3:PutObject on the latest reports and pages; PutMetricData in the instance's namespace only. */
-export function grantReport(fn: lambda.Function, bucket: s3.IBucket, config: Config, namespace: string): void {
+export function grantReport(
+  fn: lambda.Function,
+  bucket: s3.IBucket,
+  config: Config,
+  namespace: string,
+): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['s3:PutObject'],
@@ -182,7 +187,10 @@ export function grantNotifier(
 }
 
 /** Each check function may read exactly the secrets its own headers reference. */
-export function grantSecrets(functions: Readonly<Record<HandlerName, lambda.Function>>, config: Config): void {
+export function grantSecrets(
+  functions: Readonly<Record<HandlerName, lambda.Function>>,
+  config: Config,
+): void {
   const stack = Stack.of(functions.app);
   const checks: [HandlerName, (t: Target) => Target['app']['headers']][] = [
     ['end-to-end', (t) => t.endToEnd.headers],
@@ -229,7 +237,9 @@ export function grantSecrets(functions: Readonly<Record<HandlerName, lambda.Func
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
       );
     if (parameterArns.length)
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: parameterArns }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: parameterArns }),
+      );
   }
 }
 

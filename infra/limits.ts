@@ -30,27 +30,29 @@ export function synthProblems(config: Config, limits: Limits): string[] {
   const problems: string[] = [];
   const names = new Set(config.targets.map((t) => t.name));
   // The targets as written (an extra sentinel's target repeats its stack's settings): paths index the config file.
-  config.targets.filter((t) => t.stack === undefined).forEach((t, i) => {
-    for (const [key, layer] of CHECKS) {
-      const deadline = t[key]?.timeoutMs;
-      if (deadline !== undefined && deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
-        problems.push(
-          `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms) plus ${LAMBDA_HEADROOM_MS} ms ` +
-            `of headroom exceeds its Lambda's timeout (${limits.checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
-        );
-      }
-    }
-    for (const key of ['endToEnd', 'app', 'proxy'] as const) {
-      for (const [header, value] of Object.entries(t[key]?.headers ?? {})) {
-        if (typeof value !== 'string' && 'env' in value) {
+  config.targets
+    .filter((t) => t.stack === undefined)
+    .forEach((t, i) => {
+      for (const [key, layer] of CHECKS) {
+        const deadline = t[key]?.timeoutMs;
+        if (deadline !== undefined && deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
           problems.push(
-            `targets[${i}].${key}.headers.${header}: {"env": "${value.env}"} is read from the local environment only; ` +
-              'on AWS use {"secretsManager": ARN} or {"ssm": NAME}',
+            `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms) plus ${LAMBDA_HEADROOM_MS} ms ` +
+              `of headroom exceeds its Lambda's timeout (${limits.checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
           );
         }
       }
-    }
-  });
+      for (const key of ['endToEnd', 'app', 'proxy'] as const) {
+        for (const [header, value] of Object.entries(t[key]?.headers ?? {})) {
+          if (typeof value !== 'string' && 'env' in value) {
+            problems.push(
+              `targets[${i}].${key}.headers.${header}: {"env": "${value.env}"} is read from the local environment only; ` +
+                'on AWS use {"secretsManager": ARN} or {"ssm": NAME}',
+            );
+          }
+        }
+      }
+    });
   for (const name of limits.scheduledTargets) {
     if (!names.has(name))
       problems.push(`schedules.${name}: no target is named "${name}" (${[...names].join(', ')})`);

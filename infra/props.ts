@@ -19,12 +19,7 @@ import {
   instanceNames,
 } from '../functions/core/telemetry.ts';
 import { lambdaProblems, synthProblems } from './limits.ts';
-import {
-  type AlarmDatapoints,
-  maxEvaluationSeconds,
-  type RuleId,
-  resolveAlarmRules,
-} from './telemetry.ts';
+import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
 
 export interface DownloadHealthchecksProps {
   /** The targets, as in download-doctor.config.ts (validated here; a bad config fails the synth). */
@@ -202,7 +197,10 @@ function instanceNameOf(scope: Construct, id: string, given: string | undefined)
   if (given !== undefined) return given;
   const stack = Stack.of(scope);
   const below = scope.node.path.slice(stack.node.path.length);
-  return defaultInstanceName(Token.isUnresolved(stack.stackName) ? stack.node.id : stack.stackName, below || id);
+  return defaultInstanceName(
+    Token.isUnresolved(stack.stackName) ? stack.node.id : stack.stackName,
+    below || id,
+  );
 }
 
 const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
@@ -220,7 +218,10 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
   const checkTimeout = props.checkTimeout ?? FIXED.checkTimeout;
   const workflowType = props.workflowType ?? sfn.StateMachineType.EXPRESS;
   const intervals = Object.fromEntries(
-    config.targets.map((t) => [t.name, props.schedules?.[t.name] ?? props.defaultSchedule ?? FIXED.defaultSchedule]),
+    config.targets.map((t) => [
+      t.name,
+      props.schedules?.[t.name] ?? props.defaultSchedule ?? FIXED.defaultSchedule,
+    ]),
   );
   const threshold = props.tlsDaysLeftThreshold ?? FIXED.tlsDaysLeftThreshold;
   if (!isWhole(threshold, 1))
@@ -250,12 +251,16 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
   const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X;
   const major = Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? 0);
   if (runtime.family !== lambda.RuntimeFamily.NODEJS || major < 22)
-    problems.push(`runtime: ${runtime.name}: the bundles need Node.js 22 or newer (nodejs22.x, nodejs24.x, ...)`);
+    problems.push(
+      `runtime: ${runtime.name}: the bundles need Node.js 22 or newer (nodejs22.x, nodejs24.x, ...)`,
+    );
   if (props.heartbeatUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(props.heartbeatUrl))
     problems.push(`heartbeatUrl: must be an http(s) URL (got ${JSON.stringify(props.heartbeatUrl)})`);
   for (const [key, value] of Object.entries(props.tags ?? {}))
     if (!key || key.length > 128 || value.length > 256 || key.startsWith('aws:'))
-      problems.push(`tags.${key}: a tag key is 1-128 characters, not starting with "aws:"; a value 256 at most`);
+      problems.push(
+        `tags.${key}: a tag key is 1-128 characters, not starting with "aws:"; a value 256 at most`,
+      );
 
   problems.push(
     ...synthProblems(config, {
@@ -268,7 +273,8 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
     ...lambdaProblems(props.config, props.vpc !== undefined),
     ...alarms.problems,
   );
-  if (problems.length) throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${problems.join('\n')}`);
+  if (problems.length)
+    throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${problems.join('\n')}`);
 
   return {
     config,
@@ -282,7 +288,9 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
     notifierTimeout: FIXED.notifierTimeout,
     selfTestTimeout: Duration.seconds(Math.min(900, checkTimeout.toSeconds() + 30)),
     memorySize: props.memorySize ?? FIXED.memorySize,
-    vpc: props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : undefined,
+    vpc: props.vpc
+      ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+      : undefined,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     monitorPeriod,
     monitorDatapoints,

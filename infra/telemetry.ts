@@ -169,7 +169,13 @@ const metric = (
   statistic: string,
   period: Duration,
 ) =>
-  new cloudwatch.Metric({ namespace: names.namespace, metricName: name, dimensionsMap: dims, statistic, period });
+  new cloudwatch.Metric({
+    namespace: names.namespace,
+    metricName: name,
+    dimensionsMap: dims,
+    statistic,
+    period,
+  });
 
 function notify(alarm: cloudwatch.Alarm, topic: sns.ITopic): cloudwatch.Alarm {
   alarm.addAlarmAction(new actions.SnsAction(topic));
@@ -281,7 +287,8 @@ export function createMonitorAlarms(
     ]),
   ];
   const alarms: Partial<Record<MonitorAlarmId, cloudwatch.Alarm>> = {};
-  for (const [id, m, what] of watched) alarms[id] = monitorAlarm(scope, names, id, m, what, datapoints, topic);
+  for (const [id, m, what] of watched)
+    alarms[id] = monitorAlarm(scope, names, id, m, what, datapoints, topic);
   return alarms as Record<MonitorAlarmId, cloudwatch.Alarm>;
 }
 
@@ -317,7 +324,10 @@ export function createPagingAlarms(
   const watched: [PagingAlarmId, cloudwatch.IMetric, string][] = [
     [
       'NotifierDeadLetters',
-      path.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+      path.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
       "an alarm notification is in the notifier's dead-letter queue: its page never went out (read the message, then page by hand)",
     ],
     [
@@ -330,7 +340,11 @@ export function createPagingAlarms(
       lambdaMetric('DestinationDeliveryFailures'),
       "a failed notification could not even be put in the notifier's dead-letter queue",
     ],
-    ['PageTopicFailures', failed(path.topics.page), 'SNS failed to deliver a page to a subscriber of the page topic'],
+    [
+      'PageTopicFailures',
+      failed(path.topics.page),
+      'SNS failed to deliver a page to a subscriber of the page topic',
+    ],
     [
       'AlarmTopicFailures',
       failed(path.topics.alarm),

@@ -46,7 +46,9 @@ export async function runAndPrint(
   for (const target of targets) {
     const published: Datum[] = [];
     const publisher =
-      telemetry && options.publish ? telemetry.publisher(options.publish, region, instance, published) : undefined;
+      telemetry && options.publish
+        ? telemetry.publisher(options.publish, region, instance, published)
+        : undefined;
     const { report } = await runTarget(config, target, publisher);
     progress(`${target.name}:`);
     for (const r of report.results) progress(checkLine(r));

@@ -118,7 +118,10 @@ const s3Storage = z
      */
     roleArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)')
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+        'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)',
+      )
       .optional(),
     /** The KMS key of the bucket's SSE-KMS encryption, if any: on AWS, the storage check may decrypt with it only. */
     kmsKeyArn: z

@@ -32,7 +32,8 @@ function evidenceOf(e: Evidence): string {
 
 /** `TLS certificate expires in 9 days (2026-12-04)`: the CLI's table, the page and the HTML report say it so. */
 export function certificateText(tls: NonNullable<CheckResult['tls']>): string {
-  const days = tls.daysLeft < 0 ? 'expired' : `expires in ${tls.daysLeft} day${tls.daysLeft === 1 ? '' : 's'}`;
+  const days =
+    tls.daysLeft < 0 ? 'expired' : `expires in ${tls.daysLeft} day${tls.daysLeft === 1 ? '' : 's'}`;
   return `TLS certificate ${days} (${tls.notAfter.slice(0, 10)})`;
 }
 
@@ -151,7 +152,9 @@ export function pageText(
   const lines = tlsRule
     ? [
         `download-doctor: target "${t.target}": ${certificate ?? 'a TLS certificate expires soon (no recent report says which)'}.`,
-        v ? `Latest verdict: ${v.status}: ${v.summary}` : "No recent verdict was found: check the workflow's executions.",
+        v
+          ? `Latest verdict: ${v.status}: ${v.summary}`
+          : "No recent verdict was found: check the workflow's executions.",
       ]
     : [
         `download-doctor: target "${t.target}" is ${status}, ${fault}.`,

@@ -70,5 +70,7 @@ export function selfTestNeeded(request: {
   fingerprint: string;
 }): boolean {
   if (request.RequestType === 'Delete') return false;
-  return !(request.RequestType === 'Update' && request.PhysicalResourceId === selfTestId(request.fingerprint));
+  return !(
+    request.RequestType === 'Update' && request.PhysicalResourceId === selfTestId(request.fingerprint)
+  );
 }

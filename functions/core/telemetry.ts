@@ -31,7 +31,8 @@ export function instanceNames(instance: string) {
   return {
     instance,
     namespace: `${NAMESPACE}/${instance}`,
-    alarm: (target: string, rule: Pick<AlarmRule, 'id'>) => `download-doctor-${instance}-${target}-${rule.id}`,
+    alarm: (target: string, rule: Pick<AlarmRule, 'id'>) =>
+      `download-doctor-${instance}-${target}-${rule.id}`,
     /** The monitor's own alarms (failed runs, function errors, the paging path). */
     monitorAlarm: (id: string) => `download-doctor-${instance}-monitor-${id}`,
     schedule: (target: string) => `${instance}-${target}`,

@@ -69,7 +69,12 @@ export async function handler(event: SnsEvent): Promise<void> {
       { abortSignal: AbortSignal.timeout(5_000) },
     );
     console.log(
-      JSON.stringify({ paged: t.alarmName, state: t.state, severity, verdict: report?.verdict.status ?? null }),
+      JSON.stringify({
+        paged: t.alarmName,
+        state: t.state,
+        severity,
+        verdict: report?.verdict.status ?? null,
+      }),
     );
   }
 }

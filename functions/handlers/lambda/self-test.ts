@@ -29,11 +29,17 @@ async function invoke(layer: Layer, target: string): Promise<unknown> {
     new InvokeCommand({ FunctionName: functions[layer], Payload: JSON.stringify({ target }) }),
   );
   const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
-  if (out.FunctionError) throw new Error(`${functions[layer]} failed (${out.FunctionError}): ${text.slice(0, 300)}`);
+  if (out.FunctionError)
+    throw new Error(`${functions[layer]} failed (${out.FunctionError}): ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
-async function respond(e: CustomResourceEvent, ok: boolean, reason: string, physicalId: string): Promise<void> {
+async function respond(
+  e: CustomResourceEvent,
+  ok: boolean,
+  reason: string,
+  physicalId: string,
+): Promise<void> {
   const body = JSON.stringify({
     Status: ok ? 'SUCCESS' : 'FAILED',
     Reason: reason,
