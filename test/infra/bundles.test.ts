@@ -19,13 +19,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
 import type { ConfigInput } from '../../functions/core/config.ts';
 import { reportHtml } from '../../functions/core/html.ts';
-import { pageText } from '../../functions/core/page.ts';
-import { METRICS, NAMESPACE, targetDimensions } from '../../functions/core/telemetry.ts';
+import { consoleLinks, pageText } from '../../functions/core/page.ts';
+import { instanceNames, METRICS, targetDimensions } from '../../functions/core/telemetry.ts';
 import type { CheckResult, Report } from '../../functions/core/types.ts';
 import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
+import { attributesVpc } from '../fixtures/cdk.ts';
 import { targetInput } from '../fixtures/config.ts';
 import { stages } from '../fixtures/results.ts';
 
@@ -36,7 +37,11 @@ const proxyQueries: string[] = [];
 // The proxy bundle signs its request (a pure computation with credentials from the environment).
 useTestCredentials();
 let server: http.Server;
-let bundles: Record<HandlerName | 'notifier', string>;
+let bundles: Record<HandlerName | 'notifier' | 'self-test', string>;
+const INSTANCE = 'bundles';
+/** The self-test function, which the construct does not expose beside the custom resource. */
+const selfTestFunction = (hc: DownloadHealthchecks) =>
+  hc.node.findChild('self-testFunction') as unknown as { node: { defaultChild?: unknown } };
 let outdir: string;
 
 beforeAll(async () => {
@@ -78,7 +83,13 @@ beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'dd-bundles-'));
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'Bundles');
-  const hc = new DownloadHealthchecks(stack, 'Healthchecks', { config });
+  // Loopback targets: synth refuses them without a VPC (a user's would be private addresses in it).
+  const hc = new DownloadHealthchecks(stack, 'Healthchecks', {
+    config,
+    instanceName: INSTANCE,
+    vpc: attributesVpc(stack),
+    selfTest: true,
+  });
   const template = Template.fromStack(stack).toJSON() as {
     Resources: Record<string, { Metadata?: Record<string, string> }>;
   };
@@ -89,10 +100,10 @@ beforeAll(async () => {
         'aws:asset:path'
       ] ?? 'missing',
     );
-  const functions = { ...hc.functions, notifier: hc.notifier };
+  const functions = { ...hc.functions, notifier: hc.notifier, 'self-test': selfTestFunction(hc) };
   bundles = Object.fromEntries(
     Object.entries(functions).map(([name, fn]) => [name, join(assetOf(fn), 'index.mjs')]),
-  ) as Record<HandlerName | 'notifier', string>;
+  ) as Record<HandlerName | 'notifier' | 'self-test', string>;
   // Where Lambda would extract the construct's config layer (/opt): the functions read the config there.
   process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
 });
@@ -104,7 +115,7 @@ afterAll(async () => {
 });
 
 type LambdaModule = { handler: (event: unknown) => Promise<unknown> };
-const load = async (name: HandlerName | 'notifier') =>
+const load = async (name: HandlerName | 'notifier' | 'self-test') =>
   (await import(pathToFileURL(bundles[name]).href)) as LambdaModule;
 
 describe('the Lambda bundles', () => {
@@ -143,6 +154,8 @@ describe('the report and notifier bundles, on moto', () => {
   const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:download-doctor';
   const saved = { ...process.env };
   const pages: { Subject?: string; Message: string }[] = [];
+  /** What the subscriptions filtered by severity received: `/critical SUBJECT`, `/warning SUBJECT`. */
+  const filtered: string[] = [];
   let moto: MotoServer;
   let dir: string;
   let subscriber: http.Server;
@@ -156,8 +169,15 @@ describe('the report and notifier bundles, on moto', () => {
         body += c;
       });
       req.on('end', () => {
-        const msg = JSON.parse(body) as { Type: string; Subject?: string; Message: string };
-        if (msg.Type === 'Notification') pages.push({ Subject: msg.Subject, Message: msg.Message });
+        const msg = JSON.parse(body) as {
+          Type: string;
+          Subject?: string;
+          Message: string;
+          MessageAttributes?: Record<string, { Value: string }>;
+        };
+        // Two subscriptions filter on the severity attribute, as on-call's and a warnings channel's would.
+        if (msg.Type === 'Notification' && req.url !== '/') filtered.push(`${req.url} ${msg.Subject}`);
+        else if (msg.Type === 'Notification') pages.push({ Subject: msg.Subject, Message: msg.Message });
         res.writeHead(200).end();
       });
     });
@@ -170,6 +190,8 @@ describe('the report and notifier bundles, on moto', () => {
       AWS_SECRET_ACCESS_KEY: 'testing',
       REPORT_BUCKET: BUCKET,
       STATE_MACHINE_ARN,
+      INSTANCE_NAME: INSTANCE,
+      DASHBOARD_NAME: `download-doctor-${INSTANCE}`,
     });
     const aws = { endpoint: moto.endpoint, region: 'us-east-1' };
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
@@ -183,6 +205,15 @@ describe('the report and notifier bundles, on moto', () => {
         Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
       }),
     );
+    for (const severity of ['critical', 'warning'])
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'http',
+          Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/${severity}`,
+          Attributes: { FilterPolicy: JSON.stringify({ severity: [severity] }) },
+        }),
+      );
     s3.destroy();
     sns.destroy();
     process.env.PAGE_TOPIC_ARN = TopicArn;
@@ -199,7 +230,7 @@ describe('the report and notifier bundles, on moto', () => {
       {
         Sns: {
           Message: JSON.stringify({
-            AlarmName: 'download-doctor-loopback-down',
+            AlarmName: `download-doctor-${INSTANCE}-loopback-down`,
             NewStateValue: state,
             OldStateValue: state === 'OK' ? 'ALARM' : 'OK',
             StateChangeTime: '2026-11-24T00:10:00.000+0000',
@@ -231,7 +262,7 @@ describe('the report and notifier bundles, on moto', () => {
     const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint });
     const out = await cloudwatch.send(
       new GetMetricStatisticsCommand({
-        Namespace: NAMESPACE,
+        Namespace: instanceNames(INSTANCE).namespace,
         MetricName: METRICS.healthy,
         Dimensions: targetDimensions('loopback'),
         StartTime: new Date(Date.now() - 600_000),
@@ -261,12 +292,15 @@ describe('the report and notifier bundles, on moto', () => {
 
     // Assess: exactly the pages pageText makes of the stored report, in order.
     const expected = ['ALARM', 'OK'].map((state) => {
-      const parsed = parseAlarmMessage(alarm(state).Records[0]?.Sns.Message ?? '');
+      const parsed = parseAlarmMessage(alarm(state).Records[0]?.Sns.Message ?? '', INSTANCE);
       if (parsed.kind !== 'transition') throw new Error('the alarm should parse');
-      const page = pageText(parsed.transition, failed, STATE_MACHINE_ARN, {
-        bucket: BUCKET,
-        region: 'us-east-1',
-      });
+      const page = pageText(
+        parsed.transition,
+        failed,
+        STATE_MACHINE_ARN,
+        { bucket: BUCKET, region: 'us-east-1' },
+        { console: consoleLinks('us-east-1', STATE_MACHINE_ARN, `download-doctor-${INSTANCE}`) },
+      );
       return { Subject: page.subject, Message: page.message };
     });
     expect(pages).toEqual(expected);
@@ -277,7 +311,67 @@ describe('the report and notifier bundles, on moto', () => {
     );
     expect(pages[0]?.Message).toContain('aws s3 cp s3://dd-reports/latest/loopback.html report.html');
     expect(logged).toContainEqual(expect.stringContaining('INSUFFICIENT_DATA pages no one'));
+    // The rule's severity travels as a message attribute: a filter policy routes warnings apart from pages.
+    expect(filtered.filter((f) => f.startsWith('/critical '))).toHaveLength(2);
+    expect(filtered.filter((f) => f.startsWith('/warning '))).toEqual([]);
   });
+
+  it("notifier: ignores another instance's alarm for a target of the same name", async () => {
+    const before = pages.length;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const other = alarm('ALARM');
+    const record = other.Records[0] as { Sns: { Message: string } };
+    record.Sns.Message = record.Sns.Message.replace(`download-doctor-${INSTANCE}-`, 'download-doctor-other-');
+    await (await load('notifier')).handler(other);
+    await new Promise((r) => setTimeout(r, 300));
+    const logged = log.mock.calls.flat();
+    log.mockRestore();
+    expect(pages.length).toBe(before);
+    expect(logged).toContainEqual(
+      expect.stringContaining(`not a target alarm of download-doctor instance \\"${INSTANCE}\\"`),
+    );
+  });
+
+  it('report: pings the heartbeat after every completed run, within its deadline when the receiver hangs', async () => {
+    // Prepare: a receiver counting pings, and one that never answers.
+    let pings = 0;
+    const receiver = http.createServer((req, res) => {
+      if (req.url === '/ping/token-123') pings++;
+      if (req.url !== '/hang') res.writeHead(200).end('OK');
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const report = (await (
+      await load('diagnose')
+    ).handler({ target: 'loopback', ...stages('ok', 'ok') })) as Report;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      // Act: the report bundle at cold start with a heartbeat URL (a fresh instance of the module).
+      process.env.HEARTBEAT_URL = `${base}/ping/token-123`;
+      const beating = (await import(`${pathToFileURL(bundles.report).href}?heartbeat`)) as LambdaModule;
+      await beating.handler(report);
+      await beating.handler(report);
+      process.env.HEARTBEAT_URL = `${base}/hang`;
+      const hanging = (await import(`${pathToFileURL(bundles.report).href}?hang`)) as LambdaModule;
+      const started = performance.now();
+      await hanging.handler(report);
+      const hungMs = performance.now() - started;
+      const logged = log.mock.calls.flat().join('\n');
+
+      // Assess: one ping per run; a hanging receiver costs the deadline, not the run; no token printed.
+      expect(pings).toBe(2);
+      expect(logged).toContain(`heartbeat sent to ${base}`);
+      expect(logged).toContain(`heartbeat to ${base} failed: no answer within 5000 ms`);
+      expect(logged).not.toContain('token-123');
+      expect(hungMs).toBeGreaterThanOrEqual(4_900);
+      expect(hungMs).toBeLessThan(9_000);
+    } finally {
+      delete process.env.HEARTBEAT_URL;
+      log.mockRestore();
+      receiver.closeAllConnections();
+      await new Promise((r) => receiver.close(r));
+    }
+  }, 30_000);
 
   it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {
     // Prepare: a latest report with a bad field, as a buggy or foreign writer would leave it.
