@@ -19,7 +19,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
-import { alarmName, DIMENSIONS, METRICS, NAMESPACE, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+import {
+  DIMENSIONS,
+  instanceNames,
+  LOCAL_INSTANCE,
+  METRICS,
+  TARGET_ALARMS,
+} from '../../functions/core/telemetry.ts';
+
+/** `run --publish` without --instance: the local instance's names. */
+const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(LOCAL_INSTANCE);
+
 import { type FaultName, variantFaults } from '../../sandbox/faults.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpProbeRequest } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { httpProbe } from '../../functions/probes/http.ts';
+import { makeCertificate } from '../fixtures/tls.ts';
 
 type Handler = http.RequestListener;
 
@@ -347,33 +348,7 @@ describe('httpProbe: TLS', () => {
   beforeAll(() => {
     // A throw-away self-signed certificate for download.example.test, made fresh for this run.
     dir = mkdtempSync(join(tmpdir(), 'dd-tls-'));
-    caFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        caFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=download.example.test',
-        '-addext',
-        'subjectAltName=DNS:download.example.test',
-      ],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(keyFile);
-    cert = readFileSync(caFile);
+    ({ certFile: caFile, key, cert } = makeCertificate(dir, { days: 1, names: ['download.example.test'] }));
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -399,6 +374,10 @@ describe('httpProbe: TLS', () => {
 
     expect(obs).toMatchObject({ status: 200, sha256: sha256('secure') });
     expect(obs.timings.tlsMs).toBeTypeOf('number');
+    // The handshake's certificate: valid for a day from its making (openssl counts to the second).
+    const left = Date.parse(obs.certificateNotAfter ?? '') - Date.now();
+    expect(left).toBeGreaterThan(86_400_000 - 120_000);
+    expect(left).toBeLessThanOrEqual(86_400_000);
     expect(obs.timings.connectMs).toBeTypeOf('number');
     expect(sni).toEqual(['download.example.test']);
   });
