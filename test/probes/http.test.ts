@@ -1,10 +1,5 @@
-/**
- * The HTTP probe against loopback servers. Each test starts the servers it needs on 127.0.0.1, port 0, and
- * closes them when it ends.
- */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
