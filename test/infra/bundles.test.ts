@@ -28,7 +28,7 @@ import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { attributesVpc } from '../fixtures/cdk.ts';
 import { targetInput } from '../fixtures/config.ts';
-import { stages } from '../fixtures/results.ts';
+import { result, type Spec, stages } from '../fixtures/results.ts';
 
 const BODY = Buffer.from('download-doctor bundled sentinel\n');
 /** What the proxy bundle sent (its signed query: the bucket is private, the default). */
@@ -403,5 +403,149 @@ describe('the report and notifier bundles, on moto', () => {
     );
     expect(pages.slice(before)).toHaveLength(1);
     expect(pages.at(-1)?.Message).toContain('No recent verdict was found');
+  });
+});
+
+describe('the self-test bundle, as CloudFormation calls it', () => {
+  /**
+   * Lambda's Invoke API on loopback, for the four check functions: the end-to-end, app and proxy bundles run here
+   * against the loopback target; the storage result is scripted per case (its bucket is not on loopback), and
+   * `denied` answers as Lambda does when the caller may not invoke a function.
+   */
+  const NAMES = Object.fromEntries(
+    (['end-to-end', 'app', 'storage', 'proxy'] as const).map((l) => [l, `dd-${l}`]),
+  ) as Record<'end-to-end' | 'app' | 'storage' | 'proxy', string>;
+  const invoked: string[] = [];
+  const responses: { Status: string; Reason: string; PhysicalResourceId: string }[] = [];
+  let storage: Spec = 'ok';
+  let denied: string | undefined;
+  let lambdaApi: http.Server;
+  let cloudFormation: http.Server;
+  let responseUrl: string;
+  const saved = { ...process.env };
+
+  const body = (req: http.IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (c) => {
+        text += c;
+      });
+      req.on('end', () => resolve(text));
+    });
+
+  beforeAll(async () => {
+    lambdaApi = http.createServer(async (req, res) => {
+      const name = decodeURIComponent(/functions\/([^/]+)\/invocations/.exec(req.url ?? '')?.[1] ?? '');
+      const event = JSON.parse(await body(req)) as { target: string };
+      invoked.push(`${name} ${event.target}`);
+      if (name === denied) {
+        res
+          .writeHead(403, { 'x-amzn-errortype': 'AccessDeniedException', 'content-type': 'application/json' })
+          .end(JSON.stringify({ Message: `not authorized to perform: lambda:InvokeFunction on ${name}` }));
+        return;
+      }
+      const layer = (Object.entries(NAMES).find(([, n]) => n === name)?.[0] ?? 'app') as keyof typeof NAMES;
+      const payload =
+        layer === 'storage'
+          ? { ...result('storage', storage), target: 's3://downloads-prod/healthcheck/healthcheck.txt' }
+          : await (await load(layer)).handler(event);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    });
+    cloudFormation = http.createServer(async (req, res) => {
+      responses.push(JSON.parse(await body(req)));
+      res.writeHead(req.method === 'PUT' && req.headers['content-type'] === '' ? 200 : 400).end();
+    });
+    await Promise.all([
+      new Promise<void>((r) => lambdaApi.listen(0, '127.0.0.1', r)),
+      new Promise<void>((r) => cloudFormation.listen(0, '127.0.0.1', r)),
+    ]);
+    responseUrl = `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}/response?X-Amz-Signature=x`;
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(lambdaApi.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      CHECK_FUNCTIONS: JSON.stringify(NAMES),
+    });
+  });
+
+  afterAll(async () => {
+    process.env = { ...saved, DOWNLOAD_DOCTOR_CONFIG_FILE: process.env.DOWNLOAD_DOCTOR_CONFIG_FILE };
+    await Promise.all([
+      new Promise((r) => lambdaApi?.close(r)),
+      new Promise((r) => cloudFormation?.close(r)),
+    ]);
+  });
+
+  /** One request, as CloudFormation sends it; the response it got back, and the invocations it caused. */
+  async function request(type: 'Create' | 'Update' | 'Delete', fingerprint: string, physicalId?: string) {
+    const [before, seen] = [responses.length, invoked.length];
+    const mod = (await import(pathToFileURL(bundles['self-test']).href)) as {
+      handler: (e: unknown, c: unknown) => Promise<void>;
+    };
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await mod.handler(
+      {
+        RequestType: type,
+        ResponseURL: responseUrl,
+        StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/Bundles/1',
+        RequestId: `req-${before}`,
+        LogicalResourceId: 'SelfTest',
+        ...(physicalId ? { PhysicalResourceId: physicalId } : {}),
+        ResourceProperties: { ServiceToken: 'arn', Fingerprint: fingerprint },
+      },
+      { getRemainingTimeInMillis: () => 60_000 },
+    );
+    log.mockRestore();
+    expect(responses.length).toBe(before + 1);
+    return { response: responses.at(-1), invocations: invoked.slice(seen) };
+  }
+
+  it('passes a healthy monitor after running all four layers of every target', async () => {
+    storage = 'ok';
+    const { response, invocations } = await request('Create', 'aaa');
+    expect(response).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'download-doctor-self-test-aaa',
+    });
+    expect(invocations.sort()).toEqual(
+      ['loopback', 'loopback-second'].flatMap((t) => Object.values(NAMES).map((n) => `${n} ${t}`)).sort(),
+    );
+  });
+
+  it('fails the deployment when the storage check is denied (the monitor’s role), naming target and layer', async () => {
+    storage = 's3-access-denied';
+    const { response } = await request('Update', 'bbb', 'download-doctor-self-test-aaa');
+    expect(response?.Status).toBe('FAILED');
+    expect(response?.Reason).toMatch(
+      /the monitor is broken: loopback\/storage: the storage check cannot read the sentinel \(s3-access-denied\)/,
+    );
+    // A failed update keeps the physical id: CloudFormation then rolls back.
+    expect(response?.PhysicalResourceId).toBe('download-doctor-self-test-aaa');
+  });
+
+  it('passes the rollback (the old, tested properties) without invoking anything, and Delete likewise', async () => {
+    const rollback = await request('Update', 'aaa', 'download-doctor-self-test-aaa');
+    expect(rollback.response?.Status).toBe('SUCCESS');
+    expect(rollback.invocations).toEqual([]);
+    const deleted = await request('Delete', 'aaa', 'download-doctor-self-test-aaa');
+    expect(deleted.response?.Status).toBe('SUCCESS');
+    expect(deleted.invocations).toEqual([]);
+  });
+
+  it('fails when a check function cannot be invoked (IAM)', async () => {
+    storage = 'ok';
+    denied = NAMES.app;
+    const { response } = await request('Create', 'ccc');
+    denied = undefined;
+    expect(response?.Status).toBe('FAILED');
+    expect(response?.Reason).toMatch(
+      /loopback\/app: the check could not run \(check-error\): .*AccessDenied|not authorized/,
+    );
+  });
+
+  it('passes an unhealthy target, and says so', async () => {
+    storage = 'timeout';
+    const { response } = await request('Create', 'ddd');
+    expect(response?.Status).toBe('SUCCESS');
+    expect(response?.Reason).toMatch(/unhealthy targets \(not the monitor's fault\): loopback\/storage/);
   });
 });
