@@ -198,49 +198,44 @@ export function grantSecrets(
     ['proxy', (t) => t.proxy?.headers],
   ];
   for (const [name, headers] of checks) {
-    const refs = config.targets.flatMap((t) => secretRefs(headers(t)));
-    const secretArns = unique(
-      refs.flatMap((r) =>
-        'secretsManager' in r
-          ? [
-              r.secretsManager.startsWith('arn:')
-                ? r.secretsManager
-                : // A secret's ARN ends in a random suffix of six characters after its name.
-                  stack.formatArn({
-                    service: 'secretsmanager',
-                    resource: 'secret',
-                    resourceName: `${r.secretsManager}-??????`,
-                    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-                  }),
-            ]
-          : [],
-      ),
-    );
-    const parameterArns = unique(
-      refs.flatMap((r) =>
-        'ssm' in r
-          ? [
-              r.ssm.startsWith('arn:')
-                ? r.ssm
-                : stack.formatArn({
-                    service: 'ssm',
-                    resource: 'parameter',
-                    resourceName: r.ssm.replace(/^\//, ''),
-                  }),
-            ]
-          : [],
-      ),
-    );
+    const arns = config.targets.flatMap((t) => secretRefs(headers(t)).flatMap((r) => refArn(stack, r) ?? []));
     const fn = functions[name];
-    if (secretArns.length)
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
-      );
-    if (parameterArns.length)
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: parameterArns }),
-      );
+    for (const [kind, action] of [
+      ['secret', 'secretsmanager:GetSecretValue'],
+      ['parameter', 'ssm:GetParameter'],
+    ] as const) {
+      const resources = unique(arns.filter((a) => a.kind === kind).map((a) => a.arn));
+      if (resources.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources }));
+    }
   }
+}
+
+/** The ARN a secret reference names: as written when it is one, else made from its name. */
+function refArn(
+  stack: Stack,
+  r: ReturnType<typeof secretRefs>[number],
+): { kind: 'secret' | 'parameter'; arn: string } | undefined {
+  if ('secretsManager' in r)
+    return {
+      kind: 'secret',
+      arn: r.secretsManager.startsWith('arn:')
+        ? r.secretsManager
+        : // A secret's ARN ends in a random suffix of six characters after its name.
+          stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${r.secretsManager}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+    };
+  if ('ssm' in r)
+    return {
+      kind: 'parameter',
+      arn: r.ssm.startsWith('arn:')
+        ? r.ssm
+        : stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: r.ssm.replace(/^\//, '') }),
+    };
+  return undefined; // {"env": ...}: local only (synth refuses it)
 }
 
 /** The self-test may invoke the four check functions, and nothing else (not their versions or aliases). */

@@ -4,13 +4,11 @@
  * the table, the TlsDaysLeft metric per target and layer, and the `tls-expiry` warning page on the page topic.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
@@ -19,6 +17,7 @@ import { DIMENSIONS, instanceNames, LOCAL_INSTANCE, METRICS } from '../../functi
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { loopbackTargetInput } from '../fixtures/config.ts';
+import { startSnsReceiver } from '../fixtures/sns-receiver.ts';
 import { makeCertificate } from '../fixtures/tls.ts';
 
 useTestCredentials();
@@ -27,9 +26,8 @@ const region = 'us-east-1';
 let dir: string;
 let moto: MotoServer;
 let server: https.Server;
-let subscriber: http.Server;
+let subscriber: Awaited<ReturnType<typeof startSnsReceiver>>;
 let config: Config;
-const pages: { subject: string; message: string }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dd-tls-days-'));
@@ -69,37 +67,12 @@ beforeAll(async () => {
   if (!v.ok) throw new Error(JSON.stringify(v.problems));
   config = v.config;
 
-  subscriber = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const msg = JSON.parse(body) as { Type: string; Subject?: string; Message: string };
-      if (msg.Type === 'Notification') pages.push({ subject: msg.Subject ?? '', message: msg.Message });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => subscriber.listen(0, '127.0.0.1', r));
-  const sns = new SNSClient({ endpoint: moto.endpoint, region });
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: LOCAL_TOPICS.page }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'http',
-      Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
-    }),
-  );
-  sns.destroy();
+  subscriber = await startSnsReceiver(moto.endpoint, region, [LOCAL_TOPICS.page]);
 }, 60_000);
 
 afterAll(async () => {
   server?.closeAllConnections();
-  await Promise.all([
-    moto?.stop(),
-    new Promise((r) => server?.close(r)),
-    new Promise((r) => subscriber?.close(r)),
-  ]);
+  await Promise.all([moto?.stop(), new Promise((r) => server?.close(r)), subscriber?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -147,6 +120,7 @@ describe('a certificate that expires in 10 days', () => {
     cloudwatch.destroy();
 
     // Below 14 days: a warning on the page topic, naming the days, though downloads are healthy.
+    const pages = subscriber.received;
     expect(pages.map((p) => p.subject)).toEqual([
       expect.stringMatching(/^\[download-doctor\] WARNING secure: TLS certificate expires in 9 days/),
     ]);
