@@ -313,8 +313,8 @@ export class DownloadHealthchecks extends Construct {
       handler: 'index.handler',
       runtime: r.runtime,
       architecture: lambda.Architecture.ARM_64,
-      // The config layer: the Task states read the targets, the notifier their runbooks, the self-test both.
-      layers: name === 'diagnose' || name === 'report' ? [] : [this.configLayer],
+      // The config layer: every function reads it at cold start (the notifier for the runbooks).
+      layers: [this.configLayer],
       tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
       ...rest,
       ...(vpc ?? {}),

@@ -88,9 +88,11 @@ function statementsOf(name: HandlerName): Record<string, unknown>[] {
 describe('DownloadHealthchecks: functions and workflow', () => {
   it('deploys one Node.js 22 arm64 function per Task state, and the notifier', () => {
     template.resourceCountIs('AWS::Lambda::Function', 7);
+    // Every function reads the config layer at cold start (functions/handlers/lambda.ts).
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
+      Layers: [{ Ref: stack.getLogicalId(hc.configLayer.node.defaultChild as never) }],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^download-doctor \\w+: the storage check$'),
