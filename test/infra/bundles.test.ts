@@ -38,6 +38,8 @@ const proxyQueries: string[] = [];
 useTestCredentials();
 let server: http.Server;
 let bundles: Record<HandlerName | 'notifier' | 'self-test', string>;
+/** The config layer's file, as Lambda would extract it. */
+let configFile: string;
 const INSTANCE = 'bundles';
 /** The self-test function, which the construct does not expose beside the custom resource. */
 const selfTestFunction = (hc: DownloadHealthchecks) =>
@@ -105,7 +107,8 @@ beforeAll(async () => {
     Object.entries(functions).map(([name, fn]) => [name, join(assetOf(fn), 'index.mjs')]),
   ) as Record<HandlerName | 'notifier' | 'self-test', string>;
   // Where Lambda would extract the construct's config layer (/opt): the functions read the config there.
-  process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
+  configFile = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
+  process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = configFile;
 });
 
 afterAll(async () => {
@@ -461,6 +464,10 @@ describe('the self-test bundle, as CloudFormation calls it', () => {
     ]);
     responseUrl = `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}/response?X-Amz-Signature=x`;
     Object.assign(process.env, {
+      // The moto tests above restore the environment they found, from before the file's setup: set it again.
+      DOWNLOAD_DOCTOR_CONFIG_FILE: configFile,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
       AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(lambdaApi.address() as AddressInfo).port}`,
       AWS_REGION: 'eu-west-1',
       CHECK_FUNCTIONS: JSON.stringify(NAMES),
@@ -468,7 +475,7 @@ describe('the self-test bundle, as CloudFormation calls it', () => {
   });
 
   afterAll(async () => {
-    process.env = { ...saved, DOWNLOAD_DOCTOR_CONFIG_FILE: process.env.DOWNLOAD_DOCTOR_CONFIG_FILE };
+    process.env = saved;
     await Promise.all([
       new Promise((r) => lambdaApi?.close(r)),
       new Promise((r) => cloudFormation?.close(r)),
