@@ -6,6 +6,7 @@
 import { describeCondition } from '../functions/core/assess.ts';
 import { type HtmlOptions, reportHtml } from '../functions/core/html.ts';
 import { SCHEMA_VERSION, type Status } from '../functions/core/names.ts';
+import { certificateText } from '../functions/core/page.ts';
 import type { CheckResult, Report, Verdict } from '../functions/core/types.ts';
 
 export const FORMATS = ['table', 'json', 'junit', 'html'] as const;
@@ -27,7 +28,8 @@ export function checkLine(r: CheckResult): string {
   const kind = r.kind ? ` [${r.kind}]` : '';
   const line = `  ${mark}  ${r.layer.padEnd(10)} ${ms(t.totalMs).padStart(8)}${firstByte}  ${r.message}${kind}`;
   const more = laterFailures(r).map((c) => `${' '.repeat(19)}also: ${describeCondition(c)} [${c.kind}]`);
-  return [line, ...more].join('\n');
+  const tls = r.tls ? [`${' '.repeat(19)}${certificateText(r.tls)}`] : [];
+  return [line, ...more, ...tls].join('\n');
 }
 
 export function verdictLines(target: string, v: Verdict): string[] {

@@ -13,10 +13,9 @@ import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-s
 import { type Page, pageText } from '../functions/core/page.ts';
 import {
   type AlarmState,
-  alarmName,
   type Datum,
   evaluateAlarm,
-  NAMESPACE,
+  instanceNames,
   type Period,
   periodValue,
   TARGET_ALARMS,
@@ -32,6 +31,8 @@ export const LOCAL_TOPICS = { page: 'download-doctor-pages', monitor: 'download-
 export interface LocalAlarmOptions {
   endpoint: string;
   region: string;
+  /** The instance whose names the alarms and metrics take (LOCAL_INSTANCE unless `--instance` says). */
+  instance: string;
   /** Where alarm states and recent periods are kept between runs. @default defaultStateFile(endpoint) */
   stateFile?: string | undefined;
   now?: () => Date;
@@ -77,9 +78,10 @@ export async function evaluateLocalAlarms(
   const sns = new SNSClient(client);
   const signal = () => ({ abortSignal: AbortSignal.timeout(5_000) });
   const sent: Sent[] = [];
+  const names = instanceNames(o.instance);
   try {
     for (const rule of TARGET_ALARMS) {
-      const name = alarmName(report.target, rule);
+      const name = names.alarm(report.target, rule);
       const previous = memory[name] ?? { periods: [], state: 'OK' as AlarmState };
       const periods = [...previous.periods, periodValue(rule, data, report.target)].slice(
         -rule.evaluationPeriods,
@@ -94,7 +96,7 @@ export async function evaluateLocalAlarms(
         new PutMetricAlarmCommand({
           AlarmName: name,
           AlarmDescription: rule.description,
-          Namespace: NAMESPACE,
+          Namespace: names.namespace,
           MetricName: rule.metric,
           Dimensions: targetDimensions(report.target),
           Statistic: rule.statistic,
@@ -138,8 +140,8 @@ export async function evaluateLocalAlarms(
 }
 
 /** The run's telemetry for `--publish`: metrics go to the endpoint, and are kept in `published` for the alarms. */
-export function publisher(endpoint: string, region: string, published: Datum[]): Telemetry {
-  const send = cloudWatchPublisher({ endpoint, region });
+export function publisher(endpoint: string, region: string, instance: string, published: Datum[]): Telemetry {
+  const send = cloudWatchPublisher(instanceNames(instance).namespace, { endpoint, region });
   return {
     publish: async (data) => {
       await send(data);

@@ -57,6 +57,11 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
       'send the metrics to a CloudWatch-compatible endpoint and evaluate the alarms there',
     )
     .option('--alarm-state <file>', 'where --publish keeps the alarm states between runs')
+    .option(
+      '--instance <name>',
+      'with --publish: the instance whose metric namespace and alarm names to use, as the construct names ' +
+        'them (default: local)',
+    )
     .action(exits(async (opts) => (await import('./commands/run.ts')).run(opts)));
 
   p.command('check')

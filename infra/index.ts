@@ -4,4 +4,5 @@
  */
 export { DownloadHealthchecksError } from '../functions/core/errors.ts';
 export { DownloadHealthchecks, type DownloadHealthchecksProps } from './construct.ts';
-export type { AlarmDatapoints, MonitorAlarmId, RuleId } from './telemetry.ts';
+export { SelfTest } from './self-test.ts';
+export type { AlarmDatapoints, MonitorAlarmId, PagingAlarmId, RuleId } from './telemetry.ts';

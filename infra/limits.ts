@@ -2,7 +2,8 @@
  * The combinations the construct refuses at synth time, each with a plain message. All problems are collected,
  * so one synth shows them all. Pure: numbers in, messages out.
  */
-import type { Config, HeaderValue } from '../functions/core/config.ts';
+import { isIP } from 'node:net';
+import type { Config, ConfigInput, HeaderValue } from '../functions/core/config.ts';
 import { worstRunSeconds } from './workflow.ts';
 
 /** Express workflows stop after 5 minutes. */
@@ -28,27 +29,30 @@ const CHECKS = [
 export function synthProblems(config: Config, limits: Limits): string[] {
   const problems: string[] = [];
   const names = new Set(config.targets.map((t) => t.name));
-  config.targets.forEach((t, i) => {
-    for (const [key, layer] of CHECKS) {
-      const deadline = t[key]?.timeoutMs;
-      if (deadline !== undefined && deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
-        problems.push(
-          `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms) plus ${LAMBDA_HEADROOM_MS} ms ` +
-            `of headroom exceeds its Lambda's timeout (${limits.checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
-        );
-      }
-    }
-    for (const key of ['endToEnd', 'app', 'proxy'] as const) {
-      for (const [header, value] of Object.entries(t[key]?.headers ?? {})) {
-        if (typeof value !== 'string' && 'env' in value) {
+  // The targets as written (an extra sentinel's target repeats its stack's settings): paths index the config file.
+  config.targets
+    .filter((t) => t.stack === undefined)
+    .forEach((t, i) => {
+      for (const [key, layer] of CHECKS) {
+        const deadline = t[key]?.timeoutMs;
+        if (deadline !== undefined && deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
           problems.push(
-            `targets[${i}].${key}.headers.${header}: {"env": "${value.env}"} is read from the local environment only; ` +
-              'on AWS use {"secretsManager": ARN} or {"ssm": NAME}',
+            `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms) plus ${LAMBDA_HEADROOM_MS} ms ` +
+              `of headroom exceeds its Lambda's timeout (${limits.checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
           );
         }
       }
-    }
-  });
+      for (const key of ['endToEnd', 'app', 'proxy'] as const) {
+        for (const [header, value] of Object.entries(t[key]?.headers ?? {})) {
+          if (typeof value !== 'string' && 'env' in value) {
+            problems.push(
+              `targets[${i}].${key}.headers.${header}: {"env": "${value.env}"} is read from the local environment only; ` +
+                'on AWS use {"secretsManager": ARN} or {"ssm": NAME}',
+            );
+          }
+        }
+      }
+    });
   for (const name of limits.scheduledTargets) {
     if (!names.has(name))
       problems.push(`schedules.${name}: no target is named "${name}" (${[...names].join(', ')})`);
@@ -66,4 +70,99 @@ export function synthProblems(config: Config, limits: Limits): string[] {
 /** Every secret reference of a check's headers (they become read permissions on exactly those secrets). */
 export function secretRefs(headers: Record<string, HeaderValue> | undefined): Exclude<HeaderValue, string>[] {
   return Object.values(headers ?? {}).filter((v): v is Exclude<HeaderValue, string> => typeof v !== 'string');
+}
+
+/** Why an address cannot be reached from a Lambda outside a VPC, or undefined when it may be public. */
+export function unreachableWithoutVpc(host: string): string | undefined {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return 'a loopback name';
+  const kind = isIP(h);
+  if (kind === 4) return ipv4Range(h);
+  if (kind === 6) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+    if (mapped?.[1]) return ipv4Range(mapped[1]);
+    if (h === '::1') return 'a loopback address (::1)';
+    const first = Number.parseInt(h.split(':')[0] || '0', 16);
+    if ((first & 0xfe00) === 0xfc00) return 'a private address (fc00::/7, unique local)';
+    if ((first & 0xffc0) === 0xfe80) return 'a link-local address (fe80::/10)';
+  }
+  return undefined;
+}
+
+function ipv4Range(ip: string): string | undefined {
+  const [a = 0, b = 0] = ip.split('.').map(Number);
+  if (a === 127) return 'a loopback address (127.0.0.0/8)';
+  if (a === 10) return 'a private address (10.0.0.0/8)';
+  if (a === 172 && b >= 16 && b <= 31) return 'a private address (172.16.0.0/12)';
+  if (a === 192 && b === 168) return 'a private address (192.168.0.0/16)';
+  if (a === 100 && b >= 64 && b <= 127) return 'a shared address (100.64.0.0/10, carrier-grade NAT)';
+  if (a === 169 && b === 254) return 'a link-local address (169.254.0.0/16)';
+  if (a === 0) return 'an address of "this network" (0.0.0.0/8)';
+  return undefined;
+}
+
+/** The host of a URL, or of `connectTo` ("host", "host:port", "[v6]:port"). */
+function hostOf(value: string, isUrl: boolean): string {
+  if (isUrl) return new URL(value).hostname;
+  return /^\[([^\]]+)\]/.exec(value)?.[1] ?? value.split(':')[0] ?? value;
+}
+
+type WrittenTarget = ConfigInput['targets'][number];
+type WrittenCheck = { url: string; connectTo?: string | undefined; tls?: { caFile?: string | undefined } };
+
+/**
+ * What cannot work on Lambda, each with its field path in the config as written (extra sentinels not expanded):
+ * storage on the local disk and reading it as another user, a CA file on the local disk, and, without a VPC,
+ * addresses that only a machine inside a private network reaches (private, loopback, link-local).
+ */
+export function lambdaProblems(written: ConfigInput, hasVpc: boolean): string[] {
+  const problems: string[] = [];
+  written.targets.forEach((t: WrittenTarget, i) => {
+    const at = `targets[${i}]`;
+    if (t.storage?.type === 'filesystem') {
+      problems.push(
+        `${at}.storage.type: "filesystem" reads the sentinel from the local disk, which a Lambda does not have: ` +
+          'store it in S3 (the proxy serves it from there), or leave storage out and rely on the proxy check',
+      );
+      if (t.storage.readAs)
+        problems.push(
+          `${at}.storage.readAs: reading as "${t.storage.readAs}" needs root on the machine that holds the file; ` +
+            'Lambda runs neither as root nor on that machine: run this check with the CLI there',
+        );
+    }
+    const checks: [string, WrittenCheck | undefined][] = [
+      ['app', t.app],
+      ['proxy', t.proxy],
+      ['endToEnd', t.endToEnd],
+    ];
+    const addresses: [string, string, boolean][] = [];
+    for (const [key, check] of checks) {
+      if (!check) continue;
+      if (check.tls?.caFile)
+        problems.push(
+          `${at}.${key}.tls.caFile: ${check.tls.caFile} is a path on this machine, absent from the Lambda: ` +
+            'serve a certificate a public CA signed, or run this check with the CLI',
+        );
+      addresses.push([`${at}.${key}.url`, check.url, true]);
+      if (check.connectTo) addresses.push([`${at}.${key}.connectTo`, check.connectTo, false]);
+    }
+    if (t.endToEnd.internalUrl) addresses.push([`${at}.endToEnd.internalUrl`, t.endToEnd.internalUrl, true]);
+    if (t.storage?.type === 's3' && t.storage.endpoint)
+      addresses.push([`${at}.storage.endpoint`, t.storage.endpoint, true]);
+    t.sentinels?.forEach((s, j) => {
+      for (const [key, url] of Object.entries(s.urls ?? {}))
+        if (url) addresses.push([`${at}.sentinels[${j}].urls.${key}`, url, true]);
+    });
+    if (hasVpc) return;
+    for (const [path, value, isUrl] of addresses) {
+      const host = hostOf(value, isUrl);
+      const why = unreachableWithoutVpc(host);
+      if (why)
+        problems.push(
+          `${path}: ${host} is ${why}, which a Lambda outside a VPC cannot reach: give the construct a vpc ` +
+            'with a route to it (README, "On AWS"), or check it with the CLI from inside that network',
+        );
+    }
+  });
+  return problems;
 }

@@ -1,13 +1,39 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from './construct.ts';
+
+/** A VPC named by its attributes (no lookup: synth stays offline), with the security groups the checks use. */
+export interface VpcAttributes {
+  vpcId: string;
+  availabilityZones: string[];
+  privateSubnetIds: string[];
+  securityGroupIds?: string[];
+}
 
 /** The project's own stack: the construct, from the config file. Users may instead add the construct to their app. */
 export class DownloadDoctorStack extends Stack {
   readonly healthchecks: DownloadHealthchecks;
 
-  constructor(scope: Construct, id: string, props: StackProps & { healthchecks: DownloadHealthchecksProps }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: StackProps & { healthchecks: DownloadHealthchecksProps; vpcContext?: VpcAttributes | undefined },
+  ) {
     super(scope, id, props);
-    this.healthchecks = new DownloadHealthchecks(this, 'Healthchecks', props.healthchecks);
+    const v = props.vpcContext;
+    const vpc = v
+      ? {
+          vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+            vpcId: v.vpcId,
+            availabilityZones: v.availabilityZones,
+            privateSubnetIds: v.privateSubnetIds,
+          }),
+          securityGroups: v.securityGroupIds?.map((sg, i) =>
+            ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, sg),
+          ),
+        }
+      : {};
+    this.healthchecks = new DownloadHealthchecks(this, 'Healthchecks', { ...props.healthchecks, ...vpc });
   }
 }

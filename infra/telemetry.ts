@@ -3,23 +3,24 @@
  * from TARGET_ALARMS, where every threshold is written once), the monitor's own alarms, and the dashboard.
  * Metric names and dimensions all come from functions/core/telemetry.ts.
  */
-import { ArnFormat, type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { Config } from '../functions/core/config.ts';
 import { LAYERS } from '../functions/core/names.ts';
 import {
   type AlarmRule,
-  alarmName,
   DIMENSIONS,
+  type InstanceNames,
   METRICS,
   type MetricName,
-  NAMESPACE,
   TARGET_ALARMS,
   type TreatMissingData,
 } from '../functions/core/telemetry.ts';
@@ -44,6 +45,8 @@ export const maxEvaluationSeconds = (periodSeconds: number) => (periodSeconds < 
 export function resolveAlarmRules(
   overrides: Readonly<Partial<Record<string, AlarmDatapoints>>> | undefined,
   intervals: Readonly<Record<string, number>>,
+  names: InstanceNames,
+  thresholds: Readonly<Partial<Record<RuleId, number>>> = {},
 ): { rules: AlarmRule[]; problems: string[] } {
   const problems: string[] = [];
   const ids = TARGET_ALARMS.map((r) => r.id);
@@ -68,16 +71,17 @@ export function resolveAlarmRules(
   }
   const rules = TARGET_ALARMS.map((r) => {
     const dp = overrides?.[r.id];
+    const threshold = thresholds[r.id] ?? r.threshold;
     return dp
-      ? { ...r, datapointsToAlarm: dp.datapointsToAlarm, evaluationPeriods: dp.evaluationPeriods }
-      : r;
+      ? { ...r, threshold, datapointsToAlarm: dp.datapointsToAlarm, evaluationPeriods: dp.evaluationPeriods }
+      : { ...r, threshold };
   });
   for (const [target, seconds] of Object.entries(intervals)) {
     for (const r of rules) {
       const span = seconds * r.evaluationPeriods;
       if (span > maxEvaluationSeconds(seconds))
         problems.push(
-          `${alarmName(target, r)}: ${r.evaluationPeriods} periods of ${seconds} s (the schedule of "${target}") ` +
+          `${names.alarm(target, r)}: ${r.evaluationPeriods} periods of ${seconds} s (the schedule of "${target}") ` +
             `span ${span} s, over CloudWatch's ${maxEvaluationSeconds(seconds)} s: lower evaluationPeriods or run it more often`,
         );
     }
@@ -104,12 +108,25 @@ export function createTopics(scope: Construct): Topics {
     // It protects only messages in flight on these topics: once they are gone, nothing needs it.
     removalPolicy: RemovalPolicy.DESTROY,
   });
+  // This account's alarms only: CloudWatch is a service principal shared by every account (confused deputy).
+  const thisAccountsAlarms = {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: {
+      'aws:SourceArn': stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    },
+  };
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'], // in a key policy, "*" is this key
+      conditions: thisAccountsAlarms,
     }),
   );
   const topic = (id: string, displayName: string, fromAlarms: boolean) => {
@@ -122,16 +139,7 @@ export function createTopics(scope: Construct): Topics {
           principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
           actions: ['sns:Publish'],
           resources: [t.topicArn],
-          conditions: {
-            ArnLike: {
-              'aws:SourceArn': stack.formatArn({
-                service: 'cloudwatch',
-                resource: 'alarm',
-                resourceName: '*',
-                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              }),
-            },
-          },
+          conditions: thisAccountsAlarms,
         }),
       );
     }
@@ -154,8 +162,20 @@ const MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
   notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
 };
 
-const metric = (name: MetricName, dims: Record<string, string>, statistic: string, period: Duration) =>
-  new cloudwatch.Metric({ namespace: NAMESPACE, metricName: name, dimensionsMap: dims, statistic, period });
+const metric = (
+  names: InstanceNames,
+  name: MetricName,
+  dims: Record<string, string>,
+  statistic: string,
+  period: Duration,
+) =>
+  new cloudwatch.Metric({
+    namespace: names.namespace,
+    metricName: name,
+    dimensionsMap: dims,
+    statistic,
+    period,
+  });
 
 function notify(alarm: cloudwatch.Alarm, topic: sns.ITopic): cloudwatch.Alarm {
   alarm.addAlarmAction(new actions.SnsAction(topic));
@@ -172,15 +192,20 @@ export function createTargetAlarms(
   rules: readonly AlarmRule[],
   intervals: Readonly<Record<string, Duration>>,
   topics: Topics,
+  names: InstanceNames,
+  config: Config,
 ): Record<string, Record<RuleId, cloudwatch.Alarm>> {
   const alarms: Record<string, Record<RuleId, cloudwatch.Alarm>> = {};
   for (const [target, period] of Object.entries(intervals)) {
     const byRule: Partial<Record<RuleId, cloudwatch.Alarm>> = {};
+    const runbook = config.targets.find((t) => t.name === target)?.runbookUrl;
     for (const r of rules) {
       const alarm = new cloudwatch.Alarm(scope, `Alarm-${target}-${r.id}`, {
-        alarmName: alarmName(target, r),
-        alarmDescription: `download-doctor (${r.severity}): target "${target}": ${r.description}.`,
-        metric: metric(r.metric, { [DIMENSIONS.target]: target }, r.statistic, period),
+        alarmName: names.alarm(target, r),
+        alarmDescription:
+          `download-doctor ${names.instance} (${r.severity}): target "${target}": ${r.description}.` +
+          (runbook ? ` Runbook: ${runbook}` : ''),
+        metric: metric(names, r.metric, { [DIMENSIONS.target]: target }, r.statistic, period),
         threshold: r.threshold,
         comparisonOperator: COMPARISON[r.comparison],
         datapointsToAlarm: r.datapointsToAlarm,
@@ -198,15 +223,53 @@ export type MonitorAlarmId =
   | 'ExecutionsFailed'
   | 'ExecutionsTimedOut'
   | 'ExecutionThrottled'
-  | `Errors-${string}`;
+  | `Errors-${string}`
+  | PagingAlarmId;
 
-/** The monitor's own health, to the monitor topic: any failed, timed-out or throttled run, any function error. */
+/** The paging path's own alarms: each is a page that may be lost. */
+export type PagingAlarmId =
+  | 'NotifierDeadLetters'
+  | 'NotifierEventsDropped'
+  | 'NotifierDestinationFailures'
+  | 'PageTopicFailures'
+  | 'AlarmTopicFailures';
+
+function monitorAlarm(
+  scope: Construct,
+  names: InstanceNames,
+  id: MonitorAlarmId,
+  m: cloudwatch.IMetric,
+  what: string,
+  datapoints: AlarmDatapoints,
+  topic: sns.ITopic,
+): cloudwatch.Alarm {
+  return notify(
+    new cloudwatch.Alarm(scope, `Monitor-${id}`, {
+      alarmName: names.monitorAlarm(id),
+      alarmDescription: `download-doctor ${names.instance}'s own health: ${what}. The monitor is broken, not necessarily downloads.`,
+      metric: m,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: datapoints.evaluationPeriods,
+      datapointsToAlarm: datapoints.datapointsToAlarm,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    topic,
+  );
+}
+
+/**
+ * The monitor's own health, to the monitor topic: failed, timed-out or throttled runs, function errors, M of N
+ * periods (one error in one period is often a blip of Lambda's; a broken monitor errs every run).
+ */
 export function createMonitorAlarms(
   scope: Construct,
   stateMachine: sfn.StateMachine,
   functions: Readonly<Record<string, lambda.IFunction>>,
   topic: sns.ITopic,
   period: Duration,
+  datapoints: AlarmDatapoints,
+  names: InstanceNames,
 ): Record<MonitorAlarmId, cloudwatch.Alarm> {
   const sum = { period, statistic: cloudwatch.Stats.SUM };
   const watched: [MonitorAlarmId, cloudwatch.IMetric, string][] = [
@@ -224,21 +287,74 @@ export function createMonitorAlarms(
     ]),
   ];
   const alarms: Partial<Record<MonitorAlarmId, cloudwatch.Alarm>> = {};
-  for (const [id, m, what] of watched) {
-    alarms[id] = notify(
-      new cloudwatch.Alarm(scope, `Monitor-${id}`, {
-        alarmDescription: `download-doctor's own health: ${what}. The monitor is broken, not necessarily downloads.`,
-        metric: m,
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      topic,
-    );
-  }
+  for (const [id, m, what] of watched)
+    alarms[id] = monitorAlarm(scope, names, id, m, what, datapoints, topic);
   return alarms as Record<MonitorAlarmId, cloudwatch.Alarm>;
+}
+
+/** What the paging path is made of: the notifier, its dead-letter queue, the topics it reads and writes. */
+export interface PagingPath {
+  readonly notifier: lambda.IFunction;
+  readonly deadLetters: sqs.IQueue;
+  readonly topics: Topics;
+}
+
+/**
+ * The paging path watched, 1 of 1 over 5 minutes, to the monitor topic: an event in the notifier's dead-letter
+ * queue (a page that never went out), events Lambda dropped or could not deliver to the queue, and notifications
+ * SNS failed to deliver from the page topic (to on-call) or from the alarm topic (to the notifier).
+ */
+export function createPagingAlarms(
+  scope: Construct,
+  path: PagingPath,
+  names: InstanceNames,
+): Record<PagingAlarmId, cloudwatch.Alarm> {
+  const period = Duration.minutes(5);
+  const once = { datapointsToAlarm: 1, evaluationPeriods: 1 };
+  const lambdaMetric = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensionsMap: { FunctionName: path.notifier.functionName },
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
+  const failed = (topic: sns.Topic) =>
+    topic.metricNumberOfNotificationsFailed({ period, statistic: cloudwatch.Stats.SUM });
+  const watched: [PagingAlarmId, cloudwatch.IMetric, string][] = [
+    [
+      'NotifierDeadLetters',
+      path.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      "an alarm notification is in the notifier's dead-letter queue: its page never went out (read the message, then page by hand)",
+    ],
+    [
+      'NotifierEventsDropped',
+      lambdaMetric('AsyncEventsDropped'),
+      'Lambda gave up on an alarm notification for the notifier (retries spent, or too old)',
+    ],
+    [
+      'NotifierDestinationFailures',
+      lambdaMetric('DestinationDeliveryFailures'),
+      "a failed notification could not even be put in the notifier's dead-letter queue",
+    ],
+    [
+      'PageTopicFailures',
+      failed(path.topics.page),
+      'SNS failed to deliver a page to a subscriber of the page topic',
+    ],
+    [
+      'AlarmTopicFailures',
+      failed(path.topics.alarm),
+      'SNS failed to deliver an alarm notification to the notifier',
+    ],
+  ];
+  const alarms: Partial<Record<PagingAlarmId, cloudwatch.Alarm>> = {};
+  for (const [id, m, what] of watched)
+    alarms[id] = monitorAlarm(scope, names, id, m, what, once, path.topics.monitor);
+  return alarms as Record<PagingAlarmId, cloudwatch.Alarm>;
 }
 
 /**
@@ -252,8 +368,9 @@ export function createDashboard(
   functions: Readonly<Record<string, lambda.IFunction>>,
   alarms: readonly cloudwatch.IAlarm[],
   monitorPeriod: Duration,
+  names: InstanceNames,
 ): cloudwatch.Dashboard {
-  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard');
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { dashboardName: names.dashboard });
   dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 24 }));
   for (const [target, period] of Object.entries(intervals)) {
     const perTarget = { [DIMENSIONS.target]: target };
@@ -269,8 +386,8 @@ export function createDashboard(
       new cloudwatch.GraphWidget({
         title: `${target}: verdict (${METRICS.healthy} 1 = downloads work)`,
         left: [
-          metric(METRICS.healthy, perTarget, cloudwatch.Stats.MINIMUM, period),
-          metric(METRICS.degraded, perTarget, cloudwatch.Stats.MAXIMUM, period),
+          metric(names, METRICS.healthy, perTarget, cloudwatch.Stats.MINIMUM, period),
+          metric(names, METRICS.degraded, perTarget, cloudwatch.Stats.MAXIMUM, period),
         ],
         leftYAxis: { min: 0, max: 1 },
         period,
@@ -279,13 +396,24 @@ export function createDashboard(
       new cloudwatch.GraphWidget({
         title: `${target}: ${METRICS.checkSuccess} by layer (1 = passed)`,
         left: LAYERS.map((layer) =>
-          metric(METRICS.checkSuccess, perLayer(layer), cloudwatch.Stats.MINIMUM, period).with({
+          metric(names, METRICS.checkSuccess, perLayer(layer), cloudwatch.Stats.MINIMUM, period).with({
             label: layer,
           }),
         ),
         leftYAxis: { min: 0, max: 1 },
         period,
-        width: 16,
+        width: 10,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${target}: ${METRICS.tlsDaysLeft} by layer (HTTPS)`,
+        left: LAYERS.map((layer) =>
+          metric(names, METRICS.tlsDaysLeft, perLayer(layer), cloudwatch.Stats.MINIMUM, period).with({
+            label: layer,
+          }),
+        ),
+        leftYAxis: { min: 0 },
+        period,
+        width: 6,
       }),
     );
     dashboard.addWidgets(
@@ -294,8 +422,8 @@ export function createDashboard(
           new cloudwatch.GraphWidget({
             title: `${target} / ${layer}: time (ms)`,
             left: [
-              metric(METRICS.checkDuration, perLayer(layer), cloudwatch.Stats.MAXIMUM, period),
-              metric(METRICS.checkFirstByte, perLayer(layer), cloudwatch.Stats.MAXIMUM, period),
+              metric(names, METRICS.checkDuration, perLayer(layer), cloudwatch.Stats.MAXIMUM, period),
+              metric(names, METRICS.checkFirstByte, perLayer(layer), cloudwatch.Stats.MAXIMUM, period),
             ],
             period,
             width: 6,

@@ -1,9 +1,15 @@
 /**
- * Monthly cost of one target: `npm run cost`. The transitions and Lambda invocations per run are counted from
- * the real definition, by running it on the local engine (healthy: stage 1 only; failing: both stages).
+ * Monthly cost of one target: `npm run cost`. Every per-run charge (Step Functions, Lambda, CloudWatch Logs,
+ * PutMetricData, the report's S3 PUTs, X-Ray, the Scheduler) and every fixed one (alarms, custom metrics, the
+ * KMS key, the dashboard). What a run does is counted from the real definition, by running it on the local
+ * engine (healthy: stage 1 only; failing: both stages): its transitions, its invocations, the metrics and the
+ * log bytes its handlers and the workflow write. A change of the workflow (a confirmation retry, say) follows.
  * Prices: AWS list prices, us-east-1, as published in 2026. Free tiers are left out (they are per account).
  */
 import { type EventLog, runLocally } from '../cli/local-engine.ts';
+import type { FailureKind } from '../functions/core/names.ts';
+import { metricData, TARGET_ALARMS } from '../functions/core/telemetry.ts';
+import type { Report } from '../functions/core/types.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { TASK_STATES } from '../functions/core/workflow.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
@@ -18,10 +24,18 @@ export const PRICES = {
   /** Lambda on arm64, per GB-second. */
   lambdaArmPerGbSecond: 0.0000133334,
   logsPerGbIngested: 0.5,
+  putMetricDataPerRequest: 0.01 / 1000,
+  s3PutPerRequest: 0.005 / 1000,
+  xrayPerTraceRecorded: 5 / 1_000_000,
+  schedulerPerInvocation: 1 / 1_000_000,
+  alarmPerMonth: 0.1,
+  customMetricPerMonth: 0.3,
+  kmsKeyPerMonth: 1,
+  dashboardPerMonth: 3,
   syntheticsPerCanaryRun: 0.0012,
 } as const;
 
-/** What a run costs in resources, besides its transitions and invocations (assumptions, stated in the README). */
+/** What a run costs in resources, besides what is counted from the definition (stated in the README). */
 export const ASSUMPTIONS = {
   /** Express run duration, seconds: healthy (one stage) and failing (two stages). */
   runSeconds: { healthy: 1, failing: 2 },
@@ -31,111 +45,224 @@ export const ASSUMPTIONS = {
   checkGb: 0.25,
   diagnoseGb: 0.125,
   expressGb: 0.0625,
-  /** CloudWatch Logs written per run by the workflow (level ALL) and the functions, in GB. */
-  logGbPerRun: { healthy: 20e-6, failing: 35e-6 },
+  /** Lambda's own lines per invocation (START, END, REPORT, and the X-Ray trace line), in bytes. */
+  platformLogBytesPerInvocation: 450,
+  /** Objects the report function writes per run: the JSON report and its HTML page. */
+  s3PutsPerRun: 2,
+  /** One trace per run (Step Functions and its Lambda segments); one scheduler invocation per run. */
+  tracesPerRun: 1,
 };
 
 export interface RunShape {
   transitions: number;
   checkInvocations: number;
   diagnoseInvocations: number;
+  /** What the handlers logged, in bytes (Lambda's own lines are added per invocation). */
+  handlerLogBytes: number;
+  /** The workflow's event log with payloads: what level ALL with execution data writes, in bytes. */
+  workflowLogBytesAll: number;
+  /** Custom metric data published, and the distinct metrics among them. */
+  metricData: number;
+  metrics: string[];
 }
 
 /** Counts from an execution's event log: every state entered is a transition; Task states invoke a Lambda. */
-export function shapeOf(events: readonly EventLog[]): RunShape {
+export function shapeOf(events: readonly EventLog[], report: Report, handlerLogBytes: number): RunShape {
   const entered = events
     .filter((e) => e.type === 'StateEntered')
     .map((e) => (e as { state: { name: string } }).state.name);
   const tasks = entered.filter((n): n is keyof typeof TASK_STATES => n in TASK_STATES);
   const isCheck = (n: keyof typeof TASK_STATES) =>
     TASK_STATES[n] !== 'diagnose' && TASK_STATES[n] !== 'report';
+  const data = metricData(report, new Date());
   return {
     transitions: entered.length,
     checkInvocations: tasks.filter(isCheck).length,
     // Diagnose and report: small functions (128 MB), counted apart.
     diagnoseInvocations: tasks.filter((n) => !isCheck(n)).length,
+    handlerLogBytes,
+    workflowLogBytesAll: events.reduce((n, e) => n + JSON.stringify(e).length, 0),
+    metricData: data.length,
+    metrics: data.map((d) => `${d.MetricName} ${d.Dimensions.map((x) => x.Value).join('/')}`),
   };
 }
 
-/** Runs the real definition with canned check results: healthy, and end to end failing. */
+/** Runs the real definition with canned check results (every HTTPS check with its certificate). */
 export async function measureShapes(): Promise<{ healthy: RunShape; failing: RunShape }> {
   const result = (layer: string, ok: boolean) => ({
     layer,
     ok,
     slow: false,
-    ...(ok ? {} : { kind: 'status' }),
-    message: '',
-    target: '',
-    expected: {},
-    observed: {},
-    timings: { totalMs: 1 },
-    startedAt: '',
+    ...(ok ? {} : { kind: 'status' as FailureKind }),
+    message: ok ? 'fine' : '[STATUS] 502, expected 200',
+    target: `https://www.example.com/${layer}/`,
+    expected: { status: 200, bytes: 25, sha256: 'a'.repeat(64) },
+    observed: { status: ok ? 200 : 502, bytes: 25, sha256: 'a'.repeat(64) },
+    conditions: [
+      { subject: '[STATUS]', kind: 'status', pass: ok, expected: '200', observed: ok ? '200' : '502' },
+    ],
+    timings: { dnsMs: 1, connectMs: 2, tlsMs: 5, firstByteMs: 20, transferMs: 1, totalMs: 30 },
+    ...(layer === 'storage' ? {} : { tls: { notAfter: '2027-01-01T00:00:00.000Z', daysLeft: 60 } }),
+    startedAt: '2026-11-24T00:00:00.000Z',
   });
+  let logged = 0;
+  const counting =
+    (handler: Handler): Handler =>
+    async (event) => {
+      const log = console.log;
+      console.log = (...args: unknown[]) => {
+        logged += `${args.join(' ')}\n`.length;
+      };
+      try {
+        return await handler(event);
+      } finally {
+        console.log = log;
+      }
+    };
   const { diagnose, report } = makeHandlers({
     config: { targets: [] } as never,
     probes: {} as never,
     secrets: async () => '',
+    telemetry: { publish: async () => {}, store: async () => {}, heartbeat: async () => 'heartbeat sent' },
   });
   const handlers = (e2eOk: boolean): Record<HandlerName, Handler> => ({
     'end-to-end': async () => result('end-to-end', e2eOk),
     app: async () => result('app', true),
     storage: async () => result('storage', true),
     proxy: async () => result('proxy', true),
-    diagnose,
-    report,
+    diagnose: counting(diagnose),
+    report: counting(report),
   });
-  const healthy = shapeOf((await runLocally({ target: 't' }, handlers(true))).events);
-  const failing = shapeOf((await runLocally({ target: 't' }, handlers(false))).events);
+  const shape = async (ok: boolean) => {
+    logged = 0;
+    const run = await runLocally({ target: 't' }, handlers(ok));
+    return shapeOf(run.events, run.report, logged);
+  };
+  const healthy = await shape(true);
+  const failing = await shape(false);
   return { healthy, failing };
 }
 
-export interface MonthlyCost {
+export type Workflow = 'standard' | 'express';
+export type Logging = 'errors' | 'all';
+
+export interface RunCost {
   workflow: number;
   lambda: number;
   logs: number;
+  metrics: number;
+  s3: number;
+  xray: number;
+  scheduler: number;
   total: number;
 }
 
-export function monthlyCost(
-  type: 'standard' | 'express',
+/** The cost of one run. */
+export function perRunCost(
+  type: Workflow,
   shape: RunShape,
-  runs: number,
   state: 'healthy' | 'failing',
-): MonthlyCost {
+  logging: Logging = 'errors',
+): RunCost {
   const p = PRICES;
   const a = ASSUMPTIONS;
   const workflow =
     type === 'standard'
-      ? runs * shape.transitions * p.standardPerTransition
-      : runs * (p.expressPerRequest + a.runSeconds[state] * a.expressGb * p.expressPerGbSecond);
+      ? shape.transitions * p.standardPerTransition
+      : p.expressPerRequest + a.runSeconds[state] * a.expressGb * p.expressPerGbSecond;
   const invocations = shape.checkInvocations + shape.diagnoseInvocations;
   const gbSeconds =
     shape.checkInvocations * a.checkSeconds * a.checkGb +
     shape.diagnoseInvocations * a.diagnoseSeconds * a.diagnoseGb;
-  const lambda = runs * (invocations * p.lambdaPerRequest + gbSeconds * p.lambdaArmPerGbSecond);
-  const logs = runs * a.logGbPerRun[state] * p.logsPerGbIngested;
-  return { workflow, lambda, logs, total: workflow + lambda + logs };
+  const lambda = invocations * p.lambdaPerRequest + gbSeconds * p.lambdaArmPerGbSecond;
+  // At level ERROR a run that completes logs nothing of the workflow: a failed check is a result, not an error.
+  const logBytes =
+    shape.handlerLogBytes +
+    invocations * a.platformLogBytesPerInvocation +
+    (logging === 'all' ? shape.workflowLogBytesAll : 0);
+  const logs = (logBytes / 1e9) * p.logsPerGbIngested;
+  const metrics = Math.ceil(shape.metricData / 1000) * p.putMetricDataPerRequest;
+  const s3 = a.s3PutsPerRun * p.s3PutPerRequest;
+  const xray = a.tracesPerRun * p.xrayPerTraceRecorded;
+  const scheduler = p.schedulerPerInvocation;
+  return {
+    workflow,
+    lambda,
+    logs,
+    metrics,
+    s3,
+    xray,
+    scheduler,
+    total: workflow + lambda + logs + metrics + s3 + xray + scheduler,
+  };
+}
+
+/** What one target costs a month whatever its runs: its alarms, its custom metrics, and the instance's parts. */
+export function fixedMonthlyCost(shapes: { healthy: RunShape; failing: RunShape }) {
+  // Per target: its rules; the monitor (an instance's, shared by its targets): runs (3), each function's errors
+  // (six Task functions and the notifier), the paging path (5).
+  const alarms = TARGET_ALARMS.length + 3 + Object.keys(TASK_STATES).length + 1 + 5;
+  const metrics = new Set([...shapes.healthy.metrics, ...shapes.failing.metrics]).size;
+  const p = PRICES;
+  return {
+    alarms,
+    metrics,
+    cost: {
+      alarms: alarms * p.alarmPerMonth,
+      metrics: metrics * p.customMetricPerMonth,
+      kmsKey: p.kmsKeyPerMonth,
+      dashboard: p.dashboardPerMonth,
+    },
+  };
 }
 
 export const RUNS_PER_MONTH = { '1 min': 30 * 24 * 60, '5 min': 30 * 24 * 12 } as const;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const shapes = await measureShapes();
-  const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
+  const usd = (n: number) => `$${n < 0.01 ? n.toPrecision(2) : n.toFixed(2)}`;
+  const micro = (n: number) => `$${(n * 1e6).toFixed(2)}/M`;
+  for (const state of ['healthy', 'failing'] as const) {
+    const s = shapes[state];
+    console.log(
+      `${state} run, counted from the definition: ${s.transitions} transitions, ` +
+        `${s.checkInvocations + s.diagnoseInvocations} Lambda invocations, ${s.metricData} metric data, ` +
+        `${s.handlerLogBytes} bytes logged by the handlers, ${s.workflowLogBytesAll} bytes of workflow events with payloads`,
+    );
+  }
+  console.log('\nPer run (Express, logs at level ERROR, the default), by charge:');
+  for (const state of ['healthy', 'failing'] as const) {
+    const c = perRunCost('express', shapes[state], state);
+    console.log(
+      `  ${state}: ${micro(c.total)} = workflow ${micro(c.workflow)} + Lambda ${micro(c.lambda)} + logs ${micro(c.logs)} + ` +
+        `PutMetricData ${micro(c.metrics)} + S3 PUT ${micro(c.s3)} + X-Ray ${micro(c.xray)} + Scheduler ${micro(c.scheduler)}`,
+    );
+  }
+  const fixed = fixedMonthlyCost(shapes);
+  const fixedTotal = Object.values(fixed.cost).reduce((a, b) => a + b, 0);
   console.log(
-    `per run, counted from the definition: healthy ${shapes.healthy.transitions} transitions, ` +
-      `${shapes.healthy.checkInvocations + shapes.healthy.diagnoseInvocations} Lambda invocations; failing ` +
-      `${shapes.failing.transitions} transitions, ${shapes.failing.checkInvocations + shapes.failing.diagnoseInvocations} invocations\n`,
+    `\nFixed, a month: ${fixed.alarms} alarms ${usd(fixed.cost.alarms)}, ${fixed.metrics} custom metrics ` +
+      `${usd(fixed.cost.metrics)}, KMS key ${usd(fixed.cost.kmsKey)}, dashboard ${usd(fixed.cost.dashboard)}: ${usd(fixedTotal)}\n`,
   );
-  console.log('| schedule | runs/month | state | Standard | Express | CloudWatch Synthetics canary |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| schedule | runs/month | state | Express, logs ERROR (default) | Express, logs ALL | Standard, logs ERROR | CloudWatch Synthetics canary |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const [every, runs] of Object.entries(RUNS_PER_MONTH)) {
     for (const state of ['healthy', 'failing'] as const) {
-      const std = monthlyCost('standard', shapes[state], runs, state);
-      const exp = monthlyCost('express', shapes[state], runs, state);
+      const month = (t: Workflow, l: Logging) => runs * perRunCost(t, shapes[state], state, l).total;
       console.log(
-        `| every ${every} | ${runs} | ${state} | ${usd(std.total)} (workflow ${usd(std.workflow)}) | ${usd(exp.total)} (workflow ${usd(exp.workflow)}) | ${usd(runs * PRICES.syntheticsPerCanaryRun)} + its Lambda |`,
+        `| every ${every} | ${runs} | ${state} | ${usd(month('express', 'errors'))} | ${usd(month('express', 'all'))} | ` +
+          `${usd(month('standard', 'errors'))} | ${usd(runs * PRICES.syntheticsPerCanaryRun)} + its Lambda |`,
       );
     }
   }
+  const ratio = (state: 'healthy' | 'failing') =>
+    perRunCost('express', shapes[state], state).total / perRunCost('standard', shapes[state], state).total;
+  console.log(
+    `\nExpress costs ${(100 * ratio('healthy')).toFixed(0)}% (healthy) to ${(100 * ratio('failing')).toFixed(0)}% (failing) of Standard, per run.`,
+  );
+  console.log(
+    `plus the fixed ${usd(fixedTotal)} a month (one target; the monitor's alarms, key and dashboard are shared by an instance's targets)`,
+  );
 }

@@ -36,11 +36,14 @@ if ! command -v moto_server >/dev/null 2>&1; then
   echo "setup: moto_server is not on PATH; install moto[server] (5.x) with pip" >&2
   exit 1
 fi
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  echo "setup: cfn-lint is not on PATH (the template tests fail without it); install cfn-lint (1.x) with pip" >&2
+fi
 
 # npm's cache holds what the package test (test/package) installs offline into a new CDK app: the packages of a
 # `cdk init` app, pinned to this repository's versions. Filled once, from the registry, into a throwaway directory.
 warm=node_modules/.consumer-cache-stamp
-if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ]; then
+if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ] || [ test/package/consumer-deps.ts -nt "$warm" ]; then
   echo "setup: caching the packages of a new CDK app (for the package test)" >&2
   tmp="$(mktemp -d)"
   specs="$(node_modules/.bin/node test/package/consumer-deps.ts)"

@@ -2,7 +2,12 @@ import { loadConfig } from '../../functions/config-file.ts';
 import type { Config } from '../../functions/core/config.ts';
 import { findTarget } from '../../functions/core/config.ts';
 import { UsageError } from '../../functions/core/errors.ts';
-import type { Datum } from '../../functions/core/telemetry.ts';
+import {
+  type Datum,
+  INSTANCE_NAME,
+  INSTANCE_NAME_RULE,
+  LOCAL_INSTANCE,
+} from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
 import { EXIT } from '../exit-codes.ts';
 import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
@@ -15,6 +20,8 @@ export interface RunOptions {
   format: 'table' | 'json' | 'junit' | 'html';
   publish?: string;
   alarmState?: string;
+  /** The instance whose names `--publish` uses (metric namespace, alarm names). @default LOCAL_INSTANCE */
+  instance?: string;
 }
 
 /**
@@ -26,6 +33,10 @@ export async function runAndPrint(
   options: Omit<RunOptions, 'config'>,
 ): Promise<{ code: number; reports: Report[] }> {
   if (options.alarmState && !options.publish) throw new UsageError('--alarm-state needs --publish URL');
+  if (options.instance && !options.publish) throw new UsageError('--instance needs --publish URL');
+  const instance = options.instance ?? LOCAL_INSTANCE;
+  if (!INSTANCE_NAME.test(instance))
+    throw new UsageError(`--instance "${instance}": must be ${INSTANCE_NAME_RULE}`);
   const targets = options.target ? [findTarget(config, options.target)] : config.targets;
   const progress = progressFor(options.format);
   const reports: Report[] = [];
@@ -35,7 +46,9 @@ export async function runAndPrint(
   for (const target of targets) {
     const published: Datum[] = [];
     const publisher =
-      telemetry && options.publish ? telemetry.publisher(options.publish, region, published) : undefined;
+      telemetry && options.publish
+        ? telemetry.publisher(options.publish, region, instance, published)
+        : undefined;
     const { report } = await runTarget(config, target, publisher);
     progress(`${target.name}:`);
     for (const r of report.results) progress(checkLine(r));
@@ -44,6 +57,7 @@ export async function runAndPrint(
       const sent = await telemetry.evaluateLocalAlarms(report, published, {
         endpoint: options.publish,
         region,
+        instance,
         stateFile: options.alarmState,
       });
       progress(`  published ${published.length} metrics to ${options.publish}`);

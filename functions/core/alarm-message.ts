@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { AlarmMessageError } from './errors.ts';
 import type { AlarmTransition } from './page.ts';
-import { alarmName, DIMENSIONS, TARGET_ALARMS } from './telemetry.ts';
+import { DIMENSIONS, instanceNames, TARGET_ALARMS } from './telemetry.ts';
 
 const alarmMessage = z.object({
   AlarmName: z.string().min(1),
@@ -31,10 +31,11 @@ export type AlarmMessage =
 
 /**
  * Reads one alarm notification. Ignored: INSUFFICIENT_DATA, OK when the alarm was not in ALARM (a new alarm's
- * first evaluation: nothing to resolve), and alarms that are not download-doctor's. A message that is not a
- * CloudWatch alarm throws, so that a change of format fails loudly instead of dropping pages.
+ * first evaluation: nothing to resolve), and alarms that are not this instance's target alarms (the same rule as
+ * the construct names them: instanceNames). A message that is not a CloudWatch alarm throws, so that a change of
+ * format fails loudly instead of dropping pages.
  */
-export function parseAlarmMessage(raw: string): AlarmMessage {
+export function parseAlarmMessage(raw: string, instance: string): AlarmMessage {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -51,10 +52,14 @@ export function parseAlarmMessage(raw: string): AlarmMessage {
     return { kind: 'ignored', reason: `${m.AlarmName}: OK after ${m.OldStateValue}, nothing to resolve` };
   const target = m.Trigger?.Dimensions.find((d) => d.name === DIMENSIONS.target)?.value;
   // The rule is the one whose alarm name this is: alarmName is the only place names are made.
+  const names = instanceNames(instance);
   const rule =
-    target === undefined ? undefined : TARGET_ALARMS.find((r) => alarmName(target, r) === m.AlarmName);
+    target === undefined ? undefined : TARGET_ALARMS.find((r) => names.alarm(target, r) === m.AlarmName);
   if (target === undefined || rule === undefined)
-    return { kind: 'ignored', reason: `${m.AlarmName}: not a download-doctor target alarm` };
+    return {
+      kind: 'ignored',
+      reason: `${m.AlarmName}: not a target alarm of download-doctor instance "${instance}"`,
+    };
   const at = new Date(m.StateChangeTime);
   if (Number.isNaN(at.getTime()))
     throw new AlarmMessageError(`${m.AlarmName}: StateChangeTime "${m.StateChangeTime}" is not a time`);

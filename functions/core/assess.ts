@@ -33,6 +33,14 @@ interface Context {
   degradedMs?: number | undefined;
 }
 
+const DAY_MS = 86_400_000;
+
+/** A certificate's expiry and the whole days left until then, counted from `startedAt` (0 on its last day). */
+export function tlsExpiry(notAfter: string, startedAt: string): NonNullable<CheckResult['tls']> {
+  const left = (Date.parse(notAfter) - Date.parse(startedAt)) / DAY_MS;
+  return { notAfter, daysLeft: Math.floor(left) };
+}
+
 function result(
   ctx: Context,
   conditions: readonly Condition[],
@@ -41,6 +49,7 @@ function result(
   timings: Timings,
   okMessage: string,
   notes: readonly string[] = [],
+  certificateNotAfter?: string,
 ): CheckResult {
   const failed = firstFailure(conditions);
   const slow = !failed && ctx.degradedMs !== undefined && timings.totalMs > ctx.degradedMs;
@@ -53,6 +62,7 @@ function result(
     timings,
     startedAt: ctx.startedAt,
     ...(notes.length ? { notes: [...notes] } : {}),
+    ...(certificateNotAfter ? { tls: tlsExpiry(certificateNotAfter, ctx.startedAt) } : {}),
   };
   if (failed)
     return { ...base, ok: false, slow: false, kind: failed.kind, message: describeCondition(failed) };
@@ -343,6 +353,7 @@ export function assessEndToEnd(
     obs.timings,
     `served the sentinel (${obs.bytes} bytes, sha256 ok)`,
     redirectNotes(obs),
+    obs.certificateNotAfter,
   );
 }
 
@@ -412,6 +423,7 @@ export function assessApp(
     obs.timings,
     `answers ${header}: ${printable === undefined ? '' : briefOffload(printable)}`,
     redirectNotes(obs),
+    obs.certificateNotAfter,
   );
 }
 
@@ -436,6 +448,7 @@ export function assessProxy(
     obs.timings,
     `served the sentinel from storage (${obs.bytes} bytes)`,
     redirectNotes(obs),
+    obs.certificateNotAfter,
   );
 }
 

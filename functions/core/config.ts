@@ -111,6 +111,18 @@ const s3Storage = z
      * unsigned; anyone who knows a key can then read it from S3 directly.
      */
     proxyAuth: z.enum(['presigned', 'public']).default('presigned'),
+    /**
+     * A role the storage check assumes to read the sentinel: a bucket in another account, or the proxy's own
+     * principal, so that a permission the proxy lacks is seen by the check too. On AWS the storage function may
+     * assume exactly this role (and gets no S3 rights of its own for this target).
+     */
+    roleArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+        'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)',
+      )
+      .optional(),
     /** The KMS key of the bucket's SSE-KMS encryption, if any: on AWS, the storage check may decrypt with it only. */
     kmsKeyArn: z
       .string()
@@ -175,6 +187,8 @@ export const targetSchema = z.strictObject({
   /** Short slug: it ends up in metric dimensions and alarm names. */
   name: slug,
   description: z.string().optional(),
+  /** What on-call should read when this target pages: in the page, and in the alarms' descriptions on AWS. */
+  runbookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** The dummy file every check fetches, and what it must look like. */
   sentinel: sentinelSchema,
   /** More sentinels on the same stack (see extraSentinelSchema). */

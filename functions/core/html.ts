@@ -18,7 +18,7 @@ import {
   OFFLOAD_HEADERS,
   type Status,
 } from './names.ts';
-import { rerunCommands } from './page.ts';
+import { certificateText, rerunCommands } from './page.ts';
 import { parseReport } from './report.ts';
 import type { CheckResult, Evidence, Report, Timings } from './types.ts';
 
@@ -257,6 +257,7 @@ function checkCard(r: CheckResult, scaleMs: number): string {
 <p class="what">${esc(LAYER_DESCRIPTIONS[r.layer])}</p>
 <p class="message">${esc(r.message)}</p>
 <p class="target"><code>${esc(r.target)}</code> <span class="muted">started ${esc(r.startedAt)}</span></p>
+${r.tls ? `<p class="tls" data-tls-days-left="${esc(r.tls.daysLeft)}">${esc(certificateText(r.tls))}</p>` : ''}
 ${conditionsTable(r)}
 <div class="columns">${waterfall(r, scaleMs)}${evidenceTable(r.expected, r.observed)}</div>
 ${notes}

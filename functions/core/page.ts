@@ -30,9 +30,17 @@ function evidenceOf(e: Evidence): string {
   return parts.join('; ');
 }
 
+/** `TLS certificate expires in 9 days (2026-12-04)`: the CLI's table, the page and the HTML report say it so. */
+export function certificateText(tls: NonNullable<CheckResult['tls']>): string {
+  const days =
+    tls.daysLeft < 0 ? 'expired' : `expires in ${tls.daysLeft} day${tls.daysLeft === 1 ? '' : 's'}`;
+  return `TLS certificate ${days} (${tls.notAfter.slice(0, 10)})`;
+}
+
 function resultLine(r: CheckResult): string {
   const outcome = r.ok ? (r.slow ? 'SLOW' : 'PASS') : `FAIL [${r.kind}]`;
-  return `  ${r.layer.padEnd(10)} ${outcome}: ${r.message}\n${' '.repeat(13)}observed: ${evidenceOf(r.observed) || 'nothing'}; expected: ${evidenceOf(r.expected) || '-'}`;
+  const tls = r.tls ? `\n${' '.repeat(13)}${certificateText(r.tls)}` : '';
+  return `  ${r.layer.padEnd(10)} ${outcome}: ${r.message}\n${' '.repeat(13)}observed: ${evidenceOf(r.observed) || 'nothing'}; expected: ${evidenceOf(r.expected) || '-'}${tls}`;
 }
 
 /** How to run a target again by hand: the workflow's execution input, the AWS CLI command, and the local CLI. */
@@ -70,16 +78,64 @@ export function reportPageLines(target: string, where: ReportBucket): string[] {
   ];
 }
 
+/** What a page may add, where the sender knows it: the target's runbook, and console links (on AWS). */
+export interface PageExtras {
+  /** The target's `runbookUrl`. */
+  runbookUrl?: string | undefined;
+  /** The workflow's executions and the instance's dashboard, in the AWS console (consoleLinks). */
+  console?: { workflow?: string | undefined; dashboard?: string | undefined };
+}
+
+const consoleHome = (region: string, service: string) =>
+  `https://${region}.console.aws.amazon.com/${service}/home?region=${region}`;
+/** A dashboard in the CloudWatch console (the construct's DashboardUrl output, the page). */
+export const dashboardConsoleUrl = (region: string, dashboardName: string) =>
+  `${consoleHome(region, 'cloudwatch')}#dashboards/dashboard/${dashboardName}`;
+
+/** The console pages of a deployed instance: the workflow (its executions) and the dashboard. */
+export function consoleLinks(region: string, stateMachineArn: string, dashboardName: string) {
+  return {
+    workflow: `${consoleHome(region, 'states')}#/statemachines/view/${encodeURIComponent(stateMachineArn)}`,
+    dashboard: dashboardConsoleUrl(region, dashboardName),
+  };
+}
+
+function extraLines(extras: PageExtras): string[] {
+  const lines: string[] = [];
+  if (extras.runbookUrl) lines.push(`Runbook: ${extras.runbookUrl}`);
+  if (extras.console?.workflow) lines.push(`The workflow and its runs: ${extras.console.workflow}`);
+  if (extras.console?.dashboard) lines.push(`Dashboard: ${extras.console.dashboard}`);
+  return lines.length ? ['', ...lines] : [];
+}
+
+/** The fewest days any certificate of the run has left, with the checks that saw it. */
+function soonestCertificate(report: Report | undefined): string | undefined {
+  const seen = (report?.results ?? []).filter((r) => r.tls);
+  if (seen.length === 0) return undefined;
+  const days = Math.min(...seen.map((r) => r.tls?.daysLeft ?? Infinity));
+  const soonest = seen.filter((r) => r.tls?.daysLeft === days);
+  const first = soonest[0]?.tls;
+  return first ? `${certificateText(first)}: ${soonest.map((r) => r.layer).join(', ')}` : undefined;
+}
+
 export function pageText(
   t: AlarmTransition,
   report: Report | undefined,
   stateMachineArn?: string,
   reports?: ReportBucket,
+  extras: PageExtras = {},
 ): Page {
   const v = report?.verdict;
   const when = t.at.toISOString();
+  const tlsRule = t.rule.id === 'tls-expiry';
   if (t.state === 'OK') {
-    const subject = `[download-doctor] RESOLVED ${t.target}: ${t.rule.id === 'degraded' ? 'no longer degraded' : 'downloads work again'}`;
+    const what =
+      t.rule.id === 'degraded'
+        ? 'no longer degraded'
+        : tlsRule
+          ? 'TLS certificates renewed'
+          : 'downloads work again';
+    const subject = `[download-doctor] RESOLVED ${t.target}: ${what}`;
     const lines = [
       `download-doctor: target "${t.target}" recovered (${t.alarmName} is OK since ${when}).`,
       v ? `Latest verdict: ${v.status}: ${v.summary}` : 'No recent verdict was found.',
@@ -88,14 +144,28 @@ export function pageText(
   }
   const status = v?.status.toUpperCase() ?? 'UNKNOWN';
   const fault = v?.fault ? `fault ${v.faults.join(', ')}` : 'fault unknown';
-  const subject = `[download-doctor] ${status} ${t.target}: ${fault}`;
-  const lines = [
-    `download-doctor: target "${t.target}" is ${status}, ${fault}.`,
-    v ? v.summary : "No recent verdict was found: check the workflow's executions.",
+  // A certificate about to expire is a warning about the target, whatever the verdict of its latest run.
+  const certificate = soonestCertificate(report);
+  const subject = tlsRule
+    ? `[download-doctor] WARNING ${t.target}: ${certificate ?? 'a TLS certificate expires soon'}`
+    : `[download-doctor] ${status} ${t.target}: ${fault}`;
+  const lines = tlsRule
+    ? [
+        `download-doctor: target "${t.target}": ${certificate ?? 'a TLS certificate expires soon (no recent report says which)'}.`,
+        v
+          ? `Latest verdict: ${v.status}: ${v.summary}`
+          : "No recent verdict was found: check the workflow's executions.",
+      ]
+    : [
+        `download-doctor: target "${t.target}" is ${status}, ${fault}.`,
+        v ? v.summary : "No recent verdict was found: check the workflow's executions.",
+      ];
+  lines.push(
     '',
     `Why this page: ${t.alarmName}: ${t.rule.description} (${t.rule.datapointsToAlarm} of the last ${t.rule.evaluationPeriods} runs; severity ${t.rule.severity}).`,
     `When: ${when}${report?.results[0] ? `; latest run started ${report.results[0].startedAt}` : ''}.`,
-  ];
+  );
+  lines.push(...extraLines(extras));
   if (report) lines.push('', 'Evidence (each check of the latest run):', ...report.results.map(resultLine));
   if (report && reports) lines.push('', ...reportPageLines(t.target, reports));
   lines.push('', ...rerunLines(t.target, stateMachineArn));

@@ -75,6 +75,11 @@ export const checkResultSchema = z.object({
   startedAt: z.string(),
   /** What a reader should know beside the conditions (a redirect not followed, where the request went). */
   notes: z.array(z.string()).optional(),
+  /**
+   * The server certificate of an HTTPS check: when it expires (ISO 8601) and the whole days left until then,
+   * counted from the check's start. Absent for plain HTTP, storage, and a handshake that failed.
+   */
+  tls: z.object({ notAfter: z.string(), daysLeft: z.number() }).optional(),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 

@@ -8,8 +8,40 @@
 import type { Layer } from './names.ts';
 import type { Report } from './types.ts';
 
+/** The namespaces' common root: each instance publishes under `DownloadDoctor/INSTANCE` (instanceNames). */
 export const NAMESPACE = 'DownloadDoctor';
 export const DIMENSIONS = { target: 'Target', layer: 'Layer' } as const;
+
+/**
+ * An instance name: letters and digits, no dash, so that `download-doctor-INSTANCE-TARGET-RULE` names one alarm
+ * of one instance only (a target name may hold dashes). 30 characters at most: a schedule's name
+ * (`INSTANCE-TARGET`) must fit in EventBridge Scheduler's 64.
+ */
+export const INSTANCE_NAME = /^[A-Za-z][A-Za-z0-9]{0,29}$/;
+export const INSTANCE_NAME_RULE = 'letters and digits, starting with a letter, 30 characters at most';
+/** The instance of `download-doctor run --publish` unless `--instance` names another. */
+export const LOCAL_INSTANCE = 'local';
+
+/**
+ * Every name an instance gives what it creates, defined once: the construct (alarms, schedules, dashboard, the
+ * report function's namespace), the notifier (which alarms are its own) and `run --publish` use these.
+ * Any number of instances then coexist in one account, region and stack.
+ */
+export function instanceNames(instance: string) {
+  return {
+    instance,
+    namespace: `${NAMESPACE}/${instance}`,
+    alarm: (target: string, rule: Pick<AlarmRule, 'id'>) =>
+      `download-doctor-${instance}-${target}-${rule.id}`,
+    /** The monitor's own alarms (failed runs, function errors, the paging path). */
+    monitorAlarm: (id: string) => `download-doctor-${instance}-monitor-${id}`,
+    schedule: (target: string) => `${instance}-${target}`,
+    dashboard: `download-doctor-${instance}`,
+    /** Under /aws/vendedlogs/states/: Step Functions' log delivery then needs no resource policy per group. */
+    workflowLogGroup: `/aws/vendedlogs/states/download-doctor-${instance}`,
+  };
+}
+export type InstanceNames = ReturnType<typeof instanceNames>;
 export const METRICS = {
   /** Per target and layer: 1 when the check passed, 0 when it failed. */
   checkSuccess: 'CheckSuccess',
@@ -21,6 +53,11 @@ export const METRICS = {
   healthy: 'Healthy',
   /** Per target: 1 degraded, 0 otherwise. */
   degraded: 'Degraded',
+  /**
+   * Whole days until the server certificate expires, per target and layer for each HTTPS check, and per target
+   * (the fewest of the run: what the `tls-expiry` alarm watches).
+   */
+  tlsDaysLeft: 'TlsDaysLeft',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
@@ -29,7 +66,7 @@ export interface Datum {
   MetricName: MetricName;
   Dimensions: { Name: string; Value: string }[];
   Value: number;
-  Unit: 'Count' | 'Milliseconds';
+  Unit: 'Count' | 'Milliseconds' | 'None';
   Timestamp: Date;
 }
 
@@ -83,6 +120,25 @@ export function metricData(report: Report, at: Date): Datum[] {
         Timestamp: at,
       });
     }
+    if (r.tls) {
+      data.push({
+        MetricName: METRICS.tlsDaysLeft,
+        Dimensions: dims,
+        Value: r.tls.daysLeft,
+        Unit: 'None',
+        Timestamp: at,
+      });
+    }
+  }
+  const days = report.results.flatMap((r) => (r.tls ? [r.tls.daysLeft] : []));
+  if (days.length) {
+    data.push({
+      MetricName: METRICS.tlsDaysLeft,
+      Dimensions: targetDimensions(t),
+      Value: Math.min(...days),
+      Unit: 'None',
+      Timestamp: at,
+    });
   }
   return data;
 }
@@ -92,8 +148,8 @@ export type AlarmState = 'OK' | 'ALARM';
 
 /** An alarm on a per-target metric, M of N periods (a period is one schedule interval). */
 export interface AlarmRule {
-  /** Suffix of the alarm's name: `download-doctor-TARGET-ID`. */
-  id: 'down' | 'degraded' | 'no-data';
+  /** Suffix of the alarm's name: `download-doctor-INSTANCE-TARGET-ID`. */
+  id: 'down' | 'degraded' | 'no-data' | 'tls-expiry';
   metric: MetricName;
   statistic: 'Minimum' | 'Maximum' | 'SampleCount';
   comparison: 'LessThanThreshold' | 'GreaterThanOrEqualToThreshold';
@@ -156,15 +212,26 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     description:
       'the monitor published no result: download-doctor itself is broken, not necessarily downloads',
   },
+  {
+    id: 'tls-expiry',
+    metric: METRICS.tlsDaysLeft,
+    statistic: 'Minimum',
+    comparison: 'LessThanThreshold',
+    // The construct's tlsDaysLeftThreshold overrides it.
+    threshold: 14,
+    datapointsToAlarm: 1,
+    evaluationPeriods: 1,
+    treatMissingData: 'notBreaching',
+    topic: 'page',
+    severity: 'warning',
+    description: 'a TLS certificate of the target expires soon: renew it before downloads break',
+  },
 ];
 
 /** Where the latest report of a target is kept (on AWS, for the notifier). */
 export const reportKey = (target: string) => `latest/${target}.json`;
 /** The same report as a page (functions/core/html.ts), beside the JSON. */
 export const reportPageKey = (target: string) => `latest/${target}.html`;
-
-export const alarmName = (target: string, rule: Pick<AlarmRule, 'id'>) =>
-  `download-doctor-${target}-${rule.id}`;
 
 /** One period's statistic, or undefined when the period had no data. */
 export type Period = number | undefined;

@@ -22,6 +22,8 @@ export type HttpObservation =
       headSha256?: string;
       /** The body ended before Content-Length. */
       truncated: boolean;
+      /** HTTPS: when the server's certificate expires (ISO 8601), as the handshake saw it. */
+      certificateNotAfter?: string;
       timings: Timings;
     }
   | { reached: false; kind: FailureKind; error: string; timings: Timings };

@@ -65,10 +65,14 @@ function stageResults(e: z.infer<typeof diagnoseEvent>, now: Date): StageResults
 
 export type Handler = (event: unknown) => Promise<unknown>;
 
-/** Where a run's telemetry goes: metrics (CloudWatch), and the latest report (for the notifier, on AWS). */
+/**
+ * Where a run's telemetry goes: metrics (CloudWatch), the latest report (for the notifier, on AWS), and the
+ * heartbeat, pinged once both are written (it never throws: it says what happened, and that is logged).
+ */
 export interface Telemetry {
   publish?: (data: Datum[]) => Promise<void>;
   store?: (report: Report) => Promise<void>;
+  heartbeat?: () => Promise<string>;
 }
 
 export function makeHandlers(
@@ -97,6 +101,8 @@ export function makeHandlers(
       const report = parseEvent(reportSchema, event, 'report');
       const at = deps.now?.() ?? new Date();
       await Promise.all([deps.telemetry?.publish?.(metricData(report, at)), deps.telemetry?.store?.(report)]);
+      const beat = await deps.telemetry?.heartbeat?.();
+      if (beat) console.log(JSON.stringify({ heartbeat: beat }));
       return report;
     },
   };

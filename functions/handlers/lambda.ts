@@ -29,6 +29,14 @@ export function configFromFile(
   return v.config;
 }
 
+/** A setting the construct gives a function as an environment variable; missing, it names the variable. */
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new ConfigMissingError(`${name} is not set: deploy with the DownloadHealthchecks construct`);
+  return value;
+}
+
 const notBundled = (what: string) => () => {
   throw new Error(`the ${what} is not bundled in this function`);
 };

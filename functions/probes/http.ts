@@ -40,6 +40,8 @@ interface Clock {
   tlsMs?: number;
   firstByteMs?: number;
   transferMs?: number;
+  /** HTTPS: the server certificate's expiry, as the handshake saw it (ISO 8601). */
+  certificateNotAfter?: string;
 }
 
 export const httpProbe: HttpProbe = async (request) => {
@@ -111,6 +113,7 @@ export const httpProbe: HttpProbe = async (request) => {
       ...(sha256 === undefined ? {} : { sha256 }),
       ...(headSha256 === undefined ? {} : { headSha256 }),
       truncated,
+      ...(clock.certificateNotAfter ? { certificateNotAfter: clock.certificateNotAfter } : {}),
       timings: timings(clock),
     };
   } catch (err) {
@@ -190,6 +193,8 @@ function connector(request: HttpProbeRequest, url: URL, clock: Clock): buildConn
     });
     socket.once('secureConnect', () => {
       clock.tlsMs = performance.now() - tlsStart;
+      const notAfter = new Date((socket as tls.TLSSocket).getPeerCertificate().valid_to ?? '');
+      if (!Number.isNaN(notAfter.getTime())) clock.certificateNotAfter = notAfter.toISOString();
       settle(null);
     });
     // Kept for the socket's whole life: undici adds its own listener once it has the socket.

@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { addAbortSignal, Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/classify.ts';
 import { type StorageConfig, s3PathStyle } from '../core/config.ts';
 import type { FailureKind } from '../core/names.ts';
@@ -34,7 +35,13 @@ export function createS3ClientCache(maxClients = 4): S3ClientCache {
   return {
     get(storage) {
       const forcePathStyle = s3PathStyle(storage);
-      const key = [storage.region, storage.endpoint ?? '', forcePathStyle, storage.timeoutMs].join('|');
+      const key = [
+        storage.region,
+        storage.endpoint ?? '',
+        forcePathStyle,
+        storage.timeoutMs,
+        storage.roleArn ?? '',
+      ].join('|');
       let client = clients.get(key);
       if (!client) {
         if (clients.size >= maxClients) {
@@ -54,9 +61,27 @@ export function createS3ClientCache(maxClients = 4): S3ClientCache {
   };
 }
 
+/**
+ * The credentials of `roleArn` (storage.roleArn), assumed with the process's own; the STS client loads on first
+ * use only. The SDK client memoizes them and refreshes them before they expire.
+ */
+function assumedRole(roleArn: string, region: string): AwsCredentialIdentityProvider {
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (props) => {
+    provider ??= import('@aws-sdk/credential-providers').then((m) =>
+      m.fromTemporaryCredentials({
+        params: { RoleArn: roleArn, RoleSessionName: 'download-doctor-storage-check', DurationSeconds: 900 },
+        clientConfig: { region },
+      }),
+    );
+    return (await provider)(props);
+  };
+}
+
 function newS3Client(storage: S3Storage, forcePathStyle: boolean): S3Client {
   return new S3Client({
     region: storage.region,
+    ...(storage.roleArn ? { credentials: assumedRole(storage.roleArn, storage.region) } : {}),
     ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
     // moto and most S3-compatible stores need path-style URLs; real S3 accepts both.
     forcePathStyle,

@@ -7,7 +7,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { reportHtml } from '../core/html.ts';
 import { parseReport } from '../core/report.ts';
-import { type Datum, NAMESPACE, reportKey, reportPageKey } from '../core/telemetry.ts';
+import { type Datum, reportKey, reportPageKey } from '../core/telemetry.ts';
 import type { Report } from '../core/types.ts';
 
 const DEADLINE_MS = 5_000;
@@ -26,12 +26,16 @@ const clientOptions = (o: AwsEndpoint) => ({
   requestHandler: { connectionTimeout: 2_000, requestTimeout: DEADLINE_MS },
 });
 
-export function cloudWatchPublisher(o: AwsEndpoint = {}): (data: Datum[]) => Promise<void> {
+/** Publishes data under `namespace`: an instance's own (instanceNames(INSTANCE).namespace). */
+export function cloudWatchPublisher(
+  namespace: string,
+  o: AwsEndpoint = {},
+): (data: Datum[]) => Promise<void> {
   const client = new CloudWatchClient(clientOptions(o));
   return async (data) => {
     for (let i = 0; i < data.length; i += BATCH) {
       await client.send(
-        new PutMetricDataCommand({ Namespace: NAMESPACE, MetricData: data.slice(i, i + BATCH) }),
+        new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + BATCH) }),
         {
           abortSignal: AbortSignal.timeout(DEADLINE_MS),
         },

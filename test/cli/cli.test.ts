@@ -65,6 +65,17 @@ describe('the CLI on bad input', () => {
     noStack(r.err);
   });
 
+  it('exits 2 on an instance name the construct would refuse, or one without --publish', async () => {
+    const config = { 'download-doctor.config.json': json({ targets: [targetInput()] }) };
+    const dashed = await dd(['run', '--publish', 'http://127.0.0.1:9', '--instance', 'prod-eu'], config);
+    expect(dashed.code).toBe(2);
+    expect(dashed.err).toContain('--instance "prod-eu": must be letters and digits');
+    const alone = await dd(['run', '--instance', 'prod'], config);
+    expect(alone.code).toBe(2);
+    expect(alone.err).toContain('--instance needs --publish URL');
+    noStack(dashed.err + alone.err);
+  });
+
   it('exits 2 on a config that is not JSON, or missing', async () => {
     const broken = await dd(['run'], { 'download-doctor.config.json': '{ "targets": [' });
     expect(broken.code).toBe(2);

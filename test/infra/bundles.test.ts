@@ -19,15 +19,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
 import type { ConfigInput } from '../../functions/core/config.ts';
 import { reportHtml } from '../../functions/core/html.ts';
-import { pageText } from '../../functions/core/page.ts';
-import { METRICS, NAMESPACE, targetDimensions } from '../../functions/core/telemetry.ts';
+import { consoleLinks, pageText } from '../../functions/core/page.ts';
+import { instanceNames, METRICS, targetDimensions } from '../../functions/core/telemetry.ts';
 import type { CheckResult, Report } from '../../functions/core/types.ts';
 import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
+import { attributesVpc } from '../fixtures/cdk.ts';
 import { targetInput } from '../fixtures/config.ts';
-import { stages } from '../fixtures/results.ts';
+import { result, type Spec, stages } from '../fixtures/results.ts';
 
 const BODY = Buffer.from('download-doctor bundled sentinel\n');
 /** What the proxy bundle sent (its signed query: the bucket is private, the default). */
@@ -36,7 +37,13 @@ const proxyQueries: string[] = [];
 // The proxy bundle signs its request (a pure computation with credentials from the environment).
 useTestCredentials();
 let server: http.Server;
-let bundles: Record<HandlerName | 'notifier', string>;
+let bundles: Record<HandlerName | 'notifier' | 'self-test', string>;
+/** The config layer's file, as Lambda would extract it. */
+let configFile: string;
+const INSTANCE = 'bundles';
+/** The self-test function, which the construct does not expose beside the custom resource. */
+const selfTestFunction = (hc: DownloadHealthchecks) =>
+  hc.node.findChild('self-testFunction') as unknown as { node: { defaultChild?: unknown } };
 let outdir: string;
 
 beforeAll(async () => {
@@ -78,7 +85,13 @@ beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'dd-bundles-'));
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'Bundles');
-  const hc = new DownloadHealthchecks(stack, 'Healthchecks', { config });
+  // Loopback targets: synth refuses them without a VPC (a user's would be private addresses in it).
+  const hc = new DownloadHealthchecks(stack, 'Healthchecks', {
+    config,
+    instanceName: INSTANCE,
+    vpc: attributesVpc(stack),
+    selfTest: true,
+  });
   const template = Template.fromStack(stack).toJSON() as {
     Resources: Record<string, { Metadata?: Record<string, string> }>;
   };
@@ -89,12 +102,13 @@ beforeAll(async () => {
         'aws:asset:path'
       ] ?? 'missing',
     );
-  const functions = { ...hc.functions, notifier: hc.notifier };
+  const functions = { ...hc.functions, notifier: hc.notifier, 'self-test': selfTestFunction(hc) };
   bundles = Object.fromEntries(
     Object.entries(functions).map(([name, fn]) => [name, join(assetOf(fn), 'index.mjs')]),
-  ) as Record<HandlerName | 'notifier', string>;
+  ) as Record<HandlerName | 'notifier' | 'self-test', string>;
   // Where Lambda would extract the construct's config layer (/opt): the functions read the config there.
-  process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
+  configFile = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
+  process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = configFile;
 });
 
 afterAll(async () => {
@@ -104,7 +118,7 @@ afterAll(async () => {
 });
 
 type LambdaModule = { handler: (event: unknown) => Promise<unknown> };
-const load = async (name: HandlerName | 'notifier') =>
+const load = async (name: HandlerName | 'notifier' | 'self-test') =>
   (await import(pathToFileURL(bundles[name]).href)) as LambdaModule;
 
 describe('the Lambda bundles', () => {
@@ -143,6 +157,8 @@ describe('the report and notifier bundles, on moto', () => {
   const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:download-doctor';
   const saved = { ...process.env };
   const pages: { Subject?: string; Message: string }[] = [];
+  /** What the subscriptions filtered by severity received: `/critical SUBJECT`, `/warning SUBJECT`. */
+  const filtered: string[] = [];
   let moto: MotoServer;
   let dir: string;
   let subscriber: http.Server;
@@ -156,8 +172,15 @@ describe('the report and notifier bundles, on moto', () => {
         body += c;
       });
       req.on('end', () => {
-        const msg = JSON.parse(body) as { Type: string; Subject?: string; Message: string };
-        if (msg.Type === 'Notification') pages.push({ Subject: msg.Subject, Message: msg.Message });
+        const msg = JSON.parse(body) as {
+          Type: string;
+          Subject?: string;
+          Message: string;
+          MessageAttributes?: Record<string, { Value: string }>;
+        };
+        // Two subscriptions filter on the severity attribute, as on-call's and a warnings channel's would.
+        if (msg.Type === 'Notification' && req.url !== '/') filtered.push(`${req.url} ${msg.Subject}`);
+        else if (msg.Type === 'Notification') pages.push({ Subject: msg.Subject, Message: msg.Message });
         res.writeHead(200).end();
       });
     });
@@ -170,6 +193,8 @@ describe('the report and notifier bundles, on moto', () => {
       AWS_SECRET_ACCESS_KEY: 'testing',
       REPORT_BUCKET: BUCKET,
       STATE_MACHINE_ARN,
+      INSTANCE_NAME: INSTANCE,
+      DASHBOARD_NAME: `download-doctor-${INSTANCE}`,
     });
     const aws = { endpoint: moto.endpoint, region: 'us-east-1' };
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
@@ -183,6 +208,15 @@ describe('the report and notifier bundles, on moto', () => {
         Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
       }),
     );
+    for (const severity of ['critical', 'warning'])
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'http',
+          Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/${severity}`,
+          Attributes: { FilterPolicy: JSON.stringify({ severity: [severity] }) },
+        }),
+      );
     s3.destroy();
     sns.destroy();
     process.env.PAGE_TOPIC_ARN = TopicArn;
@@ -199,7 +233,7 @@ describe('the report and notifier bundles, on moto', () => {
       {
         Sns: {
           Message: JSON.stringify({
-            AlarmName: 'download-doctor-loopback-down',
+            AlarmName: `download-doctor-${INSTANCE}-loopback-down`,
             NewStateValue: state,
             OldStateValue: state === 'OK' ? 'ALARM' : 'OK',
             StateChangeTime: '2026-11-24T00:10:00.000+0000',
@@ -231,7 +265,7 @@ describe('the report and notifier bundles, on moto', () => {
     const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint });
     const out = await cloudwatch.send(
       new GetMetricStatisticsCommand({
-        Namespace: NAMESPACE,
+        Namespace: instanceNames(INSTANCE).namespace,
         MetricName: METRICS.healthy,
         Dimensions: targetDimensions('loopback'),
         StartTime: new Date(Date.now() - 600_000),
@@ -261,12 +295,15 @@ describe('the report and notifier bundles, on moto', () => {
 
     // Assess: exactly the pages pageText makes of the stored report, in order.
     const expected = ['ALARM', 'OK'].map((state) => {
-      const parsed = parseAlarmMessage(alarm(state).Records[0]?.Sns.Message ?? '');
+      const parsed = parseAlarmMessage(alarm(state).Records[0]?.Sns.Message ?? '', INSTANCE);
       if (parsed.kind !== 'transition') throw new Error('the alarm should parse');
-      const page = pageText(parsed.transition, failed, STATE_MACHINE_ARN, {
-        bucket: BUCKET,
-        region: 'us-east-1',
-      });
+      const page = pageText(
+        parsed.transition,
+        failed,
+        STATE_MACHINE_ARN,
+        { bucket: BUCKET, region: 'us-east-1' },
+        { console: consoleLinks('us-east-1', STATE_MACHINE_ARN, `download-doctor-${INSTANCE}`) },
+      );
       return { Subject: page.subject, Message: page.message };
     });
     expect(pages).toEqual(expected);
@@ -277,7 +314,67 @@ describe('the report and notifier bundles, on moto', () => {
     );
     expect(pages[0]?.Message).toContain('aws s3 cp s3://dd-reports/latest/loopback.html report.html');
     expect(logged).toContainEqual(expect.stringContaining('INSUFFICIENT_DATA pages no one'));
+    // The rule's severity travels as a message attribute: a filter policy routes warnings apart from pages.
+    expect(filtered.filter((f) => f.startsWith('/critical '))).toHaveLength(2);
+    expect(filtered.filter((f) => f.startsWith('/warning '))).toEqual([]);
   });
+
+  it("notifier: ignores another instance's alarm for a target of the same name", async () => {
+    const before = pages.length;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const other = alarm('ALARM');
+    const record = other.Records[0] as { Sns: { Message: string } };
+    record.Sns.Message = record.Sns.Message.replace(`download-doctor-${INSTANCE}-`, 'download-doctor-other-');
+    await (await load('notifier')).handler(other);
+    await new Promise((r) => setTimeout(r, 300));
+    const logged = log.mock.calls.flat();
+    log.mockRestore();
+    expect(pages.length).toBe(before);
+    expect(logged).toContainEqual(
+      expect.stringContaining(`not a target alarm of download-doctor instance \\"${INSTANCE}\\"`),
+    );
+  });
+
+  it('report: pings the heartbeat after every completed run, within its deadline when the receiver hangs', async () => {
+    // Prepare: a receiver counting pings, and one that never answers.
+    let pings = 0;
+    const receiver = http.createServer((req, res) => {
+      if (req.url === '/ping/token-123') pings++;
+      if (req.url !== '/hang') res.writeHead(200).end('OK');
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const report = (await (
+      await load('diagnose')
+    ).handler({ target: 'loopback', ...stages('ok', 'ok') })) as Report;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      // Act: the report bundle at cold start with a heartbeat URL (a fresh instance of the module).
+      process.env.HEARTBEAT_URL = `${base}/ping/token-123`;
+      const beating = (await import(`${pathToFileURL(bundles.report).href}?heartbeat`)) as LambdaModule;
+      await beating.handler(report);
+      await beating.handler(report);
+      process.env.HEARTBEAT_URL = `${base}/hang`;
+      const hanging = (await import(`${pathToFileURL(bundles.report).href}?hang`)) as LambdaModule;
+      const started = performance.now();
+      await hanging.handler(report);
+      const hungMs = performance.now() - started;
+      const logged = log.mock.calls.flat().join('\n');
+
+      // Assess: one ping per run; a hanging receiver costs the deadline, not the run; no token printed.
+      expect(pings).toBe(2);
+      expect(logged).toContain(`heartbeat sent to ${base}`);
+      expect(logged).toContain(`heartbeat to ${base} failed: no answer within 5000 ms`);
+      expect(logged).not.toContain('token-123');
+      expect(hungMs).toBeGreaterThanOrEqual(4_900);
+      expect(hungMs).toBeLessThan(9_000);
+    } finally {
+      delete process.env.HEARTBEAT_URL;
+      log.mockRestore();
+      receiver.closeAllConnections();
+      await new Promise((r) => receiver.close(r));
+    }
+  }, 30_000);
 
   it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {
     // Prepare: a latest report with a bad field, as a buggy or foreign writer would leave it.
@@ -309,5 +406,153 @@ describe('the report and notifier bundles, on moto', () => {
     );
     expect(pages.slice(before)).toHaveLength(1);
     expect(pages.at(-1)?.Message).toContain('No recent verdict was found');
+  });
+});
+
+describe('the self-test bundle, as CloudFormation calls it', () => {
+  /**
+   * Lambda's Invoke API on loopback, for the four check functions: the end-to-end, app and proxy bundles run here
+   * against the loopback target; the storage result is scripted per case (its bucket is not on loopback), and
+   * `denied` answers as Lambda does when the caller may not invoke a function.
+   */
+  const NAMES = Object.fromEntries(
+    (['end-to-end', 'app', 'storage', 'proxy'] as const).map((l) => [l, `dd-${l}`]),
+  ) as Record<'end-to-end' | 'app' | 'storage' | 'proxy', string>;
+  const invoked: string[] = [];
+  const responses: { Status: string; Reason: string; PhysicalResourceId: string }[] = [];
+  let storage: Spec = 'ok';
+  let denied: string | undefined;
+  let lambdaApi: http.Server;
+  let cloudFormation: http.Server;
+  let responseUrl: string;
+  const saved = { ...process.env };
+
+  const body = (req: http.IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (c) => {
+        text += c;
+      });
+      req.on('end', () => resolve(text));
+    });
+
+  beforeAll(async () => {
+    lambdaApi = http.createServer(async (req, res) => {
+      const name = decodeURIComponent(/functions\/([^/]+)\/invocations/.exec(req.url ?? '')?.[1] ?? '');
+      const event = JSON.parse(await body(req)) as { target: string };
+      invoked.push(`${name} ${event.target}`);
+      if (name === denied) {
+        res
+          .writeHead(403, { 'x-amzn-errortype': 'AccessDeniedException', 'content-type': 'application/json' })
+          .end(JSON.stringify({ Message: `not authorized to perform: lambda:InvokeFunction on ${name}` }));
+        return;
+      }
+      const layer = (Object.entries(NAMES).find(([, n]) => n === name)?.[0] ?? 'app') as keyof typeof NAMES;
+      const payload =
+        layer === 'storage'
+          ? { ...result('storage', storage), target: 's3://downloads-prod/healthcheck/healthcheck.txt' }
+          : await (await load(layer)).handler(event);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    });
+    cloudFormation = http.createServer(async (req, res) => {
+      responses.push(JSON.parse(await body(req)));
+      res.writeHead(req.method === 'PUT' && req.headers['content-type'] === '' ? 200 : 400).end();
+    });
+    await Promise.all([
+      new Promise<void>((r) => lambdaApi.listen(0, '127.0.0.1', r)),
+      new Promise<void>((r) => cloudFormation.listen(0, '127.0.0.1', r)),
+    ]);
+    responseUrl = `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}/response?X-Amz-Signature=x`;
+    Object.assign(process.env, {
+      // The moto tests above restore the environment they found, from before the file's setup: set it again.
+      DOWNLOAD_DOCTOR_CONFIG_FILE: configFile,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(lambdaApi.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      CHECK_FUNCTIONS: JSON.stringify(NAMES),
+    });
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    await Promise.all([
+      new Promise((r) => lambdaApi?.close(r)),
+      new Promise((r) => cloudFormation?.close(r)),
+    ]);
+  });
+
+  /** One request, as CloudFormation sends it; the response it got back, and the invocations it caused. */
+  async function request(type: 'Create' | 'Update' | 'Delete', fingerprint: string, physicalId?: string) {
+    const [before, seen] = [responses.length, invoked.length];
+    const mod = (await import(pathToFileURL(bundles['self-test']).href)) as {
+      handler: (e: unknown, c: unknown) => Promise<void>;
+    };
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await mod.handler(
+      {
+        RequestType: type,
+        ResponseURL: responseUrl,
+        StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/Bundles/1',
+        RequestId: `req-${before}`,
+        LogicalResourceId: 'SelfTest',
+        ...(physicalId ? { PhysicalResourceId: physicalId } : {}),
+        ResourceProperties: { ServiceToken: 'arn', Fingerprint: fingerprint },
+      },
+      { getRemainingTimeInMillis: () => 60_000 },
+    );
+    log.mockRestore();
+    expect(responses.length).toBe(before + 1);
+    return { response: responses.at(-1), invocations: invoked.slice(seen) };
+  }
+
+  it('passes a healthy monitor after running all four layers of every target', async () => {
+    storage = 'ok';
+    const { response, invocations } = await request('Create', 'aaa');
+    expect(response).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'download-doctor-self-test-aaa',
+    });
+    expect(invocations.sort()).toEqual(
+      ['loopback', 'loopback-second'].flatMap((t) => Object.values(NAMES).map((n) => `${n} ${t}`)).sort(),
+    );
+  });
+
+  it('fails the deployment when the storage check is denied (the monitor’s role), naming target and layer', async () => {
+    storage = 's3-access-denied';
+    const { response } = await request('Update', 'bbb', 'download-doctor-self-test-aaa');
+    expect(response?.Status).toBe('FAILED');
+    expect(response?.Reason).toMatch(
+      /the monitor is broken: loopback\/storage: the storage check cannot read the sentinel \(s3-access-denied\)/,
+    );
+    // A failed update keeps the physical id: CloudFormation then rolls back.
+    expect(response?.PhysicalResourceId).toBe('download-doctor-self-test-aaa');
+  });
+
+  it('passes the rollback (the old, tested properties) without invoking anything, and Delete likewise', async () => {
+    const rollback = await request('Update', 'aaa', 'download-doctor-self-test-aaa');
+    expect(rollback.response?.Status).toBe('SUCCESS');
+    expect(rollback.invocations).toEqual([]);
+    const deleted = await request('Delete', 'aaa', 'download-doctor-self-test-aaa');
+    expect(deleted.response?.Status).toBe('SUCCESS');
+    expect(deleted.invocations).toEqual([]);
+  });
+
+  it('fails when a check function cannot be invoked (IAM)', async () => {
+    storage = 'ok';
+    denied = NAMES.app;
+    const { response } = await request('Create', 'ccc');
+    denied = undefined;
+    expect(response?.Status).toBe('FAILED');
+    expect(response?.Reason).toMatch(
+      /loopback\/app: the check could not run \(check-error\): .*AccessDenied|not authorized/,
+    );
+  });
+
+  it('passes an unhealthy target, and says so', async () => {
+    storage = 'timeout';
+    const { response } = await request('Create', 'ddd');
+    expect(response?.Status).toBe('SUCCESS');
+    expect(response?.Reason).toMatch(/unhealthy targets \(not the monitor's fault\): loopback\/storage/);
   });
 });

@@ -1,16 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../functions/core/config.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
 import { ASL_PATH as ASL_URL, placeholderArn } from '../../infra/render-asl.ts';
+import {
+  attributesVpc,
+  cfnLint,
+  publicConfig,
+  publicTargetInput,
+  synthConstruct,
+  synthTemplateFile,
+} from '../fixtures/cdk.ts';
 import { targetInput } from '../fixtures/config.ts';
 import { tempDir } from '../fixtures/temp.ts';
 
@@ -20,7 +28,7 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:downloa
 /** Two targets: S3 with SSE-KMS and secret headers, and a filesystem one. */
 const CONFIG = {
   targets: [
-    targetInput({
+    publicTargetInput({
       name: 'production',
       storage: {
         type: 's3',
@@ -34,25 +42,28 @@ const CONFIG = {
         headers: { Authorization: { secretsManager: SECRET_ARN } },
       },
       app: {
-        url: 'http://10.0.1.20:8000/healthcheck-utils/download/',
+        url: 'https://app.example.com/healthcheck-utils/download/',
         headers: { 'X-Api-Key': { ssm: '/download-doctor/api-key' } },
         offload: { header: 'X-Accel-Redirect', value: '/_storage/hc/healthcheck.txt' },
       },
     }),
-    targetInput({ name: 'staging', storage: { type: 'filesystem', path: '/srv/media/healthcheck.txt' } }),
+    publicTargetInput({
+      name: 'staging',
+      storage: { type: 's3', bucket: 'downloads-staging', key: 'healthcheck.txt', region: 'eu-west-1' },
+    }),
   ],
 } as unknown as ConfigInput;
 
-function synth(props: Partial<DownloadHealthchecksProps> = {}, nag = false) {
+/** The same, with the app's own port private, as it is in most real deployments. */
+const PRIVATE_APP = {
+  targets: CONFIG.targets.map((t, i) =>
+    i === 0 ? { ...t, app: { ...t.app, url: 'http://10.0.1.20:8000/healthcheck-utils/download/' } } : t,
+  ),
+} as unknown as ConfigInput;
+
+function synth(props: Partial<DownloadHealthchecksProps> = {}, nag = false, vpc = false) {
   // No bundling: these assertions read the template only (test/infra/bundles.test.ts runs the bundles).
-  const app = new App({
-    outdir: tempDir('dd-cdk-'),
-    context: { 'aws:cdk:bundling-stacks': [] },
-  });
-  const stack = new Stack(app, 'Test', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const hc = new DownloadHealthchecks(stack, 'Healthchecks', { config: CONFIG, ...props });
-  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, hc };
+  return synthConstruct({ config: CONFIG, ...props }, { nag, vpc });
 }
 
 let stack: Stack;
@@ -77,17 +88,19 @@ function statementsOf(name: HandlerName): Record<string, unknown>[] {
 describe('DownloadHealthchecks: functions and workflow', () => {
   it('deploys one Node.js 22 arm64 function per Task state, and the notifier', () => {
     template.resourceCountIs('AWS::Lambda::Function', 7);
+    // Every function reads the config layer at cold start (functions/handlers/lambda.ts).
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
+      Layers: [{ Ref: stack.getLogicalId(hc.configLayer.node.defaultChild as never) }],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'download-doctor: the storage check',
+      Description: Match.stringLikeRegexp('^download-doctor \\w+: the storage check$'),
       Timeout: 30,
       MemorySize: 256,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'download-doctor: the diagnose rules',
+      Description: Match.stringLikeRegexp('^download-doctor \\w+: the diagnose rules$'),
       Timeout: 10,
     });
   });
@@ -116,17 +129,35 @@ describe('DownloadHealthchecks: functions and workflow', () => {
     expect(machine?.Properties.StateMachineType).toBe('EXPRESS');
   });
 
-  it('logs every execution of the Express workflow, with tracing', () => {
+  it('logs the workflow’s errors without payloads, under /aws/vendedlogs/states/, traced, as are the functions', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
       TracingConfiguration: { Enabled: true },
     });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/vendedlogs/states/download-doctor-${hc.instanceName}`,
+    });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+  });
+
+  it('takes the log level, payloads and tracing from its props', () => {
+    const { template: t } = synth({
+      workflowLogLevel: sfn.LogLevel.ALL,
+      workflowLogExecutionData: true,
+      tracing: false,
+    });
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      TracingConfiguration: { Enabled: false },
+    });
+    t.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
   });
 
   it('schedules each target once, carrying its name; 5 minutes unless overridden', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: `${hc.instanceName}-production`,
       ScheduleExpression: 'rate(5 minutes)',
       Target: Match.objectLike({
         Input: '{"target":"production"}',
@@ -146,9 +177,14 @@ describe('DownloadHealthchecks: least privilege', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: 's3:GetObject',
-        Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::downloads-prod/hc/healthcheck.txt']],
-        },
+        Resource: [
+          {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::downloads-prod/hc/healthcheck.txt']],
+          },
+          {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::downloads-staging/healthcheck.txt']],
+          },
+        ],
       }),
     );
     expect(statements).toContainEqual(
@@ -217,6 +253,10 @@ describe('DownloadHealthchecks: least privilege', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     expect(statementsOf('diagnose')).toEqual([
       expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+      expect.objectContaining({
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      }),
     ]);
   });
 
@@ -263,8 +303,74 @@ describe('DownloadHealthchecks: refused at synth time', () => {
       },
       /targets\[0\]\.proxy\.headers\.X-Key: \{"env": "KEY"\} is read from the local environment only/,
     ],
+    [
+      'filesystem storage',
+      { config: publicConfig(publicTargetInput({ storage: { type: 'filesystem', path: '/srv/h.txt' } })) },
+      /targets\[0\]\.storage\.type: "filesystem" reads the sentinel from the local disk/,
+    ],
+    [
+      'reading storage as another user',
+      {
+        config: publicConfig(
+          publicTargetInput({ storage: { type: 'filesystem', path: '/srv/h.txt', readAs: 'www-data' } }),
+        ),
+      },
+      /targets\[0\]\.storage\.readAs: reading as "www-data" needs root/,
+    ],
+    [
+      'a CA file on the local disk',
+      {
+        config: publicConfig(
+          publicTargetInput({
+            proxy: { url: 'https://www.example.com/s/', tls: { caFile: '/etc/ssl/private-ca.pem' } },
+          }),
+        ),
+      },
+      /targets\[0\]\.proxy\.tls\.caFile: \/etc\/ssl\/private-ca\.pem is a path on this machine/,
+    ],
+    [
+      'a private address without a VPC',
+      { config: PRIVATE_APP },
+      /targets\[0\]\.app\.url: 10\.0\.1\.20 is a private address \(10\.0\.0\.0\/8\), which a Lambda outside a VPC cannot reach/,
+    ],
+    [
+      'a loopback address without a VPC',
+      { config: publicConfig(publicTargetInput({ endToEnd: { url: 'http://127.0.0.1:8080/d/' } })) },
+      /targets\[0\]\.endToEnd\.url: 127\.0\.0\.1 is a loopback address/,
+    ],
+    [
+      'a link-local address without a VPC',
+      {
+        config: publicConfig(
+          publicTargetInput({ proxy: { url: 'https://www.example.com/s/', connectTo: '169.254.10.1:443' } }),
+        ),
+      },
+      /targets\[0\]\.proxy\.connectTo: 169\.254\.10\.1 is a link-local address/,
+    ],
+    [
+      'an instance name with a dash',
+      { instanceName: 'prod-eu' },
+      /instanceName: "prod-eu" must be letters and digits/,
+    ],
+    [
+      'a runtime older than Node.js 22',
+      { runtime: lambda.Runtime.NODEJS_20_X },
+      /runtime: nodejs20\.x: the bundles need Node\.js 22/,
+    ],
   ])('%s', (_name, props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  it('lists every problem at once, each by its field path', () => {
+    const config = publicConfig(
+      publicTargetInput({
+        storage: { type: 'filesystem', path: '/srv/h.txt' },
+        app: { url: 'http://10.0.0.8/d/', offload: { header: 'X-Accel-Redirect', value: '/x' } },
+      }),
+    );
+    expect(() => synth({ config, instanceName: 'a-b' })).toThrow(
+      /instanceName[\s\S]*targets\[0\]\.storage\.type[\s\S]*targets\[0\]\.app\.url/,
+    );
   });
 
   it('allows a long checkTimeout on a Standard workflow', () => {
@@ -274,13 +380,241 @@ describe('DownloadHealthchecks: refused at synth time', () => {
   });
 });
 
+describe('VPC mode', () => {
+  it('gives each check role the network-interface rights Lambda needs, before the function is created', () => {
+    const { stack: st, hc: h, template: t } = synthConstruct({ config: PRIVATE_APP }, { vpc: true });
+    const eni = expect.objectContaining({
+      Action: expect.arrayContaining([
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+      ]),
+      Resource: '*',
+    });
+    const policies = (name: HandlerName | 'notifier') => {
+      const fn = name === 'notifier' ? h.notifier : h.functions[name];
+      const roleId = st.getLogicalId(fn.role?.node.defaultChild as never);
+      return Object.entries(
+        t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+      );
+    };
+    for (const layer of ['end-to-end', 'app', 'storage', 'proxy'] as const) {
+      const [[policyId, policy] = []] = policies(layer);
+      expect(
+        (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument
+          .Statement,
+      ).toContainEqual(eni);
+      // CreateFunction checks the role's rights: the policy must exist first.
+      const fnId = st.getLogicalId(h.functions[layer].node.defaultChild as never);
+      expect(t.toJSON().Resources[fnId].DependsOn).toContain(policyId);
+      t.hasResource('AWS::Lambda::Function', {
+        Properties: Match.objectLike({
+          Description: Match.stringLikeRegexp(`: the ${layer} check$`),
+          VpcConfig: Match.objectLike({
+            SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+          }),
+        }),
+      });
+    }
+    for (const name of ['diagnose', 'report', 'notifier'] as const)
+      expect(JSON.stringify(policies(name))).not.toContain('ec2:');
+  });
+});
+
+describe('two instances in one stack (staging and production in one account)', () => {
+  it('name their alarms, schedules, dashboards, log groups and namespaces apart', () => {
+    const app = new App({ outdir: tempDir('dd-cdk-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    const st = new Stack(app, 'Both', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const a = new DownloadHealthchecks(st, 'Staging', { config: CONFIG, instanceName: 'staging' });
+    const b = new DownloadHealthchecks(st, 'Production', { config: CONFIG, instanceName: 'production' });
+    const t = Template.fromStack(st).toJSON() as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const named = (type: string, key: string) =>
+      Object.values(t.Resources)
+        .filter((r) => r.Type === type)
+        .map((r) => JSON.stringify(r.Properties[key]));
+    for (const [type, key] of [
+      ['AWS::CloudWatch::Alarm', 'AlarmName'],
+      ['AWS::Scheduler::Schedule', 'Name'],
+      ['AWS::CloudWatch::Dashboard', 'DashboardName'],
+      ['AWS::Logs::LogGroup', 'LogGroupName'],
+    ] as const) {
+      const names = named(type, key).filter((n) => n !== undefined);
+      expect(new Set(names).size, `${type} ${key}`).toBe(names.length);
+    }
+    expect(named('AWS::CloudWatch::Alarm', 'AlarmName')).toContain(
+      '"download-doctor-staging-production-down"',
+    );
+    expect(named('AWS::CloudWatch::Alarm', 'AlarmName')).toContain(
+      '"download-doctor-production-production-down"',
+    );
+    expect(a.instanceName).toBe('staging');
+    expect(b.instanceName).toBe('production');
+    const namespaces = new Set(
+      named('AWS::CloudWatch::Alarm', 'Namespace').filter((n) => n?.includes('DownloadDoctor')),
+    );
+    expect([...namespaces].sort()).toEqual(['"DownloadDoctor/production"', '"DownloadDoctor/staging"']);
+  });
+
+  it('derive a default instance name from the stack and the construct, unique in an account', () => {
+    expect(hc.instanceName).toBe('TestHealthchecks');
+  });
+});
+
+describe('the optional parts', () => {
+  it('self-test: a custom resource that waits for the four check functions and may invoke only them', () => {
+    const { stack: st, hc: h, template: t } = synth({ selfTest: true });
+    const [resource] = Object.values(t.findResources('Custom::DownloadDoctorSelfTest')) as {
+      Properties: { Fingerprint: string; ServiceToken: unknown };
+      DependsOn: string[];
+    }[];
+    expect(resource?.Properties.Fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    for (const layer of ['end-to-end', 'app', 'storage', 'proxy'] as const)
+      expect(resource?.DependsOn).toContain(st.getLogicalId(h.functions[layer].node.defaultChild as never));
+    const roleId = st.getLogicalId(h.node.findChild('self-testRole').node.defaultChild as never);
+    const policy = JSON.stringify(
+      t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    );
+    expect(policy).toContain('lambda:InvokeFunction');
+    expect(policy).not.toMatch(/Arn"\]\},":\*"/);
+    // The fingerprint follows what is tested: another config, another fingerprint.
+    const other = synth({
+      selfTest: true,
+      config: { targets: [CONFIG.targets[1]] } as unknown as ConfigInput,
+    });
+    const [otherResource] = Object.values(other.template.findResources('Custom::DownloadDoctorSelfTest')) as {
+      Properties: { Fingerprint: string };
+    }[];
+    expect(otherResource?.Properties.Fingerprint).not.toBe(resource?.Properties.Fingerprint);
+  });
+
+  it('heartbeat, tags, runtime and the report bucket’s removal policy', () => {
+    const { template: t } = synth({
+      heartbeatUrl: 'https://hc-ping.example.com/0f8e',
+      tags: { team: 'downloads' },
+      runtime: lambda.Runtime.NODEJS_24_X,
+      reportBucketRemovalPolicy: RemovalPolicy.DESTROY,
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HEARTBEAT_URL: 'https://hc-ping.example.com/0f8e' }) },
+    });
+    t.allResourcesProperties('AWS::Lambda::Function', { Runtime: Match.stringLikeRegexp('nodejs') });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Tags: Match.arrayWith([{ Key: 'team', Value: 'downloads' }]),
+    });
+    t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+
+  it('outputs the workflow, the topics and the dashboard', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const ids = Object.keys(outputs).map((k) => k.replace(/[A-F0-9]{8}$/, ''));
+    expect(ids.sort()).toEqual(
+      [
+        'HealthchecksAlarmTopicArn',
+        'HealthchecksDashboardUrl',
+        'HealthchecksMonitorTopicArn',
+        'HealthchecksPageTopicArn',
+        'HealthchecksStateMachineArn',
+      ].sort(),
+    );
+    const dashboard = Object.entries(outputs).find(([k]) => k.includes('DashboardUrl'))?.[1];
+    expect(JSON.stringify(dashboard?.Value)).toContain(
+      '#dashboards/dashboard/download-doctor-TestHealthchecks',
+    );
+  });
+});
+
+/** The rule ids cfn-lint reported over every template below (the report lists them). */
+const linted = new Map<string, Set<string>>();
+
+describe('every template passes cfn-lint with no errors and cdk-nag with no unacknowledged finding', () => {
+  it.each<[string, () => ReturnType<typeof synthConstruct>]>([
+    ['the default stack', () => synthConstruct({ config: CONFIG }, { nag: true })],
+    ['vpc set', () => synthConstruct({ config: PRIVATE_APP }, { nag: true, vpc: true })],
+    [
+      'a Standard workflow',
+      () => synthConstruct({ config: CONFIG, workflowType: sfn.StateMachineType.STANDARD }, { nag: true }),
+    ],
+    [
+      'the optional parts on',
+      () =>
+        synthConstruct(
+          {
+            config: PRIVATE_APP,
+            selfTest: true,
+            heartbeatUrl: 'https://hc-ping.example.com/0f8e',
+            tags: { team: 'downloads' },
+            reportBucketRemovalPolicy: RemovalPolicy.DESTROY,
+            workflowLogLevel: sfn.LogLevel.ALL,
+            workflowLogExecutionData: true,
+            tlsDaysLeftThreshold: 21,
+            instanceName: 'production',
+          },
+          { nag: true, vpc: true },
+        ),
+    ],
+    [
+      'two instances in one stack',
+      () => {
+        const s = synthConstruct({ config: CONFIG, instanceName: 'staging' }, { nag: true });
+        new DownloadHealthchecks(s.stack, 'Production', {
+          config: CONFIG,
+          instanceName: 'production',
+          vpc: attributesVpc(s.stack, 'Vpc2'),
+        });
+        return s;
+      },
+    ],
+  ])(
+    '%s',
+    (name, make) => {
+      const file = synthTemplateFile(make()); // cdk-nag throws here on an unacknowledged finding
+      const { errors, warnings } = cfnLint(file);
+      expect(errors).toEqual([]);
+      for (const w of warnings) {
+        const rule = /:(W\d{4}):/.exec(w)?.[1] ?? w;
+        linted.set(rule, (linted.get(rule) ?? new Set()).add(name));
+      }
+      console.log(
+        `cfn-lint on ${name}: ${errors.length} errors; warnings: ${[...new Set(warnings.map((w) => /:(W\d{4}):/.exec(w)?.[1]))].join(', ') || 'none'}`,
+      );
+    },
+    120_000,
+  );
+
+  it('would fail on a cfn-lint error (the check above can fail)', () => {
+    const s = synthConstruct({ config: CONFIG });
+    new lambda.CfnFunction(s.stack, 'Broken', { code: {}, role: 'not-an-arn', runtime: 'nodejs0.x' });
+    expect(cfnLint(synthTemplateFile(s)).errors.length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
 describe('the CDK app', () => {
   it('synthesizes offline with the pinned 2.x CLI (no lookups, no Docker), cdk-nag included', () => {
     const out = tempDir('dd-synth-');
-    const r = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+    // The example's app port is private: without a VPC the app refuses it, naming the field.
+    const refused = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
       encoding: 'utf8',
       timeout: 120_000,
     });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/targets\[0\]\.app\.url: 10\.0\.1\.20 is a private address/);
+    const vpc = {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a'],
+      privateSubnetIds: ['subnet-0123456789abcdef0'],
+    };
+    const r = spawnSync(
+      'npx',
+      ['cdk', 'synth', '--quiet', '--output', out, '-c', `download-doctor:vpc=${JSON.stringify(vpc)}`],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const t = JSON.parse(readFileSync(join(out, 'DownloadDoctor.template.json'), 'utf8'));
     expect(

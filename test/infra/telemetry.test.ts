@@ -9,17 +9,19 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../functions/core/config.ts';
 import { LAYERS } from '../../functions/core/names.ts';
-import { alarmName, DIMENSIONS, METRICS, NAMESPACE, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+import { DIMENSIONS, instanceNames, METRICS, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
-import { targetInput } from '../fixtures/config.ts';
+import { publicTargetInput } from '../fixtures/cdk.ts';
 import { tempDir } from '../fixtures/temp.ts';
 
 const CONFIG = {
   targets: [
-    targetInput({ name: 'production' }),
-    targetInput({ name: 'staging', storage: { type: 'filesystem', path: '/srv/media/healthcheck.txt' } }),
+    publicTargetInput({ name: 'production', runbookUrl: 'https://wiki.example.com/runbooks/downloads' }),
+    publicTargetInput({ name: 'staging' }),
   ],
 } as unknown as ConfigInput;
+const INSTANCE = 'TestHealthchecks';
+const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(INSTANCE);
 /** Schedule seconds by target: production on the default (5 minutes), staging every 15 minutes. */
 const PERIODS: Record<string, number> = { production: 300, staging: 900 };
 
@@ -42,6 +44,7 @@ let template: Template;
 const ref = (c: { node: { defaultChild?: unknown } }) => ({
   Ref: stack.getLogicalId(c.node.defaultChild as never),
 });
+const hcId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
 const arnOf = (c: { node: { defaultChild?: unknown } }) => ({
   'Fn::GetAtt': [stack.getLogicalId(c.node.defaultChild as never), 'Arn'],
 });
@@ -123,23 +126,121 @@ describe('the target alarms, from TARGET_ALARMS', () => {
         },
       }),
     ).toThrow(
-      /alarmDatapoints\.down: datapointsToAlarm \(3\) exceeds evaluationPeriods \(2\)[\s\S]*download-doctor-staging-degraded: 60 periods of 1800 s \(the schedule of "staging"\) span 108000 s, over CloudWatch's 86400 s/,
+      /alarmDatapoints\.down: datapointsToAlarm \(3\) exceeds evaluationPeriods \(2\)[\s\S]*download-doctor-TestHealthchecks-staging-degraded: 60 periods of 1800 s \(the schedule of "staging"\) span 108000 s, over CloudWatch's 86400 s/,
     );
   });
 });
 
+describe('the TLS warning and the runbook', () => {
+  it('warns when a certificate has fewer days left than the threshold (14 unless tlsDaysLeftThreshold says)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: alarmName('production', { id: 'tls-expiry' }),
+      MetricName: METRICS.tlsDaysLeft,
+      Namespace: NAMESPACE,
+      Statistic: 'Minimum',
+      Threshold: 14,
+      ComparisonOperator: 'LessThanThreshold',
+      AlarmActions: [ref(hc.alarmTopic)],
+    });
+    const { template: t } = synth({ tlsDaysLeftThreshold: 30 });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: alarmName('staging', { id: 'tls-expiry' }),
+      Threshold: 30,
+    });
+    expect(() => synth({ tlsDaysLeftThreshold: 0 })).toThrow(
+      /tlsDaysLeftThreshold: must be a whole number of days/,
+    );
+  });
+
+  it("names the target's runbook in its alarms' descriptions", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: alarmName('production', { id: 'down' }),
+      AlarmDescription: Match.stringLikeRegexp('Runbook: https://wiki.example.com/runbooks/downloads$'),
+    });
+  });
+});
+
+describe('the paging path', () => {
+  it("keeps what the notifier could not page in an encrypted queue: after Lambda's retries, or SNS's", () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(hc.notifier),
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(hc.notifierDeadLetters) } },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      RedrivePolicy: { deadLetterTargetArn: arnOf(hc.notifierDeadLetters) },
+    });
+  });
+
+  it('alarms the monitor topic, 1 of 1, on a dead letter, dropped or undelivered events, and failed notifications', () => {
+    const once = {
+      Threshold: 1,
+      DatapointsToAlarm: 1,
+      EvaluationPeriods: 1,
+      AlarmActions: [ref(hc.monitorTopic)],
+    };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...once,
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [hcId(hc.notifierDeadLetters), 'QueueName'] } },
+      ],
+    });
+    for (const metric of ['AsyncEventsDropped', 'DestinationDeliveryFailures'])
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...once,
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: ref(hc.notifier) }],
+      });
+    for (const topic of [hc.pageTopic, hc.alarmTopic])
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...once,
+        Namespace: 'AWS/SNS',
+        MetricName: 'NumberOfNotificationsFailed',
+        Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [hcId(topic), 'TopicName'] } }],
+      });
+    expect(Object.keys(hc.monitorAlarms)).toEqual(
+      expect.arrayContaining(['NotifierDeadLetters', 'NotifierEventsDropped', 'PageTopicFailures']),
+    );
+  });
+
+  it("lets CloudWatch use the topics' key for this account's alarms only", () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111122223333' },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
 describe("the monitor's own alarms", () => {
-  it('workflow runs failed, timed out or throttled, to the monitor topic, 1 of 1, missing data not breaching', () => {
+  it('workflow runs failed, timed out or throttled, to the monitor topic, 2 of 3 periods of the longest schedule, missing data not breaching', () => {
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
         Dimensions: [{ Name: 'StateMachineArn', Value: ref(hc.stateMachine) }],
         Statistic: 'Sum',
+        Period: 900,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        DatapointsToAlarm: 1,
-        EvaluationPeriods: 1,
+        DatapointsToAlarm: 2,
+        EvaluationPeriods: 3,
         TreatMissingData: 'notBreaching',
         AlarmActions: [ref(hc.monitorTopic)],
         OKActions: [ref(hc.monitorTopic)],
@@ -162,7 +263,8 @@ describe("the monitor's own alarms", () => {
   });
 
   it('every alarm, target or monitor, notifies both ALARM and OK', () => {
-    const count = 2 * TARGET_ALARMS.length + 3 + Object.keys(hc.functions).length + 1;
+    // Per target its rules; the runs (3); every function's errors; the paging path (5).
+    const count = 2 * TARGET_ALARMS.length + 3 + Object.keys(hc.functions).length + 1 + 5;
     template.resourceCountIs('AWS::CloudWatch::Alarm', count);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [Match.anyValue()],
@@ -250,7 +352,7 @@ describe('the notifier and the report', () => {
 
   it('gives the notifier the report bucket, the page topic and the workflow to name in the page', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'download-doctor: the notifier: pages with the verdict',
+      Description: `download-doctor ${INSTANCE}: the notifier: pages with the verdict`,
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 128,
@@ -259,17 +361,21 @@ describe('the notifier and the report', () => {
           REPORT_BUCKET: ref(hc.reportBucket),
           PAGE_TOPIC_ARN: ref(hc.pageTopic),
           STATE_MACHINE_ARN: ref(hc.stateMachine),
+          INSTANCE_NAME: INSTANCE,
+          DASHBOARD_NAME: `download-doctor-${INSTANCE}`,
         },
       },
+      // The runbooks are in the config.
+      Layers: [ref(hc.configLayer)],
     });
   });
 
   it('sizes the report function like diagnose (128 MB, 10 s) and gives it the bucket', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('^download-doctor: the report'),
+      Description: Match.stringLikeRegexp(`^download-doctor ${INSTANCE}: the report`),
       MemorySize: 128,
       Timeout: 10,
-      Environment: { Variables: { REPORT_BUCKET: ref(hc.reportBucket) } },
+      Environment: { Variables: { REPORT_BUCKET: ref(hc.reportBucket), INSTANCE_NAME: INSTANCE } },
     });
   });
 
@@ -302,16 +408,18 @@ describe('the notifier and the report', () => {
       Properties: { Description: string; VpcConfig?: unknown };
     }[];
     const inVpc = functions.filter((f) => f.Properties.VpcConfig).map((f) => f.Properties.Description);
-    expect(inVpc.sort()).toEqual(LAYERS.map((l) => `download-doctor: the ${l} check`).sort());
+    expect(inVpc.sort()).toEqual(LAYERS.map((l) => `download-doctor ${INSTANCE}: the ${l} check`).sort());
   });
 });
 
 describe('least privilege for telemetry', () => {
   const logs = expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
+  const xray = expect.objectContaining({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] });
 
   it('report: put the targets’ latest reports and their pages, and metric data in our namespace only', () => {
     expect(statementsOf(hc.functions.report.role)).toEqual([
       logs,
+      xray,
       { Effect: 'Allow', Action: 's3:PutObject', Resource: [...reportObjects(), ...reportObjects('html')] },
       {
         Effect: 'Allow',
@@ -325,6 +433,12 @@ describe('least privilege for telemetry', () => {
   it('notifier: read the latest reports, publish to the page topic, with its key', () => {
     expect(statementsOf(hc.notifier.role)).toEqual([
       logs,
+      xray,
+      // The on-failure destination: its dead-letter queue.
+      expect.objectContaining({
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Resource: arnOf(hc.notifierDeadLetters),
+      }),
       { Effect: 'Allow', Action: 's3:GetObject', Resource: reportObjects() },
       { Effect: 'Allow', Action: 'sns:Publish', Resource: ref(hc.pageTopic) },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arnOf(hc.topicKey) },
@@ -374,7 +488,7 @@ describe('the dashboard', () => {
   });
 
   it("graphs the monitor's health: failed, timed-out and throttled runs, and every function's errors", () => {
-    const metrics = graphed(300);
+    const metrics = graphed(900); // the monitor's period: the longest schedule
     for (const m of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled'])
       expect(metrics).toContain(`AWS/States ${m} StateMachineArn REF`);
     expect(metrics.filter((m) => m === 'AWS/Lambda Errors FunctionName REF')).toHaveLength(

@@ -13,8 +13,11 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
   return new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(command, args, { cwd, env, encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 26 }, (error, out, err) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out: out + err }),
+    execFile(
+      command,
+      args,
+      { cwd, env, encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 26 },
+      (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: out + err }),
     );
   });
 }
@@ -26,8 +29,11 @@ it('npm run demo works from a clone in a mode-0700 directory', async () => {
   expect((await sh('git', ['clone', '--quiet', ROOT, clone], home)).code).toBe(0);
   // The packages as `npm install` left them here (hard links: nothing is downloaded again); setup.sh then finds
   // them up to date, installs nothing, and builds the clone's dist/ itself.
-  expect((await sh('cp', ['-al', join(ROOT, 'node_modules'), join(clone, 'node_modules')], home)).code).toBe(0);
-  for (const stamp of ['.setup-stamp', '.consumer-cache-stamp']) writeFileSync(join(clone, 'node_modules', stamp), '');
+  expect((await sh('cp', ['-al', join(ROOT, 'node_modules'), join(clone, 'node_modules')], home)).code).toBe(
+    0,
+  );
+  for (const stamp of ['.setup-stamp', '.consumer-cache-stamp'])
+    writeFileSync(join(clone, 'node_modules', stamp), '');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
   const demo = await sh('npm', ['run', 'demo'], clone, env);
   expect(demo.out).toContain('built dist/'); // the clone's own build, not the repository's

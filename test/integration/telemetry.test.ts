@@ -5,8 +5,6 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,28 +12,32 @@ import {
   DescribeAlarmsCommand,
   GetMetricStatisticsCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
 import { type Config, validateConfig } from '../../functions/core/config.ts';
-import { alarmName, DIMENSIONS, METRICS, NAMESPACE, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+import {
+  DIMENSIONS,
+  instanceNames,
+  LOCAL_INSTANCE,
+  METRICS,
+  TARGET_ALARMS,
+} from '../../functions/core/telemetry.ts';
+
+/** `run --publish` without --instance: the local instance's names. */
+const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(LOCAL_INSTANCE);
+
 import { type FaultName, variantFaults } from '../../sandbox/faults.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
-
-interface Received {
-  subject: string;
-  message: string;
-  topicArn: string;
-}
+import { type Received, startSnsReceiver } from '../fixtures/sns-receiver.ts';
 
 let box: Sandbox;
 let telemetry: MotoServer;
 let config: Config;
-let subscriber: http.Server;
+let subscriber: Awaited<ReturnType<typeof startSnsReceiver>>;
 let dir: string;
-const received: Received[] = [];
+let received: Received[] = [];
 const region = 'us-east-1';
 let cloudwatch: CloudWatchClient;
 
@@ -50,36 +52,13 @@ beforeAll(async () => {
   config = { ...v.config, targets: v.config.targets.filter((t) => t.name === 'sandbox') };
   cloudwatch = new CloudWatchClient({ endpoint: telemetry.endpoint, region });
 
-  subscriber = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const msg = JSON.parse(body) as { Type: string; Subject?: string; Message: string; TopicArn: string };
-      if (msg.Type === 'Notification')
-        received.push({ subject: msg.Subject ?? '', message: msg.Message, topicArn: msg.TopicArn });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => subscriber.listen(0, '127.0.0.1', r));
-  const sns = new SNSClient({ endpoint: telemetry.endpoint, region });
-  for (const name of Object.values(LOCAL_TOPICS)) {
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'http',
-        Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
-      }),
-    );
-  }
-  sns.destroy();
+  subscriber = await startSnsReceiver(telemetry.endpoint, region, Object.values(LOCAL_TOPICS));
+  received = subscriber.received;
 });
 
 afterAll(async () => {
   cloudwatch?.destroy();
-  await Promise.all([box?.stop(), telemetry?.stop(), new Promise((r) => subscriber?.close(r))]);
+  await Promise.all([box?.stop(), telemetry?.stop(), subscriber?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -16,7 +16,7 @@ const pin = (names: string[]) => Object.fromEntries(names.map((n) => [n, version
 
 export const CONSUMER = {
   dependencies: pin(['aws-cdk-lib', 'constructs']),
-  devDependencies: pin(['aws-cdk', 'tsx', 'typescript', '@types/node']),
+  devDependencies: pin(['aws-cdk', 'cdk-nag', 'tsx', 'typescript', '@types/node']),
 };
 
 /** Every spec, download-doctor's own dependencies included: `npm install` of these fills the cache. */

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
+import { cfnLint } from '../fixtures/cdk.ts';
 import { CONSUMER } from './consumer-deps.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -146,11 +147,27 @@ describe('the packed tarball, installed into a new CDK app', () => {
     const source = readFileSync(join(app, 'lib', stackFile), 'utf8')
       .replace(
         "import { Construct } from 'constructs';",
-        "import { Construct } from 'constructs';\nimport { DownloadHealthchecks } from 'download-doctor/cdk';\nimport config from '../download-doctor.config';",
+        [
+          "import { Construct } from 'constructs';",
+          "import * as ec2 from 'aws-cdk-lib/aws-ec2';",
+          "import { AwsSolutionsChecks } from 'cdk-nag';",
+          "import { DownloadHealthchecks } from 'download-doctor/cdk';",
+          "import config from '../download-doctor.config';",
+        ].join('\n'),
       )
       .replace(
         '// The code that defines your stack goes here',
-        "new DownloadHealthchecks(this, 'Downloads', { config, defaultSchedule: cdk.Duration.minutes(5) });",
+        // The config init wrote points at private addresses (the sandbox's loopback): the checks join the app's
+        // VPC, named by its attributes so that synth stays offline (a user might use Vpc.fromLookup instead).
+        [
+          "const vpc = ec2.Vpc.fromVpcAttributes(this, 'AppVpc', {",
+          "  vpcId: 'vpc-0123456789abcdef0',",
+          "  availabilityZones: ['eu-west-1a', 'eu-west-1b'],",
+          "  privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],",
+          '});',
+          "new DownloadHealthchecks(this, 'Downloads', { config, vpc, defaultSchedule: cdk.Duration.minutes(5) });",
+          'cdk.Validations.of(this).addPlugins(new AwsSolutionsChecks(this));',
+        ].join('\n'),
       );
     expect(source).toContain('new DownloadHealthchecks');
     writeFileSync(join(app, 'lib', stackFile), source);
@@ -176,6 +193,8 @@ describe('the packed tarball, installed into a new CDK app', () => {
       );
       expect(prebuilt).toContain(code);
     }
+    // The consumer's template, as CloudFormation would take it: cfn-lint finds no error (cdk-nag ran at synth).
+    expect(cfnLint(join(app, 'cdk.out', templateFile)).errors).toEqual([]);
     const layers = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::LayerVersion');
     const layerAsset = join(app, 'cdk.out', layers[0]?.Metadata?.['aws:asset:path'] ?? 'missing');
     expect(

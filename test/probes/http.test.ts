@@ -1,10 +1,5 @@
-/**
- * The HTTP probe against loopback servers. Each test starts the servers it needs on 127.0.0.1, port 0, and
- * closes them when it ends.
- */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -15,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpProbeRequest } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { httpProbe } from '../../functions/probes/http.ts';
+import { makeCertificate } from '../fixtures/tls.ts';
 
 type Handler = http.RequestListener;
 
@@ -347,33 +343,7 @@ describe('httpProbe: TLS', () => {
   beforeAll(() => {
     // A throw-away self-signed certificate for download.example.test, made fresh for this run.
     dir = mkdtempSync(join(tmpdir(), 'dd-tls-'));
-    caFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        caFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=download.example.test',
-        '-addext',
-        'subjectAltName=DNS:download.example.test',
-      ],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(keyFile);
-    cert = readFileSync(caFile);
+    ({ certFile: caFile, key, cert } = makeCertificate(dir, { days: 1, names: ['download.example.test'] }));
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -399,6 +369,10 @@ describe('httpProbe: TLS', () => {
 
     expect(obs).toMatchObject({ status: 200, sha256: sha256('secure') });
     expect(obs.timings.tlsMs).toBeTypeOf('number');
+    // The handshake's certificate: valid for a day from its making (openssl counts to the second).
+    const left = Date.parse(obs.certificateNotAfter ?? '') - Date.now();
+    expect(left).toBeGreaterThan(86_400_000 - 120_000);
+    expect(left).toBeLessThanOrEqual(86_400_000);
     expect(obs.timings.connectMs).toBeTypeOf('number');
     expect(sni).toEqual(['download.example.test']);
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
 import { AlarmMessageError } from '../../functions/core/errors.ts';
-import { alarmName, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+import { instanceNames, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+
+/** The instance whose notifier reads these messages. */
+const INSTANCE = 'prod';
+const alarmName = instanceNames(INSTANCE).alarm;
 
 const rule = (id: string) => {
   const r = TARGET_ALARMS.find((x) => x.id === id);
@@ -12,7 +16,7 @@ const rule = (id: string) => {
 /** A CloudWatch alarm notification as SNS delivers it (lower-case dimension keys, `+0000` times). */
 function message(overrides: Record<string, unknown> = {}, trigger: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    AlarmName: 'download-doctor-production-down',
+    AlarmName: 'download-doctor-prod-production-down',
     AlarmDescription: 'download-doctor (critical): ...',
     AWSAccountId: '111122223333',
     NewStateValue: 'ALARM',
@@ -91,7 +95,7 @@ describe('parseAlarmMessage', () => {
     ],
   ])('%s', (_name, raw, target, id, state, [m, n]) => {
     // Act
-    const parsed = parseAlarmMessage(raw);
+    const parsed = parseAlarmMessage(raw, INSTANCE);
 
     // Assess
     expect(parsed).toEqual({
@@ -122,20 +126,30 @@ describe('parseAlarmMessage', () => {
     [
       'an alarm without a Target dimension',
       message({}, { Dimensions: [] }),
-      /not a download-doctor target alarm/,
+      /not a target alarm of download-doctor instance "prod"/,
     ],
     [
       "an alarm on a target's metric under another name",
       message({ AlarmName: 'my-own-production-alarm' }),
-      /my-own-production-alarm: not a download-doctor target alarm/,
+      /my-own-production-alarm: not a target alarm of download-doctor instance/,
     ],
     [
       "another target's alarm name",
-      message({ AlarmName: 'download-doctor-staging-down' }),
-      /not a download-doctor target alarm/,
+      message({ AlarmName: 'download-doctor-prod-staging-down' }),
+      /not a target alarm of download-doctor instance "prod"/,
+    ],
+    [
+      "another instance's alarm on a target of the same name (staging and production in one account)",
+      message({ AlarmName: 'download-doctor-staging-production-down' }),
+      /not a target alarm of download-doctor instance "prod"/,
+    ],
+    [
+      'an alarm named as before instances had names',
+      message({ AlarmName: 'download-doctor-production-down' }),
+      /not a target alarm of download-doctor instance "prod"/,
     ],
   ])('ignores %s', (_name, raw, reason) => {
-    const parsed = parseAlarmMessage(raw);
+    const parsed = parseAlarmMessage(raw, INSTANCE);
     expect(parsed.kind).toBe('ignored');
     expect(parsed.kind === 'ignored' && parsed.reason).toMatch(reason);
   });
@@ -146,7 +160,7 @@ describe('parseAlarmMessage', () => {
     ['an unknown state', message({ NewStateValue: 'ON_FIRE' }), /not a CloudWatch alarm message/],
     ['a time that is not one', message({ StateChangeTime: 'yesterday' }), /"yesterday" is not a time/],
   ])('throws on %s (a page must not vanish silently)', (_name, raw, error) => {
-    expect(() => parseAlarmMessage(raw)).toThrow(AlarmMessageError);
-    expect(() => parseAlarmMessage(raw)).toThrow(error);
+    expect(() => parseAlarmMessage(raw, INSTANCE)).toThrow(AlarmMessageError);
+    expect(() => parseAlarmMessage(raw, INSTANCE)).toThrow(error);
   });
 });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { pageText } from '../../functions/core/page.ts';
+import { tlsExpiry } from '../../functions/core/assess.ts';
+import { consoleLinks, pageText } from '../../functions/core/page.ts';
 import {
   type AlarmRule,
   evaluateAlarm,
+  INSTANCE_NAME,
+  instanceNames,
   METRICS,
   metricData,
   type Period,
@@ -79,5 +82,91 @@ describe('the page', () => {
     );
     expect(p.subject).toBe('[download-doctor] RESOLVED prod: downloads work again');
     expect(p.message).toContain('Latest verdict: healthy');
+  });
+});
+
+describe('TLS days left', () => {
+  const at = new Date('2026-11-24T00:00:00Z');
+  const withTls = (r: Report, days: Record<string, number>): Report => ({
+    ...r,
+    results: r.results.map((x) =>
+      days[x.layer] === undefined
+        ? x
+        : { ...x, tls: { notAfter: '2026-12-04T00:00:00.000Z', daysLeft: days[x.layer] as number } },
+    ),
+  });
+
+  it('counts whole days from the check’s start: 10 days less a second is 9, the last day 0, past it negative', () => {
+    expect(tlsExpiry('2026-12-03T23:59:59.000Z', '2026-11-24T00:00:00.000Z').daysLeft).toBe(9);
+    expect(tlsExpiry('2026-12-04T00:00:00.000Z', '2026-11-24T00:00:00.000Z').daysLeft).toBe(10);
+    expect(tlsExpiry('2026-11-24T10:00:00.000Z', '2026-11-24T00:00:00.000Z').daysLeft).toBe(0);
+    expect(tlsExpiry('2026-11-23T00:00:00.000Z', '2026-11-24T00:00:00.000Z').daysLeft).toBe(-1);
+  });
+
+  it('publishes TlsDaysLeft per target and layer, and the fewest per target for the alarm', () => {
+    const data = metricData(withTls(report('ok', 'ok'), { 'end-to-end': 40, app: 9 }), at);
+    const tls = data.filter((d) => d.MetricName === METRICS.tlsDaysLeft);
+    expect(tls.map((d) => [d.Dimensions.map((x) => x.Value).join('/'), d.Value])).toEqual([
+      ['prod/end-to-end', 40],
+      ['prod/app', 9],
+      ['prod', 9],
+    ]);
+    expect(periodValue(rule('tls-expiry'), data, 'prod')).toBe(9);
+    expect(evaluateAlarm(rule('tls-expiry'), [9])).toBe('ALARM'); // below 14 days: a warning
+    expect(evaluateAlarm(rule('tls-expiry'), [30])).toBe('OK');
+    // No HTTPS check: no datum, which is not breaching.
+    const plain = metricData(report('ok', 'ok'), at);
+    expect(plain.some((d) => d.MetricName === METRICS.tlsDaysLeft)).toBe(false);
+    expect(evaluateAlarm(rule('tls-expiry'), [periodValue(rule('tls-expiry'), plain, 'prod')])).toBe('OK');
+  });
+
+  it('warns with the days left, whatever the verdict, and shows them beside each check', () => {
+    const p = pageText(
+      {
+        alarmName: 'download-doctor-prod-prod-tls-expiry',
+        target: 'prod',
+        rule: rule('tls-expiry'),
+        state: 'ALARM',
+        at,
+      },
+      withTls(report('ok', 'ok'), { 'end-to-end': 9, app: 30 }),
+      undefined,
+      undefined,
+      {
+        runbookUrl: 'https://wiki.example.com/downloads',
+        console: consoleLinks(
+          'eu-west-1',
+          'arn:aws:states:eu-west-1:1:stateMachine:dd',
+          'download-doctor-prod',
+        ),
+      },
+    );
+    expect(p.subject).toBe(
+      '[download-doctor] WARNING prod: TLS certificate expires in 9 days (2026-12-04): end-to-end',
+    );
+    expect(p.message).toContain('TLS certificate expires in 30 days (2026-12-04)');
+    expect(p.message).toContain('severity warning');
+    expect(p.message).toContain('Runbook: https://wiki.example.com/downloads');
+    expect(p.message).toContain(
+      'Dashboard: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/download-doctor-prod',
+    );
+    expect(p.message).toContain(
+      '#/statemachines/view/arn%3Aaws%3Astates%3Aeu-west-1%3A1%3AstateMachine%3Add',
+    );
+  });
+});
+
+describe('instance names', () => {
+  it('prefix every name with the instance, so that two instances never share one', () => {
+    const a = instanceNames('staging');
+    expect(a.namespace).toBe('DownloadDoctor/staging');
+    expect(a.alarm('eu-prod', rule('down'))).toBe('download-doctor-staging-eu-prod-down');
+    expect(a.schedule('eu-prod')).toBe('staging-eu-prod');
+    expect(a.dashboard).toBe('download-doctor-staging');
+    expect(a.workflowLogGroup).toBe('/aws/vendedlogs/states/download-doctor-staging');
+    // A dash-free instance name keeps "instance a, target b-c" apart from "instance a-b, target c".
+    expect(INSTANCE_NAME.test('a-b')).toBe(false);
+    expect(INSTANCE_NAME.test('Production2')).toBe(true);
+    expect(INSTANCE_NAME.test('x'.repeat(31))).toBe(false);
   });
 });

@@ -4,29 +4,34 @@
  *
  * Why a function between the alarm and on-call: a CloudWatch alarm's own notification can only say that a metric
  * crossed a threshold. It cannot carry the verdict (the layer at fault, the evidence), which lives in the run's
- * report. So the notifier reads the target's latest report and sends pageText, the text the CLI sends locally.
+ * report. So the notifier reads the target's latest report and sends pageText, the text the CLI sends locally,
+ * with the rule's severity as a message attribute (`severity`: critical or warning), so that a subscription's
+ * filter policy can route warnings apart from pages.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../core/alarm-message.ts';
-import { ConfigMissingError } from '../../core/errors.ts';
-import { pageText } from '../../core/page.ts';
+import type { Config } from '../../core/config.ts';
+import { consoleLinks, pageText } from '../../core/page.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
+import { configFromFile, requiredEnv } from '../lambda.ts';
 
-function setting(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new ConfigMissingError(`${name} is not set: deploy with the DownloadHealthchecks construct`);
-  return value;
-}
-
-const reportBucket = setting('REPORT_BUCKET');
+const reportBucket = requiredEnv('REPORT_BUCKET');
 const reports = s3ReportStore(reportBucket);
-// The page points to the HTML report beside the JSON (Lambda always sets AWS_REGION: the bucket's region).
-const reportPages = process.env.AWS_REGION
-  ? { bucket: reportBucket, region: process.env.AWS_REGION }
-  : undefined;
-const pageTopicArn = setting('PAGE_TOPIC_ARN');
-const stateMachineArn = setting('STATE_MACHINE_ARN');
+const instance = requiredEnv('INSTANCE_NAME');
+const pageTopicArn = requiredEnv('PAGE_TOPIC_ARN');
+const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
+// Lambda always sets AWS_REGION: the page points to the HTML report (the bucket's region) and to the console.
+const region = process.env.AWS_REGION;
+const reportPages = region ? { bucket: reportBucket, region } : undefined;
+const dashboard = process.env.DASHBOARD_NAME;
+const links = region && dashboard ? consoleLinks(region, stateMachineArn, dashboard) : undefined;
+// The runbooks are in the config (targets[].runbookUrl); a page goes out without them rather than not at all.
+let config: Config | undefined;
+try {
+  config = configFromFile();
+} catch (err) {
+  console.error(JSON.stringify({ configUnreadable: String(err) }));
+}
 const sns = new SNSClient({
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
@@ -39,7 +44,7 @@ interface SnsEvent {
 
 export async function handler(event: SnsEvent): Promise<void> {
   for (const record of event.Records) {
-    const parsed = parseAlarmMessage(record.Sns.Message);
+    const parsed = parseAlarmMessage(record.Sns.Message, instance);
     if (parsed.kind === 'ignored') {
       console.log(JSON.stringify({ ignored: parsed.reason }));
       continue;
@@ -50,16 +55,26 @@ export async function handler(event: SnsEvent): Promise<void> {
       console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
       return undefined;
     });
-    const page = pageText(t, report, stateMachineArn, reportPages);
-    // A failed publish throws: Lambda retries the event, and the notifier's Errors alarm tells the monitor topic.
+    const runbookUrl = config?.targets.find((x) => x.name === t.target)?.runbookUrl;
+    const page = pageText(t, report, stateMachineArn, reportPages, { runbookUrl, console: links });
+    const severity = t.rule.severity;
+    // A failed publish throws: Lambda retries the event, then sends it to the dead-letter queue (an alarm).
     await sns.send(
-      new PublishCommand({ TopicArn: pageTopicArn, Subject: page.subject, Message: page.message }),
-      {
-        abortSignal: AbortSignal.timeout(5_000),
-      },
+      new PublishCommand({
+        TopicArn: pageTopicArn,
+        Subject: page.subject,
+        Message: page.message,
+        MessageAttributes: { severity: { DataType: 'String', StringValue: severity } },
+      }),
+      { abortSignal: AbortSignal.timeout(5_000) },
     );
     console.log(
-      JSON.stringify({ paged: t.alarmName, state: t.state, verdict: report?.verdict.status ?? null }),
+      JSON.stringify({
+        paged: t.alarmName,
+        state: t.state,
+        severity,
+        verdict: report?.verdict.status ?? null,
+      }),
     );
   }
 }

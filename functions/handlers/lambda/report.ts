@@ -1,14 +1,18 @@
-// Lambda entry of the workflow's Report Task state: metrics to CloudWatch, the latest report to S3.
-
-import { ConfigMissingError } from '../../core/errors.ts';
+// Lambda entry of the workflow's Report Task state: metrics to CloudWatch (the instance's namespace), the latest
+// report to S3, then the heartbeat when the construct has a heartbeatUrl.
+import { instanceNames } from '../../core/telemetry.ts';
+import { heartbeat } from '../../probes/heartbeat.ts';
 import { cloudWatchPublisher, s3ReportStore } from '../../probes/telemetry.ts';
-import { lambdaHandler } from '../lambda.ts';
+import { lambdaHandler, requiredEnv } from '../lambda.ts';
 
-const bucket = process.env.REPORT_BUCKET;
-if (!bucket)
-  throw new ConfigMissingError('REPORT_BUCKET is not set: deploy with the DownloadHealthchecks construct');
-const reports = s3ReportStore(bucket);
+const reports = s3ReportStore(requiredEnv('REPORT_BUCKET'));
+const { namespace } = instanceNames(requiredEnv('INSTANCE_NAME'));
+const heartbeatUrl = process.env.HEARTBEAT_URL;
 
 export const handler = lambdaHandler('report', {
-  telemetry: { publish: cloudWatchPublisher(), store: reports.store },
+  telemetry: {
+    publish: cloudWatchPublisher(namespace),
+    store: reports.store,
+    ...(heartbeatUrl ? { heartbeat: heartbeat(heartbeatUrl) } : {}),
+  },
 });

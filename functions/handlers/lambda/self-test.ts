@@ -1,0 +1,87 @@
+/**
+ * Lambda entry of the deploy-time self-test, a CloudFormation custom resource (the construct's `selfTest`): on
+ * Create and Update it runs every check of every target through the deployed check functions, and answers
+ * FAILED when the monitor itself is broken (functions/core/self-test.ts). It always answers, before its own
+ * timeout: an unanswered custom resource holds a deployment for an hour.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LAYERS, type Layer } from '../../core/names.ts';
+import { type SelfTestFinding, selfTestId, selfTestNeeded, selfTestReason } from '../../core/self-test.ts';
+import { runSelfTest } from '../../self-test.ts';
+import { configFromFile, requiredEnv } from '../lambda.ts';
+
+/** The check functions' names by layer, as the construct sets them. */
+const functions = JSON.parse(requiredEnv('CHECK_FUNCTIONS')) as Record<Layer, string>;
+const lambda = new LambdaClient({ maxAttempts: 2 });
+
+interface CustomResourceEvent {
+  RequestType: 'Create' | 'Update' | 'Delete';
+  ResponseURL: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  PhysicalResourceId?: string;
+  ResourceProperties: { Fingerprint?: string };
+}
+
+async function invoke(layer: Layer, target: string): Promise<unknown> {
+  const out = await lambda.send(
+    new InvokeCommand({ FunctionName: functions[layer], Payload: JSON.stringify({ target }) }),
+  );
+  const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
+  if (out.FunctionError)
+    throw new Error(`${functions[layer]} failed (${out.FunctionError}): ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+async function respond(
+  e: CustomResourceEvent,
+  ok: boolean,
+  reason: string,
+  physicalId: string,
+): Promise<void> {
+  const body = JSON.stringify({
+    Status: ok ? 'SUCCESS' : 'FAILED',
+    Reason: reason,
+    PhysicalResourceId: physicalId,
+    StackId: e.StackId,
+    RequestId: e.RequestId,
+    LogicalResourceId: e.LogicalResourceId,
+  });
+  // The response URL is presigned for a PUT without a content type.
+  const res = await fetch(e.ResponseURL, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': '' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`CloudFormation refused the response: HTTP ${res.status}`);
+}
+
+export async function handler(e: CustomResourceEvent, context: { getRemainingTimeInMillis(): number }) {
+  const fingerprint = e.ResourceProperties.Fingerprint ?? 'none';
+  const previous = e.PhysicalResourceId ?? selfTestId(fingerprint);
+  if (!selfTestNeeded({ ...e, fingerprint })) {
+    console.log(JSON.stringify({ selfTest: 'skipped', request: e.RequestType }));
+    return respond(e, true, `download-doctor self-test: nothing to test on ${e.RequestType}`, previous);
+  }
+  let findings: SelfTestFinding[];
+  try {
+    // Answer before the timeout: a check still running then counts as not answering.
+    const budget = Math.max(1_000, context.getRemainingTimeInMillis() - 15_000);
+    findings = await Promise.race([
+      runSelfTest(configFromFile(), invoke),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`the checks did not answer within ${budget} ms`)), budget).unref(),
+      ),
+    ]);
+  } catch (err) {
+    const reason = `download-doctor self-test could not run: ${(err as Error).message}`.slice(0, 3000);
+    console.error(JSON.stringify({ selfTest: 'error', reason }));
+    return respond(e, false, reason, previous);
+  }
+  const reason = selfTestReason(findings);
+  const broken = findings.some((f) => f.broken);
+  console.log(JSON.stringify({ selfTest: broken ? 'broken' : 'passed', layers: LAYERS, findings }));
+  return respond(e, !broken, reason, broken ? previous : selfTestId(fingerprint));
+}

@@ -1,0 +1,308 @@
+/**
+ * The props of DownloadHealthchecks, and their resolution: every prop and default resolved once, into one object,
+ * with every problem a synth must refuse listed together (each naming its prop or config field).
+ */
+import { createHash } from 'node:crypto';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { type Config, type ConfigInput, formatProblems, validateConfig } from '../functions/core/config.ts';
+import { DownloadHealthchecksError } from '../functions/core/errors.ts';
+import {
+  type AlarmRule,
+  INSTANCE_NAME,
+  INSTANCE_NAME_RULE,
+  type InstanceNames,
+  instanceNames,
+} from '../functions/core/telemetry.ts';
+import { lambdaProblems, synthProblems } from './limits.ts';
+import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
+
+export interface DownloadHealthchecksProps {
+  /** The targets, as in download-doctor.config.ts (validated here; a bad config fails the synth). */
+  readonly config: ConfigInput;
+  /**
+   * The instance's name, in its alarm names (`download-doctor-INSTANCE-TARGET-RULE`), schedule names
+   * (`INSTANCE-TARGET`), dashboard name, workflow log group and metric namespace (`DownloadDoctor/INSTANCE`), so
+   * that any number of instances coexist in one account, region and stack (staging and production, say). Letters
+   * and digits, 30 at most.
+   * @default - the stack's name and the construct's path, letters and digits only (`DownloadDoctorHealthchecks`):
+   * unique in an account and region, as stack names are; cut to 30 characters with a hash when longer
+   */
+  readonly instanceName?: string;
+  /**
+   * How often each target runs.
+   * @default Duration.minutes(5)
+   */
+  readonly defaultSchedule?: Duration;
+  /**
+   * Per-target schedules, by target name, overriding `defaultSchedule`.
+   * @default - every target on `defaultSchedule`
+   */
+  readonly schedules?: Readonly<Record<string, Duration>>;
+  /**
+   * Express costs about a sixth of Standard per run for this workflow (README, "Cost"); Standard keeps 90 days of
+   * history in the console and allows runs past 5 minutes.
+   * @default sfn.StateMachineType.EXPRESS
+   */
+  readonly workflowType?: sfn.StateMachineType;
+  /**
+   * The Lambda timeout of each check. Every check's `timeoutMs` must fit in it, with 3 s of headroom.
+   * @default Duration.seconds(30)
+   */
+  readonly checkTimeout?: Duration;
+  /**
+   * Memory of the check functions. CPU grows with it: hashing a large sentinel is faster with more.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * A VPC for the check functions, when the app port or the proxy has private addresses (without one, synth
+   * refuses them). The checks then need an S3 gateway endpoint (storage), interface endpoints or NAT for Secrets
+   * Manager and SSM (secret headers), and a route to every URL they check. Their roles get the network-interface
+   * permissions Lambda needs. Diagnose, report, the notifier and the self-test stay outside.
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - one security group allowing all egress, created by Lambda */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Retention of the functions' and the workflow's logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * M of N per alarm rule, overriding TARGET_ALARMS (functions/core/telemetry.ts), for every target. A period is
+   * the target's schedule interval: `{ down: { datapointsToAlarm: 1, evaluationPeriods: 1 } }` pages on the
+   * first failed run. M must not exceed N.
+   * @default - TARGET_ALARMS: `down` 2 of 3, `degraded` 3 of 3, `no-data` 2 of 3, `tls-expiry` 1 of 1
+   */
+  readonly alarmDatapoints?: Readonly<Partial<Record<RuleId, AlarmDatapoints>>>;
+  /**
+   * The `tls-expiry` warning fires when a target's certificate has fewer days left than this (TlsDaysLeft).
+   * @default 14
+   */
+  readonly tlsDaysLeftThreshold?: number;
+  /**
+   * M of N for the monitor's alarms on failed, timed-out or throttled runs and on function errors (a period is
+   * the longest schedule, 5 minutes at least). The paging path's alarms (dead letters, dropped events, failed
+   * notifications) stay 1 of 1: each is a page lost.
+   * @default { datapointsToAlarm: 2, evaluationPeriods: 3 }
+   */
+  readonly monitorAlarmDatapoints?: AlarmDatapoints;
+  /**
+   * A URL pinged (GET, 5 s deadline) after every completed run: a dead-man's switch outside AWS (healthchecks.io,
+   * Cronitor, ...) that pages when the pings stop. It is visible in the report function's configuration.
+   * @default - no heartbeat
+   */
+  readonly heartbeatUrl?: string;
+  /**
+   * Run every check of every target (all four layers) once after each deployment that changes the checks, and
+   * fail the deployment when the monitor itself is broken (IAM, VPC, DNS, a storage setting that does not match
+   * what the proxy serves), not when a target is unhealthy.
+   * @default false
+   */
+  readonly selfTest?: boolean;
+  /**
+   * What the workflow logs. Payloads (`workflowLogExecutionData`) are the largest per-run cost at level ALL.
+   * @default sfn.LogLevel.ERROR
+   */
+  readonly workflowLogLevel?: sfn.LogLevel;
+  /** @default false */
+  readonly workflowLogExecutionData?: boolean;
+  /**
+   * X-Ray tracing of the functions (active) and of the workflow.
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
+   * What happens to the report bucket when the construct is removed. DESTROY empties it first (CDK's auto-delete
+   * objects function).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly reportBucketRemovalPolicy?: RemovalPolicy;
+  /**
+   * The runtime of every function: Node.js 22 or newer (the bundles are built for Node.js 22).
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Tags for every resource of the construct.
+   * @default - none
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Fixed choices, in one place. */
+export const FIXED = {
+  defaultSchedule: Duration.minutes(5),
+  checkTimeout: Duration.seconds(30),
+  /** Diagnose and report. */
+  diagnoseTimeout: Duration.seconds(10),
+  /** Two SDK calls of 5 s at most (read the report, publish the page), and a cold start. */
+  notifierTimeout: Duration.seconds(30),
+  memorySize: 256,
+  smallMemorySize: 128,
+  /** The shortest period of the monitor's own alarms and graphs. */
+  monitorPeriod: Duration.minutes(5),
+  monitorDatapoints: { datapointsToAlarm: 2, evaluationPeriods: 3 },
+  tlsDaysLeftThreshold: 14,
+} as const;
+
+/** Every prop and default, resolved once. */
+export interface Resolved {
+  readonly config: Config;
+  readonly configInput: ConfigInput;
+  readonly names: InstanceNames;
+  /** Each target's schedule, by name. */
+  readonly intervals: Readonly<Record<string, Duration>>;
+  readonly alarmRules: readonly AlarmRule[];
+  readonly workflowType: sfn.StateMachineType;
+  readonly checkTimeout: Duration;
+  readonly diagnoseTimeout: Duration;
+  readonly notifierTimeout: Duration;
+  /** The self-test's timeout: every check in parallel, each up to its Lambda timeout, and the reply. */
+  readonly selfTestTimeout: Duration;
+  readonly memorySize: number;
+  readonly vpc: Pick<DownloadHealthchecksProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> | undefined;
+  readonly logRetention: logs.RetentionDays;
+  readonly monitorPeriod: Duration;
+  readonly monitorDatapoints: AlarmDatapoints;
+  readonly heartbeatUrl: string | undefined;
+  readonly selfTest: boolean;
+  readonly workflowLogs: { level: sfn.LogLevel; includeExecutionData: boolean };
+  readonly tracing: boolean;
+  readonly reportBucketRemovalPolicy: RemovalPolicy;
+  readonly runtime: lambda.Runtime;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * `DownloadDoctorHealthchecks` from stack `DownloadDoctor` and construct path `Healthchecks`: letters and digits,
+ * starting with a letter, cut to 30 characters with a hash of the whole when longer.
+ */
+export function defaultInstanceName(stackName: string, pathBelowStack: string): string {
+  const whole = `${stackName}${pathBelowStack}`.replace(/[^A-Za-z0-9]/g, '');
+  const name = /^[A-Za-z]/.test(whole) ? whole : `D${whole}`;
+  if (name.length <= 30) return name;
+  return `${name.slice(0, 22)}${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+function instanceNameOf(scope: Construct, id: string, given: string | undefined): string {
+  if (given !== undefined) return given;
+  const stack = Stack.of(scope);
+  const below = scope.node.path.slice(stack.node.path.length);
+  return defaultInstanceName(
+    Token.isUnresolved(stack.stackName) ? stack.node.id : stack.stackName,
+    below || id,
+  );
+}
+
+const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
+
+/** The props resolved, or a DownloadHealthchecksError listing every problem. */
+export function resolveProps(scope: Construct, id: string, props: DownloadHealthchecksProps): Resolved {
+  const v = validateConfig(props.config);
+  if (!v.ok) throw new DownloadHealthchecksError(`invalid config:\n${formatProblems(v.problems)}`);
+  const config = v.config;
+  const problems: string[] = [];
+
+  const instance = instanceNameOf(scope, id, props.instanceName);
+  if (!INSTANCE_NAME.test(instance))
+    problems.push(`instanceName: "${instance}" must be ${INSTANCE_NAME_RULE}`);
+  const checkTimeout = props.checkTimeout ?? FIXED.checkTimeout;
+  const workflowType = props.workflowType ?? sfn.StateMachineType.EXPRESS;
+  const intervals = Object.fromEntries(
+    config.targets.map((t) => [
+      t.name,
+      props.schedules?.[t.name] ?? props.defaultSchedule ?? FIXED.defaultSchedule,
+    ]),
+  );
+  const threshold = props.tlsDaysLeftThreshold ?? FIXED.tlsDaysLeftThreshold;
+  if (!isWhole(threshold, 1))
+    problems.push(`tlsDaysLeftThreshold: must be a whole number of days, 1 or more (got ${threshold})`);
+  const names = instanceNames(instance);
+  const alarms = resolveAlarmRules(
+    props.alarmDatapoints,
+    Object.fromEntries(Object.entries(intervals).map(([name, every]) => [name, every.toSeconds()])),
+    names,
+    { 'tls-expiry': threshold },
+  );
+  const monitorPeriod = Duration.seconds(
+    Math.max(FIXED.monitorPeriod.toSeconds(), ...Object.values(intervals).map((d) => d.toSeconds())),
+  );
+  const monitorDatapoints = props.monitorAlarmDatapoints ?? FIXED.monitorDatapoints;
+  const { datapointsToAlarm: m, evaluationPeriods: n } = monitorDatapoints;
+  if (!isWhole(m, 1) || !isWhole(n, 1) || m > n)
+    problems.push(
+      `monitorAlarmDatapoints: datapointsToAlarm (${m}) and evaluationPeriods (${n}) must be whole numbers, ` +
+        '1 or more, with datapointsToAlarm not above evaluationPeriods',
+    );
+  else if (n * monitorPeriod.toSeconds() > maxEvaluationSeconds(monitorPeriod.toSeconds()))
+    problems.push(
+      `monitorAlarmDatapoints.evaluationPeriods: ${n} periods of ${monitorPeriod.toSeconds()} s (the longest schedule) ` +
+        `span more than CloudWatch's ${maxEvaluationSeconds(monitorPeriod.toSeconds())} s`,
+    );
+  const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X;
+  const major = Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? 0);
+  if (runtime.family !== lambda.RuntimeFamily.NODEJS || major < 22)
+    problems.push(
+      `runtime: ${runtime.name}: the bundles need Node.js 22 or newer (nodejs22.x, nodejs24.x, ...)`,
+    );
+  if (props.heartbeatUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(props.heartbeatUrl))
+    problems.push(`heartbeatUrl: must be an http(s) URL (got ${JSON.stringify(props.heartbeatUrl)})`);
+  for (const [key, value] of Object.entries(props.tags ?? {}))
+    if (!key || key.length > 128 || value.length > 256 || key.startsWith('aws:'))
+      problems.push(
+        `tags.${key}: a tag key is 1-128 characters, not starting with "aws:"; a value 256 at most`,
+      );
+
+  problems.push(
+    ...synthProblems(config, {
+      checkTimeoutSeconds: checkTimeout.toSeconds(),
+      // The report function has the diagnose function's timeout: worstRunSeconds counts both with it.
+      diagnoseTimeoutSeconds: FIXED.diagnoseTimeout.toSeconds(),
+      express: workflowType === sfn.StateMachineType.EXPRESS,
+      scheduledTargets: Object.keys(props.schedules ?? {}),
+    }),
+    ...lambdaProblems(props.config, props.vpc !== undefined),
+    ...alarms.problems,
+  );
+  if (problems.length)
+    throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${problems.join('\n')}`);
+
+  return {
+    config,
+    configInput: props.config,
+    names,
+    intervals,
+    alarmRules: alarms.rules,
+    workflowType,
+    checkTimeout,
+    diagnoseTimeout: FIXED.diagnoseTimeout,
+    notifierTimeout: FIXED.notifierTimeout,
+    selfTestTimeout: Duration.seconds(Math.min(900, checkTimeout.toSeconds() + 30)),
+    memorySize: props.memorySize ?? FIXED.memorySize,
+    vpc: props.vpc
+      ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+      : undefined,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    monitorPeriod,
+    monitorDatapoints,
+    heartbeatUrl: props.heartbeatUrl,
+    selfTest: props.selfTest ?? false,
+    workflowLogs: {
+      level: props.workflowLogLevel ?? sfn.LogLevel.ERROR,
+      includeExecutionData: props.workflowLogExecutionData ?? false,
+    },
+    tracing: props.tracing ?? true,
+    reportBucketRemovalPolicy: props.reportBucketRemovalPolicy ?? RemovalPolicy.RETAIN,
+    runtime,
+    tags: props.tags ?? {},
+  };
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../functions/core/config.ts';
+import { lambdaProblems, unreachableWithoutVpc } from '../../infra/limits.ts';
+import { defaultInstanceName } from '../../infra/props.ts';
+import { targetInput } from '../fixtures/config.ts';
+
+describe('addresses a Lambda outside a VPC cannot reach', () => {
+  it.each([
+    ['127.0.0.1', /loopback/],
+    ['localhost', /loopback/],
+    ['api.localhost', /loopback/],
+    ['10.0.1.20', /private address \(10\.0\.0\.0\/8\)/],
+    ['172.16.0.1', /private/],
+    ['172.31.255.1', /private/],
+    ['192.168.1.1', /private/],
+    ['100.64.0.1', /shared/],
+    ['169.254.169.254', /link-local/],
+    ['[::1]', /loopback/],
+    ['fd00::1', /unique local/],
+    ['fe80::1', /link-local/],
+    ['::ffff:10.0.0.1', /private/],
+  ])('%s', (host, why) => {
+    expect(unreachableWithoutVpc(host)).toMatch(why);
+  });
+
+  it.each(['www.example.com', '8.8.8.8', '172.32.0.1', '2001:db8::1', '11.0.0.1'])('not %s', (host) => {
+    expect(unreachableWithoutVpc(host)).toBeUndefined();
+  });
+});
+
+describe('what cannot work on Lambda, by its field path', () => {
+  const config = (overrides: Record<string, unknown>) =>
+    ({
+      targets: [
+        targetInput({
+          name: 'ok',
+          endToEnd: { url: 'https://www.example.com/d/' },
+          app: { url: 'https://app.example.com/d/', offload: { header: 'X-Accel-Redirect', value: '/x' } },
+          proxy: { url: 'https://www.example.com/s/' },
+        }),
+        targetInput(overrides),
+      ],
+    }) as unknown as ConfigInput;
+
+  it('lists the second target’s fields, and is silent on a public one', () => {
+    const problems = lambdaProblems(
+      config({
+        storage: { type: 'filesystem', path: '/srv/h.txt', readAs: 'www-data' },
+        endToEnd: {
+          url: 'https://www.example.com/d/',
+          tls: { caFile: '/etc/ca.pem' },
+          connectTo: '10.0.0.5:443',
+        },
+        sentinels: [
+          {
+            name: 'u',
+            sentinel: { sha256: 'a'.repeat(64), size: 1 },
+            file: '/srv/u.txt',
+            offload: '/x',
+            urls: { proxy: 'http://192.168.0.9/u/' },
+          },
+        ],
+      }),
+      false,
+    );
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'targets[1].storage.type',
+      'targets[1].storage.readAs',
+      'targets[1].endToEnd.tls.caFile',
+      'targets[1].app.url',
+      'targets[1].proxy.url',
+      'targets[1].endToEnd.connectTo',
+      'targets[1].sentinels[0].urls.proxy',
+    ]);
+    // With a VPC, private addresses are reachable; the disk and the CA file still are not.
+    expect(
+      lambdaProblems(config({ storage: { type: 'filesystem', path: '/srv/h.txt' } }), true),
+    ).toHaveLength(1);
+  });
+});
+
+describe('the default instance name', () => {
+  it('joins the stack name and the construct path, letters and digits, 30 at most, unique by a hash', () => {
+    expect(defaultInstanceName('DownloadDoctor', '/Healthchecks')).toBe('DownloadDoctorHealthchecks');
+    expect(defaultInstanceName('staging-eu', '/Downloads')).toBe('stagingeuDownloads');
+    const a = defaultInstanceName('AVeryLongStackNameForProduction', '/Healthchecks');
+    const b = defaultInstanceName('AVeryLongStackNameForProduction', '/Healthchecks2');
+    expect(a).toHaveLength(30);
+    expect(a).not.toBe(b);
+    expect(defaultInstanceName('1st', '/x')).toMatch(/^[A-Za-z]/);
+  });
+});
