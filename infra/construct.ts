@@ -30,11 +30,12 @@ import {
   type Target,
   validateConfig,
 } from '../functions/core/config.ts';
+import { parseDuration } from '../functions/core/duration.ts';
 import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import { LAYERS } from '../functions/core/names.ts';
 import { NAMESPACE, reportKey, reportPageKey } from '../functions/core/telemetry.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
-import { CONFIG_IN_LAYER, TASK_STATES } from '../functions/core/workflow.ts';
+import { CONFIG_IN_LAYER, HANDLER_NAMES } from '../functions/core/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import { secretRefs, synthProblems } from './limits.ts';
 import {
@@ -53,13 +54,13 @@ export interface DownloadHealthchecksProps {
   /** The targets, as in download-doctor.config.ts (validated here; a bad config fails the synth). */
   readonly config: ConfigInput;
   /**
-   * How often each target runs.
+   * How often each target runs when neither `schedules` nor its config's `schedule` says.
    * @default Duration.minutes(5)
    */
   readonly defaultSchedule?: Duration;
   /**
-   * Per-target schedules, by target name, overriding `defaultSchedule`.
-   * @default - every target on `defaultSchedule`
+   * Per-target schedules, by target name, overriding the config's `schedule` and `defaultSchedule`.
+   * @default - each target's `schedule` in the config (whole minutes), else `defaultSchedule`
    */
   readonly schedules?: Readonly<Record<string, Duration>>;
   /**
@@ -201,7 +202,10 @@ export class DownloadHealthchecks extends Construct {
     const intervals = Object.fromEntries(
       this.config.targets.map((t) => [
         t.name,
-        props.schedules?.[t.name] ?? props.defaultSchedule ?? DEFAULTS.defaultSchedule,
+        props.schedules?.[t.name] ??
+          (t.schedule ? Duration.millis(parseDuration(t.schedule) ?? 0) : undefined) ??
+          props.defaultSchedule ??
+          DEFAULTS.defaultSchedule,
       ]),
     );
     const alarmRules = resolveAlarmRules(
@@ -265,7 +269,7 @@ export class DownloadHealthchecks extends Construct {
     });
 
     const functions: Partial<Record<HandlerName, lambda.Function>> = {};
-    for (const name of Object.values(TASK_STATES)) {
+    for (const name of HANDLER_NAMES) {
       const isCheck = CHECKS.has(name);
       functions[name] = prebuiltFunction(name, {
         memorySize: isCheck ? (props.memorySize ?? DEFAULTS.memorySize) : 128,

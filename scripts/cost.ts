@@ -23,21 +23,31 @@ export const PRICES = {
 
 /** What a run costs in resources, besides its transitions and invocations (assumptions, stated in the README). */
 export const ASSUMPTIONS = {
-  /** Express run duration, seconds: healthy (one stage) and failing (two stages). */
-  runSeconds: { healthy: 1, failing: 2 },
+  /**
+   * Express run duration, seconds: healthy (stage 1), flapped (stage 1, the default 2 s confirmation delay and
+   * one check again) and failing (stage 1, the confirmation, stage 2).
+   */
+  runSeconds: { healthy: 1, flapped: 3.5, failing: 4 },
+  /** The confirmation's wait is spent in the check function: billed Lambda seconds, per check run again. */
+  confirmDelaySeconds: 2,
   /** Billed Lambda seconds per invocation: a check (256 MB), and diagnose or report (128 MB). */
   checkSeconds: 0.3,
   diagnoseSeconds: 0.05,
   checkGb: 0.25,
   diagnoseGb: 0.125,
   expressGb: 0.0625,
-  /** CloudWatch Logs written per run by the workflow (level ALL) and the functions, in GB. */
-  logGbPerRun: { healthy: 20e-6, failing: 35e-6 },
+  /**
+   * CloudWatch Logs written per run by the workflow (level ALL) and the functions, in GB: about 3.3 KB per
+   * transition (healthy 6, flapped 12, failing 15).
+   */
+  logGbPerRun: { healthy: 20e-6, flapped: 40e-6, failing: 50e-6 },
 };
 
 export interface RunShape {
   transitions: number;
   checkInvocations: number;
+  /** Of the check invocations, those of the confirmation (each waits confirmDelayMs first). */
+  confirmInvocations: number;
   diagnoseInvocations: number;
 }
 
@@ -52,13 +62,20 @@ export function shapeOf(events: readonly EventLog[]): RunShape {
   return {
     transitions: entered.length,
     checkInvocations: tasks.filter(isCheck).length,
+    confirmInvocations: tasks.filter((n) => n.endsWith(' again')).length,
     // Diagnose and report: small functions (128 MB), counted apart.
     diagnoseInvocations: tasks.filter((n) => !isCheck(n)).length,
   };
 }
 
-/** Runs the real definition with canned check results: healthy, and end to end failing. */
-export async function measureShapes(): Promise<{ healthy: RunShape; failing: RunShape }> {
+/** The runs priced: healthy; flapped (end to end fails once, then passes on the confirmation); failing. */
+export type RunState = 'healthy' | 'flapped' | 'failing';
+
+/**
+ * Runs the real definition with canned check results: healthy; end to end failing once (the confirmation runs
+ * it again, and it passes); and end to end failing every time (the confirmation, then stage 2).
+ */
+export async function measureShapes(): Promise<Record<RunState, RunShape>> {
   const result = (layer: string, ok: boolean) => ({
     layer,
     ok,
@@ -76,17 +93,21 @@ export async function measureShapes(): Promise<{ healthy: RunShape; failing: Run
     probes: {} as never,
     secrets: async () => '',
   });
-  const handlers = (e2eOk: boolean): Record<HandlerName, Handler> => ({
-    'end-to-end': async () => result('end-to-end', e2eOk),
-    app: async () => result('app', true),
-    storage: async () => result('storage', true),
-    proxy: async () => result('proxy', true),
-    diagnose,
-    report,
-  });
-  const healthy = shapeOf((await runLocally({ target: 't' }, handlers(true))).events);
-  const failing = shapeOf((await runLocally({ target: 't' }, handlers(false))).events);
-  return { healthy, failing };
+  /** End to end passes from its `passFrom`-th call on (1: always; 2: on the confirmation; never: Infinity). */
+  const handlers = (passFrom: number): Record<HandlerName, Handler> => {
+    let calls = 0;
+    return {
+      'end-to-end': async () => result('end-to-end', ++calls >= passFrom),
+      app: async () => result('app', true),
+      storage: async () => result('storage', true),
+      proxy: async () => result('proxy', true),
+      diagnose,
+      report,
+    };
+  };
+  const shape = async (passFrom: number) =>
+    shapeOf((await runLocally({ target: 't' }, handlers(passFrom))).events);
+  return { healthy: await shape(1), flapped: await shape(2), failing: await shape(Number.POSITIVE_INFINITY) };
 }
 
 export interface MonthlyCost {
@@ -100,7 +121,7 @@ export function monthlyCost(
   type: 'standard' | 'express',
   shape: RunShape,
   runs: number,
-  state: 'healthy' | 'failing',
+  state: RunState,
 ): MonthlyCost {
   const p = PRICES;
   const a = ASSUMPTIONS;
@@ -111,6 +132,7 @@ export function monthlyCost(
   const invocations = shape.checkInvocations + shape.diagnoseInvocations;
   const gbSeconds =
     shape.checkInvocations * a.checkSeconds * a.checkGb +
+    shape.confirmInvocations * a.confirmDelaySeconds * a.checkGb +
     shape.diagnoseInvocations * a.diagnoseSeconds * a.diagnoseGb;
   const lambda = runs * (invocations * p.lambdaPerRequest + gbSeconds * p.lambdaArmPerGbSecond);
   const logs = runs * a.logGbPerRun[state] * p.logsPerGbIngested;
@@ -122,15 +144,19 @@ export const RUNS_PER_MONTH = { '1 min': 30 * 24 * 60, '5 min': 30 * 24 * 12 } a
 if (import.meta.url === `file://${process.argv[1]}`) {
   const shapes = await measureShapes();
   const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
+  const states = ['healthy', 'flapped', 'failing'] as const;
   console.log(
-    `per run, counted from the definition: healthy ${shapes.healthy.transitions} transitions, ` +
-      `${shapes.healthy.checkInvocations + shapes.healthy.diagnoseInvocations} Lambda invocations; failing ` +
-      `${shapes.failing.transitions} transitions, ${shapes.failing.checkInvocations + shapes.failing.diagnoseInvocations} invocations\n`,
+    `per run, counted from the definition: ${states
+      .map((s) => {
+        const sh = shapes[s];
+        return `${s} ${sh.transitions} transitions, ${sh.checkInvocations + sh.diagnoseInvocations} Lambda invocations`;
+      })
+      .join('; ')}\n`,
   );
   console.log('| schedule | runs/month | state | Standard | Express | CloudWatch Synthetics canary |');
   console.log('|---|---|---|---|---|---|');
   for (const [every, runs] of Object.entries(RUNS_PER_MONTH)) {
-    for (const state of ['healthy', 'failing'] as const) {
+    for (const state of states) {
       const std = monthlyCost('standard', shapes[state], runs, state);
       const exp = monthlyCost('express', shapes[state], runs, state);
       console.log(

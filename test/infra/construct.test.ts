@@ -138,6 +138,20 @@ describe('DownloadHealthchecks: functions and workflow', () => {
       Target: Match.objectLike({ Input: '{"target":"staging"}' }),
     });
   });
+
+  it("takes a target's schedule from the config, unless the schedules prop names the target", () => {
+    const config = {
+      targets: [
+        targetInput({ name: 'production', schedule: '10m' }),
+        targetInput({ name: 'staging', schedule: '2m' }),
+      ],
+    } as unknown as ConfigInput;
+    const t = Template.fromStack(synth({ config, schedules: { staging: Duration.minutes(15) } }).stack);
+    const expressions = Object.values(t.findResources('AWS::Scheduler::Schedule')).map(
+      (r) => (r as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression,
+    );
+    expect(expressions.sort()).toEqual(['rate(10 minutes)', 'rate(15 minutes)']);
+  });
 });
 
 describe('DownloadHealthchecks: least privilege', () => {
@@ -242,7 +256,20 @@ describe('DownloadHealthchecks: refused at synth time', () => {
     [
       'a run that could exceed Express’s 5 minutes',
       { checkTimeout: Duration.seconds(60) },
-      /workflowType: an Express run can take up to 432 s/,
+      /workflowType: an Express run can take up to 492 s/,
+    ],
+    [
+      "a stage-1 check whose confirmation's wait does not fit in its Lambda",
+      {
+        checkTimeout: Duration.seconds(15),
+        config: { targets: [targetInput({ confirmDelayMs: 5_000 })] } as unknown as ConfigInput,
+      },
+      /targets\[0\]\.endToEnd\.timeoutMs: the end-to-end check's deadline \(10000 ms\) plus the confirmation's wait \(confirmDelayMs, 5000 ms\) plus 3000 ms of headroom exceeds its Lambda's timeout \(15 s\)/,
+    ],
+    [
+      'a schedule in the config that is not whole minutes',
+      { config: { targets: [targetInput({ schedule: '90s' })] } as unknown as ConfigInput },
+      /targets\[0\]\.schedule: "90s" is not a whole number of minutes/,
     ],
     [
       'a schedule for an unknown target',

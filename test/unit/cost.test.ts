@@ -3,10 +3,28 @@ import { measureShapes, monthlyCost, RUNS_PER_MONTH } from '../../scripts/cost.t
 
 describe('cost model', () => {
   it('counts transitions and invocations from the real definition on the engine', async () => {
-    const { healthy, failing } = await measureShapes();
-    // Healthy: stage 1 (Parallel), End-to-end, App, the Choice, Diagnose, Report. Failing adds stage 2, Storage, Proxy.
-    expect(healthy).toEqual({ transitions: 6, checkInvocations: 2, diagnoseInvocations: 2 });
-    expect(failing).toEqual({ transitions: 9, checkInvocations: 4, diagnoseInvocations: 2 });
+    const { healthy, flapped, failing } = await measureShapes();
+    // Healthy: stage 1 (Parallel), End-to-end, App, the Choice, Diagnose, Report.
+    expect(healthy).toEqual({
+      transitions: 6,
+      checkInvocations: 2,
+      confirmInvocations: 0,
+      diagnoseInvocations: 2,
+    });
+    // Flapped adds the confirmation (Parallel; per check a Choice, then the check again or kept) and its Choice.
+    expect(flapped).toEqual({
+      transitions: 12,
+      checkInvocations: 3,
+      confirmInvocations: 1,
+      diagnoseInvocations: 2,
+    });
+    // Failing adds stage 2, Storage and Proxy to that.
+    expect(failing).toEqual({
+      transitions: 15,
+      checkInvocations: 5,
+      confirmInvocations: 1,
+      diagnoseInvocations: 2,
+    });
   });
 
   it('prices Standard per transition and makes Express the cheaper default', async () => {
