@@ -33,7 +33,13 @@ import {
 import { parseDuration } from '../functions/core/duration.ts';
 import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import { LAYERS } from '../functions/core/names.ts';
-import { NAMESPACE, reportKey, reportPageKey } from '../functions/core/telemetry.ts';
+import {
+  alarmName,
+  NAMESPACE,
+  reportKey,
+  reportPageKey,
+  TARGET_ALARMS,
+} from '../functions/core/telemetry.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { CONFIG_IN_LAYER, HANDLER_NAMES } from '../functions/core/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
@@ -445,6 +451,24 @@ export class DownloadHealthchecks extends Construct {
       new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [this.topicKey.keyArn],
+      }),
+    );
+    // A page held back by a maintenance window re-arms its alarm (functions/core/alarms.ts): the target's paging
+    // alarms only.
+    const stack = Stack.of(this);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:SetAlarmState'],
+        resources: this.config.targets.flatMap((t) =>
+          TARGET_ALARMS.filter((r) => r.topic === 'page').map((r) =>
+            stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: alarmName(t.name, r),
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        ),
       }),
     );
   }

@@ -10,7 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { App, Stack } from 'aws-cdk-lib';
@@ -72,6 +78,17 @@ beforeAll(async () => {
             offload: '/_storage/healthcheck.txt',
           },
         ],
+      }),
+      // Always in maintenance (a window of a whole day, every day): the notifier holds its pages back.
+      targetInput({
+        name: 'loopback-maint',
+        sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
+        app: {
+          url: `${base}/app/`,
+          offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
+        },
+        endToEnd: { url: `${base}/healthcheck-utils/download/` },
+        maintenance: [{ name: 'nightly deploys', every: 'day', at: '00:00', duration: '24h' }],
       }),
     ],
   } as unknown as ConfigInput;
@@ -194,18 +211,18 @@ describe('the report and notifier bundles, on moto', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const alarm = (state: string) => ({
+  const alarm = (state: string, target = 'loopback', at = '2026-11-24T00:10:00.000+0000') => ({
     Records: [
       {
         Sns: {
           Message: JSON.stringify({
-            AlarmName: 'download-doctor-loopback-down',
+            AlarmName: `download-doctor-${target}-down`,
             NewStateValue: state,
             OldStateValue: state === 'OK' ? 'ALARM' : 'OK',
-            StateChangeTime: '2026-11-24T00:10:00.000+0000',
+            StateChangeTime: at,
             Trigger: {
               MetricName: 'Healthy',
-              Dimensions: [{ value: 'loopback', name: 'Target' }],
+              Dimensions: [{ value: target, name: 'Target' }],
               EvaluationPeriods: 3,
               DatapointsToAlarm: 2,
             },
@@ -277,6 +294,64 @@ describe('the report and notifier bundles, on moto', () => {
     );
     expect(pages[0]?.Message).toContain('aws s3 cp s3://dd-reports/latest/loopback.html report.html');
     expect(logged).toContainEqual(expect.stringContaining('INSUFFICIENT_DATA pages no one'));
+  });
+
+  it('notifier: in a maintenance window, no page and no notice, the alarm re-armed; after the window, the page goes', async () => {
+    // Prepare: a failed run of the target in maintenance, as the diagnose and report bundles make and store it
+    // (diagnose reads the window from the config layer), and its down alarm in ALARM, in moto's CloudWatch.
+    const target = 'loopback-maint';
+    const failed = (await (
+      await load('diagnose')
+    ).handler({ target, ...stages('status', 'ok', 'ok', 'status') })) as Report;
+    expect(failed.maintenance?.window).toBe('nightly deploys');
+    await (await load('report')).handler(failed);
+    const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+    const name = `download-doctor-${target}-down`;
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        Namespace: NAMESPACE,
+        MetricName: METRICS.healthy,
+        Dimensions: targetDimensions(target),
+        Statistic: 'Minimum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+      }),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'test' }),
+    );
+    const before = pages.length;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const notifier = await load('notifier');
+    const inWindow = new Date(Date.parse(failed.maintenance?.until ?? '') - 60_000).toISOString();
+
+    // Act 1: the alarm rises, then falls, inside the window.
+    await notifier.handler(alarm('ALARM', target, inWindow));
+    const rearmed = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
+    await notifier.handler(alarm('OK', target, inWindow));
+    await new Promise((r) => setTimeout(r, 300));
+    const held = pages.slice(before);
+    const logged = log.mock.calls.flat();
+
+    // Act 2: re-armed, it rises again once the window is over: the page goes.
+    await notifier.handler(alarm('ALARM', target, failed.maintenance?.until));
+    await new Promise((r) => setTimeout(r, 300));
+    log.mockRestore();
+    cloudwatch.destroy();
+
+    // Assess
+    expect(held).toEqual([]);
+    expect(rearmed.MetricAlarms?.[0]?.StateValue).toBe('OK');
+    expect(rearmed.MetricAlarms?.[0]?.StateReason).toContain('in maintenance (nightly deploys) until');
+    expect(logged).toContainEqual(expect.stringContaining(`"notPaged":"${name}","state":"ALARM"`));
+    expect(logged).toContainEqual(expect.stringContaining(`"notPaged":"${name}","state":"OK"`));
+    expect(pages.slice(before).map((p) => p.Subject)).toEqual([
+      `[download-doctor] FAILED ${target}: fault proxy`,
+    ]);
   });
 
   it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {

@@ -65,8 +65,9 @@ beforeAll(() => {
 });
 
 /** The policy statements of a function's role. */
-function statementsOf(name: HandlerName): Record<string, unknown>[] {
-  const roleId = stack.getLogicalId(hc.functions[name].role?.node.defaultChild as never);
+function statementsOf(name: HandlerName | 'notifier'): Record<string, unknown>[] {
+  const fn = name === 'notifier' ? hc.notifier : hc.functions[name];
+  const roleId = stack.getLogicalId(fn.role?.node.defaultChild as never);
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
   return Object.values(policies).flatMap(
     (p) =>
@@ -155,6 +156,18 @@ describe('DownloadHealthchecks: functions and workflow', () => {
 });
 
 describe('DownloadHealthchecks: least privilege', () => {
+  it('lets the notifier re-arm the paging alarms of the targets only (a page held back by maintenance)', () => {
+    const rearm = statementsOf('notifier').filter((st) => st.Action === 'cloudwatch:SetAlarmState');
+    expect(rearm).toHaveLength(1);
+    const names = (rearm[0]?.Resource as unknown[]).map((r) => JSON.stringify(r).match(/alarm:([a-z-]+)/)?.[1]);
+    expect(names.sort()).toEqual([
+      'download-doctor-production-degraded',
+      'download-doctor-production-down',
+      'download-doctor-staging-degraded',
+      'download-doctor-staging-down',
+    ]);
+  });
+
   it('lets the storage function read the sentinel keys only, list them only as prefixes, and decrypt with the named key via S3', () => {
     const statements = statementsOf('storage');
     expect(statements).toContainEqual(

@@ -6,8 +6,10 @@
  * crossed a threshold. It cannot carry the verdict (the layer at fault, the evidence), which lives in the run's
  * report. So the notifier reads the target's latest report and sends pageText, the text the CLI sends locally.
  */
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../core/alarm-message.ts';
+import { deliveryOf } from '../../core/alarms.ts';
 import { ConfigMissingError } from '../../core/errors.ts';
 import { pageText } from '../../core/page.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
@@ -27,10 +29,12 @@ const reportPages = process.env.AWS_REGION
   : undefined;
 const pageTopicArn = setting('PAGE_TOPIC_ARN');
 const stateMachineArn = setting('STATE_MACHINE_ARN');
-const sns = new SNSClient({
+const clientOptions = {
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
-});
+};
+const sns = new SNSClient(clientOptions);
+const cloudwatch = new CloudWatchClient(clientOptions);
 
 /** The part of Lambda's SNS event the notifier reads. */
 interface SnsEvent {
@@ -50,6 +54,30 @@ export async function handler(event: SnsEvent): Promise<void> {
       console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
       return undefined;
     });
+    // In a maintenance window of the target, no page and no recovery notice (functions/core/alarms.ts); an
+    // ALARM is re-armed, so that it pages at its next breach once the window is over.
+    const delivery = deliveryOf(t, report);
+    if (!delivery.send) {
+      if (delivery.rearm) {
+        await cloudwatch.send(
+          new SetAlarmStateCommand({
+            AlarmName: t.alarmName,
+            StateValue: 'OK',
+            StateReason: `download-doctor: not paged, ${delivery.reason}; re-armed`,
+          }),
+          { abortSignal: AbortSignal.timeout(5_000) },
+        );
+      }
+      console.log(
+        JSON.stringify({
+          notPaged: t.alarmName,
+          state: t.state,
+          reason: delivery.reason,
+          rearmed: delivery.rearm,
+        }),
+      );
+      continue;
+    }
     const page = pageText(t, report, stateMachineArn, reportPages);
     // A failed publish throws: Lambda retries the event, and the notifier's Errors alarm tells the monitor topic.
     await sns.send(
