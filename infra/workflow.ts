@@ -162,7 +162,7 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
   const diagnose = task(scope, 'Diagnose', fns).next(task(scope, 'Report', fns));
   const confirm = new sfn.Parallel(scope, STAGE_STATES.confirm, {
     stateName: STAGE_STATES.confirm,
-    resultPath: '$.confirm',
+    resultPath: '$.confirmation',
   })
     .branch(confirmBranch(scope, 0, 'End-to-end again', fns))
     .branch(confirmBranch(scope, 1, 'App again', fns));
@@ -170,7 +170,7 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
   // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise it is confirmed, and
   // diagnosed further when the confirmation is not healthy either.
   const confirmed = new sfn.Choice(scope, 'Confirmed healthy?', { stateName: 'Confirmed healthy?' })
-    .when(stageHealthy('$.confirm'), diagnose)
+    .when(stageHealthy('$.confirmation'), diagnose)
     .otherwise(stage2.next(diagnose));
   const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
     .when(stageHealthy('$.stage1'), diagnose)

@@ -41,12 +41,12 @@ function parseEvent<S extends z.ZodType>(schema: S, event: unknown, handler: Han
 /**
  * The diagnose event: the target and each stage's two results. A result is a CheckResult, or what the
  * workflow's Catch put in its place when a check crashed (`{ layer, ok: false, kind: 'check-error', error }`),
- * which becomes a full check-error result here. `confirm`, when stage 1 was checked again: per check, its new
- * result, a crash, or `{ kept: true }` for a check that passed the first time.
+ * which becomes a full check-error result here. `confirmation`, when stage 1 was checked again: per check, its
+ * new result, a crash, or `{ kept: true }` for a check that passed the first time.
  */
 const diagnoseEvent = checkEvent.extend({
   stage1: z.tuple([z.unknown(), z.unknown()]),
-  confirm: z.tuple([z.unknown(), z.unknown()]).optional(),
+  confirmation: z.tuple([z.unknown(), z.unknown()]).optional(),
   stage2: z.tuple([z.unknown(), z.unknown()]).optional(),
 });
 
@@ -71,11 +71,11 @@ function stageResults(
     if (keptCheckSchema.safeParse(value).success) return { kept: true };
     const caught = caughtCheckSchema.safeParse(value);
     if (caught.success) return { crashed: causeOf(caught.data.error) };
-    const ran = read(value, ['confirm', i]);
+    const ran = read(value, ['confirmation', i]);
     return ran && { ran };
   };
   const [a, b] = [read(e.stage1[0], ['stage1', 0]), read(e.stage1[1], ['stage1', 1])];
-  const again = e.confirm && [readAgain(e.confirm[0], 0), readAgain(e.confirm[1], 1)];
+  const again = e.confirmation && [readAgain(e.confirmation[0], 0), readAgain(e.confirmation[1], 1)];
   const [c, d] = e.stage2 ? [read(e.stage2[0], ['stage2', 0]), read(e.stage2[1], ['stage2', 1])] : [];
   if (problems.length || !a || !b || again?.some((x) => !x))
     throw new InvalidEventError('the diagnose event', problems);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { type EventLog, runLocally } from '../../cli/local-engine.ts';
+import type { Config } from '../../functions/core/config.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { type Handler, makeHandlers } from '../../functions/handlers/handlers.ts';
 import { ASL_PATH as ASL_URL, renderAsl } from '../../infra/render-asl.ts';
@@ -34,6 +35,24 @@ function fakeHandlers(specs: Record<'end-to-end' | 'app' | 'storage' | 'proxy', 
     report,
   } as Record<HandlerName, Handler>;
 }
+
+/** The real handlers, with probes that answer without a network (connection refused). */
+const realHandlers = (config: Config, sleep?: (ms: number) => Promise<void>) =>
+  makeHandlers({
+    config,
+    probes: {
+      http: async () => ({
+        reached: false,
+        kind: 'connect-refused',
+        error: 'ECONNREFUSED',
+        timings: { totalMs: 1 },
+      }),
+      storage: async () => ({ reached: false, kind: 'fs-error', error: 'x', timings: { totalMs: 0 } }),
+      presign: async () => ({ ok: true, query: '' }),
+    },
+    secrets: async () => '',
+    ...(sleep ? { sleep } : {}),
+  });
 
 const entered = (events: EventLog[]) =>
   events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
@@ -165,10 +184,18 @@ describe('the local engine runs it', () => {
   });
 
   it('confirms a persistent failure of stage 1, then runs stage 2 on the confirmed results', async () => {
+    const stage2Events: unknown[] = [];
+    const proxy: Handler = async (event) => {
+      stage2Events.push(event);
+      return result('proxy', 'fs-not-found');
+    };
     const { report, events } = await runLocally(
       { target: 'prod' },
-      fakeHandlers({ 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'fs-not-found' }),
+      fakeHandlers({ 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy }),
     );
+    // The real check handler takes the event stage 2 gets (the whole state, the confirmation's results included).
+    const checked = (await realHandlers(validConfig()).proxy(stage2Events[0])) as { layer: string };
+    expect(checked.layer).toBe('proxy');
     const states = entered(events);
     expect(states.indexOf('End-to-end again')).toBeGreaterThan(states.indexOf('Stage 1 healthy?'));
     expect(states).toContain('App kept');
@@ -205,22 +232,8 @@ describe('the local engine runs it', () => {
 
   it("the check handlers wait the target's confirmDelayMs before a confirmation, and only then", async () => {
     const waits: number[] = [];
-    const handlers = makeHandlers({
-      config: validConfig({ confirmDelayMs: 1500 }),
-      probes: {
-        http: async () => ({
-          reached: false,
-          kind: 'connect-refused',
-          error: 'ECONNREFUSED',
-          timings: { totalMs: 1 },
-        }),
-        storage: async () => ({ reached: false, kind: 'fs-error', error: 'x', timings: { totalMs: 0 } }),
-        presign: async () => ({ ok: true, query: '' }),
-      },
-      secrets: async () => '',
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
+    const handlers = realHandlers(validConfig({ confirmDelayMs: 1500 }), async (ms) => {
+      waits.push(ms);
     });
     await handlers['end-to-end']({ target: 'prod' });
     expect(waits).toEqual([]);
