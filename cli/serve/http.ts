@@ -130,6 +130,7 @@ export function createServer(o: ServerOptions): http.Server {
       );
     },
     '/metrics': (_req, res) => {
+      const memory = process.memoryUsage();
       const families = mergeFamilies([
         ...o.monitor.targets.map((t) => runFamilies(latest(t), t.name)),
         [
@@ -138,6 +139,17 @@ export function createServer(o: ServerOptions): http.Server {
             'whether the target is in a maintenance window now (1) or not (0): its pages are held back',
             o.monitor.targets.map((t) => [t.name, o.monitor.maintenance(t) ? 1 : 0]),
           ),
+          // serve's own memory, in the names Prometheus's client libraries use.
+          {
+            name: 'process_resident_memory_bytes',
+            help: 'resident memory of serve',
+            samples: [{ labels: {}, value: memory.rss }],
+          },
+          {
+            name: 'nodejs_heap_size_used_bytes',
+            help: "serve's JavaScript heap in use",
+            samples: [{ labels: {}, value: memory.heapUsed }],
+          },
         ],
       ]);
       send(res, 200, PROMETHEUS_CONTENT_TYPE, exposition(families));
