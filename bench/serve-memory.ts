@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startSandbox } from '../sandbox/stack.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
+/** Where the resident memory is read, in runs. */
 const CHECKPOINTS = [10, 100, 250, 500, 750, 1000, 1500, 2000];
 
 const rssMiB = (pid: number) => {
@@ -54,60 +55,72 @@ async function liveHeapMiB(child: ChildProcess, base: string): Promise<number> {
     snapshot = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
   }
   if (!snapshot) throw new Error('no heap snapshot came');
-  // Written in full once its size stops changing.
-  let size = -1;
-  while (size !== statSync(join(dir, snapshot)).size) {
-    size = statSync(join(dir, snapshot)).size;
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  // The process answers once the snapshot is written (writing it blocks its event loop).
+  const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(120_000) })).text();
   rmSync(join(dir, snapshot));
-  const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1]) / 1024 ** 2;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dd-serve-bench-'));
 const box = await startSandbox();
 let proc: ChildProcess | undefined;
-try {
+
+/**
+ * `runs` runs through /probe, one after the other, on a serve of its own (a history of its own); at each
+ * checkpoint, `measure` (which may not come back to the process's memory: a heap snapshot leaves native memory
+ * behind, so RSS and the live heap are measured on two processes).
+ */
+async function series(
+  name: string,
+  checkpoints: readonly number[],
+  measure: (child: ChildProcess, base: string) => Promise<number>,
+) {
   const [written] = (box.config as { targets: Record<string, unknown>[] }).targets;
   const { sentinels: _extra, ...target } = written ?? {};
   const config = join(dir, 'download-doctor.config.json');
   // Runs come through /probe only: the schedule's first run at start, then one an hour.
   writeFileSync(config, JSON.stringify({ targets: [{ ...target, schedule: '1h' }] }));
-  const db = join(dir, 'history.db');
+  const db = join(dir, `${name}.db`);
   const serve = await startServe(config, db, {
     ...process.env,
     ...box.env,
     NODE_OPTIONS: '--heapsnapshot-signal=SIGUSR2',
   });
   proc = serve.proc;
-  const pid = proc.pid ?? 0;
-  const rows: [number, number, number][] = [];
+  const values = new Map<number, number>();
   let failed = 0;
   const started = performance.now();
-  for (let run = 1; run <= (CHECKPOINTS.at(-1) ?? 0); run++) {
+  for (let run = 1; run <= (checkpoints.at(-1) ?? 0); run++) {
     const res = await fetch(`${serve.base}/probe?target=sandbox`, { signal: AbortSignal.timeout(30_000) });
     if (!/^probe_success 1$/m.test(await res.text())) failed += 1;
-    if (CHECKPOINTS.includes(run)) {
-      const rss = rssMiB(pid);
-      rows.push([run, rss, await liveHeapMiB(proc, serve.base)]);
-    }
+    if (checkpoints.includes(run)) values.set(run, await measure(serve.proc, serve.base));
   }
   const seconds = (performance.now() - started) / 1000;
-  const at = (n: number) => rows.find(([run]) => run === n)?.[1] ?? Number.NaN;
+  serve.proc.kill('SIGTERM');
+  await new Promise((resolve) => serve.proc.once('exit', resolve));
+  return { values, seconds, failed, dbKiB: statSync(db).size / 1024 };
+}
+
+const ratio = (m: Map<number, number>, a: number, b: number) =>
+  ((m.get(a) ?? 0) / (m.get(b) ?? 1)).toFixed(2);
+try {
+  const rss = await series('rss', CHECKPOINTS, async (child) => rssMiB(child.pid ?? 0));
   console.log(
-    `serve's resident memory over runs of the sandbox target through /probe (${rows.at(-1)?.[0]} runs in ${seconds.toFixed(0)} s; ${failed} not healthy)`,
+    `serve's resident memory (VmRSS) over runs of the sandbox target through /probe (${rss.seconds.toFixed(0)} s; ${rss.failed} not healthy; history ${rss.dbKiB.toFixed(0)} KiB on disk)`,
   );
-  for (const [run, mib, heap] of rows)
+  for (const [run, mib] of rss.values)
     console.log(
-      `after ${String(run).padStart(5)} runs  RSS ${mib.toFixed(1).padStart(6)} MiB  ${(mib / at(10)).toFixed(2).padStart(5)}x after 10  live JS heap ${heap.toFixed(1)} MiB`,
+      `after ${String(run).padStart(5)} runs  ${mib.toFixed(1).padStart(6)} MiB  ${ratio(rss.values, run, 10).padStart(5)}x after 10`,
     );
   console.log(
-    `after 1,000 runs against after 10: ${(at(1000) / at(10)).toFixed(2)}x; after 2,000 against after 1,000: ${(at(2000) / at(1000)).toFixed(2)}x`,
+    `after 1,000 runs against after 10: ${ratio(rss.values, 1000, 10)}x; after 2,000 against after 1,000: ${ratio(rss.values, 2000, 1000)}x`,
   );
-  console.log(`history database: ${(statSync(db).size / 1024).toFixed(0)} KiB (WAL apart)`);
+  const heap = await series('heap', [10, 1000], liveHeapMiB);
+  console.log(
+    `live JS heap (after a full collection), another serve: after 10 runs ${heap.values.get(10)?.toFixed(1)} MiB, after 1,000 ${heap.values.get(1000)?.toFixed(1)} MiB (${ratio(heap.values, 1000, 10)}x)`,
+  );
 } finally {
-  proc?.kill('SIGTERM');
+  if (proc?.exitCode === null) proc.kill('SIGTERM');
   await box.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -58,17 +58,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopbackStack = {
+    sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
+    app: {
+      url: `${base}/app/`,
+      offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
+    },
+    endToEnd: { url: `${base}/healthcheck-utils/download/` },
+  };
   const config = {
     targets: [
       targetInput({
         name: 'loopback',
-        sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
-        app: {
-          url: `${base}/app/`,
-          offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
-        },
+        ...loopbackStack,
         proxy: { url: `${base}/proxy/` },
-        endToEnd: { url: `${base}/healthcheck-utils/download/` },
         // An extra sentinel: the baked config must keep it (target loopback-second).
         sentinels: [
           {
@@ -82,12 +85,7 @@ beforeAll(async () => {
       // Always in maintenance (a window of a whole day, every day): the notifier holds its pages back.
       targetInput({
         name: 'loopback-maint',
-        sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
-        app: {
-          url: `${base}/app/`,
-          offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
-        },
-        endToEnd: { url: `${base}/healthcheck-utils/download/` },
+        ...loopbackStack,
         maintenance: [{ name: 'nightly deploys', every: 'day', at: '00:00', duration: '24h' }],
       }),
     ],

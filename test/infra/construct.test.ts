@@ -159,7 +159,7 @@ describe('DownloadHealthchecks: least privilege', () => {
   it('lets the notifier re-arm the paging alarms of the targets only (a page held back by maintenance)', () => {
     const rearm = statementsOf('notifier').filter((st) => st.Action === 'cloudwatch:SetAlarmState');
     expect(rearm).toHaveLength(1);
-    const names = (rearm[0]?.Resource as unknown[]).map(
+    const names = ((rearm[0]?.Resource ?? []) as unknown[]).map(
       (r) => JSON.stringify(r).match(/alarm:([a-z-]+)/)?.[1],
     );
     expect(names.sort()).toEqual([

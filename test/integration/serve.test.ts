@@ -11,13 +11,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TOPICS } from '../../cli/pagers.ts';
 import { parseReport } from '../../functions/core/report.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { parsePrometheus, sampleValue } from '../fixtures/prometheus.ts';
+import { subscribeTopics } from '../fixtures/sns.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -142,22 +142,11 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const sns = new SNSClient({
-    endpoint: moto.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  for (const name of Object.values(LOCAL_TOPICS)) {
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'http',
-        Endpoint: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sns`,
-      }),
-    );
-  }
-  sns.destroy();
+  await subscribeTopics(
+    moto.endpoint,
+    Object.values(LOCAL_TOPICS),
+    `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sns`,
+  );
   // The written target only, running once an hour (the runs here come through /probe), with a header that is a
   // secret, a confirmation delay a graceful stop can be caught in, and a maintenance window over the first tests.
   windowEnd = Date.now() + 25_000;

@@ -14,7 +14,6 @@ import {
   DescribeAlarmsCommand,
   GetMetricStatisticsCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
@@ -23,6 +22,7 @@ import { alarmName, DIMENSIONS, METRICS, NAMESPACE, TARGET_ALARMS } from '../../
 import { type FaultName, variantFaults } from '../../sandbox/faults.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
+import { subscribeTopics } from '../fixtures/sns.ts';
 
 interface Received {
   subject: string;
@@ -63,18 +63,11 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => subscriber.listen(0, '127.0.0.1', r));
-  const sns = new SNSClient({ endpoint: telemetry.endpoint, region });
-  for (const name of Object.values(LOCAL_TOPICS)) {
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'http',
-        Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
-      }),
-    );
-  }
-  sns.destroy();
+  await subscribeTopics(
+    telemetry.endpoint,
+    Object.values(LOCAL_TOPICS),
+    `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
+  );
 });
 
 afterAll(async () => {

@@ -5,6 +5,9 @@
  * Why a function between the alarm and on-call: a CloudWatch alarm's own notification can only say that a metric
  * crossed a threshold. It cannot carry the verdict (the layer at fault, the evidence), which lives in the run's
  * report. So the notifier reads the target's latest report and sends pageText, the text the CLI sends locally.
+ *
+ * The same report says whether the target is in a maintenance window (the diagnose function sets it from the
+ * config): then the notifier sends neither page nor notice, and re-arms a rising alarm (functions/core/alarms.ts).
  */
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
