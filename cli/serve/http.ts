@@ -16,6 +16,7 @@ import {
   familiesOf,
   mergeFamilies,
   PROMETHEUS_CONTENT_TYPE,
+  seconds,
   targetGauge,
 } from '../../functions/core/prometheus.ts';
 import { statusPage } from '../../functions/core/status-html.ts';
@@ -172,7 +173,7 @@ export function createServer(o: ServerOptions): http.Server {
         }),
       ]);
       clearTimeout(timer);
-      const seconds = (performance.now() - started) / 1000;
+      const tookS = seconds(performance.now() - started);
       const works = r?.report && r.report.verdict.status !== 'failed' ? 1 : 0;
       const families: Family[] = [
         {
@@ -183,7 +184,7 @@ export function createServer(o: ServerOptions): http.Server {
         {
           name: 'probe_duration_seconds',
           help: 'how long the run took',
-          samples: [{ labels: {}, value: seconds }],
+          samples: [{ labels: {}, value: tookS }],
         },
         ...runFamilies(r, target.name),
       ];

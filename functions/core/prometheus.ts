@@ -29,6 +29,9 @@ export interface Family {
   samples: Sample[];
 }
 
+/** Milliseconds as seconds, to the microsecond (no binary-fraction tails such as 0.054200000000000005). */
+export const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
+
 /** The families of a run's data (telemetry.ts's metricData), each datum one sample. */
 export function familiesOf(data: readonly Datum[]): Family[] {
   const byName = new Map<string, Family>();
@@ -40,7 +43,7 @@ export function familiesOf(data: readonly Datum[]): Family[] {
       byName.set(name, family);
     }
     const labels = Object.fromEntries(d.Dimensions.map((x) => [x.Name.toLowerCase(), x.Value]));
-    family.samples.push({ labels, value: d.Unit === 'Milliseconds' ? d.Value / 1000 : d.Value });
+    family.samples.push({ labels, value: d.Unit === 'Milliseconds' ? seconds(d.Value) : d.Value });
   }
   return [...byName.values()];
 }
