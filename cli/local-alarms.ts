@@ -10,22 +10,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  type AlarmMemory,
-  type AlarmStep,
-  deliveryOf,
-  isTransition,
-  remembered,
-  stepAlarms,
-} from '../functions/core/alarms.ts';
-import { type Page, pageText } from '../functions/core/page.ts';
+import type { AlarmMemory, AlarmStep } from '../functions/core/alarms.ts';
 import { type AlarmState, type Datum, NAMESPACE, targetDimensions } from '../functions/core/telemetry.ts';
 import type { Report } from '../functions/core/types.ts';
 import type { Telemetry } from '../functions/handlers/handlers.ts';
 import { cloudWatchPublisher } from '../functions/probes/telemetry.ts';
-import { type Pager, snsPager } from './pagers.ts';
+import { deliverTransitions, type Sent, snsPager } from './pagers.ts';
 
 export { LOCAL_TOPICS } from './pagers.ts';
+export type { Sent };
 
 export interface LocalAlarmOptions {
   endpoint: string;
@@ -47,54 +40,6 @@ function load(file: string): AlarmMemory {
   } catch {
     return {};
   }
-}
-
-/** A transition: sent (to `where`), or not sent for `suppressed`'s reason. */
-export interface Sent {
-  alarm: string;
-  state: AlarmState;
-  page: Page;
-  where?: string;
-  suppressed?: string;
-}
-
-/**
- * The transitions of one run's alarms, each sent through `pager` or suppressed (functions/core/alarms.ts), and
- * the memory to keep. A transition whose page failed is not remembered: it is evaluated again at the next run.
- * `onState` sees each alarm whose remembered state changes (to mirror it elsewhere), before its page goes.
- */
-export async function deliverTransitions(
-  memory: AlarmMemory,
-  target: string,
-  report: Report | undefined,
-  data: readonly Datum[],
-  pager: Pager,
-  at: Date,
-  onState: (step: AlarmStep, state: AlarmState, reason: string) => Promise<void> = async () => {},
-): Promise<Sent[]> {
-  const sent: Sent[] = [];
-  for (const step of stepAlarms(memory, target, data)) {
-    if (!isTransition(step)) {
-      memory[step.name] = remembered(step, { send: true });
-      continue;
-    }
-    const t = { alarmName: step.name, target, rule: step.rule, state: step.state, at };
-    const delivery = deliveryOf(t, report);
-    const next = remembered(step, delivery);
-    const page = pageText(t, report);
-    if (next.state !== step.previous)
-      await onState(step, next.state, delivery.send ? 'local evaluation' : delivery.reason);
-    if (delivery.send)
-      sent.push({
-        alarm: step.name,
-        state: step.state,
-        page,
-        where: await pager.send({ alarm: step.name, target, rule: step.rule, state: step.state, at, page }),
-      });
-    else sent.push({ alarm: step.name, state: step.state, page, suppressed: delivery.reason });
-    memory[step.name] = next;
-  }
-  return sent;
 }
 
 export async function evaluateLocalAlarms(

@@ -1,10 +1,20 @@
 /**
- * Where the local alarm evaluation (`run --publish`, `serve`) sends its pages and recovery notices: the topics of
- * an SNS-compatible endpoint, or a webhook. Each call has a deadline; a failure throws, so that the transition is
- * evaluated again at the next run instead of being forgotten.
+ * How the local alarm evaluation (`run --publish`, `serve`) delivers its transitions (deliverTransitions: each
+ * stepped, then sent or held back by functions/core/alarms.ts), and where: the topics of an SNS-compatible
+ * endpoint, or a webhook. Each call has a deadline; a failure throws, so that the transition is evaluated again at
+ * the next run instead of being forgotten. No SDK loads unless an SNS pager is made.
  */
-import type { Page } from '../functions/core/page.ts';
-import type { AlarmRule, AlarmState } from '../functions/core/telemetry.ts';
+import {
+  type AlarmMemory,
+  type AlarmStep,
+  deliveryOf,
+  isTransition,
+  remembered,
+  stepAlarms,
+} from '../functions/core/alarms.ts';
+import { type Page, pageText } from '../functions/core/page.ts';
+import type { AlarmRule, AlarmState, Datum } from '../functions/core/telemetry.ts';
+import type { Report } from '../functions/core/types.ts';
 
 /** The local topics, by the rule's `topic`: pages for on-call, and the monitor's own health. */
 export const LOCAL_TOPICS = { page: 'download-doctor-pages', monitor: 'download-doctor-monitor' } as const;
@@ -90,4 +100,52 @@ export function webhookPager(url: string): Pager {
     },
     close: () => {},
   };
+}
+
+/** A transition: sent (to `where`), or not sent for `suppressed`'s reason. */
+export interface Sent {
+  alarm: string;
+  state: AlarmState;
+  page: Page;
+  where?: string;
+  suppressed?: string;
+}
+
+/**
+ * The transitions of one run's alarms, each sent through `pager` or suppressed (functions/core/alarms.ts), and
+ * the memory to keep. A transition whose page failed is not remembered: it is evaluated again at the next run.
+ * `onState` sees each alarm whose remembered state changes (to mirror it elsewhere), before its page goes.
+ */
+export async function deliverTransitions(
+  memory: AlarmMemory,
+  target: string,
+  report: Report | undefined,
+  data: readonly Datum[],
+  pager: Pager,
+  at: Date,
+  onState: (step: AlarmStep, state: AlarmState, reason: string) => Promise<void> = async () => {},
+): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  for (const step of stepAlarms(memory, target, data)) {
+    if (!isTransition(step)) {
+      memory[step.name] = remembered(step, { send: true });
+      continue;
+    }
+    const t = { alarmName: step.name, target, rule: step.rule, state: step.state, at };
+    const delivery = deliveryOf(t, report);
+    const next = remembered(step, delivery);
+    const page = pageText(t, report);
+    if (next.state !== step.previous)
+      await onState(step, next.state, delivery.send ? 'local evaluation' : delivery.reason);
+    if (delivery.send)
+      sent.push({
+        alarm: step.name,
+        state: step.state,
+        page,
+        where: await pager.send({ alarm: step.name, target, rule: step.rule, state: step.state, at, page }),
+      });
+    else sent.push({ alarm: step.name, state: step.state, page, suppressed: delivery.reason });
+    memory[step.name] = next;
+  }
+  return sent;
 }

@@ -9,8 +9,7 @@ import { parseDuration } from '../../functions/core/duration.ts';
 import { activeWindow } from '../../functions/core/maintenance.ts';
 import { alarmName, metricData, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { deliverTransitions } from '../local-alarms.ts';
-import type { Pager } from '../pagers.ts';
+import { deliverTransitions, type Pager } from '../pagers.ts';
 import { runTarget } from '../run.ts';
 import type { Store } from './store.ts';
 
@@ -92,7 +91,14 @@ export class Monitor {
     if (this.stopping) return;
     const timer = setTimeout(async () => {
       const started = Date.now();
-      await this.run(t, 'schedule');
+      try {
+        await this.run(t, 'schedule');
+      } catch (err) {
+        // The run's own failures are results; this is the monitor's (its history cannot be written, say).
+        this.o.log(
+          `${t.name}: the run could not be kept (${err instanceof Error ? err.message : String(err)})`,
+        );
+      }
       this.schedule(t, Math.max(0, started + everyMs(t) - Date.now()));
     }, delayMs);
     this.timers.set(t.name, timer);
