@@ -7,7 +7,7 @@ import { describeCondition } from '../functions/core/assess.ts';
 import { type HtmlOptions, reportHtml } from '../functions/core/html.ts';
 import { SCHEMA_VERSION, type Status } from '../functions/core/names.ts';
 import { certificateText } from '../functions/core/page.ts';
-import type { CheckResult, Report, Verdict } from '../functions/core/types.ts';
+import type { CheckResult, Maintenance, Report, Verdict } from '../functions/core/types.ts';
 
 export const FORMATS = ['table', 'json', 'junit', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -36,6 +36,10 @@ export function verdictLines(target: string, v: Verdict): string[] {
   const head = v.fault ? `${v.status.toUpperCase()} (fault: ${v.faults.join(', ')})` : v.status.toUpperCase();
   return [`  => ${target}: ${head}: ${v.summary}`];
 }
+
+/** A run in a maintenance window says so, and that it pages no one. */
+export const maintenanceLine = (m: Maintenance) =>
+  `     in maintenance (${m.window}) until ${m.until}: pages and recovery notices are not sent`;
 
 export function worstStatus(reports: readonly Report[]): Status {
   const order: Status[] = ['healthy', 'degraded', 'failed'];

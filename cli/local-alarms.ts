@@ -1,32 +1,24 @@
 /**
  * The alarms, evaluated locally after `run --publish ENDPOINT`: the same rules the construct deploys
- * (functions/core/telemetry.ts), over the last N runs (locally, a run is a period). The alarm states live in a
- * small state file between runs, and are mirrored into the endpoint's CloudWatch alarms; on each transition the
- * page or notice (functions/core/page.ts, as the notifier sends it) is published to the endpoint's SNS topic.
+ * (functions/core/telemetry.ts), stepped by functions/core/alarms.ts over the last N runs (locally, a run is a
+ * period). The alarm states live in a small state file between runs, and are mirrored into the endpoint's
+ * CloudWatch alarms; on each transition the page or notice (functions/core/page.ts, as the notifier sends it) is
+ * published to the endpoint's SNS topics, unless the target is in maintenance (then it is logged, not sent).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { type Page, pageText } from '../functions/core/page.ts';
-import {
-  type AlarmState,
-  type Datum,
-  evaluateAlarm,
-  instanceNames,
-  type Period,
-  periodValue,
-  TARGET_ALARMS,
-  targetDimensions,
-} from '../functions/core/telemetry.ts';
+import type { AlarmMemory, AlarmStep } from '../functions/core/alarms.ts';
+import { type AlarmState, type Datum, instanceNames, targetDimensions } from '../functions/core/telemetry.ts';
 import type { Report } from '../functions/core/types.ts';
 import type { Telemetry } from '../functions/handlers/handlers.ts';
 import { cloudWatchPublisher } from '../functions/probes/telemetry.ts';
+import { deliverTransitions, type Sent, snsPager } from './pagers.ts';
 
-/** The local topics, by the rule's `topic`: pages for on-call, and the monitor's own health. */
-export const LOCAL_TOPICS = { page: 'download-doctor-pages', monitor: 'download-doctor-monitor' } as const;
+export { LOCAL_TOPICS } from './pagers.ts';
+export type { Sent };
 
 export interface LocalAlarmOptions {
   endpoint: string;
@@ -44,21 +36,12 @@ export const defaultStateFile = (endpoint: string) =>
     `download-doctor-alarms-${createHash('sha256').update(endpoint).digest('hex').slice(0, 12)}.json`,
   );
 
-type AlarmMemory = Record<string, { periods: Period[]; state: AlarmState }>;
-
 function load(file: string): AlarmMemory {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as AlarmMemory;
   } catch {
     return {};
   }
-}
-
-export interface Sent {
-  alarm: string;
-  state: AlarmState;
-  topicArn: string;
-  page: Page;
 }
 
 export async function evaluateLocalAlarms(
@@ -69,74 +52,50 @@ export async function evaluateLocalAlarms(
   const stateFile = o.stateFile ?? defaultStateFile(o.endpoint);
   const memory = load(stateFile);
   const now = o.now?.() ?? new Date();
-  const client = {
+  const names = instanceNames(o.instance);
+  const cloudwatch = new CloudWatchClient({
     endpoint: o.endpoint,
     region: o.region,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
-  };
-  const cloudwatch = new CloudWatchClient(client);
-  const sns = new SNSClient(client);
+  });
   const signal = () => ({ abortSignal: AbortSignal.timeout(5_000) });
-  const sent: Sent[] = [];
-  const names = instanceNames(o.instance);
+  // Mirror the alarm and its state into the endpoint's CloudWatch, as the deployed alarm would be.
+  const mirror = async ({ name, rule, periods }: AlarmStep, state: AlarmState, reason: string) => {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        AlarmDescription: rule.description,
+        Namespace: names.namespace,
+        MetricName: rule.metric,
+        Dimensions: targetDimensions(report.target),
+        Statistic: rule.statistic,
+        Period: 60,
+        EvaluationPeriods: rule.evaluationPeriods,
+        DatapointsToAlarm: rule.datapointsToAlarm,
+        Threshold: rule.threshold,
+        ComparisonOperator: rule.comparison,
+        TreatMissingData: rule.treatMissingData,
+      }),
+      signal(),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: name,
+        StateValue: state,
+        StateReason: `${reason}, over the last ${periods.length} runs`,
+      }),
+      signal(),
+    );
+  };
+  const pager = await snsPager(o.endpoint, o.region);
   try {
-    for (const rule of TARGET_ALARMS) {
-      const name = names.alarm(report.target, rule);
-      const previous = memory[name] ?? { periods: [], state: 'OK' as AlarmState };
-      const periods = [...previous.periods, periodValue(rule, data, report.target)].slice(
-        -rule.evaluationPeriods,
-      );
-      const state = evaluateAlarm(rule, periods);
-      if (state === previous.state) {
-        memory[name] = { periods, state };
-        continue;
-      }
-      // Mirror the alarm and its state into the endpoint's CloudWatch, as the deployed alarm would be.
-      await cloudwatch.send(
-        new PutMetricAlarmCommand({
-          AlarmName: name,
-          AlarmDescription: rule.description,
-          Namespace: names.namespace,
-          MetricName: rule.metric,
-          Dimensions: targetDimensions(report.target),
-          Statistic: rule.statistic,
-          Period: 60,
-          EvaluationPeriods: rule.evaluationPeriods,
-          DatapointsToAlarm: rule.datapointsToAlarm,
-          Threshold: rule.threshold,
-          ComparisonOperator: rule.comparison,
-          TreatMissingData: rule.treatMissingData,
-        }),
-        signal(),
-      );
-      await cloudwatch.send(
-        new SetAlarmStateCommand({
-          AlarmName: name,
-          StateValue: state,
-          StateReason: `local evaluation of the last ${periods.length} runs`,
-        }),
-        signal(),
-      );
-      const { TopicArn } = await sns.send(
-        new CreateTopicCommand({ Name: LOCAL_TOPICS[rule.topic] }),
-        signal(),
-      );
-      const page = pageText({ alarmName: name, target: report.target, rule, state, at: now }, report);
-      await sns.send(
-        new PublishCommand({ TopicArn, Subject: page.subject, Message: page.message }),
-        signal(),
-      );
-      // Remembered only once sent: a transition whose page failed is evaluated again on the next run.
-      memory[name] = { periods, state };
-      sent.push({ alarm: name, state, topicArn: TopicArn ?? '', page });
-    }
+    return await deliverTransitions(memory, report.target, report, data, pager, now, names, mirror);
   } finally {
     mkdirSync(dirname(stateFile), { recursive: true });
     writeFileSync(stateFile, JSON.stringify(memory, null, 2));
     cloudwatch.destroy();
-    sns.destroy();
+    pager.close();
   }
-  return sent;
 }
 
 /** The run's telemetry for `--publish`: metrics go to the endpoint, and are kept in `published` for the alarms. */

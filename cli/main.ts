@@ -64,6 +64,22 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     )
     .action(exits(async (opts) => (await import('./commands/run.ts')).run(opts)));
 
+  p.command('serve')
+    .description(
+      'keep running: each target on its schedule, its history in SQLite, pages on M-of-N alarms, and endpoints ' +
+        'for people and Prometheus (/, /targets/NAME, /health, /metrics, /probe?target=NAME)',
+    )
+    .addOption(configOption())
+    .option('--host <address>', 'the address to listen on', '127.0.0.1')
+    .option('--port <port>', 'the port to listen on (0: any free port)', '9810')
+    .option('--db <file>', 'the history (SQLite): alarm states, reports, trends', 'download-doctor.db')
+    .option('--token-env <name>', 'require `Authorization: Bearer TOKEN`, TOKEN read from this variable')
+    .option('--token-file <file>', 'require `Authorization: Bearer TOKEN`, TOKEN read from this file')
+    .option('--sns-endpoint <url>', 'page through the SNS topics of this SNS-compatible endpoint')
+    .option('--webhook <url>', 'page by POSTing JSON to this URL')
+    .option('--webhook-env <name>', 'page by POSTing JSON to the URL in this variable (a URL with a secret)')
+    .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
+
   p.command('check')
     .description('run one check alone')
     .addArgument(new Argument('<layer>', 'the layer to check').choices(LAYERS))

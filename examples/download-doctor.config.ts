@@ -6,6 +6,12 @@ export default defineConfig({
   targets: [
     {
       name: 'production',
+      // Every 5 minutes (`serve`, and the construct unless its `schedules` prop names the target).
+      schedule: '5m',
+      // No page and no recovery notice during the weekly deploy window; runs go on, reported as in maintenance.
+      maintenance: [
+        { name: 'weekly deploy', every: ['tuesday'], at: '06:00', duration: '30m', timezone: 'Europe/Paris' },
+      ],
       sentinel: {
         // `download-doctor hash healthcheck.txt` (or the download's URL) prints these.
         sha256: '5c7a8a2a4f0ab2d6e0c0f06c33ed4d4b3cde6bb7fa0c5a6c0f46b0e6f0b8d2a1',

@@ -30,7 +30,7 @@ import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import { LAYERS } from '../functions/core/names.ts';
 import { dashboardConsoleUrl } from '../functions/core/page.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
-import { CONFIG_IN_LAYER, TASK_STATES } from '../functions/core/workflow.ts';
+import { CONFIG_IN_LAYER, HANDLER_NAMES } from '../functions/core/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import {
   acknowledgeTracing,
@@ -166,7 +166,7 @@ export class DownloadHealthchecks extends Construct {
 
     // The workflow's functions, and their rights.
     const functions: Partial<Record<HandlerName, lambda.Function>> = {};
-    for (const name of Object.values(TASK_STATES)) {
+    for (const name of HANDLER_NAMES) {
       const isCheck = CHECKS.has(name);
       functions[name] = fn(name, {
         memorySize: isCheck ? r.memorySize : 128,
@@ -243,7 +243,7 @@ export class DownloadHealthchecks extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
-    grantNotifier(this.notifier, this.reportBucket, r.config, this.pageTopic, this.topicKey);
+    grantNotifier(this.notifier, this.reportBucket, r.config, this.pageTopic, this.topicKey, r.names);
     this.alarmTopic.addSubscription(
       new subscriptions.LambdaSubscription(this.notifier, { deadLetterQueue: this.notifierDeadLetters }),
     );

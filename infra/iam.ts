@@ -11,7 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Config, S3StorageConfig, Target } from '../functions/core/config.ts';
-import { reportKey, reportPageKey } from '../functions/core/telemetry.ts';
+import { type InstanceNames, reportKey, reportPageKey, TARGET_ALARMS } from '../functions/core/telemetry.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
 import { secretRefs } from './limits.ts';
 
@@ -176,6 +176,7 @@ export function grantNotifier(
   config: Config,
   pageTopic: sns.ITopic,
   key: kms.IKey,
+  names: InstanceNames,
 ): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: reportObjectArns(bucket, config) }),
@@ -183,6 +184,24 @@ export function grantNotifier(
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [pageTopic.topicArn] }));
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+  );
+  // A page held back by a maintenance window re-arms its alarm (functions/core/alarms.ts): the target's paging
+  // alarms only.
+  const stack = Stack.of(fn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['cloudwatch:SetAlarmState'],
+      resources: config.targets.flatMap((t) =>
+        TARGET_ALARMS.filter((r) => r.topic === 'page').map((r) =>
+          stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: names.alarm(t.name, r),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      ),
+    }),
   );
 }
 

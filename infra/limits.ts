@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { Config, ConfigInput, HeaderValue } from '../functions/core/config.ts';
+import { parseDuration } from '../functions/core/duration.ts';
 import { worstRunSeconds } from './workflow.ts';
 
 /** Express workflows stop after 5 minutes. */
@@ -35,12 +36,26 @@ export function synthProblems(config: Config, limits: Limits): string[] {
     .forEach((t, i) => {
       for (const [key, layer] of CHECKS) {
         const deadline = t[key]?.timeoutMs;
-        if (deadline !== undefined && deadline + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000) {
+        // A stage-1 check's confirmation waits confirmDelayMs in the same function before it checks.
+        const wait = key === 'endToEnd' || key === 'app' ? t.confirmDelayMs : 0;
+        if (
+          deadline !== undefined &&
+          deadline + wait + LAMBDA_HEADROOM_MS > limits.checkTimeoutSeconds * 1000
+        ) {
+          const waits = wait ? ` plus the confirmation's wait (confirmDelayMs, ${wait} ms)` : '';
           problems.push(
-            `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms) plus ${LAMBDA_HEADROOM_MS} ms ` +
+            `targets[${i}].${key}.timeoutMs: the ${layer} check's deadline (${deadline} ms)${waits} plus ${LAMBDA_HEADROOM_MS} ms ` +
               `of headroom exceeds its Lambda's timeout (${limits.checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
           );
         }
+      }
+      // EventBridge Scheduler's rates are whole minutes; a `schedules` prop for the target takes precedence.
+      const every = t.schedule && parseDuration(t.schedule);
+      if (every && !limits.scheduledTargets.includes(t.name) && every % 60_000 !== 0) {
+        problems.push(
+          `targets[${i}].schedule: "${t.schedule}" is not a whole number of minutes, which EventBridge Scheduler needs: ` +
+            'use minutes, or give the construct a schedules entry for this target',
+        );
       }
       for (const key of ['endToEnd', 'app', 'proxy'] as const) {
         for (const [header, value] of Object.entries(t[key]?.headers ?? {})) {
@@ -61,7 +76,7 @@ export function synthProblems(config: Config, limits: Limits): string[] {
   if (limits.express && worst > EXPRESS_LIMIT_SECONDS) {
     problems.push(
       `workflowType: an Express run can take up to ${worst} s with a ${limits.checkTimeoutSeconds} s checkTimeout ` +
-        `(two stages, retries included), over Express's ${EXPRESS_LIMIT_SECONDS} s limit: lower checkTimeout or use Standard`,
+        `(stage 1, its confirmation and stage 2, retries included), over Express's ${EXPRESS_LIMIT_SECONDS} s limit: lower checkTimeout or use Standard`,
     );
   }
   return problems;

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { type Config, type ConfigInput, formatProblems, validateConfig } from '../functions/core/config.ts';
+import { parseDuration } from '../functions/core/duration.ts';
 import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import {
   type AlarmRule,
@@ -34,13 +35,13 @@ export interface DownloadHealthchecksProps {
    */
   readonly instanceName?: string;
   /**
-   * How often each target runs.
+   * How often each target runs when neither `schedules` nor its config's `schedule` says.
    * @default Duration.minutes(5)
    */
   readonly defaultSchedule?: Duration;
   /**
-   * Per-target schedules, by target name, overriding `defaultSchedule`.
-   * @default - every target on `defaultSchedule`
+   * Per-target schedules, by target name, overriding the config's `schedule` and `defaultSchedule`.
+   * @default - each target's `schedule` in the config (whole minutes), else `defaultSchedule`
    */
   readonly schedules?: Readonly<Record<string, Duration>>;
   /**
@@ -220,7 +221,10 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
   const intervals = Object.fromEntries(
     config.targets.map((t) => [
       t.name,
-      props.schedules?.[t.name] ?? props.defaultSchedule ?? FIXED.defaultSchedule,
+      props.schedules?.[t.name] ??
+        (t.schedule ? Duration.millis(parseDuration(t.schedule) ?? 0) : undefined) ??
+        props.defaultSchedule ??
+        FIXED.defaultSchedule,
     ]),
   );
   const threshold = props.tlsDaysLeftThreshold ?? FIXED.tlsDaysLeftThreshold;

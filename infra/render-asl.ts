@@ -6,7 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { HandlerName } from '../functions/core/workflow.ts';
-import { TASK_STATES } from '../functions/core/workflow.ts';
+import { HANDLER_NAMES } from '../functions/core/workflow.ts';
 import { buildWorkflow } from './workflow.ts';
 
 export const ASL_PATH = new URL('./workflow.asl.json', import.meta.url);
@@ -18,10 +18,7 @@ export const placeholderArn = (name: HandlerName) =>
 export function renderAsl(): string {
   const stack = new Stack(new App(), 'Render');
   const fns = Object.fromEntries(
-    Object.values(TASK_STATES).map((name) => [
-      name,
-      lambda.Function.fromFunctionArn(stack, name, placeholderArn(name)),
-    ]),
+    HANDLER_NAMES.map((name) => [name, lambda.Function.fromFunctionArn(stack, name, placeholderArn(name))]),
   ) as Record<HandlerName, lambda.IFunction>;
   const chain = buildWorkflow(stack, fns);
   const graph = new sfn.StateGraph(sfn.Chain.start(chain).startState, 'download-doctor');

@@ -3,8 +3,14 @@
  * rendered from it (infra/workflow.asl.json) with the local engine. There is no other definition.
  *
  *   Stage 1 (parallel): end-to-end, app
- *   healthy and fast? ── yes ──────────────────────────────► Diagnose ─► Report
- *                      └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
+ *   healthy and fast? ── yes ─────────────────────────────────────────────────────────────► Diagnose ─► Report
+ *                      └─ no ─► Confirm (parallel): each failing check once more
+ *                               healthy and fast? ── yes (it flapped) ───────────────────► Diagnose ─► Report
+ *                                                  └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
+ *
+ * The confirmation runs the same check functions with `confirm: true` in their event: each first waits its
+ * target's `confirmDelayMs` (a Wait state could only read a per-target value from the execution's data, and the
+ * config lives with the functions). A check that passed the first time is kept as it was (`{ kept: true }`).
  *
  * Report publishes the metrics (and, on AWS, keeps the latest report for the notifier). It has no Catch: when
  * telemetry cannot be written the execution fails, and the monitor's own alarm says so.
@@ -41,18 +47,32 @@ export function worstTaskSeconds(lambdaTimeoutSeconds: number): number {
   return (RETRY.maxAttempts + 1) * lambdaTimeoutSeconds + delays;
 }
 
-/** The longest a run can take: stage 1, stage 2 (each a parallel pair of checks), then diagnose and report. */
+/**
+ * The longest a run can take: stage 1, its confirmation (one attempt: no infrastructure retry), stage 2 (each a
+ * parallel pair of checks), then diagnose and report.
+ */
 export function worstRunSeconds(checkTimeoutSeconds: number, diagnoseTimeoutSeconds: number): number {
-  return 2 * worstTaskSeconds(checkTimeoutSeconds) + 2 * worstTaskSeconds(diagnoseTimeoutSeconds);
+  return (
+    2 * worstTaskSeconds(checkTimeoutSeconds) +
+    checkTimeoutSeconds +
+    2 * worstTaskSeconds(diagnoseTimeoutSeconds)
+  );
 }
 
-function task(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunction>): tasks.LambdaInvoke {
+function task(
+  scope: Construct,
+  state: TaskState,
+  fns: Record<HandlerName, IFunction>,
+  options: { payload?: sfn.TaskInput; retry?: boolean } = {},
+): tasks.LambdaInvoke {
   const t = new tasks.LambdaInvoke(scope, state, {
     stateName: state,
     lambdaFunction: fns[TASK_STATES[state]],
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
+    ...(options.payload ? { payload: options.payload } : {}),
   });
+  if (options.retry === false) return t;
   t.addRetry({
     errors: RETRIED_ERRORS,
     interval: Duration.seconds(RETRY.intervalSeconds),
@@ -64,7 +84,12 @@ function task(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunc
 }
 
 /** A check task whose crash is caught and turned into a `check-error` result, so the verdict still comes. */
-function check(scope: Construct, state: TaskState, fns: Record<HandlerName, IFunction>): sfn.IChainable {
+function check(
+  scope: Construct,
+  state: TaskState,
+  fns: Record<HandlerName, IFunction>,
+  options: Parameters<typeof task>[3] = {},
+): sfn.IChainable {
   const crashed = new sfn.Pass(scope, `${state} crashed`, {
     stateName: `${state} crashed`,
     parameters: {
@@ -75,7 +100,50 @@ function check(scope: Construct, state: TaskState, fns: Record<HandlerName, IFun
       'error.$': '$.error',
     },
   });
-  return task(scope, state, fns).addCatch(crashed, { errors: ['States.ALL'], resultPath: '$.error' });
+  return task(scope, state, fns, options).addCatch(crashed, {
+    errors: ['States.ALL'],
+    resultPath: '$.error',
+  });
+}
+
+/** Both checks of a stage's results (at `path`) passed within their degraded thresholds. */
+const stageHealthy = (path: string) =>
+  sfn.Condition.and(
+    ...[0, 1].flatMap((i) => [
+      sfn.Condition.booleanEquals(`${path}[${i}].ok`, true),
+      sfn.Condition.booleanEquals(`${path}[${i}].slow`, false),
+    ]),
+  );
+
+/**
+ * One branch of the confirmation: the stage-1 check at `index` runs again when it was not healthy, else is kept.
+ * No infrastructure retry (the confirmation is itself a second attempt); a crash is caught, and diagnose then
+ * keeps the first attempt.
+ */
+function confirmBranch(
+  scope: Construct,
+  index: 0 | 1,
+  state: 'End-to-end again' | 'App again',
+  fns: Record<HandlerName, IFunction>,
+): sfn.IChainable {
+  const layer = state.replace(' again', '');
+  const kept = new sfn.Pass(scope, `${layer} kept`, {
+    stateName: `${layer} kept`,
+    result: sfn.Result.fromObject({ kept: true, ok: true, slow: false }),
+  });
+  const again = check(scope, state, fns, {
+    retry: false,
+    payload: sfn.TaskInput.fromObject({ target: sfn.JsonPath.stringAt('$.target'), confirm: true }),
+  });
+  return new sfn.Choice(scope, `${layer} passed?`, { stateName: `${layer} passed?` })
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.booleanEquals(`$.stage1[${index}].ok`, true),
+        sfn.Condition.booleanEquals(`$.stage1[${index}].slow`, false),
+      ),
+      kept,
+    )
+    .otherwise(again);
 }
 
 export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFunction>): sfn.IChainable {
@@ -92,16 +160,20 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
     .branch(check(scope, 'Storage', fns))
     .branch(check(scope, 'Proxy', fns));
   const diagnose = task(scope, 'Diagnose', fns).next(task(scope, 'Report', fns));
+  const confirm = new sfn.Parallel(scope, STAGE_STATES.confirm, {
+    stateName: STAGE_STATES.confirm,
+    resultPath: '$.confirmation',
+  })
+    .branch(confirmBranch(scope, 0, 'End-to-end again', fns))
+    .branch(confirmBranch(scope, 1, 'App again', fns));
 
-  // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise diagnose further.
-  const stage1Healthy = sfn.Condition.and(
-    sfn.Condition.booleanEquals('$.stage1[0].ok', true),
-    sfn.Condition.booleanEquals('$.stage1[0].slow', false),
-    sfn.Condition.booleanEquals('$.stage1[1].ok', true),
-    sfn.Condition.booleanEquals('$.stage1[1].slow', false),
-  );
-  const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
-    .when(stage1Healthy, diagnose)
+  // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise it is confirmed, and
+  // diagnosed further when the confirmation is not healthy either.
+  const confirmed = new sfn.Choice(scope, 'Confirmed healthy?', { stateName: 'Confirmed healthy?' })
+    .when(stageHealthy('$.confirmation'), diagnose)
     .otherwise(stage2.next(diagnose));
+  const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
+    .when(stageHealthy('$.stage1'), diagnose)
+    .otherwise(confirm.next(confirmed));
   return stage1.next(route);
 }

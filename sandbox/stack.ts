@@ -75,6 +75,9 @@ const SANDBOX_DESCRIPTIONS: Record<Variant, string> = {
   'lighttpd-disk': 'files on disk, Django with django-downloadview under gunicorn, lighttpd with mod_proxy',
 };
 
+/** How long a failing run of the sandbox waits before its confirmation (the config's default is 2 s). */
+export const SANDBOX_CONFIRM_DELAY_MS = 100;
+
 export interface SandboxOptions {
   /** Which proxy and storage. @default 'nginx-s3' */
   readonly variant?: Variant;
@@ -235,6 +238,8 @@ class LocalSandbox implements Sandbox {
         {
           name: 'sandbox',
           description: `local sandbox: ${SANDBOX_DESCRIPTIONS[this.variant]}`,
+          // The sandbox's faults hold until they are restored: a short confirmation keeps failing runs quick.
+          confirmDelayMs: SANDBOX_CONFIRM_DELAY_MS,
           sentinel: expect(primary),
           // A second sentinel with a non-ASCII name: the offload header and Content-Disposition must encode it.
           sentinels: [

@@ -2,8 +2,9 @@
  * Monthly cost of one target: `npm run cost`. Every per-run charge (Step Functions, Lambda, CloudWatch Logs,
  * PutMetricData, the report's S3 PUTs, X-Ray, the Scheduler) and every fixed one (alarms, custom metrics, the
  * KMS key, the dashboard). What a run does is counted from the real definition, by running it on the local
- * engine (healthy: stage 1 only; failing: both stages): its transitions, its invocations, the metrics and the
- * log bytes its handlers and the workflow write. A change of the workflow (a confirmation retry, say) follows.
+ * engine (healthy: stage 1 only; flapped: stage 1 fails once and passes on its confirmation; failing: stage 1,
+ * its confirmation and stage 2): its transitions, its invocations, the metrics and the log bytes its handlers and
+ * the workflow write. A change of the workflow follows.
  * Prices: AWS list prices, us-east-1, as published in 2026. Free tiers are left out (they are per account).
  */
 import { type EventLog, runLocally } from '../cli/local-engine.ts';
@@ -11,7 +12,7 @@ import type { FailureKind } from '../functions/core/names.ts';
 import { metricData, TARGET_ALARMS } from '../functions/core/telemetry.ts';
 import type { Report } from '../functions/core/types.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
-import { TASK_STATES } from '../functions/core/workflow.ts';
+import { HANDLER_NAMES, TASK_STATES } from '../functions/core/workflow.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
 import { makeHandlers } from '../functions/handlers/handlers.ts';
 
@@ -37,8 +38,13 @@ export const PRICES = {
 
 /** What a run costs in resources, besides what is counted from the definition (stated in the README). */
 export const ASSUMPTIONS = {
-  /** Express run duration, seconds: healthy (one stage) and failing (two stages). */
-  runSeconds: { healthy: 1, failing: 2 },
+  /**
+   * Express run duration, seconds: healthy (stage 1), flapped (stage 1, then its confirmation, which waits the
+   * default confirmDelayMs of 2 s), failing (stage 1, its confirmation, stage 2).
+   */
+  runSeconds: { healthy: 1, flapped: 3.5, failing: 4.5 },
+  /** The confirmation's wait inside the check function (the default confirmDelayMs): billed Lambda time. */
+  confirmWaitSeconds: 2,
   /** Billed Lambda seconds per invocation: a check (256 MB), and diagnose or report (128 MB). */
   checkSeconds: 0.3,
   diagnoseSeconds: 0.05,
@@ -53,9 +59,15 @@ export const ASSUMPTIONS = {
   tracesPerRun: 1,
 };
 
+/** The runs priced: healthy; flapped (end to end fails once, then passes on the confirmation); failing. */
+export type RunState = 'healthy' | 'flapped' | 'failing';
+export const RUN_STATES: readonly RunState[] = ['healthy', 'flapped', 'failing'];
+
 export interface RunShape {
   transitions: number;
   checkInvocations: number;
+  /** Of the check invocations, the confirmation's (each waits confirmWaitSeconds before it checks). */
+  confirmInvocations: number;
   diagnoseInvocations: number;
   /** What the handlers logged, in bytes (Lambda's own lines are added per invocation). */
   handlerLogBytes: number;
@@ -78,6 +90,8 @@ export function shapeOf(events: readonly EventLog[], report: Report, handlerLogB
   return {
     transitions: entered.length,
     checkInvocations: tasks.filter(isCheck).length,
+    // The confirmation's states are the stage-1 checks' names followed by " again" (functions/core/workflow.ts).
+    confirmInvocations: tasks.filter((n) => n.endsWith(' again')).length,
     // Diagnose and report: small functions (128 MB), counted apart.
     diagnoseInvocations: tasks.filter((n) => !isCheck(n)).length,
     handlerLogBytes,
@@ -87,8 +101,11 @@ export function shapeOf(events: readonly EventLog[], report: Report, handlerLogB
   };
 }
 
-/** Runs the real definition with canned check results (every HTTPS check with its certificate). */
-export async function measureShapes(): Promise<{ healthy: RunShape; failing: RunShape }> {
+/**
+ * Runs the real definition with canned check results (every HTTPS check with its certificate): healthy; end to
+ * end failing once (its confirmation passes); end to end failing every time (the confirmation, then stage 2).
+ */
+export async function measureShapes(): Promise<Record<RunState, RunShape>> {
   const result = (layer: string, ok: boolean) => ({
     layer,
     ok,
@@ -125,22 +142,24 @@ export async function measureShapes(): Promise<{ healthy: RunShape; failing: Run
     secrets: async () => '',
     telemetry: { publish: async () => {}, store: async () => {}, heartbeat: async () => 'heartbeat sent' },
   });
-  const handlers = (e2eOk: boolean): Record<HandlerName, Handler> => ({
-    'end-to-end': async () => result('end-to-end', e2eOk),
-    app: async () => result('app', true),
-    storage: async () => result('storage', true),
-    proxy: async () => result('proxy', true),
-    diagnose: counting(diagnose),
-    report: counting(report),
-  });
-  const shape = async (ok: boolean) => {
+  /** End to end passes from its `passFrom`-th call on (1: always; 2: on the confirmation; never: Infinity). */
+  const handlers = (passFrom: number): Record<HandlerName, Handler> => {
+    let calls = 0;
+    return {
+      'end-to-end': async () => result('end-to-end', ++calls >= passFrom),
+      app: async () => result('app', true),
+      storage: async () => result('storage', true),
+      proxy: async () => result('proxy', true),
+      diagnose: counting(diagnose),
+      report: counting(report),
+    };
+  };
+  const shape = async (passFrom: number) => {
     logged = 0;
-    const run = await runLocally({ target: 't' }, handlers(ok));
+    const run = await runLocally({ target: 't' }, handlers(passFrom));
     return shapeOf(run.events, run.report, logged);
   };
-  const healthy = await shape(true);
-  const failing = await shape(false);
-  return { healthy, failing };
+  return { healthy: await shape(1), flapped: await shape(2), failing: await shape(Number.POSITIVE_INFINITY) };
 }
 
 export type Workflow = 'standard' | 'express';
@@ -161,7 +180,7 @@ export interface RunCost {
 export function perRunCost(
   type: Workflow,
   shape: RunShape,
-  state: 'healthy' | 'failing',
+  state: RunState,
   logging: Logging = 'errors',
 ): RunCost {
   const p = PRICES;
@@ -173,6 +192,7 @@ export function perRunCost(
   const invocations = shape.checkInvocations + shape.diagnoseInvocations;
   const gbSeconds =
     shape.checkInvocations * a.checkSeconds * a.checkGb +
+    shape.confirmInvocations * a.confirmWaitSeconds * a.checkGb +
     shape.diagnoseInvocations * a.diagnoseSeconds * a.diagnoseGb;
   const lambda = invocations * p.lambdaPerRequest + gbSeconds * p.lambdaArmPerGbSecond;
   // At level ERROR a run that completes logs nothing of the workflow: a failed check is a result, not an error.
@@ -198,11 +218,11 @@ export function perRunCost(
 }
 
 /** What one target costs a month whatever its runs: its alarms, its custom metrics, and the instance's parts. */
-export function fixedMonthlyCost(shapes: { healthy: RunShape; failing: RunShape }) {
+export function fixedMonthlyCost(shapes: Record<RunState, RunShape>) {
   // Per target: its rules; the monitor (an instance's, shared by its targets): runs (3), each function's errors
   // (six Task functions and the notifier), the paging path (5).
-  const alarms = TARGET_ALARMS.length + 3 + Object.keys(TASK_STATES).length + 1 + 5;
-  const metrics = new Set([...shapes.healthy.metrics, ...shapes.failing.metrics]).size;
+  const alarms = TARGET_ALARMS.length + 3 + HANDLER_NAMES.length + 1 + 5;
+  const metrics = new Set(RUN_STATES.flatMap((state) => shapes[state].metrics)).size;
   const p = PRICES;
   return {
     alarms,
@@ -222,16 +242,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const shapes = await measureShapes();
   const usd = (n: number) => `$${n < 0.01 ? n.toPrecision(2) : n.toFixed(2)}`;
   const micro = (n: number) => `$${(n * 1e6).toFixed(2)}/M`;
-  for (const state of ['healthy', 'failing'] as const) {
+  for (const state of RUN_STATES) {
     const s = shapes[state];
     console.log(
       `${state} run, counted from the definition: ${s.transitions} transitions, ` +
-        `${s.checkInvocations + s.diagnoseInvocations} Lambda invocations, ${s.metricData} metric data, ` +
+        `${s.checkInvocations + s.diagnoseInvocations} Lambda invocations (${s.confirmInvocations} confirming), ${s.metricData} metric data, ` +
         `${s.handlerLogBytes} bytes logged by the handlers, ${s.workflowLogBytesAll} bytes of workflow events with payloads`,
     );
   }
   console.log('\nPer run (Express, logs at level ERROR, the default), by charge:');
-  for (const state of ['healthy', 'failing'] as const) {
+  for (const state of RUN_STATES) {
     const c = perRunCost('express', shapes[state], state);
     console.log(
       `  ${state}: ${micro(c.total)} = workflow ${micro(c.workflow)} + Lambda ${micro(c.lambda)} + logs ${micro(c.logs)} + ` +
@@ -249,7 +269,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   );
   console.log('|---|---|---|---|---|---|---|');
   for (const [every, runs] of Object.entries(RUNS_PER_MONTH)) {
-    for (const state of ['healthy', 'failing'] as const) {
+    for (const state of RUN_STATES) {
       const month = (t: Workflow, l: Logging) => runs * perRunCost(t, shapes[state], state, l).total;
       console.log(
         `| every ${every} | ${runs} | ${state} | ${usd(month('express', 'errors'))} | ${usd(month('express', 'all'))} | ` +
@@ -257,7 +277,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       );
     }
   }
-  const ratio = (state: 'healthy' | 'failing') =>
+  const ratio = (state: RunState) =>
     perRunCost('express', shapes[state], state).total / perRunCost('standard', shapes[state], state).total;
   console.log(
     `\nExpress costs ${(100 * ratio('healthy')).toFixed(0)}% (healthy) to ${(100 * ratio('failing')).toFixed(0)}% (failing) of Standard, per run.`,

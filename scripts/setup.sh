@@ -6,6 +6,8 @@
 #   python3-django-storages-boto3: a recommends, which --no-install-recommends would skip), boto3;
 # - Debian's chromium (and a font), which the HTML report's browser test drives headless: nothing downloads a
 #   browser build;
+# - Prometheus's own Python client (python3-prometheus-client), whose strict text-format parser reads `serve`'s
+#   /metrics and /probe in the tests;
 # - the package in dist/ (scripts/dist.ts), rebuilt when a source changed.
 # moto's server (moto_server) comes with the machine; see the README.
 set -euo pipefail
@@ -20,7 +22,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
-debs=(nginx-light apache2-bin libapache2-mod-xsendfile lighttpd media-types gunicorn python3-django python3-django-downloadview python3-django-storages python3-django-storages-boto3 python3-boto3 curl chromium fonts-dejavu-core)
+debs=(nginx-light apache2-bin libapache2-mod-xsendfile lighttpd media-types gunicorn python3-django python3-django-downloadview python3-django-storages python3-django-storages-boto3 python3-boto3 python3-prometheus-client curl chromium fonts-dejavu-core)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

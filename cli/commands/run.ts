@@ -10,7 +10,7 @@ import {
 } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
 import { EXIT } from '../exit-codes.ts';
-import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, maintenanceLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
 import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
 
@@ -53,6 +53,7 @@ export async function runAndPrint(
     progress(`${target.name}:`);
     for (const r of report.results) progress(checkLine(r));
     for (const line of verdictLines(target.name, report.verdict)) progress(line);
+    if (report.maintenance) progress(maintenanceLine(report.maintenance));
     if (telemetry && options.publish) {
       const sent = await telemetry.evaluateLocalAlarms(report, published, {
         endpoint: options.publish,
@@ -61,7 +62,10 @@ export async function runAndPrint(
         stateFile: options.alarmState,
       });
       progress(`  published ${published.length} metrics to ${options.publish}`);
-      for (const s of sent) progress(`  ${s.state === 'ALARM' ? 'page' : 'notice'} sent: ${s.page.subject}`);
+      for (const s of sent) {
+        const what = s.state === 'ALARM' ? 'page' : 'notice';
+        progress(`  ${what} ${s.suppressed ? `not sent, ${s.suppressed}` : 'sent'}: ${s.page.subject}`);
+      }
     }
     reports.push(report);
   }

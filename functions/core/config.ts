@@ -4,8 +4,10 @@
  */
 // A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
 import * as z from 'zod';
+import { parseDuration } from './duration.ts';
 import { SnippetError, TargetNotFoundError } from './errors.ts';
 import { formatPath } from './field-path.ts';
+import { maintenanceWindowSchema } from './maintenance.ts';
 import { OFFLOAD_HEADERS } from './names.ts';
 
 const slug = z
@@ -183,12 +185,40 @@ const extraSentinelSchema = z.strictObject({
   urls: z.strictObject({ app: httpUrl, endToEnd: httpUrl, proxy: httpUrl }).partial().optional(),
 });
 
+/** How often a target runs when its config does not say (`serve`; the construct's `defaultSchedule`). */
+export const DEFAULT_SCHEDULE = '5m';
+/** The shortest and longest schedules `serve` accepts (on AWS, EventBridge Scheduler needs whole minutes). */
+const SCHEDULE_LIMITS_MS = { min: 1_000, max: 86_400_000 } as const;
+
+/** How long a run waits before it checks the failing stage-1 checks again (see `confirmDelayMs`). */
+export const DEFAULT_CONFIRM_DELAY_MS = 2_000;
+
 export const targetSchema = z.strictObject({
   /** Short slug: it ends up in metric dimensions and alarm names. */
   name: slug,
   description: z.string().optional(),
   /** What on-call should read when this target pages: in the page, and in the alarms' descriptions on AWS. */
   runbookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /**
+   * How often the target runs, such as `30s`, `5m` or `1h` (`serve`, and the construct unless its `schedules`
+   * prop names the target; on AWS, whole minutes). Absent: DEFAULT_SCHEDULE, or the construct's defaultSchedule.
+   */
+  schedule: z
+    .string()
+    .refine((s) => {
+      const ms = parseDuration(s);
+      return ms !== undefined && ms >= SCHEDULE_LIMITS_MS.min && ms <= SCHEDULE_LIMITS_MS.max;
+    }, 'must be a duration from 1s to 24h, such as 30s, 5m or 1h')
+    .optional(),
+  /**
+   * When stage 1 is not healthy, the run waits this long and checks the failing stage-1 checks once more before
+   * the diagnostics: a run that passes then is healthy, and says it flapped. The wait happens in the check itself
+   * (a Step Functions Wait state could not read a per-target value), so any whole number of milliseconds works;
+   * 0 checks again at once. On AWS, it counts against each stage-1 check's Lambda timeout.
+   */
+  confirmDelayMs: z.number().int().nonnegative().max(60_000).default(DEFAULT_CONFIRM_DELAY_MS),
+  /** Maintenance windows: runs go on, reported as in maintenance; pages and recovery notices are not sent. */
+  maintenance: z.array(maintenanceWindowSchema).optional(),
   /** The dummy file every check fetches, and what it must look like. */
   sentinel: sentinelSchema,
   /** More sentinels on the same stack (see extraSentinelSchema). */

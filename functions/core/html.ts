@@ -35,7 +35,7 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 /** Text and attribute values: everything in a report may come from a server. */
-const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+export const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 const STATUS_ORDER: Status[] = ['healthy', 'degraded', 'failed'];
 const worst = (reports: readonly Report[]): Status =>
@@ -301,6 +301,7 @@ function reportSection(report: Report, options: HtmlOptions): string {
 <div class="headline"><span class="status">${esc(v.status.toUpperCase())}</span> <span class="target-name">${esc(report.target)}</span> <span class="fault">${esc(fault)}</span></div>
 <p class="summary">${esc(v.summary)}</p>
 <p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code></p>
+${report.maintenance ? `<p class="meta" data-maintenance>In maintenance (${esc(report.maintenance.window)}) until ${esc(report.maintenance.until)}: pages and recovery notices are not sent.</p>` : ''}
 </header>
 <figure>${diagram(report)}${unknown}</figure>
 <section class="verdict-evidence"><h2>Evidence</h2>${evidence}</section>
@@ -316,7 +317,8 @@ ${ordered(report)
 </section>`;
 }
 
-const CSS = `
+/** The colours, type and layout every page shares (this report, `serve`'s status page). */
+export const BASE_CSS = `
 :root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--card:#f6f8fa;--line:#d1d9e0;--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--slow:#9a6700;--slow-bg:#fff8c5;--unk:#8250df;--unk-bg:#fbefff;--none:#6e7781;--none-bg:#eaeef2}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--card:#151b23;--line:#3d444d;--pass:#3fb950;--pass-bg:#12261e;--fail:#f85149;--fail-bg:#2d1214;--slow:#d29922;--slow-bg:#2e2411;--unk:#ab7df8;--unk-bg:#231a35;--none:#9198a1;--none-bg:#212830}}
 *{box-sizing:border-box}
@@ -328,6 +330,9 @@ h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding
 h3{font-size:16px;margin:0 0 4px}
 h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
 .muted,.meta{color:var(--muted)}
+`;
+
+const CSS = `
 .index{margin:0 0 16px;padding:0;list-style:none;display:flex;gap:8px;flex-wrap:wrap}
 .index a{display:inline-block;padding:4px 10px;border-radius:12px;text-decoration:none;color:var(--fg);border:1px solid var(--line)}
 .report{margin-bottom:48px}
@@ -415,21 +420,33 @@ export function reportHtml(reports: readonly Report[], options: HtmlOptions = {}
     parsed.length > 1
       ? `<ul class="index">${parsed.map((r) => `<li><a href="#target-${esc(r.target)}">${esc(r.target)}: ${esc(r.verdict.status)}</a></li>`).join('')}</ul>`
       : '';
+  return htmlPage(
+    title,
+    CSS,
+    `${index}
+${parsed.map((r) => reportSection(r, options)).join('\n')}
+<footer>download-doctor report · ${esc(status)} · self-contained: this page loads nothing else</footer>`,
+  );
+}
+
+/** What a page may load: nothing but its own inline styles and data: images. */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/** A self-contained page: the shared styles and `css` inline, no script, a CSP that loads nothing. */
+export function htmlPage(title: string, css: string, main: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${esc(title)} · download-doctor</title>
-<style>${CSS}</style>
+<style>${BASE_CSS}${css}</style>
 </head>
 <body>
 <main>
-${index}
-${parsed.map((r) => reportSection(r, options)).join('\n')}
-<footer>download-doctor report · ${esc(status)} · self-contained: this page loads nothing else</footer>
+${main}
 </main>
 </body>
 </html>

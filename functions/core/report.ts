@@ -98,12 +98,33 @@ export const verdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
+/** The run happened in a maintenance window of its target (functions/core/maintenance.ts). */
+export const maintenanceSchema = z.object({
+  /** The window's name, or what it covers. */
+  window: z.string(),
+  /** When this occurrence of the window ends (ISO 8601): pages and recovery notices before then are not sent. */
+  until: z.string(),
+});
+export type Maintenance = z.infer<typeof maintenanceSchema>;
+
+/** Stage 1 was not healthy, so its failing checks ran once more (the confirmation) before the diagnostics. */
+export const confirmationSchema = z.object({
+  /** The first attempt of each check that ran again; `results` has the confirmation's. */
+  firstAttempt: z.array(checkResultSchema),
+  /** The confirmation made stage 1 healthy: the run is healthy, but the first attempt was not. */
+  flapped: z.boolean(),
+});
+export type Confirmation = z.infer<typeof confirmationSchema>;
+
 /** The JSON report of one run. */
 export const reportSchema = z.object({
   schemaVersion: z.number().int().positive(),
   target: z.string().min(1),
   verdict: verdictSchema,
+  /** Stage 1 (after its confirmation, if any), then stage 2 when it ran. */
   results: z.array(checkResultSchema),
+  confirmation: confirmationSchema.optional(),
+  maintenance: maintenanceSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 
@@ -118,6 +139,16 @@ export const caughtCheckSchema = z.object({
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
 });
 export type CaughtCheck = z.infer<typeof caughtCheckSchema>;
+
+/**
+ * What the confirmation puts in place of a stage-1 check that passed the first time and so did not run again
+ * (infra/workflow.ts): the first attempt stands.
+ */
+export const keptCheckSchema = z.object({
+  kept: z.literal(true),
+  ok: z.literal(true),
+  slow: z.literal(false),
+});
 
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 

@@ -53,6 +53,8 @@ export const METRICS = {
   healthy: 'Healthy',
   /** Per target: 1 degraded, 0 otherwise. */
   degraded: 'Degraded',
+  /** Per target: 1 when stage 1 failed, then passed on its confirmation (the run is healthy), 0 otherwise. */
+  flapped: 'Flapped',
   /**
    * Whole days until the server certificate expires, per target and layer for each HTTPS check, and per target
    * (the fewest of the run: what the `tls-expiry` alarm watches).
@@ -60,6 +62,23 @@ export const METRICS = {
   tlsDaysLeft: 'TlsDaysLeft',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** What each metric says, in a sentence (the Prometheus exposition's HELP, the dashboard's legends). */
+export const METRIC_DESCRIPTIONS: Record<MetricName, string> = {
+  CheckSuccess: 'whether the check of the layer passed (1) or failed (0)',
+  CheckDuration: "the check's total time",
+  CheckFirstByte: "time to the first byte (HTTP) or to GetObject's answer (S3)",
+  Healthy: 'whether downloads work: 1 for a healthy or degraded run, 0 for a failed one',
+  Degraded: 'whether the run was degraded (1) or not (0)',
+  Flapped: 'whether stage 1 failed, then passed on its confirmation (1), or not (0)',
+  TlsDaysLeft: "days until the certificate the check's server presented expires",
+};
+
+/** Days left on the certificate a check saw, when its result carries one (CheckResult's optional `tls`). */
+export function tlsDaysLeft(r: object): number | undefined {
+  const days = (r as { tls?: { daysLeft?: unknown } }).tls?.daysLeft;
+  return typeof days === 'number' ? days : undefined;
+}
 
 /** A datum in CloudWatch's PutMetricData shape. */
 export interface Datum {
@@ -91,6 +110,13 @@ export function metricData(report: Report, at: Date): Datum[] {
       MetricName: METRICS.degraded,
       Dimensions: targetDimensions(t),
       Value: report.verdict.status === 'degraded' ? 1 : 0,
+      Unit: 'Count',
+      Timestamp: at,
+    },
+    {
+      MetricName: METRICS.flapped,
+      Dimensions: targetDimensions(t),
+      Value: report.confirmation?.flapped ? 1 : 0,
       Unit: 'Count',
       Timestamp: at,
     },
@@ -236,7 +262,8 @@ export const reportPageKey = (target: string) => `latest/${target}.html`;
 /** One period's statistic, or undefined when the period had no data. */
 export type Period = number | undefined;
 
-function breaches(rule: AlarmRule, value: Period): boolean {
+/** Whether one period's statistic counts against the rule. */
+export function breaches(rule: AlarmRule, value: Period): boolean {
   if (value === undefined) return rule.treatMissingData === 'breaching';
   return rule.comparison === 'LessThanThreshold' ? value < rule.threshold : value >= rule.threshold;
 }

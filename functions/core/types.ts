@@ -6,7 +6,16 @@
 import type { FailureKind } from './names.ts';
 import type { CheckResult, Timings } from './report.ts';
 
-export type { CheckResult, Condition, Evidence, Report, Timings, Verdict } from './report.ts';
+export type {
+  CheckResult,
+  Condition,
+  Confirmation,
+  Evidence,
+  Maintenance,
+  Report,
+  Timings,
+  Verdict,
+} from './report.ts';
 
 /** What an HTTP probe saw. Produced by functions/probes, judged by functions/core/assess. */
 export type HttpObservation =

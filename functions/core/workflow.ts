@@ -13,12 +13,19 @@ export const TASK_STATES = {
   Proxy: 'proxy',
   Diagnose: 'diagnose',
   Report: 'report',
+  // The confirmation of stage 1: the same functions, run once more (their event says `confirm: true`).
+  'End-to-end again': 'end-to-end',
+  'App again': 'app',
 } as const satisfies Record<string, HandlerName>;
 export type TaskState = keyof typeof TASK_STATES;
 
-/** The state names of the two stages (the local engine reports progress by them). */
+/** Every handler, once: one function each, whichever Task states run it. */
+export const HANDLER_NAMES: readonly HandlerName[] = [...new Set(Object.values(TASK_STATES))];
+
+/** The state names of the stages. */
 export const STAGE_STATES = {
   stage1: 'Stage 1: end-to-end and app',
+  confirm: 'Confirm stage 1: the failing checks again',
   stage2: 'Stage 2: storage and proxy',
 } as const;
 

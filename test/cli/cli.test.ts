@@ -46,6 +46,23 @@ const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/)
 const json = (value: unknown) => JSON.stringify(value);
 
 describe('the CLI on bad input', () => {
+  it.each([
+    [['--port', 'http'], '--port must be a port number (got "http")'],
+    [
+      ['--token-env', 'DD_NOT_SET_ANYWHERE'],
+      '--token-env: the environment variable DD_NOT_SET_ANYWHERE is not set, or empty',
+    ],
+    [['--token-file', '/nonexistent/token'], '--token-file: /nonexistent/token cannot be read (ENOENT)'],
+    [['--token-env', 'HOME', '--token-file', '/x'], 'give --token-env or --token-file, not both'],
+    [['--webhook', 'ftp://hooks.example/x'], '--webhook must be an http(s) URL'],
+  ])('serve %j exits 2: %s', async (args, message) => {
+    const r = await dd(['serve', ...args], {
+      'download-doctor.config.json': json({ targets: [targetInput()] }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`download-doctor: ${message}\n`);
+  });
+
   it('exits 2 and names every bad field of a JSON config, without a stack trace', async () => {
     const bad = {
       targets: [

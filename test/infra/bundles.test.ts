@@ -10,7 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { App, Stack } from 'aws-cdk-lib';
@@ -20,7 +26,13 @@ import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
 import type { ConfigInput } from '../../functions/core/config.ts';
 import { reportHtml } from '../../functions/core/html.ts';
 import { consoleLinks, pageText } from '../../functions/core/page.ts';
-import { instanceNames, METRICS, targetDimensions } from '../../functions/core/telemetry.ts';
+import {
+  type AlarmRule,
+  instanceNames,
+  METRICS,
+  TARGET_ALARMS,
+  targetDimensions,
+} from '../../functions/core/telemetry.ts';
 import type { CheckResult, Report } from '../../functions/core/types.ts';
 import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
@@ -59,17 +71,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopbackStack = {
+    sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
+    app: {
+      url: `${base}/app/`,
+      offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
+    },
+    endToEnd: { url: `${base}/healthcheck-utils/download/` },
+  };
   const config = {
     targets: [
       targetInput({
         name: 'loopback',
-        sentinel: { sha256: createHash('sha256').update(BODY).digest('hex'), size: BODY.length },
-        app: {
-          url: `${base}/app/`,
-          offload: { header: 'X-Accel-Redirect', value: '/_storage/healthcheck.txt' },
-        },
+        ...loopbackStack,
         proxy: { url: `${base}/proxy/` },
-        endToEnd: { url: `${base}/healthcheck-utils/download/` },
         // An extra sentinel: the baked config must keep it (target loopback-second).
         sentinels: [
           {
@@ -79,6 +94,12 @@ beforeAll(async () => {
             offload: '/_storage/healthcheck.txt',
           },
         ],
+      }),
+      // Always in maintenance (a window of a whole day, every day): the notifier holds its pages back.
+      targetInput({
+        name: 'loopback-maint',
+        ...loopbackStack,
+        maintenance: [{ name: 'nightly deploys', every: 'day', at: '00:00', duration: '24h' }],
       }),
     ],
   } as unknown as ConfigInput;
@@ -228,18 +249,18 @@ describe('the report and notifier bundles, on moto', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const alarm = (state: string) => ({
+  const alarm = (state: string, target = 'loopback', at = '2026-11-24T00:10:00.000+0000') => ({
     Records: [
       {
         Sns: {
           Message: JSON.stringify({
-            AlarmName: `download-doctor-${INSTANCE}-loopback-down`,
+            AlarmName: `download-doctor-${INSTANCE}-${target}-down`,
             NewStateValue: state,
             OldStateValue: state === 'OK' ? 'ALARM' : 'OK',
-            StateChangeTime: '2026-11-24T00:10:00.000+0000',
+            StateChangeTime: at,
             Trigger: {
               MetricName: 'Healthy',
-              Dimensions: [{ value: 'loopback', name: 'Target' }],
+              Dimensions: [{ value: target, name: 'Target' }],
               EvaluationPeriods: 3,
               DatapointsToAlarm: 2,
             },
@@ -375,6 +396,65 @@ describe('the report and notifier bundles, on moto', () => {
       await new Promise((r) => receiver.close(r));
     }
   }, 30_000);
+
+  it('notifier: in a maintenance window, no page and no notice, the alarm re-armed; after the window, the page goes', async () => {
+    // Prepare: a failed run of the target in maintenance, as the diagnose and report bundles make and store it
+    // (diagnose reads the window from the config layer), and its down alarm in ALARM, in moto's CloudWatch.
+    const target = 'loopback-maint';
+    const failed = (await (
+      await load('diagnose')
+    ).handler({ target, ...stages('status', 'ok', 'ok', 'status') })) as Report;
+    expect(failed.maintenance?.window).toBe('nightly deploys');
+    await (await load('report')).handler(failed);
+    const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+    const names = instanceNames(INSTANCE);
+    const name = names.alarm(target, TARGET_ALARMS.find((r) => r.id === 'down') as AlarmRule);
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        Namespace: names.namespace,
+        MetricName: METRICS.healthy,
+        Dimensions: targetDimensions(target),
+        Statistic: 'Minimum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+      }),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'test' }),
+    );
+    const before = pages.length;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const notifier = await load('notifier');
+    const inWindow = new Date(Date.parse(failed.maintenance?.until ?? '') - 60_000).toISOString();
+
+    // Act 1: the alarm rises, then falls, inside the window.
+    await notifier.handler(alarm('ALARM', target, inWindow));
+    const rearmed = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
+    await notifier.handler(alarm('OK', target, inWindow));
+    await new Promise((r) => setTimeout(r, 300));
+    const held = pages.slice(before);
+    const logged = log.mock.calls.flat();
+
+    // Act 2: re-armed, it rises again once the window is over: the page goes.
+    await notifier.handler(alarm('ALARM', target, failed.maintenance?.until));
+    await new Promise((r) => setTimeout(r, 300));
+    log.mockRestore();
+    cloudwatch.destroy();
+
+    // Assess
+    expect(held).toEqual([]);
+    expect(rearmed.MetricAlarms?.[0]?.StateValue).toBe('OK');
+    expect(rearmed.MetricAlarms?.[0]?.StateReason).toContain('in maintenance (nightly deploys) until');
+    expect(logged).toContainEqual(expect.stringContaining(`"notPaged":"${name}","state":"ALARM"`));
+    expect(logged).toContainEqual(expect.stringContaining(`"notPaged":"${name}","state":"OK"`));
+    expect(pages.slice(before).map((p) => p.Subject)).toEqual([
+      `[download-doctor] FAILED ${target}: fault proxy`,
+    ]);
+  });
 
   it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {
     // Prepare: a latest report with a bad field, as a buggy or foreign writer would leave it.
@@ -514,7 +594,9 @@ describe('the self-test bundle, as CloudFormation calls it', () => {
       PhysicalResourceId: 'download-doctor-self-test-aaa',
     });
     expect(invocations.sort()).toEqual(
-      ['loopback', 'loopback-second'].flatMap((t) => Object.values(NAMES).map((n) => `${n} ${t}`)).sort(),
+      ['loopback', 'loopback-second', 'loopback-maint']
+        .flatMap((t) => Object.values(NAMES).map((n) => `${n} ${t}`))
+        .sort(),
     );
   });
 

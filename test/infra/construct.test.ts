@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../functions/core/config.ts';
+import { instanceNames, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
 import { ASL_PATH as ASL_URL, placeholderArn } from '../../infra/render-asl.ts';
@@ -76,8 +77,9 @@ beforeAll(() => {
 });
 
 /** The policy statements of a function's role. */
-function statementsOf(name: HandlerName): Record<string, unknown>[] {
-  const roleId = stack.getLogicalId(hc.functions[name].role?.node.defaultChild as never);
+function statementsOf(name: HandlerName | 'notifier'): Record<string, unknown>[] {
+  const fn = name === 'notifier' ? hc.notifier : hc.functions[name];
+  const roleId = stack.getLogicalId(fn.role?.node.defaultChild as never);
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
   return Object.values(policies).flatMap(
     (p) =>
@@ -169,9 +171,37 @@ describe('DownloadHealthchecks: functions and workflow', () => {
       Target: Match.objectLike({ Input: '{"target":"staging"}' }),
     });
   });
+
+  it("takes a target's schedule from the config, unless the schedules prop names the target", () => {
+    const config = {
+      targets: [
+        publicTargetInput({ name: 'production', schedule: '10m' }),
+        publicTargetInput({ name: 'staging', schedule: '2m' }),
+      ],
+    } as unknown as ConfigInput;
+    const t = Template.fromStack(synth({ config, schedules: { staging: Duration.minutes(15) } }).stack);
+    const expressions = Object.values(t.findResources('AWS::Scheduler::Schedule')).map(
+      (r) => (r as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression,
+    );
+    expect(expressions.sort()).toEqual(['rate(10 minutes)', 'rate(15 minutes)']);
+  });
 });
 
 describe('DownloadHealthchecks: least privilege', () => {
+  it('lets the notifier re-arm the paging alarms of the targets only (a page held back by maintenance)', () => {
+    const rearm = statementsOf('notifier').filter((st) => st.Action === 'cloudwatch:SetAlarmState');
+    expect(rearm).toHaveLength(1);
+    const names = ((rearm[0]?.Resource ?? []) as unknown[]).map(
+      (r) => JSON.stringify(r).match(/alarm:([A-Za-z0-9-]+)/)?.[1],
+    );
+    const alarm = instanceNames(hc.instanceName).alarm;
+    const page = TARGET_ALARMS.filter((r) => r.topic === 'page');
+    expect(page.map((r) => r.id)).toContain('down');
+    expect(names.sort()).toEqual(
+      ['production', 'staging'].flatMap((t) => page.map((r) => alarm(t, r))).sort(),
+    );
+  });
+
   it('lets the storage function read the sentinel keys only, list them only as prefixes, and decrypt with the named key via S3', () => {
     const statements = statementsOf('storage');
     expect(statements).toContainEqual(
@@ -282,7 +312,20 @@ describe('DownloadHealthchecks: refused at synth time', () => {
     [
       'a run that could exceed Express’s 5 minutes',
       { checkTimeout: Duration.seconds(60) },
-      /workflowType: an Express run can take up to 432 s/,
+      /workflowType: an Express run can take up to 492 s/,
+    ],
+    [
+      "a stage-1 check whose confirmation's wait does not fit in its Lambda",
+      {
+        checkTimeout: Duration.seconds(15),
+        config: { targets: [targetInput({ confirmDelayMs: 5_000 })] } as unknown as ConfigInput,
+      },
+      /targets\[0\]\.endToEnd\.timeoutMs: the end-to-end check's deadline \(10000 ms\) plus the confirmation's wait \(confirmDelayMs, 5000 ms\) plus 3000 ms of headroom exceeds its Lambda's timeout \(15 s\)/,
+    ],
+    [
+      'a schedule in the config that is not whole minutes',
+      { config: { targets: [targetInput({ schedule: '90s' })] } as unknown as ConfigInput },
+      /targets\[0\]\.schedule: "90s" is not a whole number of minutes/,
     ],
     [
       'a schedule for an unknown target',

@@ -430,7 +430,7 @@ describe('least privilege for telemetry', () => {
     ]);
   });
 
-  it('notifier: read the latest reports, publish to the page topic, with its key', () => {
+  it('notifier: read the latest reports, publish to the page topic, with its key, and re-arm paging alarms', () => {
     expect(statementsOf(hc.notifier.role)).toEqual([
       logs,
       xray,
@@ -442,6 +442,8 @@ describe('least privilege for telemetry', () => {
       { Effect: 'Allow', Action: 's3:GetObject', Resource: reportObjects() },
       { Effect: 'Allow', Action: 'sns:Publish', Resource: ref(hc.pageTopic) },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arnOf(hc.topicKey) },
+      // The alarms' names: test/infra/construct.test.ts.
+      { Effect: 'Allow', Action: 'cloudwatch:SetAlarmState', Resource: expect.any(Array) },
     ]);
   });
 

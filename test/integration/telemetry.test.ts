@@ -30,7 +30,7 @@ const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(LOCAL_INSTANCE)
 import { type FaultName, variantFaults } from '../../sandbox/faults.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
-import { type Received, startSnsReceiver } from '../fixtures/sns-receiver.ts';
+import { type Received, startSnsReceiver } from '../fixtures/sns.ts';
 
 let box: Sandbox;
 let telemetry: MotoServer;

@@ -17,7 +17,7 @@ import { DIMENSIONS, instanceNames, LOCAL_INSTANCE, METRICS } from '../../functi
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { loopbackTargetInput } from '../fixtures/config.ts';
-import { startSnsReceiver } from '../fixtures/sns-receiver.ts';
+import { startSnsReceiver } from '../fixtures/sns.ts';
 import { makeCertificate } from '../fixtures/tls.ts';
 
 useTestCredentials();

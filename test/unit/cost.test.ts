@@ -3,13 +3,18 @@ import { fixedMonthlyCost, measureShapes, PRICES, perRunCost, RUNS_PER_MONTH } f
 
 describe('cost model', () => {
   it('counts transitions, invocations, metric data and log bytes from the real definition on the engine', async () => {
-    const { healthy, failing } = await measureShapes();
-    // Healthy: stage 1 (Parallel), End-to-end, App, the Choice, Diagnose, Report. Failing adds stage 2, Storage, Proxy.
-    expect(healthy).toMatchObject({ transitions: 6, checkInvocations: 2, diagnoseInvocations: 2 });
-    expect(failing).toMatchObject({ transitions: 9, checkInvocations: 4, diagnoseInvocations: 2 });
-    // Healthy, Degraded; per layer CheckSuccess, CheckDuration, CheckFirstByte, TlsDaysLeft (HTTPS); TlsDaysLeft.
-    expect(healthy.metricData).toBe(2 + 2 * 4 + 1);
-    expect(failing.metricData).toBe(2 + 3 * 4 + 3 + 1);
+    const { healthy, flapped, failing } = await measureShapes();
+    // Healthy: stage 1 (Parallel), End-to-end, App, the Choice, Diagnose, Report.
+    const counts = { transitions: 6, checkInvocations: 2, confirmInvocations: 0, diagnoseInvocations: 2 };
+    expect(healthy).toMatchObject(counts);
+    // Flapped adds the confirmation (Parallel; per check a Choice, then the check again or kept) and its Choice.
+    expect(flapped).toMatchObject({ ...counts, transitions: 12, checkInvocations: 3, confirmInvocations: 1 });
+    // Failing adds stage 2, Storage and Proxy to that.
+    expect(failing).toMatchObject({ ...counts, transitions: 15, checkInvocations: 5, confirmInvocations: 1 });
+    // Healthy, Degraded, Flapped; per layer CheckSuccess, CheckDuration, CheckFirstByte, TlsDaysLeft (HTTPS);
+    // TlsDaysLeft for the target.
+    expect(healthy.metricData).toBe(3 + 2 * 4 + 1);
+    expect(failing.metricData).toBe(3 + 3 * 4 + 3 + 1);
     expect(failing.workflowLogBytesAll).toBeGreaterThan(healthy.workflowLogBytesAll);
     expect(healthy.handlerLogBytes).toBeGreaterThan(0); // the report's heartbeat line
   });
@@ -33,6 +38,10 @@ describe('cost model', () => {
     );
     const fixed = fixedMonthlyCost(shapes);
     expect(fixed.alarms).toBe(19);
-    expect(fixed.metrics).toBe(18);
+    expect(fixed.metrics).toBe(19);
+    // The confirmation's wait is billed Lambda time: a flapped run costs more than a healthy one.
+    expect(perRunCost('express', shapes.flapped, 'flapped').lambda).toBeGreaterThan(
+      perRunCost('express', shapes.healthy, 'healthy').lambda,
+    );
   });
 });

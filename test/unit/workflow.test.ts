@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { type EventLog, runLocally } from '../../cli/local-engine.ts';
+import type { Config } from '../../functions/core/config.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { type Handler, makeHandlers } from '../../functions/handlers/handlers.ts';
 import { ASL_PATH as ASL_URL, renderAsl } from '../../infra/render-asl.ts';
+import { validConfig } from '../fixtures/config.ts';
 import { result, type Spec } from '../fixtures/results.ts';
 
 // asl-validator is CommonJS with no types: a function of the definition.
@@ -33,6 +35,24 @@ function fakeHandlers(specs: Record<'end-to-end' | 'app' | 'storage' | 'proxy', 
     report,
   } as Record<HandlerName, Handler>;
 }
+
+/** The real handlers, with probes that answer without a network (connection refused). */
+const realHandlers = (config: Config, sleep?: (ms: number) => Promise<void>) =>
+  makeHandlers({
+    config,
+    probes: {
+      http: async () => ({
+        reached: false,
+        kind: 'connect-refused',
+        error: 'ECONNREFUSED',
+        timings: { totalMs: 1 },
+      }),
+      storage: async () => ({ reached: false, kind: 'fs-error', error: 'x', timings: { totalMs: 0 } }),
+      presign: async () => ({ ok: true, query: '' }),
+    },
+    secrets: async () => '',
+    ...(sleep ? { sleep } : {}),
+  });
 
 const entered = (events: EventLog[]) =>
   events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
@@ -122,6 +142,104 @@ describe('the local engine runs it', () => {
     expect(storage).toMatchObject({ ok: false, kind: 'check-error' });
     expect(storage?.message).toContain('TypeError');
     expect(report.verdict).toMatchObject({ fault: 'unknown', rule: 'storage-check-could-not-run' });
+  });
+
+  it('confirms a transient failure of stage 1: the failing check runs again, passes, and the run flapped', async () => {
+    // Prepare: end to end fails on its first call only; the app passes.
+    const events: unknown[] = [];
+    const flaky: Handler = async (event) => {
+      events.push(event);
+      return result('end-to-end', events.length === 1 ? 'status' : 'ok');
+    };
+    // Act
+    const { report, events: log } = await runLocally(
+      { target: 'prod' },
+      fakeHandlers({ 'end-to-end': flaky, app: 'ok', storage: 'ok', proxy: 'ok' }),
+    );
+    // Assess: from the event log, the confirmation ran end to end again (its event says so), kept the app, and
+    // went to the diagnostics without stage 2.
+    const states = entered(log);
+    expect(states).toEqual([
+      'Stage 1: end-to-end and app',
+      'End-to-end',
+      'App',
+      'Stage 1 healthy?',
+      'Confirm stage 1: the failing checks again',
+      'End-to-end passed?',
+      'App passed?',
+      'End-to-end again',
+      'App kept',
+      'Confirmed healthy?',
+      'Diagnose',
+      'Report',
+    ]);
+    expect(events).toEqual([{ target: 'prod' }, { target: 'prod', confirm: true }]);
+    expect(report.verdict).toMatchObject({ status: 'healthy', rule: 'healthy' });
+    expect(report.verdict.summary).toContain('flapped: end-to-end failed (end-to-end broke (status))');
+    expect(report.results.map((r) => [r.layer, r.ok])).toEqual([
+      ['end-to-end', true],
+      ['app', true],
+    ]);
+    expect(report.confirmation).toEqual({ flapped: true, firstAttempt: [result('end-to-end', 'status')] });
+  });
+
+  it('confirms a persistent failure of stage 1, then runs stage 2 on the confirmed results', async () => {
+    const stage2Events: unknown[] = [];
+    const proxy: Handler = async (event) => {
+      stage2Events.push(event);
+      return result('proxy', 'fs-not-found');
+    };
+    const { report, events } = await runLocally(
+      { target: 'prod' },
+      fakeHandlers({ 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy }),
+    );
+    // The real check handler takes the event stage 2 gets (the whole state, the confirmation's results included).
+    const checked = (await realHandlers(validConfig()).proxy(stage2Events[0])) as { layer: string };
+    expect(checked.layer).toBe('proxy');
+    const states = entered(events);
+    expect(states.indexOf('End-to-end again')).toBeGreaterThan(states.indexOf('Stage 1 healthy?'));
+    expect(states).toContain('App kept');
+    expect(states).not.toContain('App again');
+    expect(states.indexOf('Stage 2: storage and proxy')).toBeGreaterThan(
+      states.indexOf('Confirmed healthy?'),
+    );
+    expect(report.verdict).toMatchObject({ status: 'failed', fault: 'proxy' });
+    expect(report.verdict.summary).not.toContain('flapped');
+    expect(report.confirmation).toMatchObject({ flapped: false, firstAttempt: [{ layer: 'end-to-end' }] });
+    expect(report.results.map((r) => r.layer)).toEqual(['end-to-end', 'app', 'storage', 'proxy']);
+  });
+
+  it('confirms a slow check too; a confirmation that crashes leaves the first attempt, with a note', async () => {
+    let calls = 0;
+    const slowThenCrash: Handler = async () => {
+      calls += 1;
+      if (calls === 1) return result('app', 'slow');
+      throw new TypeError('the confirmation broke');
+    };
+    const { report, events } = await runLocally(
+      { target: 'prod' },
+      fakeHandlers({ 'end-to-end': 'ok', app: slowThenCrash, storage: 'ok', proxy: 'ok' }),
+    );
+    expect(indexOf(events, 'StateCaught', 'App again')).toBeGreaterThan(0);
+    const app = report.results.find((r) => r.layer === 'app');
+    expect(app).toMatchObject({ ok: true, slow: true });
+    expect(app?.notes?.at(-1)).toMatch(
+      /^its confirmation could not run \(TypeError: .*the confirmation broke/,
+    );
+    expect(report.confirmation).toEqual({ flapped: false, firstAttempt: [] });
+    expect(report.verdict).toMatchObject({ status: 'degraded', fault: 'app', rule: 'slow-app' });
+  });
+
+  it("the check handlers wait the target's confirmDelayMs before a confirmation, and only then", async () => {
+    const waits: number[] = [];
+    const handlers = realHandlers(validConfig({ confirmDelayMs: 1500 }), async (ms) => {
+      waits.push(ms);
+    });
+    await handlers['end-to-end']({ target: 'prod' });
+    expect(waits).toEqual([]);
+    const again = (await handlers['end-to-end']({ target: 'prod', confirm: true })) as { kind: string };
+    expect(waits).toEqual([1500]);
+    expect(again.kind).toBe('connect-refused');
   });
 
   it('retries a Lambda throttling error by the name Lambda reports', async () => {

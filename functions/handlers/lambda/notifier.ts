@@ -7,9 +7,14 @@
  * report. So the notifier reads the target's latest report and sends pageText, the text the CLI sends locally,
  * with the rule's severity as a message attribute (`severity`: critical or warning), so that a subscription's
  * filter policy can route warnings apart from pages.
+ *
+ * The same report says whether the target is in a maintenance window (the diagnose function sets it from the
+ * config): then the notifier sends neither page nor notice, and re-arms a rising alarm (functions/core/alarms.ts).
  */
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../core/alarm-message.ts';
+import { deliveryOf } from '../../core/alarms.ts';
 import type { Config } from '../../core/config.ts';
 import { consoleLinks, pageText } from '../../core/page.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
@@ -32,10 +37,12 @@ try {
 } catch (err) {
   console.error(JSON.stringify({ configUnreadable: String(err) }));
 }
-const sns = new SNSClient({
+const clientOptions = {
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
-});
+};
+const sns = new SNSClient(clientOptions);
+const cloudwatch = new CloudWatchClient(clientOptions);
 
 /** The part of Lambda's SNS event the notifier reads. */
 interface SnsEvent {
@@ -55,6 +62,30 @@ export async function handler(event: SnsEvent): Promise<void> {
       console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
       return undefined;
     });
+    // In a maintenance window of the target, no page and no recovery notice (functions/core/alarms.ts); an
+    // ALARM is re-armed, so that it pages at its next breach once the window is over.
+    const delivery = deliveryOf(t, report);
+    if (!delivery.send) {
+      if (delivery.rearm) {
+        await cloudwatch.send(
+          new SetAlarmStateCommand({
+            AlarmName: t.alarmName,
+            StateValue: 'OK',
+            StateReason: `download-doctor: not paged, ${delivery.reason}; re-armed`,
+          }),
+          { abortSignal: AbortSignal.timeout(5_000) },
+        );
+      }
+      console.log(
+        JSON.stringify({
+          notPaged: t.alarmName,
+          state: t.state,
+          reason: delivery.reason,
+          rearmed: delivery.rearm,
+        }),
+      );
+      continue;
+    }
     const runbookUrl = config?.targets.find((x) => x.name === t.target)?.runbookUrl;
     const page = pageText(t, report, stateMachineArn, reportPages, { runbookUrl, console: links });
     const severity = t.rule.severity;

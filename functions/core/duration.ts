@@ -1,0 +1,24 @@
+/**
+ * Durations as people write them in a config: `30s`, `5m`, `1h30m` (hours, minutes, seconds, in that order, each
+ * at most once). Pure.
+ */
+
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** The duration in milliseconds, or undefined when the text is not a duration (or is zero). */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m || text === '') return undefined;
+  const [, h = '0', min = '0', s = '0'] = m;
+  const ms = ((Number(h) * 60 + Number(min)) * 60 + Number(s)) * 1000;
+  return ms > 0 ? ms : undefined;
+}
+
+/** The shortest text parseDuration reads back: 90_000 → `1m30s`. */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || total === 0 ? `${s}s` : ''}`;
+}

@@ -1,0 +1,91 @@
+/**
+ * The Prometheus text exposition (format 0.0.4) of the runs, for `serve`'s /metrics and /probe. The names are
+ * derived from functions/core/telemetry.ts, the one source of metric names: `CheckDuration` in milliseconds
+ * becomes `download_doctor_check_duration_seconds`, the dimensions become the labels `target` and `layer`. Pure.
+ */
+import { type Datum, DIMENSIONS, METRIC_DESCRIPTIONS, type MetricName, NAMESPACE } from './telemetry.ts';
+
+/** `DownloadDoctor` → `download_doctor`, `CheckFirstByte` → `check_first_byte`. */
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+export const PROMETHEUS_PREFIX = snake(NAMESPACE);
+/** The content type of the exposition. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** The Prometheus name of a metric: prefixed, snake case, in base units (seconds, not milliseconds). */
+export function prometheusName(metric: MetricName, unit: Datum['Unit']): string {
+  return `${PROMETHEUS_PREFIX}_${snake(metric)}${unit === 'Milliseconds' ? '_seconds' : ''}`;
+}
+
+export interface Sample {
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/** One metric family: every sample is a gauge (a value as of the run, not a count since start). */
+export interface Family {
+  name: string;
+  help: string;
+  samples: Sample[];
+}
+
+/** Milliseconds as seconds, to the microsecond (no binary-fraction tails such as 0.054200000000000005). */
+export const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
+
+/** The families of a run's data (telemetry.ts's metricData), each datum one sample. */
+export function familiesOf(data: readonly Datum[]): Family[] {
+  const byName = new Map<string, Family>();
+  for (const d of data) {
+    const name = prometheusName(d.MetricName, d.Unit);
+    let family = byName.get(name);
+    if (!family) {
+      family = { name, help: METRIC_DESCRIPTIONS[d.MetricName], samples: [] };
+      byName.set(name, family);
+    }
+    const labels = Object.fromEntries(d.Dimensions.map((x) => [x.Name.toLowerCase(), x.Value]));
+    family.samples.push({ labels, value: d.Unit === 'Milliseconds' ? seconds(d.Value) : d.Value });
+  }
+  return [...byName.values()];
+}
+
+/** Families of the same name merged (several targets' runs), in the order they first appear. */
+export function mergeFamilies(groups: readonly (readonly Family[])[]): Family[] {
+  const byName = new Map<string, Family>();
+  for (const f of groups.flat()) {
+    const seen = byName.get(f.name);
+    if (seen) seen.samples.push(...f.samples);
+    else byName.set(f.name, { ...f, samples: [...f.samples] });
+  }
+  return [...byName.values()];
+}
+
+/** A family of one sample per target, named under the prefix (`serve`'s own gauges). */
+export const targetGauge = (name: string, help: string, values: readonly [string, number][]): Family => ({
+  name: `${PROMETHEUS_PREFIX}_${name}`,
+  help,
+  samples: values.map(([target, value]) => ({
+    labels: { [DIMENSIONS.target.toLowerCase()]: target },
+    value,
+  })),
+});
+
+const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const escapeLabel = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const number = (n: number) =>
+  Number.isNaN(n) ? 'NaN' : Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : '-Inf';
+
+/** The text exposition: HELP, TYPE and the samples of each family. */
+export function exposition(families: readonly Family[]): string {
+  return families
+    .map((f) => {
+      const lines = [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`];
+      for (const s of f.samples) {
+        const labels = Object.entries(s.labels)
+          .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+          .join(',');
+        lines.push(`${f.name}${labels ? `{${labels}}` : ''} ${number(s.value)}`);
+      }
+      return `${lines.join('\n')}\n`;
+    })
+    .join('');
+}
