@@ -13,6 +13,12 @@ const SCHEME_AND_CREDENTIAL = /^[A-Za-z][\w.-]*\s+(\S+)$/;
 
 const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
+/**
+ * Shorter than this, a value is not searched for: one or two characters would match all over every text (and a
+ * kind or a status would no longer be one); such a value protects nothing that redaction could.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
 /** Every form a secret value may surface in, longest first (so that a longer form is replaced whole). */
 export function secretForms(values: Iterable<string>): string[] {
   const forms = new Set<string>();
@@ -29,7 +35,7 @@ export function secretForms(values: Iterable<string>): string[] {
         b64.replace(/=+$/, ''),
         b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
       ]) {
-        if (form !== '') forms.add(form);
+        if (form.length >= MIN_SECRET_LENGTH) forms.add(form);
       }
     }
   }
@@ -47,15 +53,20 @@ export function redactor(values: Iterable<string>): (text: string) => string {
   return (text) => text.replace(pattern, REDACTED);
 }
 
-/** A copy of a JSON-like value with every string (keys included) redacted. */
+/**
+ * A copy of a JSON-like value with every string redacted, and the keys of `headers` maps (a server names its
+ * headers; a result's own fields keep their names, or it would no longer be a result).
+ */
 export function redactDeep<T>(value: T, redact: (text: string) => string): T {
-  const walk = (v: unknown): unknown => {
+  const walk = (v: unknown, freeKeys: boolean): unknown => {
     if (typeof v === 'string') return redact(v);
-    if (Array.isArray(v)) return v.map(walk);
+    if (Array.isArray(v)) return v.map((x) => walk(x, false));
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k), walk(x)]));
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [freeKeys ? redact(k) : k, walk(x, k === 'headers')]),
+      );
     }
     return v;
   };
-  return walk(value) as T;
+  return walk(value, false) as T;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactor } from '../../functions/core/redact.ts';
+import { redactDeep, redactor, secretForms } from '../../functions/core/redact.ts';
 
 const VALUE = 'Bearer dd-T0ken/with+reflect=';
 const CREDENTIAL = 'dd-T0ken/with+reflect=';
@@ -32,7 +32,7 @@ describe('redaction of a resolved secret', () => {
     expect(redactor([])('Bearer x')).toBe('Bearer x');
   });
 
-  it('redacts every string of a result, keys included, and keeps numbers and booleans', () => {
+  it("redacts every string of a result and its headers' names, and keeps numbers, booleans and its own fields", () => {
     const result = {
       ok: false,
       observed: {
@@ -46,5 +46,14 @@ describe('redaction of a resolved secret', () => {
       observed: { status: 302, headers: { location: '/x?t=[redacted]', '[redacted]': 'k' } },
       conditions: [{ subject: '[Location]', observed: '[redacted]', pass: false }],
     });
+  });
+
+  it('searches no value too short to be told from the text around it (a result stays a result)', () => {
+    const short = redactor(['x']);
+    const result = { expected: { status: 200 }, kind: 'status', message: 'expected 200' };
+    expect(redactDeep(result, short)).toEqual(result);
+    expect(secretForms(['abc'])).not.toContain('abc');
+    // A form of the value may still be long enough: "abc" in base64 is "YWJj" (4 characters).
+    expect(redactor(['abc'])('token YWJj')).toBe('token [redacted]');
   });
 });
