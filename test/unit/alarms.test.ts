@@ -99,7 +99,7 @@ describe('the alarms, stepped run by run', () => {
 });
 
 describe('the metrics of the confirmation and of TLS', () => {
-  it('publishes Flapped per target, and TlsDaysLeft per layer when a result has a certificate', () => {
+  it('publishes Flapped per target, and TlsDaysLeft per layer and per target when a result has a certificate', () => {
     const r = healthy();
     const withTls = {
       ...r,
@@ -112,6 +112,7 @@ describe('the metrics of the confirmation and of TLS', () => {
     expect(data.find((d) => d.MetricName === METRICS.flapped)?.Value).toBe(1);
     expect(data.filter((d) => d.MetricName === METRICS.tlsDaysLeft)).toMatchObject([
       { Value: 31, Dimensions: [{ Value: 'prod' }, { Value: 'end-to-end' }] },
+      { Value: 31, Dimensions: [{ Value: 'prod' }] },
     ]);
     expect(metricData(r, at).find((d) => d.MetricName === METRICS.flapped)?.Value).toBe(0);
   });
