@@ -14,7 +14,8 @@ import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infr
 import { ASL_PATH as ASL_URL, placeholderArn } from '../../infra/render-asl.ts';
 import {
   attributesVpc,
-  cfnLint,
+  cfnLintEach,
+  type LintFindings,
   publicConfig,
   publicTargetInput,
   synthConstruct,
@@ -574,7 +575,7 @@ describe('the optional parts', () => {
 const linted = new Map<string, Set<string>>();
 
 describe('every template passes cfn-lint with no errors and cdk-nag with no unacknowledged finding', () => {
-  it.each<[string, () => ReturnType<typeof synthConstruct>]>([
+  const templates: [string, () => ReturnType<typeof synthConstruct>][] = [
     ['the default stack', () => synthConstruct({ config: CONFIG }, { nag: true })],
     ['vpc set', () => synthConstruct({ config: PRIVATE_APP }, { nag: true, vpc: true })],
     [
@@ -611,11 +612,26 @@ describe('every template passes cfn-lint with no errors and cdk-nag with no unac
         return s;
       },
     ],
-  ])(
+  ];
+  /** Each template's file (cdk-nag throws at synth on an unacknowledged finding), and a broken one's. */
+  const files = new Map<string, string>();
+  let findings: Map<string, LintFindings>;
+  beforeAll(() => {
+    for (const [name, make] of templates) files.set(name, synthTemplateFile(make()));
+    const broken = synthConstruct({ config: CONFIG });
+    new lambda.CfnFunction(broken.stack, 'Broken', { code: {}, role: 'not-an-arn', runtime: 'nodejs0.x' });
+    files.set('broken', synthTemplateFile(broken));
+    // One cfn-lint process for them all: it takes seconds to start.
+    findings = cfnLintEach([...files.values()]);
+  }, 300_000);
+
+  it.each(templates.map(([name]) => name))(
     '%s',
-    (name, make) => {
-      const file = synthTemplateFile(make()); // cdk-nag throws here on an unacknowledged finding
-      const { errors, warnings } = cfnLint(file);
+    (name) => {
+      const { errors, warnings } = findings.get(files.get(name) ?? '') ?? {
+        errors: ['no template'],
+        warnings: [],
+      };
       expect(errors).toEqual([]);
       for (const w of warnings) {
         const rule = /:(W\d{4}):/.exec(w)?.[1] ?? w;
@@ -629,10 +645,8 @@ describe('every template passes cfn-lint with no errors and cdk-nag with no unac
   );
 
   it('would fail on a cfn-lint error (the check above can fail)', () => {
-    const s = synthConstruct({ config: CONFIG });
-    new lambda.CfnFunction(s.stack, 'Broken', { code: {}, role: 'not-an-arn', runtime: 'nodejs0.x' });
-    expect(cfnLint(synthTemplateFile(s)).errors.length).toBeGreaterThan(0);
-  }, 120_000);
+    expect(findings.get(files.get('broken') ?? '')?.errors.length).toBeGreaterThan(0);
+  });
 });
 
 describe('the CDK app', () => {
