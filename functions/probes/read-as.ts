@@ -8,21 +8,29 @@ import { readFile } from 'node:fs/promises';
 import { classifyFsError } from '../core/classify.ts';
 import type { FailureKind } from '../core/names.ts';
 
-/** The child: streams the file through sha256 and prints one JSON line, the result or the error's code. */
+/**
+ * The child: streams the file through sha256 and prints one JSON line, the result or the error's code. It stops
+ * reading once the file has grown past `max` bytes (argv[2]): the size alone then tells.
+ */
 const CHILD = `
 const { createHash } = require('node:crypto');
 const hash = createHash('sha256');
 const start = performance.now();
+const max = Number(process.argv[2]);
 let bytes = 0, firstByteMs;
-require('node:fs').createReadStream(process.argv[1])
-  .on('data', (c) => { firstByteMs ??= performance.now() - start; hash.update(c); bytes += c.length; })
-  .on('end', () => console.log(JSON.stringify({ bytes, sha256: hash.digest('hex'), firstByteMs })))
+const done = (overflow) => console.log(JSON.stringify({ bytes, sha256: hash.digest('hex'), firstByteMs, overflow }));
+const stream = require('node:fs').createReadStream(process.argv[1])
+  .on('data', (c) => {
+    firstByteMs ??= performance.now() - start; hash.update(c); bytes += c.length;
+    if (bytes > max) { stream.destroy(); done(true); }
+  })
+  .on('end', () => done(false))
   .on('error', (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));
 `;
 
 /** What the child read, or why the read failed, classified as the storage check reports it. */
 export type ReadAsResult =
-  | { ok: true; bytes: number; sha256: string; firstByteMs?: number }
+  | { ok: true; bytes: number; sha256: string; firstByteMs?: number; overflow?: boolean }
   | { ok: false; kind: FailureKind; error: string };
 
 /** uid and gid of a user in the text of /etc/passwd. Pure. */
@@ -35,7 +43,12 @@ export function passwdUser(passwd: string, name: string): { uid: number; gid: nu
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-export async function hashFileAs(path: string, user: string, timeoutMs: number): Promise<ReadAsResult> {
+export async function hashFileAs(
+  path: string,
+  user: string,
+  timeoutMs: number,
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Promise<ReadAsResult> {
   const ids = passwdUser(await readFile('/etc/passwd', 'utf8'), user);
   // The read cannot run as that user: the check could not run (not a storage fault).
   const cannot = (why: string): ReadAsResult => ({
@@ -47,7 +60,7 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['-e', CHILD, path],
+      ['-e', CHILD, path, String(maxBytes)],
       { ...ids, cwd: '/', env: {}, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 },
       (error, stdout) => {
         const e = error as (NodeJS.ErrnoException & { killed?: boolean }) | null;
@@ -58,14 +71,23 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
         if (e?.code === 'EPERM')
           return resolve(cannot(`download-doctor must run as root to read as "${user}" (EPERM)`));
         if (e) return resolve(cannot(`the reader failed: ${e.message}`));
-        let out: { code?: string; message?: string; bytes: number; sha256: string; firstByteMs?: number };
+        let out: {
+          code?: string;
+          message?: string;
+          bytes: number;
+          sha256: string;
+          firstByteMs?: number;
+          overflow?: boolean;
+        };
         try {
           out = JSON.parse(stdout);
         } catch {
           return resolve(cannot(`the reader printed ${JSON.stringify(stdout.slice(0, 200))}`));
         }
-        if (!out.code)
-          return resolve({ ok: true, bytes: out.bytes, sha256: out.sha256, firstByteMs: out.firstByteMs });
+        if (!out.code) {
+          const { bytes, sha256, firstByteMs, overflow } = out;
+          return resolve({ ok: true, bytes, sha256, firstByteMs, ...(overflow ? { overflow } : {}) });
+        }
         // Node's fs messages start with the code ("EACCES: permission denied, open ...").
         const message = out.message?.startsWith(out.code) ? out.message : `${out.code}: ${out.message}`;
         resolve({ ok: false, kind: classifyFsError(out.code), error: `${message} (read as ${user})` });
