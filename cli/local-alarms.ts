@@ -81,9 +81,10 @@ export async function evaluateLocalAlarms(
     for (const rule of TARGET_ALARMS) {
       const name = alarmName(report.target, rule);
       const previous = memory[name] ?? { periods: [], state: 'OK' as AlarmState };
-      const periods = [...previous.periods, periodValue(rule, data, report.target)].slice(
-        -rule.evaluationPeriods,
-      );
+      const value = periodValue(rule, data, report.target);
+      // A rule that ignores missing data keeps only the periods that had some (the alarm stays as they said).
+      const kept = value === undefined && rule.treatMissingData === 'ignore' ? [] : [value];
+      const periods = [...previous.periods, ...kept].slice(-rule.evaluationPeriods);
       const state = evaluateAlarm(rule, periods);
       if (state === previous.state) {
         memory[name] = { periods, state };

@@ -171,6 +171,8 @@ export class DownloadHealthchecks extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** One schedule per target, by target name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
+  /** The full-run schedules of the targets with `fullRunEvery`, by target name. */
+  readonly fullRunSchedules: Readonly<Record<string, scheduler.Schedule>>;
   /** The functions' log groups by function name (the notifier's included), and the workflow's under `workflow`. */
   readonly logGroups: Readonly<Record<FunctionName | 'workflow', logs.LogGroup>>;
   /** Each target's latest report (`latest/TARGET.json`): written by the report function, read by the notifier. */
@@ -304,6 +306,21 @@ export class DownloadHealthchecks extends Construct {
       });
     }
     this.schedules = schedules;
+    // A target's full runs (`fullRunEvery` N): a second schedule, every N intervals, that runs all four checks.
+    const fullRunSchedules: Record<string, scheduler.Schedule> = {};
+    for (const t of this.config.targets) {
+      const every = intervals[t.name];
+      if (!t.fullRunEvery || !every) continue;
+      fullRunSchedules[t.name] = new scheduler.Schedule(this, `FullRunSchedule-${t.name}`, {
+        description: `download-doctor: a full run of target "${t.name}" (all four checks) every ${t.fullRunEvery} runs`,
+        schedule: scheduler.ScheduleExpression.rate(Duration.seconds(every.toSeconds() * t.fullRunEvery)),
+        target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject({ target: t.name, allLayers: true }),
+          retryAttempts: 0,
+        }),
+      });
+    }
+    this.fullRunSchedules = fullRunSchedules;
 
     const topics = createTopics(this);
     this.topicKey = topics.key;

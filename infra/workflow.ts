@@ -3,8 +3,11 @@
  * rendered from it (infra/workflow.asl.json) with the local engine. There is no other definition.
  *
  *   Stage 1 (parallel): end-to-end, app
- *   healthy and fast? ── yes ──────────────────────────────► Diagnose ─► Report
- *                      └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
+ *   healthy and fast, and not a full run? ── yes ──────────────────────────► Diagnose ─► Report
+ *                                          └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
+ *
+ * A full run (`{"target": NAME, "allLayers": true}`, `run --all-layers`) runs stage 2 whatever stage 1 says, so
+ * that the storage and proxy checks' own settings are proven before an incident needs them.
  *
  * Report publishes the metrics (and, on AWS, keeps the latest report for the notifier). It has no Catch: when
  * telemetry cannot be written the execution fails, and the monitor's own alarm says so.
@@ -100,8 +103,13 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
     sfn.Condition.booleanEquals('$.stage1[1].ok', true),
     sfn.Condition.booleanEquals('$.stage1[1].slow', false),
   );
+  // Not(IsPresent), rather than IsPresent false: the local engine reads the latter as always false.
+  const partialRun = sfn.Condition.or(
+    sfn.Condition.not(sfn.Condition.isPresent('$.allLayers')),
+    sfn.Condition.booleanEquals('$.allLayers', false),
+  );
   const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
-    .when(stage1Healthy, diagnose)
+    .when(sfn.Condition.and(partialRun, stage1Healthy), diagnose)
     .otherwise(stage2.next(diagnose));
   return stage1.next(route);
 }

@@ -4,10 +4,10 @@ import { findTarget } from '../../functions/core/config.ts';
 import { UsageError } from '../../functions/core/errors.ts';
 import type { Datum } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { EXIT } from '../exit-codes.ts';
-import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, exitCode, toHtml, toJson, toJunit, verdictLines } from '../format.ts';
 import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
+import { countRun, defaultRunCountFile } from '../run-count.ts';
 
 export interface RunOptions {
   config?: string;
@@ -15,6 +15,10 @@ export interface RunOptions {
   format: 'table' | 'json' | 'junit' | 'html';
   publish?: string;
   alarmState?: string;
+  /** A full run: all four checks whatever stage 1 says. */
+  allLayers?: boolean;
+  /** Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones). */
+  runCountFile?: string;
 }
 
 /**
@@ -26,7 +30,10 @@ export async function runAndPrint(
   options: Omit<RunOptions, 'config'>,
 ): Promise<{ code: number; reports: Report[] }> {
   if (options.alarmState && !options.publish) throw new UsageError('--alarm-state needs --publish URL');
-  const targets = options.target ? [findTarget(config, options.target)] : config.targets;
+  // A sentinel on a schedule of its own (a big one) runs only when named.
+  const targets = options.target
+    ? [findTarget(config, options.target)]
+    : config.targets.filter((t) => !t.ownSchedule);
   const progress = progressFor(options.format);
   const reports: Report[] = [];
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -36,8 +43,10 @@ export async function runAndPrint(
     const published: Datum[] = [];
     const publisher =
       telemetry && options.publish ? telemetry.publisher(options.publish, region, published) : undefined;
-    const { report } = await runTarget(config, target, publisher);
-    progress(`${target.name}:`);
+    const counted = options.runCountFile ? countRun(target, options.runCountFile) : false;
+    const allLayers = options.allLayers === true || counted;
+    const { report } = await runTarget(config, target, publisher, { allLayers });
+    progress(`${target.name}:${allLayers ? ' (a full run: all four checks)' : ''}`);
     for (const r of report.results) progress(checkLine(r));
     for (const line of verdictLines(target.name, report.verdict)) progress(line);
     if (telemetry && options.publish) {
@@ -54,11 +63,11 @@ export async function runAndPrint(
   if (options.format === 'json') console.log(toJson(reports));
   if (options.format === 'junit') console.log(toJunit(reports));
   if (options.format === 'html') console.log(toHtml(reports));
-  return { code: worstStatus(reports) === 'healthy' ? EXIT.healthy : EXIT.unhealthy, reports };
+  return { code: exitCode(reports), reports };
 }
 
 export async function run(options: RunOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
   progressFor(options.format)(`config: ${file}`);
-  return (await runAndPrint(config, options)).code;
+  return (await runAndPrint(config, { runCountFile: defaultRunCountFile(file), ...options })).code;
 }
