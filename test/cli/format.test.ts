@@ -104,7 +104,7 @@ describe('notes in JUnit, JSON and HTML', () => {
     const warned = reportOf(stages('ok', 'ok', 's3-no-such-bucket', 'ok'));
     expect(toJunit([warned])).toMatch(/name="verdict"><system-err>MONITOR WARNING: the proxy serves/);
     expect(toHtml([warned])).toContain(
-      '<p class="monitor-warning"><strong>Monitor warning</strong> (for the monitor's owners, not a page): the proxy serves',
+      '<p class="monitor-warning"><strong>Monitor warning</strong> (for the monitor\'s owners, not a page): the proxy serves',
     );
   });
 
