@@ -3,7 +3,7 @@
  * changes, what each healthcheck URL then answers, and the verdict download-doctor must reach. The fault tests
  * check both columns against the real sandbox, so the page states what was verified.
  */
-import { FAILURE_KINDS, LAYER_DESCRIPTIONS, LAYERS } from '../functions/core/names.ts';
+import { FAILURE_KINDS, HYGIENE_NOTES, LAYER_DESCRIPTIONS, LAYERS } from '../functions/core/names.ts';
 import {
   SANDBOX_FAULTS,
   SANDBOX_VARIANTS,
@@ -66,13 +66,22 @@ function row(f: SandboxFault): string {
         .join(' or ')}`,
   );
   const e = f.expected;
+  const flagged =
+    typeof e.kind === 'string'
+      ? `flagged by ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])})`
+      : `${e.check} notes \`${e.kind.note}\` (${cell(HYGIENE_NOTES[e.kind.note])})`;
+  const extras = [
+    ...(e.rule ? [`rule \`${e.rule}\``] : []),
+    ...(e.monitorWarning ? ["a monitor warning (for the monitor's owners)"] : []),
+  ];
+  const head = `\`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}${f.allLayers ? ' (a full run)' : ''}`;
   return [
     '',
-    `\`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}<br>${cell(f.description)}`,
+    `${head}<br>${cell(f.description)}`,
     cell(f.changes),
     urls.join('<br>'),
     saw.join('<br>'),
-    `**${e.status}, fault: ${e.fault}**<br>flagged by ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])})`,
+    `**${e.status}, fault: ${e.fault ?? 'none'}**<br>${flagged}${extras.map((x) => `<br>${x}`).join('')}`,
     '',
   ]
     .join(' | ')

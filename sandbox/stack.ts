@@ -32,12 +32,14 @@ import { packageRoot } from '../functions/package-root.ts';
 import { passwdUser } from '../functions/probes/read-as.ts';
 import {
   CLOSED_PORT,
+  changesOf,
   type FaultName,
   type LeverChange,
   restoreOf,
   sandboxFault,
   type Variant,
 } from './faults.ts';
+import { type MonitorOptions, monitorConfig, monitorEnv } from './monitor.ts';
 import { forgetDir, freePorts, reloadWorkers, rememberDir, Service, waitUntil } from './processes.ts';
 import { LocalProxy, PROXY_SERVERS, type SandboxProxy } from './proxies.ts';
 import { DiskStorage, MotoStorage, type SandboxStorage } from './storage.ts';
@@ -104,9 +106,15 @@ export interface SandboxSentinel {
 
 export interface Sandbox {
   readonly variant: Variant;
-  /** One target, named "sandbox", describing this stack; its extra sentinel makes target "sandbox-unicode". */
+  /**
+   * One target, named "sandbox", describing this stack; its extra sentinels make targets "sandbox-NAME". As the
+   * monitor is told it: a monitor fault changes it (sandbox/monitor.ts), the stack stays as it is.
+   */
   readonly config: ConfigInput;
-  /** The variables the storage check needs (dummy credentials, region). */
+  /**
+   * The variables the storage check needs (dummy credentials, region), as the monitor gets them (a monitor fault
+   * may take the credentials away): put them in place with `useEnv` (sandbox/monitor.ts) before a run.
+   */
   readonly env: Readonly<Record<string, string>>;
   readonly ports: SandboxPorts;
   readonly dir: string;
@@ -142,7 +150,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 class LocalSandbox implements Sandbox {
   readonly variant: Variant;
-  readonly config: ConfigInput;
+  /** The config of the stack as it is; `config` is what the monitor is told. */
+  private readonly stackConfig: ConfigInput;
   readonly ports: SandboxPorts;
   readonly sentinel: SandboxSentinel;
   readonly sentinels: readonly SandboxSentinel[];
@@ -161,6 +170,8 @@ class LocalSandbox implements Sandbox {
   private readonly djangoSource: string;
   /** The Django generator's options: the app faults switched on (none when healthy). */
   private appOptions: DjangoSnippetOptions = {};
+  /** The monitor's own settings, as the monitor faults set them (none when healthy). */
+  private monitorOptions: MonitorOptions = {};
   private faults: FaultName[] = [];
   private app: Service | undefined;
   private stopped = false;
@@ -230,7 +241,7 @@ class LocalSandbox implements Sandbox {
       contentType: CONTENT_TYPE,
       fileName: s.fileName,
     });
-    this.config = {
+    this.stackConfig = {
       targets: [
         {
           name: 'sandbox',
@@ -267,7 +278,7 @@ class LocalSandbox implements Sandbox {
       ],
     };
     // Parsed once: the proxy and Django configurations are generated from the same targets the checks use.
-    this.targets = configSchema.parse(this.config).targets;
+    this.targets = configSchema.parse(this.stackConfig).targets;
     this.proxy = new LocalProxy(
       proxyServer,
       this.targets,
@@ -279,8 +290,12 @@ class LocalSandbox implements Sandbox {
     );
   }
 
+  get config(): ConfigInput {
+    return monitorConfig(this.stackConfig, this.monitorOptions);
+  }
+
   get env(): Readonly<Record<string, string>> {
-    return this.storage.env;
+    return monitorEnv(this.storage.env, this.monitorOptions, join(this.dir, 'no-such-file'));
   }
 
   get activeFaults(): readonly FaultName[] {
@@ -307,13 +322,14 @@ class LocalSandbox implements Sandbox {
     if (fault.variant !== this.variant) {
       throw new SandboxError(`fault "${name}" belongs to the ${fault.variant} sandbox, not ${this.variant}`);
     }
-    await this.setLever(fault.change);
+    for (const change of changesOf(fault)) await this.setLever(change);
     this.faults.push(name);
   }
 
   async clearFaults(): Promise<void> {
     for (let name = this.faults.pop(); name !== undefined; name = this.faults.pop()) {
-      await this.setLever(restoreOf(sandboxFault(name).change));
+      for (const change of [...changesOf(sandboxFault(name))].reverse())
+        await this.setLever(restoreOf(change));
     }
   }
 
@@ -324,6 +340,10 @@ class LocalSandbox implements Sandbox {
         return this.proxy.reconfigure({ [change.option]: value });
       case 'app':
         return this.reconfigureApp({ [change.option]: value });
+      case 'monitor':
+        // What the checks are told: nothing in the stack changes, the next run reads `config` and `env` anew.
+        this.monitorOptions = { ...this.monitorOptions, [change.option]: value };
+        return;
       case 'sentinel': {
         const body = this.sentinel.body;
         if (change.value === 'absent') return this.storage.remove();
@@ -331,8 +351,12 @@ class LocalSandbox implements Sandbox {
         // Other bytes of the same size, or the first half: only the checksum, or the size, tells.
         if (change.value === 'corrupted')
           return this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length)));
+        // The sentinel and more after it: a reader stops at the sentinel's size.
+        if (change.value === 'grown') return this.storage.write(Buffer.concat([body, body, body]));
         return this.storage.write(body.subarray(0, Math.floor(body.length / 2)));
       }
+      case 'sentinel-metadata':
+        return this.storage.setMetadata(change.value);
       case 'sentinel-access':
         return this.storage.setAccess(change.value);
       case 'storage-server':

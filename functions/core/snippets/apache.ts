@@ -23,6 +23,8 @@ export interface ApacheSnippetOptions {
   readonly disableRanges?: boolean;
   /** Remove the app's Content-Disposition from the download (a header rule that strips too much). */
   readonly dropDisposition?: boolean;
+  /** Add a second Content-Disposition to downloads (`Header add`: a rule meant to force attachments). */
+  readonly extraDisposition?: string;
 }
 
 export interface ApacheMainConfigOptions {
@@ -100,6 +102,9 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
       ...(options.omitXSendFilePath ? [] : sendfileDirs.map((dir) => `XSendFilePath ${quote(dir)}`)),
       ...(options.disableRanges ? ['MaxRanges none'] : []),
       ...(options.dropDisposition ? ['Header unset Content-Disposition'] : []),
+      ...(options.extraDisposition
+        ? [`Header add Content-Disposition ${quote(options.extraDisposition)}`]
+        : []),
     ]);
   };
   // Aliases match in order, the first one winning: the longest URL first.

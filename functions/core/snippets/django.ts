@@ -163,6 +163,8 @@ export interface DjangoSnippetOptions {
   readonly omitRoutes?: boolean;
   /** `AWS_QUERYSTRING_AUTH = False` whatever the storage says: unsigned URLs (the public-bucket setting). */
   readonly unsignedUrls?: boolean;
+  /** The views answer GET only (`http_method_names`): HEAD gets 405. */
+  readonly getOnly?: boolean;
 }
 
 /** The settings.py additions for a target or a stack. */
@@ -250,6 +252,7 @@ export function djangoUrls(stack: Target | readonly Target[], options: DjangoSni
           ...v.routes.flatMap((r) => [
             `    path(${py(r.route)}, StorageDownloadView.as_view(`,
             `        storage=healthcheck_storage,`,
+            ...(options.getOnly ? ['        http_method_names=["get"],'] : []),
             `        path=${py(r.path)},`,
             ...(r.basename && !options.omitBasename
               ? [
