@@ -31,12 +31,16 @@ export function renderFaultsPage(): string {
     '',
     'What the URLs answer: `sentinel`: the file itself; `offloaded`: an empty answer with the expected offload',
     'header; `header leaked`: that answer reached the client; `streamed`: the app sent the file itself; `other',
-    'bytes`: a body with other content; `empty`: a 200 without a body; `… as "NAME"`: Content-Disposition names',
-    'another file; `… without a name`: no Content-Disposition; `refused`: the connection was refused; a number:',
-    'that HTTP status.',
+    'bytes`: a body with other content; `empty`: a 200 without a body; `cut`: the body broke off before its',
+    'length; `undecodable`: it does not decode as its Content-Encoding says; `… as "NAME"`: Content-Disposition',
+    'names another file; `… without a name`: no Content-Disposition; `… with two names`: two of them; `refused`:',
+    "the connection was refused (for the monitor's own faults, at the URL the monitor is told); a number: that",
+    'HTTP status.',
     '',
     "What the checks saw: `ok`, the check's failure kind, or `-` when it did not run (storage and proxy run only",
-    'when end to end or the app fails). Two outcomes joined by "or": the stack varies from run to run.',
+    'when end to end or the app fails, or in a full run). Two outcomes joined by "or": the stack varies from run to',
+    'run. A healthy verdict with a note: the download works, and shows a header hygiene note (printed, reported,',
+    "never a failure). Faults of the monitor's own settings change what the checks are told, not the stack.",
   ];
   for (const variant of Object.keys(SANDBOX_VARIANTS) as Variant[]) {
     lines.push(

@@ -97,8 +97,9 @@ export interface ExpectedVerdict {
 export type Outcome = FailureKind | 'ok' | 'slow' | 'failed' | '-';
 
 /** What each healthcheck URL answers, in a word or two (see test/integration/sandbox.test.ts): `sentinel`,
- * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, or the status code;
- * `… as "NAME"` when Content-Disposition names another file than the sentinel's. */
+ * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, `cut` (the body broke
+ * off), `undecodable` (it does not decode as its Content-Encoding says), or the status code; `… as "NAME"` when
+ * Content-Disposition names another file than the sentinel's, `… with two names` when there are two. */
 export interface Symptoms {
   readonly endToEnd: string;
   readonly app: string;
@@ -135,7 +136,7 @@ export interface SandboxFault {
 type Specific = Omit<SandboxFault, 'name' | 'variant' | 'sentinel' | 'allLayers'>;
 
 /** The extra sentinels of the sandbox (target `sandbox-NAME`). */
-export type SandboxSentinelName = 'unicode' | 'awkward';
+export type SandboxSentinelName = 'unicode' | 'awkward' | 'big';
 
 /** A fault and the variants it exists on, each with what differs there. */
 interface FaultDefinition extends Partial<Specific> {
@@ -720,6 +721,45 @@ const FAULT_DEFINITIONS = [
     },
     saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
     symptoms: { endToEnd: '404', app: 'offloaded', proxy: '404' },
+    on: { 'nginx-s3': {} },
+  },
+
+  {
+    name: 'key-in-variable',
+    sentinel: 'awkward',
+    description:
+      "nginx's internal location names the key in a variable: nginx sends it decoded and unescaped, so a key with a space, +, %, a comma or non-ASCII breaks (storage answers 400) while plain keys work",
+    changes:
+      'nginx: the internal location becomes a regex location whose proxy_pass names the key in a variable (the signed query kept)',
+    change: { lever: 'proxy', option: 'keyInVariable', value: true },
+    expected: {
+      status: 'failed',
+      fault: 'proxy-app',
+      check: 'end-to-end',
+      kind: 'status',
+      rule: 'proxy-app-glue',
+    },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'temp-files-unwritable',
+    sentinel: 'big',
+    description:
+      "nginx cannot write the temp files of the offload location, and clients are slower than storage: a big download is cut after nginx's memory buffers, small sentinels pass",
+    changes:
+      'nginx: the internal location gets `proxy_temp_path /proc` (not writable) and `limit_rate 512k` (a client slower than storage), then a reload',
+    change: { lever: 'proxy', option: 'unwritableTempPath', value: '/proc' },
+    expected: {
+      status: 'failed',
+      fault: 'proxy-app',
+      check: 'end-to-end',
+      kind: 'truncated',
+      rule: 'proxy-app-glue',
+    },
+    saw: { 'end-to-end': 'truncated', app: 'ok', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: 'cut', app: 'offloaded', proxy: 'sentinel' },
     on: { 'nginx-s3': {} },
   },
 

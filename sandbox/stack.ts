@@ -55,6 +55,18 @@ const FILE_NAME = 'healthcheck.txt';
  * decode it (lighttpd does; see djangoDownloadView).
  */
 const UNICODE = { name: 'unicode', fileName: 'rapport-été.txt', diskName: 'rapport-ete.txt' };
+/**
+ * The third sentinel: a key (and, with lighttpd, a file name) with a space, `+`, `%`, a comma and non-ASCII
+ * characters, which every layer must encode right (signers, the offload header, the proxy's way to storage). Not on
+ * Apache: django-downloadview sends X-Sendfile percent-encoded and mod_xsendfile 0.12 takes it literally (the
+ * Apache generator refuses such a file).
+ */
+const AWKWARD = { name: 'awkward', fileName: 'odd name + 100%, été.txt' };
+/**
+ * The big sentinel (nginx-s3 only: the temp-file limit is nginx's), on a schedule of its own: larger than the
+ * sandbox's temp-file fault limit (1 MiB, standing for nginx's 1 GiB default), small enough for the tests.
+ */
+const BIG = { name: 'big', fileName: 'healthcheck-big.txt', bytes: 4 * 1024 * 1024, timeoutMs: 30_000 };
 /** django-downloadview rewrites the storage URL to this prefix; the nginx snippet derives its location from it. */
 const INTERNAL_PREFIX = '/_storage/';
 /** What django-downloadview sends: mimetypes' guess for the name plus Django's charset. nginx keeps the type
@@ -201,14 +213,21 @@ class LocalSandbox implements Sandbox {
     };
     const primary = sentinel('sandbox', FILE_NAME, '');
     const unicode = sentinel(`sandbox-${UNICODE.name}`, UNICODE.fileName, ` (${UNICODE.fileName})`);
+    const awkward =
+      this.variant === 'apache-disk'
+        ? undefined
+        : sentinel(`sandbox-${AWKWARD.name}`, AWKWARD.fileName, ` (${AWKWARD.fileName})`);
+    const big = this.variant === 'nginx-s3' ? bigSentinel(`sandbox-${BIG.name}`, basename(dir)) : undefined;
     this.sentinel = primary;
-    this.sentinels = [primary, unicode];
+    this.sentinels = [primary, unicode, ...(awkward ? [awkward] : []), ...(big ? [big] : [])];
     const s3 = this.variant === 'nginx-s3';
     const proxyServer = PROXY_SERVERS[VARIANT_PROXIES[this.variant]];
     const unicodeFile = s3 ? UNICODE.fileName : UNICODE.diskName;
     const files = [
       { name: FILE_NAME, body: primary.body },
       { name: unicodeFile, body: unicode.body },
+      ...(awkward ? [{ name: AWKWARD.fileName, body: awkward.body }] : []),
+      ...(big ? [{ name: BIG.fileName, body: big.body }] : []),
     ] as const;
     const spawn = this.spawn.bind(this);
     this.storage = s3
@@ -232,9 +251,12 @@ class LocalSandbox implements Sandbox {
       ? { storage: storagePort, app: appPort, proxy: proxyPort }
       : { app: appPort, proxy: proxyPort };
     const proxyBase = `http://127.0.0.1:${proxyPort}`;
-    // What the app sends for a file: a URL in the internal location (percent-encoded), or the file's path.
+    // What the app sends for a file: a URL in the internal location, or the file's path, percent-encoded alike
+    // (django-downloadview rewrites the storage's URL of the file).
     const offloadValue = (name: string) =>
-      s3 ? `${INTERNAL_PREFIX}${encodeURIComponent(name)}` : this.storage.locate(name);
+      s3
+        ? `${INTERNAL_PREFIX}${encodeURIComponent(name)}`
+        : this.storage.locate(name).replace(/[^/]+$/, (file) => encodeURIComponent(file));
     const expect = (s: SandboxSentinel) => ({
       sha256: s.sha256,
       size: s.body.length,
@@ -255,6 +277,30 @@ class LocalSandbox implements Sandbox {
               file: this.storage.locate(unicodeFile),
               offload: offloadValue(unicodeFile),
             },
+            // A third whose very key (or file name) is awkward: a space, `+`, `%`, a comma, non-ASCII.
+            ...(awkward
+              ? [
+                  {
+                    name: AWKWARD.name,
+                    sentinel: expect(awkward),
+                    file: this.storage.locate(AWKWARD.fileName),
+                    offload: offloadValue(AWKWARD.fileName),
+                  },
+                ]
+              : []),
+            // A big one, checked on its own schedule (never by a run of every target), with a longer deadline.
+            ...(big
+              ? [
+                  {
+                    name: BIG.name,
+                    sentinel: expect(big),
+                    file: this.storage.locate(BIG.fileName),
+                    offload: offloadValue(BIG.fileName),
+                    timeoutMs: BIG.timeoutMs,
+                    ownSchedule: true,
+                  },
+                ]
+              : []),
           ],
           storage: this.storage.config,
           app: {
@@ -483,6 +529,15 @@ class LocalSandbox implements Sandbox {
       ...user,
     });
   }
+}
+
+/** The big sentinel's bytes: text lines that name the sandbox (unique to it, as the others), to BIG.bytes. */
+function bigSentinel(target: string, label: string): SandboxSentinel {
+  const line = Buffer.from(`download-doctor big sentinel, sandbox ${label}\n`);
+  const body = Buffer.alloc(BIG.bytes);
+  for (let at = 0; at < body.length; at += line.length) line.copy(body, at);
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return { target, body, sha256, contentType: CONTENT_TYPE, fileName: BIG.fileName };
 }
 
 /** A loopback port nothing listens on (right now). */

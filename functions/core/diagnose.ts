@@ -68,9 +68,12 @@ const glueHint = (r: Results): string => {
       ? 'the proxy does not act on the header: check `XSendFile On` (Apache) or `"allow-x-send-file" => "enable"` (lighttpd) on the download route'
       : 'check the download route (its way to the app, the Host it sends), that X-Sendfile is allowed there, and that the path the app sends is under the allowed directory (`XSendFilePath` for Apache, `x-sendfile-docroot` for lighttpd)';
   }
-  return leaked
-    ? 'the proxy passes the header through: check that the route is proxied by nginx and does not ignore X-Accel-Redirect'
-    : "check the proxy's route to the app (the Host it sends) and the internal location the header names";
+  if (leaked)
+    return 'the proxy passes the header through: check that the route is proxied by nginx and does not ignore X-Accel-Redirect';
+  // Cut while the proxy check reads the whole sentinel: what the internal location buffers for a slow client.
+  if (r['end-to-end']?.kind === 'truncated')
+    return 'the download is cut while the proxy check reads it whole: check what the internal location buffers for a client slower than storage (a writable proxy_temp_path, proxy_max_temp_file_size: 1 GiB by default, storage closing a connection nginx stopped reading)';
+  return "check the proxy's route to the app (the Host it sends) and the internal location the header names";
 };
 
 /** Failures of a check's request that mean nothing answered at all (no connection). */

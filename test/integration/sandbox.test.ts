@@ -53,16 +53,20 @@ async function proxyUrl(t: StackTarget): Promise<string> {
 
 afterAll(() => clients.destroy());
 
-/** What a URL answers, as a browser gets it (fetch decodes a Content-Encoding; `undecodable` when it cannot). */
+/**
+ * What a URL answers, as a browser gets it (fetch decodes a Content-Encoding): `broken` when the body cannot be
+ * read whole, `undecodable` (it does not decode as its Content-Encoding says) or `cut` (it broke off).
+ */
 async function get(
   url: string,
-): Promise<{ status: number; headers: Headers; body: Buffer; undecodable?: true } | 'refused'> {
+): Promise<{ status: number; headers: Headers; body: Buffer; broken?: 'undecodable' | 'cut' } | 'refused'> {
   try {
     const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
     try {
       return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
     } catch {
-      return { status: res.status, headers: res.headers, body: Buffer.alloc(0), undecodable: true };
+      const broken = res.headers.get('content-encoding') ? 'undecodable' : 'cut';
+      return { status: res.status, headers: res.headers, body: Buffer.alloc(0), broken };
     }
   } catch (error) {
     if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return 'refused';
@@ -105,7 +109,7 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       if (r === 'refused') return r;
       const offload = r.headers.get(header);
       if (r.status !== 200) return String(r.status);
-      if (r.undecodable) return 'undecodable';
+      if (r.broken) return r.broken;
       // A download named otherwise than the sentinel (Content-Disposition, decoded) says so.
       // (The proxy check's location names no file.) fetch joins two headers with ", ".
       const disposition = r.headers.get('content-disposition') ?? undefined;

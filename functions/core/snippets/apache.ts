@@ -63,6 +63,15 @@ function diskTarget(target: StackTarget): { file: string; fileDir: string; sendf
       'app.offload.value must be the absolute path the app sends (not a pattern): XSendFilePath is derived from it',
     );
   }
+  // django-downloadview sends the path percent-encoded (from the file's URL), and mod_xsendfile (0.12) looks for
+  // it literally: a name that needs encoding is never found.
+  if (/%[0-9A-Fa-f]{2}/.test(value)) {
+    throw new SnippetError(
+      `app.offload.value "${value}": django-downloadview sends X-Sendfile percent-encoded, and mod_xsendfile takes ` +
+        "it literally: keep the file name to letters, digits and - _ . ~ ! * ' ( ) (give the download its name " +
+        'with sentinel.fileName)',
+    );
+  }
   const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
   return {
     file: storage.path.slice(storage.path.lastIndexOf('/') + 1),

@@ -51,6 +51,17 @@ export interface NginxSnippetOptions {
    * `$is_args$args`: nginx then drops the signed query (the sandbox's signed-query fault).
    */
   readonly dropSignedQuery?: boolean;
+  /**
+   * The internal location as a regex location whose proxy_pass names the key in a variable, the signed query
+   * kept: nginx then sends the key decoded, unescaped (spaces and all), as it never escapes a variable.
+   */
+  readonly keyInVariable?: boolean;
+  /**
+   * The offload location's temp files go to this directory, which nginx cannot write, and clients are slower than
+   * storage (limit_rate): nginx must buffer what they have not taken yet, cannot, and cuts the download. A
+   * download larger than its memory buffers is cut; small sentinels pass.
+   */
+  readonly unwritableTempPath?: string;
   /** Hide the app's Content-Disposition on the download route (the sandbox's disposition fault). */
   readonly dropDisposition?: boolean;
   /** Leave out the `proxy_hide_header` lines of storage's own headers: they then reach clients. */
@@ -202,8 +213,9 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
     ]);
   };
   const internalLocation = () => {
+    const captured = options.dropSignedQuery || options.keyInVariable;
     const head =
-      options.dropSignedQuery && storage.type === 'http' && !storage.named
+      captured && storage.type === 'http' && !storage.named
         ? `location ~ ^${regexEscape(prefix)}(?<download_doctor_key>.*)$`
         : `location ${locationPath(prefix)}`;
     const pass =
@@ -217,9 +229,9 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
               `proxy_pass ${storage.scheme}://${STORAGE_VARIABLE};`,
               ...storageProxy(storage, options),
             ]
-          : options.dropSignedQuery
+          : captured
             ? [
-                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key;`,
+                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key${options.keyInVariable ? '$is_args$args' : ''};`,
                 ...storageProxy(storage, options),
               ]
             : [
@@ -231,6 +243,9 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
       'internal;',
       ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
       ...(options.compressDownloads ? ['gzip on;', 'gzip_types *;', 'gzip_min_length 1;'] : []),
+      ...(options.unwritableTempPath
+        ? [`proxy_temp_path ${quote(options.unwritableTempPath)};`, 'limit_rate 512k;']
+        : []),
       ...pass,
     ]);
   };
