@@ -201,6 +201,23 @@ async function typeMap(path: string): Promise<Record<string, string>> {
   return type ? { 'content-type': type } : {};
 }
 
+/** A file read (in process or as another user): its bytes, and what a type map says of its name. */
+async function fileRead(
+  storage: FsStorage,
+  read: { bytes: number; sha256: string; overflow?: boolean | undefined },
+  clock: Clock,
+): Promise<StorageObservation> {
+  return {
+    reached: true,
+    bytes: read.bytes,
+    sha256: read.sha256,
+    ...(read.overflow ? { overflow: true } : {}),
+    metadata: await typeMap(storage.path),
+    metadataSource: 'type-map',
+    timings: timings(clock),
+  };
+}
+
 async function probeFile(storage: FsStorage, options: StorageProbeOptions): Promise<StorageObservation> {
   if (storage.readAs) return probeFileAs(storage, storage.readAs, options);
   const clock: Clock = { start: performance.now() };
@@ -210,15 +227,7 @@ async function probeFile(storage: FsStorage, options: StorageProbeOptions): Prom
     const end = performance.now();
     clock.firstByteMs = (read.firstChunkAt ?? end) - clock.start;
     clock.transferMs = end - clock.start - clock.firstByteMs;
-    return {
-      reached: true,
-      bytes: read.bytes,
-      sha256: read.sha256,
-      ...(read.overflow ? { overflow: true } : {}),
-      metadata: await typeMap(storage.path),
-      metadataSource: 'type-map',
-      timings: timings(clock),
-    };
+    return await fileRead(storage, read, clock);
   } catch (err) {
     if (signal.aborted) {
       const error = `TimeoutError: the ${storage.timeoutMs} ms deadline expired while reading the file`;
@@ -243,15 +252,7 @@ async function probeFileAs(
   if (out.ok) {
     // The child's clock starts once it runs: its first byte is the file's, without the process start.
     if (out.firstByteMs !== undefined) clock.firstByteMs = out.firstByteMs;
-    return {
-      reached: true,
-      bytes: out.bytes,
-      sha256: out.sha256,
-      ...(out.overflow ? { overflow: true } : {}),
-      metadata: await typeMap(storage.path),
-      metadataSource: 'type-map',
-      timings: timings(clock),
-    };
+    return fileRead(storage, out, clock);
   }
   return { reached: false, kind: out.kind, error: out.error, timings: timings(clock) };
 }

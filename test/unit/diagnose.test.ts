@@ -310,28 +310,19 @@ describe('diagnose: rules that read more than kinds', () => {
     expect(v.summary).toContain('content-type: "binary/octet-stream" (the object\'s metadata)');
   });
 
+  /** Stage 2 with a storage check that passed, its evidence naming this Content-Type (S3's, or a type map's). */
+  const storageSays = (type: string): StageResults['stage2'] => [
+    { ...result('storage', 'ok'), observed: { bytes: 25, headers: { 'content-type': type } } },
+    result('proxy', 'ok'),
+  ];
+
   it('names the proxy when storage carries the right value and end to end shows a wrong one', () => {
-    const right = {
-      ...CASES.metadata,
-      stage2: [
-        { ...result('storage', 'ok'), observed: { bytes: 25, headers: { 'content-type': 'text/plain' } } },
-        result('proxy', 'ok'),
-      ],
-    } satisfies StageResults;
+    const right = { ...CASES.metadata, stage2: storageSays('text/plain') } satisfies StageResults;
     expect(diagnose(right)).toMatchObject({ fault: 'proxy', rule: 'proxy-changes-headers' });
   });
 
   it("on disk, names storage when the type map's media type for the file's name is the wrong one end to end", () => {
-    const disk = {
-      ...CASES.metadata,
-      stage2: [
-        {
-          ...result('storage', 'ok'),
-          observed: { bytes: 25, headers: { 'content-type': 'binary/octet-stream' } },
-        },
-        result('proxy', 'ok'),
-      ],
-    } satisfies StageResults;
+    const disk = { ...CASES.metadata, stage2: storageSays('binary/octet-stream') } satisfies StageResults;
     expect(diagnose(disk)).toMatchObject({ fault: 'storage', rule: 'object-metadata' });
     // Only the media type counts: a missing charset is not the file name's doing.
     const charset = {
@@ -348,10 +339,7 @@ describe('diagnose: rules that read more than kinds', () => {
         ),
         result('app', 'ok'),
       ],
-      stage2: [
-        { ...result('storage', 'ok'), observed: { bytes: 25, headers: { 'content-type': 'text/plain' } } },
-        result('proxy', 'ok'),
-      ],
+      stage2: storageSays('text/plain'),
     } satisfies StageResults;
     expect(diagnose(charset)).toMatchObject({ fault: 'proxy', rule: 'proxy-changes-headers' });
   });
