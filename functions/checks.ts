@@ -15,7 +15,7 @@ import {
   validatorsOf,
 } from './core/assess.ts';
 import type { HttpCheckConfig, StorageConfig, Target } from './core/config.ts';
-import { SecretMissingError } from './core/errors.ts';
+import { MonitorCredentialsError, SecretMissingError } from './core/errors.ts';
 import type { Layer } from './core/names.ts';
 import type { Probes } from './core/probe.ts';
 import { redactDeep, redactor } from './core/redact.ts';
@@ -47,7 +47,9 @@ async function probeHttp(
     headers = resolved.headers;
   } catch (err) {
     if (!(err instanceof SecretMissingError)) throw err;
-    return { reached: false, kind: 'secret-missing', error: err.message, timings: { totalMs: 0 } };
+    // The monitor's own credentials failed to read the secret: the monitor needs fixing.
+    const kind = err instanceof MonitorCredentialsError ? err.kind : 'secret-missing';
+    return { reached: false, kind, error: err.message, timings: { totalMs: 0 } };
   }
   const nonce = deps.nonce?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   return deps.probes.http(httpRequest(check, headers, { ...options, nonce }));

@@ -88,11 +88,12 @@ export interface S3ErrorLike {
   $metadata?: { httpStatusCode?: number | undefined } | undefined;
 }
 
-const S3_CODES: Readonly<Record<string, FailureKind>> = {
-  AccessDenied: 's3-access-denied',
-  Forbidden: 's3-access-denied',
-  AllAccessDisabled: 's3-access-denied',
-  // The monitor's own credentials: none found, expired, unknown to AWS, or a wrong secret. Never storage's fault.
+/**
+ * Errors of the monitor's own credentials (none found, expired, unknown to AWS, a wrong secret) or signing (for
+ * another region, with another signature version, with a clock that is off), by the codes AWS services and the
+ * SDK give them: never a layer's fault, whichever service answered.
+ */
+const MONITOR_CODES: Readonly<Record<string, FailureKind>> = {
   CredentialsProviderError: 'monitor-credentials',
   ExpiredToken: 'monitor-credentials',
   ExpiredTokenException: 'monitor-credentials',
@@ -102,11 +103,26 @@ const S3_CODES: Readonly<Record<string, FailureKind>> = {
   InvalidClientTokenId: 'monitor-credentials',
   UnrecognizedClientException: 'monitor-credentials',
   SignatureDoesNotMatch: 'monitor-credentials',
-  // The monitor signs for another region, with another signature version, or with a clock that is off.
   AuthorizationHeaderMalformed: 'monitor-signing',
   PermanentRedirect: 'monitor-signing',
   RequestTimeTooSkewed: 'monitor-signing',
   InvalidSignatureException: 'monitor-signing',
+};
+
+/** The monitor-side kind of an AWS SDK error (any service: S3, Secrets Manager, SSM), if it is one. */
+export function monitorSideKind(err: S3ErrorLike): FailureKind | undefined {
+  for (const c of [err.Code, err.name, typeof err.code === 'string' ? err.code : undefined]) {
+    const kind = typeof c === 'string' ? MONITOR_CODES[c] : undefined;
+    if (kind) return kind;
+  }
+  return undefined;
+}
+
+const S3_CODES: Readonly<Record<string, FailureKind>> = {
+  ...MONITOR_CODES,
+  AccessDenied: 's3-access-denied',
+  Forbidden: 's3-access-denied',
+  AllAccessDisabled: 's3-access-denied',
   NoSuchKey: 's3-no-such-key',
   NoSuchBucket: 's3-no-such-bucket',
   SlowDown: 's3-throttled',

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MonitorCredentialsError } from '../../functions/core/errors.ts';
 import type { StorageObservation } from '../../functions/core/types.ts';
+import { awsSecretResolver } from '../../functions/probes/aws-secrets.ts';
 import {
   createPresignProbe,
   createS3ClientCache,
@@ -217,6 +219,16 @@ describe('storageProbe: S3 (moto_server)', () => {
       const signed = await createPresignProbe(clients)(s3('sentinels', 'healthcheck/sentinel.bin'));
 
       expect(signed).toMatchObject({ ok: false, kind: 'monitor-credentials' });
+    });
+
+    it('so does a secret read from Secrets Manager on AWS (the SDK finds no credentials)', async () => {
+      process.env.AWS_REGION = REGION;
+      const read = awsSecretResolver()({
+        secretsManager: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x',
+      });
+
+      await expect(read).rejects.toBeInstanceOf(MonitorCredentialsError);
+      await expect(read).rejects.toMatchObject({ kind: 'monitor-credentials' });
     });
   });
 });
