@@ -205,6 +205,10 @@ export default defineConfig({ targets: [{ ...${json(targetInput())}, name }] });
     expect(all.out).toMatch(/^lighttpd-disk: /m);
     expect(all.out).toMatch(/^ {2}lighttpd-xsendfile-off +failed proxy-app +end-to-end: size-mismatch$/m);
     expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
+    expect(all.out).toMatch(/^ {2}storage-headers-shown +healthy +end-to-end: note storage-headers$/m);
+    expect(all.out).toMatch(
+      /^ {2}stale-storage-settings +healthy \+warning +storage: s3-no-such-bucket \(a full run\)$/m,
+    );
     const one = await dd(['sandbox', 'faults', '--variant', 'apache-disk']);
     expect(one.out).not.toContain('nginx-s3');
   });
