@@ -140,6 +140,20 @@ describe('nginxSnippet', () => {
       `proxy_pass http://download_doctor_storage/media/${encoded};`,
     );
     expect(location(conf, '/_storage/')).toContain('proxy_pass http://download_doctor_storage/media/;');
+    // nginx decodes the X-Accel-Redirect URI and sends + and , as they are: real S3 refuses the signature.
+    expect(nginxParts(awkward).warnings.join(' ')).toMatch(
+      /^WARNING: target "prod": storage\.key "odd name \+ 100%, été\.txt" holds a character the signer percent-encodes and nginx sends as it is/,
+    );
+    const plainKey = 'odd name 100% été.txt';
+    const spaces = {
+      ...awkward,
+      storage: { ...awkward.storage, key: plainKey },
+      app: {
+        ...t.app,
+        offload: { header: 'X-Accel-Redirect', value: `/_storage/${encodeURIComponent(plainKey)}` },
+      },
+    } as Target;
+    expect(nginxParts(spaces).warnings).toEqual([]);
   });
 
   it('derives an internal location from the offload value, served from the shared storage upstream', () => {

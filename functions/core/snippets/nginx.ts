@@ -275,14 +275,16 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
     ...targets.map(proxyRoute),
     ...(options.interceptErrors ? ['', block(`location ${NOT_FOUND_LOCATION}`, ['return 404;'])] : []),
   ];
-  const warnings =
-    target.storage.type === 's3' && target.storage.proxyAuth === 'public'
+  const warnings = [
+    ...(target.storage.type === 's3' && target.storage.proxyAuth === 'public'
       ? [
           'WARNING: storage.proxyAuth is "public": nginx reads the bucket anonymously, so the objects must be',
           'publicly readable, and anyone who knows a key can download it from S3 directly, around the app.',
           'Prefer a private bucket with signed URLs (proxyAuth "presigned", the default).',
         ]
-      : [];
+      : []),
+    ...targets.flatMap(reEncodedKeyWarning),
+  ];
   return { http: http.join('\n'), server: server.join('\n'), warnings };
 }
 
@@ -379,6 +381,26 @@ function resolveAsYouGo(storage: Extract<StorageOrigin, { type: 'http' }>): stri
     "# the VPC's Amazon-provided DNS. Off AWS, put your own.",
     `resolver ${DEFAULT_RESOLVER} valid=60s;`,
     `set ${STORAGE_VARIABLE} ${storage.server};`,
+  ];
+}
+
+/**
+ * Characters a signer percent-encodes in a key (SigV4 keeps only A-Z a-z 0-9 - _ . ~) and nginx, which decodes the
+ * X-Accel-Redirect URI before it passes it on, sends as they are (ngx_escape_uri leaves them).
+ */
+const RAW_AFTER_NGINX = /[!$&'()*+,;=:@]/;
+
+/**
+ * A key nginx cannot pass to S3 as the app signed it: S3 then computes another canonical request than the signer
+ * (403 SignatureDoesNotMatch), and reads `+` in a path as a space. moto checks neither.
+ */
+function reEncodedKeyWarning(t: StackTarget): string[] {
+  if (t.storage.type !== 's3' || t.storage.proxyAuth !== 'presigned' || !RAW_AFTER_NGINX.test(t.storage.key))
+    return [];
+  return [
+    `WARNING: target "${t.name}": storage.key ${JSON.stringify(t.storage.key)} holds a character the signer`,
+    "percent-encodes and nginx sends as it is (one of ! $ & ' ( ) * + , ; = : @): S3 then refuses the signed",
+    'URL (SignatureDoesNotMatch) and reads "+" as a space. Prefer keys of letters, digits, - _ . ~ and spaces.',
   ];
 }
 
