@@ -659,6 +659,18 @@ const FAULT_DEFINITIONS = [
     },
   },
   {
+    name: 'repeated-disposition',
+    description:
+      'Apache adds the very Content-Disposition the app sends: the same header twice (a note: browsers take it)',
+    changes:
+      'Apache: `Header add Content-Disposition "attachment; filename=\\"healthcheck.txt\\""` on the download route, then a graceful reload',
+    change: { lever: 'proxy', option: 'extraDisposition', value: 'attachment; filename="healthcheck.txt"' },
+    expected: { status: 'healthy', fault: null, check: 'end-to-end', kind: { note: 'repeated-header' } },
+    saw: { 'end-to-end': 'ok', app: 'ok', storage: '-', proxy: '-' },
+    symptoms: { endToEnd: 'sentinel with two names', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'apache-disk': {} },
+  },
+  {
     name: 'storage-headers-shown',
     description:
       "nginx no longer hides storage's own headers: x-amz-* reach every client (a note, not a failure)",
