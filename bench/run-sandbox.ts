@@ -4,8 +4,8 @@
  * Absolute times on a shared machine are noisy, so each figure is printed with its ratio to a reference measured
  * in the same run against the same servers:
  *   - in-process: the whole workflow (local engine, stage 1 in parallel, diagnose) against the same raw undici
- *     requests in parallel, draining the bodies: the download, the app, and the end-to-end check's negative and
- *     range probes (the sandbox turns both on);
+ *     requests, draining the bodies: the download then its conditional GET, beside them the end-to-end check's
+ *     negative, range and HEAD probes (the sandbox turns them on), the app and its HEAD;
  *   - as a command: `bin/download-doctor run` of the written target (process start included) against `curl` of
  *     the download and the app.
  */
@@ -36,11 +36,17 @@ async function timed(n: number, fn: () => Promise<unknown> | unknown): Promise<n
   return median(samples);
 }
 
-async function drain(url: string, headers: Record<string, string> = {}): Promise<void> {
-  const res = await request(url, { headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+async function drain(
+  url: string,
+  headers: Record<string, string> = {},
+  method: 'GET' | 'HEAD' = 'GET',
+): Promise<string | undefined> {
+  const res = await request(url, { method, headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
   for await (const _ of res.body) {
     // read every byte, as the checks do
   }
+  const etag = res.headers.etag;
+  return typeof etag === 'string' ? etag : undefined;
 }
 
 const box = await startSandbox();
@@ -50,10 +56,18 @@ try {
   if (!v.ok) throw new Error('invalid sandbox config');
   const target = v.config.targets[0] as Target;
   const urls = [target.endToEnd.url, target.app.url];
+  const browser = { 'accept-encoding': 'gzip, deflate, br, zstd' };
+  // The same requests as the checks: the download (as a browser asks), then a conditional GET with its ETag;
+  // beside it the negative, range and HEAD probes; the app and its HEAD.
   const probes = () => [
-    ...urls.map((u) => drain(u)),
+    drain(target.endToEnd.url, browser).then((etag) =>
+      drain(target.endToEnd.url, { ...browser, ...(etag ? { 'if-none-match': etag } : {}) }),
+    ),
     drain(target.endToEnd.internalUrl ?? target.endToEnd.url),
     drain(target.endToEnd.url, { range: 'bytes=0-9' }),
+    drain(target.endToEnd.url, browser, 'HEAD'),
+    drain(target.app.url),
+    drain(target.app.url, {}, 'HEAD'),
   ];
   const file = join(box.dir, 'download-doctor.config.json');
   writeFileSync(file, JSON.stringify(box.config));
@@ -80,7 +94,7 @@ try {
   console.log(
     `healthy run on the sandbox (median of ${IN_PROCESS_RUNS} in-process, ${COMMAND_RUNS} as a command)`,
   );
-  console.log(row('reference: 4 raw undici requests, parallel', raw, raw, 'raw undici'));
+  console.log(row('reference: 7 raw undici requests, as the checks', raw, raw, 'raw undici'));
   console.log(row('workflow in-process (engine + checks)', workflow, raw, 'raw undici'));
   console.log(row('reference: curl of the same 2 URLs', curl, curl, 'curl'));
   console.log(row('bin/download-doctor run (process included)', command, curl, 'curl'));

@@ -8,6 +8,7 @@ import { type HtmlOptions, reportHtml } from '../functions/core/html.ts';
 import { SCHEMA_VERSION, type Status } from '../functions/core/names.ts';
 import { certificateText } from '../functions/core/page.ts';
 import type { CheckResult, Maintenance, Report, Verdict } from '../functions/core/types.ts';
+import { EXIT } from './exit-codes.ts';
 
 export const FORMATS = ['table', 'json', 'junit', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -18,7 +19,8 @@ const ms = (n: number | undefined) => (n === undefined ? '' : `${Math.round(n)} 
 const laterFailures = (r: CheckResult) => r.conditions.filter((c) => !c.pass).slice(1);
 
 /**
- * One line per check: outcome, layer, timing, message; then, indented under it, each further failed condition.
+ * One line per check: outcome, layer, timing, message; then, indented under it, each further failed condition,
+ * and each note (header hygiene, how the request was made).
  */
 export function checkLine(r: CheckResult): string {
   // A diagnostic the target does not configure is not a failure of anything: it is shown apart.
@@ -29,12 +31,27 @@ export function checkLine(r: CheckResult): string {
   const line = `  ${mark}  ${r.layer.padEnd(10)} ${ms(t.totalMs).padStart(8)}${firstByte}  ${r.message}${kind}`;
   const more = laterFailures(r).map((c) => `${' '.repeat(19)}also: ${describeCondition(c)} [${c.kind}]`);
   const tls = r.tls ? [`${' '.repeat(19)}${certificateText(r.tls)}`] : [];
-  return [line, ...more, ...tls].join('\n');
+  const notes = (r.notes ?? []).map((n) => `${' '.repeat(19)}note: ${n}`);
+  return [line, ...more, ...tls, ...notes].join('\n');
 }
 
 export function verdictLines(target: string, v: Verdict): string[] {
   const head = v.fault ? `${v.status.toUpperCase()} (fault: ${v.faults.join(', ')})` : v.status.toUpperCase();
-  return [`  => ${target}: ${head}: ${v.summary}`];
+  return [
+    `  => ${target}: ${head}: ${v.summary}`,
+    ...(v.monitorWarning
+      ? [`  => ${target}: MONITOR WARNING (for the monitor's owners): ${v.monitorWarning}`]
+      : []),
+  ];
+}
+
+/**
+ * The exit code of a run: 1 when a target is degraded or failed; else 2 when a run proved the monitor's own
+ * settings wrong (a monitor warning: the config needs fixing); else 0.
+ */
+export function exitCode(reports: readonly Report[]): number {
+  if (worstStatus(reports) !== 'healthy') return EXIT.unhealthy;
+  return reports.some((r) => r.verdict.monitorWarning) ? EXIT.usage : EXIT.healthy;
 }
 
 /** A run in a maintenance window says so, and that it pages no one. */
@@ -60,7 +77,10 @@ const xml = (s: string) =>
   );
 const sec = (n: number) => (n / 1000).toFixed(3);
 
-/** JUnit XML: a suite per target, a test case per check, plus one for the verdict. */
+/**
+ * JUnit XML: a suite per target, a test case per check (its notes in its system-out), plus one for the verdict
+ * (a monitor warning in its system-err: the run stays as healthy as it is).
+ */
 export function toJunit(reports: readonly Report[]): string {
   const suites = reports.map((rep) => {
     const cases = rep.results.map((r) => {
@@ -68,15 +88,19 @@ export function toJunit(reports: readonly Report[]): string {
       const failure = r.ok
         ? ''
         : `<failure type="${xml(r.kind ?? 'failed')}" message="${xml(r.message)}">${xml(failed.join('\n'))}</failure>`;
-      return `    <testcase classname="download-doctor.${xml(rep.target)}" name="${r.layer}" time="${sec(r.timings.totalMs)}">${failure}</testcase>`;
+      const notes = r.notes?.length ? `<system-out>${xml(r.notes.join('\n'))}</system-out>` : '';
+      return `    <testcase classname="download-doctor.${xml(rep.target)}" name="${r.layer}" time="${sec(r.timings.totalMs)}">${failure}${notes}</testcase>`;
     });
     const v = rep.verdict;
     const verdictFailure =
       v.status === 'healthy'
         ? ''
         : `<failure type="${v.status}" message="${xml(v.summary)}">${xml(v.evidence.join('\n'))}</failure>`;
+    const warning = v.monitorWarning
+      ? `<system-err>${xml(`MONITOR WARNING: ${v.monitorWarning}`)}</system-err>`
+      : '';
     cases.push(
-      `    <testcase classname="download-doctor.${xml(rep.target)}" name="verdict">${verdictFailure}</testcase>`,
+      `    <testcase classname="download-doctor.${xml(rep.target)}" name="verdict">${verdictFailure}${warning}</testcase>`,
     );
     const failures = rep.results.filter((r) => !r.ok).length + (v.status === 'healthy' ? 0 : 1);
     const time = rep.results.reduce((s, r) => s + r.timings.totalMs, 0);

@@ -62,6 +62,10 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
       'with --publish: the instance whose metric namespace and alarm names to use, as the construct names ' +
         'them (default: local)',
     )
+    .option(
+      '--all-layers',
+      "a full run: storage and proxy too, whatever end-to-end and app say (proves the checks' own settings)",
+    )
     .action(exits(async (opts) => (await import('./commands/run.ts')).run(opts)));
 
   p.command('serve')
@@ -81,8 +85,8 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
 
   p.command('check')
-    .description('run one check alone')
-    .addArgument(new Argument('<layer>', 'the layer to check').choices(LAYERS))
+    .description('run one check alone, or all four (all) with their verdict')
+    .addArgument(new Argument('<layer>', 'the layer to check, or all').choices([...LAYERS, 'all']))
     .addOption(configOption())
     .addOption(targetOption())
     .addOption(formatOption(['table', 'json']))
@@ -134,6 +138,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .option('--endpoint <url>', 'a Step Functions endpoint (default: the region of the ARN)')
     .option('--region <region>', "the region (default: the ARN's)")
     .addOption(formatOption(['table', 'json', 'junit', 'html']))
+    .option('--all-layers', 'a full run: storage and proxy too, whatever end-to-end and app say')
     .option('--no-wait', 'start the execution, print its ARN and return')
     .action(exits(async (opts) => (await import('./commands/invoke.ts')).invoke(opts)));
 

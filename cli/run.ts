@@ -8,6 +8,13 @@ export function localHandlers(config: Config, env: NodeJS.ProcessEnv = process.e
   return makeHandlers({ config, ...localProbes(env), ...(telemetry ? { telemetry } : {}) });
 }
 
-export async function runTarget(config: Config, target: Target, telemetry?: Telemetry): Promise<LocalRun> {
-  return runLocally({ target: target.name }, localHandlers(config, process.env, telemetry));
+/** One run of a target; `allLayers`: a full run (stage 2 whatever stage 1 says). */
+export async function runTarget(
+  config: Config,
+  target: Target,
+  telemetry?: Telemetry,
+  options: { allLayers?: boolean } = {},
+): Promise<LocalRun> {
+  const input = { target: target.name, ...(options.allLayers ? { allLayers: true } : {}) };
+  return runLocally(input, localHandlers(config, process.env, telemetry));
 }

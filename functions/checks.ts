@@ -12,9 +12,10 @@ import {
   assessStorage,
   notConfiguredResult,
   RANGE_BYTES,
+  validatorsOf,
 } from './core/assess.ts';
 import type { HttpCheckConfig, StorageConfig, Target } from './core/config.ts';
-import { SecretMissingError } from './core/errors.ts';
+import { MonitorCredentialsError, SecretMissingError } from './core/errors.ts';
 import type { Layer } from './core/names.ts';
 import type { Probes } from './core/probe.ts';
 import { redactDeep, redactor } from './core/redact.ts';
@@ -46,7 +47,9 @@ async function probeHttp(
     headers = resolved.headers;
   } catch (err) {
     if (!(err instanceof SecretMissingError)) throw err;
-    return { reached: false, kind: 'secret-missing', error: err.message, timings: { totalMs: 0 } };
+    // The monitor's own credentials failed to read the secret: the monitor needs fixing.
+    const kind = err instanceof MonitorCredentialsError ? err.kind : 'secret-missing';
+    return { reached: false, kind, error: err.message, timings: { totalMs: 0 } };
   }
   const nonce = deps.nonce?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   return deps.probes.http(httpRequest(check, headers, { ...options, nonce }));
@@ -98,24 +101,55 @@ async function check(layer: Layer, t: Target, deps: CheckDeps, secrets: Set<stri
   const startedAt = (deps.now?.() ?? new Date()).toISOString();
   switch (layer) {
     case 'end-to-end': {
-      // The download, and beside it the optional probes: the internal location from outside (it must be
-      // refused), and the first RANGE_BYTES bytes by Range (206, the same bytes as the download's first ones).
-      const { internalUrl, rangeProbe } = t.endToEnd;
-      const [obs, internal, range] = await Promise.all([
-        probeHttp(t.endToEnd, { body: 'hash', headBytes: rangeProbe ? RANGE_BYTES : 0 }, deps, secrets),
+      // The download as a browser asks for it (its Accept-Encoding; the body decoded, and never read past the
+      // sentinel's size), and beside it the optional probes: the internal location from outside (it must be
+      // refused), the first RANGE_BYTES bytes by Range (206, the same bytes as the download's first ones), and a
+      // HEAD (as GET); after it, a conditional GET with the validators it gave.
+      const { internalUrl, rangeProbe, headProbe, conditionalProbe, acceptEncoding } = t.endToEnd;
+      const encoding = acceptEncoding === false ? {} : { acceptEncoding };
+      const maxBytes = t.sentinel.size;
+      const [obs, internal, range, head] = await Promise.all([
+        probeHttp(
+          t.endToEnd,
+          { body: 'hash', headBytes: rangeProbe ? RANGE_BYTES : 0, maxBytes, ...encoding },
+          deps,
+          secrets,
+        ),
         internalUrl ? probeHttp(t.endToEnd, { body: 'peek', url: internalUrl }, deps, secrets) : undefined,
         rangeProbe
-          ? probeHttp(t.endToEnd, { body: 'hash', range: `bytes=0-${RANGE_BYTES - 1}` }, deps, secrets)
+          ? probeHttp(
+              t.endToEnd,
+              { body: 'hash', range: `bytes=0-${RANGE_BYTES - 1}`, maxBytes: RANGE_BYTES },
+              deps,
+              secrets,
+            )
+          : undefined,
+        headProbe
+          ? probeHttp(t.endToEnd, { body: 'peek', method: 'HEAD', ...encoding }, deps, secrets)
           : undefined,
       ]);
+      const validators = conditionalProbe ? validatorsOf(obs) : undefined;
+      const conditional = validators
+        ? await probeHttp(
+            t.endToEnd,
+            { body: 'hash', conditional: validators, maxBytes, ...encoding },
+            deps,
+            secrets,
+          )
+        : undefined;
       const ctx = { target: printableUrl(t.endToEnd.url), startedAt };
-      return withNotes(assessEndToEnd(t, obs, ctx, { internal, range }), requestNotes(t.endToEnd));
+      const extra = { internal, range, head, conditional };
+      return withNotes(assessEndToEnd(t, obs, ctx, extra), requestNotes(t.endToEnd));
     }
     case 'app': {
       // Headers only: the body is peeked at, to tell "no header, no body" from the app streaming the file itself.
-      const obs = await probeHttp(t.app, { body: 'peek' }, deps, secrets);
+      // With the HEAD probe, a HEAD too: when HEAD fails through the proxy, it tells the app from the proxy.
+      const [obs, head] = await Promise.all([
+        probeHttp(t.app, { body: 'peek' }, deps, secrets),
+        t.endToEnd.headProbe ? probeHttp(t.app, { body: 'peek', method: 'HEAD' }, deps, secrets) : undefined,
+      ]);
       const ctx = { target: printableUrl(t.app.url), startedAt };
-      return withNotes(assessApp(t, obs, ctx), requestNotes(t.app));
+      return withNotes(assessApp(t, obs, ctx, head), requestNotes(t.app));
     }
     case 'proxy': {
       if (!t.proxy) return notConfiguredResult('proxy', t.name, startedAt);
@@ -127,15 +161,20 @@ async function check(layer: Layer, t: Target, deps: CheckDeps, secrets: Set<stri
         const signed = await deps.probes.presign(t.storage);
         if (!signed.ok) return assessProxy(t, { reached: false, ...signed, timings: { totalMs: 0 } }, ctx);
         const url = `${t.proxy.url}${t.proxy.url.includes('?') ? '&' : '?'}${signed.query}`;
-        const obs = await probeHttp(t.proxy, { body: 'hash', url, cacheBust: false }, deps, secrets);
+        const obs = await probeHttp(
+          t.proxy,
+          { body: 'hash', url, cacheBust: false, maxBytes: t.sentinel.size },
+          deps,
+          secrets,
+        );
         return withNotes(assessProxy(t, obs, ctx), notes);
       }
-      const obs = await probeHttp(t.proxy, { body: 'hash' }, deps, secrets);
+      const obs = await probeHttp(t.proxy, { body: 'hash', maxBytes: t.sentinel.size }, deps, secrets);
       return withNotes(assessProxy(t, obs, ctx), notes);
     }
     case 'storage': {
       if (!t.storage) return notConfiguredResult('storage', t.name, startedAt);
-      const obs = await deps.probes.storage(t.storage);
+      const obs = await deps.probes.storage(t.storage, { maxBytes: t.sentinel.size });
       return assessStorage(t, obs, { target: storageLocation(t.storage), startedAt });
     }
   }

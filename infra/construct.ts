@@ -118,6 +118,8 @@ export class DownloadHealthchecks extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** One schedule per target, by target name. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
+  /** The full-run schedules of the targets with `fullRunEvery`, by target name. */
+  readonly fullRunSchedules: Readonly<Record<string, scheduler.Schedule>>;
   /** The functions' log groups by function name, and the workflow's under `workflow`. */
   readonly logGroups: Readonly<Partial<Record<FunctionName, logs.LogGroup>> & { workflow: logs.LogGroup }>;
   /** Each target's latest report (`latest/TARGET.json`): written by the report function, read by the notifier. */
@@ -212,6 +214,7 @@ export class DownloadHealthchecks extends Construct {
       });
     this.logGroups = { ...logGroups, workflow: workflowLogs };
     this.schedules = this.createSchedules(r);
+    this.fullRunSchedules = this.createFullRunSchedules(r);
 
     // The paging path: alarm → alarm topic → notifier → page topic, and what it could not page kept and watched.
     const topics = createTopics(this);
@@ -371,6 +374,26 @@ export class DownloadHealthchecks extends Construct {
         target: new targets.StepFunctionsStartExecution(this.stateMachine, {
           input: scheduler.ScheduleTargetInput.fromObject({ target: name }),
           retryAttempts: 0, // the next run comes soon enough; a retry would only double a page
+        }),
+      });
+    }
+    return schedules;
+  }
+
+  /** A target's full runs (`fullRunEvery` N): a second schedule, every N intervals, that runs all four checks. */
+  private createFullRunSchedules(r: Resolved): Record<string, scheduler.Schedule> {
+    const schedules: Record<string, scheduler.Schedule> = {};
+    for (const t of r.config.targets) {
+      const every = r.intervals[t.name];
+      if (!t.fullRunEvery || !every) continue;
+      schedules[t.name] = new scheduler.Schedule(this, `FullRunSchedule-${t.name}`, {
+        // "." cannot be in a target name: no target's own schedule has this name.
+        scheduleName: r.names.schedule(`${t.name}.full`),
+        description: `download-doctor ${r.names.instance}: a full run of target "${t.name}" (all four checks) every ${t.fullRunEvery} runs`,
+        schedule: scheduler.ScheduleExpression.rate(Duration.seconds(every.toSeconds() * t.fullRunEvery)),
+        target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject({ target: t.name, allLayers: true }),
+          retryAttempts: 0,
         }),
       });
     }

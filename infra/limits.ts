@@ -72,6 +72,13 @@ export function synthProblems(config: Config, limits: Limits): string[] {
     if (!names.has(name))
       problems.push(`schedules.${name}: no target is named "${name}" (${[...names].join(', ')})`);
   }
+  // A sentinel on a schedule of its own (a big one) would otherwise run as often as every other target.
+  for (const t of config.targets) {
+    if (t.ownSchedule && !limits.scheduledTargets.includes(t.name))
+      problems.push(
+        `schedules.${t.name}: target "${t.name}" is a sentinel with ownSchedule: give it its schedule (less often than the others)`,
+      );
+  }
   const worst = worstRunSeconds(limits.checkTimeoutSeconds, limits.diagnoseTimeoutSeconds);
   if (limits.express && worst > EXPRESS_LIMIT_SECONDS) {
     problems.push(

@@ -160,6 +160,7 @@ const COMPARISON: Record<AlarmRule['comparison'], cloudwatch.ComparisonOperator>
 const MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
   breaching: cloudwatch.TreatMissingData.BREACHING,
   notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
+  ignore: cloudwatch.TreatMissingData.IGNORE,
 };
 
 const metric = (

@@ -8,6 +8,10 @@
  *                               healthy and fast? ── yes (it flapped) ───────────────────► Diagnose ─► Report
  *                                                  └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
  *
+ * A full run (`{"target": NAME, "allLayers": true}`, `run --all-layers`) goes on to stage 2 whatever stage 1 says
+ * (straight from a healthy stage 1, after the confirmation from a failing one), so that the storage and proxy
+ * checks' own settings are proven before an incident needs them.
+ *
  * The confirmation runs the same check functions with `confirm: true` in their event: each first waits its
  * target's `confirmDelayMs` (a Wait state could only read a per-target value from the execution's data, and the
  * config lives with the functions). A check that passed the first time is kept as it was (`{ kept: true }`).
@@ -167,13 +171,20 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
     .branch(confirmBranch(scope, 0, 'End-to-end again', fns))
     .branch(confirmBranch(scope, 1, 'App again', fns));
 
+  // Not(IsPresent), rather than IsPresent false: the local engine reads the latter as always false.
+  const partialRun = sfn.Condition.or(
+    sfn.Condition.not(sfn.Condition.isPresent('$.allLayers')),
+    sfn.Condition.booleanEquals('$.allLayers', false),
+  );
+  const toStage2 = stage2.next(diagnose);
   // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise it is confirmed, and
-  // diagnosed further when the confirmation is not healthy either.
+  // diagnosed further when the confirmation is not healthy either. A full run always ends with stage 2.
   const confirmed = new sfn.Choice(scope, 'Confirmed healthy?', { stateName: 'Confirmed healthy?' })
-    .when(stageHealthy('$.confirmation'), diagnose)
-    .otherwise(stage2.next(diagnose));
+    .when(sfn.Condition.and(partialRun, stageHealthy('$.confirmation')), diagnose)
+    .otherwise(toStage2);
   const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
-    .when(stageHealthy('$.stage1'), diagnose)
+    .when(sfn.Condition.and(partialRun, stageHealthy('$.stage1')), diagnose)
+    .when(stageHealthy('$.stage1'), toStage2)
     .otherwise(confirm.next(confirmed));
   return stage1.next(route);
 }

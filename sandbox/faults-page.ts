@@ -3,7 +3,7 @@
  * changes, what each healthcheck URL then answers, and the verdict download-doctor must reach. The fault tests
  * check both columns against the real sandbox, so the page states what was verified.
  */
-import { FAILURE_KINDS, LAYER_DESCRIPTIONS, LAYERS } from '../functions/core/names.ts';
+import { FAILURE_KINDS, HYGIENE_NOTES, LAYER_DESCRIPTIONS, LAYERS } from '../functions/core/names.ts';
 import {
   SANDBOX_FAULTS,
   SANDBOX_VARIANTS,
@@ -31,12 +31,16 @@ export function renderFaultsPage(): string {
     '',
     'What the URLs answer: `sentinel`: the file itself; `offloaded`: an empty answer with the expected offload',
     'header; `header leaked`: that answer reached the client; `streamed`: the app sent the file itself; `other',
-    'bytes`: a body with other content; `empty`: a 200 without a body; `… as "NAME"`: Content-Disposition names',
-    'another file; `… without a name`: no Content-Disposition; `refused`: the connection was refused; a number:',
-    'that HTTP status.',
+    'bytes`: a body with other content; `empty`: a 200 without a body; `cut`: the body broke off before its',
+    'length; `undecodable`: it does not decode as its Content-Encoding says; `… as "NAME"`: Content-Disposition',
+    'names another file; `… without a name`: no Content-Disposition; `… with two names`: two of them; `refused`:',
+    "the connection was refused (for the monitor's own faults, at the URL the monitor is told); a number: that",
+    'HTTP status.',
     '',
     "What the checks saw: `ok`, the check's failure kind, or `-` when it did not run (storage and proxy run only",
-    'when end to end or the app fails). Two outcomes joined by "or": the stack varies from run to run.',
+    'when end to end or the app fails, or in a full run). Two outcomes joined by "or": the stack varies from run to',
+    'run. A healthy verdict with a note: the download works, and shows a header hygiene note (printed, reported,',
+    "never a failure). Faults of the monitor's own settings change what the checks are told, not the stack.",
   ];
   for (const variant of Object.keys(SANDBOX_VARIANTS) as Variant[]) {
     lines.push(
@@ -66,13 +70,22 @@ function row(f: SandboxFault): string {
         .join(' or ')}`,
   );
   const e = f.expected;
+  const flagged =
+    typeof e.kind === 'string'
+      ? `flagged by ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])})`
+      : `${e.check} notes \`${e.kind.note}\` (${cell(HYGIENE_NOTES[e.kind.note])})`;
+  const extras = [
+    ...(e.rule ? [`rule \`${e.rule}\``] : []),
+    ...(e.monitorWarning ? ["a monitor warning (for the monitor's owners)"] : []),
+  ];
+  const head = `\`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}${f.allLayers ? ' (a full run)' : ''}`;
   return [
     '',
-    `\`${f.name}\`${f.sentinel ? ` (target sandbox-${f.sentinel})` : ''}<br>${cell(f.description)}`,
+    `${head}<br>${cell(f.description)}`,
     cell(f.changes),
     urls.join('<br>'),
     saw.join('<br>'),
-    `**${e.status}, fault: ${e.fault}**<br>flagged by ${e.check}: \`${e.kind}\` (${cell(FAILURE_KINDS[e.kind])})`,
+    `**${e.status}, fault: ${e.fault ?? 'none'}**<br>${flagged}${extras.map((x) => `<br>${x}`).join('')}`,
     '',
   ]
     .join(' | ')

@@ -2,16 +2,18 @@
  * The sandbox's known faults, as data: read by the sandbox (applyFault), the integration tests, the demo,
  * `sandbox faults` and docs/faults.md. A fault is a change of one lever to one value: an option of a
  * configuration generator (functions/core/snippets/: the proxy's or Django's), or one of the stack's own levers
- * (the sentinel's state, its access, a server up or down). Restoring it sets the lever back to its healthy value
- * (`restoreOf`). Proxy and app changes regenerate the configuration, then reload nginx, Apache, lighttpd or
- * gunicorn, never restart them.
+ * (the sentinel's state, its access, a server up or down), or one of the monitor's own settings (what the checks are
+ * told, never the stack). Restoring it sets the lever back to its healthy value (`restoreOf`). Proxy and app changes
+ * regenerate the configuration, then reload nginx, Apache, lighttpd or gunicorn, never restart them. A fault that
+ * needs two things at once (a latent setting and what reveals it) sets two levers.
  *
  * A definition names the variants it exists on, each with what differs there (texts may say `{proxy}`, the
  * variant's server); its entry on a variant is named with the variant's prefix (`apache-…`, `lighttpd-…`).
  * Data only: this module imports types and nothing else, so the CLI reads it at no cost.
  */
-import type { FailureKind, Fault, Layer, Status } from '../functions/core/names.ts';
+import type { FailureKind, Fault, HygieneNote, Layer, Status } from '../functions/core/names.ts';
 import type { DjangoSnippetOptions } from '../functions/core/snippets/django.ts';
+import type { MonitorOptions } from './monitor.ts';
 import type { ProxyOptions } from './proxies.ts';
 
 import { PROXY_NAMES, SANDBOX_VARIANTS, type Variant } from './variants.ts';
@@ -23,8 +25,17 @@ const NAME_PREFIX = { 'nginx-s3': '', 'apache-disk': 'apache-', 'lighttpd-disk':
 
 /** The stack's own levers, each with its values, the healthy one first. */
 export const STACK_LEVERS = {
-  /** The first sentinel in storage: there, gone, other bytes of the same size, or only its first half. */
-  sentinel: ['present', 'absent', 'corrupted', 'truncated'],
+  /**
+   * The first sentinel in storage: there, gone, other bytes of the same size, only its first half, or its bytes
+   * followed by more (a file that grew).
+   */
+  sentinel: ['present', 'absent', 'corrupted', 'truncated', 'grown'],
+  /**
+   * What the first sentinel's object carries besides its bytes (S3): as uploaded, S3's default type
+   * (binary/octet-stream, as an upload without one gets), a Content-Encoding it does not have, or a
+   * Content-Disposition of its own.
+   */
+  'sentinel-metadata': ['as-uploaded', 'default-type', 'gzip-encoding', 'disposition'],
   /** Who may read it: `deny` is a bucket policy Deny s3:GetObject for everyone (S3), or a copy with mode 000
    * in its place (disk). */
   'sentinel-access': ['allow', 'deny'],
@@ -51,24 +62,34 @@ type OptionChange<L extends string, O> = {
 export type LeverChange =
   | OptionChange<'proxy', ProxyOptions>
   | OptionChange<'app', DjangoSnippetOptions>
+  | OptionChange<'monitor', MonitorOptions>
   | {
       [L in StackLever]: { readonly lever: L; readonly value: (typeof STACK_LEVERS)[L][number] };
     }[StackLever];
 
 /** The change that undoes `change`: the option back to the generator's default, the lever to its healthy value. */
 export function restoreOf(change: LeverChange): LeverChange {
-  if (change.lever === 'proxy' || change.lever === 'app')
+  if (change.lever === 'proxy' || change.lever === 'app' || change.lever === 'monitor')
     return { ...change, value: undefined } as LeverChange;
   return { lever: change.lever, value: STACK_LEVERS[change.lever][0] } as LeverChange;
 }
 
+/** A fault's levers: one, or a latent setting and what reveals it. */
+export const changesOf = (f: Pick<SandboxFault, 'change'>): readonly LeverChange[] =>
+  Array.isArray(f.change) ? (f.change as readonly LeverChange[]) : [f.change as LeverChange];
+
 export interface ExpectedVerdict {
-  readonly status: Exclude<Status, 'healthy'>;
-  readonly fault: Exclude<Fault, 'unknown'>;
+  readonly status: Status;
+  /** `null` for a healthy verdict; `unknown` when the evidence names the monitor's own settings. */
+  readonly fault: Fault | null;
   /** The check that must flag the fault ... */
   readonly check: Layer;
-  /** ... and the failure kind it must report. */
-  readonly kind: FailureKind;
+  /** ... and the failure kind it must report; or, for a healthy download, the hygiene note it must carry. */
+  readonly kind: FailureKind | { readonly note: HygieneNote };
+  /** The rule that must decide (when the fault shows a rule of its own). */
+  readonly rule?: string;
+  /** The verdict warns the monitor's owners (its own settings are wrong). */
+  readonly monitorWarning?: true;
 }
 
 /** A check's outcome in the fault matrix: `ok`, `slow`, its failure kind (`failed` if it has none), or `-`
@@ -76,8 +97,9 @@ export interface ExpectedVerdict {
 export type Outcome = FailureKind | 'ok' | 'slow' | 'failed' | '-';
 
 /** What each healthcheck URL answers, in a word or two (see test/integration/sandbox.test.ts): `sentinel`,
- * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, or the status code;
- * `… as "NAME"` when Content-Disposition names another file than the sentinel's. */
+ * `offloaded`, `streamed`, `other bytes`, `offloaded to PATH`, `header leaked`, `refused`, `cut` (the body broke
+ * off), `undecodable` (it does not decode as its Content-Encoding says), or the status code; `… as "NAME"` when
+ * Content-Disposition names another file than the sentinel's, `… with two names` when there are two. */
 export interface Symptoms {
   readonly endToEnd: string;
   readonly app: string;
@@ -99,22 +121,28 @@ export interface SandboxFault {
   readonly description: string;
   /** What the fault changes in the stack, in words ... */
   readonly changes: string;
-  /** ... and as data: restore is `restoreOf(change)`. */
-  readonly change: LeverChange;
+  /** ... and as data: restore is `restoreOf(change)`, in reverse order for several. */
+  readonly change: LeverChange | readonly LeverChange[];
   readonly expected: ExpectedVerdict;
   readonly saw: Saw;
   /** The extra sentinel whose checks show the fault (target `sandbox-NAME`); the first sentinel when absent. */
-  readonly sentinel?: 'unicode';
+  readonly sentinel?: SandboxSentinelName;
+  /** The run is a full one (all four checks), as `run --all-layers`. */
+  readonly allLayers?: true;
   /** The raw symptom, seen with plain HTTP requests (only the URLs listed are compared). */
   readonly symptoms: Partial<Symptoms>;
 }
 
-type Specific = Omit<SandboxFault, 'name' | 'variant' | 'sentinel'>;
+type Specific = Omit<SandboxFault, 'name' | 'variant' | 'sentinel' | 'allLayers'>;
+
+/** The extra sentinels of the sandbox (target `sandbox-NAME`). */
+export type SandboxSentinelName = 'unicode' | 'awkward' | 'big';
 
 /** A fault and the variants it exists on, each with what differs there. */
 interface FaultDefinition extends Partial<Specific> {
   readonly name: string;
-  readonly sentinel?: 'unicode';
+  readonly sentinel?: SandboxSentinelName;
+  readonly allLayers?: true;
   readonly on: { readonly [V in Variant]?: Partial<Specific> };
 }
 
@@ -209,6 +237,77 @@ const FAULT_DEFINITIONS = [
     expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 's3-unreachable' },
     saw: { 'end-to-end': 'status', app: 'status', storage: 's3-unreachable', proxy: 'status' },
     symptoms: { endToEnd: '500', app: '500', proxy: '502' },
+    on: { 'nginx-s3': {} },
+  },
+
+  {
+    name: 'sentinel-grown',
+    description:
+      'the sentinel has grown (more bytes after its own): reading stops at its size, every layer serves it long',
+    changes: 'disk: the sentinel file is overwritten with its bytes three times (restore: written again)',
+    change: { lever: 'sentinel', value: 'grown' },
+    expected: { status: 'failed', fault: 'storage', check: 'storage', kind: 'size-mismatch' },
+    saw: { 'end-to-end': 'size-mismatch', app: 'ok', storage: 'size-mismatch', proxy: 'size-mismatch' },
+    symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'other bytes' },
+    on: {
+      'nginx-s3': {
+        changes: 'S3: the sentinel object is replaced by its bytes three times (restore: uploaded again)',
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
+  },
+  // What the object carries besides its bytes: nginx passes it on from S3 through the internal location.
+  {
+    name: 'object-default-type',
+    description:
+      'the sentinel object was uploaded without a type: S3 says binary/octet-stream, and nginx passes that on',
+    changes: "S3: the sentinel object is uploaded again with S3's default Content-Type, binary/octet-stream",
+    change: { lever: 'sentinel-metadata', value: 'default-type' },
+    expected: {
+      status: 'failed',
+      fault: 'storage',
+      check: 'storage',
+      kind: 'metadata-mismatch',
+      rule: 'object-metadata',
+    },
+    saw: { 'end-to-end': 'header-mismatch', app: 'ok', storage: 'metadata-mismatch', proxy: 'ok' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'object-content-encoding',
+    description:
+      'the sentinel object says Content-Encoding gzip, its bytes are not: browsers fail to decode the download',
+    changes: 'S3: the sentinel object is uploaded again, the same bytes, with Content-Encoding: gzip',
+    change: { lever: 'sentinel-metadata', value: 'gzip-encoding' },
+    expected: {
+      status: 'failed',
+      fault: 'storage',
+      check: 'storage',
+      kind: 'metadata-mismatch',
+      rule: 'object-metadata',
+    },
+    saw: { 'end-to-end': 'content-decoding', app: 'ok', storage: 'metadata-mismatch', proxy: 'ok' },
+    symptoms: { endToEnd: 'undecodable', app: 'offloaded', proxy: 'undecodable' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'object-content-disposition',
+    description:
+      "the sentinel object carries a Content-Disposition of its own: nginx sends it beside the app's, two headers browsers refuse",
+    changes:
+      'S3: the sentinel object is uploaded again with Content-Disposition: attachment; filename="sentinel.bin"',
+    change: { lever: 'sentinel-metadata', value: 'disposition' },
+    expected: {
+      status: 'failed',
+      fault: 'storage',
+      check: 'storage',
+      kind: 'metadata-mismatch',
+      rule: 'object-metadata',
+    },
+    saw: { 'end-to-end': 'header-conflict', app: 'ok', storage: 'metadata-mismatch', proxy: 'ok' },
+    symptoms: { endToEnd: 'sentinel with two names', app: 'offloaded', proxy: 'sentinel' },
     on: { 'nginx-s3': {} },
   },
 
@@ -354,6 +453,23 @@ const FAULT_DEFINITIONS = [
     on: { 'nginx-s3': {} },
   },
 
+  {
+    name: 'head-refused-by-app',
+    description: 'the download view answers GET only: HEAD gets 405 through {proxy} and from the app alike',
+    changes: 'Django: the views get http_method_names = ["get"], then gunicorn\'s workers are reloaded',
+    change: { lever: 'app', option: 'getOnly', value: true },
+    expected: {
+      status: 'degraded',
+      fault: 'app',
+      check: 'app',
+      kind: 'head-mismatch',
+      rule: 'head-fails-at-app',
+    },
+    saw: { 'end-to-end': 'head-mismatch', app: 'head-mismatch', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {}, 'apache-disk': {}, 'lighttpd-disk': {} },
+  },
+
   // The proxy, alone or with the app.
   {
     name: 'storage-upstream-wrong-port',
@@ -455,7 +571,14 @@ const FAULT_DEFINITIONS = [
       "{proxy} strips the app's Content-Disposition from downloads: browsers save the file under the URL's name",
     changes: "{proxy}: the download route removes the response's Content-Disposition, then a graceful reload",
     change: { lever: 'proxy', option: 'dropDisposition', value: true },
-    expected: { status: 'failed', fault: 'proxy-app', check: 'end-to-end', kind: 'filename-mismatch' },
+    // The app sends the right name (its check), storage has nothing to say about it: the proxy changes headers.
+    expected: {
+      status: 'failed',
+      fault: 'proxy',
+      check: 'end-to-end',
+      kind: 'filename-mismatch',
+      rule: 'proxy-changes-headers',
+    },
     saw: { 'end-to-end': 'filename-mismatch', ...DISK_STORAGE_OK },
     symptoms: { endToEnd: 'sentinel without a name', app: 'offloaded', proxy: 'sentinel' },
     // Not on nginx: it passes the app's Content-Disposition on through X-Accel-Redirect, proxy_hide_header or not.
@@ -508,6 +631,282 @@ const FAULT_DEFINITIONS = [
         symptoms: { endToEnd: '403', app: 'offloaded', proxy: 'sentinel' },
       },
     },
+  },
+  {
+    name: 'extra-disposition',
+    description:
+      "{proxy} adds a Content-Disposition of its own beside the app's: two different headers, which browsers refuse",
+    changes: '{proxy}: the download route adds `Content-Disposition: attachment`, then a graceful reload',
+    change: { lever: 'proxy', option: 'extraDisposition', value: 'attachment' },
+    expected: {
+      status: 'failed',
+      fault: 'proxy',
+      check: 'end-to-end',
+      kind: 'header-conflict',
+      rule: 'proxy-changes-headers',
+    },
+    saw: { 'end-to-end': 'header-conflict', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: 'sentinel with two names', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'apache-disk': {
+        changes:
+          'Apache: `Header add Content-Disposition "attachment"` on the download route, then a graceful reload',
+      },
+      'lighttpd-disk': {
+        changes:
+          'lighttpd: `setenv.add-response-header` adds Content-Disposition "attachment" on the download route, then a graceful restart',
+      },
+    },
+  },
+  {
+    name: 'repeated-disposition',
+    description:
+      'Apache adds the very Content-Disposition the app sends: the same header twice (a note: browsers take it)',
+    changes:
+      'Apache: `Header add Content-Disposition "attachment; filename=\\"healthcheck.txt\\""` on the download route, then a graceful reload',
+    change: { lever: 'proxy', option: 'extraDisposition', value: 'attachment; filename="healthcheck.txt"' },
+    expected: { status: 'healthy', fault: null, check: 'end-to-end', kind: { note: 'repeated-header' } },
+    saw: { 'end-to-end': 'ok', app: 'ok', storage: '-', proxy: '-' },
+    symptoms: { endToEnd: 'sentinel with two names', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'apache-disk': {} },
+  },
+  {
+    name: 'storage-headers-shown',
+    description:
+      "nginx no longer hides storage's own headers: x-amz-* reach every client (a note, not a failure)",
+    changes:
+      'nginx: the storage locations are generated without their `proxy_hide_header` lines, then a reload',
+    change: { lever: 'proxy', option: 'showStorageHeaders', value: true },
+    expected: { status: 'healthy', fault: null, check: 'end-to-end', kind: { note: 'storage-headers' } },
+    saw: { 'end-to-end': 'ok', app: 'ok', storage: '-', proxy: '-' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'compressed-downloads',
+    description:
+      '{proxy} compresses downloads for clients that accept it: no Content-Length, a Content-Encoding the file does not have (a note)',
+    changes: '{proxy}: compression switched on for the download route, then a graceful reload',
+    change: { lever: 'proxy', option: 'compressDownloads', value: true },
+    expected: { status: 'healthy', fault: null, check: 'end-to-end', kind: { note: 'content-encoding' } },
+    saw: { 'end-to-end': 'ok', app: 'ok', storage: '-', proxy: '-' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'nginx-s3': {
+        changes: 'nginx: `gzip on; gzip_types *; gzip_min_length 1;` in the internal location, then a reload',
+      },
+      // Not on Apache: mod_xsendfile sends the file after mod_deflate has run (SetOutputFilter and
+      // AddOutputFilterByType alike), so downloads stay uncompressed.
+      // lighttpd answers HEAD with the uncompressed length, GET with the compressed one: HEAD lies.
+      'lighttpd-disk': {
+        description:
+          'lighttpd compresses downloads for clients that accept it, and its HEAD then gives the uncompressed length, unlike GET',
+        changes:
+          'lighttpd: mod_deflate (gzip, text/*, from 1 byte) on the download route, then a graceful restart',
+        expected: {
+          status: 'degraded',
+          fault: 'proxy',
+          check: 'end-to-end',
+          kind: 'head-mismatch',
+          rule: 'head-fails-at-proxy',
+        },
+        saw: { 'end-to-end': 'head-mismatch', app: 'ok', storage: 'ok', proxy: 'ok' },
+      },
+    },
+  },
+  {
+    name: 'storage-errors-masked',
+    description:
+      "nginx answers storage's errors with its own 404 page (proxy_intercept_errors), and its storage locations name a bucket that does not exist",
+    changes:
+      'nginx: `proxy_intercept_errors on` with `error_page 403 404 =404` in both storage locations, and their bucket becomes /no-such-bucket/',
+    change: [
+      { lever: 'proxy', option: 'interceptErrors', value: true },
+      { lever: 'proxy', option: 'storageRootOverride', value: '/no-such-bucket/' },
+    ],
+    expected: {
+      status: 'failed',
+      fault: 'proxy',
+      check: 'proxy',
+      kind: 'status',
+      rule: 'proxy-masks-storage-errors',
+    },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'status' },
+    symptoms: { endToEnd: '404', app: 'offloaded', proxy: '404' },
+    on: { 'nginx-s3': {} },
+  },
+
+  {
+    name: 'key-in-variable',
+    sentinel: 'awkward',
+    description:
+      "nginx's internal location names the key in a variable: nginx sends it decoded and unescaped, so a key with a space, +, %, a comma or non-ASCII breaks (storage answers 400) while plain keys work",
+    changes:
+      'nginx: the internal location becomes a regex location whose proxy_pass names the key in a variable (the signed query kept)',
+    change: { lever: 'proxy', option: 'keyInVariable', value: true },
+    expected: {
+      status: 'failed',
+      fault: 'proxy-app',
+      check: 'end-to-end',
+      kind: 'status',
+      rule: 'proxy-app-glue',
+    },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'temp-files-unwritable',
+    sentinel: 'big',
+    description:
+      "nginx cannot write the temp files of the offload location, and clients are slower than storage: a big download is cut after nginx's memory buffers, small sentinels pass",
+    changes:
+      'nginx: the internal location gets `proxy_temp_path /proc` (not writable) and `limit_rate 512k` (a client slower than storage), then a reload',
+    change: { lever: 'proxy', option: 'unwritableTempPath', value: '/proc' },
+    expected: {
+      status: 'failed',
+      fault: 'proxy-app',
+      check: 'end-to-end',
+      kind: 'truncated',
+      rule: 'proxy-app-glue',
+    },
+    saw: { 'end-to-end': 'truncated', app: 'ok', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: 'cut', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+
+  // The monitor's own settings: the stack is fine, what the checks are told is not.
+  {
+    name: 'end-to-end-wrong-port',
+    description:
+      "the config's end-to-end URL has a port nothing listens on: end to end is refused, while the proxy check reaches {proxy}",
+    changes: "monitor: the end-to-end URL's port becomes a closed one (the stack is unchanged)",
+    change: { lever: 'monitor', option: 'endToEndPortOverride', value: CLOSED_PORT },
+    expected: {
+      status: 'failed',
+      fault: 'unknown',
+      check: 'end-to-end',
+      kind: 'connect-refused',
+      rule: 'end-to-end-unreachable',
+    },
+    saw: { 'end-to-end': 'connect-refused', ...DISK_STORAGE_OK },
+    symptoms: { endToEnd: 'refused', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {}, 'apache-disk': {}, 'lighttpd-disk': {} },
+  },
+  {
+    name: 'stale-storage-settings',
+    allLayers: true,
+    description:
+      "the storage check's settings name the old place of the sentinel: runs stay healthy, and a full run warns the monitor's owners",
+    changes:
+      "monitor: the storage check's directory becomes the old one (the stack is unchanged); a full run",
+    change: { lever: 'monitor', option: 'staleStorageSettings', value: true },
+    expected: {
+      status: 'healthy',
+      fault: null,
+      check: 'storage',
+      kind: 'fs-not-found',
+      rule: 'healthy',
+      monitorWarning: true,
+    },
+    saw: { 'end-to-end': 'ok', app: 'ok', storage: 'fs-not-found', proxy: 'ok' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'nginx-s3': {
+        changes:
+          "monitor: the storage check's bucket becomes the old one (the stack is unchanged); a full run",
+        expected: {
+          status: 'healthy',
+          fault: null,
+          check: 'storage',
+          kind: 's3-no-such-bucket',
+          rule: 'healthy',
+          monitorWarning: true,
+        },
+        saw: { 'end-to-end': 'ok', app: 'ok', storage: 's3-no-such-bucket', proxy: 'ok' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
+  },
+  {
+    name: 'stale-storage-settings-at-incident',
+    description:
+      "the storage check's settings are stale, and then {proxy} sends the app a Host it refuses: the proxy serves the sentinel from storage, so the storage check's own settings are named, not storage",
+    changes:
+      "monitor: the storage check's directory becomes the old one; {proxy}: the download route sets Host: backend.internal",
+    change: [
+      { lever: 'monitor', option: 'staleStorageSettings', value: true },
+      { lever: 'proxy', option: 'appHostOverride', value: 'backend.internal' },
+    ],
+    expected: {
+      status: 'failed',
+      fault: 'unknown',
+      check: 'storage',
+      kind: 'fs-not-found',
+      rule: 'storage-check-settings',
+      monitorWarning: true,
+    },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'fs-not-found', proxy: 'ok' },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    on: {
+      'nginx-s3': {
+        changes:
+          "monitor: the storage check's bucket becomes the old one; nginx: the download route sets Host: backend.internal",
+        expected: {
+          status: 'failed',
+          fault: 'unknown',
+          check: 'storage',
+          kind: 's3-no-such-bucket',
+          rule: 'storage-check-settings',
+          monitorWarning: true,
+        },
+        saw: { 'end-to-end': 'status', app: 'ok', storage: 's3-no-such-bucket', proxy: 'ok' },
+      },
+      'apache-disk': {},
+      'lighttpd-disk': {},
+    },
+  },
+  {
+    name: 'monitor-without-credentials',
+    description:
+      'the monitor runs without AWS credentials, and then nginx sends the app a Host it refuses: the storage check cannot run, storage is not paged',
+    changes:
+      'monitor: no AWS credentials in its environment (none in a file, no instance role); nginx: the download route sets Host: backend.internal',
+    change: [
+      { lever: 'monitor', option: 'credentials', value: 'absent' },
+      { lever: 'proxy', option: 'appHostOverride', value: 'backend.internal' },
+    ],
+    expected: {
+      status: 'failed',
+      fault: 'unknown',
+      check: 'storage',
+      kind: 'monitor-credentials',
+      rule: 'storage-check-could-not-run',
+      monitorWarning: true,
+    },
+    saw: { 'end-to-end': 'status', app: 'ok', storage: 'monitor-credentials', proxy: 'monitor-credentials' },
+    symptoms: { endToEnd: '400', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
+    name: 'monitor-without-credentials-full-run',
+    allLayers: true,
+    description:
+      "the monitor runs without AWS credentials: a full run says so to the monitor's owners, downloads stay healthy",
+    changes: 'monitor: no AWS credentials in its environment (none in a file, no instance role); a full run',
+    change: { lever: 'monitor', option: 'credentials', value: 'absent' },
+    expected: {
+      status: 'healthy',
+      fault: null,
+      check: 'storage',
+      kind: 'monitor-credentials',
+      rule: 'healthy',
+      monitorWarning: true,
+    },
+    saw: { 'end-to-end': 'ok', app: 'ok', storage: 'monitor-credentials', proxy: 'monitor-credentials' },
+    symptoms: { endToEnd: 'sentinel', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
   },
 ] as const satisfies readonly FaultDefinition[];
 

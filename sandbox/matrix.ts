@@ -4,7 +4,7 @@
  */
 import { LAYERS } from '../functions/core/names.ts';
 import type { Report } from '../functions/core/types.ts';
-import type { Outcome, SandboxFault } from './faults.ts';
+import type { ExpectedVerdict, Outcome, SandboxFault } from './faults.ts';
 
 export interface MatrixRow {
   readonly fault: SandboxFault;
@@ -25,32 +25,47 @@ export function checksMatch({ fault, report }: MatrixRow): boolean {
 }
 
 /**
- * Whether the verdict is the one the catalogue expects, flagged by the expected check with the expected kind,
- * and each check saw what the catalogue says.
+ * Whether the verdict is the one the catalogue expects, flagged by the expected check with the expected kind (or,
+ * for a healthy download, carrying the expected hygiene note), decided by the expected rule when one is named,
+ * with a monitor warning exactly when one is expected, and each check saw what the catalogue says.
  */
 export function rowMatches(row: MatrixRow): boolean {
   const { fault, report } = row;
   const e = fault.expected;
+  const v = report.verdict;
   const flagged = report.results.find((r) => r.layer === e.check);
+  const kindSeen =
+    typeof e.kind === 'string'
+      ? flagged?.ok === false && flagged.kind === e.kind
+      : (flagged?.notes ?? []).some((n) => n.endsWith(`[${(e.kind as { note: string }).note}]`));
   return (
-    report.verdict.status === e.status &&
-    report.verdict.fault === e.fault &&
-    flagged?.ok === false &&
-    flagged.kind === e.kind &&
+    v.status === e.status &&
+    v.fault === e.fault &&
+    kindSeen &&
+    (e.rule === undefined || v.rule === e.rule) &&
+    (e.monitorWarning === true) === (v.monitorWarning !== undefined) &&
     checksMatch(row)
   );
+}
+
+/** The expectation in a few words: `failed proxy (proxy: status)`, `healthy (end-to-end: note storage-headers)`. */
+export function describeExpected(e: ExpectedVerdict): string {
+  const kind = typeof e.kind === 'string' ? e.kind : `note ${e.kind.note}`;
+  const rule = e.rule ? `, rule ${e.rule}` : '';
+  const warning = e.monitorWarning ? ', monitor warning' : '';
+  return `${e.status}${e.fault ? ` ${e.fault}` : ''} (${e.check}: ${kind}${rule}${warning})`;
 }
 
 export function matrixTable(rows: readonly MatrixRow[]): string {
   const head = ['fault', ...LAYERS, 'verdict', 'expected', 'match'];
   const body = rows.map((row) => {
     const { fault, report } = row;
-    const e = fault.expected;
+    const v = report.verdict;
     return [
       fault.name,
       ...LAYERS.map((l) => outcome(report, l)),
-      `${report.verdict.status} ${report.verdict.fault ?? ''}`.trim(),
-      `${e.status} ${e.fault} (${e.check}: ${e.kind})`,
+      `${v.status} ${v.fault ?? ''}${v.monitorWarning ? ' +warning' : ''}`.trim(),
+      describeExpected(fault.expected),
       rowMatches(row) ? 'yes' : 'NO',
     ];
   });

@@ -32,12 +32,14 @@ import { packageRoot } from '../functions/package-root.ts';
 import { passwdUser } from '../functions/probes/read-as.ts';
 import {
   CLOSED_PORT,
+  changesOf,
   type FaultName,
   type LeverChange,
   restoreOf,
   sandboxFault,
   type Variant,
 } from './faults.ts';
+import { type MonitorOptions, monitorConfig, monitorEnv } from './monitor.ts';
 import { forgetDir, freePorts, reloadWorkers, rememberDir, Service, waitUntil } from './processes.ts';
 import { LocalProxy, PROXY_SERVERS, type SandboxProxy } from './proxies.ts';
 import { DiskStorage, MotoStorage, type SandboxStorage } from './storage.ts';
@@ -53,6 +55,18 @@ const FILE_NAME = 'healthcheck.txt';
  * decode it (lighttpd does; see djangoDownloadView).
  */
 const UNICODE = { name: 'unicode', fileName: 'rapport-été.txt', diskName: 'rapport-ete.txt' };
+/**
+ * The third sentinel: a key (and, with lighttpd, a file name) with a space, `+`, `%`, a comma and non-ASCII
+ * characters, which every layer must encode right (signers, the offload header, the proxy's way to storage). Not on
+ * Apache: django-downloadview sends X-Sendfile percent-encoded and mod_xsendfile 0.12 takes it literally (the
+ * Apache generator refuses such a file).
+ */
+const AWKWARD = { name: 'awkward', fileName: 'odd name + 100%, été.txt' };
+/**
+ * The big sentinel (nginx-s3 only: the temp-file limit is nginx's), on a schedule of its own: larger than the
+ * sandbox's temp-file fault limit (1 MiB, standing for nginx's 1 GiB default), small enough for the tests.
+ */
+const BIG = { name: 'big', fileName: 'healthcheck-big.txt', bytes: 4 * 1024 * 1024, timeoutMs: 30_000 };
 /** django-downloadview rewrites the storage URL to this prefix; the nginx snippet derives its location from it. */
 const INTERNAL_PREFIX = '/_storage/';
 /** What django-downloadview sends: mimetypes' guess for the name plus Django's charset. nginx keeps the type
@@ -107,9 +121,15 @@ export interface SandboxSentinel {
 
 export interface Sandbox {
   readonly variant: Variant;
-  /** One target, named "sandbox", describing this stack; its extra sentinel makes target "sandbox-unicode". */
+  /**
+   * One target, named "sandbox", describing this stack; its extra sentinels make targets "sandbox-NAME". As the
+   * monitor is told it: a monitor fault changes it (sandbox/monitor.ts), the stack stays as it is.
+   */
   readonly config: ConfigInput;
-  /** The variables the storage check needs (dummy credentials, region). */
+  /**
+   * The variables the storage check needs (dummy credentials, region), as the monitor gets them (a monitor fault
+   * may take the credentials away): put them in place with `useEnv` (sandbox/monitor.ts) before a run.
+   */
   readonly env: Readonly<Record<string, string>>;
   readonly ports: SandboxPorts;
   readonly dir: string;
@@ -145,7 +165,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 class LocalSandbox implements Sandbox {
   readonly variant: Variant;
-  readonly config: ConfigInput;
+  /** The config of the stack as it is; `config` is what the monitor is told. */
+  private readonly stackConfig: ConfigInput;
   readonly ports: SandboxPorts;
   readonly sentinel: SandboxSentinel;
   readonly sentinels: readonly SandboxSentinel[];
@@ -164,6 +185,8 @@ class LocalSandbox implements Sandbox {
   private readonly djangoSource: string;
   /** The Django generator's options: the app faults switched on (none when healthy). */
   private appOptions: DjangoSnippetOptions = {};
+  /** The monitor's own settings, as the monitor faults set them (none when healthy). */
+  private monitorOptions: MonitorOptions = {};
   private faults: FaultName[] = [];
   private app: Service | undefined;
   private stopped = false;
@@ -193,14 +216,21 @@ class LocalSandbox implements Sandbox {
     };
     const primary = sentinel('sandbox', FILE_NAME, '');
     const unicode = sentinel(`sandbox-${UNICODE.name}`, UNICODE.fileName, ` (${UNICODE.fileName})`);
+    const awkward =
+      this.variant === 'apache-disk'
+        ? undefined
+        : sentinel(`sandbox-${AWKWARD.name}`, AWKWARD.fileName, ` (${AWKWARD.fileName})`);
+    const big = this.variant === 'nginx-s3' ? bigSentinel(`sandbox-${BIG.name}`, basename(dir)) : undefined;
     this.sentinel = primary;
-    this.sentinels = [primary, unicode];
+    this.sentinels = [primary, unicode, ...(awkward ? [awkward] : []), ...(big ? [big] : [])];
     const s3 = this.variant === 'nginx-s3';
     const proxyServer = PROXY_SERVERS[VARIANT_PROXIES[this.variant]];
     const unicodeFile = s3 ? UNICODE.fileName : UNICODE.diskName;
     const files = [
       { name: FILE_NAME, body: primary.body },
       { name: unicodeFile, body: unicode.body },
+      ...(awkward ? [{ name: AWKWARD.fileName, body: awkward.body }] : []),
+      ...(big ? [{ name: BIG.fileName, body: big.body }] : []),
     ] as const;
     const spawn = this.spawn.bind(this);
     this.storage = s3
@@ -224,16 +254,19 @@ class LocalSandbox implements Sandbox {
       ? { storage: storagePort, app: appPort, proxy: proxyPort }
       : { app: appPort, proxy: proxyPort };
     const proxyBase = `http://127.0.0.1:${proxyPort}`;
-    // What the app sends for a file: a URL in the internal location (percent-encoded), or the file's path.
+    // What the app sends for a file: a URL in the internal location, or the file's path, percent-encoded alike
+    // (django-downloadview rewrites the storage's URL of the file).
     const offloadValue = (name: string) =>
-      s3 ? `${INTERNAL_PREFIX}${encodeURIComponent(name)}` : this.storage.locate(name);
+      s3
+        ? `${INTERNAL_PREFIX}${encodeURIComponent(name)}`
+        : this.storage.locate(name).replace(/[^/]+$/, (file) => encodeURIComponent(file));
     const expect = (s: SandboxSentinel) => ({
       sha256: s.sha256,
       size: s.body.length,
       contentType: CONTENT_TYPE,
       fileName: s.fileName,
     });
-    this.config = {
+    this.stackConfig = {
       targets: [
         {
           name: 'sandbox',
@@ -249,6 +282,30 @@ class LocalSandbox implements Sandbox {
               file: this.storage.locate(unicodeFile),
               offload: offloadValue(unicodeFile),
             },
+            // A third whose very key (or file name) is awkward: a space, `+`, `%`, a comma, non-ASCII.
+            ...(awkward
+              ? [
+                  {
+                    name: AWKWARD.name,
+                    sentinel: expect(awkward),
+                    file: this.storage.locate(AWKWARD.fileName),
+                    offload: offloadValue(AWKWARD.fileName),
+                  },
+                ]
+              : []),
+            // A big one, checked on its own schedule (never by a run of every target), with a longer deadline.
+            ...(big
+              ? [
+                  {
+                    name: BIG.name,
+                    sentinel: expect(big),
+                    file: this.storage.locate(BIG.fileName),
+                    offload: offloadValue(BIG.fileName),
+                    timeoutMs: BIG.timeoutMs,
+                    ownSchedule: true,
+                  },
+                ]
+              : []),
           ],
           storage: this.storage.config,
           app: {
@@ -272,7 +329,7 @@ class LocalSandbox implements Sandbox {
       ],
     };
     // Parsed once: the proxy and Django configurations are generated from the same targets the checks use.
-    this.targets = configSchema.parse(this.config).targets;
+    this.targets = configSchema.parse(this.stackConfig).targets;
     this.proxy = new LocalProxy(
       proxyServer,
       this.targets,
@@ -284,8 +341,12 @@ class LocalSandbox implements Sandbox {
     );
   }
 
+  get config(): ConfigInput {
+    return monitorConfig(this.stackConfig, this.monitorOptions);
+  }
+
   get env(): Readonly<Record<string, string>> {
-    return this.storage.env;
+    return monitorEnv(this.storage.env, this.monitorOptions, join(this.dir, 'no-such-file'));
   }
 
   get activeFaults(): readonly FaultName[] {
@@ -312,13 +373,14 @@ class LocalSandbox implements Sandbox {
     if (fault.variant !== this.variant) {
       throw new SandboxError(`fault "${name}" belongs to the ${fault.variant} sandbox, not ${this.variant}`);
     }
-    await this.setLever(fault.change);
+    for (const change of changesOf(fault)) await this.setLever(change);
     this.faults.push(name);
   }
 
   async clearFaults(): Promise<void> {
     for (let name = this.faults.pop(); name !== undefined; name = this.faults.pop()) {
-      await this.setLever(restoreOf(sandboxFault(name).change));
+      for (const change of [...changesOf(sandboxFault(name))].reverse())
+        await this.setLever(restoreOf(change));
     }
   }
 
@@ -329,6 +391,10 @@ class LocalSandbox implements Sandbox {
         return this.proxy.reconfigure({ [change.option]: value });
       case 'app':
         return this.reconfigureApp({ [change.option]: value });
+      case 'monitor':
+        // What the checks are told: nothing in the stack changes, the next run reads `config` and `env` anew.
+        this.monitorOptions = { ...this.monitorOptions, [change.option]: value };
+        return;
       case 'sentinel': {
         const body = this.sentinel.body;
         if (change.value === 'absent') return this.storage.remove();
@@ -336,8 +402,12 @@ class LocalSandbox implements Sandbox {
         // Other bytes of the same size, or the first half: only the checksum, or the size, tells.
         if (change.value === 'corrupted')
           return this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length)));
+        // The sentinel and more after it: a reader stops at the sentinel's size.
+        if (change.value === 'grown') return this.storage.write(Buffer.concat([body, body, body]));
         return this.storage.write(body.subarray(0, Math.floor(body.length / 2)));
       }
+      case 'sentinel-metadata':
+        return this.storage.setMetadata(change.value);
       case 'sentinel-access':
         return this.storage.setAccess(change.value);
       case 'storage-server':
@@ -464,6 +534,15 @@ class LocalSandbox implements Sandbox {
       ...user,
     });
   }
+}
+
+/** The big sentinel's bytes: text lines that name the sandbox (unique to it, as the others), to BIG.bytes. */
+function bigSentinel(target: string, label: string): SandboxSentinel {
+  const line = Buffer.from(`download-doctor big sentinel, sandbox ${label}\n`);
+  const body = Buffer.alloc(BIG.bytes);
+  for (let at = 0; at < body.length; at += line.length) line.copy(body, at);
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return { target, body, sha256, contentType: CONTENT_TYPE, fileName: BIG.fileName };
 }
 
 /** A loopback port nothing listens on (right now). */

@@ -41,8 +41,13 @@ export interface SandboxStorage {
   remove(): Promise<void>;
   /** `deny`: the first sentinel can no longer be read (a bucket policy Deny, or mode 000 on disk). */
   setAccess(access: 'allow' | 'deny'): Promise<void>;
+  /** What the first sentinel's object carries besides its bytes (S3 only: a file on disk has no metadata). */
+  setMetadata(metadata: ObjectMetadata): Promise<void>;
   close(): void;
 }
+
+/** The first sentinel's object metadata: as uploaded, or one of the ways it goes wrong (see STACK_LEVERS). */
+export type ObjectMetadata = 'as-uploaded' | 'default-type' | 'gzip-encoding' | 'disposition';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -116,10 +121,24 @@ export class MotoStorage implements SandboxStorage {
     await this.put(this.key, body);
   }
 
-  private async put(key: string, body: Buffer): Promise<void> {
+  private async put(key: string, body: Buffer, metadata: ObjectMetadata = 'as-uploaded'): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: this.contentType }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        // An upload without a type gets S3's default, binary/octet-stream.
+        ContentType: metadata === 'default-type' ? 'binary/octet-stream' : this.contentType,
+        ...(metadata === 'gzip-encoding' ? { ContentEncoding: 'gzip' } : {}),
+        ...(metadata === 'disposition' ? { ContentDisposition: 'attachment; filename="sentinel.bin"' } : {}),
+      }),
     );
+  }
+
+  /** The first sentinel uploaded again, its bytes as they were, with other metadata. */
+  async setMetadata(metadata: ObjectMetadata): Promise<void> {
+    const body = this.files[0].body;
+    await this.put(this.key, body, metadata);
   }
 
   async remove(): Promise<void> {
@@ -218,6 +237,10 @@ export class DiskStorage implements SandboxStorage {
     writeFileSync(copy, readFileSync(this.path), { mode: 0o000 });
     chmodSync(copy, 0o000);
     renameSync(copy, this.path);
+  }
+
+  async setMetadata(): Promise<void> {
+    throw new SandboxError('a file on disk has no metadata: the sentinel-metadata lever is for S3');
   }
 
   close(): void {}

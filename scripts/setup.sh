@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready for the demo, the tests and the benchmarks, and is quick when it already is.
 # - npm packages, including Node.js 22 itself (the `node` package puts it first on PATH in npm scripts);
-# - the Debian packages of the local sandbox: nginx, Apache with mod_xsendfile (and mime.types), lighttpd,
+# - the Debian packages of the local sandbox: nginx, Apache with mod_xsendfile (and mime.types), lighttpd (and its
+#   mod_deflate, for the compression fault),
 #   gunicorn, Django with django-downloadview and django-storages' S3 backend (packaged apart, as
 #   python3-django-storages-boto3: a recommends, which --no-install-recommends would skip), boto3;
 # - Debian's chromium (and a font), which the HTML report's browser test drives headless: nothing downloads a
@@ -22,7 +23,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
-debs=(nginx-light apache2-bin libapache2-mod-xsendfile lighttpd media-types gunicorn python3-django python3-django-downloadview python3-django-storages python3-django-storages-boto3 python3-boto3 python3-prometheus-client curl chromium fonts-dejavu-core)
+debs=(nginx-light apache2-bin libapache2-mod-xsendfile lighttpd lighttpd-mod-deflate media-types gunicorn python3-django python3-django-downloadview python3-django-storages python3-django-storages-boto3 python3-boto3 python3-prometheus-client curl chromium fonts-dejavu-core)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,10 +1,12 @@
 import { runCheck } from '../../functions/checks.ts';
 import { loadConfig } from '../../functions/config-file.ts';
 import { findTarget } from '../../functions/core/config.ts';
+import { diagnose } from '../../functions/core/diagnose.ts';
 import { UsageError } from '../../functions/core/errors.ts';
-import type { Layer } from '../../functions/core/names.ts';
+import { type Layer, SCHEMA_VERSION } from '../../functions/core/names.ts';
+import type { Report, StageResults } from '../../functions/core/types.ts';
 import { EXIT } from '../exit-codes.ts';
-import { checkLine } from '../format.ts';
+import { checkLine, exitCode, verdictLines } from '../format.ts';
 import { localProbes } from '../local-probes.ts';
 import { progressFor } from '../progress.ts';
 
@@ -14,8 +16,11 @@ export interface CheckOptions {
   format: 'table' | 'json';
 }
 
-/** One check alone, without the workflow (no engine, no diagnosis): the quickest probe of one layer. */
-export async function check(layer: Layer, options: CheckOptions): Promise<number> {
+/**
+ * One check alone, without the workflow (no engine): the quickest probe of one layer. `all`: the four checks at
+ * once, whatever each says, and their verdict (as `run --all-layers`, without the workflow): proves a new config.
+ */
+export async function check(layer: Layer | 'all', options: CheckOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
   const target = findTarget(config, options.target);
   if ((layer === 'storage' || layer === 'proxy') && !target[layer]) {
@@ -24,7 +29,28 @@ export async function check(layer: Layer, options: CheckOptions): Promise<number
     );
   }
   progressFor(options.format)(`config: ${file}`);
-  const result = await runCheck(layer, target, localProbes());
+  const deps = localProbes();
+  if (layer === 'all') {
+    const [e2e, app, storage, proxy] = await Promise.all([
+      runCheck('end-to-end', target, deps),
+      runCheck('app', target, deps),
+      runCheck('storage', target, deps),
+      runCheck('proxy', target, deps),
+    ]);
+    const stages = { stage1: [e2e, app], stage2: [storage, proxy] } satisfies StageResults;
+    const report: Report = {
+      schemaVersion: SCHEMA_VERSION,
+      target: target.name,
+      verdict: diagnose(stages),
+      results: [e2e, app, storage, proxy],
+    };
+    if (options.format === 'json') console.log(JSON.stringify(report, null, 2));
+    else
+      for (const line of [...report.results.map(checkLine), ...verdictLines(target.name, report.verdict)])
+        console.log(line);
+    return exitCode([report]);
+  }
+  const result = await runCheck(layer, target, deps);
   if (options.format === 'json') console.log(JSON.stringify(result, null, 2));
   else console.log(checkLine(result));
   return result.ok ? EXIT.healthy : EXIT.unhealthy;

@@ -8,6 +8,7 @@ import {
   type SandboxFault,
   type Variant,
 } from '../../sandbox/faults.ts';
+import { useEnv } from '../../sandbox/monitor.ts';
 import { startSandbox } from '../../sandbox/stack.ts';
 import { EXIT } from '../exit-codes.ts';
 import { runAndPrint } from './run.ts';
@@ -60,18 +61,21 @@ async function demoVariant(variant: Variant, faults: readonly SandboxFault[]): P
   const box = await startSandbox({ variant });
   const matched: boolean[] = [];
   try {
-    Object.assign(process.env, box.env);
-    const v = validateConfig(box.config);
-    if (!v.ok) throw new Error(`the sandbox's own config is invalid: ${JSON.stringify(v.problems)}`);
-    const config: Config = v.config;
+    // The config and environment the monitor has now: a monitor fault changes them, not the stack.
+    const monitor = (): Config => {
+      useEnv(box.env);
+      const v = validateConfig(box.config);
+      if (!v.ok) throw new Error(`the sandbox's own config is invalid: ${JSON.stringify(v.problems)}`);
+      return v.config;
+    };
     const storage = box.ports.storage ? `, moto :${box.ports.storage}` : '';
     console.log(
       `  up in ${((performance.now() - started) / 1000).toFixed(1)} s: proxy :${box.ports.proxy}, gunicorn :${box.ports.app}${storage}\n`,
     );
     // Every target runs (the written one and the extra sentinel's); the fault's own target is the one judged.
-    const step = async (title: string, expected: Expectation, target = 'sandbox') => {
+    const step = async (title: string, expected: Expectation, target = 'sandbox', allLayers = false) => {
       console.log(`== ${title}`);
-      const { reports } = await runAndPrint(config, { format: 'table' });
+      const { reports } = await runAndPrint(monitor(), { format: 'table', allLayers });
       const verdict = reports.find((r) => r.target === target)?.verdict;
       const ok = verdict?.status === expected.status && verdict?.fault === expected.fault;
       const want = expected.fault ? `${expected.status} (fault: ${expected.fault})` : expected.status;
@@ -82,9 +86,10 @@ async function demoVariant(variant: Variant, faults: readonly SandboxFault[]): P
     for (const fault of faults) {
       await box.applyFault(fault.name);
       const target = fault.sentinel ? `sandbox-${fault.sentinel}` : 'sandbox';
-      await step(`2. fault "${fault.name}": ${fault.description}`, fault.expected, target);
+      const full = fault.allLayers === true;
+      await step(`2. fault "${fault.name}": ${fault.description}`, fault.expected, target, full);
       await box.clearFaults();
-      await step(`3. "${fault.name}" restored`, { status: 'healthy', fault: null }, target);
+      await step(`3. "${fault.name}" restored`, { status: 'healthy', fault: null }, target, full);
     }
   } finally {
     await box.stop();

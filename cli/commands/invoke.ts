@@ -22,7 +22,7 @@ import {
   startExecution,
 } from '../../functions/probes/sfn.ts';
 import { EXIT } from '../exit-codes.ts';
-import { checkLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, exitCode, toHtml, toJson, toJunit, verdictLines } from '../format.ts';
 
 export const ARN_ENV = 'DOWNLOAD_DOCTOR_STATE_MACHINE_ARN';
 
@@ -35,6 +35,8 @@ export interface InvokeOptions {
   region?: string | undefined;
   /** false: start the execution, print its ARN and return at once. */
   wait?: boolean | undefined;
+  /** A full run: all four checks whatever stage 1 says. */
+  allLayers?: boolean | undefined;
 }
 
 export interface InvokeDeps {
@@ -78,7 +80,8 @@ async function invokeWith(
   options: InvokeOptions,
   deps: InvokeDeps,
 ): Promise<number> {
-  const run = { name: executionName(target), input: JSON.stringify({ target } satisfies ExecutionInput) };
+  const input: ExecutionInput = { target, ...(options.allLayers ? { allLayers: true } : {}) };
+  const run = { name: executionName(target), input: JSON.stringify(input) };
   try {
     if (options.wait === false) {
       const executionArn = await startExecution(client, arn, run);
@@ -99,7 +102,7 @@ async function invokeWith(
       for (const r of report.results) console.log(checkLine(r));
       for (const line of verdictLines(report.target, report.verdict)) console.log(line);
     }
-    return worstStatus([report]) === 'healthy' ? EXIT.healthy : EXIT.unhealthy;
+    return exitCode([report]);
   } catch (err) {
     if (isUnknownStateMachine(err)) throw new UsageError(`${err.name}: ${err.message} (region ${region})`);
     throw err;

@@ -9,10 +9,10 @@ import {
   LOCAL_INSTANCE,
 } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
-import { EXIT } from '../exit-codes.ts';
-import { checkLine, maintenanceLine, toHtml, toJson, toJunit, verdictLines, worstStatus } from '../format.ts';
+import { checkLine, exitCode, maintenanceLine, toHtml, toJson, toJunit, verdictLines } from '../format.ts';
 import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
+import { countRun, defaultRunCountFile } from '../run-count.ts';
 
 export interface RunOptions {
   config?: string;
@@ -22,6 +22,10 @@ export interface RunOptions {
   alarmState?: string;
   /** The instance whose names `--publish` uses (metric namespace, alarm names). @default LOCAL_INSTANCE */
   instance?: string;
+  /** A full run: all four checks whatever stage 1 says. */
+  allLayers?: boolean;
+  /** Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones). */
+  runCountFile?: string;
 }
 
 /**
@@ -37,7 +41,10 @@ export async function runAndPrint(
   const instance = options.instance ?? LOCAL_INSTANCE;
   if (!INSTANCE_NAME.test(instance))
     throw new UsageError(`--instance "${instance}": must be ${INSTANCE_NAME_RULE}`);
-  const targets = options.target ? [findTarget(config, options.target)] : config.targets;
+  // A sentinel on a schedule of its own (a big one) runs only when named.
+  const targets = options.target
+    ? [findTarget(config, options.target)]
+    : config.targets.filter((t) => !t.ownSchedule);
   const progress = progressFor(options.format);
   const reports: Report[] = [];
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -49,8 +56,10 @@ export async function runAndPrint(
       telemetry && options.publish
         ? telemetry.publisher(options.publish, region, instance, published)
         : undefined;
-    const { report } = await runTarget(config, target, publisher);
-    progress(`${target.name}:`);
+    const counted = options.runCountFile ? countRun(target, options.runCountFile) : false;
+    const allLayers = options.allLayers === true || counted;
+    const { report } = await runTarget(config, target, publisher, { allLayers });
+    progress(`${target.name}:${allLayers ? ' (a full run: all four checks)' : ''}`);
     for (const r of report.results) progress(checkLine(r));
     for (const line of verdictLines(target.name, report.verdict)) progress(line);
     if (report.maintenance) progress(maintenanceLine(report.maintenance));
@@ -72,11 +81,11 @@ export async function runAndPrint(
   if (options.format === 'json') console.log(toJson(reports));
   if (options.format === 'junit') console.log(toJunit(reports));
   if (options.format === 'html') console.log(toHtml(reports));
-  return { code: worstStatus(reports) === 'healthy' ? EXIT.healthy : EXIT.unhealthy, reports };
+  return { code: exitCode(reports), reports };
 }
 
 export async function run(options: RunOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
   progressFor(options.format)(`config: ${file}`);
-  return (await runAndPrint(config, options)).code;
+  return (await runAndPrint(config, { runCountFile: defaultRunCountFile(file), ...options })).code;
 }

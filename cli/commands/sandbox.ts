@@ -11,7 +11,10 @@ export async function faults(options: { variant?: Variant }): Promise<number> {
     console.log(`${variant}: ${SANDBOX_VARIANTS[variant]}`);
     for (const f of variantFaults(variant)) {
       const e = f.expected;
-      console.log(`  ${f.name.padEnd(width)}${`${e.status} ${e.fault}`.padEnd(18)} ${e.check}: ${e.kind}`);
+      const kind = typeof e.kind === 'string' ? e.kind : `note ${e.kind.note}`;
+      const verdict = `${e.status} ${e.fault ?? ''}`.trim() + (e.monitorWarning ? ' +warning' : '');
+      const full = f.allLayers ? ' (a full run)' : '';
+      console.log(`  ${f.name.padEnd(width)}${verdict.padEnd(24)} ${e.check}: ${kind}${full}`);
       console.log(`  ${' '.repeat(width)}${f.description}`);
     }
   }

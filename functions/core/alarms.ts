@@ -52,7 +52,10 @@ export function stepAlarms(
   return rules.map((rule) => {
     const name = names.alarm(target, rule);
     const before = memory[name] ?? { periods: [], state: 'OK' as AlarmState };
-    const periods = [...before.periods, periodValue(rule, data, target)].slice(-rule.evaluationPeriods);
+    const value = periodValue(rule, data, target);
+    // A rule that ignores missing data keeps only the periods that had some (the alarm stays as they said).
+    const kept = value === undefined && rule.treatMissingData === 'ignore' ? [] : [value];
+    const periods = [...before.periods, ...kept].slice(-rule.evaluationPeriods);
     return { name, rule, periods, previous: before.state, state: evaluateAlarm(rule, periods) };
   });
 }

@@ -31,6 +31,9 @@ const NETWORK_CODES: Readonly<Record<string, FailureKind>> = {
   UND_ERR_CLOSED: 'reset',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated',
   ERR_STREAM_PREMATURE_CLOSE: 'truncated',
+  // The server's answer could not be parsed (llhttp's HPE_* codes are matched by prefix below), or its headers
+  // are larger than a browser accepts.
+  UND_ERR_HEADERS_OVERFLOW: 'bad-response',
   UND_ERR_INVALID_ARG: 'invalid-request',
   ERR_INVALID_URL: 'invalid-request',
   ERR_INVALID_ARG_TYPE: 'invalid-request',
@@ -69,6 +72,7 @@ export function classifyNetworkError(err: NetworkErrorLike): FailureKind {
   const code = typeof err.code === 'string' ? err.code : '';
   const byCode = NETWORK_CODES[code];
   if (byCode) return byCode;
+  if (code.startsWith('HPE_') || err.name === 'HTTPParserError') return 'bad-response';
   if (code && isTlsCode(code)) return 'tls';
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || code === 'ABORT_ERR') return 'timeout';
   if (/premature close/i.test(err.message ?? '')) return 'truncated';
@@ -84,12 +88,41 @@ export interface S3ErrorLike {
   $metadata?: { httpStatusCode?: number | undefined } | undefined;
 }
 
+/**
+ * Errors of the monitor's own credentials (none found, expired, unknown to AWS, a wrong secret) or signing (for
+ * another region, with another signature version, with a clock that is off), by the codes AWS services and the
+ * SDK give them: never a layer's fault, whichever service answered.
+ */
+const MONITOR_CODES: Readonly<Record<string, FailureKind>> = {
+  CredentialsProviderError: 'monitor-credentials',
+  ExpiredToken: 'monitor-credentials',
+  ExpiredTokenException: 'monitor-credentials',
+  TokenRefreshRequired: 'monitor-credentials',
+  InvalidToken: 'monitor-credentials',
+  InvalidAccessKeyId: 'monitor-credentials',
+  InvalidClientTokenId: 'monitor-credentials',
+  UnrecognizedClientException: 'monitor-credentials',
+  SignatureDoesNotMatch: 'monitor-credentials',
+  AuthorizationHeaderMalformed: 'monitor-signing',
+  PermanentRedirect: 'monitor-signing',
+  RequestTimeTooSkewed: 'monitor-signing',
+  InvalidSignatureException: 'monitor-signing',
+};
+
+/** The monitor-side kind of an AWS SDK error (any service: S3, Secrets Manager, SSM), if it is one. */
+export function monitorSideKind(err: S3ErrorLike): FailureKind | undefined {
+  for (const c of [err.Code, err.name, typeof err.code === 'string' ? err.code : undefined]) {
+    const kind = typeof c === 'string' ? MONITOR_CODES[c] : undefined;
+    if (kind) return kind;
+  }
+  return undefined;
+}
+
 const S3_CODES: Readonly<Record<string, FailureKind>> = {
+  ...MONITOR_CODES,
   AccessDenied: 's3-access-denied',
   Forbidden: 's3-access-denied',
   AllAccessDisabled: 's3-access-denied',
-  InvalidAccessKeyId: 's3-access-denied',
-  SignatureDoesNotMatch: 's3-access-denied',
   NoSuchKey: 's3-no-such-key',
   NoSuchBucket: 's3-no-such-bucket',
   SlowDown: 's3-throttled',
@@ -104,7 +137,8 @@ const S3_NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout'
 
 /**
  * The failure kind of an S3 call that threw. The error code wins; without one (moto's 403 has an empty body,
- * as does the answer to a HEAD), the HTTP status decides.
+ * as does the answer to a HEAD), the HTTP status decides. Errors of the monitor's own credentials or signing
+ * (`monitor-*`) are kinds of their own: they say nothing about storage.
  */
 export function classifyS3Error(err: S3ErrorLike): FailureKind {
   const code = typeof err.code === 'string' ? err.code : undefined;
@@ -113,6 +147,9 @@ export function classifyS3Error(err: S3ErrorLike): FailureKind {
     if (kind) return kind;
   }
   switch (err.$metadata?.httpStatusCode) {
+    case 301:
+      // A redirect without a code (the answer to a HEAD): the monitor addresses the bucket in the wrong region.
+      return 'monitor-signing';
     case 403:
       return 's3-access-denied';
     case 404:

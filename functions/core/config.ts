@@ -162,7 +162,15 @@ const sentinelSchema = z.strictObject({
   contentType: z.string().min(1).optional(),
   /** The file name the app and end-to-end responses must carry in Content-Disposition (non-ASCII welcome). */
   fileName: z.string().min(1).optional(),
+  /** The Cache-Control the download must carry (and the object's metadata, on S3), when it matters. */
+  cacheControl: z.string().min(1).optional(),
 });
+
+/**
+ * What a browser sends as Accept-Encoding (Chrome's): the download is requested so, and its bytes are checked
+ * after decoding, so that compression switched on for the route is seen rather than hidden.
+ */
+export const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
 
 /** The exact offload header value expected, or a regular expression it must match. */
 const offloadValue = z.union([z.string().min(1), z.strictObject({ pattern: regexSource })]);
@@ -183,6 +191,16 @@ const extraSentinelSchema = z.strictObject({
   offload: offloadValue,
   /** This sentinel's routes. Default: the target's app, end-to-end and proxy URLs followed by `NAME/`. */
   urls: z.strictObject({ app: httpUrl, endToEnd: httpUrl, proxy: httpUrl }).partial().optional(),
+  /**
+   * The deadline of each of this sentinel's checks, instead of the target's: a big sentinel (past the proxy's
+   * temp-file limit, 1 GiB with nginx) needs longer. At least each of the target's own.
+   */
+  timeoutMs: positiveMs.optional(),
+  /**
+   * This sentinel runs on a schedule of its own (a big one, less often): `run` without --target leaves it out, and
+   * the construct needs its schedule (`schedules`).
+   */
+  ownSchedule: z.boolean().optional(),
 });
 
 /** How often a target runs when its config does not say (`serve`; the construct's `defaultSchedule`). */
@@ -245,13 +263,30 @@ export const targetSchema = z.strictObject({
       internalUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
       /** Also request `Range: bytes=0-9` and expect 206 with the first 10 bytes. */
       rangeProbe: z.boolean().default(false),
+      /** Also send a HEAD (through the proxy, and to the app): it must answer as GET does. */
+      headProbe: z.boolean().default(true),
+      /**
+       * Also send a conditional GET with the validators the download gave (If-None-Match, If-Modified-Since): a
+       * 304 must carry no body and no offload header, a 200 the whole sentinel.
+       */
+      conditionalProbe: z.boolean().default(true),
+      /** The download's Accept-Encoding (a browser's by default); `false` sends none. The body is decoded first. */
+      acceptEncoding: z.union([z.string().min(1), z.literal(false)]).default(BROWSER_ACCEPT_ENCODING),
     })
     .superRefine(deadlineRules),
+  /**
+   * Every N-th run is a full run: all four checks whatever stage 1 says, so that the storage and proxy checks'
+   * own settings are proven before an incident needs them (a failure then is a monitor warning, not a page).
+   */
+  fullRunEvery: z.number().int().min(1).max(10_000).optional(),
 });
 
 type TargetAsWritten = z.output<typeof targetSchema>;
-/** A target as the checks see it: one sentinel. `stack` names the target an extra sentinel comes from. */
-export type Target = Omit<TargetAsWritten, 'sentinels'> & { stack?: string };
+/**
+ * A target as the checks see it: one sentinel. `stack` names the target an extra sentinel comes from;
+ * `ownSchedule`, that the sentinel runs on a schedule of its own.
+ */
+export type Target = Omit<TargetAsWritten, 'sentinels'> & { stack?: string; ownSchedule?: boolean };
 
 /** The target, then one target per extra sentinel: `TARGET-NAME`, its file, offload value and routes. */
 function expandSentinels(written: TargetAsWritten): Target[] {
@@ -260,26 +295,34 @@ function expandSentinels(written: TargetAsWritten): Target[] {
   const below = (url: string, name: string) => new URL(`${name}/`, url.endsWith('/') ? url : `${url}/`).href;
   return [
     base,
-    ...sentinels.map(
-      (s): Target => ({
+    ...sentinels.map((s): Target => {
+      // A deadline of its own replaces each check's (the connect deadline stays).
+      const deadline = s.timeoutMs === undefined ? {} : { timeoutMs: s.timeoutMs };
+      return {
         ...base,
         name: `${base.name}-${s.name}`,
         stack: base.name,
         description: `${base.description ?? base.name} (sentinel ${s.name})`,
         sentinel: s.sentinel,
+        ...(s.ownSchedule ? { ownSchedule: true } : {}),
         storage:
           base.storage?.type === 's3'
-            ? { ...base.storage, key: s.file }
-            : base.storage && { ...base.storage, path: s.file },
+            ? { ...base.storage, key: s.file, ...deadline }
+            : base.storage && { ...base.storage, path: s.file, ...deadline },
         app: {
           ...base.app,
+          ...deadline,
           url: s.urls?.app ?? below(base.app.url, s.name),
           offload: { ...base.app.offload, value: s.offload },
         },
-        proxy: base.proxy && { ...base.proxy, url: s.urls?.proxy ?? below(base.proxy.url, s.name) },
-        endToEnd: { ...endToEnd, url: s.urls?.endToEnd ?? below(base.endToEnd.url, s.name) },
-      }),
-    ),
+        proxy: base.proxy && {
+          ...base.proxy,
+          ...deadline,
+          url: s.urls?.proxy ?? below(base.proxy.url, s.name),
+        },
+        endToEnd: { ...endToEnd, ...deadline, url: s.urls?.endToEnd ?? below(base.endToEnd.url, s.name) },
+      };
+    }),
   ];
 }
 
@@ -306,6 +349,17 @@ export const configSchema = z
       claim(t.name, ['targets', i, 'name']);
       t.sentinels?.forEach((s, j) => {
         claim(`${t.name}-${s.name}`, ['targets', i, 'sentinels', j, 'name']);
+        const shorter = (['app', 'endToEnd', 'proxy', 'storage'] as const).filter(
+          (check) => s.timeoutMs !== undefined && (t[check]?.timeoutMs ?? 0) > s.timeoutMs,
+        );
+        if (shorter.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', i, 'sentinels', j, 'timeoutMs'],
+            input: s.timeoutMs,
+            message: `must be at least the target's own deadline (${shorter.map((c) => `${c}.timeoutMs`).join(', ')}): it is for a bigger file`,
+          });
+        }
         if (t.storage?.type === 'filesystem' && !s.file.startsWith('/')) {
           ctx.addIssue({
             code: 'custom',

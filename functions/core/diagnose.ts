@@ -5,8 +5,15 @@
  * the proxy and the app are judged separately, and the first layer that fails explains the ones downstream.
  * The first matching row wins.
  */
-
-import { type FailureKind, type Fault, INCONCLUSIVE_KINDS, type Layer, type Status } from './names.ts';
+import { CONDITIONAL_SUBJECTS, firstFailure, NO_STORAGE_SIGN } from './assess.ts';
+import {
+  type FailureKind,
+  type Fault,
+  INCONCLUSIVE_KINDS,
+  type Layer,
+  MONITOR_KINDS,
+  type Status,
+} from './names.ts';
 import { briefOffload } from './requests.ts';
 import type { CheckResult, StageResults, Verdict } from './types.ts';
 
@@ -19,14 +26,26 @@ export function outcomeOf(r: CheckResult | undefined): Outcome {
   return r.kind && INCONCLUSIVE_KINDS.has(r.kind) ? 'inconclusive' : 'fail';
 }
 
-/** A cell of the table: one outcome, several, `ok` (fast or slow), or `not-offloaded` (the app's silent fallback). */
-type Match = Outcome | 'ok' | 'not-offloaded' | readonly Outcome[] | { kind: FailureKind };
+/**
+ * A cell of the table: one outcome, several, `ok` (fast or slow), `not-offloaded` (the app's silent fallback),
+ * `readable` (storage read the sentinel's bytes; what the object carries beside them may be wrong), or the
+ * failure kind (one of several).
+ */
+type Match =
+  | Outcome
+  | 'ok'
+  | 'not-offloaded'
+  | 'readable'
+  | readonly Outcome[]
+  | { kind: FailureKind | readonly FailureKind[] };
 
 type Results = Partial<Record<Layer, CheckResult>>;
 
 export interface Rule {
   id: string;
   when: Partial<Record<Layer, Match>>;
+  /** A condition across layers that the cells cannot say (the same wrong header at two layers, say). */
+  also?: (r: Results) => boolean;
   status: Status;
   fault: Fault | null;
   /** One line for a person paged at night. */
@@ -50,10 +69,86 @@ const glueHint = (r: Results): string => {
       ? 'the proxy does not act on the header: check `XSendFile On` (Apache) or `"allow-x-send-file" => "enable"` (lighttpd) on the download route'
       : 'check the download route (its way to the app, the Host it sends), that X-Sendfile is allowed there, and that the path the app sends is under the allowed directory (`XSendFilePath` for Apache, `x-sendfile-docroot` for lighttpd)';
   }
-  return leaked
-    ? 'the proxy passes the header through: check that the route is proxied by nginx and does not ignore X-Accel-Redirect'
-    : "check the proxy's route to the app (the Host it sends) and the internal location the header names";
+  if (leaked)
+    return 'the proxy passes the header through: check that the route is proxied by nginx and does not ignore X-Accel-Redirect';
+  // Cut while the proxy check reads the whole sentinel: what the internal location buffers for a slow client.
+  if (r['end-to-end']?.kind === 'truncated')
+    return 'the download is cut while the proxy check reads it whole: check what the internal location buffers for a client slower than storage (a writable proxy_temp_path, proxy_max_temp_file_size: 1 GiB by default, storage closing a connection nginx stopped reading)';
+  return "check the proxy's route to the app (the Host it sends) and the internal location the header names";
 };
+
+/** Failures of a check's request that mean nothing answered at all (no connection). */
+const NO_CONNECTION: readonly FailureKind[] = ['connect-refused', 'connect-failed'];
+
+/** Failures of what the download's headers say: their values, their number, the encoding they announce. */
+const HEADER_KINDS: readonly FailureKind[] = [
+  'header-mismatch',
+  'filename-mismatch',
+  'header-conflict',
+  'content-decoding',
+];
+
+/** Storage failures that mean the sentinel's bytes could not be read (not what the object carries beside them). */
+const isReadFailure = (r: CheckResult | undefined) =>
+  outcomeOf(r) === 'fail' && r?.kind !== 'metadata-mismatch';
+
+/** The response header the end-to-end check's first failure is about (`[Content-Type]` → `content-type`). */
+function failedHeader(r: CheckResult | undefined): string | undefined {
+  const failed = r && firstFailure(r.conditions);
+  if (!failed || !HEADER_KINDS.includes(failed.kind)) return undefined;
+  if (failed.kind === 'content-decoding') return 'content-encoding';
+  if (failed.kind === 'header-conflict') {
+    return /^Content-Disposition:/.test(failed.observed) ? 'content-disposition' : 'content-type';
+  }
+  return /^\[([A-Za-z-]+)\]/.exec(failed.subject)?.[1]?.toLowerCase();
+}
+
+const mediaType = (v: string) => (v.split(';')[0] ?? '').trim().toLowerCase();
+
+/**
+ * Storage holds the wrong value of the header end to end fails on: the object's metadata (its condition failed),
+ * or, on disk, a type map that gives the file's name another media type than the sentinel's.
+ */
+function storageCarries(r: Results): { header: string; value: string } | undefined {
+  const header = failedHeader(r['end-to-end']);
+  const storage = r.storage;
+  const value = header && storage?.observed.headers?.[header];
+  if (!header || value === undefined || !storage) return undefined;
+  const objectCondition = storage.conditions.find(
+    (c) => c.kind === 'metadata-mismatch' && c.subject.toLowerCase() === `[object].${header}`,
+  );
+  if (objectCondition) return objectCondition.pass ? undefined : { header, value };
+  // A type map's guess (disk): only a media type that differs from the sentinel's says anything.
+  const seen = r['end-to-end']?.observed.headers?.[header];
+  const wanted = r['end-to-end']?.conditions.find((c) => c.subject === '[Content-Type]')?.expected;
+  if (header !== 'content-type' || seen === undefined || wanted === undefined) return undefined;
+  const want = mediaType(JSON.parse(wanted) as string);
+  return mediaType(value) !== want && mediaType(seen) === mediaType(value) ? { header, value } : undefined;
+}
+
+/** The failed status condition of a proxy in front of S3 whose answer holds nothing of S3's (see assessProxy). */
+const masksStorage = (r: Results) => {
+  const failed = r.proxy && firstFailure(r.proxy.conditions);
+  return (
+    failed?.subject === '[STATUS]' &&
+    /^40[34]\b/.test(failed.observed) &&
+    failed.observed.includes(NO_STORAGE_SIGN) &&
+    r['end-to-end']?.observed.status === 404
+  );
+};
+
+/** Where the proxy check reached the proxy (its host and port). */
+const proxyAddress = (r: Results) => {
+  try {
+    return new URL(r.proxy?.target ?? '').host;
+  } catch {
+    return 'the proxy';
+  }
+};
+
+/** The conditional probe failed on the offload header: the app answered with it, and the proxy passed it on. */
+const conditionalOffload = (r: Results) =>
+  firstFailure(r['end-to-end']?.conditions ?? [])?.subject === CONDITIONAL_SUBJECTS.offload;
 
 export const RULES: readonly Rule[] = [
   // Stage 1: end to end and the app.
@@ -63,6 +158,18 @@ export const RULES: readonly Rule[] = [
     status: 'failed',
     fault: 'unknown',
     summary: (r) => `the end-to-end check could not run, so nothing is known: ${msg(r, 'end-to-end')}`,
+  },
+  {
+    // Nothing answered at the end-to-end URL, while the proxy check reached the proxy: the route to the app
+    // (which needs an answer first) is not in question.
+    id: 'end-to-end-unreachable',
+    when: { 'end-to-end': { kind: NO_CONNECTION }, proxy: 'ok' },
+    status: 'failed',
+    fault: 'unknown',
+    summary: (r) =>
+      `the end-to-end URL cannot be reached at all (${msg(r, 'end-to-end')}), while the proxy check reached ` +
+      `${proxyAddress(r)}: this is not the proxy's route to the app; check the end-to-end URL's host and port ` +
+      '(in the config, or DNS), or what listens in front of the proxy (a load balancer)',
   },
   // The download works, but one of the end-to-end layer's extra probes fails: the proxy's configuration.
   {
@@ -92,8 +199,51 @@ export const RULES: readonly Rule[] = [
       `downloads work, but Range requests do not get a partial answer, so resumed downloads start over: ${msg(r, 'end-to-end')}`,
   },
   {
+    // The app answers HEAD otherwise than GET too: the app's (a view limited to GET, say).
+    id: 'head-fails-at-app',
+    when: { 'end-to-end': { kind: 'head-mismatch' }, app: { kind: 'head-mismatch' } },
+    status: 'degraded',
+    fault: 'app',
+    summary: (r) =>
+      `downloads work, but HEAD does not answer as GET does, from the app already: ${msg(r, 'app')}`,
+  },
+  {
+    id: 'head-fails-at-proxy',
+    when: { 'end-to-end': { kind: 'head-mismatch' }, app: 'ok' },
+    status: 'degraded',
+    fault: 'proxy',
+    summary: (r) =>
+      `downloads work, but HEAD through the proxy does not answer as GET does, while the app answers HEAD ` +
+      `(a storage URL signed for GET only answers GET): ${msg(r, 'end-to-end')}`,
+  },
+  {
+    id: 'conditional-answered-with-offload',
+    when: { 'end-to-end': { kind: 'conditional-mismatch' } },
+    also: conditionalOffload,
+    status: 'degraded',
+    fault: 'app',
+    summary: (r) =>
+      `downloads work, but the app answers a conditional GET with the offload header, which reaches the client ` +
+      `(caches keep an empty answer): ${msg(r, 'end-to-end')}`,
+  },
+  {
+    id: 'conditional-mismatch',
+    when: { 'end-to-end': { kind: 'conditional-mismatch' } },
+    status: 'degraded',
+    fault: 'proxy',
+    summary: (r) =>
+      `downloads work, but a conditional GET (a cache revalidating) gets a wrong answer: ${msg(r, 'end-to-end')}`,
+  },
+  {
+    // Storage and proxy may fail here in a full run (every check ran): downloads work, so their failures are
+    // about the checks' own settings, a monitor warning (see monitorWarning), not a page.
     id: 'healthy',
-    when: { 'end-to-end': 'fast', app: 'fast', storage: ['fast', 'not-run'], proxy: ['fast', 'not-run'] },
+    when: {
+      'end-to-end': 'fast',
+      app: 'fast',
+      storage: ['fast', 'not-run', 'fail', 'inconclusive'],
+      proxy: ['fast', 'not-run', 'fail', 'inconclusive'],
+    },
     status: 'healthy',
     fault: null,
     summary: (r) => `downloads work and are offloaded (${offloadSeen(r)})`,
@@ -150,8 +300,38 @@ export const RULES: readonly Rule[] = [
   },
   // End to end fails: its cause is named from the other three checks.
   {
+    // The wrong header end to end is what storage holds: the object's metadata (or, on disk, the file's name).
+    id: 'object-metadata',
+    when: { 'end-to-end': 'fail' },
+    also: (r) => storageCarries(r) !== undefined,
+    status: 'failed',
+    fault: 'storage',
+    summary: (r) => {
+      const { header, value } = storageCarries(r) ?? { header: '?', value: '?' };
+      const source =
+        r.storage?.kind === 'metadata-mismatch'
+          ? "the object's metadata"
+          : "the type map, by the file's name";
+      return `clients get what storage holds besides the bytes: ${header}: ${JSON.stringify(value)} (${source}); end to end: ${msg(r, 'end-to-end')}`;
+    },
+  },
+  {
+    // The cross-check: the proxy serves the sentinel's exact bytes from storage in the same run, so storage
+    // serves it; the storage check reading nothing (or other bytes) is about its own settings.
+    id: 'storage-check-settings',
+    when: { 'end-to-end': 'fail', proxy: 'ok' },
+    also: (r) => isReadFailure(r.storage),
+    status: 'failed',
+    fault: 'unknown',
+    summary: (r) =>
+      `the proxy serves the sentinel's exact bytes from storage, yet the storage check fails (${msg(r, 'storage')}): ` +
+      `its own settings (bucket, key, region, endpoint, credentials) are wrong, so storage is not at fault; ` +
+      `end to end: ${msg(r, 'end-to-end')}; app: ${msg(r, 'app')}`,
+  },
+  {
     id: 'storage-fails',
     when: { 'end-to-end': 'fail', storage: 'fail' },
+    also: (r) => isReadFailure(r.storage),
     status: 'failed',
     fault: 'storage',
     summary: (r) =>
@@ -165,22 +345,35 @@ export const RULES: readonly Rule[] = [
     summary: (r) => `end to end fails and the storage check could not run (${msg(r, 'storage')}); ${e2e(r)}`,
   },
   {
+    // A 404 (or 403) from the proxy's own storage location without anything of S3's in it, while storage reads
+    // fine: the proxy answers in S3's place (error_page with proxy_intercept_errors hides S3's own error).
+    id: 'proxy-masks-storage-errors',
+    when: { 'end-to-end': 'fail', storage: 'readable', proxy: 'fail' },
+    also: masksStorage,
+    status: 'failed',
+    fault: 'proxy',
+    summary: (r) =>
+      `the proxy cannot serve from storage, and its error carries nothing of storage's (no x-amz-* header, no S3 ` +
+      `error document), though storage reads fine: the proxy may be masking storage's error ` +
+      `(proxy_intercept_errors with error_page): ${msg(r, 'proxy')}`,
+  },
+  {
     id: 'proxy-fails',
-    when: { 'end-to-end': 'fail', storage: 'ok', proxy: 'fail' },
+    when: { 'end-to-end': 'fail', storage: 'readable', proxy: 'fail' },
     status: 'failed',
     fault: 'proxy',
     summary: (r) => `the proxy cannot serve from storage, though storage itself is fine: ${msg(r, 'proxy')}`,
   },
   {
     id: 'proxy-check-could-not-run',
-    when: { 'end-to-end': 'fail', storage: 'ok', proxy: ['inconclusive', 'not-run'] },
+    when: { 'end-to-end': 'fail', storage: 'readable', proxy: ['inconclusive', 'not-run'] },
     status: 'failed',
     fault: 'unknown',
     summary: (r) => `end to end fails and the proxy check could not run (${msg(r, 'proxy')}); ${e2e(r)}`,
   },
   {
     id: 'app-fails',
-    when: { 'end-to-end': 'fail', storage: 'ok', proxy: 'ok', app: 'fail' },
+    when: { 'end-to-end': 'fail', storage: 'readable', proxy: 'ok', app: 'fail' },
     status: 'failed',
     fault: 'app',
     summary: (r) =>
@@ -190,14 +383,32 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'app-check-could-not-run',
-    when: { 'end-to-end': 'fail', storage: 'ok', proxy: 'ok', app: 'inconclusive' },
+    when: { 'end-to-end': 'fail', storage: 'readable', proxy: 'ok', app: 'inconclusive' },
     status: 'failed',
     fault: 'unknown',
     summary: (r) => `end to end fails and the app check could not run (${msg(r, 'app')}); ${e2e(r)}`,
   },
   {
+    // The app sends the right headers (its check), storage holds the right ones: the proxy changes them.
+    id: 'proxy-changes-headers',
+    when: { 'end-to-end': { kind: HEADER_KINDS }, storage: 'readable', proxy: 'ok', app: 'ok' },
+    status: 'failed',
+    fault: 'proxy',
+    summary: (r) =>
+      `the app and storage send the right headers, yet the download's are wrong: the proxy changes them ` +
+      `(a header it adds, hides or compresses on the route): ${msg(r, 'end-to-end')}`,
+  },
+  {
+    id: 'proxy-answers-badly',
+    when: { 'end-to-end': { kind: 'bad-response' }, storage: 'readable', proxy: 'ok', app: 'ok' },
+    status: 'failed',
+    fault: 'proxy',
+    summary: (r) =>
+      `the proxy answers the download route with invalid HTTP or oversized headers, while the app answers well: ${msg(r, 'end-to-end')}`,
+  },
+  {
     id: 'proxy-app-glue',
-    when: { 'end-to-end': 'fail', storage: 'ok', proxy: 'ok', app: 'ok' },
+    when: { 'end-to-end': 'fail', storage: 'readable', proxy: 'ok', app: 'ok' },
     status: 'failed',
     fault: 'proxy-app',
     summary: (r) =>
@@ -211,7 +422,12 @@ function matches(match: Match | undefined, r: CheckResult | undefined): boolean 
   const outcome = outcomeOf(r);
   if (match === 'ok') return outcome === 'fast' || outcome === 'slow';
   if (match === 'not-offloaded') return r?.kind === 'not-offloaded';
-  if (typeof match === 'object' && 'kind' in match) return r?.kind === match.kind;
+  if (match === 'readable')
+    return outcome === 'fast' || outcome === 'slow' || r?.kind === 'metadata-mismatch';
+  if (typeof match === 'object' && 'kind' in match) {
+    const kinds: readonly FailureKind[] = typeof match.kind === 'string' ? [match.kind] : match.kind;
+    return r?.kind !== undefined && kinds.includes(r.kind);
+  }
   // `fail` includes the not-offloaded kind; rows that treat it apart come first.
   if (typeof match === 'string') return match === outcome;
   return match.includes(outcome);
@@ -232,11 +448,54 @@ export function byLayer(stages: StageResults): Results {
   return out;
 }
 
+const ok = (r: CheckResult | undefined) => ['fast', 'slow'].includes(outcomeOf(r));
+/** A diagnostic that fails or could not run, but has settings (a missing one is a choice, not a fault). */
+const notProven = (r: CheckResult | undefined) =>
+  r !== undefined && !r.ok && r.kind !== 'not-configured' && r.kind !== 'metadata-mismatch';
+
+/**
+ * What the run proved wrong in the monitor's own settings, for its owners (never a page), and the layers whose
+ * failures that explains (they are left out of `faults`):
+ * - a check that could not use the monitor's credentials or signing settings;
+ * - the cross-check: storage failing to read while the proxy serves the sentinel's bytes from it;
+ * - a storage or proxy check that fails while downloads work (a full run).
+ */
+export function monitorWarning(r: Results): { text: string; layers: Layer[] } | undefined {
+  const parts: string[] = [];
+  const layers = new Set<Layer>();
+  for (const layer of ['end-to-end', 'app', 'storage', 'proxy'] as const) {
+    const x = r[layer];
+    if (x?.kind && MONITOR_KINDS.has(x.kind)) {
+      parts.push(`the ${layer} check cannot use the monitor's credentials or signing settings: ${x.message}`);
+      layers.add(layer);
+    }
+  }
+  const served = ok(r['end-to-end']);
+  if (!layers.has('storage') && ok(r.proxy) && isReadFailure(r.storage)) {
+    parts.push(
+      `the proxy serves the sentinel's exact bytes from storage, yet the storage check fails: fix its settings (bucket, key, region, endpoint) or its credentials: ${r.storage?.message}`,
+    );
+    layers.add('storage');
+  } else if (!layers.has('storage') && served && notProven(r.storage)) {
+    parts.push(
+      `downloads work, yet the storage check fails: fix its settings or credentials: ${r.storage?.message}`,
+    );
+    layers.add('storage');
+  }
+  if (!layers.has('proxy') && served && notProven(r.proxy)) {
+    parts.push(`downloads work, yet the proxy check fails: fix its URL or settings: ${r.proxy?.message}`);
+    layers.add('proxy');
+  }
+  return parts.length ? { text: parts.join('; '), layers: [...layers] } : undefined;
+}
+
 /** Applies the rules. Total: a row for every combination exists, with `unknown` as the last resort. */
 export function diagnose(stages: StageResults): Verdict {
   const r = byLayer(stages);
-  const rule = RULES.find((row) =>
-    (Object.keys(row.when) as Layer[]).every((layer) => matches(row.when[layer], r[layer])),
+  const rule = RULES.find(
+    (row) =>
+      (Object.keys(row.when) as Layer[]).every((layer) => matches(row.when[layer], r[layer])) &&
+      (row.also?.(r) ?? true),
   ) ?? {
     id: 'no-rule-matched',
     when: {},
@@ -244,9 +503,13 @@ export function diagnose(stages: StageResults): Verdict {
     fault: 'unknown' as const,
     summary: (res: Results) => `the results do not point to a layer; ${e2e(res)}`,
   };
-  const failing = (['storage', 'proxy', 'app'] as const).filter((l) => outcomeOf(r[l]) === 'fail');
+  const warning = monitorWarning(r);
+  // Layers that fail because of the monitor's own settings are no layer's fault; a healthy run has none.
+  const failing = (['storage', 'proxy', 'app'] as const).filter(
+    (l) => outcomeOf(r[l]) === 'fail' && !warning?.layers.includes(l),
+  );
   const faults: Fault[] = rule.fault ? [rule.fault] : [];
-  for (const layer of failing) {
+  for (const layer of rule.status === 'healthy' ? [] : failing) {
     const fault = LAYER_FAULT[layer];
     if (fault && !faults.includes(fault)) faults.push(fault);
   }
@@ -261,5 +524,6 @@ export function diagnose(stages: StageResults): Verdict {
     summary: rule.summary(r),
     rule: rule.id,
     evidence,
+    ...(warning ? { monitorWarning: warning.text } : {}),
   };
 }

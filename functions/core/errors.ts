@@ -31,6 +31,20 @@ export class SecretMissingError extends Error {
   override name = 'SecretMissingError';
 }
 
+/**
+ * A referenced secret cannot be read because the monitor's own credentials (or signing) failed: the check could
+ * not run, and the monitor needs fixing (kind `monitor-credentials` or `monitor-signing`).
+ */
+export class MonitorCredentialsError extends SecretMissingError {
+  override name = 'MonitorCredentialsError';
+  constructor(
+    message: string,
+    readonly kind: 'monitor-credentials' | 'monitor-signing',
+  ) {
+    super(message);
+  }
+}
+
 /** A Lambda function was deployed without a setting it needs (its config file, an environment variable). */
 export class ConfigMissingError extends Error {
   override name = 'ConfigMissingError';

@@ -300,7 +300,7 @@ function reportSection(report: Report, options: HtmlOptions): string {
 <header class="banner">
 <div class="headline"><span class="status">${esc(v.status.toUpperCase())}</span> <span class="target-name">${esc(report.target)}</span> <span class="fault">${esc(fault)}</span></div>
 <p class="summary">${esc(v.summary)}</p>
-<p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code></p>
+${v.monitorWarning ? `<p class="monitor-warning"><strong>Monitor warning</strong> (for the monitor's owners, not a page): ${esc(v.monitorWarning)}</p>\n` : ''}<p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code></p>
 ${report.maintenance ? `<p class="meta" data-maintenance>In maintenance (${esc(report.maintenance.window)}) until ${esc(report.maintenance.until)}: pages and recovery notices are not sent.</p>` : ''}
 </header>
 <figure>${diagram(report)}${unknown}</figure>
@@ -344,6 +344,7 @@ const CSS = `
 .s-failed .status{color:var(--fail)}.s-degraded .status{color:var(--slow)}.s-healthy .status{color:var(--pass)}
 .fault{font-size:18px;font-weight:600}
 .summary{font-size:18px;margin:8px 0 6px}
+.monitor-warning{margin:6px 0;padding:6px 10px;border-left:4px solid var(--slow);background:var(--slow-bg)}
 .meta{margin:0;font-size:13px}
 figure{margin:16px 0 0}
 svg.diagram{width:100%;height:auto;display:block}

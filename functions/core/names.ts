@@ -29,6 +29,8 @@ export const FAILURE_KINDS = {
   timeout: 'a deadline expired',
   tls: 'the TLS handshake or certificate was rejected',
   reset: 'the connection was reset',
+  'bad-response':
+    'the server answered badly: invalid HTTP, or headers larger than a browser accepts (not a network fault)',
   truncated: 'the body ended before the announced length',
   status: 'unexpected HTTP status',
   'header-mismatch': 'a response header has an unexpected value',
@@ -41,7 +43,23 @@ export const FAILURE_KINDS = {
   'internal-exposed':
     'SECURITY: the internal offload location serves requests from outside: storage is exposed',
   'range-ignored': 'a Range request did not get 206 with the right bytes: resumable downloads break',
+  'head-mismatch':
+    'a HEAD request does not answer as GET does (status, length or type): link checkers and download managers fail',
+  'conditional-mismatch':
+    'a conditional GET (If-None-Match, If-Modified-Since) got a wrong answer: a 304 with a body or an offload header, or something other than 304 or the file',
+  'content-decoding':
+    'the body does not decode as its Content-Encoding says: browsers fail the download (ERR_CONTENT_DECODING_FAILED)',
+  'header-conflict':
+    'two headers of one name with different values (Content-Disposition, Content-Type): browsers refuse the download',
+  's3-redirect':
+    'S3 redirected the request (301 PermanentRedirect or 307): the bucket is in another region than the one addressed',
+  'metadata-mismatch':
+    'what the object carries besides its bytes (Content-Type, Content-Encoding, Content-Disposition, Cache-Control) is not what the sentinel expects: clients get it as it is',
   'secret-missing': 'a secret referenced by the config could not be resolved',
+  'monitor-credentials':
+    'the monitor has no valid credentials (none found, expired, or refused): the monitor needs fixing, not the stack',
+  'monitor-signing':
+    'the monitor cannot sign its request as storage expects (region, signature version, clock): the monitor needs fixing, not the stack',
   's3-access-denied': 'S3 denied access to the sentinel',
   's3-no-such-key': 'the sentinel key does not exist',
   's3-no-such-bucket': 'the bucket does not exist',
@@ -61,9 +79,34 @@ export const INCONCLUSIVE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>
   'dns',
   'invalid-request',
   'secret-missing',
+  'monitor-credentials',
+  'monitor-signing',
   'check-error',
   'not-configured',
 ]);
+
+/** Kinds that say the monitor itself could not do its job (its credentials or signing settings): never a layer's. */
+export const MONITOR_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'monitor-credentials',
+  'monitor-signing',
+]);
+
+/**
+ * Header hygiene: what a download shows that does not break it, printed as notes (`TEXT [ID]`) that never change a
+ * healthy status.
+ */
+export const HYGIENE_NOTES = {
+  'storage-headers': 'storage headers reach the client (hide them at the proxy)',
+  'repeated-header': 'a header is sent twice with the same value',
+  'no-content-length':
+    'the download has no Content-Length: browsers show no progress and cannot tell a cut download from a whole one',
+  'content-encoding':
+    'the download carries a Content-Encoding the sentinel does not have (compression on the route)',
+} as const;
+export type HygieneNote = keyof typeof HYGIENE_NOTES;
+
+/** A note as it prints: its text, then its id, as a failure prints its kind. */
+export const hygieneNote = (id: HygieneNote, detail: string) => `${HYGIENE_NOTES[id]}: ${detail} [${id}]`;
 
 /** The layer a verdict blames. `proxy-app`: proxy and app each work, but not together. */
 export const FAULTS = ['storage', 'app', 'proxy', 'proxy-app', 'unknown'] as const;

@@ -43,18 +43,21 @@ function resultLine(r: CheckResult): string {
   return `  ${r.layer.padEnd(10)} ${outcome}: ${r.message}\n${' '.repeat(13)}observed: ${evidenceOf(r.observed) || 'nothing'}; expected: ${evidenceOf(r.expected) || '-'}${tls}`;
 }
 
-/** How to run a target again by hand: the workflow's execution input, the AWS CLI command, and the local CLI. */
-export function rerunCommands(target: string, stateMachineArn: string | undefined) {
-  const input = JSON.stringify({ target } satisfies ExecutionInput);
+/**
+ * How to run a target again by hand: the workflow's execution input, the AWS CLI command, and the local CLI;
+ * `allLayers`, as a full run (all four checks).
+ */
+export function rerunCommands(target: string, stateMachineArn: string | undefined, allLayers = false) {
+  const input = JSON.stringify({ target, ...(allLayers ? { allLayers } : {}) } satisfies ExecutionInput);
   return {
     input,
     startExecution: `aws stepfunctions start-execution --state-machine-arn ${stateMachineArn ?? 'ARN'} --input '${input}'`,
-    cli: `download-doctor run --target ${target}`,
+    cli: `download-doctor run --target ${target}${allLayers ? ' --all-layers' : ''}`,
   };
 }
 
-export function rerunLines(target: string, stateMachineArn: string | undefined): string[] {
-  const c = rerunCommands(target, stateMachineArn);
+export function rerunLines(target: string, stateMachineArn: string | undefined, allLayers = false): string[] {
+  const c = rerunCommands(target, stateMachineArn, allLayers);
   return ['Rerun by hand:', `  ${c.startExecution}`, `  ${c.cli}`];
 }
 
@@ -127,6 +130,7 @@ export function pageText(
 ): Page {
   const v = report?.verdict;
   const when = t.at.toISOString();
+  if (t.rule.id === 'monitor-warning') return monitorWarningText(t, report, stateMachineArn);
   const tlsRule = t.rule.id === 'tls-expiry';
   if (t.state === 'OK') {
     const what =
@@ -170,4 +174,29 @@ export function pageText(
   if (report && reports) lines.push('', ...reportPageLines(t.target, reports));
   lines.push('', ...rerunLines(t.target, stateMachineArn));
   return { subject: subject.slice(0, 100), message: lines.join('\n') };
+}
+
+/** The monitor's owners' notice: downloads are fine, the monitor's own settings are not (or are again). */
+function monitorWarningText(t: AlarmTransition, report: Report | undefined, stateMachineArn?: string): Page {
+  const v = report?.verdict;
+  if (t.state === 'OK') {
+    return {
+      subject: `[download-doctor] RESOLVED monitor warning ${t.target}`.slice(0, 100),
+      message: `download-doctor: the checks of target "${t.target}" are proven again (${t.alarmName} is OK since ${t.at.toISOString()}).`,
+    };
+  }
+  const lines = [
+    `download-doctor: a full run of target "${t.target}" proved the monitor's own settings wrong. This is not a page:`,
+    `downloads are ${v?.status ?? 'unknown'} (${v?.summary ?? 'no recent verdict'}).`,
+    '',
+    `What to fix: ${v?.monitorWarning ?? 'see the latest report'}`,
+    '',
+    `Why this notice: ${t.alarmName}: ${t.rule.description}.`,
+  ];
+  if (report) lines.push('', 'Evidence (each check of the latest run):', ...report.results.map(resultLine));
+  lines.push('', ...rerunLines(t.target, stateMachineArn, true));
+  return {
+    subject: `[download-doctor] MONITOR WARNING ${t.target}: its own settings`.slice(0, 100),
+    message: lines.join('\n'),
+  };
 }

@@ -25,13 +25,36 @@ export interface HttpProbeRequest {
   range?: string;
   /** With `hash`: also hash the body's first N bytes (to compare a range response with the whole file). */
   headBytes?: number;
+  /** @default 'GET' */
+  method?: 'GET' | 'HEAD';
+  /**
+   * With `hash`: stop reading once the body has grown past this many bytes (and past BODY_HEAD_BYTES, to keep an
+   * error document whole): a size mismatch needs no more, and memory stays bounded.
+   */
+  maxBytes?: number;
+  /**
+   * Sent as Accept-Encoding (a browser's, say); the body is then decoded by its Content-Encoding (gzip, deflate,
+   * br, zstd) before it is hashed, as a browser would save it.
+   */
+  acceptEncoding?: string;
+  /** A conditional GET: the validators a first answer gave (sent as If-None-Match and If-Modified-Since). */
+  conditional?: { etag?: string; lastModified?: string };
+}
+
+/** What the storage probe is asked besides the storage's settings. */
+export interface StorageProbeOptions {
+  /** Stop reading once the object has grown past this many bytes (the sentinel's size). */
+  maxBytes?: number;
 }
 
 /** A signed query for a GET of the sentinel, or why it could not be made (the monitor's own problem). */
 export type PresignResult = { ok: true; query: string } | { ok: false; kind: FailureKind; error: string };
 
 export type HttpProbe = (request: HttpProbeRequest) => Promise<HttpObservation>;
-export type StorageProbe = (storage: StorageConfig) => Promise<StorageObservation>;
+export type StorageProbe = (
+  storage: StorageConfig,
+  options?: StorageProbeOptions,
+) => Promise<StorageObservation>;
 /** Signs a GET of the storage's sentinel, valid for `expiresIn` seconds (default 60). */
 export type PresignProbe = (storage: S3StorageConfig, expiresIn?: number) => Promise<PresignResult>;
 

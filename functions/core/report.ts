@@ -95,6 +95,11 @@ export const verdictSchema = z.object({
   rule: z.string(),
   /** The failed or slow checks' messages, primary first. */
   evidence: z.array(z.string()),
+  /**
+   * What the run proved wrong in the monitor's own settings (a storage or proxy check that fails while the stack
+   * serves, credentials it lacks): for the monitor's owners, never a page. Absent when there is none.
+   */
+  monitorWarning: z.string().optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 

@@ -17,7 +17,7 @@ export function httpRequest(
     headBytes?: number;
     /** `false`: no cache-busting parameter, whatever the check says (a signed URL takes no extra one). */
     cacheBust?: false;
-  },
+  } & Pick<HttpProbeRequest, 'method' | 'maxBytes' | 'acceptEncoding' | 'conditional'>,
 ): HttpProbeRequest {
   const url = new URL(options.url ?? check.url);
   if (check.cacheBust && options.cacheBust !== false) url.searchParams.set(check.cacheBust, options.nonce);
@@ -30,6 +30,10 @@ export function httpRequest(
   };
   if (options.range) request.range = options.range;
   if (options.headBytes) request.headBytes = options.headBytes;
+  if (options.method) request.method = options.method;
+  if (options.maxBytes !== undefined) request.maxBytes = options.maxBytes;
+  if (options.acceptEncoding) request.acceptEncoding = options.acceptEncoding;
+  if (options.conditional) request.conditional = { ...options.conditional };
   if (check.host) request.host = check.host;
   if (check.connectTo) request.connectTo = check.connectTo;
   if (check.tls) request.tls = { ...check.tls };

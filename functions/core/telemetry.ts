@@ -4,6 +4,8 @@
  *
  * How a verdict counts: `Healthy` is 1 for healthy and degraded runs (downloads work) and 0 for failed ones;
  * `Degraded` is 1 for degraded runs. A failed target pages; a degraded one raises a warning of its own.
+ * `MonitorWarning` is 1 when a run proved the monitor's own settings wrong (a storage or proxy check failing while
+ * downloads work, or while the proxy serves the sentinel), for the monitor's owners, never a page.
  */
 import type { Layer } from './names.ts';
 import type { Report } from './types.ts';
@@ -60,6 +62,11 @@ export const METRICS = {
    * (the fewest of the run: what the `tls-expiry` alarm watches).
    */
   tlsDaysLeft: 'TlsDaysLeft',
+  /**
+   * Per target, in runs where the storage and proxy checks ran (a full run, or stage 2): 1 when the verdict has a
+   * monitor warning, 0 otherwise. Other runs say nothing of it (no datum).
+   */
+  monitorWarning: 'MonitorWarning',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
@@ -72,6 +79,7 @@ export const METRIC_DESCRIPTIONS: Record<MetricName, string> = {
   Degraded: 'whether the run was degraded (1) or not (0)',
   Flapped: 'whether stage 1 failed, then passed on its confirmation (1), or not (0)',
   TlsDaysLeft: "days until the certificate the check's server presented expires",
+  MonitorWarning: "whether a full run proved the monitor's own settings wrong (1) or not (0)",
 };
 
 /** Days left on the certificate a check saw, when its result carries one (CheckResult's optional `tls`). */
@@ -121,6 +129,15 @@ export function metricData(report: Report, at: Date): Datum[] {
       Timestamp: at,
     },
   ];
+  if (report.results.some((r) => r.layer === 'storage' || r.layer === 'proxy')) {
+    data.push({
+      MetricName: METRICS.monitorWarning,
+      Dimensions: targetDimensions(t),
+      Value: report.verdict.monitorWarning ? 1 : 0,
+      Unit: 'Count',
+      Timestamp: at,
+    });
+  }
   for (const r of report.results) {
     const dims = layerDimensions(t, r.layer);
     data.push({
@@ -169,13 +186,14 @@ export function metricData(report: Report, at: Date): Datum[] {
   return data;
 }
 
-export type TreatMissingData = 'breaching' | 'notBreaching';
+/** `ignore`: a period without data keeps the alarm as it is (CloudWatch's `ignore`). */
+export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore';
 export type AlarmState = 'OK' | 'ALARM';
 
 /** An alarm on a per-target metric, M of N periods (a period is one schedule interval). */
 export interface AlarmRule {
   /** Suffix of the alarm's name: `download-doctor-INSTANCE-TARGET-ID`. */
-  id: 'down' | 'degraded' | 'no-data' | 'tls-expiry';
+  id: 'down' | 'degraded' | 'no-data' | 'tls-expiry' | 'monitor-warning';
   metric: MetricName;
   statistic: 'Minimum' | 'Maximum' | 'SampleCount';
   comparison: 'LessThanThreshold' | 'GreaterThanOrEqualToThreshold';
@@ -252,6 +270,21 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     severity: 'warning',
     description: 'a TLS certificate of the target expires soon: renew it before downloads break',
   },
+  {
+    // Only runs where storage and proxy were checked say anything: between them, the alarm stays as it was.
+    id: 'monitor-warning',
+    metric: METRICS.monitorWarning,
+    statistic: 'Maximum',
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: 1,
+    datapointsToAlarm: 1,
+    evaluationPeriods: 1,
+    treatMissingData: 'ignore',
+    topic: 'monitor',
+    severity: 'warning',
+    description:
+      "a full run proved the monitor's own settings wrong (a storage or proxy check fails while downloads work): fix the config or credentials, downloads are fine",
+  },
 ];
 
 /** Where the latest report of a target is kept (on AWS, for the notifier). */
@@ -270,10 +303,12 @@ export function breaches(rule: AlarmRule, value: Period): boolean {
 
 /**
  * M-of-N evaluation over the last N periods, oldest first. Periods before the first one evaluated do not count
- * (a new monitor does not page for the time before it existed); a period evaluated without data does.
+ * (a new monitor does not page for the time before it existed); a period evaluated without data does, unless the
+ * rule ignores missing data: then only the periods with data count (the alarm stays as its last data said).
  */
 export function evaluateAlarm(rule: AlarmRule, periods: readonly Period[]): AlarmState {
-  const recent = periods.slice(-rule.evaluationPeriods);
+  const counted = rule.treatMissingData === 'ignore' ? periods.filter((p) => p !== undefined) : periods;
+  const recent = counted.slice(-rule.evaluationPeriods);
   return recent.filter((p) => breaches(rule, p)).length >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
 }
 

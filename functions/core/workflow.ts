@@ -32,7 +32,11 @@ export const STAGE_STATES = {
 /** Where the deployed config is, inside the construct's config layer (Lambda extracts layers under /opt). */
 export const CONFIG_IN_LAYER = 'download-doctor/config.json';
 
-/** Execution input, on both engines: the target travels by name; the deployed config resolves it. */
+/**
+ * Execution input, on both engines: the target travels by name; the deployed config resolves it. `allLayers`:
+ * a full run, stage 2 whatever stage 1 says.
+ */
 export interface ExecutionInput {
   target: string;
+  allLayers?: boolean;
 }

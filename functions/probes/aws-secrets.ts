@@ -4,7 +4,8 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { SecretMissingError } from '../core/errors.ts';
+import { monitorSideKind, type S3ErrorLike } from '../core/classify.ts';
+import { MonitorCredentialsError, SecretMissingError } from '../core/errors.ts';
 import { describeRef, type SecretRef, type SecretResolver } from './secrets.ts';
 
 const TTL_MS = 5 * 60_000;
@@ -53,9 +54,11 @@ export function awsSecretResolver(now: () => number = Date.now): SecretResolver 
     } catch (err) {
       if (err instanceof SecretMissingError) throw err;
       // The SDK's message names the secret or parameter, never its value.
-      throw new SecretMissingError(
-        `${describeRef(ref)} cannot be read: ${(err as Error).name}: ${(err as Error).message}`,
-      );
+      const message = `${describeRef(ref)} cannot be read: ${(err as Error).name}: ${(err as Error).message}`;
+      const monitor = monitorSideKind(err as S3ErrorLike);
+      if (monitor === 'monitor-credentials' || monitor === 'monitor-signing')
+        throw new MonitorCredentialsError(message, monitor);
+      throw new SecretMissingError(message);
     }
     if (value === '') throw new SecretMissingError(`${describeRef(ref)} is empty`);
     cache.set(key, { value, until: now() + TTL_MS });

@@ -6,22 +6,29 @@
  * - Our own connector opens the socket, so `connectTo` can aim it elsewhere while the URL's Host and SNI stay,
  *   and so DNS, TCP and TLS can each be timed. The connect deadline covers all three.
  * - HTTP/1.1 only (ALPN): the proxy must see the Host header we send, as a browser's HTTP/1.1 request would.
- * - No redirect is followed, and conditional headers are dropped: a 301 or a 304 is an observation to judge.
+ * - No redirect is followed, and the caller's conditional headers are dropped: a 301 or a 304 is an observation
+ *   to judge (only the conditional probe sends validators, on purpose).
  * - A body that breaks off after the headers (reset, short of Content-Length) is `reached: true` with
  *   `truncated: true`: status and headers are evidence worth keeping. `bytes` and `sha256` then cover what
  *   arrived. A deadline that expires while reading the body is `reached: false`, kind `timeout`.
+ * - A body past the sentinel's size stops being read at once (`overflow`): memory and time stay bounded.
+ * - The headers are kept as they came too (`rawHeaders`): two Content-Disposition headers are not one joined by
+ *   ", ", which is how clients read them.
+ * - With an Accept-Encoding, the body is decoded (streaming) before it is hashed, as a browser saves it.
  */
 import { createHash } from 'node:crypto';
 import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 import { type buildConnector, Client, errors } from 'undici';
 import { classifyNetworkError } from '../core/classify.ts';
 import type { FailureKind } from '../core/names.ts';
 import type { HttpProbe, HttpProbeRequest } from '../core/probe.ts';
 import { USER_AGENT } from '../core/requests.ts';
-import type { HttpObservation, Timings } from '../core/types.ts';
+import { BODY_HEAD_BYTES, type HttpObservation, type Timings } from '../core/types.ts';
 
 /** Request headers that would let the server answer 304 or a partial body instead of the file. */
 const CONDITIONAL_HEADERS = new Set([
@@ -61,58 +68,33 @@ export const httpProbe: HttpProbe = async (request) => {
       headersTimeout: request.timeoutMs,
       bodyTimeout: request.timeoutMs,
       pipelining: 1,
+      maxHeaderSize: MAX_HEADER_BYTES,
     });
+    const method = request.method ?? 'GET';
     const response = await client.request({
       path: `${url.pathname}${url.search}`,
-      method: 'GET',
+      method,
       headers: requestHeaders(request),
+      responseHeaders: 'raw',
       signal,
     });
     const headersAt = performance.now();
     clock.firstByteMs = headersAt - clock.start;
-    const headers = lowerCaseHeaders(response.headers);
+    const rawHeaders = headerPairs(response.headers as unknown as string[]);
+    const headers = joinedHeaders(rawHeaders);
     phase = 'while reading the body';
 
-    let bytes = 0;
-    let sha256: string | undefined;
-    let headSha256: string | undefined;
-    let truncated = false;
-    if (request.body === 'peek') {
-      // Enough to tell "no body" from "a body"; leaving the loop destroys the stream and drops the rest.
-      for await (const chunk of response.body) {
-        bytes = (chunk as Buffer).length;
-        break;
-      }
-    } else {
-      const hash = createHash('sha256');
-      const headWanted = request.headBytes ?? 0;
-      const head: Buffer[] = [];
-      try {
-        for await (const chunk of response.body) {
-          const buf = chunk as Buffer;
-          if (bytes < headWanted) head.push(buf.subarray(0, headWanted - bytes));
-          hash.update(buf);
-          bytes += buf.length;
-        }
-      } catch (err) {
-        const kind = classifyNetworkError(errorFields(err));
-        if (kind !== 'reset' && kind !== 'truncated') throw err;
-        truncated = true;
-      }
-      sha256 = hash.digest('hex');
-      if (headWanted > 0) headSha256 = createHash('sha256').update(Buffer.concat(head)).digest('hex');
-      const announced = Number(headers['content-length']);
-      if (Number.isFinite(announced) && bytes < announced) truncated = true;
-    }
+    const body =
+      request.body === 'peek' || method === 'HEAD'
+        ? await peek(response.body)
+        : await hashBody(response.body, response.statusCode, headers, request);
     clock.transferMs = performance.now() - headersAt;
     return {
       reached: true,
       status: response.statusCode,
       headers,
-      bytes,
-      ...(sha256 === undefined ? {} : { sha256 }),
-      ...(headSha256 === undefined ? {} : { headSha256 }),
-      truncated,
+      rawHeaders,
+      ...body,
       ...(clock.certificateNotAfter ? { certificateNotAfter: clock.certificateNotAfter } : {}),
       timings: timings(clock),
     };
@@ -128,6 +110,138 @@ export const httpProbe: HttpProbe = async (request) => {
     await client?.destroy().catch(() => {});
   }
 };
+
+/**
+ * The largest response header section read, as Chrome's (256 KiB): larger is a `bad-response` (a browser refuses
+ * it too), smaller is a server's business, not the monitor's.
+ */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+type BodyRead = Pick<
+  Extract<HttpObservation, { reached: true }>,
+  'bytes' | 'wireBytes' | 'sha256' | 'headSha256' | 'truncated' | 'overflow' | 'decodeError' | 'bodyHead'
+>;
+
+/** Enough to tell "no body" from "a body"; leaving the loop destroys the stream and drops the rest. */
+async function peek(body: AsyncIterable<unknown>): Promise<BodyRead> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes = (chunk as Buffer).length;
+    break;
+  }
+  return { bytes, truncated: false };
+}
+
+/** The decoders of the Content-Encodings a browser asks for, those this Node.js has. */
+const DECODERS: Readonly<Record<string, (() => Transform) | undefined>> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+  zstd: (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress,
+};
+
+/** The codings of an Accept-Encoding this probe can decode (a browser's list, minus what Node.js lacks). */
+export function decodableAcceptEncoding(value: string): string {
+  return value
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => {
+      const name = c.split(';')[0]?.trim().toLowerCase() ?? '';
+      return name === 'identity' || name === '*' || DECODERS[name] !== undefined;
+    })
+    .join(', ');
+}
+
+/**
+ * Streams the body through sha256 (after decoding it, when the request sent an Accept-Encoding and the answer
+ * has a Content-Encoding), never holding it whole. Reading stops once the body has grown past `maxBytes` (and
+ * past BODY_HEAD_BYTES, so that an error document is kept whole). A body that breaks off (reset, premature
+ * close) is `truncated`; one that does not decode has a `decodeError`.
+ */
+async function hashBody(
+  source: Readable,
+  status: number,
+  headers: Record<string, string>,
+  request: HttpProbeRequest,
+): Promise<BodyRead> {
+  const limit = Math.max(request.maxBytes ?? Number.MAX_SAFE_INTEGER, BODY_HEAD_BYTES);
+  const coding = (headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder =
+    request.acceptEncoding && coding && coding !== 'identity' ? DECODERS[coding]?.() : undefined;
+  if (request.acceptEncoding && coding && coding !== 'identity' && !decoder) {
+    return { bytes: 0, truncated: false, decodeError: `unknown Content-Encoding ${JSON.stringify(coding)}` };
+  }
+  let wireBytes = 0;
+  let sourceError: unknown;
+  source.once('error', (err) => {
+    sourceError = err;
+  });
+  const stream: AsyncIterable<unknown> = decoder
+    ? pipeline(
+        source,
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            wireBytes += chunk.length;
+            done(null, chunk);
+          },
+        }),
+        decoder,
+        () => {},
+      )
+    : source;
+
+  const hash = createHash('sha256');
+  const headWanted = request.headBytes ?? 0;
+  const head: Buffer[] = [];
+  const keepHead = status < 200 || status >= 300;
+  const errorHead: Buffer[] = [];
+  let bytes = 0;
+  let truncated = false;
+  let overflow = false;
+  let decodeError: string | undefined;
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      if (bytes < headWanted) head.push(buf.subarray(0, headWanted - bytes));
+      if (keepHead && bytes < BODY_HEAD_BYTES) errorHead.push(buf.subarray(0, BODY_HEAD_BYTES - bytes));
+      hash.update(buf);
+      bytes += buf.length;
+      if (bytes > limit) {
+        overflow = true;
+        break;
+      }
+    }
+  } catch (err) {
+    if (decoder && err !== sourceError) {
+      const e = errorFields(err);
+      decodeError = `${e.code ?? e.name ?? 'Error'}: ${e.message ?? ''} (Content-Encoding ${coding})`;
+    } else {
+      const kind = classifyNetworkError(errorFields(err));
+      if (kind !== 'reset' && kind !== 'truncated') throw err;
+      truncated = true;
+    }
+  } finally {
+    // Leaving early (overflow, an error): stop reading the wire too.
+    if (decoder) {
+      decoder.destroy();
+      source.destroy();
+    }
+  }
+  const announced = Number(headers['content-length']);
+  const received = decoder ? wireBytes : bytes;
+  if (!overflow && Number.isFinite(announced) && received < announced) truncated = true;
+  return {
+    bytes,
+    ...(decoder ? { wireBytes } : {}),
+    sha256: hash.digest('hex'),
+    ...(headWanted > 0 ? { headSha256: createHash('sha256').update(Buffer.concat(head)).digest('hex') } : {}),
+    truncated,
+    ...(overflow ? { overflow } : {}),
+    ...(decodeError ? { decodeError } : {}),
+    ...(keepHead && bytes > 0 ? { bodyHead: Buffer.concat(errorHead).toString('utf8') } : {}),
+  };
+}
 
 /**
  * A connector that opens the TCP (and TLS) connection itself: to `connectTo` if set, with SNI and certificate
@@ -230,7 +344,10 @@ function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-/** The headers to send: the caller's (lower-cased, conditionals dropped), then Host and Range overrides. */
+/**
+ * The headers to send: the caller's (lower-cased, conditionals dropped: only the conditional probe sends them),
+ * then Host, Range, Accept-Encoding and the validators of a conditional GET.
+ */
 function requestHeaders(request: HttpProbeRequest): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   for (const [name, value] of Object.entries(request.headers)) {
@@ -239,14 +356,24 @@ function requestHeaders(request: HttpProbeRequest): Record<string, string> {
   }
   if (request.host) headers.host = request.host;
   if (request.range) headers.range = request.range;
+  if (request.acceptEncoding) headers['accept-encoding'] = decodableAcceptEncoding(request.acceptEncoding);
+  if (request.conditional?.etag) headers['if-none-match'] = request.conditional.etag;
+  if (request.conditional?.lastModified) headers['if-modified-since'] = request.conditional.lastModified;
   return headers;
 }
 
-function lowerCaseHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+/** undici's raw headers (name, value, name, value, ...) as pairs, names lower-cased, in the order they came. */
+function headerPairs(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    pairs.push([String(flat[i]).toLowerCase(), String(flat[i + 1])]);
+  return pairs;
+}
+
+/** One value per name: a repeated header's values joined with ", ", as HTTP clients read them. */
+function joinedHeaders(pairs: readonly [string, string][]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
+  for (const [name, value] of pairs) out[name] = name in out ? `${out[name]}, ${value}` : value;
   return out;
 }
 

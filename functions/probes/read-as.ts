@@ -22,7 +22,7 @@ const CAT_ERRORS: Record<string, string> = {
 
 /** What the child read, or why the read failed, classified as the storage check reports it. */
 export type ReadAsResult =
-  | { ok: true; bytes: number; sha256: string; firstByteMs?: number }
+  | { ok: true; bytes: number; sha256: string; firstByteMs?: number; overflow?: boolean }
   | { ok: false; kind: FailureKind; error: string };
 
 /** uid and gid of a user in the text of /etc/passwd. Pure. */
@@ -35,7 +35,12 @@ export function passwdUser(passwd: string, name: string): { uid: number; gid: nu
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-export async function hashFileAs(path: string, user: string, timeoutMs: number): Promise<ReadAsResult> {
+export async function hashFileAs(
+  path: string,
+  user: string,
+  timeoutMs: number,
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Promise<ReadAsResult> {
   const ids = passwdUser(await readFile('/etc/passwd', 'utf8'), user);
   // The read cannot run as that user: the check could not run (not a storage fault).
   const cannot = (why: string): ReadAsResult => ({
@@ -51,6 +56,8 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
     let firstByteMs: number | undefined;
     let stderr = '';
     let timedOut = false;
+    // Past the sentinel's size the file is not the sentinel: the size alone tells, reading on would only cost.
+    let overflow = false;
     const child = spawn(CAT, ['--', path], {
       ...ids,
       cwd: '/',
@@ -62,9 +69,15 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
       child.kill('SIGKILL');
     }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
+      if (overflow) return; // what was already in the pipe: not read
       firstByteMs ??= performance.now() - start;
       hash.update(chunk);
       bytes += chunk.length;
+      if (bytes > maxBytes) {
+        overflow = true;
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+      }
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString();
@@ -83,12 +96,13 @@ export async function hashFileAs(path: string, user: string, timeoutMs: number):
         const error = `TimeoutError: the ${timeoutMs} ms deadline expired while reading the file`;
         return resolve({ ok: false, kind: 'timeout', error });
       }
-      if (code === 0) {
+      if (code === 0 || overflow) {
         return resolve({
           ok: true,
           bytes,
           sha256: hash.digest('hex'),
           ...(firstByteMs === undefined ? {} : { firstByteMs }),
+          ...(overflow ? { overflow } : {}),
         });
       }
       // "cat: PATH: Permission denied": the reason after the last ": ".

@@ -15,7 +15,7 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/classify.ts';
 import { type StorageConfig, s3PathStyle } from '../core/config.ts';
 import type { FailureKind } from '../core/names.ts';
-import type { PresignProbe, StorageProbe } from '../core/probe.ts';
+import type { PresignProbe, StorageProbe, StorageProbeOptions } from '../core/probe.ts';
 import type { StorageObservation, Timings } from '../core/types.ts';
 import { hashFileAs } from './read-as.ts';
 
@@ -29,7 +29,29 @@ export interface S3ClientCache {
   destroy(): void;
 }
 
-/** A small cache of S3 clients keyed by region, endpoint, addressing style and deadline; the oldest is evicted. */
+/**
+ * The variables the SDK's default credential chain reads: a client keeps the credentials it found, so a client
+ * made before they changed is not reused (a hash of them, never the values, is part of the cache key).
+ */
+const CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+];
+const credentialSource = () =>
+  createHash('sha256')
+    .update(CREDENTIAL_VARIABLES.map((name) => process.env[name] ?? '').join('\0'))
+    .digest('hex')
+    .slice(0, 16);
+
+/**
+ * A small cache of S3 clients keyed by region, endpoint, addressing style, deadline and credential source; the
+ * oldest is evicted.
+ */
 export function createS3ClientCache(maxClients = 4): S3ClientCache {
   const clients = new Map<string, S3Client>();
   return {
@@ -41,6 +63,7 @@ export function createS3ClientCache(maxClients = 4): S3ClientCache {
         forcePathStyle,
         storage.timeoutMs,
         storage.roleArn ?? '',
+        credentialSource(),
       ].join('|');
       let client = clients.get(key);
       if (!client) {
@@ -104,7 +127,8 @@ const sharedClients = createS3ClientCache();
 
 /** A storage probe with its own S3 client cache (tests make one each, and destroy it afterwards). */
 export function createStorageProbe(clients: S3ClientCache = createS3ClientCache()): StorageProbe {
-  return (storage) => (storage.type === 's3' ? probeS3(storage, clients) : probeFile(storage));
+  return (storage, options = {}) =>
+    storage.type === 's3' ? probeS3(storage, clients, options) : probeFile(storage, options);
 }
 
 export const storageProbe: StorageProbe = createStorageProbe(sharedClients);
@@ -124,15 +148,29 @@ export function createPresignProbe(clients: S3ClientCache = createS3ClientCache(
       );
       return { ok: true, query: new URL(url).search.slice(1) };
     } catch (err) {
+      // Signing only needs the monitor's credentials and settings: whatever fails here is the monitor's own.
       const e = err as Error;
-      return { ok: false, kind: 'check-error', error: `could not sign the request: ${e.name}: ${e.message}` };
+      const kind = classifyS3Error(e) === 'monitor-credentials' ? 'monitor-credentials' : 'monitor-signing';
+      return { ok: false, kind, error: `could not sign the request: ${e.name}: ${e.message}` };
     }
   };
 }
 
 export const presignProbe: PresignProbe = createPresignProbe(sharedClients);
 
-async function probeS3(storage: S3Storage, clients: S3ClientCache): Promise<StorageObservation> {
+/** What the object carries besides its bytes that reaches clients through the proxy, by response header. */
+const METADATA = {
+  'content-type': 'ContentType',
+  'content-encoding': 'ContentEncoding',
+  'content-disposition': 'ContentDisposition',
+  'cache-control': 'CacheControl',
+} as const;
+
+async function probeS3(
+  storage: S3Storage,
+  clients: S3ClientCache,
+  options: StorageProbeOptions,
+): Promise<StorageObservation> {
   const clock: Clock = { start: performance.now() };
   const signal = AbortSignal.timeout(storage.timeoutMs);
   let answered = false;
@@ -144,13 +182,20 @@ async function probeS3(storage: S3Storage, clients: S3ClientCache): Promise<Stor
     answered = true;
     clock.firstByteMs = performance.now() - clock.start;
     if (!(out.Body instanceof Readable)) throw new Error('GetObject returned no readable body');
-    const { bytes, sha256 } = await hashStream(addAbortSignal(signal, out.Body));
+    const read = await hashStream(addAbortSignal(signal, out.Body), options.maxBytes);
     clock.transferMs = performance.now() - clock.start - clock.firstByteMs;
+    const metadata: Record<string, string> = {};
+    for (const [header, field] of Object.entries(METADATA)) {
+      const value = out[field];
+      if (value) metadata[header] = value;
+    }
     return {
       reached: true,
-      bytes,
-      sha256,
-      ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      bytes: read.bytes,
+      sha256: read.sha256,
+      ...(read.overflow ? { overflow: true } : {}),
+      metadata,
+      metadataSource: 'object',
       timings: timings(clock),
     };
   } catch (err) {
@@ -165,16 +210,44 @@ async function probeS3(storage: S3Storage, clients: S3ClientCache): Promise<Stor
   }
 }
 
-async function probeFile(storage: FsStorage): Promise<StorageObservation> {
-  if (storage.readAs) return probeFileAs(storage, storage.readAs);
+/**
+ * What a front server's type map says of a file's name (the Content-Type it sends when it sets one from the
+ * name): mime-db's, which nginx's mime.types, Debian's /etc/mime.types and lighttpd's map agree with for common
+ * names. Loaded only for a disk storage.
+ */
+async function typeMap(path: string): Promise<Record<string, string>> {
+  const { default: mime } = await import('mime-types');
+  const type = mime.lookup(path);
+  return type ? { 'content-type': type } : {};
+}
+
+/** A file read (in process or as another user): its bytes, and what a type map says of its name. */
+async function fileRead(
+  storage: FsStorage,
+  read: { bytes: number; sha256: string; overflow?: boolean | undefined },
+  clock: Clock,
+): Promise<StorageObservation> {
+  return {
+    reached: true,
+    bytes: read.bytes,
+    sha256: read.sha256,
+    ...(read.overflow ? { overflow: true } : {}),
+    metadata: await typeMap(storage.path),
+    metadataSource: 'type-map',
+    timings: timings(clock),
+  };
+}
+
+async function probeFile(storage: FsStorage, options: StorageProbeOptions): Promise<StorageObservation> {
+  if (storage.readAs) return probeFileAs(storage, storage.readAs, options);
   const clock: Clock = { start: performance.now() };
   const signal = AbortSignal.timeout(storage.timeoutMs);
   try {
-    const { bytes, sha256, firstChunkAt } = await hashStream(createReadStream(storage.path, { signal }));
+    const read = await hashStream(createReadStream(storage.path, { signal }), options.maxBytes);
     const end = performance.now();
-    clock.firstByteMs = (firstChunkAt ?? end) - clock.start;
+    clock.firstByteMs = (read.firstChunkAt ?? end) - clock.start;
     clock.transferMs = end - clock.start - clock.firstByteMs;
-    return { reached: true, bytes, sha256, timings: timings(clock) };
+    return await fileRead(storage, read, clock);
   } catch (err) {
     if (signal.aborted) {
       const error = `TimeoutError: the ${storage.timeoutMs} ms deadline expired while reading the file`;
@@ -189,13 +262,17 @@ async function probeFile(storage: FsStorage): Promise<StorageObservation> {
 }
 
 /** The file read by a child process as `user`, killed at the deadline (see read-as.ts). */
-async function probeFileAs(storage: FsStorage, user: string): Promise<StorageObservation> {
+async function probeFileAs(
+  storage: FsStorage,
+  user: string,
+  options: StorageProbeOptions,
+): Promise<StorageObservation> {
   const clock: Clock = { start: performance.now() };
-  const out = await hashFileAs(storage.path, user, storage.timeoutMs);
+  const out = await hashFileAs(storage.path, user, storage.timeoutMs, options.maxBytes);
   if (out.ok) {
     // The child's clock starts once it runs: its first byte is the file's, without the process start.
     if (out.firstByteMs !== undefined) clock.firstByteMs = out.firstByteMs;
-    return { reached: true, bytes: out.bytes, sha256: out.sha256, timings: timings(clock) };
+    return fileRead(storage, out, clock);
   }
   return { reached: false, kind: out.kind, error: out.error, timings: timings(clock) };
 }
@@ -223,30 +300,49 @@ export async function putSentinel(
   return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
 }
 
-/** Streams a body through sha256, counting bytes: memory stays at one chunk whatever the size. */
+/**
+ * Streams a body through sha256, counting bytes: memory stays at one chunk whatever the size. Past `maxBytes`,
+ * reading stops (leaving the loop destroys the stream): the size already says the object is not the sentinel.
+ */
 async function hashStream(
   stream: AsyncIterable<unknown>,
-): Promise<{ bytes: number; sha256: string; firstChunkAt?: number }> {
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Promise<{ bytes: number; sha256: string; firstChunkAt?: number; overflow: boolean }> {
   const hash = createHash('sha256');
   let bytes = 0;
   let firstChunkAt: number | undefined;
+  let overflow = false;
   for await (const chunk of stream) {
     firstChunkAt ??= performance.now();
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
+    if (bytes > maxBytes) {
+      overflow = true;
+      break;
+    }
   }
-  return { bytes, sha256: hash.digest('hex'), ...(firstChunkAt === undefined ? {} : { firstChunkAt }) };
+  return {
+    bytes,
+    sha256: hash.digest('hex'),
+    overflow,
+    ...(firstChunkAt === undefined ? {} : { firstChunkAt }),
+  };
 }
 
-/** `NoSuchKey (HTTP 404): The specified key does not exist.` — the code, the status when known, the message. */
-function describeS3Error(err: S3ErrorLike): string {
+/**
+ * `NoSuchKey (HTTP 404): The specified key does not exist.` — the code, the status when known, the message, and
+ * the bucket's region when S3 names it (a redirect to another region).
+ */
+function describeS3Error(err: S3ErrorLike & { $response?: { headers?: Record<string, string> } }): string {
   const name = err.name && err.name !== 'Error' && err.name !== 'Unknown' ? err.name : undefined;
   const code = err.Code ?? err.code ?? name;
   const status = err.$metadata?.httpStatusCode;
   // The SDK fills in "UnknownError" when the answer had no body (moto's 403): say so plainly.
   const message = err.message && err.message !== code && err.message !== 'UnknownError' ? err.message : '';
-  if (!code && status) return `HTTP ${status} without an error code${message ? `: ${message}` : ''}`;
-  return `${code ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}`;
+  const region = err.$response?.headers?.['x-amz-bucket-region'];
+  const where = region ? ` (S3 says the bucket is in ${region}: set storage.region)` : '';
+  if (!code && status) return `HTTP ${status} without an error code${message ? `: ${message}` : ''}${where}`;
+  return `${code ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}${where}`;
 }
 
 interface Clock {

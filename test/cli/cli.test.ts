@@ -244,6 +244,10 @@ export default defineConfig({ targets: [${json(targetInput())}] });`;
     expect(all.out).toMatch(/^lighttpd-disk: /m);
     expect(all.out).toMatch(/^ {2}lighttpd-xsendfile-off +failed proxy-app +end-to-end: size-mismatch$/m);
     expect(all.out).toMatch(/^ {2}apache-xsendfile-off +failed proxy-app +end-to-end: header-leak$/m);
+    expect(all.out).toMatch(/^ {2}storage-headers-shown +healthy +end-to-end: note storage-headers$/m);
+    expect(all.out).toMatch(
+      /^ {2}stale-storage-settings +healthy \+warning +storage: s3-no-such-bucket \(a full run\)$/m,
+    );
     const one = await dd(['sandbox', 'faults', '--variant', 'apache-disk']);
     expect(one.out).not.toContain('nginx-s3');
   });
@@ -287,6 +291,10 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
         res.writeHead(200, { ...file, 'Content-Length': body.length }).end(body);
       } else if (req.url?.startsWith('/download/')) {
         res.writeHead(200, { ...file, 'Content-Length': body.length }).end(body);
+      } else if (req.url?.startsWith('/leaky/')) {
+        // Storage's own headers passed on: a note, not a failure.
+        const leaked = { 'x-amz-request-id': 'R1', 'x-amz-id-2': 'I2' };
+        res.writeHead(200, { ...file, ...leaked, 'Content-Length': body.length }).end(body);
       } else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -375,6 +383,64 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
     const missing = await dd(['hash', 'nope.txt'], {}, dir);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('cannot read nope.txt: ENOENT');
+  });
+
+  /** A target of this stack whose storage check reads a file that is not there (a stale path). */
+  const staleTarget = (extra: Record<string, unknown> = {}) => ({
+    name: 'stale',
+    sentinel: { sha256, size: body.length },
+    storage: { type: 'filesystem', path: '/nonexistent/download-doctor/hc.txt' },
+    app: { url: `${base}/app/`, offload: { header: 'X-Accel-Redirect', value: '/_storage/hc.txt' } },
+    proxy: { url: `${base}/download/` },
+    endToEnd: { url: `${base}/download/` },
+    ...extra,
+  });
+
+  it('a healthy run whose download carries hygiene notes prints them and exits 0', async () => {
+    const target = { ...staleTarget(), endToEnd: { url: `${base}/leaky/` } };
+    const r = await dd(['run'], { 'download-doctor.config.json': json({ targets: [target] }) });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('stale: HEALTHY');
+    expect(r.out).toMatch(
+      / {19}note: storage headers reach the client \(hide them at the proxy\): x-amz-request-id, x-amz-id-2 \[storage-headers\]/,
+    );
+  });
+
+  it('run --all-layers and check all run the four checks: a stale storage setting is a monitor warning (exit 2)', async () => {
+    const files = { 'download-doctor.config.json': json({ targets: [staleTarget()] }) };
+    const normal = await dd(['run'], files);
+    expect(normal.code, normal.out).toBe(0);
+    expect(normal.out).not.toMatch(/(PASS|FAIL) {2}storage/);
+    const full = await dd(['run', '--all-layers', '--format', 'json'], files);
+    expect(full.code, full.err).toBe(2);
+    const report = JSON.parse(full.out).reports[0];
+    expect(report.results.map((x: { layer: string }) => x.layer)).toEqual([
+      'end-to-end',
+      'app',
+      'storage',
+      'proxy',
+    ]);
+    expect(report.verdict).toMatchObject({ status: 'healthy', fault: null });
+    expect(report.verdict.monitorWarning).toContain(
+      "the proxy serves the sentinel's exact bytes from storage, yet the storage check fails",
+    );
+    const all = await dd(['check', 'all'], files);
+    expect(all.code).toBe(2);
+    expect(all.out).toMatch(/FAIL {2}storage .*\[fs-not-found\]/);
+    expect(all.out).toContain("=> stale: MONITOR WARNING (for the monitor's owners)");
+  });
+
+  it('fullRunEvery: every N-th run of a target is a full one, counted between runs', async () => {
+    const dir = project({
+      'download-doctor.config.json': json({ targets: [staleTarget({ fullRunEvery: 2 })] }),
+    });
+    const first = await dd(['run'], {}, dir);
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).not.toContain('a full run');
+    const second = await dd(['run'], {}, dir);
+    expect(second.out).toContain('stale: (a full run: all four checks)');
+    expect(second.code).toBe(2);
+    expect((await dd(['run'], {}, dir)).code).toBe(0);
   });
 
   it('without storage and proxy, a failure is unknown and says the diagnostics are not configured', async () => {

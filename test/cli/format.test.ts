@@ -1,6 +1,6 @@
 /** The output formats (cli/format.ts) over plain results: every failed condition shows, not only the first. */
 import { describe, expect, it } from 'vitest';
-import { checkLine, toHtml, toJson, toJunit } from '../../cli/format.ts';
+import { checkLine, exitCode, toHtml, toJson, toJunit, verdictLines } from '../../cli/format.ts';
 import type { CheckResult, Condition, Report } from '../../functions/core/types.ts';
 import { reportOf, result, stages } from '../fixtures/results.ts';
 
@@ -44,6 +44,42 @@ describe('the table', () => {
   it('keeps a passed check on one line', () => {
     expect(checkLine(result('app', 'ok')).split('\n')).toHaveLength(1);
   });
+
+  it('prints notes under a passed check too', () => {
+    expect(
+      checkLine(healthyWithNotes().results[0] as CheckResult)
+        .split('\n')
+        .slice(1),
+    ).toEqual(NOTES.map((n) => `                   note: ${n}`));
+  });
+
+  it('prints a monitor warning under the verdict', () => {
+    const r = reportOf(stages('ok', 'ok', 's3-no-such-bucket', 'status'));
+    expect(verdictLines('prod', r.verdict)[1]).toMatch(
+      /^ {2}=> prod: MONITOR WARNING \(for the monitor's owners\): downloads work/,
+    );
+  });
+});
+
+const NOTES = [
+  'storage headers reach the client (hide them at the proxy): x-amz-request-id [storage-headers]',
+  'a header is sent twice with the same value: Cache-Control: "private", 2 times [repeated-header]',
+];
+
+/** A healthy run whose download carries hygiene notes. */
+function healthyWithNotes(): Report {
+  const s = stages('ok', 'ok');
+  s.stage1[0] = { ...s.stage1[0], notes: NOTES };
+  return reportOf(s);
+}
+
+describe('exit codes', () => {
+  it('a healthy run with notes exits 0; degraded or failed 1; a monitor warning alone 2 (the config)', () => {
+    expect(exitCode([healthyWithNotes()])).toBe(0);
+    expect(exitCode([reportOf(stages('ok', 'not-offloaded', 'ok', 'ok'))])).toBe(1);
+    expect(exitCode([reportOf(stages('ok', 'ok', 's3-no-such-bucket', 'ok'))])).toBe(2);
+    expect(exitCode([reportOf(stages('status', 'ok', 's3-no-such-bucket', 'ok'))])).toBe(1);
+  });
 });
 
 describe('JUnit', () => {
@@ -54,6 +90,29 @@ describe('JUnit', () => {
         '[BODY].size 179 bytes, expected 61 bytes [size-mismatch]\n' +
         '[Content-Type] &quot;text/html&quot;, expected &quot;text/plain&quot; [header-mismatch]</failure>',
     );
+  });
+});
+
+describe('notes in JUnit, JSON and HTML', () => {
+  it("JUnit puts a check's notes in its system-out, and the monitor warning in the verdict's system-err", () => {
+    const xml = toJunit([healthyWithNotes()]);
+    expect(xml).toContain(
+      '<testcase classname="download-doctor.prod" name="end-to-end" time="0.010"><system-out>storage headers reach the client (hide them at the proxy): x-amz-request-id [storage-headers]\n' +
+        'a header is sent twice with the same value: Cache-Control: &quot;private&quot;, 2 times [repeated-header]</system-out></testcase>',
+    );
+    expect(xml).toContain('failures="0"');
+    const warned = reportOf(stages('ok', 'ok', 's3-no-such-bucket', 'ok'));
+    expect(toJunit([warned])).toMatch(/name="verdict"><system-err>MONITOR WARNING: the proxy serves/);
+    expect(toHtml([warned])).toContain(
+      '<p class="monitor-warning"><strong>Monitor warning</strong> (for the monitor\'s owners, not a page): the proxy serves',
+    );
+  });
+
+  it('JSON keeps the notes, HTML shows them', () => {
+    expect(JSON.parse(toJson([healthyWithNotes()])).reports[0].results[0].notes).toEqual(NOTES);
+    const html = toHtml([healthyWithNotes()]);
+    expect(html).toContain('x-amz-request-id [storage-headers]');
+    expect(html).toContain('Cache-Control: &quot;private&quot;, 2 times [repeated-header]');
   });
 });
 

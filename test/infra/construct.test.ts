@@ -188,6 +188,49 @@ describe('DownloadHealthchecks: functions and workflow', () => {
   });
 });
 
+describe('DownloadHealthchecks: full runs and sentinels on their own schedule', () => {
+  const withFullRuns = {
+    targets: [
+      publicTargetInput({ name: 'production', fullRunEvery: 12 }),
+      publicTargetInput({ name: 'staging' }),
+    ],
+  } as unknown as ConfigInput;
+
+  it('gives a target with fullRunEvery a second schedule, every N intervals, that starts a full run', () => {
+    const { stack, hc } = synth({ config: withFullRuns });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({ Input: '{"target":"production","allLayers":true}' }),
+    });
+    expect(Object.keys(hc.fullRunSchedules)).toEqual(['production']);
+  });
+
+  it('refuses a sentinel with ownSchedule that has no schedule, and takes one that has', () => {
+    const big = {
+      targets: [
+        publicTargetInput({
+          sentinels: [
+            {
+              name: 'big',
+              sentinel: { sha256: 'b'.repeat(64), size: 1_100_000_000 },
+              file: 'hc/big.bin',
+              offload: '/_storage/hc/big.bin',
+              timeoutMs: 20_000,
+              ownSchedule: true,
+            },
+          ],
+        }),
+      ],
+    } as unknown as ConfigInput;
+    expect(() => synth({ config: big })).toThrow(
+      /schedules\.prod-big: target "prod-big" is a sentinel with ownSchedule: give it its schedule/,
+    );
+    expect(() => synth({ config: big, schedules: { 'prod-big': Duration.hours(6) } })).not.toThrow();
+  });
+});
+
 describe('DownloadHealthchecks: least privilege', () => {
   it('lets the notifier re-arm the paging alarms of the targets only (a page held back by maintenance)', () => {
     const rearm = statementsOf('notifier').filter((st) => st.Action === 'cloudwatch:SetAlarmState');

@@ -105,6 +105,17 @@ describe('the target alarms, from TARGET_ALARMS', () => {
     expect(byId['no-data']).toMatchObject({ treatMissingData: 'breaching', topic: 'monitor' });
   });
 
+  it("the monitor warning goes to the monitor's topic and keeps its state between full runs (missing data ignored)", () => {
+    const warning = TARGET_ALARMS.find((r) => r.id === 'monitor-warning');
+    expect(warning).toMatchObject({ metric: METRICS.monitorWarning, topic: 'monitor', severity: 'warning' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: alarmName('production', { id: 'monitor-warning' }),
+      MetricName: 'MonitorWarning',
+      TreatMissingData: 'ignore',
+      AlarmActions: [ref(hc.monitorTopic)],
+    });
+  });
+
   it('alarmDatapoints overrides M of N for every target', () => {
     const { template } = synth({ alarmDatapoints: { down: { datapointsToAlarm: 1, evaluationPeriods: 1 } } });
     for (const target of Object.keys(PERIODS)) {

@@ -53,10 +53,21 @@ async function proxyUrl(t: StackTarget): Promise<string> {
 
 afterAll(() => clients.destroy());
 
-async function get(url: string): Promise<{ status: number; headers: Headers; body: Buffer } | 'refused'> {
+/**
+ * What a URL answers, as a browser gets it (fetch decodes a Content-Encoding): `broken` when the body cannot be
+ * read whole, `undecodable` (it does not decode as its Content-Encoding says) or `cut` (it broke off).
+ */
+async function get(
+  url: string,
+): Promise<{ status: number; headers: Headers; body: Buffer; broken?: 'undecodable' | 'cut' } | 'refused'> {
   try {
     const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
-    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    try {
+      return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    } catch {
+      const broken = res.headers.get('content-encoding') ? 'undecodable' : 'cut';
+      return { status: res.status, headers: res.headers, body: Buffer.alloc(0), broken };
+    }
   } catch (error) {
     if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return 'refused';
     throw error;
@@ -98,17 +109,21 @@ describe.each(Object.keys(SANDBOX_VARIANTS) as Variant[])('the %s sandbox', (var
       if (r === 'refused') return r;
       const offload = r.headers.get(header);
       if (r.status !== 200) return String(r.status);
+      if (r.broken) return r.broken;
       // A download named otherwise than the sentinel (Content-Disposition, decoded) says so.
-      // (The proxy check's location names no file.)
-      const fileName = dispositionFileName(r.headers.get('content-disposition') ?? undefined);
+      // (The proxy check's location names no file.) fetch joins two headers with ", ".
+      const disposition = r.headers.get('content-disposition') ?? undefined;
+      const fileName = dispositionFileName(disposition);
       const as = !named
         ? ''
-        : fileName === undefined
-          ? ' without a name'
-          : fileName === t.sentinel.fileName
-            ? ''
-            : // A query (a signed URL's) changes with every request: shown as "?…".
-              ` as ${JSON.stringify(fileName.replace(/\?.*$/, '?…'))}`;
+        : /,\s*(attachment|inline)\b/i.test(disposition ?? '')
+          ? ' with two names'
+          : fileName === undefined
+            ? ' without a name'
+            : fileName === t.sentinel.fileName
+              ? ''
+              : // A query (a signed URL's) changes with every request: shown as "?…".
+                ` as ${JSON.stringify(fileName.replace(/\?.*$/, '?…'))}`;
       if (offload !== null && offloadMatches(t, offload) && r.body.length === 0) {
         const unsigned = expectsSignedOffload(t) && !offload.includes('X-Amz-Signature=');
         return `${offloaded}${unsigned ? ' unsigned' : ''}${as}`;

@@ -27,7 +27,8 @@ import {
 /** `run --publish` without --instance: the local instance's names. */
 const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(LOCAL_INSTANCE);
 
-import { type FaultName, variantFaults } from '../../sandbox/faults.ts';
+import { changesOf, type FaultName, variantFaults } from '../../sandbox/faults.ts';
+import { useEnv } from '../../sandbox/monitor.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { type Received, startSnsReceiver } from '../fixtures/sns.ts';
@@ -62,13 +63,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One run, as `download-doctor run --publish ENDPOINT` does it; returns the pages received meanwhile. */
-async function run(): Promise<{ status: string; pages: Received[] }> {
+/**
+ * One run, as `download-doctor run --publish ENDPOINT` does it; returns the pages received meanwhile. `allLayers`:
+ * a full run, with the config and environment the monitor has now (a monitor fault changes them).
+ */
+async function run(allLayers = false): Promise<{ status: string; pages: Received[] }> {
   const before = received.length;
-  const { reports } = await runAndPrint(config, {
+  let current = config;
+  if (allLayers) {
+    useEnv({ ...box.env, AWS_REGION: region });
+    const v = validateConfig(box.config);
+    if (!v.ok) throw new Error(JSON.stringify(v.problems));
+    current = { ...v.config, targets: v.config.targets.filter((t) => t.name === 'sandbox') };
+  }
+  const { reports } = await runAndPrint(current, {
     format: 'json',
     publish: telemetry.endpoint,
     alarmState: join(dir, 'alarms.json'),
+    allLayers,
   });
   // moto delivers SNS http notifications as it publishes; give the POST a moment to land.
   await new Promise((r) => setTimeout(r, 150));
@@ -119,11 +131,23 @@ describe('telemetry and paging on the sandbox', () => {
     ).toBeGreaterThan(0);
   });
 
-  // The nginx + S3 faults: paging depends on the verdicts only, which verdicts.test.ts checks on both variants.
-  // Those of the written target (the config above): an extra sentinel's fault pages on its own target.
+  // The nginx + S3 faults: paging depends on the verdicts only, which verdicts.test.ts checks on every variant,
+  // so one fault per verdict (status and fault) is enough, and keeps CI's time. Those of the written target (the
+  // config above): an extra sentinel's fault pages on its own target. Those whose download works (a note) page no
+  // one; those of the monitor's own settings are the monitor warning's (below).
+  const seenVerdicts = new Set<string>();
   it.each(
     variantFaults('nginx-s3')
-      .filter((f) => !f.sentinel)
+      .filter(
+        (f) =>
+          !f.sentinel && f.expected.status !== 'healthy' && !changesOf(f).some((c) => c.lever === 'monitor'),
+      )
+      .filter((f) => {
+        const verdict = `${f.expected.status} ${f.expected.fault}`;
+        if (seenVerdicts.has(verdict)) return false;
+        seenVerdicts.add(verdict);
+        return true;
+      })
       .map((f) => [f.name, f] as const),
   )('%s: one page per incident, with the verdict; one notice on recovery', async (name, fault) => {
     const rule = fault.expected.status === 'failed' ? down : degraded;
@@ -182,5 +206,31 @@ describe('telemetry and paging on the sandbox', () => {
       'Minimum',
     );
     expect(layerMin).toBe(0);
+  });
+
+  it("a full run that proves the monitor's storage setting wrong notifies the monitor's topic once, never pages; a proven one resolves it", async () => {
+    await box.applyFault('stale-storage-settings');
+    let warned: Received[];
+    try {
+      const r = await run(true);
+      expect(r.status).toBe('healthy');
+      warned = r.pages;
+      // Normal runs between full runs say nothing of the monitor's settings: the warning holds, no new notice.
+      expect((await run()).pages).toEqual([]);
+      expect((await run(true)).pages).toEqual([]);
+    } finally {
+      await box.clearFaults();
+    }
+    expect(warned.map((p) => [p.topicArn.split(':').at(-1), p.subject])).toEqual([
+      [LOCAL_TOPICS.monitor, '[download-doctor] MONITOR WARNING sandbox: its own settings'],
+    ]);
+    expect(warned[0]?.message).toContain('This is not a page:\ndownloads are healthy');
+    expect(warned[0]?.message).toContain('What to fix: the proxy serves the sentinel');
+    expect(await statistic(METRICS.monitorWarning, { [DIMENSIONS.target]: 'sandbox' }, 'Maximum')).toBe(1);
+    const resolved = await run(true);
+    expect(resolved.pages.map((p) => p.subject)).toEqual([
+      '[download-doctor] RESOLVED monitor warning sandbox',
+    ]);
+    useEnv({ ...box.env, AWS_REGION: region });
   });
 });

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpProbeRequest } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
@@ -222,7 +223,162 @@ describe('httpProbe: responses', () => {
   });
 });
 
+describe('httpProbe: what a browser would get (issue 12)', () => {
+  const BODY = Buffer.from('download-doctor sentinel\n'.repeat(200));
+
+  it('keeps repeated headers apart in rawHeaders, in order', async () => {
+    const { url } = await serve((_req, res) => {
+      res.setHeader('Content-Disposition', ['attachment; filename="a.txt"', 'attachment; filename="b.txt"']);
+      res.end('a');
+    });
+
+    const obs = reached(await probe({ url }));
+
+    expect(obs.rawHeaders?.filter(([n]) => n === 'content-disposition')).toEqual([
+      ['content-disposition', 'attachment; filename="a.txt"'],
+      ['content-disposition', 'attachment; filename="b.txt"'],
+    ]);
+    expect(obs.headers['content-disposition']).toBe(
+      'attachment; filename="a.txt", attachment; filename="b.txt"',
+    );
+  });
+
+  it.each([
+    ['gzip', zlib.gzipSync],
+    ['deflate', zlib.deflateSync],
+    ['br', zlib.brotliCompressSync],
+  ] as const)("asks for a browser's encodings and hashes the body decoded (%s)", async (coding, encode) => {
+    const encoded = encode(BODY);
+    const { url, seen } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': coding, 'Content-Length': encoded.length });
+      res.end(encoded);
+    });
+
+    const obs = reached(await probe({ url, acceptEncoding: 'gzip, deflate, br, zstd' }));
+
+    expect(seen[0]?.headers['accept-encoding']).toMatch(/^gzip, deflate, br/);
+    expect(obs).toMatchObject({
+      bytes: BODY.length,
+      wireBytes: encoded.length,
+      sha256: sha256(BODY),
+      truncated: false,
+    });
+    expect(obs.decodeError).toBeUndefined();
+  });
+
+  it('reports a body that does not decode as its Content-Encoding says', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': BODY.length });
+      res.end(BODY);
+    });
+
+    const obs = reached(await probe({ url, acceptEncoding: 'gzip' }));
+
+    expect(obs.decodeError).toMatch(/incorrect header check.*\(Content-Encoding gzip\)$/);
+  });
+
+  it('without an Accept-Encoding, hashes the bytes as they come', async () => {
+    const encoded = zlib.gzipSync(BODY);
+    const { url, seen } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip' });
+      res.end(encoded);
+    });
+
+    const obs = reached(await probe({ url }));
+
+    expect(seen[0]?.headers['accept-encoding']).toBeUndefined();
+    expect(obs).toMatchObject({ bytes: encoded.length, sha256: sha256(encoded) });
+    expect(obs.wireBytes).toBeUndefined();
+  });
+
+  it('stops reading a body that grows past maxBytes at once, even an endless one', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      const write = (): void => {
+        while (res.write(chunk));
+        res.once('drain', write);
+      };
+      write();
+    });
+
+    const { obs, ms } = await timed(() => probe({ url, maxBytes: 100, timeoutMs: 10_000 }));
+
+    const r = reached(obs);
+    expect(r.overflow).toBe(true);
+    expect(r.bytes).toBeLessThanOrEqual(chunk.length + 2048);
+    expect(r.truncated).toBe(false);
+    expect(ms).toBeLessThan(2_000);
+  });
+
+  it('keeps the first bytes of an error document', async () => {
+    const xml = '<?xml version="1.0"?><Error><Code>NoSuchBucket</Code></Error>';
+    const { url } = await serve((_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'application/xml' });
+      res.end(xml);
+    });
+
+    expect(reached(await probe({ url, maxBytes: 10 })).bodyHead).toBe(xml);
+  });
+
+  it('sends HEAD, and the validators of a conditional GET', async () => {
+    const { url, seen } = await serve((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'Content-Length': 10 });
+        res.end();
+      } else {
+        res.writeHead(304, { ETag: '"e"' });
+        res.end();
+      }
+    });
+
+    const head = reached(await probe({ url, method: 'HEAD', body: 'peek' }));
+    const conditional = reached(
+      await probe({ url, conditional: { etag: '"e"', lastModified: 'Tue, 24 Nov 2026 00:00:00 GMT' } }),
+    );
+
+    expect(seen.map((r) => r.method)).toEqual(['HEAD', 'GET']);
+    expect(head).toMatchObject({ status: 200, bytes: 0 });
+    expect(seen[1]?.headers).toMatchObject({
+      'if-none-match': '"e"',
+      'if-modified-since': 'Tue, 24 Nov 2026 00:00:00 GMT',
+    });
+    expect(conditional).toMatchObject({ status: 304, bytes: 0 });
+  });
+});
+
 describe('httpProbe: failures are results', () => {
+  it('bad-response when the server answers with invalid HTTP, not "could not connect"', async () => {
+    const port = await listen(
+      net.createServer((socket) => {
+        socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent Length: 3\r\n\r\nabc'));
+      }),
+    );
+
+    const obs = failure(await probe({ url: `http://127.0.0.1:${port}/` }));
+
+    expect(obs.kind).toBe('bad-response');
+    expect(obs.error).toMatch(/^(HPE_\w+|HTTPParserError): Response does not match the HTTP\/1.1 protocol/);
+  });
+
+  it('bad-response when the headers are larger than a browser accepts (256 KiB)', async () => {
+    const { url } = await serve((_req, res) => {
+      res.setHeader('X-Huge', 'a'.repeat(300 * 1024));
+      res.end('a');
+    });
+
+    const obs = failure(await probe({ url }));
+
+    expect(obs.kind).toBe('bad-response');
+    expect(obs.error).toMatch(/^UND_ERR_HEADERS_OVERFLOW/);
+    // A large one that a browser takes is not refused.
+    const { url: big } = await serve((_req, res) => {
+      res.setHeader('X-Big', 'a'.repeat(64 * 1024));
+      res.end('a');
+    });
+    expect(reached(await probe({ url: big })).status).toBe(200);
+  });
+
   it('connect-refused on a port that was bound, then closed', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

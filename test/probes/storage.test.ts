@@ -9,10 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MonitorCredentialsError } from '../../functions/core/errors.ts';
 import type { StorageObservation } from '../../functions/core/types.ts';
+import { awsSecretResolver } from '../../functions/probes/aws-secrets.ts';
 import {
+  createPresignProbe,
   createS3ClientCache,
   createStorageProbe,
   putSentinel,
@@ -105,7 +108,8 @@ describe('storageProbe: S3 (moto_server)', () => {
     expect(obs).toMatchObject({
       bytes: SENTINEL.length,
       sha256: SENTINEL_SHA256,
-      contentType: 'application/octet-stream',
+      metadata: { 'content-type': 'application/octet-stream' },
+      metadataSource: 'object',
     });
     expect(obs.timings.firstByteMs).toBeGreaterThan(0);
     expect(obs.timings.transferMs).toBeTypeOf('number');
@@ -151,7 +155,81 @@ describe('storageProbe: S3 (moto_server)', () => {
     const obs = reached(await probe(target));
 
     expect(written).toEqual({ sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
-    expect(obs).toMatchObject({ sha256: written.sha256, bytes: written.size, contentType: 'text/plain' });
+    expect(obs).toMatchObject({
+      sha256: written.sha256,
+      bytes: written.size,
+      metadata: { 'content-type': 'text/plain' },
+    });
+  });
+
+  it('reads what the object carries besides its bytes: type, encoding, disposition, cache control', async () => {
+    await admin.send(
+      new PutObjectCommand({
+        Bucket: 'sentinels',
+        Key: 'metadata/sentinel.bin',
+        Body: SENTINEL,
+        ContentType: 'binary/octet-stream',
+        ContentEncoding: 'gzip',
+        ContentDisposition: 'attachment; filename="other.bin"',
+        CacheControl: 'public, max-age=31536000',
+      }),
+    );
+
+    const obs = reached(await probe(s3('sentinels', 'metadata/sentinel.bin')));
+
+    expect(obs.metadata).toEqual({
+      'content-type': 'binary/octet-stream',
+      'content-encoding': 'gzip',
+      'content-disposition': 'attachment; filename="other.bin"',
+      'cache-control': 'public, max-age=31536000',
+    });
+  });
+
+  it('stops reading an object that grew past the sentinel (maxBytes)', async () => {
+    const obs = reached(await probe(s3('sentinels', 'healthcheck/sentinel.bin'), { maxBytes: 10 }));
+
+    expect(obs.overflow).toBe(true);
+    expect(obs.bytes).toBeGreaterThan(10);
+    expect(obs.bytes).toBeLessThan(SENTINEL.length);
+  });
+
+  describe("without credentials in the environment (the monitor's own fault, never storage's)", () => {
+    let saved: NodeJS.ProcessEnv;
+    const home = mkdtempSync(join(tmpdir(), 'dd-no-credentials-'));
+    beforeAll(() => {
+      saved = { ...process.env };
+      for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+      // No credentials file, no instance metadata: the SDK's default chain finds nothing.
+      process.env.HOME = home;
+      process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    });
+    afterAll(() => {
+      process.env = saved;
+      rmSync(home, { recursive: true, force: true });
+    });
+
+    it('the storage probe reports monitor-credentials', async () => {
+      const obs = failure(await probe(s3('sentinels', 'healthcheck/sentinel.bin')));
+
+      expect(obs.kind).toBe('monitor-credentials');
+      expect(obs.error).toBe('CredentialsProviderError: Could not load credentials from any providers');
+    });
+
+    it("the proxy check's signature reports monitor-credentials too", async () => {
+      const signed = await createPresignProbe(clients)(s3('sentinels', 'healthcheck/sentinel.bin'));
+
+      expect(signed).toMatchObject({ ok: false, kind: 'monitor-credentials' });
+    });
+
+    it('so does a secret read from Secrets Manager on AWS (the SDK finds no credentials)', async () => {
+      process.env.AWS_REGION = REGION;
+      const read = awsSecretResolver()({
+        secretsManager: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x',
+      });
+
+      await expect(read).rejects.toBeInstanceOf(MonitorCredentialsError);
+      await expect(read).rejects.toMatchObject({ kind: 'monitor-credentials' });
+    });
   });
 });
 
@@ -195,6 +273,42 @@ describe('storageProbe: deadlines (fake S3 endpoint)', () => {
     expect(performance.now() - start).toBeLessThan(1600);
   });
 
+  /** S3's XML error document, as S3 sends it. */
+  const s3Error = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+    ((_req, res) => {
+      res.writeHead(status, { 'Content-Type': 'application/xml', ...headers });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId></Error>`,
+      );
+    }) satisfies http.RequestListener;
+
+  it('monitor-credentials when S3 says the session token expired (what S3 answers; moto does not check expiry)', async () => {
+    const endpoint = await fakeS3(s3Error(400, 'ExpiredToken', 'The provided token has expired.'));
+
+    const obs = failure(await probe(target(endpoint)));
+
+    expect(obs.kind).toBe('monitor-credentials');
+    expect(obs.error).toBe('ExpiredToken (HTTP 400): The provided token has expired.');
+  });
+
+  it("monitor-signing naming the region when S3 redirects to the bucket's region", async () => {
+    const endpoint = await fakeS3(
+      s3Error(
+        301,
+        'PermanentRedirect',
+        'The bucket you are attempting to access must be addressed using the specified endpoint.',
+        {
+          'x-amz-bucket-region': 'eu-central-1',
+        },
+      ),
+    );
+
+    const obs = failure(await probe(target(endpoint)));
+
+    expect(obs.kind).toBe('monitor-signing');
+    expect(obs.error).toContain('(S3 says the bucket is in eu-central-1: set storage.region)');
+  });
+
   it('timeout when the body stalls after S3 answered', async () => {
     const endpoint = await fakeS3((_req, res) => {
       res.writeHead(200, { 'Content-Length': '1000', 'Content-Type': 'application/octet-stream' });
@@ -227,7 +341,25 @@ describe('storageProbe: filesystem', () => {
     );
 
     expect(obs).toMatchObject({ bytes: SENTINEL.length, sha256: SENTINEL_SHA256 });
-    expect(obs.contentType).toBeUndefined();
+    // What a front server's type map says of the name: clients get that type when the server sets it.
+    expect(obs).toMatchObject({
+      metadata: { 'content-type': 'application/octet-stream' },
+      metadataSource: 'type-map',
+    });
+    const text = join(dir, 'healthcheck.txt');
+    writeFileSync(text, 'x');
+    expect(reached(await probe({ type: 'filesystem', path: text, timeoutMs: 2000 })).metadata).toEqual({
+      'content-type': 'text/plain',
+    });
+  });
+
+  it('stops reading a file that grew past the sentinel (maxBytes)', async () => {
+    const obs = reached(
+      await probe({ type: 'filesystem', path: join(dir, 'sentinel.bin'), timeoutMs: 2000 }, { maxBytes: 10 }),
+    );
+
+    expect(obs).toMatchObject({ overflow: true });
+    expect(obs.bytes).toBeLessThan(SENTINEL.length);
   });
 
   it('fs-not-found', async () => {
@@ -281,6 +413,17 @@ describe.skipIf(process.getuid?.() !== 0)(
         }),
       );
       expect(obs).toMatchObject({ bytes: SENTINEL.length, sha256: SENTINEL_SHA256 });
+    });
+
+    it('stops reading a file that grew past the sentinel (maxBytes), as nobody', async () => {
+      const obs = reached(
+        await probe(
+          { type: 'filesystem', path: join(dir, 'sentinel.bin'), readAs: 'nobody', timeoutMs: 5000 },
+          { maxBytes: 10 },
+        ),
+      );
+      expect(obs).toMatchObject({ overflow: true });
+      expect(obs.bytes).toBeLessThan(SENTINEL.length);
     });
 
     it('fs-access-denied for a file nobody may not read, though root (this process) could', async () => {

@@ -8,6 +8,7 @@ import {
   contentTypeMatches,
   crashedResult,
   dispositionFileName,
+  validatorsOf,
 } from '../../functions/core/assess.ts';
 import { type Target, validateConfig } from '../../functions/core/config.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
@@ -48,7 +49,11 @@ function seen(
 }
 
 const ctx = { target: 'http://x/', startedAt: '2026-11-24T00:00:00Z' };
-const served = { 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="hc.txt"' };
+const served = {
+  'content-type': 'text/plain',
+  'content-disposition': 'attachment; filename="hc.txt"',
+  'content-length': String(BODY.length),
+};
 
 describe('end-to-end assessment', () => {
   it.each([
@@ -100,6 +105,7 @@ describe('end-to-end assessment', () => {
       ['[X-Accel-Redirect]', true, 'absent at the client', 'absent'],
       ['[BODY].size', false, `${BODY.length} bytes`, '4 bytes'],
       ['[BODY].sha256', false, `${SHA.slice(0, 12)}…`, expect.stringMatching(/^[0-9a-f]{12}…$/)],
+      ['[Content-Disposition, Content-Type].count', true, 'one value each', 'one value each'],
       ['[Content-Type]', false, '"text/plain"', '"text/html"'],
       ['[Content-Disposition].filename', false, '"hc.txt"', 'absent'],
     ]);
@@ -108,6 +114,7 @@ describe('end-to-end assessment', () => {
       'header-leak',
       'size-mismatch',
       'checksum-mismatch',
+      'header-conflict',
       'header-mismatch',
       'filename-mismatch',
     ]);
@@ -249,6 +256,7 @@ describe('app assessment (headers only)', () => {
       '[X-Accel-Redirect]',
       '[X-Accel-Redirect].query',
       '[Content-Disposition].filename',
+      '[Content-Disposition, Content-Type].count',
     ]);
   });
 
@@ -364,5 +372,234 @@ describe('Content-Disposition file names', () => {
     [undefined, undefined],
   ])('%s', (header, name) => {
     expect(dispositionFileName(header)).toBe(name);
+  });
+});
+
+describe('what a download shows besides its bytes (issue 12)', () => {
+  const raw = (headers: [string, string][], extra: Partial<HttpObservation> = {}) =>
+    seen(200, Object.fromEntries(headers), BODY, { rawHeaders: headers, ...extra });
+  const base: [string, string][] = Object.entries(served);
+
+  it('fails on two Content-Disposition headers with different values (read apart, not joined)', () => {
+    const two = raw([...base, ['content-disposition', 'attachment; filename="other.txt"']]);
+    const r = assessEndToEnd(target(), two, ctx);
+    expect(r).toMatchObject({ ok: false, kind: 'header-conflict' });
+    expect(r.message).toBe(
+      '[Content-Disposition, Content-Type].count Content-Disposition: "attachment; filename=\\"hc.txt\\"" and "attachment; filename=\\"other.txt\\"", expected one value each',
+    );
+  });
+
+  it('notes, without failing, a header repeated with the same value, storage headers, a missing length and an encoding', () => {
+    const headers: [string, string][] = [
+      ['content-type', 'text/plain'],
+      ['content-disposition', 'attachment; filename="hc.txt"'],
+      ['cache-control', 'private'],
+      ['cache-control', 'private'],
+      ['x-amz-request-id', 'ABC'],
+      ['x-amzn-requestid', 'DEF'],
+      ['transfer-encoding', 'chunked'],
+      ['content-encoding', 'gzip'],
+    ];
+    const r = assessEndToEnd(target(), raw(headers, { wireBytes: 40 }), ctx);
+    expect(r.ok).toBe(true);
+    expect(r.notes).toEqual([
+      'storage headers reach the client (hide them at the proxy): x-amz-request-id, x-amzn-requestid [storage-headers]',
+      'a header is sent twice with the same value: Cache-Control: "private", 2 times [repeated-header]',
+      'the download has no Content-Length: browsers show no progress and cannot tell a cut download from a whole one: Transfer-Encoding chunked [no-content-length]',
+      'the download carries a Content-Encoding the sentinel does not have (compression on the route): "gzip" [content-encoding]',
+    ]);
+    expect(r.conditions.find((c) => c.subject === '[BODY].decoded')).toMatchObject({
+      pass: true,
+      observed: `decoded: 40 bytes on the wire, ${BODY.length} decoded`,
+    });
+  });
+
+  it('fails a body that does not decode as its Content-Encoding says', () => {
+    const obs = raw([...base, ['content-encoding', 'gzip']], {
+      decodeError: 'Z_DATA_ERROR: incorrect header check (Content-Encoding gzip)',
+      bytes: 0,
+    });
+    const r = assessEndToEnd(target(), obs, ctx);
+    expect(r).toMatchObject({ ok: false, kind: 'content-decoding' });
+    expect(r.message).toContain('incorrect header check');
+  });
+
+  it('says how far it read a body that grew past the sentinel', () => {
+    const r = assessEndToEnd(target(), seen(200, served, BODY.repeat(100), { overflow: true }), ctx);
+    expect(r).toMatchObject({ ok: false, kind: 'size-mismatch' });
+    expect(r.message).toBe(
+      `[BODY].size more than ${BODY.length} bytes (stopped reading after ${BODY.length * 100}), expected ${BODY.length} bytes`,
+    );
+  });
+
+  it("names S3's redirect to another region, and S3's error code in a status", () => {
+    const moved = seen(301, { 'x-amz-bucket-region': 'eu-central-1' }, '', {
+      bodyHead:
+        '<?xml version="1.0"?><Error><Code>PermanentRedirect</Code><Endpoint>b.s3.eu-central-1.amazonaws.com</Endpoint></Error>',
+    });
+    const r = assessProxy(target(), moved, ctx);
+    expect(r).toMatchObject({ ok: false, kind: 's3-redirect' });
+    expect(r.message).toBe(
+      '[STATUS] 301 PermanentRedirect: the bucket is in eu-central-1; redirects are not followed, expected 200',
+    );
+    const temporary = seen(307, {}, '', {
+      bodyHead:
+        '<Error><Code>TemporaryRedirect</Code><Endpoint>b.s3-eu-west-3.amazonaws.com</Endpoint></Error>',
+    });
+    expect(assessEndToEnd(target(), temporary, ctx).message).toBe(
+      '[STATUS] 307 TemporaryRedirect: S3 names the endpoint b.s3-eu-west-3.amazonaws.com; redirects are not followed, expected 200',
+    );
+    // A plain redirect (a missing slash) stays a status.
+    expect(assessEndToEnd(target(), seen(301, { location: '/x/' }, ''), ctx).kind).toBe('status');
+    const denied = seen(403, {}, '', {
+      bodyHead: '<Error><Code>AccessDenied</Code><Message>no</Message></Error>',
+    });
+    expect(assessProxy(target(), denied, ctx).message).toBe('[STATUS] 403 (S3 AccessDenied), expected 200');
+  });
+
+  it('says when a proxy in front of S3 answers an error with nothing of storage in it (masking)', () => {
+    const masked = assessProxy(target(), seen(404, { 'content-type': 'text/html' }, '<html>404</html>'), ctx);
+    expect(masked.message).toBe(
+      '[STATUS] 404 (no sign of storage in it: no x-amz-* header, no S3 error document), expected 200',
+    );
+    const fromS3 = seen(404, { 'x-amz-request-id': 'R' }, '');
+    expect(assessProxy(target(), fromS3, ctx).message).toBe('[STATUS] 404, expected 200');
+  });
+
+  describe('HEAD and the conditional GET', () => {
+    const download = seen(200, { ...served, etag: '"abc"' });
+    it.each([
+      ['a HEAD as GET', { head: seen(200, served, '') }, true, undefined],
+      ['a HEAD refused (405)', { head: seen(405, { allow: 'GET' }, '') }, false, 'head-mismatch'],
+      [
+        'a HEAD with another length',
+        { head: seen(200, { ...served, 'content-length': '0' }, '') },
+        false,
+        'head-mismatch',
+      ],
+      ['a 304 without a body', { conditional: seen(304, { etag: '"abc"' }, '') }, true, undefined],
+      ['the whole sentinel again', { conditional: seen(200, served) }, true, undefined],
+      [
+        'a 304 with the offload header',
+        { conditional: seen(304, { 'x-accel-redirect': '/_storage/a' }, '') },
+        false,
+        'conditional-mismatch',
+      ],
+      ['a 304 with a body', { conditional: seen(304, {}, 'x') }, false, 'conditional-mismatch'],
+      ['a 200 with other bytes', { conditional: seen(200, served, '') }, false, 'conditional-mismatch'],
+    ] as const)('%s', (_name, extra, ok, kind) => {
+      const r = assessEndToEnd(target(), download, ctx, extra as never);
+      expect(r.ok).toBe(ok);
+      expect(r.kind).toBe(kind);
+    });
+
+    it('tells the offload header on a 304 apart from a wrong answer (diagnose blames the app for it)', () => {
+      const r = assessEndToEnd(target(), download, ctx, {
+        conditional: seen(304, { 'x-accel-redirect': '/_storage/a?X-Amz-Signature=s3cret' }, ''),
+      });
+      expect(r.conditions.filter((c) => !c.pass).map((c) => [c.subject, c.observed])).toEqual([
+        ['[conditional GET].offload', '304 with X-Accel-Redirect: "/_storage/a?X-Amz-Signature=REDACTED"'],
+      ]);
+    });
+
+    it('asks for the validators the download gave, and none when it gave none', () => {
+      expect(
+        validatorsOf(seen(200, { etag: '"e"', 'last-modified': 'Tue, 24 Nov 2026 00:00:00 GMT' })),
+      ).toEqual({
+        etag: '"e"',
+        lastModified: 'Tue, 24 Nov 2026 00:00:00 GMT',
+      });
+      expect(validatorsOf(seen(200, {}))).toBeUndefined();
+      expect(validatorsOf(seen(404, { etag: '"e"' }))).toBeUndefined();
+    });
+
+    it("checks the app's HEAD for the offload header", () => {
+      const named = { 'content-disposition': 'attachment; filename="hc.txt"' };
+      const t = target({ storage: { type: 'filesystem', path: '/srv/hc.txt' } });
+      const app = seen(200, { 'x-accel-redirect': '/_storage/healthcheck/healthcheck.txt', ...named }, '');
+      expect(assessApp(t, app, ctx, seen(405, { allow: 'GET' }, ''))).toMatchObject({
+        ok: false,
+        kind: 'head-mismatch',
+        message:
+          '[HEAD] 405, X-Accel-Redirect absent, expected 200 with X-Accel-Redirect "/_storage/healthcheck/healthcheck.txt", as GET',
+      });
+      expect(assessApp(t, app, ctx, app).ok).toBe(true);
+    });
+  });
+
+  it('lists the offload headers that were there when the expected one is absent', () => {
+    const t = target({ app: { url: 'http://a/', offload: { header: 'X-Sendfile', value: '/srv/hc.txt' } } });
+    const r = assessApp(t, seen(200, { 'x-accel-redirect': '/_storage/hc.txt' }, ''), ctx);
+    expect(r.message).toBe(
+      '[X-Sendfile] absent (the answer carries X-Accel-Redirect: "/_storage/hc.txt"), expected "/srv/hc.txt"',
+    );
+  });
+});
+
+describe('storage: what the object carries besides its bytes (issue 12)', () => {
+  const read = (metadata: Record<string, string>, source: 'object' | 'type-map' = 'object') => ({
+    reached: true as const,
+    bytes: BODY.length,
+    sha256: SHA,
+    metadata,
+    metadataSource: source,
+    timings: { totalMs: 3 },
+  });
+
+  it.each([
+    ['the right metadata', { 'content-type': 'text/plain; charset=utf-8' }, true, undefined],
+    ["S3's default type", { 'content-type': 'binary/octet-stream' }, false, 'metadata-mismatch'],
+    [
+      'a Content-Encoding',
+      { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+      false,
+      'metadata-mismatch',
+    ],
+    [
+      "a Content-Disposition beside the app's",
+      { 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="x.txt"' },
+      false,
+      'metadata-mismatch',
+    ],
+  ] as const)('%s', (_name, metadata, ok, kind) => {
+    const r = assessStorage(target(), read(metadata), ctx);
+    expect(r.ok).toBe(ok);
+    expect(r.kind).toBe(kind);
+    expect(r.observed.headers).toEqual(metadata);
+  });
+
+  it('compares Cache-Control when the sentinel names one', () => {
+    const t = target({
+      sentinel: {
+        sha256: SHA,
+        size: BODY.length,
+        contentType: 'text/plain',
+        cacheControl: 'private, no-store',
+      },
+    });
+    expect(
+      assessStorage(t, read({ 'content-type': 'text/plain', 'cache-control': 'Private,no-store' }), ctx).ok,
+    ).toBe(true);
+    const cached = assessStorage(
+      t,
+      read({ 'content-type': 'text/plain', 'cache-control': 'public, max-age=31536000' }),
+      ctx,
+    );
+    expect(cached.message).toBe(
+      '[object].Cache-Control "public, max-age=31536000", expected "private, no-store"',
+    );
+  });
+
+  it("on disk, reports what a type map says of the file's name, without failing on it", () => {
+    const r = assessStorage(target(), read({ 'content-type': 'application/octet-stream' }, 'type-map'), ctx);
+    expect(r.ok).toBe(true);
+    expect(r.notes).toEqual([
+      'a front server that types files by name sends application/octet-stream for this one (its type map)',
+    ]);
+  });
+
+  it('stops at a file that grew past the sentinel', () => {
+    const r = assessStorage(target(), { ...read({}), bytes: 4096, overflow: true }, ctx);
+    expect(r).toMatchObject({ ok: false, kind: 'size-mismatch' });
   });
 });

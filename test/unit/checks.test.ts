@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../functions/checks.ts';
 import type { Target } from '../../functions/core/config.ts';
+import { MonitorCredentialsError } from '../../functions/core/errors.ts';
 import type { HttpProbeRequest, PresignResult } from '../../functions/core/probe.ts';
 import type { HttpObservation } from '../../functions/core/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
@@ -85,6 +86,76 @@ describe('checks build their requests from the target', () => {
     expect(seen).toHaveLength(0);
     expect(r).toMatchObject({ ok: false, kind: 'secret-missing' });
     expect(r.message).toContain('environment variable DD_MISSING is not set');
+  });
+
+  it("makes a secret the monitor's own credentials cannot read a monitor-credentials result, not a missing secret", async () => {
+    const { seen, probes } = recordingProbe();
+    const t = target({ proxy: { url: 'http://a/', headers: { 'X-Key': { ssm: '/dd/key' } } } });
+    const secrets = async () => {
+      throw new MonitorCredentialsError(
+        'SSM parameter /dd/key cannot be read: ExpiredTokenException: The security token included in the request is expired',
+        'monitor-credentials',
+      );
+    };
+    const r = await runCheck('proxy', t, { probes, secrets });
+    expect(seen).toHaveLength(0);
+    expect(r).toMatchObject({ ok: false, kind: 'monitor-credentials' });
+    expect(r.message).toMatch(
+      /^the monitor has no valid credentials .*the monitor needs fixing, not the stack \(SSM parameter/,
+    );
+  });
+
+  it('asks for the download as a browser does, reads no more than the sentinel, and sends HEAD; the app gets a HEAD too', async () => {
+    const { seen, probes } = recordingProbe();
+    const t = target({});
+    await runCheck('end-to-end', t, { probes, secrets: envResolver({}) });
+    const get = seen.find((r) => r.method === undefined && r.body === 'hash');
+    expect(get).toMatchObject({ acceptEncoding: 'gzip, deflate, br, zstd', maxBytes: t.sentinel.size });
+    expect(seen.find((r) => r.method === 'HEAD')).toMatchObject({
+      acceptEncoding: 'gzip, deflate, br, zstd',
+    });
+    // The 404 gave no validators: no conditional GET.
+    expect(seen.some((r) => r.conditional)).toBe(false);
+    seen.length = 0;
+    await runCheck('app', t, { probes, secrets: envResolver({}) });
+    expect(seen.map((r) => r.method ?? 'GET').sort()).toEqual(['GET', 'HEAD']);
+    // Both probes off, and no Accept-Encoding: the download alone, as it comes.
+    seen.length = 0;
+    const plain = target({
+      endToEnd: { url: 'http://a/', headProbe: false, conditionalProbe: false, acceptEncoding: false },
+    });
+    await runCheck('end-to-end', plain, { probes, secrets: envResolver({}) });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.acceptEncoding).toBeUndefined();
+  });
+
+  it('sends a conditional GET with the validators the download gave, after it', async () => {
+    const seen: HttpProbeRequest[] = [];
+    const http = async (req: HttpProbeRequest): Promise<HttpObservation> => {
+      seen.push(req);
+      const headers = { etag: '"v1"', 'last-modified': 'Tue, 24 Nov 2026 00:00:00 GMT' };
+      return req.conditional
+        ? { reached: true, status: 304, headers, bytes: 0, truncated: false, timings: { totalMs: 1 } }
+        : {
+            reached: true,
+            status: 200,
+            headers,
+            bytes: 25,
+            sha256: 'a'.repeat(64),
+            truncated: false,
+            timings: { totalMs: 1 },
+          };
+    };
+    const { probes } = recordingProbe();
+    const r = await runCheck('end-to-end', target({}), {
+      probes: { ...probes, http },
+      secrets: envResolver({}),
+    });
+    expect(seen.at(-1)?.conditional).toEqual({ etag: '"v1"', lastModified: 'Tue, 24 Nov 2026 00:00:00 GMT' });
+    expect(r.conditions.find((c) => c.subject === '[conditional GET]')).toMatchObject({
+      pass: true,
+      observed: '304 with 0 bytes',
+    });
   });
 
   it('signs the proxy check of a private bucket: the signed query, and no cache-busting parameter S3 would refuse', async () => {

@@ -36,6 +36,15 @@ const network: [string, NetworkErrorLike, FailureKind][] = [
   ['premature close (code)', { code: 'ERR_STREAM_PREMATURE_CLOSE' }, 'truncated'],
   ['premature close (message only)', { message: 'Premature close' }, 'truncated'],
   ['undici invalid argument', { code: 'UND_ERR_INVALID_ARG' }, 'invalid-request'],
+  // The server answered, badly: not the network's fault, and not "could not connect".
+  ['invalid status line', { code: 'HPE_INVALID_CONSTANT', name: 'HTTPParserError' }, 'bad-response'],
+  ['invalid header token', { code: 'HPE_INVALID_HEADER_TOKEN' }, 'bad-response'],
+  [
+    'parser error without a code (undici 8)',
+    { name: 'HTTPParserError', message: 'Invalid header token' },
+    'bad-response',
+  ],
+  ['headers too large', { code: 'UND_ERR_HEADERS_OVERFLOW', name: 'HeadersOverflowError' }, 'bad-response'],
   ['bad URL', { code: 'ERR_INVALID_URL', name: 'TypeError' }, 'invalid-request'],
   ['unknown code', { code: 'ESOMETHING' }, 'connect-failed'],
   ['nothing at all', {}, 'connect-failed'],
@@ -66,6 +75,39 @@ const s3: [string, S3ErrorLike, FailureKind][] = [
   ['aborted by the deadline', { name: 'AbortError' }, 's3-unreachable'],
   ['socket timeout', { code: 'ETIMEDOUT' }, 's3-unreachable'],
   ['reset', { code: 'ECONNRESET' }, 's3-unreachable'],
+  // The monitor's own credentials or signing: never storage's fault.
+  [
+    'no credentials at all',
+    { name: 'CredentialsProviderError', message: 'Could not load credentials from any providers' },
+    'monitor-credentials',
+  ],
+  [
+    'expired session token',
+    { name: 'ExpiredToken', $metadata: { httpStatusCode: 400 } },
+    'monitor-credentials',
+  ],
+  [
+    'unknown access key',
+    { name: 'InvalidAccessKeyId', $metadata: { httpStatusCode: 403 } },
+    'monitor-credentials',
+  ],
+  [
+    'wrong secret key',
+    { Code: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } },
+    'monitor-credentials',
+  ],
+  [
+    'signed for another region',
+    { name: 'AuthorizationHeaderMalformed', $metadata: { httpStatusCode: 400 } },
+    'monitor-signing',
+  ],
+  ['clock skew', { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } }, 'monitor-signing'],
+  [
+    'wrong region (301)',
+    { name: 'PermanentRedirect', $metadata: { httpStatusCode: 301 } },
+    'monitor-signing',
+  ],
+  ['wrong region, no code', { name: 'Unknown', $metadata: { httpStatusCode: 301 } }, 'monitor-signing'],
   ['500', { name: 'InternalError', $metadata: { httpStatusCode: 500 } }, 's3-error'],
   ['unknown', { name: 'Error', message: 'something else' }, 's3-error'],
 ];

@@ -12,9 +12,9 @@ describe('cost model', () => {
     // Failing adds stage 2, Storage and Proxy to that.
     expect(failing).toMatchObject({ ...counts, transitions: 15, checkInvocations: 5, confirmInvocations: 1 });
     // Healthy, Degraded, Flapped; per layer CheckSuccess, CheckDuration, CheckFirstByte, TlsDaysLeft (HTTPS);
-    // TlsDaysLeft for the target.
+    // TlsDaysLeft for the target; and when storage and proxy ran, MonitorWarning.
     expect(healthy.metricData).toBe(3 + 2 * 4 + 1);
-    expect(failing.metricData).toBe(3 + 3 * 4 + 3 + 1);
+    expect(failing.metricData).toBe(3 + 3 * 4 + 3 + 1 + 1);
     expect(failing.workflowLogBytesAll).toBeGreaterThan(healthy.workflowLogBytesAll);
     expect(healthy.handlerLogBytes).toBeGreaterThan(0); // the report's heartbeat line
   });
@@ -37,8 +37,8 @@ describe('cost model', () => {
       perRunCost('express', shapes.failing, 'failing').logs,
     );
     const fixed = fixedMonthlyCost(shapes);
-    expect(fixed.alarms).toBe(19);
-    expect(fixed.metrics).toBe(19);
+    expect(fixed.alarms).toBe(20);
+    expect(fixed.metrics).toBe(20);
     // The confirmation's wait is billed Lambda time: a flapped run costs more than a healthy one.
     expect(perRunCost('express', shapes.flapped, 'flapped').lambda).toBeGreaterThan(
       perRunCost('express', shapes.healthy, 'healthy').lambda,

@@ -92,6 +92,70 @@ describe('nginxSnippet', () => {
     ).toContain('proxy_hide_header Content-Disposition;');
   });
 
+  it("hides storage's own headers in both storage locations, with a hash bucket large enough for their names", () => {
+    const conf = nginxSnippet(target());
+    for (const head of ['/_storage/', '= /healthcheck-utils/storage/']) {
+      const block = location(conf, head) ?? '';
+      expect(block).toContain('proxy_headers_hash_bucket_size 128;');
+      for (const h of ['x-amz-request-id', 'x-amz-id-2', 'x-amz-version-id', 'x-amzn-requestid'])
+        expect(block).toContain(`proxy_hide_header ${h};`);
+    }
+    expect(nginxSnippet(target(), { showStorageHeaders: true })).not.toContain('proxy_hide_header x-amz');
+  });
+
+  it("applies the sandbox's other proxy options where they act: compression, masking, keys, temp files", () => {
+    const internal = (options: Parameters<typeof nginxSnippet>[1]) =>
+      location(nginxSnippet(target(), options), '/_storage/') ?? '';
+    expect(internal({ compressDownloads: true })).toContain('gzip on;\n    gzip_types *;');
+    const masked = nginxSnippet(target(), { interceptErrors: true });
+    for (const head of ['/_storage/', '= /healthcheck-utils/storage/'])
+      expect(location(masked, head)).toContain(
+        'proxy_intercept_errors on;\n    error_page 403 404 =404 @download_doctor_not_found;',
+      );
+    expect(location(masked, '@download_doctor_not_found')).toContain('return 404;');
+    const variable = nginxSnippet(target(), { keyInVariable: true });
+    expect(location(variable, '~ ^\\/_storage\\/(?<download_doctor_key>.*)$')).toContain(
+      'proxy_pass http://download_doctor_storage/media/$download_doctor_key$is_args$args;',
+    );
+    expect(internal({ unwritableTempPath: '/proc' })).toContain(
+      'proxy_temp_path /proc;\n    limit_rate 512k;',
+    );
+    // The healthy configuration has none of them.
+    const healthy = nginxSnippet(target());
+    for (const x of ['gzip', 'intercept', '$download_doctor_key', 'proxy_temp_path', 'limit_rate'])
+      expect(healthy).not.toContain(x);
+  });
+
+  it('encodes an awkward key (space, +, %, comma, non-ASCII) once, where nginx sends it as written', () => {
+    const t = target();
+    const key = 'odd name + 100%, été.txt';
+    const encoded = 'odd%20name%20%2B%20100%25%2C%20%C3%A9t%C3%A9.txt';
+    const awkward = {
+      ...t,
+      storage: { ...t.storage, key },
+      app: { ...t.app, offload: { header: 'X-Accel-Redirect', value: `/_storage/${encoded}` } },
+    } as Target;
+    const conf = nginxSnippet(awkward);
+    expect(location(conf, '= /healthcheck-utils/storage/')).toContain(
+      `proxy_pass http://download_doctor_storage/media/${encoded};`,
+    );
+    expect(location(conf, '/_storage/')).toContain('proxy_pass http://download_doctor_storage/media/;');
+    // nginx decodes the X-Accel-Redirect URI and sends + and , as they are: real S3 refuses the signature.
+    expect(nginxParts(awkward).warnings.join(' ')).toMatch(
+      /^WARNING: target "prod": storage\.key "odd name \+ 100%, été\.txt" holds a character the signer percent-encodes and nginx sends as it is/,
+    );
+    const plainKey = 'odd name 100% été.txt';
+    const spaces = {
+      ...awkward,
+      storage: { ...awkward.storage, key: plainKey },
+      app: {
+        ...t.app,
+        offload: { header: 'X-Accel-Redirect', value: `/_storage/${encodeURIComponent(plainKey)}` },
+      },
+    } as Target;
+    expect(nginxParts(spaces).warnings).toEqual([]);
+  });
+
   it('derives an internal location from the offload value, served from the shared storage upstream', () => {
     const conf = nginxSnippet(target());
     expect(
@@ -296,6 +360,11 @@ describe('djangoSnippet', () => {
     expect(djangoSettings(target(), { unsignedUrls: true })).toContain('AWS_QUERYSTRING_AUTH = False');
   });
 
+  it('limits the views to GET when the sandbox asks (HEAD then gets 405)', () => {
+    expect(djangoUrls(target(), { getOnly: true })).toContain('http_method_names=["get"],');
+    expect(djangoUrls(target())).not.toContain('http_method_names');
+  });
+
   it('leaves the routes out when the sandbox asks (a deploy that dropped them)', () => {
     expect(djangoUrls(target())).toContain('path("healthcheck-utils/download/"');
     const without = djangoUrls(target(), { omitRoutes: true });
@@ -397,6 +466,13 @@ describe('apacheSnippet', () => {
     ).toThrow(/^app\.offload\.value must be the absolute path/);
   });
 
+  it('adds a second Content-Disposition when the sandbox asks', () => {
+    expect(route(apacheSnippet(disk(), { extraDisposition: 'attachment' }))).toContain(
+      'Header add Content-Disposition "attachment"',
+    );
+    expect(apacheSnippet(disk())).not.toContain('Header add');
+  });
+
   it('wraps the snippet in a whole httpd.conf for an unprivileged Apache in its own directory', () => {
     const conf = apacheMainConfig(apacheSnippet(disk()), '127.0.0.1:8080', { prefix: '/tmp/dd/apache/' });
     expect(conf).toContain('Listen 127.0.0.1:8080');
@@ -488,6 +564,19 @@ describe('lighttpdSnippet', () => {
     ).toThrow(/^app\.offload\.value must be the absolute path/);
   });
 
+  it('adds a second Content-Disposition, or compresses downloads (mod_deflate), when the sandbox asks', () => {
+    const download = (options: Parameters<typeof lighttpdSnippet>[1]) =>
+      route(lighttpdSnippet(disk(), options), '/healthcheck-utils/download/');
+    expect(download({ extraDisposition: 'attachment' })).toContain(
+      'setenv.add-response-header = ("Content-Disposition" => "attachment")',
+    );
+    expect(download({ compressDownloads: true })).toContain('deflate.allowed-encodings = ("gzip")');
+    expect(lighttpdSnippet(disk(), { compressDownloads: true })).toContain(
+      'server.modules += ("mod_deflate")',
+    );
+    expect(lighttpdSnippet(disk())).not.toMatch(/deflate|add-response-header/);
+  });
+
   it('wraps the snippet in a whole lighttpd.conf for an unprivileged lighttpd in its own directory', () => {
     const conf = lighttpdMainConfig(lighttpdSnippet(disk()), '127.0.0.1:8080', {
       prefix: '/tmp/dd/lighttpd/',
@@ -533,6 +622,7 @@ describe('a stack: a target and its extra sentinels', () => {
       '/_storage/healthcheck.txt',
       { file: 'rapport-été.txt', offload: '/_storage/rapport-%C3%A9t%C3%A9.txt' },
     );
+  // The X-Sendfile django-downloadview sends: the file's path, percent-encoded (from the file's URL).
   const disk = (file = '/srv/files/rapport-ete.txt') =>
     stack(
       { type: 'filesystem', path: '/srv/files/healthcheck.txt' },
@@ -540,7 +630,7 @@ describe('a stack: a target and its extra sentinels', () => {
       '/srv/files/healthcheck.txt',
       {
         file,
-        offload: file,
+        offload: file.replace(/[^/]+$/, (name) => encodeURIComponent(name)),
       },
     );
 
@@ -578,7 +668,7 @@ describe('a stack: a target and its extra sentinels', () => {
     expect(conf.match(/XSendFilePath "\/srv\/files"/g)).toHaveLength(2); // one per route, one directory
   });
 
-  it('Django: one rule, a route per sentinel with its basename; a non-ASCII file on disk is refused', () => {
+  it('Django: one rule, a route per sentinel with its basename; a file on disk whose name needs encoding is refused by Apache only', () => {
     const django = djangoStack(s3());
     expect(django.rule).toEqual({
       source_url: 'http://127.0.0.1:9000/media/',
@@ -589,8 +679,17 @@ describe('a stack: a target and its extra sentinels', () => {
       { route: 'healthcheck-utils/download/unicode/', path: 'rapport-été.txt', basename: 'rapport-été.txt' },
     ]);
     expect(djangoSnippet(s3())).toContain('basename="rapport-été.txt"');
-    expect(() => djangoStack(disk('/srv/files/rapport-été.txt'))).toThrow(
-      /^storage\.path "rapport-été.txt": django-downloadview sends X-Sendfile percent-encoded/,
+    // An awkward name: a space, +, %, a comma and non-ASCII, sent percent-encoded.
+    const awkward = disk('/srv/files/odd name + 100%, été.txt');
+    expect(djangoStack(awkward).routes[1]).toEqual({
+      route: 'healthcheck-utils/download/unicode/',
+      path: 'odd name + 100%, été.txt',
+      basename: 'rapport-été.txt',
+    });
+    // lighttpd decodes X-Sendfile (its docroot is the directory); mod_xsendfile takes it literally.
+    expect(lighttpdSnippet(awkward)).toContain('"x-sendfile-docroot" => ("/srv/files/")');
+    expect(() => apacheSnippet(awkward)).toThrow(
+      /^app\.offload\.value "\/srv\/files\/odd%20name%20%2B%20100%25%2C%20%C3%A9t%C3%A9\.txt": django-downloadview sends X-Sendfile percent-encoded, and mod_xsendfile takes it literally/,
     );
   });
 });

@@ -31,6 +31,11 @@ describe('alarm evaluation (M of N)', () => {
     ['degraded', [1, 1, 1], 'ALARM'],
     ['no-data', [1, undefined], 'OK'],
     ['no-data', [1, undefined, undefined], 'ALARM'], // the monitor is broken
+    // Only runs that checked storage and proxy speak of the monitor's settings: between them, the state holds.
+    ['monitor-warning', [1], 'ALARM'],
+    ['monitor-warning', [1, undefined, undefined], 'ALARM'],
+    ['monitor-warning', [1, undefined, 0], 'OK'],
+    ['monitor-warning', [undefined, undefined], 'OK'],
   ])('%s over %j is %s', (id, periods, state) => {
     expect(evaluateAlarm(rule(id), periods)).toBe(state);
   });
@@ -55,6 +60,37 @@ describe('metrics of a run', () => {
     const failed = metricData(report('status', 'ok', 'ok', 'status'), at);
     expect(periodValue(rule('down'), failed, 'prod')).toBe(0);
     expect(periodValue(rule('down'), [], 'prod')).toBeUndefined();
+  });
+});
+
+describe('the monitor warning', () => {
+  const at = new Date('2026-11-24T00:00:00Z');
+  it('is published only by runs that checked storage and proxy: 1 with a warning, 0 without', () => {
+    const value = (r: Report) => periodValue(rule('monitor-warning'), metricData(r, at), 'prod');
+    expect(value(report('ok', 'ok', 's3-no-such-bucket', 'ok'))).toBe(1);
+    expect(value(report('ok', 'ok', 'ok', 'ok'))).toBe(0);
+    expect(value(report('ok', 'ok'))).toBeUndefined();
+    expect(value(report('status', 'ok', 'monitor-credentials', 'monitor-credentials'))).toBe(1);
+  });
+
+  it("goes to the monitor's topic, and its notice says downloads are fine and what to fix", () => {
+    expect(rule('monitor-warning')).toMatchObject({ topic: 'monitor', treatMissingData: 'ignore' });
+    const r = report('ok', 'ok', 's3-no-such-bucket', 'ok');
+    const page = pageText(
+      {
+        alarmName: 'download-doctor-prod-monitor-warning',
+        target: 'prod',
+        rule: rule('monitor-warning'),
+        state: 'ALARM',
+        at,
+      },
+      r,
+    );
+    expect(page.subject).toBe('[download-doctor] MONITOR WARNING prod: its own settings');
+    expect(page.message).toContain('This is not a page:\ndownloads are healthy');
+    expect(page.message).toContain(`What to fix: ${r.verdict.monitorWarning}`);
+    expect(page.message).toContain('download-doctor run --target prod --all-layers');
+    expect(page.message).toContain('"allLayers":true');
   });
 });
 

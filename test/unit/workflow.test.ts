@@ -94,6 +94,24 @@ describe('the local engine runs it', () => {
     expect(entered(events)).not.toContain('Storage');
   });
 
+  it('runs all four checks when the input asks for a full run (allLayers), whatever stage 1 says', async () => {
+    const handlers = fakeHandlers({
+      'end-to-end': 'ok',
+      app: 'ok',
+      storage: 's3-no-such-bucket',
+      proxy: 'ok',
+    });
+    const { report, events } = await runLocally({ target: 'prod', allLayers: true }, handlers);
+    expect(report.results.map((r) => r.layer)).toEqual(['end-to-end', 'app', 'storage', 'proxy']);
+    expect(entered(events)).toContain('Storage');
+    // Downloads work: the failing storage check is the monitor's warning, not a page.
+    expect(report.verdict).toMatchObject({ status: 'healthy', fault: null });
+    expect(report.verdict.monitorWarning).toContain('the storage check fails');
+    // allLayers false is a normal run.
+    const normal = await runLocally({ target: 'prod', allLayers: false }, handlers);
+    expect(normal.report.results.map((r) => r.layer)).toEqual(['end-to-end', 'app']);
+  });
+
   it('runs storage and proxy in parallel when stage 1 fails (from the event log)', async () => {
     // Each stage-2 handler waits until the other has started, so a sequential engine could not finish both at once.
     let release: () => void = () => {};

@@ -23,6 +23,8 @@ export interface ApacheSnippetOptions {
   readonly disableRanges?: boolean;
   /** Remove the app's Content-Disposition from the download (a header rule that strips too much). */
   readonly dropDisposition?: boolean;
+  /** Add a second Content-Disposition to downloads (`Header add`: a rule meant to force attachments). */
+  readonly extraDisposition?: string;
 }
 
 export interface ApacheMainConfigOptions {
@@ -59,6 +61,15 @@ function diskTarget(target: StackTarget): { file: string; fileDir: string; sendf
   if (typeof value !== 'string' || !value.startsWith('/')) {
     throw new SnippetError(
       'app.offload.value must be the absolute path the app sends (not a pattern): XSendFilePath is derived from it',
+    );
+  }
+  // django-downloadview sends the path percent-encoded (from the file's URL), and mod_xsendfile (0.12) looks for
+  // it literally: a name that needs encoding is never found.
+  if (/%[0-9A-Fa-f]{2}/.test(value)) {
+    throw new SnippetError(
+      `app.offload.value "${value}": django-downloadview sends X-Sendfile percent-encoded, and mod_xsendfile takes ` +
+        "it literally: keep the file name to letters, digits and - _ . ~ ! * ' ( ) (give the download its name " +
+        'with sentinel.fileName)',
     );
   }
   const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
@@ -100,6 +111,9 @@ export function apacheSnippet(stack: Target | readonly Target[], options: Apache
       ...(options.omitXSendFilePath ? [] : sendfileDirs.map((dir) => `XSendFilePath ${quote(dir)}`)),
       ...(options.disableRanges ? ['MaxRanges none'] : []),
       ...(options.dropDisposition ? ['Header unset Content-Disposition'] : []),
+      ...(options.extraDisposition
+        ? [`Header add Content-Disposition ${quote(options.extraDisposition)}`]
+        : []),
     ]);
   };
   // Aliases match in order, the first one winning: the longest URL first.

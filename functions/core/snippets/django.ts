@@ -85,15 +85,10 @@ export function djangoDownloadView(written: Target): DjangoDownloadView {
     );
   }
   const name = storage.type === 's3' ? storage.key : storage.path.slice(storage.path.lastIndexOf('/') + 1);
-  if (sendsPath && !/^[\x20-\x7e]*$/.test(name)) {
-    throw new SnippetError(
-      `storage.path "${name}": django-downloadview sends ${header} percent-encoded (from the storage URL), and ` +
-        'the proxy looks for that name literally; keep the file name ASCII and give the download its name ' +
-        'with sentinel.fileName',
-    );
-  }
-  // A URL (X-Accel-Redirect) is percent-encoded; a path (X-Sendfile) is not.
-  const expected = sendsPath ? name : name.split('/').map(encodeURIComponent).join('/');
+  // django-downloadview rewrites the file's URL (percent-encoded, by Django's filepath_to_uri or the S3 signer):
+  // a URL for X-Accel-Redirect, a path for X-Sendfile alike. lighttpd decodes the latter, mod_xsendfile does not
+  // (the Apache generator refuses a name that needs encoding).
+  const expected = name.split('/').map(encodeURIComponent).join('/');
   if (!value.endsWith(`/${expected}`)) {
     throw new SnippetError(
       `app.offload.value "${value}" must end with the sentinel's name in storage ("${expected}")`,
@@ -163,6 +158,8 @@ export interface DjangoSnippetOptions {
   readonly omitRoutes?: boolean;
   /** `AWS_QUERYSTRING_AUTH = False` whatever the storage says: unsigned URLs (the public-bucket setting). */
   readonly unsignedUrls?: boolean;
+  /** The views answer GET only (`http_method_names`): HEAD gets 405. */
+  readonly getOnly?: boolean;
 }
 
 /** The settings.py additions for a target or a stack. */
@@ -250,6 +247,7 @@ export function djangoUrls(stack: Target | readonly Target[], options: DjangoSni
           ...v.routes.flatMap((r) => [
             `    path(${py(r.route)}, StorageDownloadView.as_view(`,
             `        storage=healthcheck_storage,`,
+            ...(options.getOnly ? ['        http_method_names=["get"],'] : []),
             `        path=${py(r.path)},`,
             ...(r.basename && !options.omitBasename
               ? [

@@ -51,9 +51,66 @@ export interface NginxSnippetOptions {
    * `$is_args$args`: nginx then drops the signed query (the sandbox's signed-query fault).
    */
   readonly dropSignedQuery?: boolean;
+  /**
+   * The internal location as a regex location whose proxy_pass names the key in a variable, the signed query
+   * kept: nginx then sends the key decoded, unescaped (spaces and all), as it never escapes a variable.
+   */
+  readonly keyInVariable?: boolean;
+  /**
+   * The offload location's temp files go to this directory, which nginx cannot write, and clients are slower than
+   * storage (limit_rate): nginx must buffer what they have not taken yet, cannot, and cuts the download. A
+   * download larger than its memory buffers is cut; small sentinels pass.
+   */
+  readonly unwritableTempPath?: string;
   /** Hide the app's Content-Disposition on the download route (the sandbox's disposition fault). */
   readonly dropDisposition?: boolean;
+  /** Leave out the `proxy_hide_header` lines of storage's own headers: they then reach clients. */
+  readonly showStorageHeaders?: boolean;
+  /** gzip on the offload location, for every type: downloads then come compressed, without Content-Length. */
+  readonly compressDownloads?: boolean;
+  /**
+   * `proxy_intercept_errors` with an `error_page` in both storage locations: nginx answers storage's errors with
+   * its own 404 page, which hides what S3 said.
+   */
+  readonly interceptErrors?: boolean;
 }
+
+/**
+ * The headers S3 (and S3-compatible stores: moto's own) adds to an object's answer: the storage locations hide
+ * them, so that they do not reach clients (nginx cannot hide by prefix: user metadata, x-amz-meta-*, still would).
+ */
+export const STORAGE_RESPONSE_HEADERS = [
+  'x-amz-id-2',
+  'x-amz-request-id',
+  'x-amz-version-id',
+  'x-amz-delete-marker',
+  'x-amz-expiration',
+  'x-amz-restore',
+  'x-amz-replication-status',
+  'x-amz-storage-class',
+  'x-amz-server-side-encryption',
+  'x-amz-server-side-encryption-aws-kms-key-id',
+  'x-amz-server-side-encryption-bucket-key-enabled',
+  'x-amz-checksum-crc32',
+  'x-amz-checksum-crc32c',
+  'x-amz-checksum-crc64nvme',
+  'x-amz-checksum-sha1',
+  'x-amz-checksum-sha256',
+  'x-amz-checksum-type',
+  'x-amz-mp-parts-count',
+  'x-amz-tagging-count',
+  'x-amz-object-lock-mode',
+  'x-amz-object-lock-retain-until-date',
+  'x-amz-object-lock-legal-hold',
+  'x-amz-website-redirect-location',
+  'x-amz-bucket-region',
+  'x-amz-content-sha256',
+  'x-amz-sdk-checksum-algorithm',
+  'x-amzn-requestid',
+] as const;
+
+/** The named location that answers storage's errors when they are intercepted (interceptErrors). */
+const NOT_FOUND_LOCATION = '@download_doctor_not_found';
 
 export interface NginxMainConfigOptions {
   /** Absolute directory the pid file, logs and temp paths live in (nginx's `-p` prefix). */
@@ -152,12 +209,13 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
             `proxy_pass ${own.scheme}://${STORAGE_VARIABLE};`,
           ]
         : [`proxy_pass ${own.scheme}://${STORAGE_UPSTREAM}${nginxPath(`${own.root}${own.key}`)};`]),
-      ...storageProxy(own),
+      ...storageProxy(own, options),
     ]);
   };
   const internalLocation = () => {
+    const captured = options.dropSignedQuery || options.keyInVariable;
     const head =
-      options.dropSignedQuery && storage.type === 'http' && !storage.named
+      captured && storage.type === 'http' && !storage.named
         ? `location ~ ^${regexEscape(prefix)}(?<download_doctor_key>.*)$`
         : `location ${locationPath(prefix)}`;
     const pass =
@@ -169,21 +227,25 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
               // The key as the app named it; `?` at the end of the target would drop the signed query.
               `rewrite ^${regexEscape(prefix)}(.*)$ ${quote(`${decodeURIComponent(storage.root)}$1${options.dropSignedQuery ? '?' : ''}`)} break;`,
               `proxy_pass ${storage.scheme}://${STORAGE_VARIABLE};`,
-              ...storageProxy(storage),
+              ...storageProxy(storage, options),
             ]
-          : options.dropSignedQuery
+          : captured
             ? [
-                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key;`,
-                ...storageProxy(storage),
+                `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)}$download_doctor_key${options.keyInVariable ? '$is_args$args' : ''};`,
+                ...storageProxy(storage, options),
               ]
             : [
                 // A proxy_pass without variables passes the app's query on (the signature, when the URL is signed).
                 `proxy_pass ${storage.scheme}://${STORAGE_UPSTREAM}${nginxPath(storage.root)};`,
-                ...storageProxy(storage),
+                ...storageProxy(storage, options),
               ];
     return block(head, [
       'internal;',
       ...(options.disableRanges ? ['max_ranges 0;', 'proxy_set_header Range "";'] : []),
+      ...(options.compressDownloads ? ['gzip on;', 'gzip_types *;', 'gzip_min_length 1;'] : []),
+      ...(options.unwritableTempPath
+        ? [`proxy_temp_path ${quote(options.unwritableTempPath)};`, 'limit_rate 512k;']
+        : []),
       ...pass,
     ]);
   };
@@ -211,15 +273,18 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
       ? '# Proxy check: the sentinel straight from storage, without the app (download-doctor signs the request).'
       : '# Proxy check: the sentinel straight from storage, without the app.',
     ...targets.map(proxyRoute),
+    ...(options.interceptErrors ? ['', block(`location ${NOT_FOUND_LOCATION}`, ['return 404;'])] : []),
   ];
-  const warnings =
-    target.storage.type === 's3' && target.storage.proxyAuth === 'public'
+  const warnings = [
+    ...(target.storage.type === 's3' && target.storage.proxyAuth === 'public'
       ? [
           'WARNING: storage.proxyAuth is "public": nginx reads the bucket anonymously, so the objects must be',
           'publicly readable, and anyone who knows a key can download it from S3 directly, around the app.',
           'Prefer a private bucket with signed URLs (proxyAuth "presigned", the default).',
         ]
-      : [];
+      : []),
+    ...targets.flatMap(reEncodedKeyWarning),
+  ];
   return { http: http.join('\n'), server: server.join('\n'), warnings };
 }
 
@@ -319,6 +384,26 @@ function resolveAsYouGo(storage: Extract<StorageOrigin, { type: 'http' }>): stri
   ];
 }
 
+/**
+ * Characters a signer percent-encodes in a key (SigV4 keeps only A-Z a-z 0-9 - _ . ~) and nginx, which decodes the
+ * X-Accel-Redirect URI before it passes it on, sends as they are (ngx_escape_uri leaves them).
+ */
+const RAW_AFTER_NGINX = /[!$&'()*+,;=:@]/;
+
+/**
+ * A key nginx cannot pass to S3 as the app signed it: S3 then computes another canonical request than the signer
+ * (403 SignatureDoesNotMatch), and reads `+` in a path as a space. moto checks neither.
+ */
+function reEncodedKeyWarning(t: StackTarget): string[] {
+  if (t.storage.type !== 's3' || t.storage.proxyAuth !== 'presigned' || !RAW_AFTER_NGINX.test(t.storage.key))
+    return [];
+  return [
+    `WARNING: target "${t.name}": storage.key ${JSON.stringify(t.storage.key)} holds a character the signer`,
+    "percent-encodes and nginx sends as it is (one of ! $ & ' ( ) * + , ; = : @): S3 then refuses the signed",
+    'URL (SignatureDoesNotMatch) and reads "+" as a space. Prefer keys of letters, digits, - _ . ~ and spaces.',
+  ];
+}
+
 /** A rewrite's target path, quoted; nginx treats `$` and `?` there specially, so a key holding them is refused. */
 function rewriteTarget(target: Target, path: string): string {
   if (/[$?]/.test(path)) {
@@ -330,14 +415,25 @@ function rewriteTarget(target: Target, path: string): string {
 }
 
 /** Directives shared by both storage locations, so that they reach storage the same way. */
-function storageProxy(storage: Extract<StorageOrigin, { type: 'http' }>): string[] {
+function storageProxy(
+  storage: Extract<StorageOrigin, { type: 'http' }>,
+  options: NginxSnippetOptions,
+): string[] {
   return [
     `proxy_set_header Host ${storage.host};`,
     // Anonymous reads: a client's credentials or cookies must not reach S3 (it rejects foreign Authorization).
     'proxy_set_header Authorization "";',
     'proxy_set_header Cookie "";',
-    'proxy_hide_header x-amz-id-2;',
-    'proxy_hide_header x-amz-request-id;',
+    ...(options.showStorageHeaders
+      ? []
+      : [
+          "# Storage's own headers stay here (their long names need a larger hash bucket than the default).",
+          'proxy_headers_hash_bucket_size 128;',
+          ...STORAGE_RESPONSE_HEADERS.map((h) => `proxy_hide_header ${h};`),
+        ]),
+    ...(options.interceptErrors
+      ? ['proxy_intercept_errors on;', `error_page 403 404 =404 ${NOT_FOUND_LOCATION};`]
+      : []),
     ...(storage.scheme === 'https'
       ? [
           'proxy_ssl_server_name on;',
