@@ -28,6 +28,8 @@ const env = {
   REPORT_BUCKET: 'bench',
   PAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:bench',
+  INSTANCE_NAME: 'bench',
+  CHECK_FUNCTIONS: JSON.stringify({ 'end-to-end': 'e', app: 'a', storage: 's', proxy: 'p' }),
   AWS_REGION: 'us-east-1',
 };
 
