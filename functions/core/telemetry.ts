@@ -82,12 +82,6 @@ export const METRIC_DESCRIPTIONS: Record<MetricName, string> = {
   MonitorWarning: "whether a full run proved the monitor's own settings wrong (1) or not (0)",
 };
 
-/** Days left on the certificate a check saw, when its result carries one (CheckResult's optional `tls`). */
-export function tlsDaysLeft(r: object): number | undefined {
-  const days = (r as { tls?: { daysLeft?: unknown } }).tls?.daysLeft;
-  return typeof days === 'number' ? days : undefined;
-}
-
 /** A datum in CloudWatch's PutMetricData shape. */
 export interface Datum {
   MetricName: MetricName;
