@@ -6,7 +6,10 @@ import v8 from 'node:v8';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
-  console.error(`download-doctor: needs Node.js 22.19 or newer (this is Node.js ${process.versions.node})`);
+  console.error(
+    `download-doctor: needs Node.js 22.19 or newer (this is Node.js ${process.versions.node}); ` +
+      'install a newer Node.js, or run `npm install --save-dev node@22` in your project: npx then runs it first',
+  );
   process.exit(3);
 }
 module.enableCompileCache?.();

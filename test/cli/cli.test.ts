@@ -165,6 +165,27 @@ export default defineConfig({ targets: [${json(targetInput())}] });`;
     expect(help.out).toContain('Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage');
   });
 
+  it('on a Node.js older than 22.19, says so in one line with how to get a newer one, and exits 3', async () => {
+    // A preload makes Node.js report an old version: the gate reads process.versions.node before anything loads.
+    const cwd = project({
+      'old-node.mjs': "Object.defineProperty(process.versions, 'node', { value: '20.11.1' });",
+    });
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      execFile(
+        NODE,
+        ['--import', './old-node.mjs', BIN, '--help'],
+        { cwd, encoding: 'utf8' },
+        (error, _out, err) => resolve({ code: error ? (error.code as number) : 0, err }),
+      );
+    });
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(
+      /^download-doctor: needs Node\.js 22\.19 or newer \(this is Node\.js 20\.11\.1\); /,
+    );
+    expect(r.err).toContain('npm install --save-dev node@22');
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
   it('ends quietly when its output is closed (| head)', async () => {
     const child = spawn(NODE, [BIN, 'sandbox', 'faults'], {
       cwd: project(),
