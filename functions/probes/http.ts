@@ -23,12 +23,12 @@ import net from 'node:net';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
-import { type buildConnector, Client, errors } from 'undici';
 import { classifyNetworkError } from '../core/classify.ts';
 import type { FailureKind } from '../core/names.ts';
 import type { HttpProbe, HttpProbeRequest } from '../core/probe.ts';
 import { USER_AGENT } from '../core/requests.ts';
 import { BODY_HEAD_BYTES, type HttpObservation, type Timings } from '../core/types.ts';
+import { type buildConnector, Client, errors, requestOn } from './undici.ts';
 
 /** Request headers that would let the server answer 304 or a partial body instead of the file. */
 const CONDITIONAL_HEADERS = new Set([
@@ -53,7 +53,7 @@ interface Clock {
 
 export const httpProbe: HttpProbe = async (request) => {
   const clock: Clock = { start: performance.now() };
-  let client: Client | undefined;
+  let client: InstanceType<typeof Client> | undefined;
   // The total deadline covers everything, body included: headersTimeout and bodyTimeout only bound idle gaps.
   const signal = AbortSignal.timeout(request.timeoutMs);
   let phase = 'before the response headers';
@@ -71,7 +71,7 @@ export const httpProbe: HttpProbe = async (request) => {
       maxHeaderSize: MAX_HEADER_BYTES,
     });
     const method = request.method ?? 'GET';
-    const response = await client.request({
+    const response = await requestOn(client, {
       path: `${url.pathname}${url.search}`,
       method,
       headers: requestHeaders(request),
