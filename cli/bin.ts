@@ -2,7 +2,6 @@
 // The download-doctor command. It checks the Node.js version first (undici needs 22.19), turns on V8's compile
 // cache (later starts skip parsing), then loads the CLI, which loads each command's code only when it runs.
 import module from 'node:module';
-import v8 from 'node:v8';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
@@ -13,8 +12,5 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(3);
 }
 module.enableCompileCache?.();
-// A download's body arrives in fresh 64 KiB buffers, freed at V8's next scavenge, which by default may wait for
-// dozens of MiB of them: a small young generation scavenges sooner (a 1 GiB sentinel: 95 MiB at peak, not 120).
-v8.setFlagsFromString('--scavenger-max-new-space-capacity-mb=1');
 const { cli } = await import('./main.ts');
 await cli(process.argv.slice(2));

@@ -7,6 +7,7 @@ import { type Layer, SCHEMA_VERSION } from '../../functions/core/names.ts';
 import type { Report, StageResults } from '../../functions/core/types.ts';
 import { EXIT } from '../exit-codes.ts';
 import { checkLine, exitCode, verdictLines } from '../format.ts';
+import { fitHeapTo } from '../heap.ts';
 import { localProbes } from '../local-probes.ts';
 import { progressFor } from '../progress.ts';
 
@@ -22,6 +23,7 @@ export interface CheckOptions {
  */
 export async function check(layer: Layer | 'all', options: CheckOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
+  fitHeapTo(config);
   const target = findTarget(config, options.target);
   if ((layer === 'storage' || layer === 'proxy') && !target[layer]) {
     throw new UsageError(

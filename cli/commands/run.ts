@@ -10,6 +10,7 @@ import {
 } from '../../functions/core/telemetry.ts';
 import type { Report } from '../../functions/core/types.ts';
 import { checkLine, exitCode, maintenanceLine, toHtml, toJson, toJunit, verdictLines } from '../format.ts';
+import { fitHeapTo } from '../heap.ts';
 import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
 import { countRun, defaultRunCountFile } from '../run-count.ts';
@@ -86,6 +87,7 @@ export async function runAndPrint(
 
 export async function run(options: RunOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
+  fitHeapTo(config);
   progressFor(options.format)(`config: ${file}`);
   return (await runAndPrint(config, { runCountFile: defaultRunCountFile(file), ...options })).code;
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../functions/config-file.ts';
 import { UsageError } from '../../functions/core/errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { fitHeapTo } from '../heap.ts';
 import { type Pager, snsPager, webhookPager } from '../pagers.ts';
 import { createServer } from '../serve/http.ts';
 import { Monitor } from '../serve/monitor.ts';
@@ -71,6 +72,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   if (o.webhookEnv && !webhook)
     throw new UsageError(`--webhook-env: the environment variable ${o.webhookEnv} is not set, or empty`);
   const { config, file } = await loadConfig(o.config);
+  fitHeapTo(config);
   const pagers: Pager[] = [];
   if (o.snsEndpoint) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
