@@ -31,7 +31,15 @@ const instant = z.iso.datetime({
     'must be a date and time with its UTC offset, such as 2026-12-01T02:00:00Z or 2026-12-01T03:00:00+01:00',
 });
 
+/**
+ * An IANA time zone this Node.js knows. Its canonical names come from a list (about 2 ms); anything else (an
+ * alias such as Asia/Kolkata, UTC) is asked of a DateTimeFormat, whose first one loads the time zone data:
+ * about 25 ms that every cold start of a function validating the config would pay.
+ */
+let canonicalZones: ReadonlySet<string> | undefined;
 function isTimeZone(tz: string): boolean {
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalZones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

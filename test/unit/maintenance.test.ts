@@ -30,6 +30,9 @@ describe('maintenance windows: the config', () => {
     [{ start: '2026-12-01T02:00:00Z', end: '2026-12-01T04:00:00+01:00' }, ''],
     [{ every: ['monday', 'thursday'], at: '23:30', duration: '2h', timezone: 'Europe/Paris' }, ''],
     [{ name: 'nightly', every: 'day', at: '02:00', duration: '30m' }, ''],
+    // Names outside ICU's canonical list are still time zones: an alias, and UTC.
+    [{ every: 'day', at: '02:00', duration: '1h', timezone: 'Asia/Kolkata' }, ''],
+    [{ every: 'day', at: '02:00', duration: '1h', timezone: 'UTC' }, ''],
     [
       { start: '2026-12-01 02:00', end: '2026-12-01T04:00:00Z' },
       'targets[0].maintenance[0].start: must be a date and time with its UTC offset',
