@@ -14,7 +14,7 @@ import type { AlarmMemory, AlarmStep } from '../functions/core/alarms.ts';
 import { type AlarmState, type Datum, instanceNames, targetDimensions } from '../functions/core/telemetry.ts';
 import type { Report } from '../functions/core/types.ts';
 import type { Telemetry } from '../functions/handlers/handlers.ts';
-import { cloudWatchPublisher } from '../functions/probes/telemetry.ts';
+import { cloudWatchPublisher } from '../functions/probes/metrics.ts';
 import { deliverTransitions, type Sent, snsPager } from './pagers.ts';
 
 export { LOCAL_TOPICS } from './pagers.ts';

@@ -7,11 +7,9 @@
  *
  * The constructor reads as a list of parts: every prop is resolved once first (infra/props.ts).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Stage, Tags, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -30,8 +28,9 @@ import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import { LAYERS } from '../functions/core/names.ts';
 import { dashboardConsoleUrl } from '../functions/core/page.ts';
 import type { HandlerName } from '../functions/core/workflow.ts';
-import { CONFIG_IN_LAYER, HANDLER_NAMES } from '../functions/core/workflow.ts';
+import { HANDLER_NAMES } from '../functions/core/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
+import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import {
   acknowledgeTracing,
   acknowledgeWorkflowRole,
@@ -88,24 +87,6 @@ function prebuiltCode(name: FunctionName): lambda.Code {
   return lambda.Code.fromAsset(dir);
 }
 
-/** The config as written, as the config layer holds it. */
-const configText = (r: Resolved) => `${JSON.stringify(r.configInput, null, 2)}\n`;
-
-/**
- * The config as written, in a directory of its own that becomes the config layer (CONFIG_IN_LAYER under /opt). It
- * goes into the cloud assembly's directory, named by its hash, so that a synth writes nothing elsewhere.
- */
-function configLayerDir(scope: Construct, text: string): string {
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  const dir = join(Stage.of(scope)?.outdir ?? tmpdir(), `download-doctor-config.${hash}`);
-  const file = join(dir, CONFIG_IN_LAYER);
-  if (!existsSync(file)) {
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, text);
-  }
-  return dir;
-}
-
 export class DownloadHealthchecks extends Construct {
   /** The instance's name: in its alarm, schedule and dashboard names, and its metric namespace. */
   readonly instanceName: string;
@@ -159,10 +140,10 @@ export class DownloadHealthchecks extends Construct {
       logGroups[name] = f.logGroup;
       return f.fn;
     };
-    const configText_ = configText(r);
+    const layerFiles = configLayerFiles(r.configInput, r.config);
     this.configLayer = new lambda.LayerVersion(this, 'Config', {
       description: 'download-doctor: the config of the checks',
-      code: lambda.Code.fromAsset(configLayerDir(this, configText_)),
+      code: lambda.Code.fromAsset(configLayerDir(this, layerFiles)),
     });
     this.reportBucket = this.createReportBucket(r);
 
@@ -263,7 +244,11 @@ export class DownloadHealthchecks extends Construct {
       });
       const checks = LAYERS.map((layer) => this.functions[layer]);
       grantSelfTest(selfTestFn, checks);
-      this.selfTest = new SelfTest(this, 'SelfTest', { fn: selfTestFn, checks, configText: configText_ });
+      this.selfTest = new SelfTest(this, 'SelfTest', {
+        fn: selfTestFn,
+        checks,
+        configText: layerFiles.config,
+      });
     }
 
     // Alarms, the dashboard, the outputs.
@@ -316,7 +301,7 @@ export class DownloadHealthchecks extends Construct {
       handler: 'index.handler',
       runtime: r.runtime,
       architecture: lambda.Architecture.ARM_64,
-      // The config layer: every function reads it at cold start (the notifier for the runbooks).
+      // The config layer: every function reads it at cold start (the notifier only its runbooks).
       layers: [this.configLayer],
       tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
       ...rest,

@@ -31,6 +31,11 @@ export const STAGE_STATES = {
 
 /** Where the deployed config is, inside the construct's config layer (Lambda extracts layers under /opt). */
 export const CONFIG_IN_LAYER = 'download-doctor/config.json';
+/**
+ * Beside it, each target's runbookUrl by target name, written by the construct from the validated config: the
+ * notifier needs nothing else of the config, and so neither validates it nor loads its schema at cold start.
+ */
+export const RUNBOOKS_IN_LAYER = 'download-doctor/runbooks.json';
 
 /**
  * Execution input, on both engines: the target travels by name; the deployed config resolves it. `allLayers`:

@@ -1,48 +1,14 @@
 /**
- * Where telemetry goes: CloudWatch metrics (any CloudWatch-compatible endpoint), and the latest report per
- * target in S3: the JSON (read by the notifier to put the verdict into a page) and, beside it, the HTML page
- * that the page points to. Every call has a deadline.
+ * Where reports go: the latest report per target in S3, the JSON (read by the notifier to put the verdict into a
+ * page) and, beside it, the HTML page that the page points to. Every call has a deadline. The metrics are in
+ * ./metrics.ts: the notifier, which reads reports, loads no CloudWatch client at cold start.
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { reportHtml } from '../core/html.ts';
 import { parseReport } from '../core/report.ts';
-import { type Datum, reportKey, reportPageKey } from '../core/telemetry.ts';
+import { reportKey, reportPageKey } from '../core/telemetry.ts';
 import type { Report } from '../core/types.ts';
-
-const DEADLINE_MS = 5_000;
-/** PutMetricData takes at most 1000 data per call. */
-const BATCH = 1000;
-
-export interface AwsEndpoint {
-  endpoint?: string | undefined;
-  region?: string | undefined;
-}
-
-const clientOptions = (o: AwsEndpoint) => ({
-  ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-  ...(o.region ? { region: o.region } : {}),
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: DEADLINE_MS },
-});
-
-/** Publishes data under `namespace`: an instance's own (instanceNames(INSTANCE).namespace). */
-export function cloudWatchPublisher(
-  namespace: string,
-  o: AwsEndpoint = {},
-): (data: Datum[]) => Promise<void> {
-  const client = new CloudWatchClient(clientOptions(o));
-  return async (data) => {
-    for (let i = 0; i < data.length; i += BATCH) {
-      await client.send(
-        new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + BATCH) }),
-        {
-          abortSignal: AbortSignal.timeout(DEADLINE_MS),
-        },
-      );
-    }
-  };
-}
+import { type AwsEndpoint, clientOptions, DEADLINE_MS } from './aws-options.ts';
 
 export function s3ReportStore(bucket: string, o: AwsEndpoint = {}) {
   const client = new S3Client({ ...clientOptions(o), forcePathStyle: o.endpoint !== undefined });

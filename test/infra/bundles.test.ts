@@ -4,11 +4,11 @@
  * against a moto_server of their own (S3, CloudWatch, SNS). It proves the bundles load and run, not only build.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CloudWatchClient,
@@ -53,6 +53,7 @@ let bundles: Record<HandlerName | 'notifier' | 'self-test', string>;
 /** The config layer's file, as Lambda would extract it. */
 let configFile: string;
 const INSTANCE = 'bundles';
+const RUNBOOK = 'https://wiki.example.com/runbooks/downloads';
 /** The self-test function, which the construct does not expose beside the custom resource. */
 const selfTestFunction = (hc: DownloadHealthchecks) =>
   hc.node.findChild('self-testFunction') as unknown as { node: { defaultChild?: unknown } };
@@ -84,6 +85,8 @@ beforeAll(async () => {
       targetInput({
         name: 'loopback',
         ...loopbackStack,
+        // The notifier finds it in the config layer's runbooks file, which the construct writes.
+        runbookUrl: RUNBOOK,
         proxy: { url: `${base}/proxy/` },
         // An extra sentinel: the baked config must keep it (target loopback-second).
         sentinels: [
@@ -166,6 +169,26 @@ describe('the Lambda bundles', () => {
     ).handler({ target: 'loopback', stage1: [e2e, appCheck] })) as Report;
     expect(report.verdict.status).toBe('healthy');
     await expect((await load('app')).handler({ target: 'nope' })).rejects.toThrow('no target named "nope"');
+  });
+
+  it('carry the config schema only where a function validates the config: not in report and notifier', () => {
+    // A message of the config schema's own marks it, in the bundle's entry or one of its chunks.
+    const carries = (name: keyof typeof bundles) => {
+      const dir = dirname(bundles[name]);
+      const chunks = existsSync(join(dir, 'chunks')) ? readdirSync(join(dir, 'chunks')) : [];
+      const files = [join(dir, 'index.mjs'), ...chunks.map((f) => join(dir, 'chunks', f))];
+      return files.some((file) => readFileSync(file, 'utf8').includes('must be a short slug'));
+    };
+    const names = ['end-to-end', 'app', 'storage', 'proxy', 'diagnose', 'report', 'notifier'] as const;
+    expect(Object.fromEntries(names.map((name) => [name, carries(name)]))).toEqual({
+      'end-to-end': true,
+      app: true,
+      storage: true,
+      proxy: true,
+      diagnose: true,
+      report: false,
+      notifier: false,
+    });
   });
 
   it('load the storage bundle (S3 client) without error', async () => {
@@ -323,12 +346,16 @@ describe('the report and notifier bundles, on moto', () => {
         failed,
         STATE_MACHINE_ARN,
         { bucket: BUCKET, region: 'us-east-1' },
-        { console: consoleLinks('us-east-1', STATE_MACHINE_ARN, `download-doctor-${INSTANCE}`) },
+        {
+          runbookUrl: RUNBOOK,
+          console: consoleLinks('us-east-1', STATE_MACHINE_ARN, `download-doctor-${INSTANCE}`),
+        },
       );
       return { Subject: page.subject, Message: page.message };
     });
     expect(pages).toEqual(expected);
     expect(pages[0]?.Message).toContain(failed.verdict.summary);
+    expect(pages[0]?.Message).toContain(`Runbook: ${RUNBOOK}`);
     // The page points to the HTML report beside the JSON.
     expect(pages[0]?.Message).toContain(
       'https://s3.console.aws.amazon.com/s3/object/dd-reports?region=us-east-1&prefix=latest%2Floopback.html',

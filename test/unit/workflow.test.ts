@@ -5,6 +5,7 @@ import { type EventLog, runLocally } from '../../cli/local-engine.ts';
 import type { Config } from '../../functions/core/config.ts';
 import type { HandlerName } from '../../functions/core/workflow.ts';
 import { type Handler, makeHandlers } from '../../functions/handlers/handlers.ts';
+import { reportHandler } from '../../functions/handlers/report.ts';
 import { ASL_PATH as ASL_URL, renderAsl } from '../../infra/render-asl.ts';
 import { validConfig } from '../fixtures/config.ts';
 import { result, type Spec } from '../fixtures/results.ts';
@@ -54,6 +55,15 @@ const realHandlers = (config: Config, sleep?: (ms: number) => Promise<void>) =>
     ...(sleep ? { sleep } : {}),
   });
 
+const healthyVerdict = {
+  status: 'healthy',
+  fault: null,
+  faults: [],
+  summary: 'ok',
+  rule: 'healthy',
+  evidence: [],
+};
+
 const entered = (events: EventLog[]) =>
   events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
 const indexOf = (events: EventLog[], type: string, state: string) =>
@@ -80,6 +90,18 @@ describe('the workflow definition', () => {
     );
     expect(e2e.Retry[0].ErrorEquals).not.toContain('States.ALL');
     expect(e2e.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'End-to-end crashed' });
+  });
+});
+
+describe('the report handler', () => {
+  it('needs no config: it forwards what the checks found (its function bundles none)', async () => {
+    const stored = await reportHandler({})({
+      schemaVersion: 1,
+      target: 'p',
+      verdict: healthyVerdict,
+      results: [],
+    });
+    expect(stored).toMatchObject({ target: 'p', verdict: { status: 'healthy' } });
   });
 });
 

@@ -1,6 +1,10 @@
 // Lambda entry of the workflow's app Task state.
 import { awsSecretResolver } from '../../probes/aws-secrets.ts';
 import { httpProbe } from '../../probes/http.ts';
-import { lambdaHandler } from '../lambda.ts';
+import { checkHandler } from '../check.ts';
+import { checkDeps } from '../lambda.ts';
 
-export const handler = lambdaHandler('app', { probes: { http: httpProbe }, secrets: awsSecretResolver() });
+export const handler = checkHandler(
+  'app',
+  checkDeps({ probes: { http: httpProbe }, secrets: awsSecretResolver() }),
+);

@@ -1,4 +1,5 @@
 // Lambda entry of the workflow's Diagnose Task state: pure rules, no probes.
-import { lambdaHandler } from '../lambda.ts';
+import { diagnoseHandler } from '../diagnose.ts';
+import { configFromFile } from '../lambda.ts';
 
-export const handler = lambdaHandler('diagnose');
+export const handler = diagnoseHandler({ config: configFromFile() });

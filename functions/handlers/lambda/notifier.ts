@@ -11,14 +11,14 @@
  * The same report says whether the target is in a maintenance window (the diagnose function sets it from the
  * config): then the notifier sends neither page nor notice, and re-arms a rising alarm (functions/core/alarms.ts).
  */
-import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { readFileSync } from 'node:fs';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../core/alarm-message.ts';
 import { deliveryOf } from '../../core/alarms.ts';
-import type { Config } from '../../core/config.ts';
 import { consoleLinks, pageText } from '../../core/page.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
-import { configFromFile, requiredEnv } from '../lambda.ts';
+import { requiredEnv, runbooksFilePath } from '../env.ts';
 
 const reportBucket = requiredEnv('REPORT_BUCKET');
 const reports = s3ReportStore(reportBucket);
@@ -30,19 +30,28 @@ const region = process.env.AWS_REGION;
 const reportPages = region ? { bucket: reportBucket, region } : undefined;
 const dashboard = process.env.DASHBOARD_NAME;
 const links = region && dashboard ? consoleLinks(region, stateMachineArn, dashboard) : undefined;
-// The runbooks are in the config (targets[].runbookUrl); a page goes out without them rather than not at all.
-let config: Config | undefined;
+// The runbooks, by target (the construct writes them from the config); a page goes out without them rather than
+// not at all.
+let runbooks: Readonly<Record<string, unknown>> = {};
 try {
-  config = configFromFile();
+  runbooks = JSON.parse(readFileSync(runbooksFilePath(), 'utf8')) as Record<string, unknown>;
 } catch (err) {
-  console.error(JSON.stringify({ configUnreadable: String(err) }));
+  console.error(JSON.stringify({ runbooksUnreadable: String(err) }));
 }
 const clientOptions = {
   maxAttempts: 3,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
 };
 const sns = new SNSClient(clientOptions);
-const cloudwatch = new CloudWatchClient(clientOptions);
+// CloudWatch only re-arms an alarm that fired in a maintenance window: its client loads then, not at cold start.
+let cloudwatch:
+  | Promise<typeof import('@aws-sdk/client-cloudwatch') & { client: CloudWatchClient }>
+  | undefined;
+const cloudWatch = () =>
+  (cloudwatch ??= import('@aws-sdk/client-cloudwatch').then((sdk) => ({
+    ...sdk,
+    client: new sdk.CloudWatchClient(clientOptions),
+  })));
 
 /** The part of Lambda's SNS event the notifier reads. */
 interface SnsEvent {
@@ -67,7 +76,8 @@ export async function handler(event: SnsEvent): Promise<void> {
     const delivery = deliveryOf(t, report);
     if (!delivery.send) {
       if (delivery.rearm) {
-        await cloudwatch.send(
+        const { client, SetAlarmStateCommand } = await cloudWatch();
+        await client.send(
           new SetAlarmStateCommand({
             AlarmName: t.alarmName,
             StateValue: 'OK',
@@ -86,7 +96,8 @@ export async function handler(event: SnsEvent): Promise<void> {
       );
       continue;
     }
-    const runbookUrl = config?.targets.find((x) => x.name === t.target)?.runbookUrl;
+    const runbook = runbooks[t.target];
+    const runbookUrl = typeof runbook === 'string' ? runbook : undefined;
     const page = pageText(t, report, stateMachineArn, reportPages, { runbookUrl, console: links });
     const severity = t.rule.severity;
     // A failed publish throws: Lambda retries the event, then sends it to the dead-letter queue (an alarm).

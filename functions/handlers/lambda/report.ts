@@ -2,14 +2,16 @@
 // report to S3, then the heartbeat when the construct has a heartbeatUrl.
 import { instanceNames } from '../../core/telemetry.ts';
 import { heartbeat } from '../../probes/heartbeat.ts';
-import { cloudWatchPublisher, s3ReportStore } from '../../probes/telemetry.ts';
-import { lambdaHandler, requiredEnv } from '../lambda.ts';
+import { cloudWatchPublisher } from '../../probes/metrics.ts';
+import { s3ReportStore } from '../../probes/telemetry.ts';
+import { requiredEnv } from '../env.ts';
+import { reportHandler } from '../report.ts';
 
 const reports = s3ReportStore(requiredEnv('REPORT_BUCKET'));
 const { namespace } = instanceNames(requiredEnv('INSTANCE_NAME'));
 const heartbeatUrl = process.env.HEARTBEAT_URL;
 
-export const handler = lambdaHandler('report', {
+export const handler = reportHandler({
   telemetry: {
     publish: cloudWatchPublisher(namespace),
     store: reports.store,

@@ -8,7 +8,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { LAYERS, type Layer } from '../../core/names.ts';
 import { type SelfTestFinding, selfTestId, selfTestNeeded, selfTestReason } from '../../core/self-test.ts';
 import { runSelfTest } from '../../self-test.ts';
-import { configFromFile, requiredEnv } from '../lambda.ts';
+import { requiredEnv } from '../env.ts';
+import { configFromFile } from '../lambda.ts';
 
 /** The check functions' names by layer, as the construct sets them. */
 const functions = JSON.parse(requiredEnv('CHECK_FUNCTIONS')) as Record<Layer, string>;

@@ -1,5 +1,6 @@
 // Lambda entry of the workflow's storage Task state.
 import { storageProbe } from '../../probes/storage.ts';
-import { lambdaHandler } from '../lambda.ts';
+import { checkHandler } from '../check.ts';
+import { checkDeps } from '../lambda.ts';
 
-export const handler = lambdaHandler('storage', { probes: { storage: storageProbe } });
+export const handler = checkHandler('storage', checkDeps({ probes: { storage: storageProbe } }));

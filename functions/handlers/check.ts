@@ -1,0 +1,29 @@
+/** The handler of a check's Task state: the target by name from the config, then the check. */
+// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
+import * as z from 'zod';
+import { type CheckDeps, runCheck } from '../checks.ts';
+import { type Config, findTarget } from '../core/config.ts';
+import type { Layer } from '../core/names.ts';
+import type { CheckResult } from '../core/types.ts';
+import { parseEvent } from './events.ts';
+
+/** A check's event; `confirm`: the confirmation of a stage-1 check, which first waits the target's confirmDelayMs. */
+const checkRunEvent = z.object({ target: z.string().min(1), confirm: z.boolean().optional() });
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function checkHandler(
+  layer: Layer,
+  deps: CheckDeps & {
+    config: Config;
+    /** How a confirmation waits. @default a timer */
+    sleep?: (ms: number) => Promise<void>;
+  },
+): (event: unknown) => Promise<CheckResult> {
+  return async (event) => {
+    const { target: name, confirm } = parseEvent(checkRunEvent, event, layer);
+    const target = findTarget(deps.config, name);
+    if (confirm && target.confirmDelayMs > 0) await (deps.sleep ?? pause)(target.confirmDelayMs);
+    return runCheck(layer, target, deps);
+  };
+}

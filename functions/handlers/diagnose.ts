@@ -1,0 +1,90 @@
+/**
+ * The diagnose handler: the stages' results (a crashed check's Catch output included, and the confirmation of
+ * stage 1), the rules' verdict, and the target's maintenance window from the config.
+ */
+// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
+import * as z from 'zod';
+import { crashedResult } from '../core/assess.ts';
+import type { Config } from '../core/config.ts';
+import { type Again, confirmStage1, withConfirmation } from '../core/confirm.ts';
+import { diagnose } from '../core/diagnose.ts';
+import { InvalidEventError } from '../core/errors.ts';
+import { activeWindow } from '../core/maintenance.ts';
+import { SCHEMA_VERSION } from '../core/names.ts';
+import { caughtCheckSchema, checkResultSchema, keptCheckSchema, wireProblems } from '../core/report.ts';
+import type { CheckResult, Confirmation, Report, StageResults } from '../core/types.ts';
+import { parseEvent } from './events.ts';
+
+/**
+ * The diagnose event: the target and each stage's two results. A result is a CheckResult, or what the
+ * workflow's Catch put in its place when a check crashed (`{ layer, ok: false, kind: 'check-error', error }`),
+ * which becomes a full check-error result here. `confirmation`, when stage 1 was checked again: per check, its
+ * new result, a crash, or `{ kept: true }` for a check that passed the first time.
+ */
+const diagnoseEvent = z.object({
+  target: z.string().min(1),
+  stage1: z.tuple([z.unknown(), z.unknown()]),
+  confirmation: z.tuple([z.unknown(), z.unknown()]).optional(),
+  stage2: z.tuple([z.unknown(), z.unknown()]).optional(),
+});
+
+const causeOf = (error: { Error?: string | undefined; Cause?: string | undefined }) =>
+  ([error.Error, error.Cause].filter(Boolean).join(': ') || 'no result').slice(0, 500);
+
+function stageResults(
+  e: z.infer<typeof diagnoseEvent>,
+  now: Date,
+): StageResults & { confirmation?: Confirmation } {
+  const problems: string[] = [];
+  const read = (value: unknown, path: [string, number]): CheckResult | undefined => {
+    const caught = caughtCheckSchema.safeParse(value);
+    if (caught.success)
+      return crashedResult(caught.data.layer, e.target, causeOf(caught.data.error), now.toISOString());
+    const out = wireProblems(checkResultSchema, value, path);
+    if (out.ok) return out.data;
+    problems.push(...out.problems);
+    return undefined;
+  };
+  const readAgain = (value: unknown, i: 0 | 1): Again | undefined => {
+    if (keptCheckSchema.safeParse(value).success) return { kept: true };
+    const caught = caughtCheckSchema.safeParse(value);
+    if (caught.success) return { crashed: causeOf(caught.data.error) };
+    const ran = read(value, ['confirmation', i]);
+    return ran && { ran };
+  };
+  const [a, b] = [read(e.stage1[0], ['stage1', 0]), read(e.stage1[1], ['stage1', 1])];
+  const again = e.confirmation && [readAgain(e.confirmation[0], 0), readAgain(e.confirmation[1], 1)];
+  const [c, d] = e.stage2 ? [read(e.stage2[0], ['stage2', 0]), read(e.stage2[1], ['stage2', 1])] : [];
+  if (problems.length || !a || !b || again?.some((x) => !x))
+    throw new InvalidEventError('the diagnose event', problems);
+  const confirmed = again ? confirmStage1([a, b], again as [Again, Again]) : { stage1: [a, b] as const };
+  return {
+    ...confirmed,
+    stage1: [...confirmed.stage1],
+    ...(c && d ? { stage2: [c, d] as [CheckResult, CheckResult] } : {}),
+  };
+}
+
+export function diagnoseHandler(deps: {
+  config: Config;
+  now?: () => Date;
+}): (event: unknown) => Promise<Report> {
+  return async (event) => {
+    const e = parseEvent(diagnoseEvent, event, 'diagnose');
+    const now = deps.now?.() ?? new Date();
+    const { confirmation, ...stages } = stageResults(e, now);
+    // The checks have found the target already; the rules themselves need nothing of it.
+    const windows = deps.config.targets.find((t) => t.name === e.target)?.maintenance;
+    const maintenance = activeWindow(windows, now);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      target: e.target,
+      verdict: withConfirmation(diagnose(stages), confirmation),
+      results: [...stages.stage1, ...(stages.stage2 ?? [])],
+      ...(confirmation ? { confirmation } : {}),
+      ...(maintenance
+        ? { maintenance: { window: maintenance.name, until: maintenance.until.toISOString() } }
+        : {}),
+    };
+  };
+}

@@ -1,0 +1,21 @@
+/** What the handlers share: their type, and how each reads its event (the wire contract's parse). */
+import type * as z from 'zod';
+import { InvalidEventError, WireFormatError } from '../core/errors.ts';
+import { parseWire } from '../core/report.ts';
+import type { HandlerName } from '../core/workflow.ts';
+
+export type Handler = (event: unknown) => Promise<unknown>;
+
+/** Reads a handler's event with the wire contract's parse; a bad one names every bad field. */
+export function parseEvent<S extends z.ZodType>(
+  schema: S,
+  event: unknown,
+  handler: HandlerName,
+): z.output<S> {
+  try {
+    return parseWire(schema, event, `the ${handler} event`);
+  } catch (err) {
+    if (err instanceof WireFormatError) throw new InvalidEventError(err.what, err.problems);
+    throw err;
+  }
+}
