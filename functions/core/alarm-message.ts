@@ -4,24 +4,27 @@
  * CloudWatch sends JSON: AlarmName, NewStateValue, StateChangeTime (`2025-09-16T16:59:17.131+0000`) and the
  * Trigger (its Dimensions with lower-case `name` and `value`, EvaluationPeriods, DatapointsToAlarm).
  */
-// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
-import * as z from 'zod';
+// zod/mini, as the config schema (./config.ts).
+import * as z from 'zod/mini';
 import { AlarmMessageError } from './errors.ts';
 import type { AlarmTransition } from './page.ts';
 import { DIMENSIONS, instanceNames, TARGET_ALARMS } from './telemetry.ts';
 
+const nonEmpty = z.string().check(z.minLength(1));
+const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+const count = z.optional(z.int().check(z.positive()));
 const alarmMessage = z.object({
-  AlarmName: z.string().min(1),
-  NewStateValue: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  OldStateValue: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).optional(),
-  StateChangeTime: z.string().min(1),
-  Trigger: z
-    .object({
-      Dimensions: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
-      EvaluationPeriods: z.number().int().positive().optional(),
-      DatapointsToAlarm: z.number().int().positive().optional(),
-    })
-    .optional(),
+  AlarmName: nonEmpty,
+  NewStateValue: alarmState,
+  OldStateValue: z.optional(alarmState),
+  StateChangeTime: nonEmpty,
+  Trigger: z.optional(
+    z.object({
+      Dimensions: z._default(z.array(z.object({ name: z.string(), value: z.string() })), []),
+      EvaluationPeriods: count,
+      DatapointsToAlarm: count,
+    }),
+  ),
 });
 
 export type AlarmMessage =

@@ -6,37 +6,37 @@
  *
  * Unknown fields are dropped, not refused: a newer producer may add fields an older reader does not know.
  */
-// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
-import * as z from 'zod';
+// zod/mini, as the config schema (./config.ts).
+import * as z from 'zod/mini';
 import { WireFormatError } from './errors.ts';
 import { formatPath } from './field-path.ts';
 import { FAILURE_KINDS, FAULTS, type FailureKind, LAYERS, STATUSES } from './names.ts';
 
 const KIND_NAMES = Object.keys(FAILURE_KINDS) as [FailureKind, ...FailureKind[]];
-const ms = z.number().nonnegative();
+const ms = z.number().check(z.nonnegative());
 
 /** Durations in milliseconds. Phases that did not happen (no TLS, reused connection) are absent. */
 export const timingsSchema = z.object({
-  dnsMs: ms.optional(),
-  connectMs: ms.optional(),
-  tlsMs: ms.optional(),
+  dnsMs: z.optional(ms),
+  connectMs: z.optional(ms),
+  tlsMs: z.optional(ms),
   /** From the start to the response headers (HTTP) or to GetObject's answer (S3): the phases above included. */
-  firstByteMs: ms.optional(),
+  firstByteMs: z.optional(ms),
   /** From the first byte to the end of the body. */
-  transferMs: ms.optional(),
+  transferMs: z.optional(ms),
   totalMs: ms,
 });
 export type Timings = z.infer<typeof timingsSchema>;
 
 /** What was expected or observed. Only the fields that apply to a check are set. */
 export const evidenceSchema = z.object({
-  status: z.number().int().optional(),
+  status: z.optional(z.int()),
   /** Chosen response headers, lower-case names. */
-  headers: z.record(z.string(), z.string()).optional(),
-  bytes: z.number().int().nonnegative().optional(),
-  sha256: z.string().optional(),
+  headers: z.optional(z.record(z.string(), z.string())),
+  bytes: z.optional(z.int().check(z.nonnegative())),
+  sha256: z.optional(z.string()),
   /** Error code and message when the request failed before a response (ECONNREFUSED, NoSuchKey, ...). */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
 });
 export type Evidence = z.infer<typeof evidenceSchema>;
 
@@ -59,7 +59,7 @@ export const checkResultSchema = z.object({
   /** Passed, but slower than the configured degraded threshold. Always present (the workflow branches on it). */
   slow: z.boolean(),
   /** The first failed condition's kind; absent when ok. */
-  kind: z.enum(KIND_NAMES).optional(),
+  kind: z.optional(z.enum(KIND_NAMES)),
   /** One line for a human: the first failed condition with its observed value filled in. */
   message: z.string(),
   /** What was probed (URL with query and credentials removed, or s3://bucket/key, or a path). */
@@ -70,23 +70,23 @@ export const checkResultSchema = z.object({
    * Every condition the check evaluated, in order, passed or not. Absent in reports written before conditions
    * were kept: read as none.
    */
-  conditions: z.array(conditionSchema).default([]),
+  conditions: z._default(z.array(conditionSchema), []),
   timings: timingsSchema,
   startedAt: z.string(),
   /** What a reader should know beside the conditions (a redirect not followed, where the request went). */
-  notes: z.array(z.string()).optional(),
+  notes: z.optional(z.array(z.string())),
   /**
    * The server certificate of an HTTPS check: when it expires (ISO 8601) and the whole days left until then,
    * counted from the check's start. Absent for plain HTTP, storage, and a handshake that failed.
    */
-  tls: z.object({ notAfter: z.string(), daysLeft: z.number() }).optional(),
+  tls: z.optional(z.object({ notAfter: z.string(), daysLeft: z.number() })),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 
 export const verdictSchema = z.object({
   status: z.enum(STATUSES),
   /** The primary fault; `null` when healthy. */
-  fault: z.enum(FAULTS).nullable(),
+  fault: z.nullable(z.enum(FAULTS)),
   /** Every layer that failed, the primary first. */
   faults: z.array(z.enum(FAULTS)),
   /** One line for a person paged at night, with the observed values. */
@@ -99,7 +99,7 @@ export const verdictSchema = z.object({
    * What the run proved wrong in the monitor's own settings (a storage or proxy check that fails while the stack
    * serves, credentials it lacks): for the monitor's owners, never a page. Absent when there is none.
    */
-  monitorWarning: z.string().optional(),
+  monitorWarning: z.optional(z.string()),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
@@ -123,13 +123,13 @@ export type Confirmation = z.infer<typeof confirmationSchema>;
 
 /** The JSON report of one run. */
 export const reportSchema = z.object({
-  schemaVersion: z.number().int().positive(),
-  target: z.string().min(1),
+  schemaVersion: z.int().check(z.positive()),
+  target: z.string().check(z.minLength(1)),
   verdict: verdictSchema,
   /** Stage 1 (after its confirmation, if any), then stage 2 when it ran. */
   results: z.array(checkResultSchema),
-  confirmation: confirmationSchema.optional(),
-  maintenance: maintenanceSchema.optional(),
+  confirmation: z.optional(confirmationSchema),
+  maintenance: z.optional(maintenanceSchema),
 });
 export type Report = z.infer<typeof reportSchema>;
 
@@ -141,7 +141,7 @@ export const caughtCheckSchema = z.object({
   layer: z.enum(LAYERS),
   ok: z.literal(false),
   kind: z.literal('check-error'),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+  error: z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }),
 });
 export type CaughtCheck = z.infer<typeof caughtCheckSchema>;
 
@@ -178,7 +178,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Pr
 }
 
 /** The problems of `value` against `schema`, with paths under `prefix`; none when it conforms. */
-export function wireProblems<S extends z.ZodType>(
+export function wireProblems<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   prefix: readonly PropertyKey[] = [],
@@ -193,7 +193,7 @@ export function wireProblems<S extends z.ZodType>(
  * The one parse of the wire contract: `value` read as `schema`, or a WireFormatError that names every bad field
  * (`what` says which boundary: "the report handler's event", "the stored report of prod").
  */
-export function parseWire<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseWire<S extends z.ZodMiniType>(schema: S, value: unknown, what: string): z.output<S> {
   const out = wireProblems(schema, value);
   if (!out.ok) throw new WireFormatError(what, out.problems);
   return out.data;

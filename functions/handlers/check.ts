@@ -1,6 +1,6 @@
 /** The handler of a check's Task state: the target by name from the config, then the check. */
-// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
-import * as z from 'zod';
+// zod/mini, as the config schema (functions/core/config.ts).
+import * as z from 'zod/mini';
 import { type CheckDeps, runCheck } from '../checks.ts';
 import { type Config, findTarget } from '../core/config.ts';
 import type { Layer } from '../core/names.ts';
@@ -8,7 +8,10 @@ import type { CheckResult } from '../core/types.ts';
 import { parseEvent } from './events.ts';
 
 /** A check's event; `confirm`: the confirmation of a stage-1 check, which first waits the target's confirmDelayMs. */
-const checkRunEvent = z.object({ target: z.string().min(1), confirm: z.boolean().optional() });
+const checkRunEvent = z.object({
+  target: z.string().check(z.minLength(1)),
+  confirm: z.optional(z.boolean()),
+});
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

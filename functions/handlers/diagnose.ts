@@ -2,8 +2,8 @@
  * The diagnose handler: the stages' results (a crashed check's Catch output included, and the confirmation of
  * stage 1), the rules' verdict, and the target's maintenance window from the config.
  */
-// A namespace import, not { z }: bundlers then keep only the parts of zod in use (a fifth of it, and its load time).
-import * as z from 'zod';
+// zod/mini, as the config schema (functions/core/config.ts).
+import * as z from 'zod/mini';
 import { crashedResult } from '../core/assess.ts';
 import type { Config } from '../core/config.ts';
 import { type Again, confirmStage1, withConfirmation } from '../core/confirm.ts';
@@ -22,10 +22,10 @@ import { parseEvent } from './events.ts';
  * new result, a crash, or `{ kept: true }` for a check that passed the first time.
  */
 const diagnoseEvent = z.object({
-  target: z.string().min(1),
+  target: z.string().check(z.minLength(1)),
   stage1: z.tuple([z.unknown(), z.unknown()]),
-  confirmation: z.tuple([z.unknown(), z.unknown()]).optional(),
-  stage2: z.tuple([z.unknown(), z.unknown()]).optional(),
+  confirmation: z.optional(z.tuple([z.unknown(), z.unknown()])),
+  stage2: z.optional(z.tuple([z.unknown(), z.unknown()])),
 });
 
 const causeOf = (error: { Error?: string | undefined; Cause?: string | undefined }) =>

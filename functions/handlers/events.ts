@@ -1,5 +1,5 @@
 /** What the handlers share: their type, and how each reads its event (the wire contract's parse). */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { InvalidEventError, WireFormatError } from '../core/errors.ts';
 import { parseWire } from '../core/report.ts';
 import type { HandlerName } from '../core/workflow.ts';
@@ -7,7 +7,7 @@ import type { HandlerName } from '../core/workflow.ts';
 export type Handler = (event: unknown) => Promise<unknown>;
 
 /** Reads a handler's event with the wire contract's parse; a bad one names every bad field. */
-export function parseEvent<S extends z.ZodType>(
+export function parseEvent<S extends z.ZodMiniType>(
   schema: S,
   event: unknown,
   handler: HandlerName,
