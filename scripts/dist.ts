@@ -7,8 +7,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = `${ROOT}dist`;
@@ -18,6 +19,26 @@ const STAMP = `${DIST}/.build-stamp`;
 /** What dist/ is built from. */
 const SOURCES = ['functions', 'infra', 'cli', 'sandbox', 'package.json', 'tsconfig.build.json'];
 const LAMBDA_ENTRIES = `${ROOT}functions/handlers/lambda`;
+
+/**
+ * undici's client loads its HTTP/2 half, and node:http2 with it, when it loads: about 9 ms of every start. The
+ * probes speak HTTP/1.1 only (ALPN), so the bundles load that half on its first use, which never comes.
+ */
+const lazyUndiciH2: Plugin = {
+  name: 'lazy-undici-h2',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      args.importer.endsWith('/undici/lib/dispatcher/client.js')
+        ? { path: `${dirname(args.importer)}/client-h2.js`, namespace: 'lazy-h2' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-h2' }, (args) => ({
+      contents: `let h2;\nmodule.exports = (...a) => (h2 ??= require(${JSON.stringify(args.path)}))(...a);\n`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 /** What every bundle shares: ESM for Node.js 22, minified, with `require` defined for the CommonJS inside. */
 const BUNDLE: BuildOptions = {
@@ -33,6 +54,7 @@ const BUNDLE: BuildOptions = {
     js: "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);",
   },
   logLevel: 'warning',
+  plugins: [lazyUndiciH2],
 };
 
 /**

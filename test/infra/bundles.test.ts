@@ -3,6 +3,7 @@
  * config from its config layer, imported and invoked here, against a loopback server, and for report and notifier
  * against a moto_server of their own (S3, CloudWatch, SNS). It proves the bundles load and run, not only build.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -189,6 +190,16 @@ describe('the Lambda bundles', () => {
       report: false,
       notifier: false,
     });
+  });
+
+  it("load undici's HTTP/1.1 client alone: no node:http2 at cold start, and the HTTP checks still run", () => {
+    // A fresh process, as a cold start: which of Node.js's modules the import loaded.
+    const script = `await import(${JSON.stringify(pathToFileURL(bundles.app).href)}); console.log(JSON.stringify(process.moduleLoadList))`;
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    ) as string[];
+    expect(loaded).toContain('NativeModule net');
+    expect(loaded).not.toContain('NativeModule http2');
   });
 
   it('load the storage bundle (S3 client) without error', async () => {
