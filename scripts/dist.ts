@@ -6,8 +6,9 @@
  * The tests, the demo and `npm pack` need it; `--if-stale` builds only when a source is newer than the last build.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 
@@ -77,6 +78,7 @@ async function buildLambdas(): Promise<void> {
       }),
     ),
   );
+  builtinsByRequire(LAMBDA_DIST);
 }
 
 /** The CLI: dist/cli/bin.js and its chunks, loaded as each command needs them. */
@@ -99,6 +101,37 @@ async function buildCli(): Promise<void> {
       ),
     },
   });
+  builtinsByRequire(`${DIST}/cli`);
+}
+
+/** A static import in esbuild's output: `import X,{a as b}from"spec";`, `import*as X from"spec";`. */
+const STATIC_IMPORT =
+  /import\s*(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}\s*)?(?:\*\s*as\s*([\w$]+)\s*)?from\s*"([^"]+)";/g;
+
+/**
+ * Node.js's own modules through `require`, not `import`, in every bundle file under `dir`. An import of one builds
+ * its ESM facade, which reads every export and so loads what the module keeps lazy (fs's streams, crypto's
+ * ciphers): about 10 ms of each start. A builtin has no cycles and its exports do not change, so the `require`
+ * (defined by the banner) at the same place binds the same values.
+ */
+function builtinsByRequire(dir: string): void {
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!/\.m?js$/.test(entry)) continue;
+    const file = join(dir, entry);
+    const source = readFileSync(file, 'utf8');
+    const rewritten = source.replace(STATIC_IMPORT, (statement, def, named, namespace, spec: string) => {
+      if (!isBuiltin(spec)) return statement;
+      const call = `require(${JSON.stringify(spec)})`;
+      const names = named
+        ?.split(',')
+        .map((n: string) => n.trim().replace(/\s+as\s+/, ':'))
+        .filter(Boolean)
+        .join(',');
+      const bindings = [def, namespace, names === undefined ? undefined : `{${names}}`].filter(Boolean);
+      return bindings.length ? `const ${bindings.map((b) => `${b}=${call}`).join(',')};` : `${call};`;
+    });
+    if (rewritten !== source) writeFileSync(file, rewritten);
+  }
 }
 
 /** The library's entries and what they import: JavaScript and declarations, file by file. */
