@@ -2,7 +2,9 @@
  * The CLI as a user runs it, a process from start to exit: `npx tsx bench/cli.ts` (part of `npm run bench`).
  * Each figure is the median of several fresh processes, printed beside a reference measured in the same run:
  *   - `download-doctor --help` (the cold start of the command), against `node -e 0` (Node.js's own start);
- *   - `download-doctor check end-to-end` of a small sentinel, against curl of the same URL and `node -e 0`;
+ *   - `download-doctor check end-to-end` of a small sentinel, against curl of the same URL and `node -e 0`, and
+ *     against its floor: a script bundled as the CLI is that imports undici's client and makes the check's three
+ *     requests (the download and its HEAD at once, then the conditional GET), the body through sha256;
  *   - the same check of a 1 GiB sentinel (streamed through sha256), time and peak RSS, against
  *     `curl | sha256sum`.
  * Goals (issue 10): the small check at most 0.15 s and 80 MiB; the 1 GiB check at most 100 MiB, no slower than
@@ -15,6 +17,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLE, builtinsByRequire } from '../scripts/dist.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -94,7 +98,42 @@ try {
     JSON.stringify({ targets: [target('big', `${base}/big/`, bigSha.digest('hex'), BIG)] }),
   );
 
+  // The floor: Node.js, undici's client as the probe imports it, and the check's requests; nothing else.
+  writeFileSync(
+    join(dir, 'floor-src.mjs'),
+    `import Client from 'undici/lib/dispatcher/client.js';
+import request from 'undici/lib/api/api-request.js';
+import { createHash } from 'node:crypto';
+const url = new URL(process.argv[2]);
+const once = async (method, headers = {}) => {
+  const client = new Client(url.origin, { pipelining: 1 });
+  const r = await request.call(client, { path: url.pathname, method, headers });
+  const sha = createHash('sha256');
+  for await (const chunk of r.body) sha.update(chunk);
+  await client.destroy();
+  return r.headers;
+};
+const [got] = await Promise.all([once('GET', { 'accept-encoding': 'gzip, deflate, br, zstd' }), once('HEAD')]);
+await once('GET', got.etag ? { 'if-none-match': got.etag } : {});
+`,
+  );
+  await build({
+    ...BUNDLE,
+    entryPoints: [join(dir, 'floor-src.mjs')],
+    outdir: join(dir, 'floor'),
+    nodePaths: [join(ROOT, 'node_modules')],
+  });
+  builtinsByRequire(join(dir, 'floor'));
+  writeFileSync(
+    join(dir, 'floor', 'entry.mjs'),
+    "import module from 'node:module';\nmodule.enableCompileCache();\nawait import('./floor-src.js');\n",
+  );
+
   const node0 = await measure(9, NODE, ['-e', '0'], dir);
+  // --liftoff-only: without it this script's process stays up about 100 ms after its last request, while V8
+  // optimizes undici's WASM parser; the CLI's process exits as it prints (measured), so the floor must not wait.
+  const floorArgs = ['--liftoff-only', join(dir, 'floor', 'entry.mjs'), `${base}/small/`];
+  const floor = await measure(9, NODE, floorArgs, dir);
   const help = await measure(9, NODE, [BIN, '--help'], dir);
   const check = await measure(9, NODE, [BIN, 'check', 'end-to-end', '--config', 'small.json'], dir);
   const curl = await measure(9, 'curl', ['-sf', '-o', '/dev/null', `${base}/small/`], dir);
@@ -112,6 +151,10 @@ try {
   console.log(row('curl, small sentinel (reference)', curl, curl, 'itself'));
   console.log(row('download-doctor check end-to-end, small', check, curl, 'curl'));
   console.log(`${''.padEnd(62)}   ${(check.ms / node0.ms).toFixed(2)}x the time of node -e 0`);
+  console.log(row('floor: Node.js, undici and the 3 requests', floor, node0, 'node -e 0'));
+  console.log(
+    `${''.padEnd(62)}   the check takes ${(check.ms / floor.ms).toFixed(2)}x the time of its floor`,
+  );
   console.log(row('curl | sha256sum, 1 GiB (reference)', bigCurl, bigCurl, 'itself'));
   console.log(row('download-doctor check end-to-end, 1 GiB', big, bigCurl, 'curl | sha256sum'));
   const goals = [

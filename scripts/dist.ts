@@ -42,7 +42,7 @@ const lazyUndiciH2: Plugin = {
 };
 
 /** What every bundle shares: ESM for Node.js 22, minified, with `require` defined for the CommonJS inside. */
-const BUNDLE: BuildOptions = {
+export const BUNDLE: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -114,7 +114,7 @@ const STATIC_IMPORT =
  * ciphers): about 10 ms of each start. A builtin has no cycles and its exports do not change, so the `require`
  * (defined by the banner) at the same place binds the same values.
  */
-function builtinsByRequire(dir: string): void {
+export function builtinsByRequire(dir: string): void {
   for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     if (!/\.m?js$/.test(entry)) continue;
     const file = join(dir, entry);
