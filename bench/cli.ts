@@ -123,7 +123,7 @@ await once('GET', got.etag ? { 'if-none-match': got.etag } : {});
     outdir: join(dir, 'floor'),
     nodePaths: [join(ROOT, 'node_modules')],
   });
-  builtinsByRequire(join(dir, 'floor'));
+  await builtinsByRequire(join(dir, 'floor'));
   writeFileSync(
     join(dir, 'floor', 'entry.mjs'),
     "import module from 'node:module';\nmodule.enableCompileCache();\nawait import('./floor-src.js');\n",

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { init as lexerReady, parse as parseImports } from 'es-module-lexer';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,6 +42,10 @@ const lazyUndiciH2: Plugin = {
   },
 };
 
+/** What every bundle file starts with (BUNDLE's banner): `require`, for the CommonJS inside and for builtins. */
+const BANNER =
+  "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);";
+
 /** What every bundle shares: ESM for Node.js 22, minified, with `require` defined for the CommonJS inside. */
 export const BUNDLE: BuildOptions = {
   bundle: true,
@@ -51,9 +56,7 @@ export const BUNDLE: BuildOptions = {
   minify: true,
   // No source maps: loading them slows every start, and a failed check is a result, not a stack.
   sourcemap: false,
-  banner: {
-    js: "import { createRequire as __dd_cr } from 'node:module'; const require = __dd_cr(import.meta.url);",
-  },
+  banner: { js: BANNER },
   logLevel: 'warning',
   plugins: [lazyUndiciH2],
 };
@@ -78,7 +81,7 @@ async function buildLambdas(): Promise<void> {
       }),
     ),
   );
-  builtinsByRequire(LAMBDA_DIST);
+  await builtinsByRequire(LAMBDA_DIST);
 }
 
 /** The CLI: dist/cli/bin.js and its chunks, loaded as each command needs them. */
@@ -101,36 +104,62 @@ async function buildCli(): Promise<void> {
       ),
     },
   });
-  builtinsByRequire(`${DIST}/cli`);
+  await builtinsByRequire(`${DIST}/cli`);
 }
 
-/** A static import in esbuild's output: `import X,{a as b}from"spec";`, `import*as X from"spec";`. */
-const STATIC_IMPORT =
-  /import\s*(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}\s*)?(?:\*\s*as\s*([\w$]+)\s*)?from\s*"([^"]+)";/g;
+/** `X`, `{a as b}`, `* as X` (and `X, {...}`) of an import statement, as `const` bindings of `call`. */
+function requireBindings(clause: string, call: string, where: string): string {
+  const bindings: string[] = [];
+  const named = /\{([^}]*)\}/.exec(clause)?.[1];
+  const rest = clause.replace(/\{[^}]*\}/, '').replace(/\*\s*as\s*/, '');
+  for (const name of rest
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean))
+    bindings.push(`${name}=${call}`);
+  const fields: string[] = [];
+  for (const spec of (named ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
+    const [imported = '', local = imported] = spec.split(/\s+as\s+/);
+    if (!/^[\w$]+$/.test(imported) || !/^[\w$]+$/.test(local))
+      throw new Error(`${where}: cannot rewrite the import of ${JSON.stringify(spec)}`);
+    if (imported === 'default') bindings.push(`${local}=${call}`);
+    else fields.push(imported === local ? local : `${imported}:${local}`);
+  }
+  if (fields.length) bindings.push(`{${fields.join(',')}}=${call}`);
+  return bindings.length ? `const ${bindings.join(',')};` : `${call};`;
+}
 
 /**
  * Node.js's own modules through `require`, not `import`, in every bundle file under `dir`. An import of one builds
  * its ESM facade, which reads every export and so loads what the module keeps lazy (fs's streams, crypto's
- * ciphers): about 10 ms of each start. A builtin has no cycles and its exports do not change, so the `require`
- * (defined by the banner) at the same place binds the same values.
+ * ciphers): about 10 ms of each start. es-module-lexer finds the import statements (never text in a string); each
+ * builtin's becomes a `require` placed right after the banner, before the module's code, as imports are. A builtin
+ * has no cycles and its exports do not change, so the bindings hold the same values.
  */
-export function builtinsByRequire(dir: string): void {
+export async function builtinsByRequire(dir: string): Promise<void> {
+  await lexerReady;
   for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     if (!/\.m?js$/.test(entry)) continue;
     const file = join(dir, entry);
     const source = readFileSync(file, 'utf8');
-    const rewritten = source.replace(STATIC_IMPORT, (statement, def, named, namespace, spec: string) => {
-      if (!isBuiltin(spec)) return statement;
-      const call = `require(${JSON.stringify(spec)})`;
-      const names = named
-        ?.split(',')
-        .map((n: string) => n.trim().replace(/\s+as\s+/, ':'))
-        .filter(Boolean)
-        .join(',');
-      const bindings = [def, namespace, names === undefined ? undefined : `{${names}}`].filter(Boolean);
-      return bindings.length ? `const ${bindings.map((b) => `${b}=${call}`).join(',')};` : `${call};`;
+    const banner = source.indexOf(BANNER);
+    const bannerEnd = banner < 0 ? 0 : banner + BANNER.length;
+    const [imports] = parseImports(source);
+    const builtins = imports.filter((i) => i.d === -1 && i.n && isBuiltin(i.n) && i.ss >= bannerEnd);
+    if (builtins.length === 0) continue;
+    if (banner < 0) throw new Error(`${file}: no banner, so no require for its builtins`);
+    let out = source;
+    // From the last to the first, so that the offsets before each stay valid.
+    for (const i of [...builtins].reverse()) out = `${out.slice(0, i.ss)}${out.slice(i.se)}`;
+    const requires = builtins.map((i) => {
+      const statement = source.slice(i.ss, i.se);
+      const clause = /^import\s*([\s\S]*?)\s*from\s*["']/.exec(statement)?.[1] ?? '';
+      return requireBindings(clause, `require(${JSON.stringify(i.n)})`, file);
     });
-    if (rewritten !== source) writeFileSync(file, rewritten);
+    writeFileSync(file, `${out.slice(0, bannerEnd)}${requires.join('')}${out.slice(bannerEnd)}`);
   }
 }
 
