@@ -11,7 +11,10 @@ export const BIG_SENTINEL_BYTES = 64 * 1024 * 1024;
  * needs. Call it once the config is read, before any check runs.
  */
 export function fitHeapTo(config: Config): void {
-  if (config.targets.some((t) => t.sentinel.size >= BIG_SENTINEL_BYTES)) {
-    v8.setFlagsFromString('--scavenger-max-new-space-capacity-mb=1');
-  }
+  if (config.targets.some((t) => t.sentinel.size >= BIG_SENTINEL_BYTES)) smallYoungGeneration();
+}
+
+/** V8's young generation kept small (see fitHeapTo): for a download whose size is not known beforehand, too. */
+export function smallYoungGeneration(): void {
+  v8.setFlagsFromString('--scavenger-max-new-space-capacity-mb=1');
 }

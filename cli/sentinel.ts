@@ -12,6 +12,7 @@ import { FAILURE_KINDS, OFFLOAD_HEADERS, type OffloadHeader } from '../functions
 import type { HttpProbeRequest } from '../functions/core/probe.ts';
 import type { HttpObservation } from '../functions/core/types.ts';
 import { httpProbe } from '../functions/probes/http.ts';
+import { smallYoungGeneration } from './heap.ts';
 
 export interface SentinelFacts {
   sha256: string;
@@ -60,6 +61,8 @@ async function get(url: string, body: HttpProbeRequest['body'], option: string) 
 
 /** Downloads `url` once (streamed through sha256) and describes it as the config's `sentinel` block. */
 export async function sentinelOfUrl(url: string, option = 'the URL'): Promise<SentinelFacts> {
+  // Its size is not known beforehand: a big file's buffers are freed as they go (cli/heap.ts).
+  smallYoungGeneration();
   const obs = await get(url, 'hash', option);
   if (obs.truncated) throw new UsageError(`${option} ${url}: the body ended before its Content-Length`);
   const contentType = obs.headers['content-type'];

@@ -92,7 +92,7 @@ export class DownloadHealthchecks extends Construct {
   readonly instanceName: string;
   /** The validated config (extra sentinels expanded into targets); the functions carry it as written. */
   readonly config: Config;
-  /** The config as written, read by the functions at cold start. */
+  /** The config as written and the targets' runbooks (infra/config-layer.ts), read by the functions at cold start. */
   readonly configLayer: lambda.LayerVersion;
   /** One function per Task state, by handler name. */
   readonly functions: Readonly<Record<HandlerName, lambda.Function>>;
@@ -301,7 +301,8 @@ export class DownloadHealthchecks extends Construct {
       handler: 'index.handler',
       runtime: r.runtime,
       architecture: lambda.Architecture.ARM_64,
-      // The config layer: every function reads it at cold start (the notifier only its runbooks).
+      // The config layer: the checks, diagnose and the self-test read the config at cold start, the notifier its
+      // runbooks; the report function reads nothing of it.
       layers: [this.configLayer],
       tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
       ...rest,

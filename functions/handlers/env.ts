@@ -18,5 +18,5 @@ export function requiredEnv(name: string): string {
 export const configFilePath = (): string =>
   process.env.DOWNLOAD_DOCTOR_CONFIG_FILE || `/opt/${CONFIG_IN_LAYER}`;
 
-/** The runbooks file of the config layer, beside the config. */
+/** The runbooks file of the config layer: in the config's directory (RUNBOOKS_IN_LAYER and CONFIG_IN_LAYER share it). */
 export const runbooksFilePath = (): string => join(dirname(configFilePath()), basename(RUNBOOKS_IN_LAYER));

@@ -1,5 +1,6 @@
 /**
- * What the workflow's Lambda entries share: the config, read once at cold start, and the probes an entry bundles.
+ * What the check, diagnose and self-test entries share: the config, read once at cold start, and the probes an entry
+ * bundles.
  * The bundles are prebuilt (they ship in the package); the construct gives the functions the config as written,
  * in a layer of its own (CONFIG_IN_LAYER): no size limit as with environment variables, no rebuild of the bundles,
  * and a config change is a new deployment.

@@ -1,4 +1,4 @@
-/** What the SDK clients of telemetry share: an optional endpoint and region, and deadlines on every call. */
+/** What the SDK clients of telemetry and paging share: an optional endpoint and region, and deadlines on every call. */
 /** Each call's deadline. */
 export const DEADLINE_MS = 5_000;
 

@@ -1,7 +1,7 @@
 /// <reference path="./undici-parts.d.ts" />
 /**
  * The parts of undici the HTTP probe uses, each imported from its own file. undici's index loads all of undici
- * (fetch, WebSocket, EventSource, the caches, the mock agent) before the first request: about 60 ms of every
+ * (fetch, WebSocket, EventSource, the caches, the mock agent) before the first request: about 40 ms of every
  * `check` and every cold start, for nothing the probe runs. undici has no exports map, so these paths are public;
  * the test of the probe runs them, and the types are undici's own.
  */

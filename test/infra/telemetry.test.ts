@@ -376,7 +376,7 @@ describe('the notifier and the report', () => {
           DASHBOARD_NAME: `download-doctor-${INSTANCE}`,
         },
       },
-      // The runbooks are in the config.
+      // The runbooks are in the config layer, beside the config (runbooks.json).
       Layers: [ref(hc.configLayer)],
     });
   });

@@ -17,6 +17,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../core/alarm-message.ts';
 import { deliveryOf } from '../../core/alarms.ts';
 import { consoleLinks, pageText } from '../../core/page.ts';
+import { clientOptions, DEADLINE_MS } from '../../probes/aws-options.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
 import { requiredEnv, runbooksFilePath } from '../env.ts';
 
@@ -34,15 +35,13 @@ const links = region && dashboard ? consoleLinks(region, stateMachineArn, dashbo
 // not at all.
 let runbooks: Readonly<Record<string, unknown>> = {};
 try {
-  runbooks = JSON.parse(readFileSync(runbooksFilePath(), 'utf8')) as Record<string, unknown>;
+  const read: unknown = JSON.parse(readFileSync(runbooksFilePath(), 'utf8'));
+  if (typeof read !== 'object' || read === null || Array.isArray(read)) throw new TypeError('not an object');
+  runbooks = read as Record<string, unknown>;
 } catch (err) {
   console.error(JSON.stringify({ runbooksUnreadable: String(err) }));
 }
-const clientOptions = {
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
-};
-const sns = new SNSClient(clientOptions);
+const sns = new SNSClient(clientOptions({}));
 // CloudWatch only re-arms an alarm that fired in a maintenance window: its client loads then, not at cold start.
 let cloudwatch:
   | Promise<typeof import('@aws-sdk/client-cloudwatch') & { client: CloudWatchClient }>
@@ -50,7 +49,7 @@ let cloudwatch:
 const cloudWatch = () =>
   (cloudwatch ??= import('@aws-sdk/client-cloudwatch').then((sdk) => ({
     ...sdk,
-    client: new sdk.CloudWatchClient(clientOptions),
+    client: new sdk.CloudWatchClient(clientOptions({})),
   })));
 
 /** The part of Lambda's SNS event the notifier reads. */
@@ -83,7 +82,7 @@ export async function handler(event: SnsEvent): Promise<void> {
             StateValue: 'OK',
             StateReason: `download-doctor: not paged, ${delivery.reason}; re-armed`,
           }),
-          { abortSignal: AbortSignal.timeout(5_000) },
+          { abortSignal: AbortSignal.timeout(DEADLINE_MS) },
         );
       }
       console.log(
@@ -96,7 +95,7 @@ export async function handler(event: SnsEvent): Promise<void> {
       );
       continue;
     }
-    const runbook = runbooks[t.target];
+    const runbook = Object.hasOwn(runbooks, t.target) ? runbooks[t.target] : undefined;
     const runbookUrl = typeof runbook === 'string' ? runbook : undefined;
     const page = pageText(t, report, stateMachineArn, reportPages, { runbookUrl, console: links });
     const severity = t.rule.severity;
@@ -108,7 +107,7 @@ export async function handler(event: SnsEvent): Promise<void> {
         Message: page.message,
         MessageAttributes: { severity: { DataType: 'String', StringValue: severity } },
       }),
-      { abortSignal: AbortSignal.timeout(5_000) },
+      { abortSignal: AbortSignal.timeout(DEADLINE_MS) },
     );
     console.log(
       JSON.stringify({
