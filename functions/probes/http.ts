@@ -27,7 +27,8 @@ import { classifyNetworkError } from '../core/classify.ts';
 import type { FailureKind } from '../core/names.ts';
 import type { HttpProbe, HttpProbeRequest } from '../core/probe.ts';
 import { USER_AGENT } from '../core/requests.ts';
-import { BODY_HEAD_BYTES, type HttpObservation, type Timings } from '../core/types.ts';
+import { BODY_HEAD_BYTES, type HttpObservation } from '../core/types.ts';
+import { type Clock, timings } from './clock.ts';
 import { type buildConnector, Client, errors, requestOn } from './undici.ts';
 
 /** Request headers that would let the server answer 304 or a partial body instead of the file. */
@@ -40,19 +41,13 @@ const CONDITIONAL_HEADERS = new Set([
 ]);
 
 /** Phase durations, filled in by the connector as the socket progresses. */
-interface Clock {
-  start: number;
-  dnsMs?: number;
-  connectMs?: number;
-  tlsMs?: number;
-  firstByteMs?: number;
-  transferMs?: number;
+interface HttpClock extends Clock {
   /** HTTPS: the server certificate's expiry, as the handshake saw it (ISO 8601). */
   certificateNotAfter?: string;
 }
 
 export const httpProbe: HttpProbe = async (request) => {
-  const clock: Clock = { start: performance.now() };
+  const clock: HttpClock = { start: performance.now() };
   let client: InstanceType<typeof Client> | undefined;
   // The total deadline covers everything, body included: headersTimeout and bodyTimeout only bound idle gaps.
   const signal = AbortSignal.timeout(request.timeoutMs);
@@ -247,7 +242,7 @@ async function hashBody(
  * A connector that opens the TCP (and TLS) connection itself: to `connectTo` if set, with SNI and certificate
  * checks for the URL's host (or tls.serverName), and records the DNS, TCP and TLS phases on the clock.
  */
-function connector(request: HttpProbeRequest, url: URL, clock: Clock): buildConnector.connector {
+function connector(request: HttpProbeRequest, url: URL, clock: HttpClock): buildConnector.connector {
   const https = url.protocol === 'https:';
   const target = connectTarget(request.connectTo, url);
   // Read once per probe, before connecting: a missing file is a bad option, reported as invalid-request.
@@ -405,16 +400,6 @@ function describe(fields: ErrorFields): string {
   return `${fields.code ?? fields.name ?? 'Error'}: ${fields.message ?? ''}`.trim();
 }
 
-function failed(kind: FailureKind, error: string, clock: Clock): HttpObservation {
+function failed(kind: FailureKind, error: string, clock: HttpClock): HttpObservation {
   return { reached: false, kind, error, timings: timings(clock) };
-}
-
-function timings(clock: Clock): Timings {
-  const round = (ms: number): number => Math.round(ms * 10) / 10;
-  const out: Timings = { totalMs: round(performance.now() - clock.start) };
-  for (const key of ['dnsMs', 'connectMs', 'tlsMs', 'firstByteMs', 'transferMs'] as const) {
-    const value = clock[key];
-    if (value !== undefined) out[key] = round(value);
-  }
-  return out;
 }

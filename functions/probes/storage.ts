@@ -16,7 +16,8 @@ import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/clas
 import { type StorageConfig, s3PathStyle } from '../core/config.ts';
 import type { FailureKind } from '../core/names.ts';
 import type { PresignProbe, StorageProbe, StorageProbeOptions } from '../core/probe.ts';
-import type { StorageObservation, Timings } from '../core/types.ts';
+import type { StorageObservation } from '../core/types.ts';
+import { type Clock, timings } from './clock.ts';
 import { hashFileAs } from './read-as.ts';
 
 export type S3Storage = Extract<StorageConfig, { type: 's3' }>;
@@ -343,18 +344,4 @@ function describeS3Error(err: S3ErrorLike & { $response?: { headers?: Record<str
   const where = region ? ` (S3 says the bucket is in ${region}: set storage.region)` : '';
   if (!code && status) return `HTTP ${status} without an error code${message ? `: ${message}` : ''}${where}`;
   return `${code ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}${where}`;
-}
-
-interface Clock {
-  start: number;
-  firstByteMs?: number;
-  transferMs?: number;
-}
-
-function timings(clock: Clock): Timings {
-  const round = (ms: number): number => Math.round(ms * 10) / 10;
-  const out: Timings = { totalMs: round(performance.now() - clock.start) };
-  if (clock.firstByteMs !== undefined) out.firstByteMs = round(clock.firstByteMs);
-  if (clock.transferMs !== undefined) out.transferMs = round(clock.transferMs);
-  return out;
 }
