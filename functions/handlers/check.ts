@@ -5,13 +5,10 @@ import { type CheckDeps, runCheck } from '../checks.ts';
 import { type Config, findTarget } from '../core/config.ts';
 import type { Layer } from '../core/names.ts';
 import type { CheckResult } from '../core/types.ts';
-import { parseEvent } from './events.ts';
+import { parseEvent, targetEvent } from './events.ts';
 
 /** A check's event; `confirm`: the confirmation of a stage-1 check, which first waits the target's confirmDelayMs. */
-const checkRunEvent = z.object({
-  target: z.string().check(z.minLength(1)),
-  confirm: z.optional(z.boolean()),
-});
+const checkRunEvent = z.extend(targetEvent, { confirm: z.optional(z.boolean()) });
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

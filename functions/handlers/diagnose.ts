@@ -13,7 +13,7 @@ import { activeWindow } from '../core/maintenance.ts';
 import { SCHEMA_VERSION } from '../core/names.ts';
 import { caughtCheckSchema, checkResultSchema, keptCheckSchema, wireProblems } from '../core/report.ts';
 import type { CheckResult, Confirmation, Report, StageResults } from '../core/types.ts';
-import { parseEvent } from './events.ts';
+import { parseEvent, targetEvent } from './events.ts';
 
 /**
  * The diagnose event: the target and each stage's two results. A result is a CheckResult, or what the
@@ -21,8 +21,7 @@ import { parseEvent } from './events.ts';
  * which becomes a full check-error result here. `confirmation`, when stage 1 was checked again: per check, its
  * new result, a crash, or `{ kept: true }` for a check that passed the first time.
  */
-const diagnoseEvent = z.object({
-  target: z.string().check(z.minLength(1)),
+const diagnoseEvent = z.extend(targetEvent, {
   stage1: z.tuple([z.unknown(), z.unknown()]),
   confirmation: z.optional(z.tuple([z.unknown(), z.unknown()])),
   stage2: z.optional(z.tuple([z.unknown(), z.unknown()])),

@@ -1,10 +1,13 @@
 /** What the handlers share: their type, and how each reads its event (the wire contract's parse). */
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import { InvalidEventError, WireFormatError } from '../core/errors.ts';
 import { parseWire } from '../core/report.ts';
 import type { HandlerName } from '../core/workflow.ts';
 
 export type Handler = (event: unknown) => Promise<unknown>;
+
+/** What every handler's event names first: the target, by name (the deployed config resolves it). */
+export const targetEvent = z.object({ target: z.string().check(z.minLength(1)) });
 
 /** Reads a handler's event with the wire contract's parse; a bad one names every bad field. */
 export function parseEvent<S extends z.ZodMiniType>(
