@@ -3,7 +3,7 @@
  * facts come in (what init learned from the stack, or nothing), the file's text goes out. What is not known is
  * left as a "TODO: ..." value, which fails validation with a message naming its field until it is filled in.
  */
-import type { ConfigInput } from '../functions/core/config.ts';
+import type { ConfigInput } from '../functions/config/schema.ts';
 import type { OffloadFacts, SentinelFacts } from './sentinel.ts';
 
 type TargetInput = ConfigInput['targets'][number];

@@ -1,13 +1,13 @@
 /**
  * Output formats of `run` and `check`: a table for people, JSON (documented in the README) and JUnit for CI, and
- * a self-contained HTML page (functions/core/html.ts). Results arrive redacted (functions/checks.ts): no format
+ * a self-contained HTML page (functions/render/report-html.ts). Results arrive redacted (functions/checks/run.ts): no format
  * has secrets to hide.
  */
-import { describeCondition } from '../functions/core/assess.ts';
-import { type HtmlOptions, reportHtml } from '../functions/core/html.ts';
-import { SCHEMA_VERSION, type Status } from '../functions/core/names.ts';
-import { certificateText } from '../functions/core/page.ts';
-import type { CheckResult, Maintenance, Report, Verdict } from '../functions/core/types.ts';
+import { describeCondition } from '../functions/checks/assess.ts';
+import { SCHEMA_VERSION, type Status } from '../functions/contract/names.ts';
+import type { CheckResult, Maintenance, Report, Verdict } from '../functions/contract/types.ts';
+import { certificateText } from '../functions/render/page.ts';
+import { type HtmlOptions, reportHtml } from '../functions/render/report-html.ts';
 import { EXIT } from './exit-codes.ts';
 
 export const FORMATS = ['table', 'json', 'junit', 'html'] as const;
@@ -109,7 +109,7 @@ export function toJunit(reports: readonly Report[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="download-doctor">\n${suites.join('\n')}\n</testsuites>`;
 }
 
-/** The self-contained HTML page of the run (functions/core/html.ts). */
+/** The self-contained HTML page of the run (functions/render/report-html.ts). */
 export function toHtml(reports: readonly Report[], options: HtmlOptions = {}): string {
   return reportHtml(reports, options);
 }

@@ -1,5 +1,5 @@
 import v8 from 'node:v8';
-import type { Config } from '../functions/core/config.ts';
+import type { Config } from '../functions/config/schema.ts';
 
 /** From this size on, a sentinel's body would fill V8's default young generation many times over. */
 export const BIG_SENTINEL_BYTES = 64 * 1024 * 1024;

@@ -1,8 +1,8 @@
 /**
  * The alarms, evaluated locally after `run --publish ENDPOINT`: the same rules the construct deploys
- * (functions/core/telemetry.ts), stepped by functions/core/alarms.ts over the last N runs (locally, a run is a
+ * (functions/alerting/metrics.ts), stepped by functions/alerting/alarms.ts over the last N runs (locally, a run is a
  * period). The alarm states live in a small state file between runs, and are mirrored into the endpoint's
- * CloudWatch alarms; on each transition the page or notice (functions/core/page.ts, as the notifier sends it) is
+ * CloudWatch alarms; on each transition the page or notice (functions/render/page.ts, as the notifier sends it) is
  * published to the endpoint's SNS topics, unless the target is in maintenance (then it is logged, not sent).
  */
 import { createHash } from 'node:crypto';
@@ -10,9 +10,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import type { AlarmMemory, AlarmStep } from '../functions/core/alarms.ts';
-import { type AlarmState, type Datum, instanceNames, targetDimensions } from '../functions/core/telemetry.ts';
-import type { Report } from '../functions/core/types.ts';
+import type { AlarmMemory, AlarmStep } from '../functions/alerting/alarms.ts';
+import {
+  type AlarmState,
+  type Datum,
+  instanceNames,
+  targetDimensions,
+} from '../functions/alerting/metrics.ts';
+import type { Report } from '../functions/contract/types.ts';
 import type { Telemetry } from '../functions/handlers/handlers.ts';
 import { cloudWatchPublisher } from '../functions/probes/metrics.ts';
 import { deliverTransitions, type Sent, snsPager } from './pagers.ts';

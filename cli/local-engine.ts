@@ -3,11 +3,11 @@
  * each Task state calling the handler of the same name in-process. No second orchestration exists.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { ExecutionFailedError } from '../functions/core/errors.ts';
-import { parseReport } from '../functions/core/report.ts';
-import type { Report } from '../functions/core/types.ts';
-import type { HandlerName } from '../functions/core/workflow.ts';
-import { type ExecutionInput, TASK_STATES } from '../functions/core/workflow.ts';
+import { ExecutionFailedError } from '../functions/contract/errors.ts';
+import type { Report } from '../functions/contract/types.ts';
+import { parseReport } from '../functions/contract/wire.ts';
+import type { HandlerName } from '../functions/contract/workflow.ts';
+import { type ExecutionInput, TASK_STATES } from '../functions/contract/workflow.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
 import definition from '../infra/workflow.asl.json' with { type: 'json' };
 

@@ -1,6 +1,6 @@
 /** The probes of a local run: real HTTP, real storage, secrets from the environment. */
-import type { CheckDeps } from '../functions/checks.ts';
-import type { PresignProbe, StorageProbe } from '../functions/core/probe.ts';
+import type { CheckDeps } from '../functions/checks/run.ts';
+import type { PresignProbe, StorageProbe } from '../functions/contract/probes.ts';
 import { httpProbe } from '../functions/probes/http.ts';
 import { envResolver } from '../functions/probes/secrets.ts';
 

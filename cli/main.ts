@@ -4,8 +4,8 @@
  * Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monitor itself failed.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { UsageError } from '../functions/core/errors.ts';
-import { LAYERS } from '../functions/core/names.ts';
+import { UsageError } from '../functions/contract/errors.ts';
+import { LAYERS } from '../functions/contract/names.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { SANDBOX_VARIANTS } from '../sandbox/variants.ts';
 import { EXIT } from './exit-codes.ts';

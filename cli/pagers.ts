@@ -1,6 +1,6 @@
 /**
  * How the local alarm evaluation (`run --publish`, `serve`) delivers its transitions (deliverTransitions: each
- * stepped, then sent or held back by functions/core/alarms.ts), and where: the topics of an SNS-compatible
+ * stepped, then sent or held back by functions/alerting/alarms.ts), and where: the topics of an SNS-compatible
  * endpoint, or a webhook. Each call has a deadline; a failure throws, so that the transition is evaluated again at
  * the next run instead of being forgotten. No SDK loads unless an SNS pager is made.
  */
@@ -11,10 +11,10 @@ import {
   isTransition,
   remembered,
   stepAlarms,
-} from '../functions/core/alarms.ts';
-import { type Page, pageText } from '../functions/core/page.ts';
-import type { AlarmRule, AlarmState, Datum, InstanceNames } from '../functions/core/telemetry.ts';
-import type { Report } from '../functions/core/types.ts';
+} from '../functions/alerting/alarms.ts';
+import type { AlarmRule, AlarmState, Datum, InstanceNames } from '../functions/alerting/metrics.ts';
+import type { Report } from '../functions/contract/types.ts';
+import { type Page, pageText } from '../functions/render/page.ts';
 
 /** The local topics, by the rule's `topic`: pages for on-call, and the monitor's own health. */
 export const LOCAL_TOPICS = { page: 'download-doctor-pages', monitor: 'download-doctor-monitor' } as const;
@@ -112,7 +112,7 @@ export interface Sent {
 }
 
 /**
- * The transitions of one run's alarms, each sent through `pager` or suppressed (functions/core/alarms.ts), and
+ * The transitions of one run's alarms, each sent through `pager` or suppressed (functions/alerting/alarms.ts), and
  * the memory to keep. A transition whose page failed is not remembered: it is evaluated again at the next run.
  * `onState` sees each alarm whose remembered state changes (to mirror it elsewhere), before its page goes.
  */

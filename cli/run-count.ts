@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Target } from '../functions/core/config.ts';
+import type { Target } from '../functions/config/schema.ts';
 
 export const defaultRunCountFile = (configFile: string) =>
   join(

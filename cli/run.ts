@@ -1,5 +1,5 @@
 /** Runs a target through the workflow on the local engine, with the real probes. */
-import type { Config, Target } from '../functions/core/config.ts';
+import type { Config, Target } from '../functions/config/schema.ts';
 import { makeHandlers, type Telemetry } from '../functions/handlers/handlers.ts';
 import { type LocalRun, runLocally } from './local-engine.ts';
 import { localProbes } from './local-probes.ts';

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { dispositionFileName } from '../functions/core/assess.ts';
-import { UsageError } from '../functions/core/errors.ts';
-import { FAILURE_KINDS, OFFLOAD_HEADERS, type OffloadHeader } from '../functions/core/names.ts';
-import type { HttpProbeRequest } from '../functions/core/probe.ts';
-import type { HttpObservation } from '../functions/core/types.ts';
+import { dispositionFileName } from '../functions/checks/assess.ts';
+import { UsageError } from '../functions/contract/errors.ts';
+import { FAILURE_KINDS, OFFLOAD_HEADERS, type OffloadHeader } from '../functions/contract/names.ts';
+import type { HttpProbeRequest } from '../functions/contract/probes.ts';
+import type { HttpObservation } from '../functions/contract/types.ts';
 import { httpProbe } from '../functions/probes/http.ts';
 import { smallYoungGeneration } from './heap.ts';
 

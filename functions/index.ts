@@ -13,8 +13,8 @@ export {
   type HeaderValue,
   type Target,
   validateConfig,
-} from './core/config.ts';
-export { ConfigError, UsageError } from './core/errors.ts';
+} from './config/schema.ts';
+export { ConfigError, UsageError } from './contract/errors.ts';
 export {
   FAILURE_KINDS,
   FAULTS,
@@ -26,5 +26,5 @@ export {
   type OffloadHeader,
   STATUSES,
   type Status,
-} from './core/names.ts';
-export type { CheckResult, Report, Verdict } from './core/types.ts';
+} from './contract/names.ts';
+export type { CheckResult, Report, Verdict } from './contract/types.ts';

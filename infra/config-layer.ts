@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Config } from '../functions/core/config.ts';
-import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../functions/core/workflow.ts';
+import type { Config } from '../functions/config/schema.ts';
+import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../functions/contract/workflow.ts';
 
 export interface ConfigLayerFiles {
   /** The config as written (CONFIG_IN_LAYER). */

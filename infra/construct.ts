@@ -23,13 +23,13 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Config } from '../functions/core/config.ts';
-import { DownloadHealthchecksError } from '../functions/core/errors.ts';
-import { LAYERS } from '../functions/core/names.ts';
-import { dashboardConsoleUrl } from '../functions/core/page.ts';
-import type { HandlerName } from '../functions/core/workflow.ts';
-import { HANDLER_NAMES } from '../functions/core/workflow.ts';
+import type { Config } from '../functions/config/schema.ts';
+import { DownloadHealthchecksError } from '../functions/contract/errors.ts';
+import { LAYERS } from '../functions/contract/names.ts';
+import type { HandlerName } from '../functions/contract/workflow.ts';
+import { HANDLER_NAMES } from '../functions/contract/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
+import { dashboardConsoleUrl } from '../functions/render/page.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import {
   acknowledgeTracing,

@@ -10,9 +10,14 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { Config, S3StorageConfig, Target } from '../functions/core/config.ts';
-import { type InstanceNames, reportKey, reportPageKey, TARGET_ALARMS } from '../functions/core/telemetry.ts';
-import type { HandlerName } from '../functions/core/workflow.ts';
+import {
+  type InstanceNames,
+  reportKey,
+  reportPageKey,
+  TARGET_ALARMS,
+} from '../functions/alerting/metrics.ts';
+import type { Config, S3StorageConfig, Target } from '../functions/config/schema.ts';
+import type { HandlerName } from '../functions/contract/workflow.ts';
 import { secretRefs } from './limits.ts';
 
 const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
@@ -185,7 +190,7 @@ export function grantNotifier(
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
   );
-  // A page held back by a maintenance window re-arms its alarm (functions/core/alarms.ts): the target's paging
+  // A page held back by a maintenance window re-arms its alarm (functions/alerting/alarms.ts): the target's paging
   // alarms only.
   const stack = Stack.of(fn);
   fn.addToRolePolicy(

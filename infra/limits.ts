@@ -3,8 +3,8 @@
  * so one synth shows them all. Pure: numbers in, messages out.
  */
 import { isIP } from 'node:net';
-import type { Config, ConfigInput, HeaderValue } from '../functions/core/config.ts';
-import { parseDuration } from '../functions/core/duration.ts';
+import { parseDuration } from '../functions/config/duration.ts';
+import type { Config, ConfigInput, HeaderValue } from '../functions/config/schema.ts';
 import { worstRunSeconds } from './workflow.ts';
 
 /** Express workflows stop after 5 minutes. */

@@ -9,16 +9,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { type Config, type ConfigInput, formatProblems, validateConfig } from '../functions/core/config.ts';
-import { parseDuration } from '../functions/core/duration.ts';
-import { DownloadHealthchecksError } from '../functions/core/errors.ts';
 import {
   type AlarmRule,
   INSTANCE_NAME,
   INSTANCE_NAME_RULE,
   type InstanceNames,
   instanceNames,
-} from '../functions/core/telemetry.ts';
+} from '../functions/alerting/metrics.ts';
+import { parseDuration } from '../functions/config/duration.ts';
+import { type Config, type ConfigInput, formatProblems, validateConfig } from '../functions/config/schema.ts';
+import { DownloadHealthchecksError } from '../functions/contract/errors.ts';
 import { lambdaProblems, synthProblems } from './limits.ts';
 import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
 
@@ -78,7 +78,7 @@ export interface DownloadHealthchecksProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * M of N per alarm rule, overriding TARGET_ALARMS (functions/core/telemetry.ts), for every target. A period is
+   * M of N per alarm rule, overriding TARGET_ALARMS (functions/alerting/metrics.ts), for every target. A period is
    * the target's schedule interval: `{ down: { datapointsToAlarm: 1, evaluationPeriods: 1 } }` pages on the
    * first failed run. M must not exceed N.
    * @default - TARGET_ALARMS: `down` 2 of 3, `degraded` 3 of 3, `no-data` 2 of 3, `tls-expiry` 1 of 1

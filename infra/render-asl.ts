@@ -5,8 +5,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { HandlerName } from '../functions/core/workflow.ts';
-import { HANDLER_NAMES } from '../functions/core/workflow.ts';
+import type { HandlerName } from '../functions/contract/workflow.ts';
+import { HANDLER_NAMES } from '../functions/contract/workflow.ts';
 import { buildWorkflow } from './workflow.ts';
 
 export const ASL_PATH = new URL('./workflow.asl.json', import.meta.url);

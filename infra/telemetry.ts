@@ -1,7 +1,7 @@
 /**
  * The AWS side of telemetry, wired by DownloadHealthchecks: the topics and their key, the target alarms (built
  * from TARGET_ALARMS, where every threshold is written once), the monitor's own alarms, and the dashboard.
- * Metric names and dimensions all come from functions/core/telemetry.ts.
+ * Metric names and dimensions all come from functions/alerting/metrics.ts.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,8 +13,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { Config } from '../functions/core/config.ts';
-import { LAYERS } from '../functions/core/names.ts';
 import {
   type AlarmRule,
   DIMENSIONS,
@@ -23,7 +21,9 @@ import {
   type MetricName,
   TARGET_ALARMS,
   type TreatMissingData,
-} from '../functions/core/telemetry.ts';
+} from '../functions/alerting/metrics.ts';
+import type { Config } from '../functions/config/schema.ts';
+import { LAYERS } from '../functions/contract/names.ts';
 
 export type RuleId = AlarmRule['id'];
 

@@ -24,8 +24,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { HandlerName } from '../functions/core/workflow.ts';
-import { STAGE_STATES, TASK_STATES, type TaskState } from '../functions/core/workflow.ts';
+import type { HandlerName } from '../functions/contract/workflow.ts';
+import { STAGE_STATES, TASK_STATES, type TaskState } from '../functions/contract/workflow.ts';
 
 /**
  * Only infrastructure errors are retried, with the names Lambda reports. A failed check is a result (ok: false),

@@ -3,7 +3,7 @@
  * changes, what each healthcheck URL then answers, and the verdict download-doctor must reach. The fault tests
  * check both columns against the real sandbox, so the page states what was verified.
  */
-import { FAILURE_KINDS, HYGIENE_NOTES, LAYER_DESCRIPTIONS, LAYERS } from '../functions/core/names.ts';
+import { FAILURE_KINDS, HYGIENE_NOTES, LAYER_DESCRIPTIONS, LAYERS } from '../functions/contract/names.ts';
 import {
   SANDBOX_FAULTS,
   SANDBOX_VARIANTS,

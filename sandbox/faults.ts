@@ -11,8 +11,8 @@
  * variant's server); its entry on a variant is named with the variant's prefix (`apache-…`, `lighttpd-…`).
  * Data only: this module imports types and nothing else, so the CLI reads it at no cost.
  */
-import type { FailureKind, Fault, HygieneNote, Layer, Status } from '../functions/core/names.ts';
-import type { DjangoSnippetOptions } from '../functions/core/snippets/django.ts';
+import type { FailureKind, Fault, HygieneNote, Layer, Status } from '../functions/contract/names.ts';
+import type { DjangoSnippetOptions } from '../functions/snippets/django.ts';
 import type { MonitorOptions } from './monitor.ts';
 import type { ProxyOptions } from './proxies.ts';
 

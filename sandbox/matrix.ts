@@ -2,8 +2,8 @@
  * The fault matrix's table: for each catalogue fault, what each check reported, the verdict, the expected verdict
  * and whether they match. Pure: rows in, text out (printed by test/integration/verdicts.test.ts).
  */
-import { LAYERS } from '../functions/core/names.ts';
-import type { Report } from '../functions/core/types.ts';
+import { LAYERS } from '../functions/contract/names.ts';
+import type { Report } from '../functions/contract/types.ts';
 import type { ExpectedVerdict, Outcome, SandboxFault } from './faults.ts';
 
 export interface MatrixRow {

@@ -2,7 +2,7 @@
  * The monitor's own settings, as a fault may get them wrong: they change what the checks are told (the config and
  * the environment they run with), never the stack. Pure: config and environment in, changed ones out.
  */
-import type { ConfigInput } from '../functions/core/config.ts';
+import type { ConfigInput } from '../functions/config/schema.ts';
 
 export interface MonitorOptions {
   /** The end-to-end URL's port: one nothing listens on (a typo in the config). */

@@ -7,19 +7,15 @@ import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Target } from '../functions/core/config.ts';
-import { SandboxError } from '../functions/core/errors.ts';
-import {
-  type ApacheSnippetOptions,
-  apacheMainConfig,
-  apacheSnippet,
-} from '../functions/core/snippets/apache.ts';
+import type { Target } from '../functions/config/schema.ts';
+import { SandboxError } from '../functions/contract/errors.ts';
+import { type ApacheSnippetOptions, apacheMainConfig, apacheSnippet } from '../functions/snippets/apache.ts';
 import {
   type LighttpdSnippetOptions,
   lighttpdMainConfig,
   lighttpdSnippet,
-} from '../functions/core/snippets/lighttpd.ts';
-import { type NginxSnippetOptions, nginxMainConfig, nginxParts } from '../functions/core/snippets/nginx.ts';
+} from '../functions/snippets/lighttpd.ts';
+import { type NginxSnippetOptions, nginxMainConfig, nginxParts } from '../functions/snippets/nginx.ts';
 import { reloadWorkers, type Service, waitUntil } from './processes.ts';
 
 /** Starts a service with its log in the sandbox, as `user` when given. */

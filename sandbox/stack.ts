@@ -25,11 +25,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { type ConfigInput, configSchema, type Target } from '../functions/core/config.ts';
-import { SandboxError } from '../functions/core/errors.ts';
-import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/core/snippets/django.ts';
+import { type ConfigInput, configSchema, type Target } from '../functions/config/schema.ts';
+import { SandboxError } from '../functions/contract/errors.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import { passwdUser } from '../functions/probes/read-as.ts';
+import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/snippets/django.ts';
 import {
   CLOSED_PORT,
   changesOf,

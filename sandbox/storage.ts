@@ -13,8 +13,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { ConfigInput } from '../functions/core/config.ts';
-import { SandboxError } from '../functions/core/errors.ts';
+import type { ConfigInput } from '../functions/config/schema.ts';
+import { SandboxError } from '../functions/contract/errors.ts';
 import { type MotoServer, startMotoServer } from './moto.ts';
 import type { Service } from './processes.ts';
 

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { configJsonSchema } from '../functions/core/config.ts';
+import { configJsonSchema } from '../functions/config/schema.ts';
 import { ASL_PATH, renderAsl } from '../infra/render-asl.ts';
 import { renderFaultsPage } from '../sandbox/faults-page.ts';
 import { buildDist } from './dist.ts';

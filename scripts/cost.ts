@@ -8,11 +8,11 @@
  * Prices: AWS list prices, us-east-1, as published in 2026. Free tiers are left out (they are per account).
  */
 import { type EventLog, runLocally } from '../cli/local-engine.ts';
-import type { FailureKind } from '../functions/core/names.ts';
-import { metricData, TARGET_ALARMS } from '../functions/core/telemetry.ts';
-import type { Report } from '../functions/core/types.ts';
-import type { HandlerName } from '../functions/core/workflow.ts';
-import { HANDLER_NAMES, TASK_STATES } from '../functions/core/workflow.ts';
+import { metricData, TARGET_ALARMS } from '../functions/alerting/metrics.ts';
+import type { FailureKind } from '../functions/contract/names.ts';
+import type { Report } from '../functions/contract/types.ts';
+import type { HandlerName } from '../functions/contract/workflow.ts';
+import { HANDLER_NAMES, TASK_STATES } from '../functions/contract/workflow.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
 import { makeHandlers } from '../functions/handlers/handlers.ts';
 
@@ -90,7 +90,7 @@ export function shapeOf(events: readonly EventLog[], report: Report, handlerLogB
   return {
     transitions: entered.length,
     checkInvocations: tasks.filter(isCheck).length,
-    // The confirmation's states are the stage-1 checks' names followed by " again" (functions/core/workflow.ts).
+    // The confirmation's states are the stage-1 checks' names followed by " again" (functions/contract/workflow.ts).
     confirmInvocations: tasks.filter((n) => n.endsWith(' again')).length,
     // Diagnose and report: small functions (128 MB), counted apart.
     diagnoseInvocations: tasks.filter((n) => !isCheck(n)).length,

@@ -1,10 +1,10 @@
-import { runCheck } from '../../functions/checks.ts';
-import { loadConfig } from '../../functions/config-file.ts';
-import { findTarget } from '../../functions/core/config.ts';
-import { diagnose } from '../../functions/core/diagnose.ts';
-import { UsageError } from '../../functions/core/errors.ts';
-import { type Layer, SCHEMA_VERSION } from '../../functions/core/names.ts';
-import type { Report, StageResults } from '../../functions/core/types.ts';
+import { runCheck } from '../../functions/checks/run.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import { findTarget } from '../../functions/config/schema.ts';
+import { UsageError } from '../../functions/contract/errors.ts';
+import { type Layer, SCHEMA_VERSION } from '../../functions/contract/names.ts';
+import type { Report, StageResults } from '../../functions/contract/types.ts';
+import { diagnose } from '../../functions/verdict/diagnose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { checkLine, exitCode, verdictLines } from '../format.ts';
 import { fitHeapTo } from '../heap.ts';

@@ -1,6 +1,6 @@
-import { type Config, validateConfig } from '../../functions/core/config.ts';
-import { UsageError } from '../../functions/core/errors.ts';
-import type { Report } from '../../functions/core/types.ts';
+import { type Config, validateConfig } from '../../functions/config/schema.ts';
+import { UsageError } from '../../functions/contract/errors.ts';
+import type { Report } from '../../functions/contract/types.ts';
 import {
   type FaultName,
   SANDBOX_FAULTS,

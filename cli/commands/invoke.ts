@@ -9,10 +9,10 @@ import {
   NotAReportError,
   UsageError,
   WireFormatError,
-} from '../../functions/core/errors.ts';
-import { parseReport } from '../../functions/core/report.ts';
-import type { Report } from '../../functions/core/types.ts';
-import type { ExecutionInput } from '../../functions/core/workflow.ts';
+} from '../../functions/contract/errors.ts';
+import type { Report } from '../../functions/contract/types.ts';
+import { parseReport } from '../../functions/contract/wire.ts';
+import type { ExecutionInput } from '../../functions/contract/workflow.ts';
 import {
   createSfnClient,
   type ExecutionOutcome,

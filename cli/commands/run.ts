@@ -1,14 +1,14 @@
-import { loadConfig } from '../../functions/config-file.ts';
-import type { Config } from '../../functions/core/config.ts';
-import { findTarget } from '../../functions/core/config.ts';
-import { UsageError } from '../../functions/core/errors.ts';
 import {
   type Datum,
   INSTANCE_NAME,
   INSTANCE_NAME_RULE,
   LOCAL_INSTANCE,
-} from '../../functions/core/telemetry.ts';
-import type { Report } from '../../functions/core/types.ts';
+} from '../../functions/alerting/metrics.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import type { Config } from '../../functions/config/schema.ts';
+import { findTarget } from '../../functions/config/schema.ts';
+import { UsageError } from '../../functions/contract/errors.ts';
+import type { Report } from '../../functions/contract/types.ts';
 import { checkLine, exitCode, maintenanceLine, toHtml, toJson, toJunit, verdictLines } from '../format.ts';
 import { fitHeapTo } from '../heap.ts';
 import { progressFor } from '../progress.ts';

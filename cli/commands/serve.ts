@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../functions/config-file.ts';
-import { UsageError } from '../../functions/core/errors.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import { UsageError } from '../../functions/contract/errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { fitHeapTo } from '../heap.ts';
 import { type Pager, snsPager, webhookPager } from '../pagers.ts';

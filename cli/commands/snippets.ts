@@ -1,10 +1,10 @@
-import { loadConfig } from '../../functions/config-file.ts';
-import { findTarget, stackTargets } from '../../functions/core/config.ts';
-import { SnippetError } from '../../functions/core/errors.ts';
-import { apacheSnippet } from '../../functions/core/snippets/apache.ts';
-import { djangoSnippet } from '../../functions/core/snippets/django.ts';
-import { lighttpdSnippet } from '../../functions/core/snippets/lighttpd.ts';
-import { nginxSnippet } from '../../functions/core/snippets/nginx.ts';
+import { loadConfig } from '../../functions/config/load.ts';
+import { findTarget, stackTargets } from '../../functions/config/schema.ts';
+import { SnippetError } from '../../functions/contract/errors.ts';
+import { apacheSnippet } from '../../functions/snippets/apache.ts';
+import { djangoSnippet } from '../../functions/snippets/django.ts';
+import { lighttpdSnippet } from '../../functions/snippets/lighttpd.ts';
+import { nginxSnippet } from '../../functions/snippets/nginx.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const GENERATORS = {

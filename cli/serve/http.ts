@@ -6,10 +6,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { Target } from '../../functions/core/config.ts';
-import { formatDuration } from '../../functions/core/duration.ts';
-import { HEALTH_CONTENT_TYPE, healthDocument, healthHttpStatus } from '../../functions/core/health.ts';
-import { PAGE_CSP, reportHtml } from '../../functions/core/html.ts';
+import { metricData } from '../../functions/alerting/metrics.ts';
+import { formatDuration } from '../../functions/config/duration.ts';
+import type { Target } from '../../functions/config/schema.ts';
+import { PAGE_CSP, reportHtml } from '../../functions/render/report-html.ts';
+import { everyMs, type Monitor, type RunResult, runBoundMs } from './monitor.ts';
+import type { Store } from './store.ts';
+import { HEALTH_CONTENT_TYPE, healthDocument, healthHttpStatus } from './views/health.ts';
 import {
   exposition,
   type Family,
@@ -18,11 +21,8 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   seconds,
   targetGauge,
-} from '../../functions/core/prometheus.ts';
-import { statusPage } from '../../functions/core/status-html.ts';
-import { metricData } from '../../functions/core/telemetry.ts';
-import { everyMs, type Monitor, type RunResult, runBoundMs } from './monitor.ts';
-import type { Store } from './store.ts';
+} from './views/prometheus.ts';
+import { statusPage } from './views/status.ts';
 
 /** The span of the status page's history, and the length of one slice of it. */
 const SPAN_MS = 86_400_000;

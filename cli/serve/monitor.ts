@@ -1,14 +1,19 @@
 /**
  * `serve`'s monitor: runs each target on its schedule with the workflow of `run` (cli/run.ts on the local engine),
- * keeps every run in the store, and steps the same alarms as `run --publish` (functions/core/alarms.ts), paging
+ * keeps every run in the store, and steps the same alarms as `run --publish` (functions/alerting/alarms.ts), paging
  * through the configured pagers. A run triggered by /probe is a run like the others: kept, and counted.
  */
 
-import { type Config, DEFAULT_SCHEDULE, type Target } from '../../functions/core/config.ts';
-import { parseDuration } from '../../functions/core/duration.ts';
-import { activeWindow } from '../../functions/core/maintenance.ts';
-import { instanceNames, LOCAL_INSTANCE, metricData, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
-import type { Report } from '../../functions/core/types.ts';
+import {
+  instanceNames,
+  LOCAL_INSTANCE,
+  metricData,
+  TARGET_ALARMS,
+} from '../../functions/alerting/metrics.ts';
+import { parseDuration } from '../../functions/config/duration.ts';
+import { activeWindow } from '../../functions/config/maintenance.ts';
+import { type Config, DEFAULT_SCHEDULE, type Target } from '../../functions/config/schema.ts';
+import type { Report } from '../../functions/contract/types.ts';
 import { deliverTransitions, type Pager } from '../pagers.ts';
 import { runTarget } from '../run.ts';
 import type { Store } from './store.ts';

@@ -7,12 +7,12 @@
  * module loads, is filtered out (openStore): the feature is used knowingly, and every other warning still shows.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { AlarmMemory } from '../../functions/core/alarms.ts';
-import { parseReport } from '../../functions/core/report.ts';
-import type { HistorySlice, RunOutcome, StatusNotification } from '../../functions/core/status-html.ts';
-import { OUTCOME_RANK } from '../../functions/core/status-html.ts';
-import type { AlarmState, Period } from '../../functions/core/telemetry.ts';
-import type { Report } from '../../functions/core/types.ts';
+import type { AlarmMemory } from '../../functions/alerting/alarms.ts';
+import type { AlarmState, Period } from '../../functions/alerting/metrics.ts';
+import type { Report } from '../../functions/contract/types.ts';
+import { parseReport } from '../../functions/contract/wire.ts';
+import type { HistorySlice, RunOutcome, StatusNotification } from './views/status.ts';
+import { OUTCOME_RANK } from './views/status.ts';
 
 /** How long a run's outcome is kept (the trends); older runs are deleted as new ones come. */
 export const RETENTION_MS = 7 * 86_400_000;

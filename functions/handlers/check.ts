@@ -1,10 +1,10 @@
 /** The handler of a check's Task state: the target by name from the config, then the check. */
-// zod/mini, as the config schema (functions/core/config.ts).
+// zod/mini, as the config schema (functions/config/schema.ts).
 import * as z from 'zod/mini';
-import { type CheckDeps, runCheck } from '../checks.ts';
-import { type Config, findTarget } from '../core/config.ts';
-import type { Layer } from '../core/names.ts';
-import type { CheckResult } from '../core/types.ts';
+import { type CheckDeps, runCheck } from '../checks/run.ts';
+import { type Config, findTarget } from '../config/schema.ts';
+import type { Layer } from '../contract/names.ts';
+import type { CheckResult } from '../contract/types.ts';
 import { parseEvent, targetEvent } from './events.ts';
 
 /** A check's event; `confirm`: the confirmation of a stage-1 check, which first waits the target's confirmDelayMs. */

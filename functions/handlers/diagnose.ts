@@ -2,17 +2,17 @@
  * The diagnose handler: the stages' results (a crashed check's Catch output included, and the confirmation of
  * stage 1), the rules' verdict, and the target's maintenance window from the config.
  */
-// zod/mini, as the config schema (functions/core/config.ts).
+// zod/mini, as the config schema (functions/config/schema.ts).
 import * as z from 'zod/mini';
-import { crashedResult } from '../core/assess.ts';
-import type { Config } from '../core/config.ts';
-import { type Again, confirmStage1, withConfirmation } from '../core/confirm.ts';
-import { diagnose } from '../core/diagnose.ts';
-import { InvalidEventError } from '../core/errors.ts';
-import { activeWindow } from '../core/maintenance.ts';
-import { SCHEMA_VERSION } from '../core/names.ts';
-import { caughtCheckSchema, checkResultSchema, keptCheckSchema, wireProblems } from '../core/report.ts';
-import type { CheckResult, Confirmation, Report, StageResults } from '../core/types.ts';
+import { crashedResult } from '../checks/assess.ts';
+import { activeWindow } from '../config/maintenance.ts';
+import type { Config } from '../config/schema.ts';
+import { InvalidEventError } from '../contract/errors.ts';
+import { SCHEMA_VERSION } from '../contract/names.ts';
+import type { CheckResult, Confirmation, Report, StageResults } from '../contract/types.ts';
+import { caughtCheckSchema, checkResultSchema, keptCheckSchema, wireProblems } from '../contract/wire.ts';
+import { type Again, confirmStage1, withConfirmation } from '../verdict/confirm.ts';
+import { diagnose } from '../verdict/diagnose.ts';
 import { parseEvent, targetEvent } from './events.ts';
 
 /**

@@ -3,8 +3,8 @@
  * construct sets, and where the config layer's files are. Small on purpose: the notifier imports it alone.
  */
 import { basename, dirname, join } from 'node:path';
-import { ConfigMissingError } from '../core/errors.ts';
-import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../core/workflow.ts';
+import { ConfigMissingError } from '../contract/errors.ts';
+import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../contract/workflow.ts';
 
 /** A setting the construct gives a function as an environment variable; missing, it names the variable. */
 export function requiredEnv(name: string): string {

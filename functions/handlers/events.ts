@@ -1,8 +1,8 @@
 /** What the handlers share: their type, and how each reads its event (the wire contract's parse). */
 import * as z from 'zod/mini';
-import { InvalidEventError, WireFormatError } from '../core/errors.ts';
-import { parseWire } from '../core/report.ts';
-import type { HandlerName } from '../core/workflow.ts';
+import { InvalidEventError, WireFormatError } from '../contract/errors.ts';
+import { parseWire } from '../contract/wire.ts';
+import type { HandlerName } from '../contract/workflow.ts';
 
 export type Handler = (event: unknown) => Promise<unknown>;
 

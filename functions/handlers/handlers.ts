@@ -3,9 +3,9 @@
  * local engine runs. They are thin: parse the event, run the check or the rules, return the result. Each lives in
  * its own module, so that a Lambda entry bundles only its own (the report function no config, no checks).
  */
-import type { CheckDeps } from '../checks.ts';
-import type { Config } from '../core/config.ts';
-import type { HandlerName } from '../core/workflow.ts';
+import type { CheckDeps } from '../checks/run.ts';
+import type { Config } from '../config/schema.ts';
+import type { HandlerName } from '../contract/workflow.ts';
 import { checkHandler } from './check.ts';
 import { diagnoseHandler } from './diagnose.ts';
 import type { Handler } from './events.ts';

@@ -6,10 +6,10 @@
  * and a config change is a new deployment.
  */
 import { readFileSync } from 'node:fs';
-import type { CheckDeps } from '../checks.ts';
-import { type Config, formatProblems, validateConfig } from '../core/config.ts';
-import { ConfigMissingError } from '../core/errors.ts';
-import type { Probes } from '../core/probe.ts';
+import type { CheckDeps } from '../checks/run.ts';
+import { type Config, formatProblems, validateConfig } from '../config/schema.ts';
+import { ConfigMissingError } from '../contract/errors.ts';
+import type { Probes } from '../contract/probes.ts';
 import type { SecretResolver } from '../probes/secrets.ts';
 import { configFilePath } from './env.ts';
 

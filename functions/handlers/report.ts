@@ -1,7 +1,8 @@
 /** The report handler: the report's metrics and the report itself to telemetry, then the heartbeat. It needs no config. */
-import { reportSchema } from '../core/report.ts';
-import { type Datum, metricData } from '../core/telemetry.ts';
-import type { Report } from '../core/types.ts';
+
+import { type Datum, metricData } from '../alerting/metrics.ts';
+import type { Report } from '../contract/types.ts';
+import { reportSchema } from '../contract/wire.ts';
 import { parseEvent } from './events.ts';
 
 /**

@@ -4,8 +4,8 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { monitorSideKind, type S3ErrorLike } from '../core/classify.ts';
-import { MonitorCredentialsError, SecretMissingError } from '../core/errors.ts';
+import { MonitorCredentialsError, SecretMissingError } from '../contract/errors.ts';
+import { monitorSideKind, type S3ErrorLike } from './classify.ts';
 import { describeRef, type SecretRef, type SecretResolver } from './secrets.ts';
 
 const TTL_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 /** A probe's clock: when it started, and the phases it measured on the way (ms); it becomes the result's timings. */
-import type { Timings } from '../core/types.ts';
+import type { Timings } from '../contract/types.ts';
 
 export type Clock = { start: number } & Partial<Omit<Timings, 'totalMs'>>;
 

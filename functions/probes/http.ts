@@ -23,11 +23,11 @@ import net from 'node:net';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
-import { classifyNetworkError } from '../core/classify.ts';
-import type { FailureKind } from '../core/names.ts';
-import type { HttpProbe, HttpProbeRequest } from '../core/probe.ts';
-import { USER_AGENT } from '../core/requests.ts';
-import { BODY_HEAD_BYTES, type HttpObservation } from '../core/types.ts';
+import { USER_AGENT } from '../checks/requests.ts';
+import type { FailureKind } from '../contract/names.ts';
+import type { HttpProbe, HttpProbeRequest } from '../contract/probes.ts';
+import { BODY_HEAD_BYTES, type HttpObservation } from '../contract/types.ts';
+import { classifyNetworkError } from './classify.ts';
 import { type Clock, timings } from './clock.ts';
 import { type buildConnector, Client, errors, requestOn } from './undici.ts';
 
@@ -98,7 +98,7 @@ export const httpProbe: HttpProbe = async (request) => {
       return failed('timeout', `TimeoutError: the ${request.timeoutMs} ms deadline expired ${phase}`, clock);
     }
     const fields = errorFields(err);
-    // The error text may carry what the server sent (a certificate's names, say): functions/checks.ts redacts it.
+    // The error text may carry what the server sent (a certificate's names, say): functions/checks/run.ts redacts it.
     return failed(classifyNetworkError(fields), describe(fields), clock);
   } finally {
     // destroy, not close: the body may be half-read, and this client serves no other request.

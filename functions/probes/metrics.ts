@@ -1,6 +1,6 @@
 /** Where metrics go: CloudWatch (any CloudWatch-compatible endpoint), under an instance's namespace. */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { Datum } from '../core/telemetry.ts';
+import type { Datum } from '../alerting/metrics.ts';
 import { type AwsEndpoint, clientOptions, DEADLINE_MS } from './aws-options.ts';
 
 /** PutMetricData takes at most 1000 data per call. */

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { classifyFsError } from '../core/classify.ts';
-import type { FailureKind } from '../core/names.ts';
+import type { FailureKind } from '../contract/names.ts';
+import { classifyFsError } from './classify.ts';
 
 const CAT = '/bin/cat';
 

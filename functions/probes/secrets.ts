@@ -2,8 +2,8 @@
  * Resolves request header values that reference secrets. Locally the references are environment variables;
  * the AWS handlers plug in a resolver for Secrets Manager and SSM. Values are returned, never logged.
  */
-import type { HeaderValue } from '../core/config.ts';
-import { SecretMissingError } from '../core/errors.ts';
+import type { HeaderValue } from '../config/schema.ts';
+import { SecretMissingError } from '../contract/errors.ts';
 
 export type SecretRef = Exclude<HeaderValue, string>;
 export type SecretResolver = (ref: SecretRef) => Promise<string>;

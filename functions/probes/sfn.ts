@@ -15,7 +15,7 @@ import {
   StartSyncExecutionCommand,
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
-import { InvokeTimeoutError } from '../core/errors.ts';
+import { InvokeTimeoutError } from '../contract/errors.ts';
 
 /** What this module needs of a client: the SDK's SFNClient, or a fake in tests. */
 export type SfnClientLike = Pick<SFNClient, 'send'>;

@@ -12,11 +12,11 @@ import { addAbortSignal, Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { classifyFsError, classifyS3Error, type S3ErrorLike } from '../core/classify.ts';
-import { type StorageConfig, s3PathStyle } from '../core/config.ts';
-import type { FailureKind } from '../core/names.ts';
-import type { PresignProbe, StorageProbe, StorageProbeOptions } from '../core/probe.ts';
-import type { StorageObservation } from '../core/types.ts';
+import { type StorageConfig, s3PathStyle } from '../config/schema.ts';
+import type { FailureKind } from '../contract/names.ts';
+import type { PresignProbe, StorageProbe, StorageProbeOptions } from '../contract/probes.ts';
+import type { StorageObservation } from '../contract/types.ts';
+import { classifyFsError, classifyS3Error, type S3ErrorLike } from './classify.ts';
 import { type Clock, timings } from './clock.ts';
 import { hashFileAs } from './read-as.ts';
 

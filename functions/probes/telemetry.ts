@@ -4,10 +4,10 @@
  * ./metrics.ts: the notifier, which reads reports, loads no CloudWatch client at cold start.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { reportHtml } from '../core/html.ts';
-import { parseReport } from '../core/report.ts';
-import { reportKey, reportPageKey } from '../core/telemetry.ts';
-import type { Report } from '../core/types.ts';
+import { reportKey, reportPageKey } from '../alerting/metrics.ts';
+import type { Report } from '../contract/types.ts';
+import { parseReport } from '../contract/wire.ts';
+import { reportHtml } from '../render/report-html.ts';
 import { type AwsEndpoint, clientOptions, DEADLINE_MS } from './aws-options.ts';
 
 export function s3ReportStore(bucket: string, o: AwsEndpoint = {}) {

@@ -15,8 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
-import { reportHtml } from '../../functions/core/html.ts';
-import type { Report } from '../../functions/core/types.ts';
+import type { Report } from '../../functions/contract/types.ts';
+import { reportHtml } from '../../functions/render/report-html.ts';
 import { loopbackTargetInput, validConfig } from '../fixtures/config.ts';
 import { type Loopback, serveLoopback } from '../fixtures/loopback.ts';
 

@@ -1,7 +1,7 @@
 /** The output formats (cli/format.ts) over plain results: every failed condition shows, not only the first. */
 import { describe, expect, it } from 'vitest';
 import { checkLine, exitCode, toHtml, toJson, toJunit, verdictLines } from '../../cli/format.ts';
-import type { CheckResult, Condition, Report } from '../../functions/core/types.ts';
+import type { CheckResult, Condition, Report } from '../../functions/contract/types.ts';
 import { reportOf, result, stages } from '../fixtures/results.ts';
 
 const CONDITIONS: Condition[] = [

@@ -14,8 +14,8 @@ import {
   InvokeTimeoutError,
   NotAReportError,
   UsageError,
-} from '../../functions/core/errors.ts';
-import type { Report } from '../../functions/core/types.ts';
+} from '../../functions/contract/errors.ts';
+import type { Report } from '../../functions/contract/types.ts';
 import type { SfnClientLike } from '../../functions/probes/sfn.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';

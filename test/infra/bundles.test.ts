@@ -23,19 +23,19 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
-import type { ConfigInput } from '../../functions/core/config.ts';
-import { reportHtml } from '../../functions/core/html.ts';
-import { consoleLinks, pageText } from '../../functions/core/page.ts';
+import { parseAlarmMessage } from '../../functions/alerting/alarm-message.ts';
 import {
   type AlarmRule,
   instanceNames,
   METRICS,
   TARGET_ALARMS,
   targetDimensions,
-} from '../../functions/core/telemetry.ts';
-import type { CheckResult, Report } from '../../functions/core/types.ts';
-import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/core/workflow.ts';
+} from '../../functions/alerting/metrics.ts';
+import type { ConfigInput } from '../../functions/config/schema.ts';
+import type { CheckResult, Report } from '../../functions/contract/types.ts';
+import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/contract/workflow.ts';
+import { consoleLinks, pageText } from '../../functions/render/page.ts';
+import { reportHtml } from '../../functions/render/report-html.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';

@@ -7,9 +7,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../functions/core/config.ts';
-import { instanceNames, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
-import type { HandlerName } from '../../functions/core/workflow.ts';
+import { instanceNames, TARGET_ALARMS } from '../../functions/alerting/metrics.ts';
+import type { ConfigInput } from '../../functions/config/schema.ts';
+import type { HandlerName } from '../../functions/contract/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
 import { ASL_PATH as ASL_URL, placeholderArn } from '../../infra/render-asl.ts';
 import {

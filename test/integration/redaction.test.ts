@@ -15,11 +15,11 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { runTarget } from '../../cli/run.ts';
-import type { Config } from '../../functions/core/config.ts';
-import { pageText } from '../../functions/core/page.ts';
-import { TARGET_ALARMS } from '../../functions/core/telemetry.ts';
-import type { Report } from '../../functions/core/types.ts';
+import { TARGET_ALARMS } from '../../functions/alerting/metrics.ts';
+import type { Config } from '../../functions/config/schema.ts';
+import type { Report } from '../../functions/contract/types.ts';
 import { s3ReportStore } from '../../functions/probes/telemetry.ts';
+import { pageText } from '../../functions/render/page.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { loopbackTargetInput, validConfig } from '../fixtures/config.ts';

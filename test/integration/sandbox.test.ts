@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispositionFileName, expectsSignedOffload, offloadMatches } from '../../functions/core/assess.ts';
-import { asStack, configSchema, type StackTarget } from '../../functions/core/config.ts';
+import { dispositionFileName, expectsSignedOffload, offloadMatches } from '../../functions/checks/assess.ts';
+import { asStack, configSchema, type StackTarget } from '../../functions/config/schema.ts';
 import { createPresignProbe, createS3ClientCache } from '../../functions/probes/storage.ts';
 import {
   type FaultName,

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TOPICS } from '../../cli/pagers.ts';
-import { parseReport } from '../../functions/core/report.ts';
+import { parseReport } from '../../functions/contract/wire.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { parsePrometheus, sampleValue } from '../fixtures/prometheus.ts';

@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configSchema, type Target } from '../../functions/core/config.ts';
-import { apacheMainConfig, apacheSnippet } from '../../functions/core/snippets/apache.ts';
-import { lighttpdMainConfig, lighttpdSnippet } from '../../functions/core/snippets/lighttpd.ts';
-import { nginxMainConfig, nginxParts } from '../../functions/core/snippets/nginx.ts';
+import { configSchema, type Target } from '../../functions/config/schema.ts';
+import { apacheMainConfig, apacheSnippet } from '../../functions/snippets/apache.ts';
+import { lighttpdMainConfig, lighttpdSnippet } from '../../functions/snippets/lighttpd.ts';
+import { nginxMainConfig, nginxParts } from '../../functions/snippets/nginx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dd-server-configs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

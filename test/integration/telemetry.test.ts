@@ -15,14 +15,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
-import { type Config, validateConfig } from '../../functions/core/config.ts';
 import {
   DIMENSIONS,
   instanceNames,
   LOCAL_INSTANCE,
   METRICS,
   TARGET_ALARMS,
-} from '../../functions/core/telemetry.ts';
+} from '../../functions/alerting/metrics.ts';
+import { type Config, validateConfig } from '../../functions/config/schema.ts';
 
 /** `run --publish` without --instance: the local instance's names. */
 const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(LOCAL_INSTANCE);

@@ -12,8 +12,8 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
-import { type Config, validateConfig } from '../../functions/core/config.ts';
-import { DIMENSIONS, instanceNames, LOCAL_INSTANCE, METRICS } from '../../functions/core/telemetry.ts';
+import { DIMENSIONS, instanceNames, LOCAL_INSTANCE, METRICS } from '../../functions/alerting/metrics.ts';
+import { type Config, validateConfig } from '../../functions/config/schema.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
 import { loopbackTargetInput } from '../fixtures/config.ts';

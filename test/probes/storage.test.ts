@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorCredentialsError } from '../../functions/core/errors.ts';
-import type { StorageObservation } from '../../functions/core/types.ts';
+import { MonitorCredentialsError } from '../../functions/contract/errors.ts';
+import type { StorageObservation } from '../../functions/contract/types.ts';
 import { awsSecretResolver } from '../../functions/probes/aws-secrets.ts';
 import {
   createPresignProbe,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseAlarmMessage } from '../../functions/core/alarm-message.ts';
-import { AlarmMessageError } from '../../functions/core/errors.ts';
-import { instanceNames, TARGET_ALARMS } from '../../functions/core/telemetry.ts';
+import { parseAlarmMessage } from '../../functions/alerting/alarm-message.ts';
+import { instanceNames, TARGET_ALARMS } from '../../functions/alerting/metrics.ts';
+import { AlarmMessageError } from '../../functions/contract/errors.ts';
 
 /** The instance whose notifier reads these messages. */
 const INSTANCE = 'prod';

@@ -5,15 +5,15 @@ import {
   isTransition,
   remembered,
   stepAlarms,
-} from '../../functions/core/alarms.ts';
+} from '../../functions/alerting/alarms.ts';
 import {
   instanceNames,
   LOCAL_INSTANCE,
   METRICS,
   metricData,
   type TARGET_ALARMS,
-} from '../../functions/core/telemetry.ts';
-import type { Report } from '../../functions/core/types.ts';
+} from '../../functions/alerting/metrics.ts';
+import type { Report } from '../../functions/contract/types.ts';
 import { reportOf, result, stages } from '../fixtures/results.ts';
 
 const rule = (id: string) => ({ id }) as Pick<(typeof TARGET_ALARMS)[number], 'id'>;

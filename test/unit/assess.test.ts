@@ -9,9 +9,9 @@ import {
   crashedResult,
   dispositionFileName,
   validatorsOf,
-} from '../../functions/core/assess.ts';
-import { type Target, validateConfig } from '../../functions/core/config.ts';
-import type { HttpObservation } from '../../functions/core/types.ts';
+} from '../../functions/checks/assess.ts';
+import { type Target, validateConfig } from '../../functions/config/schema.ts';
+import type { HttpObservation } from '../../functions/contract/types.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 
 const BODY = 'download-doctor sentinel\n';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runCheck } from '../../functions/checks.ts';
-import type { Target } from '../../functions/core/config.ts';
-import { MonitorCredentialsError } from '../../functions/core/errors.ts';
-import type { HttpProbeRequest, PresignResult } from '../../functions/core/probe.ts';
-import type { HttpObservation } from '../../functions/core/types.ts';
+import { runCheck } from '../../functions/checks/run.ts';
+import type { Target } from '../../functions/config/schema.ts';
+import { MonitorCredentialsError } from '../../functions/contract/errors.ts';
+import type { HttpProbeRequest, PresignResult } from '../../functions/contract/probes.ts';
+import type { HttpObservation } from '../../functions/contract/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
 import { targetInput, validTarget } from '../fixtures/config.ts';
 

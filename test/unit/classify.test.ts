@@ -1,13 +1,13 @@
 /** The error → failure kind tables, checked row by row. Plain data: no network, no SDK. */
 import { describe, expect, it } from 'vitest';
+import type { FailureKind } from '../../functions/contract/names.ts';
 import {
   classifyFsError,
   classifyNetworkError,
   classifyS3Error,
   type NetworkErrorLike,
   type S3ErrorLike,
-} from '../../functions/core/classify.ts';
-import type { FailureKind } from '../../functions/core/names.ts';
+} from '../../functions/probes/classify.ts';
 
 const network: [string, NetworkErrorLike, FailureKind][] = [
   ['name does not resolve', { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x.test' }, 'dns'],

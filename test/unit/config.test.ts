@@ -5,7 +5,7 @@ import {
   stackTargets,
   type Target,
   validateConfig,
-} from '../../functions/core/config.ts';
+} from '../../functions/config/schema.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 
 function problems(input: unknown) {

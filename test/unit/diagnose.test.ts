@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyS3Error } from '../../functions/core/classify.ts';
-import { diagnose, RULES } from '../../functions/core/diagnose.ts';
-import type { CheckResult, Condition, StageResults } from '../../functions/core/types.ts';
+import type { CheckResult, Condition, StageResults } from '../../functions/contract/types.ts';
+import { classifyS3Error } from '../../functions/probes/classify.ts';
+import { diagnose, RULES } from '../../functions/verdict/diagnose.ts';
 import { result, type Spec, stages } from '../fixtures/results.ts';
 
 type Row = [string, Spec, Spec, Spec | undefined, Spec | undefined, string, string | null, string[]?];

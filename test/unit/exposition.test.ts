@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { healthDocument, healthHttpStatus } from '../../functions/core/health.ts';
-import { exposition, familiesOf, prometheusName } from '../../functions/core/prometheus.ts';
-import { statusPage } from '../../functions/core/status-html.ts';
-import { METRICS, metricData } from '../../functions/core/telemetry.ts';
+import { healthDocument, healthHttpStatus } from '../../cli/serve/views/health.ts';
+import { exposition, familiesOf, prometheusName } from '../../cli/serve/views/prometheus.ts';
+import { statusPage } from '../../cli/serve/views/status.ts';
+import { METRICS, metricData } from '../../functions/alerting/metrics.ts';
 import { parsePrometheus, sampleValue } from '../fixtures/prometheus.ts';
 import { reportOf, stages } from '../fixtures/results.ts';
 

@@ -1,9 +1,9 @@
 /** The HTML renderer as a pure function (the browser test, test/browser/, looks at the page itself). */
 import { describe, expect, it } from 'vitest';
-import { WireFormatError } from '../../functions/core/errors.ts';
-import { reportHtml } from '../../functions/core/html.ts';
-import type { Fault } from '../../functions/core/names.ts';
-import type { Report } from '../../functions/core/types.ts';
+import { WireFormatError } from '../../functions/contract/errors.ts';
+import type { Fault } from '../../functions/contract/names.ts';
+import type { Report } from '../../functions/contract/types.ts';
+import { reportHtml } from '../../functions/render/report-html.ts';
 import { reportOf, type Spec, stages } from '../fixtures/results.ts';
 
 const report = (target: string, ...spec: [Spec, Spec, Spec?, Spec?]): Report =>

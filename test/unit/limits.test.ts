@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../functions/core/config.ts';
+import type { ConfigInput } from '../../functions/config/schema.ts';
 import { lambdaProblems, unreachableWithoutVpc } from '../../infra/limits.ts';
 import { defaultInstanceName } from '../../infra/props.ts';
 import { targetInput } from '../fixtures/config.ts';

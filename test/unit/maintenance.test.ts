@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblems, validateConfig } from '../../functions/core/config.ts';
-import { formatDuration, parseDuration } from '../../functions/core/duration.ts';
-import { activeWindow, type MaintenanceWindow } from '../../functions/core/maintenance.ts';
+import { formatDuration, parseDuration } from '../../functions/config/duration.ts';
+import { activeWindow, type MaintenanceWindow } from '../../functions/config/maintenance.ts';
+import { formatProblems, validateConfig } from '../../functions/config/schema.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 
 const problemsOf = (overrides: Record<string, unknown>) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Report, StageResults } from '../../functions/core/types.ts';
+import type { Report, StageResults } from '../../functions/contract/types.ts';
 import {
   changesOf,
   type LeverChange,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactor, secretForms } from '../../functions/core/redact.ts';
+import { redactDeep, redactor, secretForms } from '../../functions/checks/redact.ts';
 
 const VALUE = 'Bearer dd-T0ken/with+reflect=';
 const CREDENTIAL = 'dd-T0ken/with+reflect=';

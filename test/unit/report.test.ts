@@ -1,12 +1,12 @@
 /**
- * The wire contract (functions/core/report.ts) and the handlers' inputs that use it: a malformed report or
+ * The wire contract (functions/contract/wire.ts) and the handlers' inputs that use it: a malformed report or
  * result is an error naming the field path, at the boundary, never a crash further on. Plain data, no network.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidEventError, WireFormatError } from '../../functions/core/errors.ts';
-import { FAILURE_KINDS } from '../../functions/core/names.ts';
-import { parseReport } from '../../functions/core/report.ts';
-import type { CheckResult, Condition, Report, Verdict } from '../../functions/core/types.ts';
+import { InvalidEventError, WireFormatError } from '../../functions/contract/errors.ts';
+import { FAILURE_KINDS } from '../../functions/contract/names.ts';
+import type { CheckResult, Condition, Report, Verdict } from '../../functions/contract/types.ts';
+import { parseReport } from '../../functions/contract/wire.ts';
 import { makeHandlers } from '../../functions/handlers/handlers.ts';
 import { reportOf, result, stages } from '../fixtures/results.ts';
 

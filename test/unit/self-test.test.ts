@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { judgeSelfTest, selfTestId, selfTestNeeded, selfTestReason } from '../../functions/core/self-test.ts';
+import {
+  judgeSelfTest,
+  selfTestId,
+  selfTestNeeded,
+  selfTestReason,
+} from '../../functions/verdict/self-test.ts';
 import type { Spec } from '../fixtures/results.ts';
 import { result } from '../fixtures/results.ts';
 

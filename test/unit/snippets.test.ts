@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, type Target } from '../../functions/core/config.ts';
-import { SnippetError } from '../../functions/core/errors.ts';
-import { apacheMainConfig, apacheSnippet } from '../../functions/core/snippets/apache.ts';
+import { configSchema, type Target } from '../../functions/config/schema.ts';
+import { SnippetError } from '../../functions/contract/errors.ts';
+import { apacheMainConfig, apacheSnippet } from '../../functions/snippets/apache.ts';
 import {
   djangoDownloadView,
   djangoSettings,
   djangoSnippet,
   djangoStack,
   djangoUrls,
-} from '../../functions/core/snippets/django.ts';
-import { lighttpdMainConfig, lighttpdSnippet } from '../../functions/core/snippets/lighttpd.ts';
-import { nginxMainConfig, nginxParts, nginxSnippet } from '../../functions/core/snippets/nginx.ts';
+} from '../../functions/snippets/django.ts';
+import { lighttpdMainConfig, lighttpdSnippet } from '../../functions/snippets/lighttpd.ts';
+import { nginxMainConfig, nginxParts, nginxSnippet } from '../../functions/snippets/nginx.ts';
 
 /** A target as a user writes it; `storage` and `offload` replace the defaults when given. */
 function target(overrides: { storage?: object; offload?: object } = {}): Target {

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { tlsExpiry } from '../../functions/core/assess.ts';
-import { consoleLinks, pageText } from '../../functions/core/page.ts';
 import {
   type AlarmRule,
   evaluateAlarm,
@@ -11,8 +9,10 @@ import {
   type Period,
   periodValue,
   TARGET_ALARMS,
-} from '../../functions/core/telemetry.ts';
-import type { Report } from '../../functions/core/types.ts';
+} from '../../functions/alerting/metrics.ts';
+import { tlsExpiry } from '../../functions/checks/assess.ts';
+import type { Report } from '../../functions/contract/types.ts';
+import { consoleLinks, pageText } from '../../functions/render/page.ts';
 import { reportOf, stages } from '../fixtures/results.ts';
 
 const rule = (id: AlarmRule['id']) => TARGET_ALARMS.find((r) => r.id === id) as AlarmRule;

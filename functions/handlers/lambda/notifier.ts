@@ -9,16 +9,16 @@
  * filter policy can route warnings apart from pages.
  *
  * The same report says whether the target is in a maintenance window (the diagnose function sets it from the
- * config): then the notifier sends neither page nor notice, and re-arms a rising alarm (functions/core/alarms.ts).
+ * config): then the notifier sends neither page nor notice, and re-arms a rising alarm (functions/alerting/alarms.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { parseAlarmMessage } from '../../core/alarm-message.ts';
-import { deliveryOf } from '../../core/alarms.ts';
-import { consoleLinks, pageText } from '../../core/page.ts';
+import { parseAlarmMessage } from '../../alerting/alarm-message.ts';
+import { deliveryOf } from '../../alerting/alarms.ts';
 import { clientOptions, DEADLINE_MS } from '../../probes/aws-options.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';
+import { consoleLinks, pageText } from '../../render/page.ts';
 import { requiredEnv, runbooksFilePath } from '../env.ts';
 
 const reportBucket = requiredEnv('REPORT_BUCKET');
@@ -70,7 +70,7 @@ export async function handler(event: SnsEvent): Promise<void> {
       console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
       return undefined;
     });
-    // In a maintenance window of the target, no page and no recovery notice (functions/core/alarms.ts); an
+    // In a maintenance window of the target, no page and no recovery notice (functions/alerting/alarms.ts); an
     // ALARM is re-armed, so that it pages at its next breach once the window is over.
     const delivery = deliveryOf(t, report);
     if (!delivery.send) {

@@ -1,13 +1,13 @@
 /**
  * Lambda entry of the deploy-time self-test, a CloudFormation custom resource (the construct's `selfTest`): on
  * Create and Update it runs every check of every target through the deployed check functions, and answers
- * FAILED when the monitor itself is broken (functions/core/self-test.ts). It always answers, before its own
+ * FAILED when the monitor itself is broken (functions/verdict/self-test.ts). It always answers, before its own
  * timeout: an unanswered custom resource holds a deployment for an hour.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { LAYERS, type Layer } from '../../core/names.ts';
-import { type SelfTestFinding, selfTestId, selfTestNeeded, selfTestReason } from '../../core/self-test.ts';
-import { runSelfTest } from '../../self-test.ts';
+import { LAYERS, type Layer } from '../../contract/names.ts';
+import { type SelfTestFinding, selfTestId, selfTestNeeded, selfTestReason } from '../../verdict/self-test.ts';
+import { runSelfTest } from '../../verdict/self-test-run.ts';
 import { requiredEnv } from '../env.ts';
 import { configFromFile } from '../lambda.ts';
 

@@ -1,9 +1,15 @@
 /**
  * The Prometheus text exposition (format 0.0.4) of the runs, for `serve`'s /metrics and /probe. The names are
- * derived from functions/core/telemetry.ts, the one source of metric names: `CheckDuration` in milliseconds
+ * derived from functions/alerting/metrics.ts, the one source of metric names: `CheckDuration` in milliseconds
  * becomes `download_doctor_check_duration_seconds`, the dimensions become the labels `target` and `layer`. Pure.
  */
-import { type Datum, DIMENSIONS, METRIC_DESCRIPTIONS, type MetricName, NAMESPACE } from './telemetry.ts';
+import {
+  type Datum,
+  DIMENSIONS,
+  METRIC_DESCRIPTIONS,
+  type MetricName,
+  NAMESPACE,
+} from '../../../functions/alerting/metrics.ts';
 
 /** `DownloadDoctor` → `download_doctor`, `CheckFirstByte` → `check_first_byte`. */
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

@@ -7,8 +7,8 @@
  * `MonitorWarning` is 1 when a run proved the monitor's own settings wrong (a storage or proxy check failing while
  * downloads work, or while the proxy serves the sentinel), for the monitor's owners, never a page.
  */
-import type { Layer } from './names.ts';
-import type { Report } from './types.ts';
+import type { Layer } from '../contract/names.ts';
+import type { Report } from '../contract/types.ts';
 
 /** The namespaces' common root: each instance publishes under `DownloadDoctor/INSTANCE` (instanceNames). */
 export const NAMESPACE = 'DownloadDoctor';
@@ -283,7 +283,7 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
 
 /** Where the latest report of a target is kept (on AWS, for the notifier). */
 export const reportKey = (target: string) => `latest/${target}.json`;
-/** The same report as a page (functions/core/html.ts), beside the JSON. */
+/** The same report as a page (functions/render/report-html.ts), beside the JSON. */
 export const reportPageKey = (target: string) => `latest/${target}.html`;
 
 /** One period's statistic, or undefined when the period had no data. */

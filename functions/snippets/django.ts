@@ -10,9 +10,9 @@ import {
   s3Endpoint,
   s3PathStyle,
   type Target,
-} from '../config.ts';
-import { SnippetError } from '../errors.ts';
-import type { OffloadHeader } from '../names.ts';
+} from '../config/schema.ts';
+import { SnippetError } from '../contract/errors.ts';
+import type { OffloadHeader } from '../contract/names.ts';
 
 /**
  * django-downloadview's backend for each offload header it can send. Its Apache and lighttpd backends both send

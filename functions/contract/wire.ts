@@ -91,7 +91,7 @@ export const verdictSchema = z.object({
   faults: z.array(z.enum(FAULTS)),
   /** One line for a person paged at night, with the observed values. */
   summary: z.string(),
-  /** The name of the rule that matched (see functions/core/diagnose.ts). */
+  /** The name of the rule that matched (see functions/verdict/diagnose.ts). */
   rule: z.string(),
   /** The failed or slow checks' messages, primary first. */
   evidence: z.array(z.string()),
@@ -103,7 +103,7 @@ export const verdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
-/** The run happened in a maintenance window of its target (functions/core/maintenance.ts). */
+/** The run happened in a maintenance window of its target (functions/config/maintenance.ts). */
 export const maintenanceSchema = z.object({
   /** The window's name, or what it covers. */
   window: z.string(),

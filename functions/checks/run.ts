@@ -5,6 +5,13 @@
  * Every result leaves through runCheck, which redacts the secrets the check resolved (and the error of a check
  * that throws): every output, the stored report, the page and the logs are made of these results.
  */
+
+import type { HttpCheckConfig, StorageConfig, Target } from '../config/schema.ts';
+import { MonitorCredentialsError, SecretMissingError } from '../contract/errors.ts';
+import type { Layer } from '../contract/names.ts';
+import type { Probes } from '../contract/probes.ts';
+import type { CheckResult, HttpObservation } from '../contract/types.ts';
+import { describeRef, resolveHeaders, type SecretResolver } from '../probes/secrets.ts';
 import {
   assessApp,
   assessEndToEnd,
@@ -13,15 +20,9 @@ import {
   notConfiguredResult,
   RANGE_BYTES,
   validatorsOf,
-} from './core/assess.ts';
-import type { HttpCheckConfig, StorageConfig, Target } from './core/config.ts';
-import { MonitorCredentialsError, SecretMissingError } from './core/errors.ts';
-import type { Layer } from './core/names.ts';
-import type { Probes } from './core/probe.ts';
-import { redactDeep, redactor } from './core/redact.ts';
-import { httpRequest, printableUrl } from './core/requests.ts';
-import type { CheckResult, HttpObservation } from './core/types.ts';
-import { describeRef, resolveHeaders, type SecretResolver } from './probes/secrets.ts';
+} from './assess.ts';
+import { redactDeep, redactor } from './redact.ts';
+import { httpRequest, printableUrl } from './requests.ts';
 
 export interface CheckDeps {
   probes: Probes;

@@ -3,9 +3,9 @@
  * target with its latest verdict as pass, warn or fail. It is the one endpoint without a token, so it says no
  * more than the status, the layer at fault and the time: no summary, no URL, no evidence. Pure.
  */
-import type { ActiveWindow } from './maintenance.ts';
-import type { Status } from './names.ts';
-import type { Report } from './types.ts';
+import type { ActiveWindow } from '../../../functions/config/maintenance.ts';
+import type { Status } from '../../../functions/contract/names.ts';
+import type { Report } from '../../../functions/contract/types.ts';
 
 export const HEALTH_CONTENT_TYPE = 'application/health+json';
 

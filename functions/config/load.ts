@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Config, formatProblems, validateConfig } from './core/config.ts';
-import { ConfigError } from './core/errors.ts';
+import { ConfigError } from '../contract/errors.ts';
+import { type Config, formatProblems, validateConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILES = ['download-doctor.config.ts', 'download-doctor.config.json'] as const;
 

@@ -1,9 +1,11 @@
 /**
- * The alarm rules of functions/core/telemetry.ts, evaluated where CloudWatch does not run them: `run --publish`
+ * The alarm rules of functions/alerting/metrics.ts, evaluated where CloudWatch does not run them: `run --publish`
  * and `serve`. Locally a run is one period. Pure: the memory of each alarm (its recent periods and its state)
  * in, the next memory and the transitions out; whether a transition pages is decided here too, for the notifier
  * on AWS as well.
  */
+
+import type { Report } from '../contract/types.ts';
 import {
   type AlarmRule,
   type AlarmState,
@@ -15,8 +17,7 @@ import {
   type Period,
   periodValue,
   TARGET_ALARMS,
-} from './telemetry.ts';
-import type { Report } from './types.ts';
+} from './metrics.ts';
 
 /** What is remembered of one alarm between runs. */
 export interface AlarmMemoryEntry {

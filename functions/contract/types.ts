@@ -1,10 +1,10 @@
 /**
  * The types the checks, the rules and the outputs share. The wire types (CheckResult, Verdict, Report and their
- * parts) are inferred from the schemas of functions/core/report.ts, the one contract; the probes' observations
+ * parts) are inferred from the schemas of functions/contract/wire.ts, the one contract; the probes' observations
  * never cross a boundary and stay plain types here.
  */
 import type { FailureKind } from './names.ts';
-import type { CheckResult, Timings } from './report.ts';
+import type { CheckResult, Timings } from './wire.ts';
 
 export type {
   CheckResult,
@@ -15,7 +15,7 @@ export type {
   Report,
   Timings,
   Verdict,
-} from './report.ts';
+} from './wire.ts';
 
 /** What an HTTP probe saw. Produced by functions/probes, judged by functions/core/assess. */
 export type HttpObservation =

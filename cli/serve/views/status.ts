@@ -1,13 +1,14 @@
 /**
  * `serve`'s status page: every target's latest verdict, its last 24 hours as a strip (the worst run of each
  * slice), its alarms, and the latest pages and notices, sent or held back. Self-contained like the report
- * (functions/core/html.ts): inline CSS and SVG, no script, nothing fetched. Pure.
+ * (functions/render/report-html.ts): inline CSS and SVG, no script, nothing fetched. Pure.
  */
-import { esc, htmlPage } from './html.ts';
-import type { ActiveWindow } from './maintenance.ts';
-import type { Status } from './names.ts';
-import type { AlarmState } from './telemetry.ts';
-import type { Report } from './types.ts';
+
+import type { AlarmState } from '../../../functions/alerting/metrics.ts';
+import type { ActiveWindow } from '../../../functions/config/maintenance.ts';
+import type { Status } from '../../../functions/contract/names.ts';
+import type { Report } from '../../../functions/contract/types.ts';
+import { esc, htmlPage } from '../../../functions/render/report-html.ts';
 
 /** How a run came out: a verdict, or `error` when the run itself produced none. */
 export type RunOutcome = Status | 'error';

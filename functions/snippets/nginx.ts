@@ -16,8 +16,8 @@ import {
   s3Endpoint,
   s3PathStyle,
   type Target,
-} from '../config.ts';
-import { SnippetError } from '../errors.ts';
+} from '../config/schema.ts';
+import { SnippetError } from '../contract/errors.ts';
 
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';

@@ -5,7 +5,8 @@
  * the proxy and the app are judged separately, and the first layer that fails explains the ones downstream.
  * The first matching row wins.
  */
-import { CONDITIONAL_SUBJECTS, firstFailure, NO_STORAGE_SIGN } from './assess.ts';
+import { CONDITIONAL_SUBJECTS, firstFailure, NO_STORAGE_SIGN } from '../checks/assess.ts';
+import { briefOffload } from '../checks/requests.ts';
 import {
   type FailureKind,
   type Fault,
@@ -13,9 +14,8 @@ import {
   type Layer,
   MONITOR_KINDS,
   type Status,
-} from './names.ts';
-import { briefOffload } from './requests.ts';
-import type { CheckResult, StageResults, Verdict } from './types.ts';
+} from '../contract/names.ts';
+import type { CheckResult, StageResults, Verdict } from '../contract/types.ts';
 
 /** How one check came out, as the rules see it. */
 export type Outcome = 'fast' | 'slow' | 'fail' | 'inconclusive' | 'not-run';

@@ -2,7 +2,7 @@
  * The contract between the checks (pure) and the probes (all I/O). Checks build a request, a probe performs it
  * and reports what it saw; it never throws for a network failure, it returns `reached: false` with a kind.
  */
-import type { S3StorageConfig, StorageConfig } from './config.ts';
+import type { S3StorageConfig, StorageConfig } from '../config/schema.ts';
 import type { FailureKind } from './names.ts';
 import type { HttpObservation, StorageObservation } from './types.ts';
 

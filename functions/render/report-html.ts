@@ -9,7 +9,7 @@
  * check's outcome and the fault marked, the evidence, every check with every condition it evaluated (expected
  * against observed), its timing waterfall, its evidence and notes, and how to run it again.
  */
-import { outcomeOf } from './diagnose.ts';
+
 import {
   FAILURE_KINDS,
   type Fault,
@@ -17,10 +17,11 @@ import {
   type Layer,
   OFFLOAD_HEADERS,
   type Status,
-} from './names.ts';
+} from '../contract/names.ts';
+import type { CheckResult, Evidence, Report, Timings } from '../contract/types.ts';
+import { parseReport } from '../contract/wire.ts';
+import { outcomeOf } from '../verdict/diagnose.ts';
 import { certificateText, rerunCommands } from './page.ts';
-import { parseReport } from './report.ts';
-import type { CheckResult, Evidence, Report, Timings } from './types.ts';
 
 export interface HtmlOptions {
   /** The workflow to name in the start-execution command; `ARN` when unknown. */

@@ -1,13 +1,13 @@
 /**
  * The deploy-time self-test run: every check of every target (all four layers), each by invoking its deployed
- * function (so its role, VPC and DNS are what is tested), judged by functions/core/self-test.ts.
+ * function (so its role, VPC and DNS are what is tested), judged by functions/verdict/self-test.ts.
  */
-import { crashedResult } from './core/assess.ts';
-import type { Config } from './core/config.ts';
-import { LAYERS, type Layer } from './core/names.ts';
-import { checkResultSchema, wireProblems } from './core/report.ts';
-import { judgeSelfTest, type SelfTestFinding } from './core/self-test.ts';
-import type { CheckResult } from './core/types.ts';
+import { crashedResult } from '../checks/assess.ts';
+import type { Config } from '../config/schema.ts';
+import { LAYERS, type Layer } from '../contract/names.ts';
+import type { CheckResult } from '../contract/types.ts';
+import { checkResultSchema, wireProblems } from '../contract/wire.ts';
+import { judgeSelfTest, type SelfTestFinding } from './self-test.ts';
 
 /** Invokes a layer's check function for a target; resolves with its payload, or rejects with why not. */
 export type InvokeCheck = (layer: Layer, target: string) => Promise<unknown>;

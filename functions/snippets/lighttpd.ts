@@ -10,8 +10,8 @@
  * URL-decodes the header's path first. It removes the header from the response.
  */
 
-import { asStack, type StackTarget, type Target } from '../config.ts';
-import { SnippetError } from '../errors.ts';
+import { asStack, type StackTarget, type Target } from '../config/schema.ts';
+import { SnippetError } from '../contract/errors.ts';
 import { doubleQuoted as quote } from './quote.ts';
 
 export interface LighttpdSnippetOptions {

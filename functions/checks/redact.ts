@@ -3,7 +3,7 @@
  * redirect's Location, a certificate, an error text. So every string of a result is searched for each secret in
  * the forms it travels in (as sent, URL-encoded, base64), and each match becomes `[redacted]`. Pure.
  *
- * The checks apply it once, to every result before it leaves (functions/checks.ts): the outputs, the stored
+ * The checks apply it once, to every result before it leaves (functions/checks/run.ts): the outputs, the stored
  * report, the page and the logs are all made of results, so none of them has to remember it.
  */
 export const REDACTED = '[redacted]';

@@ -2,7 +2,7 @@
  * Maps low-level errors (Node, undici, the AWS SDK, the filesystem) to failure kinds. Pure: the probes catch
  * errors and call these, so the mapping can be read and tested as a table.
  */
-import type { FailureKind } from './names.ts';
+import type { FailureKind } from '../contract/names.ts';
 
 /** The parts of a network error that matter. Node and undici errors carry a `code`; DOMExceptions a `name`. */
 export interface NetworkErrorLike {

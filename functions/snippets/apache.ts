@@ -4,8 +4,8 @@
  * the foreground from a directory of its own (`apacheMainConfig`, used by the sandbox). Pure: no I/O. The
  * sandbox's Apache faults change this generator's inputs, so the configuration under test is its output.
  */
-import { asStack, type StackTarget, type Target } from '../config.ts';
-import { SnippetError } from '../errors.ts';
+import { asStack, type StackTarget, type Target } from '../config/schema.ts';
+import { SnippetError } from '../contract/errors.ts';
 import { doubleQuoted as quote } from './quote.ts';
 
 export interface ApacheSnippetOptions {

@@ -3,7 +3,7 @@
  * `confirmDelayMs` and runs the failing ones once more before the diagnostics. Pure: which result each check
  * keeps, and whether the run flapped (stage 1 failed, then passed on the confirmation).
  */
-import type { CheckResult, Confirmation, StageResults, Verdict } from './types.ts';
+import type { CheckResult, Confirmation, StageResults, Verdict } from '../contract/types.ts';
 
 /** Stage 1 is healthy when both checks pass within their degraded thresholds (the workflow's Choice states). */
 export const stageHealthy = (pair: readonly CheckResult[]): boolean => pair.every((r) => r.ok && !r.slow);

@@ -6,9 +6,9 @@
  */
 // zod/mini, as the config schema (./config.ts).
 import * as z from 'zod/mini';
-import { AlarmMessageError } from './errors.ts';
-import type { AlarmTransition } from './page.ts';
-import { DIMENSIONS, instanceNames, TARGET_ALARMS } from './telemetry.ts';
+import { AlarmMessageError } from '../contract/errors.ts';
+import type { AlarmTransition } from '../render/page.ts';
+import { DIMENSIONS, instanceNames, TARGET_ALARMS } from './metrics.ts';
 
 const nonEmpty = z.string().check(z.minLength(1));
 const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);

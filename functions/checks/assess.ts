@@ -5,7 +5,7 @@
  * all of them, passed or not; the first that fails decides the kind, and prints with the observed value filled in.
  */
 import contentDisposition from 'content-disposition';
-import type { Target } from './config.ts';
+import type { Target } from '../config/schema.ts';
 import {
   FAILURE_KINDS,
   type FailureKind,
@@ -13,8 +13,7 @@ import {
   type Layer,
   OFFLOAD_HEADERS,
   type OffloadHeader,
-} from './names.ts';
-import { briefOffload } from './requests.ts';
+} from '../contract/names.ts';
 import type {
   CheckResult,
   Condition,
@@ -22,7 +21,8 @@ import type {
   HttpObservation,
   StorageObservation,
   Timings,
-} from './types.ts';
+} from '../contract/types.ts';
+import { briefOffload } from './requests.ts';
 
 type Response = Extract<HttpObservation, { reached: true }>;
 

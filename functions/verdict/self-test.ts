@@ -9,8 +9,8 @@
  *   serves the sentinel: the storage setting does not match the stack.
  * Everything else (a status, a timeout, a refused connection) is the target's health: reported, not fatal.
  */
-import type { Layer } from './names.ts';
-import type { CheckResult } from './types.ts';
+import type { Layer } from '../contract/names.ts';
+import type { CheckResult } from '../contract/types.ts';
 
 export interface SelfTestFinding {
   target: string;
