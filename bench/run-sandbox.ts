@@ -14,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { runTarget } from '../cli/run.ts';
-import { type Target, validateConfig } from '../functions/config/schema.ts';
+import type { Target } from '../functions/config/schema.ts';
+import { validateConfig } from '../functions/config/validate.ts';
 import { startSandbox } from '../sandbox/stack.ts';
 
 const IN_PROCESS_RUNS = 30;

@@ -3,7 +3,7 @@
  * a self-contained HTML page (functions/render/report-html.ts). Results arrive redacted (functions/checks/run.ts): no format
  * has secrets to hide.
  */
-import { describeCondition } from '../functions/checks/assess.ts';
+import { describeCondition } from '../functions/checks/conditions.ts';
 import { SCHEMA_VERSION, type Status } from '../functions/contract/names.ts';
 import type { CheckResult, Maintenance, Report, Verdict } from '../functions/contract/types.ts';
 import { certificateText } from '../functions/render/page.ts';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { dispositionFileName } from '../functions/checks/assess.ts';
+import { dispositionFileName } from '../functions/checks/conditions.ts';
 import { UsageError } from '../functions/contract/errors.ts';
 import { FAILURE_KINDS, OFFLOAD_HEADERS, type OffloadHeader } from '../functions/contract/names.ts';
 import type { HttpProbeRequest } from '../functions/contract/probes.ts';

@@ -5,15 +5,17 @@
 export {
   type Config,
   type ConfigInput,
-  type ConfigProblem,
-  type ConfigValidation,
   configJsonSchema,
   defineConfig,
-  formatProblems,
   type HeaderValue,
   type Target,
-  validateConfig,
 } from './config/schema.ts';
+export {
+  type ConfigProblem,
+  type ConfigValidation,
+  formatProblems,
+  validateConfig,
+} from './config/validate.ts';
 export { ConfigError, UsageError } from './contract/errors.ts';
 export {
   FAILURE_KINDS,

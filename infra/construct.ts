@@ -24,13 +24,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Config } from '../functions/config/schema.ts';
-import { DownloadHealthchecksError } from '../functions/contract/errors.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
 import { HANDLER_NAMES } from '../functions/contract/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import { dashboardConsoleUrl } from '../functions/render/page.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
+import { DownloadHealthchecksError } from './errors.ts';
 import {
   acknowledgeTracing,
   acknowledgeWorkflowRole,

@@ -17,8 +17,9 @@ import {
   instanceNames,
 } from '../functions/alerting/metrics.ts';
 import { parseDuration } from '../functions/config/duration.ts';
-import { type Config, type ConfigInput, formatProblems, validateConfig } from '../functions/config/schema.ts';
-import { DownloadHealthchecksError } from '../functions/contract/errors.ts';
+import type { Config, ConfigInput } from '../functions/config/schema.ts';
+import { formatProblems, validateConfig } from '../functions/config/validate.ts';
+import { DownloadHealthchecksError } from './errors.ts';
 import { lambdaProblems, synthProblems } from './limits.ts';
 import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
 

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { SandboxError } from '../functions/contract/errors.ts';
+import { SandboxError } from './errors.ts';
 
 export interface ServiceOptions {
   env: NodeJS.ProcessEnv;

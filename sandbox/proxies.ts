@@ -8,7 +8,6 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Target } from '../functions/config/schema.ts';
-import { SandboxError } from '../functions/contract/errors.ts';
 import { type ApacheSnippetOptions, apacheMainConfig, apacheSnippet } from '../functions/snippets/apache.ts';
 import {
   type LighttpdSnippetOptions,
@@ -16,6 +15,7 @@ import {
   lighttpdSnippet,
 } from '../functions/snippets/lighttpd.ts';
 import { type NginxSnippetOptions, nginxMainConfig, nginxParts } from '../functions/snippets/nginx.ts';
+import { SandboxError } from './errors.ts';
 import { reloadWorkers, type Service, waitUntil } from './processes.ts';
 
 /** Starts a service with its log in the sandbox, as `user` when given. */

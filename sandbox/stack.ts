@@ -26,10 +26,10 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ConfigInput, configSchema, type Target } from '../functions/config/schema.ts';
-import { SandboxError } from '../functions/contract/errors.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import { passwdUser } from '../functions/probes/read-as.ts';
 import { type DjangoSnippetOptions, djangoSettings, djangoUrls } from '../functions/snippets/django.ts';
+import { SandboxError } from './errors.ts';
 import {
   CLOSED_PORT,
   changesOf,

@@ -14,7 +14,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { ConfigInput } from '../functions/config/schema.ts';
-import { SandboxError } from '../functions/contract/errors.ts';
+import { SandboxError } from './errors.ts';
 import { type MotoServer, startMotoServer } from './moto.ts';
 import type { Service } from './processes.ts';
 

@@ -1,6 +1,6 @@
 import { runCheck } from '../../functions/checks/run.ts';
 import { loadConfig } from '../../functions/config/load.ts';
-import { findTarget } from '../../functions/config/schema.ts';
+import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import { type Layer, SCHEMA_VERSION } from '../../functions/contract/names.ts';
 import type { Report, StageResults } from '../../functions/contract/types.ts';

@@ -1,4 +1,5 @@
-import { type Config, validateConfig } from '../../functions/config/schema.ts';
+import type { Config } from '../../functions/config/schema.ts';
+import { validateConfig } from '../../functions/config/validate.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import {

@@ -6,7 +6,7 @@ import {
 } from '../../functions/alerting/metrics.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import type { Config } from '../../functions/config/schema.ts';
-import { findTarget } from '../../functions/config/schema.ts';
+import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { checkLine, exitCode, maintenanceLine, toHtml, toJson, toJunit, verdictLines } from '../format.ts';

@@ -1,8 +1,8 @@
 import { loadConfig } from '../../functions/config/load.ts';
-import { findTarget, stackTargets } from '../../functions/config/schema.ts';
-import { SnippetError } from '../../functions/contract/errors.ts';
+import { findTarget, stackTargets } from '../../functions/config/targets.ts';
 import { apacheSnippet } from '../../functions/snippets/apache.ts';
 import { djangoSnippet } from '../../functions/snippets/django.ts';
+import { SnippetError } from '../../functions/snippets/errors.ts';
 import { lighttpdSnippet } from '../../functions/snippets/lighttpd.ts';
 import { nginxSnippet } from '../../functions/snippets/nginx.ts';
 import { EXIT } from '../exit-codes.ts';

@@ -12,17 +12,13 @@ import type { Layer } from '../contract/names.ts';
 import type { Probes } from '../contract/probes.ts';
 import type { CheckResult, HttpObservation } from '../contract/types.ts';
 import { describeRef, resolveHeaders, type SecretResolver } from '../probes/secrets.ts';
-import {
-  assessApp,
-  assessEndToEnd,
-  assessProxy,
-  assessStorage,
-  notConfiguredResult,
-  RANGE_BYTES,
-  validatorsOf,
-} from './assess.ts';
+import { assessApp } from './app.ts';
+import { notConfiguredResult } from './conditions.ts';
+import { assessEndToEnd, RANGE_BYTES, validatorsOf } from './end-to-end.ts';
+import { assessProxy } from './proxy.ts';
 import { redactDeep, redactor } from './redact.ts';
 import { httpRequest, printableUrl } from './requests.ts';
+import { assessStorage } from './storage.ts';
 
 export interface CheckDeps {
   probes: Probes;

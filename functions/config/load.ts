@@ -7,7 +7,8 @@ import module from 'node:module';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../contract/errors.ts';
-import { type Config, formatProblems, validateConfig } from './schema.ts';
+import type { Config } from './schema.ts';
+import { formatProblems, validateConfig } from './validate.ts';
 
 export const DEFAULT_CONFIG_FILES = ['download-doctor.config.ts', 'download-doctor.config.json'] as const;
 

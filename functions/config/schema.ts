@@ -6,7 +6,6 @@
 // what it uses and builds schemas faster (about 20 ms less of each Lambda cold start). A namespace import, for the
 // same reason.
 import * as z from 'zod/mini';
-import { SnippetError, TargetNotFoundError } from '../contract/errors.ts';
 import { formatPath } from '../contract/field-path.ts';
 import { OFFLOAD_HEADERS } from '../contract/names.ts';
 import { parseDuration } from './duration.ts';
@@ -404,118 +403,9 @@ export type HttpCheckConfig = Target['app'] | NonNullable<Target['proxy']> | Tar
 export type StorageConfig = NonNullable<Target['storage']>;
 export type S3StorageConfig = Extract<StorageConfig, { type: 's3' }>;
 
-/** With an endpoint (moto, MinIO, a VPC endpoint) path-style is the default; on AWS, virtual-hosted is. */
-export function s3PathStyle(storage: S3StorageConfig): boolean {
-  return storage.forcePathStyle ?? storage.endpoint !== undefined;
-}
-
-/** Where S3 is reached: the configured endpoint, or the region's. */
-export function s3Endpoint(storage: S3StorageConfig): URL {
-  return new URL(storage.endpoint ?? `https://s3.${storage.region}.amazonaws.com`);
-}
-
 /** Typed helper for `download-doctor.config.ts`. */
 export function defineConfig(config: ConfigInput): ConfigInput {
   return config;
-}
-
-export interface ConfigProblem {
-  /** Field path, such as `targets[0].app.url`. */
-  path: string;
-  message: string;
-  /** The offending value, as found in the file (absent when the field is missing). */
-  value?: unknown;
-}
-
-export type ConfigValidation = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
-
-/** Validates a whole config and collects every problem, each naming its field path and bad value. */
-export function validateConfig(input: unknown): ConfigValidation {
-  // jitless: a config is parsed once per process, and compiling zod's fast path for each of its objects (new
-  // Function) costs more than that one parse (about 15 ms of a Lambda cold start).
-  const parsed = configSchema.safeParse(input, { reportInput: true, jitless: true });
-  if (parsed.success) return { ok: true, config: parsed.data };
-  const problems = parsed.error.issues.map((issue): ConfigProblem => {
-    const problem: ConfigProblem = { path: formatPath(issue.path), message: issue.message };
-    if ('input' in issue && issue.input !== undefined)
-      problem.value = offendingValue(issue.input, issue.path);
-    return problem;
-  });
-  return { ok: false, problems };
-}
-
-/** A discriminated union reports the whole object at the discriminator's path: show the discriminator. */
-function offendingValue(input: unknown, path: readonly PropertyKey[]): unknown {
-  const last = path[path.length - 1];
-  if (
-    typeof last === 'string' &&
-    input !== null &&
-    typeof input === 'object' &&
-    !Array.isArray(input) &&
-    last in input
-  ) {
-    return (input as Record<string, unknown>)[last];
-  }
-  return input;
-}
-
-/** One line per problem: `targets[0].app.url: must be an http(s) URL (got "ftp://x")`. */
-export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems
-    .map((p) => {
-      const got = p.value === undefined ? '' : ` (got ${truncate(JSON.stringify(p.value), 80)})`;
-      return `${p.path}: ${p.message}${got}`;
-    })
-    .join('\n');
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
-/** A target with its diagnostics configured (storage and proxy): what the snippet generators need. */
-export type StackTarget = Target & { storage: StorageConfig; proxy: NonNullable<Target['proxy']> };
-
-/**
- * What the snippet generators take: a target alone, or a stack (from `stackTargets`), as a list. The proxy's and
- * the app's configuration serve the sentinel from storage, so each target must say where it is.
- */
-export function asStack(stack: Target | readonly Target[]): readonly StackTarget[] {
-  const targets: readonly Target[] = Array.isArray(stack) ? stack : [stack as Target];
-  for (const t of targets) {
-    const missing = (['storage', 'proxy'] as const).filter((field) => t[field] === undefined);
-    if (missing.length > 0) {
-      throw new SnippetError(
-        `target "${t.name}" has no ${missing.join(' and no ')}: the configuration serves the sentinel from storage, so add ${missing.join(' and ')} to the config`,
-      );
-    }
-  }
-  return targets as readonly StackTarget[];
-}
-
-/** The targets of one stack, the written target first: a target and those of its extra sentinels. */
-export function stackTargets(config: Config, target: Target): Target[] {
-  const stack = target.stack ?? target.name;
-  return config.targets.filter((t) => (t.stack ?? t.name) === stack);
-}
-
-/** Finds a target by name; the error lists the names that exist. */
-export function findTarget(config: Config, name: string | undefined): Target {
-  if (name === undefined) {
-    // One written target: it, even when its extra sentinels add targets (name those to pick them).
-    const [only, ...rest] = config.targets;
-    if (only && rest.every((t) => t.stack === only.name)) return only;
-    throw new TargetNotFoundError(
-      `several targets are configured; choose one with --target (${config.targets.map((t) => t.name).join(', ')})`,
-    );
-  }
-  const target = config.targets.find((t) => t.name === name);
-  if (!target) {
-    throw new TargetNotFoundError(
-      `no target named "${name}" (configured: ${config.targets.map((t) => t.name).join(', ')})`,
-    );
-  }
-  return target;
 }
 
 /** The JSON Schema of a config file (for editors, with `"$schema"` in a JSON config). Generated from the schema. */

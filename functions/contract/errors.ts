@@ -21,11 +21,6 @@ export class TargetNotFoundError extends UsageError {
   override name = 'TargetNotFoundError';
 }
 
-/** A snippet generator cannot express the target; the message names the field to change. */
-export class SnippetError extends UsageError {
-  override name = 'SnippetError';
-}
-
 /** A referenced secret cannot be read. Its message names the reference, never a value. */
 export class SecretMissingError extends Error {
   override name = 'SecretMissingError';
@@ -84,14 +79,4 @@ export class NotAReportError extends Error {
 /** A deployed execution did not end within the caller's deadline. */
 export class InvokeTimeoutError extends Error {
   override name = 'InvokeTimeoutError';
-}
-
-/** The sandbox could not start or change state; the message carries the last lines of the relevant logs. */
-export class SandboxError extends Error {
-  override name = 'SandboxError';
-}
-
-/** The construct was given a combination that cannot work; the message lists every problem. */
-export class DownloadHealthchecksError extends Error {
-  override name = 'DownloadHealthchecksError';
 }

@@ -2,7 +2,8 @@
 // zod/mini, as the config schema (functions/config/schema.ts).
 import * as z from 'zod/mini';
 import { type CheckDeps, runCheck } from '../checks/run.ts';
-import { type Config, findTarget } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
+import { findTarget } from '../config/targets.ts';
 import type { Layer } from '../contract/names.ts';
 import type { CheckResult } from '../contract/types.ts';
 import { parseEvent, targetEvent } from './events.ts';

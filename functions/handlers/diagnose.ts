@@ -4,7 +4,7 @@
  */
 // zod/mini, as the config schema (functions/config/schema.ts).
 import * as z from 'zod/mini';
-import { crashedResult } from '../checks/assess.ts';
+import { crashedResult } from '../checks/conditions.ts';
 import { activeWindow } from '../config/maintenance.ts';
 import type { Config } from '../config/schema.ts';
 import { InvalidEventError } from '../contract/errors.ts';

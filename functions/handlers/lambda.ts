@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CheckDeps } from '../checks/run.ts';
-import { type Config, formatProblems, validateConfig } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
+import { formatProblems, validateConfig } from '../config/validate.ts';
 import { ConfigMissingError } from '../contract/errors.ts';
 import type { Probes } from '../contract/probes.ts';
 import type { SecretResolver } from '../probes/secrets.ts';

@@ -4,9 +4,11 @@
  * the foreground from a directory of its own (`apacheMainConfig`, used by the sandbox). Pure: no I/O. The
  * sandbox's Apache faults change this generator's inputs, so the configuration under test is its output.
  */
-import { asStack, type StackTarget, type Target } from '../config/schema.ts';
-import { SnippetError } from '../contract/errors.ts';
+
+import type { Target } from '../config/schema.ts';
+import { SnippetError } from './errors.ts';
 import { doubleQuoted as quote } from './quote.ts';
+import { asStack, type StackTarget } from './stack.ts';
 
 export interface ApacheSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */

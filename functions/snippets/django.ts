@@ -3,16 +3,12 @@
  * the URL and view of `/healthcheck-utils/download/`. Derived from the target alone, like the nginx snippet: the
  * sandbox's Django app takes its rule from `djangoDownloadView` too. Pure: no I/O.
  */
-import {
-  asStack,
-  type S3StorageConfig,
-  type StackTarget,
-  s3Endpoint,
-  s3PathStyle,
-  type Target,
-} from '../config/schema.ts';
-import { SnippetError } from '../contract/errors.ts';
+
+import type { S3StorageConfig, Target } from '../config/schema.ts';
+import { s3Endpoint, s3PathStyle } from '../config/targets.ts';
 import type { OffloadHeader } from '../contract/names.ts';
+import { SnippetError } from './errors.ts';
+import { asStack, type StackTarget } from './stack.ts';
 
 /**
  * django-downloadview's backend for each offload header it can send. Its Apache and lighttpd backends both send

@@ -10,9 +10,10 @@
  * URL-decodes the header's path first. It removes the header from the response.
  */
 
-import { asStack, type StackTarget, type Target } from '../config/schema.ts';
-import { SnippetError } from '../contract/errors.ts';
+import type { Target } from '../config/schema.ts';
+import { SnippetError } from './errors.ts';
 import { doubleQuoted as quote } from './quote.ts';
+import { asStack, type StackTarget } from './stack.ts';
 
 export interface LighttpdSnippetOptions {
   /** Send the download route to this port instead of the app URL's (the sandbox's unreachable-app fault). */

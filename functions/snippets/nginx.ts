@@ -9,15 +9,11 @@
  * With S3, the bucket is private by default: the app signs the URL (django-storages' query-string auth), and the
  * internal location passes the signed query on to S3 unchanged, without the client's Authorization.
  */
-import {
-  asStack,
-  type StackTarget,
-  type StorageConfig,
-  s3Endpoint,
-  s3PathStyle,
-  type Target,
-} from '../config/schema.ts';
-import { SnippetError } from '../contract/errors.ts';
+
+import type { StorageConfig, Target } from '../config/schema.ts';
+import { s3Endpoint, s3PathStyle } from '../config/targets.ts';
+import { SnippetError } from './errors.ts';
+import { asStack, type StackTarget } from './stack.ts';
 
 /** Both storage locations (the internal one and the proxy check's) go through this one upstream. */
 export const STORAGE_UPSTREAM = 'download_doctor_storage';

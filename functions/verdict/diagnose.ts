@@ -5,7 +5,9 @@
  * the proxy and the app are judged separately, and the first layer that fails explains the ones downstream.
  * The first matching row wins.
  */
-import { CONDITIONAL_SUBJECTS, firstFailure, NO_STORAGE_SIGN } from '../checks/assess.ts';
+
+import { firstFailure, NO_STORAGE_SIGN } from '../checks/conditions.ts';
+import { CONDITIONAL_SUBJECTS } from '../checks/end-to-end.ts';
 import { briefOffload } from '../checks/requests.ts';
 import {
   type FailureKind,

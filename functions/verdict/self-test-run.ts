@@ -2,7 +2,7 @@
  * The deploy-time self-test run: every check of every target (all four layers), each by invoking its deployed
  * function (so its role, VPC and DNS are what is tested), judged by functions/verdict/self-test.ts.
  */
-import { crashedResult } from '../checks/assess.ts';
+import { crashedResult } from '../checks/conditions.ts';
 import type { Config } from '../config/schema.ts';
 import { LAYERS, type Layer } from '../contract/names.ts';
 import type { CheckResult } from '../contract/types.ts';

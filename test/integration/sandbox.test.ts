@@ -8,9 +8,14 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispositionFileName, expectsSignedOffload, offloadMatches } from '../../functions/checks/assess.ts';
-import { asStack, configSchema, type StackTarget } from '../../functions/config/schema.ts';
+import {
+  dispositionFileName,
+  expectsSignedOffload,
+  offloadMatches,
+} from '../../functions/checks/conditions.ts';
+import { configSchema } from '../../functions/config/schema.ts';
 import { createPresignProbe, createS3ClientCache } from '../../functions/probes/storage.ts';
+import { asStack, type StackTarget } from '../../functions/snippets/stack.ts';
 import {
   type FaultName,
   SANDBOX_VARIANTS,

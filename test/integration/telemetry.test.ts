@@ -22,7 +22,8 @@ import {
   METRICS,
   TARGET_ALARMS,
 } from '../../functions/alerting/metrics.ts';
-import { type Config, validateConfig } from '../../functions/config/schema.ts';
+import type { Config } from '../../functions/config/schema.ts';
+import { validateConfig } from '../../functions/config/validate.ts';
 
 /** `run --publish` without --instance: the local instance's names. */
 const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(LOCAL_INSTANCE);

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  assessApp,
-  assessEndToEnd,
-  assessProxy,
-  assessStorage,
-  contentTypeMatches,
-  crashedResult,
-  dispositionFileName,
-  validatorsOf,
-} from '../../functions/checks/assess.ts';
-import { type Target, validateConfig } from '../../functions/config/schema.ts';
+import { assessApp } from '../../functions/checks/app.ts';
+import { contentTypeMatches, crashedResult, dispositionFileName } from '../../functions/checks/conditions.ts';
+import { assessEndToEnd, validatorsOf } from '../../functions/checks/end-to-end.ts';
+import { assessProxy } from '../../functions/checks/proxy.ts';
+import { assessStorage } from '../../functions/checks/storage.ts';
+import type { Target } from '../../functions/config/schema.ts';
+import { validateConfig } from '../../functions/config/validate.ts';
 import type { HttpObservation } from '../../functions/contract/types.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 

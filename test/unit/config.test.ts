@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  findTarget,
-  formatProblems,
-  stackTargets,
-  type Target,
-  validateConfig,
-} from '../../functions/config/schema.ts';
+import type { Target } from '../../functions/config/schema.ts';
+import { findTarget, stackTargets } from '../../functions/config/targets.ts';
+import { formatProblems, validateConfig } from '../../functions/config/validate.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 
 function problems(input: unknown) {

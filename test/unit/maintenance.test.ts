@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../functions/config/duration.ts';
 import { activeWindow, type MaintenanceWindow } from '../../functions/config/maintenance.ts';
-import { formatProblems, validateConfig } from '../../functions/config/schema.ts';
+import { formatProblems, validateConfig } from '../../functions/config/validate.ts';
 import { configInput, targetInput } from '../fixtures/config.ts';
 
 const problemsOf = (overrides: Record<string, unknown>) => {

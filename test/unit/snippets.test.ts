@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type Target } from '../../functions/config/schema.ts';
-import { SnippetError } from '../../functions/contract/errors.ts';
 import { apacheMainConfig, apacheSnippet } from '../../functions/snippets/apache.ts';
 import {
   djangoDownloadView,
@@ -9,6 +8,7 @@ import {
   djangoStack,
   djangoUrls,
 } from '../../functions/snippets/django.ts';
+import { SnippetError } from '../../functions/snippets/errors.ts';
 import { lighttpdMainConfig, lighttpdSnippet } from '../../functions/snippets/lighttpd.ts';
 import { nginxMainConfig, nginxParts, nginxSnippet } from '../../functions/snippets/nginx.ts';
 

@@ -10,7 +10,7 @@ import {
   periodValue,
   TARGET_ALARMS,
 } from '../../functions/alerting/metrics.ts';
-import { tlsExpiry } from '../../functions/checks/assess.ts';
+import { tlsExpiry } from '../../functions/checks/conditions.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { consoleLinks, pageText } from '../../functions/render/page.ts';
 import { reportOf, stages } from '../fixtures/results.ts';
