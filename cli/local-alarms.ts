@@ -11,12 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmMemory, AlarmStep } from '../functions/alerting/alarms.ts';
-import {
-  type AlarmState,
-  type Datum,
-  instanceNames,
-  targetDimensions,
-} from '../functions/alerting/metrics.ts';
+import { type Datum, targetDimensions } from '../functions/alerting/metrics.ts';
+import { instanceNames } from '../functions/alerting/names.ts';
+import type { AlarmState } from '../functions/alerting/rules.ts';
 import type { Report } from '../functions/contract/types.ts';
 import type { Telemetry } from '../functions/handlers/handlers.ts';
 import { cloudWatchPublisher } from '../functions/probes/metrics.ts';

@@ -12,7 +12,9 @@ import {
   remembered,
   stepAlarms,
 } from '../functions/alerting/alarms.ts';
-import type { AlarmRule, AlarmState, Datum, InstanceNames } from '../functions/alerting/metrics.ts';
+import type { Datum } from '../functions/alerting/metrics.ts';
+import type { InstanceNames } from '../functions/alerting/names.ts';
+import type { AlarmRule, AlarmState } from '../functions/alerting/rules.ts';
 import type { Report } from '../functions/contract/types.ts';
 import { type Page, pageText } from '../functions/render/page.ts';
 

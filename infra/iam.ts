@@ -10,12 +10,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import {
-  type InstanceNames,
-  reportKey,
-  reportPageKey,
-  TARGET_ALARMS,
-} from '../functions/alerting/metrics.ts';
+import { type InstanceNames, reportKey, reportPageKey } from '../functions/alerting/names.ts';
+import { TARGET_ALARMS } from '../functions/alerting/rules.ts';
 import type { Config, S3StorageConfig, Target } from '../functions/config/schema.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
 import { secretRefs } from './limits.ts';

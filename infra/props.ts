@@ -10,12 +10,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
-  type AlarmRule,
   INSTANCE_NAME,
   INSTANCE_NAME_RULE,
   type InstanceNames,
   instanceNames,
-} from '../functions/alerting/metrics.ts';
+} from '../functions/alerting/names.ts';
+import type { AlarmRule } from '../functions/alerting/rules.ts';
 import { parseDuration } from '../functions/config/duration.ts';
 import type { Config, ConfigInput } from '../functions/config/schema.ts';
 import { formatProblems, validateConfig } from '../functions/config/validate.ts';

@@ -13,15 +13,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import {
-  type AlarmRule,
-  DIMENSIONS,
-  type InstanceNames,
-  METRICS,
-  type MetricName,
-  TARGET_ALARMS,
-  type TreatMissingData,
-} from '../functions/alerting/metrics.ts';
+import { DIMENSIONS, METRICS, type MetricName } from '../functions/alerting/metrics.ts';
+import type { InstanceNames } from '../functions/alerting/names.ts';
+import { type AlarmRule, TARGET_ALARMS, type TreatMissingData } from '../functions/alerting/rules.ts';
 import type { Config } from '../functions/config/schema.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 

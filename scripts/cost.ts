@@ -8,7 +8,8 @@
  * Prices: AWS list prices, us-east-1, as published in 2026. Free tiers are left out (they are per account).
  */
 import { type EventLog, runLocally } from '../cli/local-engine.ts';
-import { metricData, TARGET_ALARMS } from '../functions/alerting/metrics.ts';
+import { metricData } from '../functions/alerting/metrics.ts';
+import { TARGET_ALARMS } from '../functions/alerting/rules.ts';
 import type { FailureKind } from '../functions/contract/names.ts';
 import type { Report } from '../functions/contract/types.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';

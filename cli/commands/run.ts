@@ -1,9 +1,5 @@
-import {
-  type Datum,
-  INSTANCE_NAME,
-  INSTANCE_NAME_RULE,
-  LOCAL_INSTANCE,
-} from '../../functions/alerting/metrics.ts';
+import type { Datum } from '../../functions/alerting/metrics.ts';
+import { INSTANCE_NAME, INSTANCE_NAME_RULE, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
 import { loadConfig } from '../../functions/config/load.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import { findTarget } from '../../functions/config/targets.ts';

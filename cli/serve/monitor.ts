@@ -4,12 +4,9 @@
  * through the configured pagers. A run triggered by /probe is a run like the others: kept, and counted.
  */
 
-import {
-  instanceNames,
-  LOCAL_INSTANCE,
-  metricData,
-  TARGET_ALARMS,
-} from '../../functions/alerting/metrics.ts';
+import { metricData } from '../../functions/alerting/metrics.ts';
+import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
+import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import { parseDuration } from '../../functions/config/duration.ts';
 import { activeWindow } from '../../functions/config/maintenance.ts';
 import { type Config, DEFAULT_SCHEDULE, type Target } from '../../functions/config/schema.ts';

@@ -8,7 +8,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AlarmMemory } from '../../functions/alerting/alarms.ts';
-import type { AlarmState, Period } from '../../functions/alerting/metrics.ts';
+import type { AlarmState, Period } from '../../functions/alerting/rules.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { parseReport } from '../../functions/contract/wire.ts';
 import type { HistorySlice, RunOutcome, StatusNotification } from './views/status.ts';

@@ -8,7 +8,9 @@
 import * as z from 'zod/mini';
 import { AlarmMessageError } from '../contract/errors.ts';
 import type { AlarmTransition } from '../render/page.ts';
-import { DIMENSIONS, instanceNames, TARGET_ALARMS } from './metrics.ts';
+import { DIMENSIONS } from './metrics.ts';
+import { instanceNames } from './names.ts';
+import { TARGET_ALARMS } from './rules.ts';
 
 const nonEmpty = z.string().check(z.minLength(1));
 const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);

@@ -6,18 +6,17 @@
  */
 
 import type { Report } from '../contract/types.ts';
+import { type Datum, metricData } from './metrics.ts';
+import type { InstanceNames } from './names.ts';
 import {
   type AlarmRule,
   type AlarmState,
   breaches,
-  type Datum,
   evaluateAlarm,
-  type InstanceNames,
-  metricData,
   type Period,
   periodValue,
   TARGET_ALARMS,
-} from './metrics.ts';
+} from './rules.ts';
 
 /** What is remembered of one alarm between runs. */
 export interface AlarmMemoryEntry {

@@ -4,7 +4,7 @@
  * ./metrics.ts: the notifier, which reads reports, loads no CloudWatch client at cold start.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { reportKey, reportPageKey } from '../alerting/metrics.ts';
+import { reportKey, reportPageKey } from '../alerting/names.ts';
 import type { Report } from '../contract/types.ts';
 import { parseReport } from '../contract/wire.ts';
 import { reportHtml } from '../render/report-html.ts';

@@ -2,7 +2,9 @@
  * The text of a page: what is broken, where to look, the evidence, when, and how to rerun by hand.
  * Pure: the notifier Lambda and the local alarm evaluation both send exactly this.
  */
-import { type AlarmRule, type AlarmState, reportPageKey } from '../alerting/metrics.ts';
+
+import { reportPageKey } from '../alerting/names.ts';
+import type { AlarmRule, AlarmState } from '../alerting/rules.ts';
 import type { CheckResult, Evidence, Report } from '../contract/types.ts';
 import type { ExecutionInput } from '../contract/workflow.ts';
 

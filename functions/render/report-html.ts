@@ -10,33 +10,18 @@
  * against observed), its timing waterfall, its evidence and notes, and how to run it again.
  */
 
-import {
-  FAILURE_KINDS,
-  type Fault,
-  LAYER_DESCRIPTIONS,
-  type Layer,
-  OFFLOAD_HEADERS,
-  type Status,
-} from '../contract/names.ts';
+import { FAILURE_KINDS, type Fault, LAYER_DESCRIPTIONS, type Layer, type Status } from '../contract/names.ts';
 import type { CheckResult, Evidence, Report, Timings } from '../contract/types.ts';
 import { parseReport } from '../contract/wire.ts';
-import { outcomeOf } from '../verdict/diagnose.ts';
+import { diagram } from './diagram.ts';
+import { esc, htmlPage } from './layout.ts';
 import { certificateText, rerunCommands } from './page.ts';
+import { ms, SHOWN_LABEL, SHOWN_MARK, shown } from './shown.ts';
 
 export interface HtmlOptions {
   /** The workflow to name in the start-execution command; `ARN` when unknown. */
   stateMachineArn?: string | undefined;
 }
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-/** Text and attribute values: everything in a report may come from a server. */
-export const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 const STATUS_ORDER: Status[] = ['healthy', 'degraded', 'failed'];
 const worst = (reports: readonly Report[]): Status =>
@@ -44,142 +29,6 @@ const worst = (reports: readonly Report[]): Status =>
     (w, r) => (STATUS_ORDER.indexOf(r.verdict.status) > STATUS_ORDER.indexOf(w) ? r.verdict.status : w),
     'healthy',
   );
-
-/** How a check came out, in the words and classes of the page. */
-type Shown = 'pass' | 'slow' | 'fail' | 'inconclusive' | 'not-run';
-const SHOWN_LABEL: Record<Shown, string> = {
-  pass: 'PASS',
-  slow: 'SLOW',
-  fail: 'FAIL',
-  inconclusive: 'COULD NOT RUN',
-  'not-run': 'NOT RUN',
-};
-const SHOWN_MARK: Record<Shown, string> = {
-  pass: '✓',
-  slow: '◔',
-  fail: '✗',
-  inconclusive: '?',
-  'not-run': '–',
-};
-
-function shown(r: CheckResult | undefined): Shown {
-  const o = outcomeOf(r);
-  return o === 'fast' ? 'pass' : o;
-}
-
-const ms = (n: number) => (n >= 100 ? `${Math.round(n)} ms` : `${Math.round(n * 10) / 10} ms`);
-
-// ---------------------------------------------------------------------------------------------------------------
-// The diagram: client → proxy → app, the offload header back, the proxy's own route to storage.
-
-/** The drawn elements a fault can point at. */
-type Element = 'client' | 'proxy' | 'app' | 'storage' | 'glue';
-const FAULT_ELEMENT: Record<Exclude<Fault, 'unknown'>, Element> = {
-  storage: 'storage',
-  app: 'app',
-  proxy: 'proxy',
-  'proxy-app': 'glue',
-};
-
-const NODE = { w: 170, h: 96, y: 104 };
-/** The left edge of each node, in the order of the request. */
-const X = { client: 20, proxy: 250, app: 540, storage: 785 } as const;
-const NODES: { id: Exclude<Element, 'glue'>; title: string; sub: string; check?: Layer }[] = [
-  { id: 'client', title: 'Client', sub: 'download-doctor' },
-  { id: 'proxy', title: 'Reverse proxy', sub: 'nginx, Apache, lighttpd' },
-  { id: 'app', title: 'App', sub: 'the download view', check: 'app' },
-  { id: 'storage', title: 'Storage', sub: 'S3 or a directory', check: 'storage' },
-];
-const cx = (x: number) => x + NODE.w / 2;
-
-function faultTag(x: number, y: number, role: 'primary' | 'secondary'): string {
-  const text = role === 'primary' ? 'AT FAULT' : 'ALSO FAILING';
-  const w = role === 'primary' ? 96 : 118;
-  return `<g class="tag tag-${role}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="22" rx="11"/><text x="${x}" y="${y + 15.5}" text-anchor="middle">${text}</text></g>`;
-}
-
-function pill(x: number, y: number, r: CheckResult | undefined, label: string): string {
-  const s = shown(r);
-  const text = `${label} ${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}`;
-  const w = Math.max(96, text.length * 7.4 + 20);
-  return `<g class="pill o-${s}" data-check="${esc(label)}" data-outcome="${s}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="24" rx="12"/><text x="${x}" y="${y + 16.5}" text-anchor="middle">${esc(text)}</text></g>`;
-}
-
-function diagram(report: Report): string {
-  const byLayer = new Map(report.results.map((r) => [r.layer, r]));
-  const roles = new Map<Element, 'primary' | 'secondary'>();
-  report.verdict.faults.forEach((f, i) => {
-    if (f === 'unknown') return;
-    const el = FAULT_ELEMENT[f];
-    if (!roles.has(el)) roles.set(el, i === 0 ? 'primary' : 'secondary');
-  });
-  const role = (el: Element) => roles.get(el);
-  const faultAttrs = (el: Element) => {
-    const r = role(el);
-    return r ? ` data-fault="${r}"` : '';
-  };
-  // The offload header the app is expected to send, as its server spells it (the report keeps it lower-case).
-  const expectedHeader = Object.keys(byLayer.get('app')?.expected.headers ?? {})[0];
-  const offload =
-    OFFLOAD_HEADERS.find((h) => h.toLowerCase() === expectedHeader) ?? expectedHeader ?? 'offload header';
-
-  const arrow = `arrow-${esc(report.target)}`;
-  const parts: string[] = [];
-  // End to end: a bracket over the whole path.
-  const e2e = byLayer.get('end-to-end');
-  parts.push(
-    `<g class="bracket o-${shown(e2e)}"><path d="M20 66 V48 H955 V66"/></g>`,
-    pill(487, 36, e2e, 'end-to-end'),
-  );
-  // The nodes.
-  for (const n of NODES) {
-    const x = X[n.id];
-    const r = n.check ? byLayer.get(n.check) : undefined;
-    const cls = ['node', n.check ? `o-${shown(r)}` : 'o-none', role(n.id) ? `fault-${role(n.id)}` : '']
-      .filter(Boolean)
-      .join(' ');
-    parts.push(
-      `<g class="${cls}" data-element="${n.id}"${faultAttrs(n.id)}><rect x="${x}" y="${NODE.y}" width="${NODE.w}" height="${NODE.h}" rx="10"/>` +
-        `<text class="title" x="${cx(x)}" y="${NODE.y + (n.check ? 26 : 40)}" text-anchor="middle">${n.title}</text>` +
-        `<text class="sub" x="${cx(x)}" y="${NODE.y + (n.check ? 45 : 60)}" text-anchor="middle">${n.sub}</text></g>`,
-    );
-    if (n.check) parts.push(pill(cx(x), NODE.y + NODE.h - 34, r, n.check));
-    const nodeRole = role(n.id);
-    if (nodeRole) parts.push(faultTag(cx(x), NODE.y - 30, nodeRole));
-  }
-  // The edges: the request, the route to the app and the header back, the proxy's route to storage.
-  const mid = NODE.y + NODE.h / 2;
-  const proxyRight = X.proxy + NODE.w;
-  const between = (proxyRight + X.app) / 2;
-  parts.push(
-    `<g class="edge"><path d="M${X.client + NODE.w} ${mid} H${X.proxy - 4}" marker-end="url(#${arrow})"/>` +
-      `<text x="${(X.client + NODE.w + X.proxy) / 2}" y="${mid - 8}" text-anchor="middle">GET</text></g>`,
-  );
-  const glue = role('glue');
-  parts.push(
-    `<g class="edge glue${glue ? ` fault-${glue}` : ''}" data-element="glue"${faultAttrs('glue')}>` +
-      `<path d="M${proxyRight} ${mid - 12} H${X.app - 4}" marker-end="url(#${arrow})"/>` +
-      `<path d="M${X.app} ${mid + 12} H${proxyRight + 4}" marker-end="url(#${arrow})"/>` +
-      `<text x="${between}" y="${mid - 18}" text-anchor="middle">request</text>` +
-      `<text x="${between}" y="${mid + 30}" text-anchor="middle">${esc(offload)}</text></g>`,
-  );
-  if (glue) parts.push(faultTag(between, NODE.y - 30, glue));
-  const proxyCheck = byLayer.get('proxy');
-  const routeY = NODE.y + NODE.h + 62;
-  const routeEnd = X.storage + 40;
-  const routeMid = (cx(X.proxy) + routeEnd) / 2;
-  parts.push(
-    `<g class="edge route o-${shown(proxyCheck)}" data-element="route">` +
-      `<path d="M${cx(X.proxy)} ${NODE.y + NODE.h} V${routeY} H${routeEnd} V${NODE.y + NODE.h + 4}" marker-end="url(#${arrow})"/></g>`,
-    pill(routeMid, routeY - 12, proxyCheck, 'proxy'),
-    `<text class="caption" x="${routeMid}" y="${routeY + 28}" text-anchor="middle">the proxy's own route to storage (its internal location), without the app</text>`,
-  );
-  const label = `Layers of ${report.target}: ${report.results.map((r) => `${r.layer} ${SHOWN_LABEL[shown(r)]}`).join(', ')}; at fault: ${report.verdict.faults.join(', ') || 'none'}`;
-  return `<svg class="diagram" viewBox="0 0 975 ${routeY + 44}" role="img" aria-label="${esc(label)}" xmlns="http://www.w3.org/2000/svg">
-<defs><marker id="${arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" class="arrowhead"/></marker></defs>
-${parts.join('\n')}
-</svg>`;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // A check: its conditions, its timings, its evidence, its notes.
@@ -318,21 +167,6 @@ ${ordered(report)
 </section>`;
 }
 
-/** The colours, type and layout every page shares (this report, `serve`'s status page). */
-export const BASE_CSS = `
-:root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--card:#f6f8fa;--line:#d1d9e0;--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--slow:#9a6700;--slow-bg:#fff8c5;--unk:#8250df;--unk-bg:#fbefff;--none:#6e7781;--none-bg:#eaeef2}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--card:#151b23;--line:#3d444d;--pass:#3fb950;--pass-bg:#12261e;--fail:#f85149;--fail-bg:#2d1214;--slow:#d29922;--slow-bg:#2e2411;--unk:#ab7df8;--unk-bg:#231a35;--none:#9198a1;--none-bg:#212830}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
-main{max-width:1120px;margin:0 auto;padding:20px}
-code,pre{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:13px}
-pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
-h3{font-size:16px;margin:0 0 4px}
-h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-.muted,.meta{color:var(--muted)}
-`;
-
 const CSS = `
 .index{margin:0 0 16px;padding:0;list-style:none;display:flex;gap:8px;flex-wrap:wrap}
 .index a{display:inline-block;padding:4px 10px;border-radius:12px;text-decoration:none;color:var(--fg);border:1px solid var(--line)}
@@ -429,28 +263,4 @@ export function reportHtml(reports: readonly Report[], options: HtmlOptions = {}
 ${parsed.map((r) => reportSection(r, options)).join('\n')}
 <footer>download-doctor report · ${esc(status)} · self-contained: this page loads nothing else</footer>`,
   );
-}
-
-/** What a page may load: nothing but its own inline styles and data: images. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
-/** A self-contained page: the shared styles and `css` inline, no script, a CSP that loads nothing. */
-export function htmlPage(title: string, css: string, main: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${esc(title)} · download-doctor</title>
-<style>${BASE_CSS}${css}</style>
-</head>
-<body>
-<main>
-${main}
-</main>
-</body>
-</html>
-`;
 }

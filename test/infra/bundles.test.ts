@@ -24,13 +24,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAlarmMessage } from '../../functions/alerting/alarm-message.ts';
-import {
-  type AlarmRule,
-  instanceNames,
-  METRICS,
-  TARGET_ALARMS,
-  targetDimensions,
-} from '../../functions/alerting/metrics.ts';
+import { METRICS, targetDimensions } from '../../functions/alerting/metrics.ts';
+import { instanceNames } from '../../functions/alerting/names.ts';
+import { type AlarmRule, TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
 import type { CheckResult, Report } from '../../functions/contract/types.ts';
 import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/contract/workflow.ts';

@@ -15,7 +15,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { runTarget } from '../../cli/run.ts';
-import { TARGET_ALARMS } from '../../functions/alerting/metrics.ts';
+import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { s3ReportStore } from '../../functions/probes/telemetry.ts';

@@ -15,13 +15,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
-import {
-  DIMENSIONS,
-  instanceNames,
-  LOCAL_INSTANCE,
-  METRICS,
-  TARGET_ALARMS,
-} from '../../functions/alerting/metrics.ts';
+import { DIMENSIONS, METRICS } from '../../functions/alerting/metrics.ts';
+import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
+import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import { validateConfig } from '../../functions/config/validate.ts';
 

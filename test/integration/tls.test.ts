@@ -12,7 +12,8 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAndPrint } from '../../cli/commands/run.ts';
 import { LOCAL_TOPICS } from '../../cli/local-alarms.ts';
-import { DIMENSIONS, instanceNames, LOCAL_INSTANCE, METRICS } from '../../functions/alerting/metrics.ts';
+import { DIMENSIONS, METRICS } from '../../functions/alerting/metrics.ts';
+import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import { validateConfig } from '../../functions/config/validate.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAlarmMessage } from '../../functions/alerting/alarm-message.ts';
-import { instanceNames, TARGET_ALARMS } from '../../functions/alerting/metrics.ts';
+import { instanceNames } from '../../functions/alerting/names.ts';
+import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import { AlarmMessageError } from '../../functions/contract/errors.ts';
 
 /** The instance whose notifier reads these messages. */

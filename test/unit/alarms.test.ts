@@ -6,13 +6,9 @@ import {
   remembered,
   stepAlarms,
 } from '../../functions/alerting/alarms.ts';
-import {
-  instanceNames,
-  LOCAL_INSTANCE,
-  METRICS,
-  metricData,
-  type TARGET_ALARMS,
-} from '../../functions/alerting/metrics.ts';
+import { METRICS, metricData } from '../../functions/alerting/metrics.ts';
+import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
+import type { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { reportOf, result, stages } from '../fixtures/results.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Condition, StageResults } from '../../functions/contract/types.ts';
 import { classifyS3Error } from '../../functions/probes/classify.ts';
-import { diagnose, RULES } from '../../functions/verdict/diagnose.ts';
+import { diagnose } from '../../functions/verdict/diagnose.ts';
+import { RULES } from '../../functions/verdict/rules.ts';
 import { result, type Spec, stages } from '../fixtures/results.ts';
 
 type Row = [string, Spec, Spec, Spec | undefined, Spec | undefined, string, string | null, string[]?];

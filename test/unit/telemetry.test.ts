@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { METRICS, metricData } from '../../functions/alerting/metrics.ts';
+import { INSTANCE_NAME, instanceNames } from '../../functions/alerting/names.ts';
 import {
   type AlarmRule,
   evaluateAlarm,
-  INSTANCE_NAME,
-  instanceNames,
-  METRICS,
-  metricData,
   type Period,
   periodValue,
   TARGET_ALARMS,
-} from '../../functions/alerting/metrics.ts';
+} from '../../functions/alerting/rules.ts';
 import { tlsExpiry } from '../../functions/checks/conditions.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { consoleLinks, pageText } from '../../functions/render/page.ts';

@@ -8,8 +8,8 @@ import {
   DIMENSIONS,
   METRIC_DESCRIPTIONS,
   type MetricName,
-  NAMESPACE,
 } from '../../../functions/alerting/metrics.ts';
+import { NAMESPACE } from '../../../functions/alerting/names.ts';
 
 /** `DownloadDoctor` → `download_doctor`, `CheckFirstByte` → `check_first_byte`. */
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

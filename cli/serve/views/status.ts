@@ -4,11 +4,11 @@
  * (functions/render/report-html.ts): inline CSS and SVG, no script, nothing fetched. Pure.
  */
 
-import type { AlarmState } from '../../../functions/alerting/metrics.ts';
+import type { AlarmState } from '../../../functions/alerting/rules.ts';
 import type { ActiveWindow } from '../../../functions/config/maintenance.ts';
 import type { Status } from '../../../functions/contract/names.ts';
 import type { Report } from '../../../functions/contract/types.ts';
-import { esc, htmlPage } from '../../../functions/render/report-html.ts';
+import { esc, htmlPage } from '../../../functions/render/layout.ts';
 
 /** How a run came out: a verdict, or `error` when the run itself produced none. */
 export type RunOutcome = Status | 'error';

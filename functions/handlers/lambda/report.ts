@@ -1,6 +1,6 @@
 // Lambda entry of the workflow's Report Task state: metrics to CloudWatch (the instance's namespace), the latest
 // report to S3, then the heartbeat when the construct has a heartbeatUrl.
-import { instanceNames } from '../../alerting/metrics.ts';
+import { instanceNames } from '../../alerting/names.ts';
 import { heartbeat } from '../../probes/heartbeat.ts';
 import { cloudWatchPublisher } from '../../probes/metrics.ts';
 import { s3ReportStore } from '../../probes/telemetry.ts';

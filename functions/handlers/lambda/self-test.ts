@@ -6,8 +6,13 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { LAYERS, type Layer } from '../../contract/names.ts';
-import { type SelfTestFinding, selfTestId, selfTestNeeded, selfTestReason } from '../../verdict/self-test.ts';
-import { runSelfTest } from '../../verdict/self-test-run.ts';
+import {
+  runSelfTest,
+  type SelfTestFinding,
+  selfTestId,
+  selfTestNeeded,
+  selfTestReason,
+} from '../../verdict/self-test.ts';
 import { requiredEnv } from '../env.ts';
 import { configFromFile } from '../lambda.ts';
 

@@ -1,0 +1,44 @@
+/**
+ * Every name an instance gives what it creates, defined once: alarms, schedules, the dashboard, the namespace,
+ * the log group and the stored reports' keys. Pure.
+ */
+import type { AlarmRule } from './rules.ts';
+
+/** The namespaces' common root: each instance publishes under `DownloadDoctor/INSTANCE` (instanceNames). */
+export const NAMESPACE = 'DownloadDoctor';
+
+/**
+ * An instance name: letters and digits, no dash, so that `download-doctor-INSTANCE-TARGET-RULE` names one alarm
+ * of one instance only (a target name may hold dashes). 30 characters at most: a schedule's name
+ * (`INSTANCE-TARGET`) must fit in EventBridge Scheduler's 64.
+ */
+export const INSTANCE_NAME = /^[A-Za-z][A-Za-z0-9]{0,29}$/;
+export const INSTANCE_NAME_RULE = 'letters and digits, starting with a letter, 30 characters at most';
+/** The instance of `download-doctor run --publish` unless `--instance` names another. */
+export const LOCAL_INSTANCE = 'local';
+
+/**
+ * Every name an instance gives what it creates, defined once: the construct (alarms, schedules, dashboard, the
+ * report function's namespace), the notifier (which alarms are its own) and `run --publish` use these.
+ * Any number of instances then coexist in one account, region and stack.
+ */
+export function instanceNames(instance: string) {
+  return {
+    instance,
+    namespace: `${NAMESPACE}/${instance}`,
+    alarm: (target: string, rule: Pick<AlarmRule, 'id'>) =>
+      `download-doctor-${instance}-${target}-${rule.id}`,
+    /** The monitor's own alarms (failed runs, function errors, the paging path). */
+    monitorAlarm: (id: string) => `download-doctor-${instance}-monitor-${id}`,
+    schedule: (target: string) => `${instance}-${target}`,
+    dashboard: `download-doctor-${instance}`,
+    /** Under /aws/vendedlogs/states/: Step Functions' log delivery then needs no resource policy per group. */
+    workflowLogGroup: `/aws/vendedlogs/states/download-doctor-${instance}`,
+  };
+}
+export type InstanceNames = ReturnType<typeof instanceNames>;
+
+/** Where the latest report of a target is kept (on AWS, for the notifier). */
+export const reportKey = (target: string) => `latest/${target}.json`;
+/** The same report as a page (functions/render/report-html.ts), beside the JSON. */
+export const reportPageKey = (target: string) => `latest/${target}.html`;
