@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseConfig, readConfigFile } from '../functions/config/load.ts';
 import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../functions/contract/workflow.ts';
+import { parseConfig, readConfigFile } from '../functions/probes/config-file.ts';
 import { configLayerFiles } from '../infra/config-layer.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

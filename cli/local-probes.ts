@@ -1,6 +1,7 @@
 /** The probes of a local run: real HTTP, real storage, secrets from the environment. */
+
+import type { PresignProbe, StorageProbe } from '../functions/checks/probes.ts';
 import type { CheckDeps } from '../functions/checks/run.ts';
-import type { PresignProbe, StorageProbe } from '../functions/contract/probes.ts';
 import { httpProbe } from '../functions/probes/http.ts';
 import { envResolver } from '../functions/probes/secrets.ts';
 

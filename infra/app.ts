@@ -7,8 +7,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readConfigFile } from '../functions/config/load.ts';
 import type { ConfigInput } from '../functions/config/schema.ts';
+import { readConfigFile } from '../functions/probes/config-file.ts';
 import { DownloadDoctorStack, type VpcAttributes } from './stack.ts';
 
 const app = new App();

@@ -1,9 +1,9 @@
 import { runCheck } from '../../functions/checks/run.ts';
-import { loadConfig } from '../../functions/config/load.ts';
 import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import { type Layer, SCHEMA_VERSION } from '../../functions/contract/names.ts';
 import type { Report, StageResults } from '../../functions/contract/types.ts';
+import { loadConfig } from '../../functions/probes/config-file.ts';
 import { diagnose } from '../../functions/verdict/diagnose.ts';
 import { EXIT } from '../exit-codes.ts';
 import { checkLine, exitCode, verdictLines } from '../format.ts';

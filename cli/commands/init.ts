@@ -5,9 +5,9 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { DEFAULT_CONFIG_FILES } from '../../functions/config/load.ts';
 import { formatProblems, validateConfig } from '../../functions/config/validate.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
+import { DEFAULT_CONFIG_FILES } from '../../functions/probes/config-file.ts';
 import {
   configJson,
   configTs,

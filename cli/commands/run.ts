@@ -1,10 +1,10 @@
 import type { Datum } from '../../functions/alerting/metrics.ts';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
-import { loadConfig } from '../../functions/config/load.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import type { Report } from '../../functions/contract/types.ts';
+import { loadConfig } from '../../functions/probes/config-file.ts';
 import { checkLine, exitCode, maintenanceLine, toHtml, toJson, toJunit, verdictLines } from '../format.ts';
 import { fitHeapTo } from '../heap.ts';
 import { progressFor } from '../progress.ts';

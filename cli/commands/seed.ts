@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../functions/config/load.ts';
 import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
+import { loadConfig } from '../../functions/probes/config-file.ts';
 import { putSentinel } from '../../functions/probes/storage.ts';
 import { EXIT } from '../exit-codes.ts';
 

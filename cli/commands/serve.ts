@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../functions/config/load.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
+import { loadConfig } from '../../functions/probes/config-file.ts';
 import { EXIT } from '../exit-codes.ts';
 import { fitHeapTo } from '../heap.ts';
 import { type Pager, snsPager, webhookPager } from '../pagers.ts';

@@ -1,5 +1,5 @@
-import { loadConfig } from '../../functions/config/load.ts';
 import { findTarget, stackTargets } from '../../functions/config/targets.ts';
+import { loadConfig } from '../../functions/probes/config-file.ts';
 import { apacheSnippet } from '../../functions/snippets/apache.ts';
 import { djangoSnippet } from '../../functions/snippets/django.ts';
 import { SnippetError } from '../../functions/snippets/errors.ts';

@@ -7,9 +7,9 @@
 // zod/mini, as the config schema (./config.ts).
 import * as z from 'zod/mini';
 import { AlarmMessageError } from '../contract/errors.ts';
-import type { AlarmTransition } from '../render/page.ts';
 import { DIMENSIONS } from './metrics.ts';
 import { instanceNames } from './names.ts';
+import type { AlarmTransition } from './rules.ts';
 import { TARGET_ALARMS } from './rules.ts';
 
 const nonEmpty = z.string().check(z.minLength(1));

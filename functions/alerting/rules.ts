@@ -105,6 +105,15 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
   },
 ];
 
+/** An alarm that changed state: what a page or recovery notice is about. */
+export interface AlarmTransition {
+  alarmName: string;
+  target: string;
+  rule: Pick<AlarmRule, 'id' | 'severity' | 'datapointsToAlarm' | 'evaluationPeriods' | 'description'>;
+  state: AlarmState;
+  at: Date;
+}
+
 /** One period's statistic, or undefined when the period had no data. */
 export type Period = number | undefined;
 

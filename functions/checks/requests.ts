@@ -1,6 +1,6 @@
 /** Builds the probes' requests from a target. Pure: the secrets are resolved before, the nonce is given. */
 import type { HttpCheckConfig } from '../config/schema.ts';
-import type { HttpProbeRequest } from '../contract/probes.ts';
+import type { HttpProbeRequest } from './probes.ts';
 
 export const USER_AGENT = 'download-doctor/0.1 (+healthcheck)';
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;

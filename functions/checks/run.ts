@@ -9,15 +9,15 @@
 import type { HttpCheckConfig, StorageConfig, Target } from '../config/schema.ts';
 import { MonitorCredentialsError, SecretMissingError } from '../contract/errors.ts';
 import type { Layer } from '../contract/names.ts';
-import type { Probes } from '../contract/probes.ts';
 import type { CheckResult, HttpObservation } from '../contract/types.ts';
-import { describeRef, resolveHeaders, type SecretResolver } from '../probes/secrets.ts';
 import { assessApp } from './app.ts';
 import { notConfiguredResult } from './conditions.ts';
 import { assessEndToEnd, RANGE_BYTES, validatorsOf } from './end-to-end.ts';
+import type { Probes } from './probes.ts';
 import { assessProxy } from './proxy.ts';
 import { redactDeep, redactor } from './redact.ts';
 import { httpRequest, printableUrl } from './requests.ts';
+import { describeRef, resolveHeaders, type SecretResolver } from './secrets.ts';
 import { assessStorage } from './storage.ts';
 
 export interface CheckDeps {

@@ -6,12 +6,12 @@
  * and a config change is a new deployment.
  */
 import { readFileSync } from 'node:fs';
+import type { Probes } from '../checks/probes.ts';
 import type { CheckDeps } from '../checks/run.ts';
+import type { SecretResolver } from '../checks/secrets.ts';
 import type { Config } from '../config/schema.ts';
 import { formatProblems, validateConfig } from '../config/validate.ts';
 import { ConfigMissingError } from '../contract/errors.ts';
-import type { Probes } from '../contract/probes.ts';
-import type { SecretResolver } from '../probes/secrets.ts';
 import { configFilePath } from './env.ts';
 
 /** The deployed config, validated (the construct validated it too, at synth). */

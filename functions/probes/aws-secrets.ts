@@ -4,9 +4,9 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { describeRef, type SecretRef, type SecretResolver } from '../checks/secrets.ts';
 import { MonitorCredentialsError, SecretMissingError } from '../contract/errors.ts';
 import { monitorSideKind, type S3ErrorLike } from './classify.ts';
-import { describeRef, type SecretRef, type SecretResolver } from './secrets.ts';
 
 const TTL_MS = 5 * 60_000;
 const DEADLINE_MS = 3_000;

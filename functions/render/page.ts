@@ -4,17 +4,9 @@
  */
 
 import { reportPageKey } from '../alerting/names.ts';
-import type { AlarmRule, AlarmState } from '../alerting/rules.ts';
+import type { AlarmTransition } from '../alerting/rules.ts';
 import type { CheckResult, Evidence, Report } from '../contract/types.ts';
 import type { ExecutionInput } from '../contract/workflow.ts';
-
-export interface AlarmTransition {
-  alarmName: string;
-  target: string;
-  rule: Pick<AlarmRule, 'id' | 'severity' | 'datapointsToAlarm' | 'evaluationPeriods' | 'description'>;
-  state: AlarmState;
-  at: Date;
-}
 
 export interface Page {
   /** At most 100 characters (SNS's limit). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpProbeRequest } from '../../functions/contract/probes.ts';
+import type { HttpProbeRequest } from '../../functions/checks/probes.ts';
 import type { HttpObservation } from '../../functions/contract/types.ts';
 import { httpProbe } from '../../functions/probes/http.ts';
 import { makeCertificate } from '../fixtures/tls.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { HttpProbeRequest, PresignResult } from '../../functions/checks/probes.ts';
 import { runCheck } from '../../functions/checks/run.ts';
 import type { Target } from '../../functions/config/schema.ts';
 import { MonitorCredentialsError } from '../../functions/contract/errors.ts';
-import type { HttpProbeRequest, PresignResult } from '../../functions/contract/probes.ts';
 import type { HttpObservation } from '../../functions/contract/types.ts';
 import { envResolver } from '../../functions/probes/secrets.ts';
 import { targetInput, validTarget } from '../fixtures/config.ts';

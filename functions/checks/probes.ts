@@ -3,8 +3,8 @@
  * and reports what it saw; it never throws for a network failure, it returns `reached: false` with a kind.
  */
 import type { S3StorageConfig, StorageConfig } from '../config/schema.ts';
-import type { FailureKind } from './names.ts';
-import type { HttpObservation, StorageObservation } from './types.ts';
+import type { FailureKind } from '../contract/names.ts';
+import type { HttpObservation, StorageObservation } from '../contract/types.ts';
 
 export interface HttpProbeRequest {
   /** The final URL, cache-busting parameter included. */

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Config } from '../config/schema.ts';
+import { formatProblems, validateConfig } from '../config/validate.ts';
 import { ConfigError } from '../contract/errors.ts';
-import type { Config } from './schema.ts';
-import { formatProblems, validateConfig } from './validate.ts';
 
 export const DEFAULT_CONFIG_FILES = ['download-doctor.config.ts', 'download-doctor.config.json'] as const;
 
