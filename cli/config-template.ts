@@ -72,7 +72,7 @@ export function configTs(f: InitFacts): string {
   const at = '      ';
   const field = (name: string, value: unknown) => `${at}${name}: ${literal(value, at)},`;
   return [
-    '// download-doctor: one target per environment (the README\'s "Config" describes every field).',
+    '// download-doctor: one target per environment (node_modules/download-doctor/docs/config.md describes every field).',
     ...(f.source ? [`// Written by \`download-doctor init\` from ${f.source}.`] : []),
     "import { defineConfig } from 'download-doctor';",
     '',

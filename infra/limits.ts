@@ -182,7 +182,7 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean): string[] 
       if (why)
         problems.push(
           `${path}: ${host} is ${why}, which a Lambda outside a VPC cannot reach: give the construct a vpc ` +
-            'with a route to it (README, "On AWS"), or check it with the CLI from inside that network',
+            'with a route to it (docs/aws.md, "VPC and private subnets"), or check it with the CLI from inside that network',
         );
     }
   });

@@ -46,7 +46,7 @@ export interface DownloadHealthchecksProps {
    */
   readonly schedules?: Readonly<Record<string, Duration>>;
   /**
-   * Express costs about a sixth of Standard per run for this workflow (README, "Cost"); Standard keeps 90 days of
+   * Express costs about a sixth of Standard per run for this workflow (docs/cost.md); Standard keeps 90 days of
    * history in the console and allows runs past 5 minutes.
    * @default sfn.StateMachineType.EXPRESS
    */

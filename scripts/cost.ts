@@ -37,7 +37,7 @@ export const PRICES = {
   syntheticsPerCanaryRun: 0.0012,
 } as const;
 
-/** What a run costs in resources, besides what is counted from the definition (stated in the README). */
+/** What a run costs in resources, besides what is counted from the definition (stated in docs/cost.md). */
 export const ASSUMPTIONS = {
   /**
    * Express run duration, seconds: healthy (stage 1), flapped (stage 1, then its confirmation, which waits the

@@ -111,6 +111,12 @@ describe('the packed tarball, installed into a new CDK app', () => {
     expect(files).toContain('package/dist/functions/index.d.ts');
     expect(files).toContain('package/dist/infra/index.js');
     expect(files).toContain('package/dist/lambda/end-to-end/index.mjs');
+    // The docs pages the README links, for a user who reads them in node_modules, and the config's JSON Schema.
+    const docs = readdirSync(new URL('../../docs/', import.meta.url)).map((f) => `package/docs/${f}`);
+    expect(docs).toEqual(
+      expect.arrayContaining(['package/docs/config.md', 'package/docs/config.schema.json']),
+    );
+    expect(files).toEqual(expect.arrayContaining(docs));
     expect(files.some((f) => /^package\/(test|bench|scripts)\//.test(f) || f.endsWith('.test.ts'))).toBe(
       false,
     );

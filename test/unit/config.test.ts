@@ -211,3 +211,50 @@ describe('the JSON Schema of the config', () => {
     expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(renderSchema());
   });
 });
+
+describe('docs/config.md, the config reference', () => {
+  const read = async () => {
+    const { readFileSync } = await import('node:fs');
+    const { docsPagePath } = await import('../../scripts/build.ts');
+    return readFileSync(docsPagePath('config.md'), 'utf8');
+  };
+
+  it('has its field reference generated from the schema and up to date (run `npm run build` after changing it)', async () => {
+    const { renderDocsPage } = await import('../../scripts/docs-pages.ts');
+    const page = await read();
+    expect(page).toBe(renderDocsPage('config.md', page));
+  });
+
+  it("lists every field with its type, default and rules, the storage's kinds apart, a shared shape once", async () => {
+    const { renderConfigReference } = await import('../../scripts/docs-pages.ts');
+    const { configJsonSchema } = await import('../../functions/config/schema.ts');
+    const reference = renderConfigReference(configJsonSchema());
+    expect(reference).toContain('### `targets[].storage` when `type` is `"s3"`');
+    expect(reference).toContain(
+      '| `proxyAuth` | one of `"presigned"`, `"public"` | default `"presigned"` |  |',
+    );
+    expect(reference).toContain('| `confirmDelayMs` | integer | default `2000` | ≥ 0, ≤ 60000 |');
+    expect(reference).toContain(
+      '| `acceptEncoding` | string (not empty) or `false` | default `"gzip, deflate, br, zstd"` |  |',
+    );
+    // A pipe in a pattern is escaped, so that it does not split the table's cell.
+    expect(reference).toContain('`^(\\[[0-9a-fA-F:]+\\]\\|[A-Za-z0-9.-]+)(:\\d{1,5})?$`');
+    // The three HTTP checks share one `tls` shape: one table, the others point to it.
+    expect(reference.match(/^### `targets\[\]\.\w+\.tls`$/gm)).toEqual(['### `targets[].app.tls`']);
+    expect(reference).toContain(
+      '| `tls` | object ([as `targets[].app.tls`](#targetsapptls)) | optional |  |',
+    );
+  });
+
+  it('explains every field of the schema in its hand-written prose, not only in the generated tables', async () => {
+    const { handWritten, schemaFieldNames } = await import('../../scripts/docs-pages.ts');
+    const { configJsonSchema } = await import('../../functions/config/schema.ts');
+    const prose = handWritten(await read());
+    // Every identifier the prose shows as code (`name`, `{type: "s3", bucket, key}`, `TARGET-NAME`...).
+    const spans = prose.match(/`[^`\n]+`/g) ?? [];
+    const named = new Set(spans.flatMap((s) => s.match(/[$\w]+/g) ?? []));
+    const fields = [...schemaFieldNames(configJsonSchema())];
+    expect(fields.length).toBeGreaterThan(50);
+    expect(fields.filter((f) => !named.has(f))).toEqual([]);
+  });
+});
