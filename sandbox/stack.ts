@@ -168,8 +168,11 @@ class LocalSandbox implements Sandbox {
   /** The config of the stack as it is; `config` is what the monitor is told. */
   private readonly stackConfig: ConfigInput;
   readonly ports: SandboxPorts;
-  readonly sentinel: SandboxSentinel;
-  readonly sentinels: readonly SandboxSentinel[];
+  /** The first sentinel as the sandbox wrote it, and as it is now (other bytes once a fault replaced it). */
+  private readonly written: SandboxSentinel;
+  private current: SandboxSentinel;
+  /** The extra sentinels, which no fault changes. */
+  private readonly extra: readonly SandboxSentinel[];
   /** The parsed targets: the written one, then the extra sentinel's. */
   private readonly targets: Target[];
   private readonly storage: SandboxStorage;
@@ -221,8 +224,9 @@ class LocalSandbox implements Sandbox {
         ? undefined
         : sentinel(`sandbox-${AWKWARD.name}`, AWKWARD.fileName, ` (${AWKWARD.fileName})`);
     const big = this.variant === 'nginx-s3' ? bigSentinel(`sandbox-${BIG.name}`, basename(dir)) : undefined;
-    this.sentinel = primary;
-    this.sentinels = [primary, unicode, ...(awkward ? [awkward] : []), ...(big ? [big] : [])];
+    this.written = primary;
+    this.current = primary;
+    this.extra = [unicode, ...(awkward ? [awkward] : []), ...(big ? [big] : [])];
     const s3 = this.variant === 'nginx-s3';
     const proxyServer = PROXY_SERVERS[VARIANT_PROXIES[this.variant]];
     const unicodeFile = s3 ? UNICODE.fileName : UNICODE.diskName;
@@ -341,8 +345,21 @@ class LocalSandbox implements Sandbox {
     );
   }
 
+  get sentinel(): SandboxSentinel {
+    return this.current;
+  }
+
+  get sentinels(): readonly SandboxSentinel[] {
+    return [this.current, ...this.extra];
+  }
+
+  /** What the monitor is told: the stack's config (the first sentinel as it is now), through the monitor faults. */
   get config(): ConfigInput {
-    return monitorConfig(this.stackConfig, this.monitorOptions);
+    const [first, ...rest] = this.stackConfig.targets;
+    if (!first) return monitorConfig(this.stackConfig, this.monitorOptions);
+    const sentinel = { ...first.sentinel, sha256: this.current.sha256, size: this.current.body.length };
+    const targets = [{ ...first, sentinel }, ...rest];
+    return monitorConfig({ ...this.stackConfig, targets }, this.monitorOptions);
   }
 
   get env(): Readonly<Record<string, string>> {
@@ -396,9 +413,11 @@ class LocalSandbox implements Sandbox {
         this.monitorOptions = { ...this.monitorOptions, [change.option]: value };
         return;
       case 'sentinel': {
-        const body = this.sentinel.body;
+        const body = this.written.body;
+        this.current = this.written;
         if (change.value === 'absent') return this.storage.remove();
         if (change.value === 'present') return this.storage.write(body);
+        if (change.value === 'replaced') return this.replaceSentinel();
         // Other bytes of the same size, or the first half: only the checksum, or the size, tells.
         if (change.value === 'corrupted')
           return this.storage.write(Buffer.from(body.toString('hex').slice(0, body.length)));
@@ -430,6 +449,22 @@ class LocalSandbox implements Sandbox {
     this.storage.close();
     rmSync(this.dir, { recursive: true, force: true });
     forgetDir(this.dir);
+  }
+
+  /**
+   * Replaces the first sentinel as a team does: it was downloaded through the proxy before (any cache on the way
+   * keeps that copy), then new bytes of the same size take its place in storage, and the monitor expects them.
+   */
+  private async replaceSentinel(): Promise<void> {
+    const url = this.targets[0]?.endToEnd.url ?? '';
+    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new SandboxError(`the download before the replacement got ${res.status}`);
+    // Upper case: other bytes, the same size (the sentinel is ASCII).
+    const body = Buffer.from(this.written.body.toString('latin1').toUpperCase(), 'latin1');
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await this.storage.write(body);
+    this.current = { ...this.written, body, sha256 };
   }
 
   private async untilProxyReachesApp(): Promise<void> {

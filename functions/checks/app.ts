@@ -1,9 +1,11 @@
 /** The app check's judgement: the app's own port answers with the offload header, and no body. Pure. */
 import type { Target } from '../config/schema.ts';
 import { OFFLOAD_HEADERS, type OffloadHeader } from '../contract/names.ts';
+import { briefOffload } from '../contract/text.ts';
 import type { CheckResult, Condition, Evidence, HttpObservation } from '../contract/types.ts';
 import {
   type Context,
+  compared,
   conflictCondition,
   describeOffloadValue,
   EVIDENCE_HEADERS,
@@ -19,7 +21,6 @@ import {
   statusIs,
   unreachable,
 } from './conditions.ts';
-import { briefOffload } from './requests.ts';
 
 /** The other offload headers an answer carries, when the expected one is absent: a wrong header name shows. */
 function otherOffloadHeaders(headers: Readonly<Record<string, string>>, expected: OffloadHeader): string {
@@ -45,7 +46,7 @@ export function assessApp(
   const body = streamsBody ? `a body (${Math.max(obs.bytes, announced)} bytes)` : 'no body';
   const others = otherOffloadHeaders(obs.headers, header);
   const conditions: Condition[] = [
-    statusIs(obs, 200),
+    statusIs(t, obs, 200),
     // django-downloadview's silent fallback: no offload header, and the app sends the bytes itself. Only a 200
     // can be the fallback: the body of an error page is not the file.
     ...(obs.status === 200
@@ -59,6 +60,7 @@ export function assessApp(
               value === undefined && streamsBody
                 ? `absent, and the app sent the body itself (${Math.max(obs.bytes, announced)} bytes)${others}`
                 : `${shown(printable)}, and ${body}${value === undefined ? others : ''}`,
+            ...compared(header.toLowerCase(), undefined, printable),
           } satisfies Condition,
         ]
       : []),
@@ -68,6 +70,7 @@ export function assessApp(
       pass: value !== undefined && offloadMatches(t, value),
       expected: describeOffloadValue(t),
       observed: `${shown(printable)}${value === undefined ? others : ''}`,
+      ...compared(header.toLowerCase(), undefined, printable),
     },
   ];
   // A private bucket: the proxy reads the object with the app's signed URL, or not at all.
@@ -83,6 +86,7 @@ export function assessApp(
           : value?.includes('?')
             ? `unsigned: ${JSON.stringify(printable)}`
             : 'no query: the URL is unsigned',
+      ...compared(header.toLowerCase(), undefined, printable),
     });
   }
   // The app names the download (the proxy passes its Content-Disposition on): a wrong name is the app's fault.
@@ -99,6 +103,8 @@ export function assessApp(
       observed: head.reached
         ? `${head.status}, ${header} ${shown(headValue === undefined ? undefined : redactQuery(headValue))}`
         : head.error,
+      probe: 'head',
+      ...(head.reached ? compared(header.toLowerCase(), undefined, headValue && redactQuery(headValue)) : {}),
     });
   }
   const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, header]);

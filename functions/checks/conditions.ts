@@ -6,16 +6,20 @@
  */
 import contentDisposition from 'content-disposition';
 import type { Target } from '../config/schema.ts';
-import { FAILURE_KINDS, type FailureKind, type Layer } from '../contract/names.ts';
+import {
+  CACHE_HEADERS,
+  FAILURE_KINDS,
+  type FailureKind,
+  type Layer,
+  VALIDATOR_HEADERS,
+} from '../contract/names.ts';
+import { safeText } from '../contract/text.ts';
 import type { CheckResult, Condition, Evidence, HttpObservation, Timings } from '../contract/types.ts';
+import { firstFailure } from '../contract/wire.ts';
 
 export type Response = Extract<HttpObservation, { reached: true }>;
 
 /** The first failing condition, printed with its values: `[STATUS] 404, expected 200`. */
-export function firstFailure(conditions: readonly Condition[]): Condition | undefined {
-  return conditions.find((c) => !c.pass);
-}
-
 export function describeCondition(c: Condition): string {
   return `${c.subject} ${c.observed}, expected ${c.expected}`;
 }
@@ -125,6 +129,8 @@ export function sentinelConditions(
       observed: overflow
         ? `more than ${t.sentinel.size} bytes (stopped reading after ${bytes})`
         : `${bytes} bytes${truncated ? ' (truncated)' : ''}`,
+      expectedValue: t.sentinel.size,
+      observedValue: bytes,
     },
     {
       subject: '[BODY].sha256',
@@ -132,6 +138,8 @@ export function sentinelConditions(
       pass: sha256 === t.sentinel.sha256,
       expected: short(t.sentinel.sha256),
       observed: short(sha256),
+      expectedValue: t.sentinel.sha256,
+      observedValue: sha256 ?? null,
     },
   ];
 }
@@ -165,8 +173,11 @@ export function s3Redirect(obs: Response): string | undefined {
   return `${obs.status} ${doc?.code ?? 'redirect'}: ${where}; redirects are not followed`;
 }
 
-/** `[STATUS]`: the status, with S3's error code when storage answered, and its own kind for an S3 redirect. */
-export function statusIs(obs: Response, want: number): Condition {
+/**
+ * `[STATUS]`: the status, with S3's error code when storage answered, and its own kind for an S3 redirect. For a
+ * target whose storage is S3, whether the answer shows anything of storage's (`storageSign`).
+ */
+export function statusIs(t: Target, obs: Response, want: number): Condition {
   const redirect = s3Redirect(obs);
   const doc = s3ErrorDocument(obs.bodyHead);
   return {
@@ -175,11 +186,11 @@ export function statusIs(obs: Response, want: number): Condition {
     pass: obs.status === want,
     expected: String(want),
     observed: redirect ?? (doc ? `${obs.status} (S3 ${doc.code})` : String(obs.status)),
+    expectedValue: want,
+    observedValue: obs.status,
+    ...(t.storage?.type === 's3' ? { storageSign: fromStorage(obs) } : {}),
   };
 }
-
-/** What a 404 or 403 of a proxy in front of S3 says when nothing in it comes from storage (see diagnose). */
-export const NO_STORAGE_SIGN = 'no sign of storage in it';
 
 /** Whether an answer shows it came from storage: a storage header, or S3's error document. */
 export function fromStorage(obs: Response): boolean {
@@ -205,6 +216,9 @@ export const EVIDENCE_HEADERS = [
   'server',
   'location',
 ];
+
+/** What shows that a cache served an answer: its validators (a copy keeps the old ones) and a cache's own headers. */
+export const CACHE_EVIDENCE_HEADERS = [...VALIDATOR_HEADERS, ...CACHE_HEADERS];
 
 /** What a response showed: status, the chosen headers, and the body's size and sha256 (when it was hashed). */
 export function responseEvidence(obs: Response, headers: readonly string[]): Evidence {
@@ -261,23 +275,6 @@ export function describeOffloadValue(t: Target): string {
   return typeof want === 'string' ? JSON.stringify(want) : `/${want.pattern}/`;
 }
 
-/**
- * The media type must be the same; each parameter the config names (such as charset) must be there with the
- * same value. Parameters the config leaves out are not compared.
- */
-export function contentTypeMatches(expected: string, got: string): boolean {
-  const parse = (v: string) => {
-    const [type = '', ...params] = v.split(';').map((p) => p.trim().toLowerCase());
-    return {
-      type,
-      params: new Set(params.filter(Boolean).map((p) => p.replace(/\s*=\s*"?([^"]*)"?$/, '=$1'))),
-    };
-  };
-  const want = parse(expected);
-  const have = parse(got);
-  return want.type === have.type && [...want.params].every((p) => have.params.has(p));
-}
-
 /** Decoded file name of a Content-Disposition header (filename* preferred), or undefined. */
 export function dispositionFileName(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -299,6 +296,9 @@ export function fileNameCondition(fileName: string, headers: Readonly<Record<str
     expected: JSON.stringify(fileName),
     // A name taken from a signed URL carries its signature: never printed.
     observed: got === undefined ? shown(header && redactQuery(header)) : JSON.stringify(redactQuery(got)),
+    header: 'content-disposition',
+    expectedValue: fileName,
+    observedValue: got === undefined ? null : redactQuery(got),
   };
 }
 
@@ -325,6 +325,7 @@ export function conflictCondition(obs: Response): Condition {
     subject: `[${SINGLE_HEADERS.map(headerName).join(', ')}].count`,
     kind: 'header-conflict',
     pass: conflicts.length === 0,
+    ...(conflicts[0] ? { header: conflicts[0].name } : {}),
     expected: 'one value each',
     observed:
       conflicts.length === 0
@@ -352,17 +353,31 @@ export function cacheControlCondition(
     pass: got !== undefined && norm(got) === norm(want),
     expected: JSON.stringify(want),
     observed: shown(got),
+    ...compared('cache-control', want, got),
   };
 }
 
-/** A check that could not run at all: it threw or could not be invoked (`check-error`), or has no settings. */
+/** The data fields of a condition on one header: its name, and both values as they are (`null`: absent). */
+export function compared(
+  header: string,
+  want: string | undefined,
+  got: string | undefined,
+): Pick<Condition, 'header' | 'expectedValue' | 'observedValue'> {
+  return { header, ...(want === undefined ? {} : { expectedValue: want }), observedValue: got ?? null };
+}
+
+/**
+ * A check that could not run at all: it threw or could not be invoked (`check-error`), or has no settings. The
+ * error may quote what a server answered (a crash's message): it is made safe to print here, whoever builds it.
+ */
 export function couldNotRun(
   kind: 'check-error' | 'not-configured',
   layer: Layer,
   target: string,
-  error: string,
+  cause: string,
   startedAt: string,
 ): CheckResult {
+  const error = safeText(cause);
   return {
     layer,
     target,
@@ -373,7 +388,13 @@ export function couldNotRun(
     expected: {},
     observed: { error },
     conditions: [
-      { subject: '[CHECK]', kind: 'check-error', pass: false, expected: 'the check runs', observed: error },
+      {
+        subject: '[CHECK]',
+        kind,
+        pass: false,
+        expected: kind === 'not-configured' ? 'settings for this check' : 'the check runs',
+        observed: error,
+      },
     ],
     timings: { totalMs: 0 },
     startedAt,

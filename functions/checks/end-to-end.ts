@@ -1,12 +1,14 @@
 /** The end-to-end check's judgement: the download through the proxy, and its optional probes. Pure. */
 import type { Target } from '../config/schema.ts';
+import { contentTypesMatch } from '../contract/content-type.ts';
 import { hygieneNote } from '../contract/names.ts';
 import type { CheckResult, Condition, Evidence, HttpObservation } from '../contract/types.ts';
 import {
+  CACHE_EVIDENCE_HEADERS,
   type Context,
   cacheControlCondition,
+  compared,
   conflictCondition,
-  contentTypeMatches,
   EVIDENCE_HEADERS,
   fileNameCondition,
   headerName,
@@ -33,6 +35,8 @@ function decodingConditions(obs: Response): Condition[] {
       pass: obs.decodeError === undefined,
       expected: `a body that decodes as Content-Encoding ${JSON.stringify(coding)} says`,
       observed: obs.decodeError ?? `decoded: ${obs.wireBytes} bytes on the wire, ${obs.bytes} decoded`,
+      header: 'content-encoding',
+      observedValue: coding ?? null,
     },
   ];
 }
@@ -107,6 +111,7 @@ function headCondition(t: Target, obs: Response, head: HttpObservation): Conditi
       pass: false,
       expected: `${expected}, as GET`,
       observed: head.error,
+      probe: 'head',
     };
   const leaked = head.headers[t.app.offload.header.toLowerCase()];
   const pass =
@@ -114,7 +119,7 @@ function headCondition(t: Target, obs: Response, head: HttpObservation): Conditi
     (get.length === undefined || head.headers['content-length'] === get.length) &&
     (get.type === undefined ||
       (head.headers['content-type'] !== undefined &&
-        contentTypeMatches(get.type, head.headers['content-type']))) &&
+        contentTypesMatch(get.type, head.headers['content-type']))) &&
     leaked === undefined;
   const observed = [
     String(head.status),
@@ -122,14 +127,17 @@ function headCondition(t: Target, obs: Response, head: HttpObservation): Conditi
     `Content-Type ${shown(head.headers['content-type'])}`,
     ...(leaked === undefined ? [] : [`${t.app.offload.header} ${JSON.stringify(redactQuery(leaked))}`]),
   ].join(', ');
-  return { subject: '[HEAD]', kind: 'head-mismatch', pass, expected: `${expected}, as GET`, observed };
+  return {
+    subject: '[HEAD]',
+    kind: 'head-mismatch',
+    pass,
+    expected: `${expected}, as GET`,
+    observed,
+    probe: 'head',
+    expectedValue: get.status,
+    observedValue: head.status,
+  };
 }
-
-/** Subjects of the conditional probe's conditions (diagnose tells the offload header apart). */
-export const CONDITIONAL_SUBJECTS = {
-  answer: '[conditional GET]',
-  offload: '[conditional GET].offload',
-} as const;
 
 /**
  * A conditional GET with the download's validators: a 304 without a body, or a 200 with the whole sentinel; and
@@ -140,11 +148,12 @@ function conditionalConditions(t: Target, conditional: HttpObservation): Conditi
   if (!conditional.reached)
     return [
       {
-        subject: CONDITIONAL_SUBJECTS.answer,
+        subject: '[conditional GET]',
         kind: 'conditional-mismatch',
         pass: false,
         expected: want,
         observed: conditional.error,
+        probe: 'conditional',
       },
     ];
   const offload = t.app.offload.header;
@@ -157,14 +166,16 @@ function conditionalConditions(t: Target, conditional: HttpObservation): Conditi
     !conditional.overflow;
   return [
     {
-      subject: CONDITIONAL_SUBJECTS.answer,
+      subject: '[conditional GET]',
       kind: 'conditional-mismatch',
       pass: notModified || whole,
       expected: want,
       observed: `${conditional.status} with ${conditional.bytes} bytes${conditional.status === 200 && !whole ? ' (not the sentinel)' : ''}`,
+      probe: 'conditional',
+      observedValue: conditional.status,
     },
     {
-      subject: CONDITIONAL_SUBJECTS.offload,
+      subject: '[conditional GET].offload',
       kind: 'conditional-mismatch',
       pass: leaked === undefined,
       expected: `no ${offload} at the client`,
@@ -172,6 +183,8 @@ function conditionalConditions(t: Target, conditional: HttpObservation): Conditi
         leaked === undefined
           ? 'absent'
           : `${conditional.status} with ${offload}: ${JSON.stringify(redactQuery(leaked))}`,
+      probe: 'conditional',
+      ...compared(offload.toLowerCase(), undefined, leaked && redactQuery(leaked)),
     },
   ];
 }
@@ -190,6 +203,8 @@ function extraConditions(t: Target, obs: Response, extra: ExtraObservations): Co
       observed: internal.reached
         ? `${internal.status}: ${served ? 'served to an outside client' : 'refused'}`
         : internal.error,
+      probe: 'internal',
+      ...(internal.reached ? { observedValue: internal.status } : {}),
     });
   }
   if (range) {
@@ -208,6 +223,9 @@ function extraConditions(t: Target, obs: Response, extra: ExtraObservations): Co
       observed: range.reached
         ? `${range.status} with ${range.bytes} bytes${!ok && range.status === 206 && range.bytes === want ? ' (other bytes)' : ''}`
         : range.error,
+      probe: 'range',
+      expectedValue: want,
+      ...(range.reached ? { observedValue: range.bytes } : {}),
     });
   }
   if (head) out.push(headCondition(t, obs, head));
@@ -227,13 +245,14 @@ export function assessEndToEnd(
   const offload = t.app.offload.header;
   const leaked = obs.headers[offload.toLowerCase()];
   const conditions: Condition[] = [
-    statusIs(obs, 200),
+    statusIs(t, obs, 200),
     {
       subject: `[${offload}]`,
       kind: 'header-leak',
       pass: leaked === undefined,
       expected: 'absent at the client',
       observed: shown(leaked === undefined ? undefined : redactQuery(leaked)),
+      ...compared(offload.toLowerCase(), undefined, leaked && redactQuery(leaked)),
     },
     ...decodingConditions(obs),
     ...sentinelConditions(t, obs.bytes, obs.sha256, obs.truncated, obs.overflow),
@@ -245,9 +264,10 @@ export function assessEndToEnd(
     conditions.push({
       subject: '[Content-Type]',
       kind: 'header-mismatch',
-      pass: got !== undefined && contentTypeMatches(contentType, got),
+      pass: got !== undefined && contentTypesMatch(contentType, got),
       expected: JSON.stringify(contentType),
       observed: shown(got),
+      ...compared('content-type', contentType, got),
     });
   }
   if (fileName !== undefined) conditions.push(fileNameCondition(fileName, obs.headers));
@@ -255,11 +275,12 @@ export function assessEndToEnd(
     conditions.push(
       cacheControlCondition('[Cache-Control]', 'header-mismatch', cacheControl, obs.headers['cache-control']),
     );
-  conditions.push(...extraConditions(t, obs, extra));
-  const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, offload]);
+  const download: Condition[] = conditions.map((c) => ({ ...c, probe: 'download' }));
+  download.push(...extraConditions(t, obs, extra));
+  const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, offload, ...CACHE_EVIDENCE_HEADERS]);
   return result(
     c,
-    conditions,
+    download,
     expected,
     observed,
     obs.timings,

@@ -2,10 +2,9 @@
 import type { Target } from '../config/schema.ts';
 import type { CheckResult, Evidence, HttpObservation } from '../contract/types.ts';
 import {
+  CACHE_EVIDENCE_HEADERS,
   type Context,
   EVIDENCE_HEADERS,
-  fromStorage,
-  NO_STORAGE_SIGN,
   redirectNotes,
   responseEvidence,
   result,
@@ -22,12 +21,12 @@ export function assessProxy(
   const c: Context = { ...ctx, layer: 'proxy', degradedMs: t.proxy?.degradedMs };
   const expected: Evidence = { status: 200, bytes: t.sentinel.size, sha256: t.sentinel.sha256 };
   if (!obs.reached) return unreachable(c, obs, expected);
-  const status = statusIs(obs, 200);
+  const status = statusIs(t, obs, 200);
   // A proxy in front of S3 whose error carries nothing of S3's: it made the answer up, or masks S3's.
-  if (!status.pass && t.storage?.type === 's3' && !fromStorage(obs) && status.kind === 'status')
-    status.observed = `${status.observed} (${NO_STORAGE_SIGN}: no x-amz-* header, no S3 error document)`;
+  if (!status.pass && status.storageSign === false && status.kind === 'status')
+    status.observed = `${status.observed} (no sign of storage in it: no x-amz-* header, no S3 error document)`;
   const conditions = [status, ...sentinelConditions(t, obs.bytes, obs.sha256, obs.truncated, obs.overflow)];
-  const observed = responseEvidence(obs, EVIDENCE_HEADERS);
+  const observed = responseEvidence(obs, [...EVIDENCE_HEADERS, ...CACHE_EVIDENCE_HEADERS]);
   return result(
     c,
     conditions,

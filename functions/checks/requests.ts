@@ -49,9 +49,3 @@ export function printableUrl(raw: string): string {
     return '(invalid URL)';
   }
 }
-
-/** An offload header's value for one line of text: a URL's query (a signature, redacted) shortened to `?…`. */
-export function briefOffload(value: string): string {
-  const at = value.indexOf('?');
-  return at < 0 ? value : `${value.slice(0, at)}?…`;
-}

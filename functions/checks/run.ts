@@ -3,12 +3,14 @@
  * (probes), judge it (core). A failed check returns `ok: false`; only a broken check itself throws.
  *
  * Every result leaves through runCheck, which redacts the secrets the check resolved (and the error of a check
- * that throws): every output, the stored report, the page and the logs are made of these results.
+ * that throws), then makes every string of it safe to print (contract/text.ts: control characters escaped, long
+ * values cut): every output, the stored report, the page and the logs are made of these results.
  */
 
 import type { HttpCheckConfig, StorageConfig, Target } from '../config/schema.ts';
 import { MonitorCredentialsError, SecretMissingError } from '../contract/errors.ts';
 import type { Layer } from '../contract/names.ts';
+import { safeDeep } from '../contract/text.ts';
 import type { CheckResult, HttpObservation } from '../contract/types.ts';
 import { assessApp } from './app.ts';
 import { notConfiguredResult } from './conditions.ts';
@@ -82,7 +84,8 @@ function storageLocation(storage: StorageConfig): string {
 export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promise<CheckResult> {
   const secrets = new Set<string>();
   try {
-    return redactDeep(await check(layer, t, deps, secrets), redactor(secrets));
+    // Redaction first: a secret cut in two, or with an escaped character in it, would no longer match.
+    return safeDeep(redactDeep(await check(layer, t, deps, secrets), redactor(secrets)));
   } catch (err) {
     // A crash becomes the workflow's check-error evidence, with this message as its cause: redact it too.
     if (err instanceof Error) {

@@ -1,10 +1,11 @@
 /** The storage check's judgement: the sentinel's bytes, and what the object carries beside them. Pure. */
 import type { Target } from '../config/schema.ts';
+import { contentTypesMatch } from '../contract/content-type.ts';
 import type { CheckResult, Condition, Evidence, StorageObservation } from '../contract/types.ts';
 import {
   type Context,
   cacheControlCondition,
-  contentTypeMatches,
+  compared,
   pick,
   redactQuery,
   result,
@@ -61,9 +62,10 @@ function metadataConditions(t: Target, metadata: Readonly<Record<string, string>
     out.push({
       subject: '[object].Content-Type',
       kind: 'metadata-mismatch',
-      pass: type !== undefined && contentTypeMatches(contentType, type),
+      pass: type !== undefined && contentTypesMatch(contentType, type),
       expected: JSON.stringify(contentType),
       observed: shown(type),
+      ...compared('content-type', contentType, type),
     });
   }
   const encoding = metadata['content-encoding'];
@@ -73,6 +75,7 @@ function metadataConditions(t: Target, metadata: Readonly<Record<string, string>
     pass: encoding === undefined || encoding.toLowerCase() === 'identity',
     expected: 'absent (the sentinel is stored as it is)',
     observed: shown(encoding),
+    ...compared('content-encoding', undefined, encoding),
   });
   // The app names the download: a second Content-Disposition from the object would reach clients beside it.
   if (fileName !== undefined) {
@@ -83,6 +86,7 @@ function metadataConditions(t: Target, metadata: Readonly<Record<string, string>
       pass: disposition === undefined,
       expected: 'absent (the app names the download)',
       observed: shown(disposition && redactQuery(disposition)),
+      ...compared('content-disposition', undefined, disposition && redactQuery(disposition)),
     });
   }
   if (cacheControl !== undefined)

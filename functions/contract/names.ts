@@ -108,6 +108,22 @@ export type HygieneNote = keyof typeof HYGIENE_NOTES;
 /** A note as it prints: its text, then its id, as a failure prints its kind. */
 export const hygieneNote = (id: HygieneNote, detail: string) => `${HYGIENE_NOTES[id]}: ${detail} [${id}]`;
 
+/**
+ * Response headers that name the version of what was served: storage's object has its own, and a cache (a proxy
+ * cache, a CDN) replays those of the copy it keeps.
+ */
+export const VALIDATOR_HEADERS = ['etag', 'last-modified'] as const;
+
+/** Response headers a cache adds to what it serves from its copy (`Age`, and the cache-status headers). */
+export const CACHE_HEADERS = [
+  'age',
+  'cache-status',
+  'x-cache',
+  'x-cache-status',
+  'x-proxy-cache',
+  'cf-cache-status',
+] as const;
+
 /** The layer a verdict blames. `proxy-app`: proxy and app each work, but not together. */
 export const FAULTS = ['storage', 'app', 'proxy', 'proxy-app', 'unknown'] as const;
 export type Fault = (typeof FAULTS)[number];

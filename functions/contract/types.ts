@@ -12,6 +12,7 @@ export type {
   Confirmation,
   Evidence,
   Maintenance,
+  Probe,
   Report,
   Timings,
   Verdict,
@@ -62,8 +63,9 @@ export type StorageObservation =
       /** The file grew past the request's `maxBytes`: reading stopped there. */
       overflow?: boolean;
       /**
-       * What clients will get besides the bytes, lower-case header names: the object's metadata (S3), or what a
-       * type map says of the file's name (disk, `metadataSource` "type-map": a guess of the front server's).
+       * What clients will get besides the bytes, lower-case header names: the object's metadata (S3) and its
+       * validators (`etag`, `last-modified`), or what a type map says of the file's name (disk, `metadataSource`
+       * "type-map": a guess of the front server's).
        */
       metadata?: Record<string, string>;
       metadataSource?: 'object' | 'type-map';

@@ -40,17 +40,62 @@ export const evidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof evidenceSchema>;
 
-/** One condition a check evaluated, in the manner of Gatus' `[STATUS] == 200`, with both values as printed. */
+/** The requests of a check that makes more than one (end to end, and the app check's HEAD). */
+export const PROBES = ['download', 'head', 'range', 'conditional', 'internal'] as const;
+export type Probe = (typeof PROBES)[number];
+
+/** A value a condition compared: text or a number; `null` for a header that was absent. */
+const comparedValue = z.nullable(z.union([z.string(), z.number()]));
+
+/**
+ * One condition a check evaluated, in the manner of Gatus' `[STATUS] == 200`: for people, what it compares and both
+ * values as printed; for the verdict (functions/verdict/), the same facts as data. The rules read only the data
+ * fields and `kind` and `pass`, never the printed ones, so that a reworded message cannot change a verdict. The data
+ * fields are optional: a condition sets those that apply, and reports written before them still parse.
+ */
 export const conditionSchema = z.object({
   /** What is compared, as it prints: `[STATUS]`, `[BODY].sha256`, `[X-Accel-Redirect]`. */
   subject: z.string(),
   /** The kind of failure when this condition does not hold. */
   kind: z.enum(KIND_NAMES),
   pass: z.boolean(),
+  /** The wanted value, as it prints. */
   expected: z.string(),
+  /** The value seen, as it prints. */
   observed: z.string(),
+  /**
+   * Which request of its check the condition judges, when the check makes more than one: end to end's `download`
+   * itself or one of its extra probes (`head`, `range`, `conditional`, `internal`), the app check's `head`. Absent:
+   * the check's one request (or no request: storage, a check that could not run).
+   */
+  probe: z.optional(z.enum(PROBES)),
+  /**
+   * The response header the condition compares, lower-case (`content-type`, `x-accel-redirect`); on the storage
+   * check, the object's metadata key, named as the header S3 answers it with. Set on the storage check only when
+   * the metadata is the object's own (S3), not a type map's guess (disk). For two headers of one name with
+   * different values, the first such header.
+   */
+  header: z.optional(z.string()),
+  /**
+   * The wanted value as a value, not as it prints: the config's Content-Type (`text/plain; charset=utf-8`), the
+   * sentinel's size in bytes, the status code.
+   */
+  expectedValue: z.optional(comparedValue),
+  /** The value seen as a value (a header's value as it came, redacted), `null` when the header was absent. */
+  observedValue: z.optional(comparedValue),
+  /**
+   * A status condition of a target whose storage is S3: whether the answer carried any sign of storage (an
+   * `x-amz-*` header, or S3's XML error document). `false` on a proxy's error means the proxy made the answer up,
+   * or hid storage's. Absent when storage is not S3.
+   */
+  storageSign: z.optional(z.boolean()),
 });
 export type Condition = z.infer<typeof conditionSchema>;
+
+/** The first condition that failed: it decides a result's kind and message. */
+export function firstFailure(conditions: readonly Condition[]): Condition | undefined {
+  return conditions.find((c) => !c.pass);
+}
 
 /** The outcome of one check. A failed check is a result, not an exception. */
 export const checkResultSchema = z.object({

@@ -9,6 +9,7 @@ import { activeWindow } from '../config/maintenance.ts';
 import type { Config } from '../config/schema.ts';
 import { InvalidEventError } from '../contract/errors.ts';
 import { SCHEMA_VERSION } from '../contract/names.ts';
+import { safeText } from '../contract/text.ts';
 import type { CheckResult, Confirmation, Report, StageResults } from '../contract/types.ts';
 import { caughtCheckSchema, checkResultSchema, keptCheckSchema, wireProblems } from '../contract/wire.ts';
 import { type Again, confirmStage1, withConfirmation } from '../verdict/confirm.ts';
@@ -27,8 +28,9 @@ const diagnoseEvent = z.extend(targetEvent, {
   stage2: z.optional(z.tuple([z.unknown(), z.unknown()])),
 });
 
+/** What a crashed check's error says, safe to print (its message may hold what a server answered), cut at 500. */
 const causeOf = (error: { Error?: string | undefined; Cause?: string | undefined }) =>
-  ([error.Error, error.Cause].filter(Boolean).join(': ') || 'no result').slice(0, 500);
+  safeText([error.Error, error.Cause].filter(Boolean).join(': ') || 'no result', 500);
 
 function stageResults(
   e: z.infer<typeof diagnoseEvent>,

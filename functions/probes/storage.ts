@@ -191,6 +191,9 @@ async function probeS3(
       const value = out[field];
       if (value) metadata[header] = value;
     }
+    // The object's validators: a copy on the way (a cache, a CDN) that serves old bytes replays old ones.
+    if (out.ETag) metadata.etag = out.ETag;
+    if (out.LastModified) metadata['last-modified'] = out.LastModified.toUTCString();
     return {
       reached: true,
       bytes: read.bytes,

@@ -69,7 +69,16 @@ export interface NginxSnippetOptions {
    * its own 404 page, which hides what S3 said.
    */
   readonly interceptErrors?: boolean;
+  /**
+   * A proxy cache on the internal location, its files in this directory (relative: under nginx's prefix), keyed
+   * on the storage path without the query (a signed URL's changes with every request) and kept 10 minutes whatever
+   * storage says: an object replaced in storage is still served as it was (the sandbox's stale-cache fault).
+   */
+  readonly offloadCache?: string;
 }
+
+/** The cache zone of the `offloadCache` option. */
+const OFFLOAD_CACHE_ZONE = 'download_doctor_offload';
 
 /**
  * The headers S3 (and S3-compatible stores: moto's own) adds to an object's answer: the storage locations hide
@@ -242,6 +251,14 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
       ...(options.unwritableTempPath
         ? [`proxy_temp_path ${quote(options.unwritableTempPath)};`, 'limit_rate 512k;']
         : []),
+      ...(options.offloadCache && storage.type === 'http'
+        ? [
+            `proxy_cache ${OFFLOAD_CACHE_ZONE};`,
+            'proxy_cache_key $uri;',
+            'proxy_cache_valid 200 10m;',
+            'proxy_ignore_headers Cache-Control Expires Set-Cookie;',
+          ]
+        : []),
       ...pass,
     ]);
   };
@@ -255,6 +272,11 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
     );
   }
   http.push(block(`upstream ${APP_UPSTREAM}`, [`server ${hostPort(app, options.appPortOverride)};`]));
+  if (options.offloadCache && storage.type === 'http') {
+    http.push(
+      `proxy_cache_path ${quote(options.offloadCache)} levels=1:2 keys_zone=${OFFLOAD_CACHE_ZONE}:1m max_size=64m inactive=1h use_temp_path=off;`,
+    );
+  }
   const signed = target.storage.type === 's3' && target.storage.proxyAuth === 'presigned';
   const server = [
     '# End to end: the healthcheck route goes to the app, which answers with X-Accel-Redirect and no body.',

@@ -4,13 +4,17 @@
  * Read it against the recipe (write-healthchecks): end to end is the summary check; when it fails, storage,
  * the proxy and the app are judged separately, and the first layer that fails explains the ones downstream.
  * The first matching row wins.
+ *
+ * The rules read data only: each result's kind, ok, slow and evidence, and its conditions' kind, pass and data
+ * fields (contract/wire.ts). Never a message, a subject, or a value as it prints: rewording them changes no verdict
+ * (test/unit/verdict-wording.test.ts).
  */
 
-import { firstFailure, NO_STORAGE_SIGN } from '../checks/conditions.ts';
-import { CONDITIONAL_SUBJECTS } from '../checks/end-to-end.ts';
-import { briefOffload } from '../checks/requests.ts';
-import type { FailureKind, Layer } from '../contract/names.ts';
+import { contentTypesMatch } from '../contract/content-type.ts';
+import { CACHE_HEADERS, type FailureKind, type Layer } from '../contract/names.ts';
+import { briefOffload } from '../contract/text.ts';
 import type { CheckResult } from '../contract/types.ts';
+import { firstFailure } from '../contract/wire.ts';
 import { isReadFailure, type Results, type Rule } from './outcome.ts';
 
 const msg = (r: Results, layer: Layer) => r[layer]?.message ?? 'not run';
@@ -49,18 +53,11 @@ const HEADER_KINDS: readonly FailureKind[] = [
   'content-decoding',
 ];
 
-/** The response header the end-to-end check's first failure is about (`[Content-Type]` → `content-type`). */
+/** The response header the end-to-end check's first failure is about (`content-type`), when it is a header's. */
 function failedHeader(r: CheckResult | undefined): string | undefined {
   const failed = r && firstFailure(r.conditions);
-  if (!failed || !HEADER_KINDS.includes(failed.kind)) return undefined;
-  if (failed.kind === 'content-decoding') return 'content-encoding';
-  if (failed.kind === 'header-conflict') {
-    return /^Content-Disposition:/.test(failed.observed) ? 'content-disposition' : 'content-type';
-  }
-  return /^\[([A-Za-z-]+)\]/.exec(failed.subject)?.[1]?.toLowerCase();
+  return failed && HEADER_KINDS.includes(failed.kind) ? failed.header : undefined;
 }
-
-const mediaType = (v: string) => (v.split(';')[0] ?? '').trim().toLowerCase();
 
 /**
  * Storage holds the wrong value of the header end to end fails on: the object's metadata (its condition failed),
@@ -71,25 +68,25 @@ function storageCarries(r: Results): { header: string; value: string } | undefin
   const storage = r.storage;
   const value = header && storage?.observed.headers?.[header];
   if (!header || value === undefined || !storage) return undefined;
-  const objectCondition = storage.conditions.find(
-    (c) => c.kind === 'metadata-mismatch' && c.subject.toLowerCase() === `[object].${header}`,
-  );
+  // S3: the storage check judged the object's own metadata (its conditions name the header).
+  const objectCondition = storage.conditions.find((c) => c.header === header);
   if (objectCondition) return objectCondition.pass ? undefined : { header, value };
-  // A type map's guess (disk): only a media type that differs from the sentinel's says anything.
-  const seen = r['end-to-end']?.observed.headers?.[header];
-  const wanted = r['end-to-end']?.conditions.find((c) => c.subject === '[Content-Type]')?.expected;
-  if (header !== 'content-type' || seen === undefined || wanted === undefined) return undefined;
-  const want = mediaType(JSON.parse(wanted) as string);
-  return mediaType(value) !== want && mediaType(seen) === mediaType(value) ? { header, value } : undefined;
+  // On disk, the value is a type map's guess: only a media type that differs from the sentinel's says anything.
+  if (header !== 'content-type') return undefined;
+  const download = r['end-to-end']?.conditions.find((c) => c.probe === 'download' && c.header === header);
+  const wanted = download?.expectedValue;
+  const seen = download?.observedValue;
+  if (typeof wanted !== 'string' || typeof seen !== 'string') return undefined;
+  return !contentTypesMatch(value, wanted) && contentTypesMatch(seen, value) ? { header, value } : undefined;
 }
 
-/** The failed status condition of a proxy in front of S3 whose answer holds nothing of S3's (see assessProxy). */
+/** A proxy in front of S3 answers 404 (or 403) with nothing of storage's in it, and end to end gets 404 too. */
 const masksStorage = (r: Results) => {
   const failed = r.proxy && firstFailure(r.proxy.conditions);
   return (
-    failed?.subject === '[STATUS]' &&
-    /^40[34]\b/.test(failed.observed) &&
-    failed.observed.includes(NO_STORAGE_SIGN) &&
+    failed?.kind === 'status' &&
+    failed.storageSign === false &&
+    (failed.observedValue === 403 || failed.observedValue === 404) &&
     r['end-to-end']?.observed.status === 404
   );
 };
@@ -104,8 +101,41 @@ const proxyAddress = (r: Results) => {
 };
 
 /** The conditional probe failed on the offload header: the app answered with it, and the proxy passed it on. */
-const conditionalOffload = (r: Results) =>
-  firstFailure(r['end-to-end']?.conditions ?? [])?.subject === CONDITIONAL_SUBJECTS.offload;
+const conditionalOffload = (r: Results) => {
+  const failed = firstFailure(r['end-to-end']?.conditions ?? []);
+  return failed?.probe === 'conditional' && failed.header !== undefined;
+};
+
+/** End to end got the whole body, of the sentinel's size (not cut, not longer), but other bytes. */
+const wholeBodyOtherBytes = (r: Results) => {
+  const e2e = r['end-to-end'];
+  const size = e2e?.conditions.find(
+    (c) => c.probe === 'download' && (c.kind === 'size-mismatch' || c.kind === 'truncated'),
+  );
+  return e2e?.kind === 'checksum-mismatch' && size?.pass === true;
+};
+
+/** A validator's value as compared: an ETag without its weak mark, a date as a time. */
+const validator = (name: string, v: string): string | number =>
+  name === 'last-modified' ? Date.parse(v) : v.replace(/^W\//, '');
+
+/**
+ * What in the download's headers shows that a copy served it, not storage's object: validators that storage's
+ * object no longer has, or a cache's own headers (Age, a cache status). Each with its value.
+ */
+function copySigns(r: Results): string[] {
+  const seen = r['end-to-end']?.observed.headers ?? {};
+  const object = r.storage?.observed.headers ?? {};
+  const signs: string[] = [];
+  for (const name of ['etag', 'last-modified']) {
+    const mine = seen[name];
+    const theirs = object[name];
+    if (mine !== undefined && theirs !== undefined && validator(name, mine) !== validator(name, theirs))
+      signs.push(`${name}: ${mine} where storage's object has ${theirs}`);
+  }
+  for (const name of CACHE_HEADERS) if (seen[name] !== undefined) signs.push(`${name}: ${seen[name]}`);
+  return signs;
+}
 
 export const RULES: readonly Rule[] = [
   // Stage 1: end to end and the app.
@@ -256,6 +286,19 @@ export const RULES: readonly Rule[] = [
     summary: (r) => `downloads work but are slow, and no single layer is slow: ${e2e(r)}`,
   },
   // End to end fails: its cause is named from the other three checks.
+  {
+    // A copy between the client and storage: the download is whole and of the sentinel's size, but old bytes,
+    // while storage and the proxy's own route serve the sentinel; its headers show where it came from.
+    id: 'stale-copy-in-path',
+    when: { 'end-to-end': { kind: 'checksum-mismatch' }, storage: 'ok', proxy: 'ok' },
+    also: (r) => wholeBodyOtherBytes(r) && copySigns(r).length > 0,
+    status: 'failed',
+    fault: 'proxy',
+    summary: (r) =>
+      `downloads get other bytes of the sentinel's size, while storage and the proxy's own route serve the ` +
+      `sentinel: a cache (or a CDN, or a second copy) between the client and storage keeps old bytes, as the ` +
+      `download's headers show (${copySigns(r).join('; ')}); purge it, or fix its key or lifetime: ${e2e(r)}`,
+  },
   {
     // The wrong header end to end is what storage holds: the object's metadata (or, on disk, the file's name).
     id: 'object-metadata',

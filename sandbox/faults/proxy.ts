@@ -269,6 +269,27 @@ export const PROXY_FAULTS = [
   },
 
   {
+    name: 'stale-offload-cache',
+    description:
+      "nginx caches storage's answers in the internal location, keyed on the path without the signed query, and the team replaced the sentinel with new bytes of the same size: downloads get the old copy, while storage and the proxy check serve the new one",
+    changes:
+      'nginx: `proxy_cache` on the internal location (`proxy_cache_key $uri`, kept 10 minutes whatever storage says), then a reload; a download fills it; storage: the sentinel replaced by new bytes of the same size, and the monitor told to expect them',
+    change: [
+      { lever: 'proxy', option: 'offloadCache', value: 'offload_cache' },
+      { lever: 'sentinel', value: 'replaced' },
+    ],
+    expected: {
+      status: 'failed',
+      fault: 'proxy',
+      check: 'end-to-end',
+      kind: 'checksum-mismatch',
+      rule: 'stale-copy-in-path',
+    },
+    saw: { 'end-to-end': 'checksum-mismatch', app: 'ok', storage: 'ok', proxy: 'ok' },
+    symptoms: { endToEnd: 'other bytes', app: 'offloaded', proxy: 'sentinel' },
+    on: { 'nginx-s3': {} },
+  },
+  {
     name: 'key-in-variable',
     sentinel: 'awkward',
     description:

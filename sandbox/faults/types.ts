@@ -30,10 +30,12 @@ export const NAME_PREFIX = {
 /** The stack's own levers, each with its values, the healthy one first. */
 export const STACK_LEVERS = {
   /**
-   * The first sentinel in storage: there, gone, other bytes of the same size, only its first half, or its bytes
-   * followed by more (a file that grew).
+   * The first sentinel in storage: there, gone, other bytes of the same size, only its first half, its bytes
+   * followed by more (a file that grew), or `replaced` as a team replaces its sentinel: after a download through
+   * the proxy (the traffic before, which fills any cache on the way), new bytes of the same size, and the monitor
+   * told to expect them.
    */
-  sentinel: ['present', 'absent', 'corrupted', 'truncated', 'grown'],
+  sentinel: ['present', 'absent', 'corrupted', 'truncated', 'grown', 'replaced'],
   /**
    * What the first sentinel's object carries besides its bytes (S3): as uploaded, S3's default type
    * (binary/octet-stream, as an upload without one gets), a Content-Encoding it does not have, or a

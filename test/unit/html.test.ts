@@ -1,10 +1,11 @@
 /** The HTML renderer as a pure function (the browser test, test/browser/, looks at the page itself). */
 import { describe, expect, it } from 'vitest';
+import { notConfiguredResult } from '../../functions/checks/conditions.ts';
 import { WireFormatError } from '../../functions/contract/errors.ts';
 import type { Fault } from '../../functions/contract/names.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { reportHtml } from '../../functions/render/report-html.ts';
-import { reportOf, type Spec, stages } from '../fixtures/results.ts';
+import { reportOf, result, type Spec, stages } from '../fixtures/results.ts';
 
 const report = (target: string, ...spec: [Spec, Spec, Spec?, Spec?]): Report =>
   reportOf(stages(...spec), target);
@@ -92,5 +93,17 @@ describe('the HTML report', () => {
     const bad = { ...r, results: [{ ...r.results[0], timings: {} }] } as unknown as Report;
     expect(() => reportHtml([bad])).toThrow(WireFormatError);
     expect(() => reportHtml([bad])).toThrow('results[0].timings.totalMs: expected number, got nothing');
+  });
+
+  it('shows a check without settings as not configured, never as a crash (a bug of the issue)', () => {
+    const at = '2026-11-24T00:00:00.000Z';
+    const r = reportOf({
+      stage1: [result('end-to-end', 'status'), result('app', 'ok')],
+      stage2: [notConfiguredResult('storage', 'prod', at), notConfiguredResult('proxy', 'prod', at)],
+    });
+    const html = reportHtml([r]);
+    expect(html).toContain('not-configured: the check is not configured for this target');
+    expect(html).not.toContain('crashed');
+    expect(html).not.toContain('check-error');
   });
 });

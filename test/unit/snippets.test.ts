@@ -103,7 +103,7 @@ describe('nginxSnippet', () => {
     expect(nginxSnippet(target(), { showStorageHeaders: true })).not.toContain('proxy_hide_header x-amz');
   });
 
-  it("applies the sandbox's other proxy options where they act: compression, masking, keys, temp files", () => {
+  it("applies the sandbox's other proxy options where they act: compression, masking, keys, temp files, a cache", () => {
     const internal = (options: Parameters<typeof nginxSnippet>[1]) =>
       location(nginxSnippet(target(), options), '/_storage/') ?? '';
     expect(internal({ compressDownloads: true })).toContain('gzip on;\n    gzip_types *;');
@@ -120,9 +120,25 @@ describe('nginxSnippet', () => {
     expect(internal({ unwritableTempPath: '/proc' })).toContain(
       'proxy_temp_path /proc;\n    limit_rate 512k;',
     );
+    // A cache on the internal location, keyed on the path alone, its zone in the http block.
+    const cached = nginxSnippet(target(), { offloadCache: 'offload_cache' });
+    expect(location(cached, '/_storage/')).toContain(
+      'proxy_cache download_doctor_offload;\n    proxy_cache_key $uri;\n    proxy_cache_valid 200 10m;',
+    );
+    expect(cached).toContain(
+      'proxy_cache_path offload_cache levels=1:2 keys_zone=download_doctor_offload:1m max_size=64m inactive=1h use_temp_path=off;',
+    );
+    expect(location(cached, '= /healthcheck-utils/storage/')).not.toContain('proxy_cache');
     // The healthy configuration has none of them.
     const healthy = nginxSnippet(target());
-    for (const x of ['gzip', 'intercept', '$download_doctor_key', 'proxy_temp_path', 'limit_rate'])
+    for (const x of [
+      'gzip',
+      'intercept',
+      '$download_doctor_key',
+      'proxy_temp_path',
+      'limit_rate',
+      'proxy_cache',
+    ])
       expect(healthy).not.toContain(x);
   });
 
