@@ -168,16 +168,18 @@ describe('the Lambda bundles', () => {
     await expect((await load('app')).handler({ target: 'nope' })).rejects.toThrow('no target named "nope"');
   });
 
+  /** Whether a bundle's entry or one of its chunks holds `marker` (a text only one module has). */
+  const carries = (name: keyof typeof bundles, marker: string) => {
+    const dir = dirname(bundles[name]);
+    const chunks = existsSync(join(dir, 'chunks')) ? readdirSync(join(dir, 'chunks')) : [];
+    const files = [join(dir, 'index.mjs'), ...chunks.map((f) => join(dir, 'chunks', f))];
+    return files.some((file) => readFileSync(file, 'utf8').includes(marker));
+  };
+
   it('carry the config schema only where a function validates the config: not in report and notifier', () => {
-    // A message of the config schema's own marks it, in the bundle's entry or one of its chunks.
-    const carries = (name: keyof typeof bundles) => {
-      const dir = dirname(bundles[name]);
-      const chunks = existsSync(join(dir, 'chunks')) ? readdirSync(join(dir, 'chunks')) : [];
-      const files = [join(dir, 'index.mjs'), ...chunks.map((f) => join(dir, 'chunks', f))];
-      return files.some((file) => readFileSync(file, 'utf8').includes('must be a short slug'));
-    };
+    // A message of the config schema's own marks it.
     const names = ['end-to-end', 'app', 'storage', 'proxy', 'diagnose', 'report', 'notifier'] as const;
-    expect(Object.fromEntries(names.map((name) => [name, carries(name)]))).toEqual({
+    expect(Object.fromEntries(names.map((name) => [name, carries(name, 'must be a short slug')]))).toEqual({
       'end-to-end': true,
       app: true,
       storage: true,
@@ -185,6 +187,18 @@ describe('the Lambda bundles', () => {
       diagnose: true,
       report: false,
       notifier: false,
+    });
+  });
+
+  it('carry the HTML renderer only where the page is written: in report, not in the notifier, which reads reports', () => {
+    // A sentence of the HTML report's own (functions/render/report-html.ts) marks it.
+    const renderer = 'No layer is marked: the results do not point to one';
+    const names = ['report', 'notifier', 'self-test', 'diagnose'] as const;
+    expect(Object.fromEntries(names.map((name) => [name, carries(name, renderer)]))).toEqual({
+      report: true,
+      notifier: false,
+      'self-test': false,
+      diagnose: false,
     });
   });
 

@@ -17,12 +17,12 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../alerting/alarm-message.ts';
 import { deliveryOf } from '../../alerting/alarms.ts';
 import { clientOptions, DEADLINE_MS } from '../../probes/aws-options.ts';
-import { s3ReportStore } from '../../probes/telemetry.ts';
+import { s3ReportReader } from '../../probes/report-reader.ts';
 import { consoleLinks, pageText } from '../../render/page.ts';
 import { requiredEnv, runbooksFilePath } from '../env.ts';
 
 const reportBucket = requiredEnv('REPORT_BUCKET');
-const reports = s3ReportStore(reportBucket);
+const reports = s3ReportReader(reportBucket);
 const instance = requiredEnv('INSTANCE_NAME');
 const pageTopicArn = requiredEnv('PAGE_TOPIC_ARN');
 const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
