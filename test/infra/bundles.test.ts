@@ -388,6 +388,13 @@ describe('the report and notifier bundles, on moto', () => {
     expect(filtered.filter((f) => f.startsWith('/warning '))).toEqual([]);
   });
 
+  it('notifier: a malformed event throws, naming its fields (Lambda retries it, then dead-letters it)', async () => {
+    const notifier = await load('notifier');
+    await expect(notifier.handler({ Records: [{ Sns: {} }] })).rejects.toThrow(
+      'the notifier event is malformed: Records[0].Sns.Message: expected string, got nothing',
+    );
+  });
+
   it("notifier: ignores another instance's alarm for a target of the same name", async () => {
     const before = pages.length;
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -677,6 +684,38 @@ describe('the self-test bundle, as CloudFormation calls it', () => {
     expect(response?.Reason).toMatch(
       /loopback\/app: the check could not run \(check-error\): .*AccessDenied|not authorized/,
     );
+  });
+
+  it('answers a malformed request FAILED, naming the field, when it can; throws when there is nowhere to answer', async () => {
+    const mod = (await import(pathToFileURL(bundles['self-test']).href)) as {
+      handler: (e: unknown, c: unknown) => Promise<void>;
+    };
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+    const [before, seen] = [responses.length, invoked.length];
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const request = {
+        ResponseURL: responseUrl,
+        StackId: 'stack',
+        RequestId: 'req-bad',
+        LogicalResourceId: 'SelfTest',
+      };
+      await mod.handler({ ...request, RequestType: 'Create' }, context);
+      await expect(mod.handler({ RequestType: 'Create' }, context)).rejects.toThrow(
+        'the self-test event is malformed: ResponseURL: expected string, got nothing',
+      );
+    } finally {
+      error.mockRestore();
+    }
+    expect(responses.slice(before)).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        RequestId: 'req-bad',
+        Reason:
+          'download-doctor self-test: the self-test event is malformed: ResourceProperties: expected object, got nothing',
+      }),
+    ]);
+    expect(invoked.slice(seen)).toEqual([]);
   });
 
   it('passes an unhealthy target, and says so', async () => {

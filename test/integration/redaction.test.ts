@@ -163,7 +163,9 @@ describe('a secret reflected by the servers appears in no output', () => {
 
   it('the report stored in S3 (moto), as JSON and as HTML, and the page made of it', async () => {
     const aws = { endpoint: moto.endpoint, region: REGION };
-    await runTarget(config, config.targets[0] as Config['targets'][0], { store: s3ReportWriter(BUCKET, aws).store });
+    await runTarget(config, config.targets[0] as Config['targets'][0], {
+      store: s3ReportWriter(BUCKET, aws).store,
+    });
 
     const s3 = new S3Client({ endpoint: moto.endpoint, region: REGION, forcePathStyle: true });
     for (const key of ['latest/redaction.json', 'latest/redaction.html']) {
