@@ -13,7 +13,9 @@ import * as z from 'zod/mini';
 import { parseEvent } from './events.ts';
 
 /** CloudFormation's presigned URL: http or https (a loopback one in the tests), nothing else. */
-const responseUrl = z.url({ protocol: /^https?$/ });
+const responseUrl = z
+  .string()
+  .check(z.refine((s) => /^https?:$/.test(URL.parse(s)?.protocol ?? ''), 'expected an http or https URL'));
 
 /** The fields the self-test reads; CloudFormation's others (ServiceToken, OldResourceProperties) pass unread. */
 export const customResourceEventSchema = z.object({
@@ -41,18 +43,29 @@ export const parseCustomResourceEvent = (event: unknown): CustomResourceEvent =>
   parseEvent(customResourceEventSchema, event, 'self-test');
 
 /** What a response needs of its request: where to send it, and the ids it echoes (each when the event has it). */
-const echoed = z.optional(z.catch(z.optional(z.string()), undefined));
-const answerSchema = z.object({
-  ResponseURL: responseUrl,
-  StackId: echoed,
-  RequestId: echoed,
-  LogicalResourceId: echoed,
-  PhysicalResourceId: echoed,
-});
-export type AnswerTo = z.output<typeof answerSchema>;
+export interface AnswerTo {
+  ResponseURL: string;
+  StackId?: string | undefined;
+  RequestId?: string | undefined;
+  LogicalResourceId?: string | undefined;
+  PhysicalResourceId?: string | undefined;
+}
+const answerSchema = z.object({ ResponseURL: responseUrl });
 
 /** Where to answer any event, even one that does not parse; undefined when it has no usable ResponseURL. */
 export function answerTo(event: unknown): AnswerTo | undefined {
   const out = answerSchema.safeParse(event);
-  return out.success ? out.data : undefined;
+  if (!out.success) return undefined;
+  const fields = event as Record<string, unknown>;
+  const echoed = (name: keyof AnswerTo) => {
+    const value = fields[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    ResponseURL: out.data.ResponseURL,
+    StackId: echoed('StackId'),
+    RequestId: echoed('RequestId'),
+    LogicalResourceId: echoed('LogicalResourceId'),
+    PhysicalResourceId: echoed('PhysicalResourceId'),
+  };
 }
