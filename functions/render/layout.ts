@@ -72,8 +72,11 @@ h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04e
 /** What a page may load: nothing but its own inline styles and data: images. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-/** A self-contained page: the shared styles and `css` inline, no script, a CSP that loads nothing. */
-export function htmlPage(title: string, css: string, main: SafeHtml): string {
+/**
+ * A self-contained page: the shared styles and the page's own `css` (a constant of the code, marked with `raw`)
+ * inline, no script, a CSP that loads nothing.
+ */
+export function htmlPage(title: string, css: SafeHtml, main: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -82,7 +85,7 @@ export function htmlPage(title: string, css: string, main: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${title} · download-doctor</title>
-<style>${raw(BASE_CSS + css)}</style>
+<style>${raw(BASE_CSS)}${css}</style>
 </head>
 <body>
 <main>

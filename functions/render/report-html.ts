@@ -21,7 +21,7 @@ import {
 import type { CheckResult, Evidence, Report, Timings } from '../contract/types.ts';
 import { parseReport } from '../contract/wire.ts';
 import { diagram } from './diagram.ts';
-import { html, htmlPage, joinHtml, type SafeHtml } from './layout.ts';
+import { html, htmlPage, joinHtml, raw, type SafeHtml } from './layout.ts';
 import { certificateText, rerunCommands } from './page.ts';
 import { ms, SHOWN_LABEL, SHOWN_MARK, shown } from './shown.ts';
 
@@ -172,7 +172,7 @@ ${cards}</section>
 </section>`;
 }
 
-const CSS = `
+const CSS = raw(`
 .index{margin:0 0 16px;padding:0;list-style:none;display:flex;gap:8px;flex-wrap:wrap}
 .index a{display:inline-block;padding:4px 10px;border-radius:12px;text-decoration:none;color:var(--fg);border:1px solid var(--line)}
 .report{margin-bottom:48px}
@@ -244,7 +244,7 @@ thead th{font-size:12px;color:var(--muted);font-weight:600;text-transform:upperc
 .wf-ms{text-align:right;font-variant-numeric:tabular-nums}
 .notes ul{margin:0;padding-left:20px;font-size:13.5px}
 footer{color:var(--muted);font-size:12px;margin-top:24px}
-`;
+`);
 
 /**
  * The page of one run: one section per target's report, the worst status in the title. Each report is read with

@@ -8,7 +8,7 @@ import type { AlarmState } from '../../../functions/alerting/rules.ts';
 import type { ActiveWindow } from '../../../functions/config/maintenance.ts';
 import { worstOf } from '../../../functions/contract/names.ts';
 import type { Report } from '../../../functions/contract/types.ts';
-import { html, htmlPage, joinHtml, type SafeHtml } from '../../../functions/render/layout.ts';
+import { html, htmlPage, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import { type HistorySlice, RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
 
 export interface StatusTarget {
@@ -42,7 +42,7 @@ export interface StatusPageInput {
   sliceMs: number;
 }
 
-const CSS = `
+const CSS = raw(`
 .target{border:1px solid var(--line);border-left:8px solid var(--none);border-radius:8px;padding:12px 16px;margin:0 0 16px}
 .target.o-healthy{border-left-color:var(--pass)}.target.o-degraded{border-left-color:var(--slow)}.target.o-failed,.target.o-error{border-left-color:var(--fail)}
 .target h2{border:0;margin:0 0 4px;padding:0;display:flex;gap:12px;align-items:baseline;flex-wrap:wrap}
@@ -56,7 +56,7 @@ svg.strip{width:100%;height:28px;display:block;margin:8px 0 2px}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
 .alarm-ALARM{color:var(--fail);font-weight:700}
-`;
+`);
 
 function strip(t: StatusTarget, input: StatusPageInput): SafeHtml {
   const W = 960;
