@@ -4,8 +4,9 @@
  * has secrets to hide.
  */
 import { describeCondition } from '../functions/checks/conditions.ts';
-import { SCHEMA_VERSION, type Status } from '../functions/contract/names.ts';
+import { SCHEMA_VERSION, STATUSES, type Status, worstOf } from '../functions/contract/names.ts';
 import type { CheckResult, Maintenance, Report, Verdict } from '../functions/contract/types.ts';
+import { escapeMarkup } from '../functions/render/layout.ts';
 import { certificateText } from '../functions/render/page.ts';
 import { type HtmlOptions, reportHtml } from '../functions/render/report-html.ts';
 import { EXIT } from './exit-codes.ts';
@@ -58,23 +59,34 @@ export function exitCode(reports: readonly Report[]): number {
 export const maintenanceLine = (m: Maintenance) =>
   `     in maintenance (${m.window}) until ${m.until}: pages and recovery notices are not sent`;
 
-export function worstStatus(reports: readonly Report[]): Status {
-  const order: Status[] = ['healthy', 'degraded', 'failed'];
-  return reports.reduce<Status>(
-    (w, r) => (order.indexOf(r.verdict.status) > order.indexOf(w) ? r.verdict.status : w),
-    'healthy',
+export const worstStatus = (reports: readonly Report[]): Status =>
+  worstOf(
+    STATUSES,
+    reports.map((r) => r.verdict.status),
   );
-}
 
 export function toJson(reports: readonly Report[]): string {
   return JSON.stringify({ schemaVersion: SCHEMA_VERSION, status: worstStatus(reports), reports }, null, 2);
 }
 
-const xml = (s: string) =>
-  s.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
-  );
+/**
+ * What XML 1.0 forbids in a document, as UTF-16 code units: the C0 controls but tab, newline and carriage return
+ * (ESC, NUL, BEL: a server's error text may carry them), a surrogate without its pair, U+FFFE and U+FFFF.
+ */
+const XML_FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters to find.
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Each forbidden character shown as its escape, in text (`\x1b`, `\ud800`): the report stays readable and valid. */
+const shownEscape = (c: string) => {
+  const code = c.charCodeAt(0);
+  return code < 0x20 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+};
+
+/** Text as XML 1.0 content or attribute value: forbidden characters shown escaped, markup escaped (layout.ts). */
+const xml = (s: string) => escapeMarkup(s.replace(XML_FORBIDDEN, shownEscape));
+/** An attribute's value keeps its tabs and line breaks as references: a parser turns them into spaces otherwise. */
+const xmlAttr = (s: string) => xml(s).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 const sec = (n: number) => (n / 1000).toFixed(3);
 
 /**
@@ -87,24 +99,24 @@ export function toJunit(reports: readonly Report[]): string {
       const failed = r.conditions.filter((c) => !c.pass).map((c) => `${describeCondition(c)} [${c.kind}]`);
       const failure = r.ok
         ? ''
-        : `<failure type="${xml(r.kind ?? 'failed')}" message="${xml(r.message)}">${xml(failed.join('\n'))}</failure>`;
+        : `<failure type="${xmlAttr(r.kind ?? 'failed')}" message="${xmlAttr(r.message)}">${xml(failed.join('\n'))}</failure>`;
       const notes = r.notes?.length ? `<system-out>${xml(r.notes.join('\n'))}</system-out>` : '';
-      return `    <testcase classname="download-doctor.${xml(rep.target)}" name="${r.layer}" time="${sec(r.timings.totalMs)}">${failure}${notes}</testcase>`;
+      return `    <testcase classname="download-doctor.${xmlAttr(rep.target)}" name="${r.layer}" time="${sec(r.timings.totalMs)}">${failure}${notes}</testcase>`;
     });
     const v = rep.verdict;
     const verdictFailure =
       v.status === 'healthy'
         ? ''
-        : `<failure type="${v.status}" message="${xml(v.summary)}">${xml(v.evidence.join('\n'))}</failure>`;
+        : `<failure type="${v.status}" message="${xmlAttr(v.summary)}">${xml(v.evidence.join('\n'))}</failure>`;
     const warning = v.monitorWarning
       ? `<system-err>${xml(`MONITOR WARNING: ${v.monitorWarning}`)}</system-err>`
       : '';
     cases.push(
-      `    <testcase classname="download-doctor.${xml(rep.target)}" name="verdict">${verdictFailure}${warning}</testcase>`,
+      `    <testcase classname="download-doctor.${xmlAttr(rep.target)}" name="verdict">${verdictFailure}${warning}</testcase>`,
     );
     const failures = rep.results.filter((r) => !r.ok).length + (v.status === 'healthy' ? 0 : 1);
     const time = rep.results.reduce((s, r) => s + r.timings.totalMs, 0);
-    return `  <testsuite name="${xml(rep.target)}" tests="${cases.length}" failures="${failures}" time="${sec(time)}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${xmlAttr(rep.target)}" tests="${cases.length}" failures="${failures}" time="${sec(time)}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="download-doctor">\n${suites.join('\n')}\n</testsuites>`;
 }

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { metricData } from '../../functions/alerting/metrics.ts';
 import { formatDuration } from '../../functions/config/duration.ts';
 import type { Target } from '../../functions/config/schema.ts';
@@ -15,11 +16,10 @@ import { everyMs, type Monitor, type RunResult, runBoundMs } from './monitor.ts'
 import type { Store } from './store.ts';
 import { HEALTH_CONTENT_TYPE, healthDocument, healthHttpStatus } from './views/health.ts';
 import {
-  exposition,
   type Family,
   familiesOf,
   mergeFamilies,
-  PROMETHEUS_CONTENT_TYPE,
+  registryOf,
   seconds,
   targetGauge,
 } from './views/prometheus.ts';
@@ -71,6 +71,8 @@ const html = (res: http.ServerResponse, body: string) =>
   send(res, 200, 'text/html; charset=utf-8', body, { 'content-security-policy': PAGE_CSP });
 const text = (res: http.ServerResponse, status: number, body: string) =>
   send(res, status, 'text/plain; charset=utf-8', `${body}\n`);
+const prometheus = async (res: http.ServerResponse, registry: Registry) =>
+  send(res, 200, registry.contentType, await registry.metrics());
 
 /** The families of a run: its report's data as at its time, and when it ran. */
 function runFamilies(r: RunResult | undefined, target: string): Family[] {
@@ -87,6 +89,10 @@ function runFamilies(r: RunResult | undefined, target: string): Family[] {
 export function createServer(o: ServerOptions): http.Server {
   const now = () => o.now?.() ?? new Date();
   const targets = new Map(o.monitor.targets.map((t) => [t.name, t]));
+  // serve's own process (memory, CPU, event loop, GC), in the names Prometheus's client libraries use: the one
+  // registry that lives as long as the server; the runs' gauges are made anew for each scrape.
+  const processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
   const latest = (t: Target): RunResult | undefined => {
     const l = o.store.latest(t.name);
     return l && { target: t.name, ...l };
@@ -131,8 +137,7 @@ export function createServer(o: ServerOptions): http.Server {
         }),
       );
     },
-    '/metrics': (_req, res) => {
-      const memory = process.memoryUsage();
+    '/metrics': async (_req, res) => {
       const families = mergeFamilies([
         ...o.monitor.targets.map((t) => runFamilies(latest(t), t.name)),
         [
@@ -141,20 +146,9 @@ export function createServer(o: ServerOptions): http.Server {
             'whether the target is in a maintenance window now (1) or not (0): its pages are held back',
             o.monitor.targets.map((t) => [t.name, o.monitor.maintenance(t) ? 1 : 0]),
           ),
-          // serve's own memory, in the names Prometheus's client libraries use.
-          {
-            name: 'process_resident_memory_bytes',
-            help: 'resident memory of serve',
-            samples: [{ labels: {}, value: memory.rss }],
-          },
-          {
-            name: 'nodejs_heap_size_used_bytes',
-            help: "serve's JavaScript heap in use",
-            samples: [{ labels: {}, value: memory.heapUsed }],
-          },
         ],
       ]);
-      send(res, 200, PROMETHEUS_CONTENT_TYPE, exposition(families));
+      await prometheus(res, Registry.merge([registryOf(families), processMetrics]));
     },
     '/probe': async (req, res, url) => {
       const name = url.searchParams.get('target');
@@ -189,7 +183,8 @@ export function createServer(o: ServerOptions): http.Server {
         },
         ...runFamilies(r, target.name),
       ];
-      send(res, 200, PROMETHEUS_CONTENT_TYPE, exposition(families));
+      // A registry of this probe's own, as blackbox_exporter makes one per probe.
+      await prometheus(res, registryOf(families));
     },
   };
 

@@ -11,8 +11,8 @@ import type { AlarmMemory } from '../../functions/alerting/alarms.ts';
 import type { AlarmState, Period } from '../../functions/alerting/rules.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { parseReport } from '../../functions/contract/wire.ts';
-import type { HistorySlice, RunOutcome, StatusNotification } from './views/status.ts';
-import { OUTCOME_RANK } from './views/status.ts';
+import { type HistorySlice, RUN_OUTCOMES, type RunOutcome } from './outcome.ts';
+import type { StatusNotification } from './views/status.ts';
 
 /** How long a run's outcome is kept (the trends); older runs are deleted as new ones come. */
 export const RETENTION_MS = 7 * 86_400_000;
@@ -151,16 +151,15 @@ export class Store {
 
   /** The history since `since`, in slices of `sliceMs`: each slice's worst run and its number of runs. */
   history(target: string, since: Date, sliceMs: number): HistorySlice[] {
-    const ranks = Object.entries(OUTCOME_RANK);
-    const rank = `CASE outcome ${ranks.map(([o, r]) => `WHEN '${o}' THEN ${r}`).join(' ')} END`;
+    // Each outcome's rank is its place in RUN_OUTCOMES (best first): MAX is the worst.
+    const rank = `CASE outcome ${RUN_OUTCOMES.map((o, r) => `WHEN '${o}' THEN ${r}`).join(' ')} END`;
     const rows = this.stmt(
       `SELECT (at - ?) / ? AS slice, MAX(${rank}) AS worst, COUNT(*) AS runs FROM runs
          WHERE target = ? AND at >= ? GROUP BY slice ORDER BY slice`,
     ).all(since.getTime(), sliceMs, target, since.getTime());
-    const byRank = new Map(ranks.map(([o, r]) => [r, o as RunOutcome]));
     return rows.map((row) => ({
       start: new Date(since.getTime() + Math.floor(num(row.slice)) * sliceMs),
-      worst: byRank.get(num(row.worst)) ?? 'error',
+      worst: RUN_OUTCOMES[num(row.worst)] ?? 'error',
       runs: num(row.runs),
     }));
   }

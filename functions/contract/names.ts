@@ -128,8 +128,24 @@ export const CACHE_HEADERS = [
 export const FAULTS = ['storage', 'app', 'proxy', 'proxy-app', 'unknown'] as const;
 export type Fault = (typeof FAULTS)[number];
 
+/** A verdict's status, best first (the order `worstOf` reads). */
 export const STATUSES = ['healthy', 'degraded', 'failed'] as const;
 export type Status = (typeof STATUSES)[number];
+
+/**
+ * The worst of `values` by `order` (best first); the best when there are none. The one reduction behind every
+ * "worst status": a run's exit code, the report's title, /health, the status page. A value `order` does not
+ * hold is a bug, and throws.
+ */
+export function worstOf<const T>(order: readonly [T, ...T[]], values: Iterable<T>): T {
+  let worst = 0;
+  for (const v of values) {
+    const rank = order.indexOf(v);
+    if (rank < 0) throw new RangeError(`${String(v)} is not one of ${order.join(', ')}`);
+    worst = Math.max(worst, rank);
+  }
+  return order[worst] as T;
+}
 
 /** The offload headers download-doctor knows, by the server that acts on them. */
 export const OFFLOAD_HEADERS = ['X-Accel-Redirect', 'X-Sendfile', 'X-Lighttpd-Send-File'] as const;

@@ -4,7 +4,7 @@
  */
 import { type Fault, type Layer, OFFLOAD_HEADERS } from '../contract/names.ts';
 import type { CheckResult, Report } from '../contract/types.ts';
-import { esc } from './layout.ts';
+import { html, joinHtml, type SafeHtml } from './layout.ts';
 import { SHOWN_LABEL, SHOWN_MARK, shown } from './shown.ts';
 
 // The diagram: client → proxy → app, the offload header back, the proxy's own route to storage.
@@ -29,20 +29,20 @@ const NODES: { id: Exclude<Element, 'glue'>; title: string; sub: string; check?:
 ];
 const cx = (x: number) => x + NODE.w / 2;
 
-function faultTag(x: number, y: number, role: 'primary' | 'secondary'): string {
+function faultTag(x: number, y: number, role: 'primary' | 'secondary'): SafeHtml {
   const text = role === 'primary' ? 'AT FAULT' : 'ALSO FAILING';
   const w = role === 'primary' ? 96 : 118;
-  return `<g class="tag tag-${role}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="22" rx="11"/><text x="${x}" y="${y + 15.5}" text-anchor="middle">${text}</text></g>`;
+  return html`<g class="tag tag-${role}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="22" rx="11"/><text x="${x}" y="${y + 15.5}" text-anchor="middle">${text}</text></g>`;
 }
 
-function pill(x: number, y: number, r: CheckResult | undefined, label: string): string {
+function pill(x: number, y: number, r: CheckResult | undefined, label: string): SafeHtml {
   const s = shown(r);
   const text = `${label} ${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}`;
   const w = Math.max(96, text.length * 7.4 + 20);
-  return `<g class="pill o-${s}" data-check="${esc(label)}" data-outcome="${s}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="24" rx="12"/><text x="${x}" y="${y + 16.5}" text-anchor="middle">${esc(text)}</text></g>`;
+  return html`<g class="pill o-${s}" data-check="${label}" data-outcome="${s}"><rect x="${x - w / 2}" y="${y}" width="${w}" height="24" rx="12"/><text x="${x}" y="${y + 16.5}" text-anchor="middle">${text}</text></g>`;
 }
 
-export function diagram(report: Report): string {
+export function diagram(report: Report): SafeHtml {
   const byLayer = new Map(report.results.map((r) => [r.layer, r]));
   const roles = new Map<Element, 'primary' | 'secondary'>();
   report.verdict.faults.forEach((f, i) => {
@@ -53,19 +53,19 @@ export function diagram(report: Report): string {
   const role = (el: Element) => roles.get(el);
   const faultAttrs = (el: Element) => {
     const r = role(el);
-    return r ? ` data-fault="${r}"` : '';
+    return r && html` data-fault="${r}"`;
   };
   // The offload header the app is expected to send, as its server spells it (the report keeps it lower-case).
   const expectedHeader = Object.keys(byLayer.get('app')?.expected.headers ?? {})[0];
   const offload =
     OFFLOAD_HEADERS.find((h) => h.toLowerCase() === expectedHeader) ?? expectedHeader ?? 'offload header';
 
-  const arrow = `arrow-${esc(report.target)}`;
-  const parts: string[] = [];
+  const arrow = `arrow-${report.target}`;
+  const parts: SafeHtml[] = [];
   // End to end: a bracket over the whole path.
   const e2e = byLayer.get('end-to-end');
   parts.push(
-    `<g class="bracket o-${shown(e2e)}"><path d="M20 66 V48 H955 V66"/></g>`,
+    html`<g class="bracket o-${shown(e2e)}"><path d="M20 66 V48 H955 V66"/></g>`,
     pill(487, 36, e2e, 'end-to-end'),
   );
   // The nodes.
@@ -75,10 +75,10 @@ export function diagram(report: Report): string {
     const cls = ['node', n.check ? `o-${shown(r)}` : 'o-none', role(n.id) ? `fault-${role(n.id)}` : '']
       .filter(Boolean)
       .join(' ');
+    const title = NODE.y + (n.check ? 26 : 40);
+    const sub = NODE.y + (n.check ? 45 : 60);
     parts.push(
-      `<g class="${cls}" data-element="${n.id}"${faultAttrs(n.id)}><rect x="${x}" y="${NODE.y}" width="${NODE.w}" height="${NODE.h}" rx="10"/>` +
-        `<text class="title" x="${cx(x)}" y="${NODE.y + (n.check ? 26 : 40)}" text-anchor="middle">${n.title}</text>` +
-        `<text class="sub" x="${cx(x)}" y="${NODE.y + (n.check ? 45 : 60)}" text-anchor="middle">${n.sub}</text></g>`,
+      html`<g class="${cls}" data-element="${n.id}"${faultAttrs(n.id)}><rect x="${x}" y="${NODE.y}" width="${NODE.w}" height="${NODE.h}" rx="10"/><text class="title" x="${cx(x)}" y="${title}" text-anchor="middle">${n.title}</text><text class="sub" x="${cx(x)}" y="${sub}" text-anchor="middle">${n.sub}</text></g>`,
     );
     if (n.check) parts.push(pill(cx(x), NODE.y + NODE.h - 34, r, n.check));
     const nodeRole = role(n.id);
@@ -88,17 +88,13 @@ export function diagram(report: Report): string {
   const mid = NODE.y + NODE.h / 2;
   const proxyRight = X.proxy + NODE.w;
   const between = (proxyRight + X.app) / 2;
+  const marker = `url(#${arrow})`;
   parts.push(
-    `<g class="edge"><path d="M${X.client + NODE.w} ${mid} H${X.proxy - 4}" marker-end="url(#${arrow})"/>` +
-      `<text x="${(X.client + NODE.w + X.proxy) / 2}" y="${mid - 8}" text-anchor="middle">GET</text></g>`,
+    html`<g class="edge"><path d="M${X.client + NODE.w} ${mid} H${X.proxy - 4}" marker-end="${marker}"/><text x="${(X.client + NODE.w + X.proxy) / 2}" y="${mid - 8}" text-anchor="middle">GET</text></g>`,
   );
   const glue = role('glue');
   parts.push(
-    `<g class="edge glue${glue ? ` fault-${glue}` : ''}" data-element="glue"${faultAttrs('glue')}>` +
-      `<path d="M${proxyRight} ${mid - 12} H${X.app - 4}" marker-end="url(#${arrow})"/>` +
-      `<path d="M${X.app} ${mid + 12} H${proxyRight + 4}" marker-end="url(#${arrow})"/>` +
-      `<text x="${between}" y="${mid - 18}" text-anchor="middle">request</text>` +
-      `<text x="${between}" y="${mid + 30}" text-anchor="middle">${esc(offload)}</text></g>`,
+    html`<g class="edge glue${glue && ` fault-${glue}`}" data-element="glue"${faultAttrs('glue')}><path d="M${proxyRight} ${mid - 12} H${X.app - 4}" marker-end="${marker}"/><path d="M${X.app} ${mid + 12} H${proxyRight + 4}" marker-end="${marker}"/><text x="${between}" y="${mid - 18}" text-anchor="middle">request</text><text x="${between}" y="${mid + 30}" text-anchor="middle">${offload}</text></g>`,
   );
   if (glue) parts.push(faultTag(between, NODE.y - 30, glue));
   const proxyCheck = byLayer.get('proxy');
@@ -106,14 +102,13 @@ export function diagram(report: Report): string {
   const routeEnd = X.storage + 40;
   const routeMid = (cx(X.proxy) + routeEnd) / 2;
   parts.push(
-    `<g class="edge route o-${shown(proxyCheck)}" data-element="route">` +
-      `<path d="M${cx(X.proxy)} ${NODE.y + NODE.h} V${routeY} H${routeEnd} V${NODE.y + NODE.h + 4}" marker-end="url(#${arrow})"/></g>`,
+    html`<g class="edge route o-${shown(proxyCheck)}" data-element="route"><path d="M${cx(X.proxy)} ${NODE.y + NODE.h} V${routeY} H${routeEnd} V${NODE.y + NODE.h + 4}" marker-end="${marker}"/></g>`,
     pill(routeMid, routeY - 12, proxyCheck, 'proxy'),
-    `<text class="caption" x="${routeMid}" y="${routeY + 28}" text-anchor="middle">the proxy's own route to storage (its internal location), without the app</text>`,
+    html`<text class="caption" x="${routeMid}" y="${routeY + 28}" text-anchor="middle">the proxy's own route to storage (its internal location), without the app</text>`,
   );
   const label = `Layers of ${report.target}: ${report.results.map((r) => `${r.layer} ${SHOWN_LABEL[shown(r)]}`).join(', ')}; at fault: ${report.verdict.faults.join(', ') || 'none'}`;
-  return `<svg class="diagram" viewBox="0 0 975 ${routeY + 44}" role="img" aria-label="${esc(label)}" xmlns="http://www.w3.org/2000/svg">
+  return html`<svg class="diagram" viewBox="0 0 975 ${routeY + 44}" role="img" aria-label="${label}" xmlns="http://www.w3.org/2000/svg">
 <defs><marker id="${arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" class="arrowhead"/></marker></defs>
-${parts.join('\n')}
+${joinHtml(parts, '\n')}
 </svg>`;
 }

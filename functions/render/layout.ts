@@ -1,13 +1,58 @@
-/** What every page shares: one escaper, the base styles, and the self-contained page around a body. Pure. */
-export const ESCAPES: Record<string, string> = {
+/**
+ * What every page shares: the one escaper (the `html` tagged template), the base styles, and the self-contained
+ * page around a body. Pure.
+ */
+const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
   '"': '&quot;',
   "'": '&#39;',
 };
-/** Text and attribute values: everything in a report may come from a server. */
-export const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/**
+ * Text as markup, for an element's text or an attribute's value (quoted either way): everything in a report may
+ * come from a server. The one escaper of the pages and of JUnit's XML (cli/format.ts); elsewhere, `html`.
+ */
+export const escapeMarkup = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+
+/** Markup that is already safe: what `html` makes, or a constant of the code marked with `raw`. */
+export class SafeHtml {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html;
+  }
+}
+
+/** What `html` takes: text (escaped), safe markup (as it is), nothing (`false`, null, undefined), or a list. */
+export type Interpolation = string | number | SafeHtml | false | null | undefined | readonly Interpolation[];
+
+const markup = (v: Interpolation): string =>
+  v instanceof SafeHtml
+    ? v.html
+    : Array.isArray(v)
+      ? v.map(markup).join('')
+      : v === false || v === null || v === undefined
+        ? ''
+        : escapeMarkup(String(v));
+
+/**
+ * The pages' one way to write markup: every interpolation is escaped unless it is SafeHtml (a nested `html`, or
+ * `raw`); a list is its items' markup joined; `false`, null and undefined are nothing. No call to remember.
+ */
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += markup(v) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}
+
+/** Items' markup with a separator between them (text, so escaped), as `Array.join` does for strings. */
+export const joinHtml = (items: readonly Interpolation[], separator: string) =>
+  new SafeHtml(items.map(markup).join(escapeMarkup(separator)));
+
+/** A constant of the code (CSS, the CSP) as markup, unescaped: never text that came from outside. */
+export const raw = (s: string) => new SafeHtml(s);
 
 /** The colours, type and layout every page shares (this report, `serve`'s status page). */
 export const BASE_CSS = `
@@ -27,17 +72,20 @@ h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04e
 /** What a page may load: nothing but its own inline styles and data: images. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-/** A self-contained page: the shared styles and `css` inline, no script, a CSP that loads nothing. */
-export function htmlPage(title: string, css: string, main: string): string {
-  return `<!doctype html>
+/**
+ * A self-contained page: the shared styles and the page's own `css` (a constant of the code, marked with `raw`)
+ * inline, no script, a CSP that loads nothing.
+ */
+export function htmlPage(title: string, css: SafeHtml, main: SafeHtml): string {
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
+<meta http-equiv="Content-Security-Policy" content="${raw(PAGE_CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${esc(title)} · download-doctor</title>
-<style>${BASE_CSS}${css}</style>
+<title>${title} · download-doctor</title>
+<style>${raw(BASE_CSS)}${css}</style>
 </head>
 <body>
 <main>
@@ -45,5 +93,5 @@ ${main}
 </main>
 </body>
 </html>
-`;
+`.html;
 }

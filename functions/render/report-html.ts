@@ -10,11 +10,18 @@
  * against observed), its timing waterfall, its evidence and notes, and how to run it again.
  */
 
-import { FAILURE_KINDS, type Fault, LAYER_DESCRIPTIONS, type Layer, type Status } from '../contract/names.ts';
+import {
+  FAILURE_KINDS,
+  type Fault,
+  LAYER_DESCRIPTIONS,
+  type Layer,
+  STATUSES,
+  worstOf,
+} from '../contract/names.ts';
 import type { CheckResult, Evidence, Report, Timings } from '../contract/types.ts';
 import { parseReport } from '../contract/wire.ts';
 import { diagram } from './diagram.ts';
-import { esc, htmlPage } from './layout.ts';
+import { html, htmlPage, joinHtml, raw, type SafeHtml } from './layout.ts';
 import { certificateText, rerunCommands } from './page.ts';
 import { ms, SHOWN_LABEL, SHOWN_MARK, shown } from './shown.ts';
 
@@ -23,25 +30,19 @@ export interface HtmlOptions {
   stateMachineArn?: string | undefined;
 }
 
-const STATUS_ORDER: Status[] = ['healthy', 'degraded', 'failed'];
-const worst = (reports: readonly Report[]): Status =>
-  reports.reduce<Status>(
-    (w, r) => (STATUS_ORDER.indexOf(r.verdict.status) > STATUS_ORDER.indexOf(w) ? r.verdict.status : w),
-    'healthy',
-  );
-
 // ---------------------------------------------------------------------------------------------------------------
 // A check: its conditions, its timings, its evidence, its notes.
 
-function conditionsTable(r: CheckResult): string {
-  if (r.conditions.length === 0) return '<p class="muted">No conditions were recorded for this check.</p>';
+function conditionsTable(r: CheckResult): SafeHtml {
+  if (r.conditions.length === 0)
+    return html`<p class="muted">No conditions were recorded for this check.</p>`;
   const firstFailed = r.conditions.findIndex((c) => !c.pass);
   const rows = r.conditions.map((c, i) => {
-    const first = i === firstFailed ? ' <span class="first">first failure</span>' : '';
-    const kind = c.pass ? '' : `<div class="why">${esc(c.kind)}: ${esc(FAILURE_KINDS[c.kind])}</div>`;
-    return `<tr class="${c.pass ? 'pass' : 'fail'}" data-condition="${esc(c.subject)}"><td class="mark">${c.pass ? '✓' : '✗'}</td><td><code>${esc(c.subject)}</code>${first}${kind}</td><td>${esc(c.expected)}</td><td>${esc(c.observed)}</td></tr>`;
+    const first = i === firstFailed && html` <span class="first">first failure</span>`;
+    const kind = !c.pass && html`<div class="why">${c.kind}: ${FAILURE_KINDS[c.kind]}</div>`;
+    return html`<tr class="${c.pass ? 'pass' : 'fail'}" data-condition="${c.subject}"><td class="mark">${c.pass ? '✓' : '✗'}</td><td><code>${c.subject}</code>${first}${kind}</td><td>${c.expected}</td><td>${c.observed}</td></tr>`;
   });
-  return `<table class="conditions"><thead><tr><th></th><th>condition</th><th>expected</th><th>observed</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return html`<table class="conditions"><thead><tr><th></th><th>condition</th><th>expected</th><th>observed</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The phases in order, each from where the previous ended; first byte is the wait after the handshakes. */
@@ -62,21 +63,20 @@ function phases(t: Timings): { name: string; start: number; ms: number | undefin
 }
 
 /** A waterfall on the scale of the run's slowest check, so that the checks compare at a glance. */
-function waterfall(r: CheckResult, scaleMs: number): string {
+function waterfall(r: CheckResult, scaleMs: number): SafeHtml {
   const pct = (n: number) => `${Math.min(100, (n / scaleMs) * 100).toFixed(2)}%`;
   const row = (name: string, start: number, value: number | undefined, cls: string) => {
     const bar =
-      value === undefined
-        ? ''
-        : `<span class="bar ${cls}" style="left:${pct(start)};width:${pct(value)}"></span>`;
-    return `<div class="wf-row" data-phase="${esc(name)}"><span class="wf-name">${esc(name)}</span><span class="wf-track">${bar}</span><span class="wf-ms">${value === undefined ? '—' : ms(value)}</span></div>`;
+      value !== undefined &&
+      html`<span class="bar ${cls}" style="left:${pct(start)};width:${pct(value)}"></span>`;
+    return html`<div class="wf-row" data-phase="${name}"><span class="wf-name">${name}</span><span class="wf-track">${bar}</span><span class="wf-ms">${value === undefined ? '—' : ms(value)}</span></div>`;
   };
   const rows = phases(r.timings).map((p) => row(p.name, p.start, p.ms, `ph-${p.name.replace(' ', '-')}`));
   rows.push(row('total', 0, r.timings.totalMs, 'ph-total'));
-  return `<div class="waterfall" aria-label="timings of ${esc(r.layer)}"><div class="wf-head">Timings</div>${rows.join('')}</div>`;
+  return html`<div class="waterfall" aria-label="timings of ${r.layer}"><div class="wf-head">Timings</div>${rows}</div>`;
 }
 
-function evidenceTable(expected: Evidence, observed: Evidence): string {
+function evidenceTable(expected: Evidence, observed: Evidence): SafeHtml | undefined {
   const rows: [string, string, string][] = [];
   const show = (v: unknown) => (v === undefined ? '' : String(v));
   if (expected.status !== undefined || observed.status !== undefined)
@@ -89,25 +89,23 @@ function evidenceTable(expected: Evidence, observed: Evidence): string {
   for (const h of names) rows.push([h, show(expected.headers?.[h]), show(observed.headers?.[h])]);
   if (observed.error !== undefined || expected.error !== undefined)
     rows.push(['error', show(expected.error), show(observed.error)]);
-  if (rows.length === 0) return '';
-  const body = rows
-    .map(([k, e, o]) => `<tr><th>${esc(k)}</th><td>${esc(e)}</td><td>${esc(o)}</td></tr>`)
-    .join('');
-  return `<table class="evidence"><thead><tr><th></th><th>expected</th><th>observed</th></tr></thead><tbody>${body}</tbody></table>`;
+  if (rows.length === 0) return undefined;
+  const body = rows.map(([k, e, o]) => html`<tr><th>${k}</th><td>${e}</td><td>${o}</td></tr>`);
+  return html`<table class="evidence"><thead><tr><th></th><th>expected</th><th>observed</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function checkCard(r: CheckResult, scaleMs: number): string {
+function checkCard(r: CheckResult, scaleMs: number): SafeHtml {
   const s = shown(r);
-  const kind = r.kind ? ` <span class="kind">${esc(r.kind)}</span>` : '';
+  const kind = r.kind && html` <span class="kind">${r.kind}</span>`;
   const notes = r.notes?.length
-    ? `<div class="notes"><h4>Notes</h4><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></div>`
-    : '';
-  return `<article class="check o-${s}" data-layer="${esc(r.layer)}" id="check-${esc(r.layer)}">
-<h3><span class="badge o-${s}">${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}</span> ${esc(r.layer)}${kind}</h3>
-<p class="what">${esc(LAYER_DESCRIPTIONS[r.layer])}</p>
-<p class="message">${esc(r.message)}</p>
-<p class="target"><code>${esc(r.target)}</code> <span class="muted">started ${esc(r.startedAt)}</span></p>
-${r.tls ? `<p class="tls" data-tls-days-left="${esc(r.tls.daysLeft)}">${esc(certificateText(r.tls))}</p>` : ''}
+    ? html`<div class="notes"><h4>Notes</h4><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></div>`
+    : undefined;
+  return html`<article class="check o-${s}" data-layer="${r.layer}" id="check-${r.layer}">
+<h3><span class="badge o-${s}">${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}</span> ${r.layer}${kind}</h3>
+<p class="what">${LAYER_DESCRIPTIONS[r.layer]}</p>
+<p class="message">${r.message}</p>
+<p class="target"><code>${r.target}</code> <span class="muted">started ${r.startedAt}</span></p>
+${r.tls && html`<p class="tls" data-tls-days-left="${r.tls.daysLeft}">${certificateText(r.tls)}</p>`}
 ${conditionsTable(r)}
 <div class="columns">${waterfall(r, scaleMs)}${evidenceTable(r.expected, r.observed)}</div>
 ${notes}
@@ -133,41 +131,48 @@ function ordered(report: Report): CheckResult[] {
   return [...report.results].sort((a, b) => rank(a) - rank(b));
 }
 
-function reportSection(report: Report, options: HtmlOptions): string {
+function reportSection(report: Report, options: HtmlOptions): SafeHtml {
   const v = report.verdict;
   const fault = v.fault ? `fault: ${v.faults.join(', ')}` : 'no fault';
   const started = report.results.map((r) => r.startedAt).sort()[0];
   const scaleMs = Math.max(1, ...report.results.map((r) => r.timings.totalMs));
   const rerun = rerunCommands(report.target, options.stateMachineArn);
   const evidence = v.evidence.length
-    ? `<ul>${v.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
-    : '<p class="muted">Every check passed within its threshold.</p>';
+    ? html`<ul>${v.evidence.map((e) => html`<li>${e}</li>`)}</ul>`
+    : html`<p class="muted">Every check passed within its threshold.</p>`;
   const unknown =
-    v.fault === 'unknown'
-      ? '<p class="caption">No layer is marked: the results do not point to one (a check could not run, or no rule matched).</p>'
-      : '';
-  return `<section class="report s-${v.status}" id="target-${esc(report.target)}" data-target="${esc(report.target)}" data-status="${v.status}" data-fault="${esc(v.fault ?? '')}">
+    v.fault === 'unknown' &&
+    html`<p class="caption">No layer is marked: the results do not point to one (a check could not run, or no rule matched).</p>`;
+  const warning =
+    v.monitorWarning &&
+    html`<p class="monitor-warning"><strong>Monitor warning</strong> (for the monitor's owners, not a page): ${v.monitorWarning}</p>\n`;
+  const maintenance =
+    report.maintenance &&
+    html`<p class="meta" data-maintenance>In maintenance (${report.maintenance.window}) until ${report.maintenance.until}: pages and recovery notices are not sent.</p>`;
+  const cards = joinHtml(
+    ordered(report).map((r) => checkCard(r, scaleMs)),
+    '\n',
+  );
+  return html`<section class="report s-${v.status}" id="target-${report.target}" data-target="${report.target}" data-status="${v.status}" data-fault="${v.fault ?? ''}">
 <header class="banner">
-<div class="headline"><span class="status">${esc(v.status.toUpperCase())}</span> <span class="target-name">${esc(report.target)}</span> <span class="fault">${esc(fault)}</span></div>
-<p class="summary">${esc(v.summary)}</p>
-${v.monitorWarning ? `<p class="monitor-warning"><strong>Monitor warning</strong> (for the monitor's owners, not a page): ${esc(v.monitorWarning)}</p>\n` : ''}<p class="meta">${started ? `run started ${esc(started)} · ` : ''}${report.results.length} checks ran · rule <code>${esc(v.rule)}</code></p>
-${report.maintenance ? `<p class="meta" data-maintenance>In maintenance (${esc(report.maintenance.window)}) until ${esc(report.maintenance.until)}: pages and recovery notices are not sent.</p>` : ''}
+<div class="headline"><span class="status">${v.status.toUpperCase()}</span> <span class="target-name">${report.target}</span> <span class="fault">${fault}</span></div>
+<p class="summary">${v.summary}</p>
+${warning}<p class="meta">${started && html`run started ${started} · `}${report.results.length} checks ran · rule <code>${v.rule}</code></p>
+${maintenance}
 </header>
 <figure>${diagram(report)}${unknown}</figure>
 <section class="verdict-evidence"><h2>Evidence</h2>${evidence}</section>
 <section class="checks"><h2>Checks</h2>
-<p class="muted legend">What failed first. Timings share one scale (the slowest check, ${esc(ms(scaleMs))}); a phase shown as — did not happen or is not measured (DNS for an IP address, TLS over http, the handshakes of an SDK or a file read).</p>
-${ordered(report)
-  .map((r) => checkCard(r, scaleMs))
-  .join('\n')}</section>
+<p class="muted legend">What failed first. Timings share one scale (the slowest check, ${ms(scaleMs)}); a phase shown as — did not happen or is not measured (DNS for an IP address, TLS over http, the handshakes of an SDK or a file read).</p>
+${cards}</section>
 <section class="rerun"><h2>Run it again</h2>
-<p>Here, with the same config (the verdict changes when the fix lands):</p><pre>${esc(rerun.cli)}</pre>
-<p>On AWS: the workflow's state machine, <em>Start execution</em>, with the input <code>${esc(rerun.input)}</code>; or:</p><pre>${esc(rerun.startExecution)}</pre>
+<p>Here, with the same config (the verdict changes when the fix lands):</p><pre>${rerun.cli}</pre>
+<p>On AWS: the workflow's state machine, <em>Start execution</em>, with the input <code>${rerun.input}</code>; or:</p><pre>${rerun.startExecution}</pre>
 </section>
 </section>`;
 }
 
-const CSS = `
+const CSS = raw(`
 .index{margin:0 0 16px;padding:0;list-style:none;display:flex;gap:8px;flex-wrap:wrap}
 .index a{display:inline-block;padding:4px 10px;border-radius:12px;text-decoration:none;color:var(--fg);border:1px solid var(--line)}
 .report{margin-bottom:48px}
@@ -239,7 +244,7 @@ thead th{font-size:12px;color:var(--muted);font-weight:600;text-transform:upperc
 .wf-ms{text-align:right;font-variant-numeric:tabular-nums}
 .notes ul{margin:0;padding-left:20px;font-size:13.5px}
 footer{color:var(--muted);font-size:12px;margin-top:24px}
-`;
+`);
 
 /**
  * The page of one run: one section per target's report, the worst status in the title. Each report is read with
@@ -247,20 +252,26 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
  */
 export function reportHtml(reports: readonly Report[], options: HtmlOptions = {}): string {
   const parsed = reports.map((r, i) => parseReport(r, `report ${i + 1} of the page`));
-  const status = worst(parsed);
+  const status = worstOf(
+    STATUSES,
+    parsed.map((r) => r.verdict.status),
+  );
   const title =
     parsed.length === 1 && parsed[0]
       ? `${parsed[0].verdict.status.toUpperCase()} ${parsed[0].target}${parsed[0].verdict.fault ? `: fault ${parsed[0].verdict.faults.join(', ')}` : ''}`
       : `${status.toUpperCase()}: ${parsed.length} targets`;
   const index =
-    parsed.length > 1
-      ? `<ul class="index">${parsed.map((r) => `<li><a href="#target-${esc(r.target)}">${esc(r.target)}: ${esc(r.verdict.status)}</a></li>`).join('')}</ul>`
-      : '';
+    parsed.length > 1 &&
+    html`<ul class="index">${parsed.map((r) => html`<li><a href="#target-${r.target}">${r.target}: ${r.verdict.status}</a></li>`)}</ul>`;
+  const sections = joinHtml(
+    parsed.map((r) => reportSection(r, options)),
+    '\n',
+  );
   return htmlPage(
     title,
     CSS,
-    `${index}
-${parsed.map((r) => reportSection(r, options)).join('\n')}
-<footer>download-doctor report · ${esc(status)} · self-contained: this page loads nothing else</footer>`,
+    html`${index}
+${sections}
+<footer>download-doctor report · ${status} · self-contained: this page loads nothing else</footer>`,
   );
 }

@@ -1,4 +1,5 @@
 /** The output formats (cli/format.ts) over plain results: every failed condition shows, not only the first. */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { checkLine, exitCode, toHtml, toJson, toJunit, verdictLines } from '../../cli/format.ts';
 import type { CheckResult, Condition, Report } from '../../functions/contract/types.ts';
@@ -90,6 +91,46 @@ describe('JUnit', () => {
         '[BODY].size 179 bytes, expected 61 bytes [size-mismatch]\n' +
         '[Content-Type] &quot;text/html&quot;, expected &quot;text/plain&quot; [header-mismatch]</failure>',
     );
+  });
+});
+
+describe('JUnit is XML 1.0, whatever a server said', () => {
+  /** The document read by a real XML parser (Python's): the end-to-end failure's message and text, the verdict's. */
+  const READER = `
+import json, sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.buffer.read())
+case = root.find(".//testcase[@name='end-to-end']")
+verdict = root.find(".//testcase[@name='verdict']")
+print(json.dumps({"message": case.find("failure").get("message"), "text": case.find("failure").text,
+                  "notes": case.find("system-out").text, "summary": verdict.find("failure").get("message")}))
+`;
+  const parsed = (xml: string) =>
+    JSON.parse(
+      execFileSync('python3', ['-c', READER], { input: Buffer.from(xml, 'utf8'), encoding: 'utf8' }),
+    );
+
+  it('shows the characters XML forbids as escapes (ESC[2J, an OSC title, NUL, a lone surrogate) and keeps the rest', () => {
+    // Prepare: what a hostile or broken server could put in an error document, in every field JUnit prints.
+    const nasty = 'a\u001b[2Jb\u001b]0;owned\u0007c\u0000d\ud800e\ufffef\tg\u{1f600}h <&"\'>';
+    const shown = 'a\\x1b[2Jb\\x1b]0;owned\\x07c\\x00d\\ud800e\\ufffef\tg\u{1f600}h <&"\'>';
+    const report = failedReport();
+    const e2e = report.results[0] as CheckResult;
+    e2e.message = nasty;
+    e2e.conditions = [{ ...CONDITIONS[0], observed: nasty } as Condition];
+    e2e.notes = [nasty];
+    report.verdict.summary = nasty;
+
+    // Act
+    const xml = toJunit([report]);
+
+    // Assess: it parses, the text is all there (a tab in an attribute too), the forbidden characters as escapes.
+    for (const raw of ['\u0000', '\u0007', '\u001b', '\ud800', '\ufffe']) expect(xml).not.toContain(raw);
+    expect(parsed(xml)).toEqual({
+      message: shown,
+      text: `[STATUS] ${shown}, expected 200 [status]`,
+      notes: shown,
+      summary: shown,
+    });
   });
 });
 

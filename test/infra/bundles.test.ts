@@ -168,16 +168,18 @@ describe('the Lambda bundles', () => {
     await expect((await load('app')).handler({ target: 'nope' })).rejects.toThrow('no target named "nope"');
   });
 
+  /** Whether a bundle's entry or one of its chunks holds `marker` (a text only one module has). */
+  const carries = (name: keyof typeof bundles, marker: string) => {
+    const dir = dirname(bundles[name]);
+    const chunks = existsSync(join(dir, 'chunks')) ? readdirSync(join(dir, 'chunks')) : [];
+    const files = [join(dir, 'index.mjs'), ...chunks.map((f) => join(dir, 'chunks', f))];
+    return files.some((file) => readFileSync(file, 'utf8').includes(marker));
+  };
+
   it('carry the config schema only where a function validates the config: not in report and notifier', () => {
-    // A message of the config schema's own marks it, in the bundle's entry or one of its chunks.
-    const carries = (name: keyof typeof bundles) => {
-      const dir = dirname(bundles[name]);
-      const chunks = existsSync(join(dir, 'chunks')) ? readdirSync(join(dir, 'chunks')) : [];
-      const files = [join(dir, 'index.mjs'), ...chunks.map((f) => join(dir, 'chunks', f))];
-      return files.some((file) => readFileSync(file, 'utf8').includes('must be a short slug'));
-    };
+    // A message of the config schema's own marks it.
     const names = ['end-to-end', 'app', 'storage', 'proxy', 'diagnose', 'report', 'notifier'] as const;
-    expect(Object.fromEntries(names.map((name) => [name, carries(name)]))).toEqual({
+    expect(Object.fromEntries(names.map((name) => [name, carries(name, 'must be a short slug')]))).toEqual({
       'end-to-end': true,
       app: true,
       storage: true,
@@ -185,6 +187,18 @@ describe('the Lambda bundles', () => {
       diagnose: true,
       report: false,
       notifier: false,
+    });
+  });
+
+  it('carry the HTML renderer only where the page is written: in report, not in the notifier, which reads reports', () => {
+    // A sentence of the HTML report's own (functions/render/report-html.ts) marks it.
+    const renderer = 'No layer is marked: the results do not point to one';
+    const names = ['report', 'notifier', 'self-test', 'diagnose'] as const;
+    expect(Object.fromEntries(names.map((name) => [name, carries(name, renderer)]))).toEqual({
+      report: true,
+      notifier: false,
+      'self-test': false,
+      diagnose: false,
     });
   });
 
@@ -372,6 +386,13 @@ describe('the report and notifier bundles, on moto', () => {
     // The rule's severity travels as a message attribute: a filter policy routes warnings apart from pages.
     expect(filtered.filter((f) => f.startsWith('/critical '))).toHaveLength(2);
     expect(filtered.filter((f) => f.startsWith('/warning '))).toEqual([]);
+  });
+
+  it('notifier: a malformed event throws, naming its fields (Lambda retries it, then dead-letters it)', async () => {
+    const notifier = await load('notifier');
+    await expect(notifier.handler({ Records: [{ Sns: {} }] })).rejects.toThrow(
+      'the notifier event is malformed: Records[0].Sns.Message: expected string, got nothing',
+    );
   });
 
   it("notifier: ignores another instance's alarm for a target of the same name", async () => {
@@ -663,6 +684,38 @@ describe('the self-test bundle, as CloudFormation calls it', () => {
     expect(response?.Reason).toMatch(
       /loopback\/app: the check could not run \(check-error\): .*AccessDenied|not authorized/,
     );
+  });
+
+  it('answers a malformed request FAILED, naming the field, when it can; throws when there is nowhere to answer', async () => {
+    const mod = (await import(pathToFileURL(bundles['self-test']).href)) as {
+      handler: (e: unknown, c: unknown) => Promise<void>;
+    };
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+    const [before, seen] = [responses.length, invoked.length];
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const request = {
+        ResponseURL: responseUrl,
+        StackId: 'stack',
+        RequestId: 'req-bad',
+        LogicalResourceId: 'SelfTest',
+      };
+      await mod.handler({ ...request, RequestType: 'Create' }, context);
+      await expect(mod.handler({ RequestType: 'Create' }, context)).rejects.toThrow(
+        'the self-test event is malformed: ResponseURL: expected string, got nothing',
+      );
+    } finally {
+      error.mockRestore();
+    }
+    expect(responses.slice(before)).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        RequestId: 'req-bad',
+        Reason:
+          'download-doctor self-test: the self-test event is malformed: ResourceProperties: expected object, got nothing',
+      }),
+    ]);
+    expect(invoked.slice(seen)).toEqual([]);
   });
 
   it('passes an unhealthy target, and says so', async () => {

@@ -18,7 +18,8 @@ import { runTarget } from '../../cli/run.ts';
 import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import type { Report } from '../../functions/contract/types.ts';
-import { s3ReportStore } from '../../functions/probes/telemetry.ts';
+import { s3ReportReader } from '../../functions/probes/report-reader.ts';
+import { s3ReportWriter } from '../../functions/probes/report-writer.ts';
 import { pageText } from '../../functions/render/page.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
@@ -161,8 +162,10 @@ describe('a secret reflected by the servers appears in no output', () => {
   );
 
   it('the report stored in S3 (moto), as JSON and as HTML, and the page made of it', async () => {
-    const store = s3ReportStore(BUCKET, { endpoint: moto.endpoint, region: REGION });
-    await runTarget(config, config.targets[0] as Config['targets'][0], { store: store.store });
+    const aws = { endpoint: moto.endpoint, region: REGION };
+    await runTarget(config, config.targets[0] as Config['targets'][0], {
+      store: s3ReportWriter(BUCKET, aws).store,
+    });
 
     const s3 = new S3Client({ endpoint: moto.endpoint, region: REGION, forcePathStyle: true });
     for (const key of ['latest/redaction.json', 'latest/redaction.html']) {
@@ -171,7 +174,7 @@ describe('a secret reflected by the servers appears in no output', () => {
     }
     s3.destroy();
 
-    const latest = (await store.latest('redaction')) as Report;
+    const latest = (await s3ReportReader(BUCKET, aws).latest('redaction')) as Report;
     const rule = TARGET_ALARMS.find((r) => r.id === 'down');
     if (!rule) throw new Error('no down rule');
     const page = pageText(

@@ -236,12 +236,19 @@ describe('download-doctor serve on the sandbox', () => {
     const last = sampleValue(m, 'download_doctor_last_run_timestamp_seconds', { target: 'sandbox' }) ?? 0;
     expect(Math.abs(Date.now() / 1000 - last)).toBeLessThan(120);
     expect(sampleValue(m, 'download_doctor_in_maintenance', { target: 'sandbox' })).toBe(1);
-    expect(m.every((f) => f.type === 'gauge' && f.help !== '')).toBe(true);
+    const runs = m.filter((f) => f.name.startsWith('download_doctor_'));
+    expect(runs.every((f) => f.type === 'gauge' && f.help !== '')).toBe(true);
+    // serve's own process, in the names of Prometheus's client libraries (prom-client's default metrics).
+    expect(sampleValue(m, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 ** 2);
+    expect(sampleValue(m, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(sampleValue(m, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
 
     const p = await probe();
     expect(sampleValue(p.families, 'probe_success')).toBe(1);
     expect(sampleValue(p.families, 'probe_duration_seconds')).toBeGreaterThan(0);
     expect(sampleValue(p.families, 'download_doctor_check_success', { layer: 'end-to-end' })).toBe(1);
+    // A registry of the probe's own: its run, not the process.
+    expect(p.families.filter((f) => /^(process|nodejs)_/.test(f.name))).toEqual([]);
     expect((await get('/probe')).status).toBe(400);
     expect((await get('/probe?target=nope')).body).toContain('one of: sandbox');
     for (const body of [metrics.body]) secretFree(body);

@@ -1,8 +1,9 @@
+import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { healthDocument, healthHttpStatus } from '../../cli/serve/views/health.ts';
-import { exposition, familiesOf, prometheusName } from '../../cli/serve/views/prometheus.ts';
+import { familiesOf, prometheusName, registryOf, targetGauge } from '../../cli/serve/views/prometheus.ts';
 import { statusPage } from '../../cli/serve/views/status.ts';
-import { METRICS, metricData } from '../../functions/alerting/metrics.ts';
+import { METRIC_DESCRIPTIONS, METRICS, metricData } from '../../functions/alerting/metrics.ts';
 import { parsePrometheus, sampleValue } from '../fixtures/prometheus.ts';
 import { reportOf, stages } from '../fixtures/results.ts';
 
@@ -19,14 +20,57 @@ describe('the Prometheus exposition', () => {
     expect(prometheusName(metric, unit)).toBe(name);
   });
 
-  it("renders a run's data in base units, with target and layer labels, as Prometheus reads it", () => {
-    const report = reportOf(stages('status', 'ok', 'ok', 'status'), 'prod "eu"\\1');
-    const families = parsePrometheus(exposition(familiesOf(metricData(report, at))));
-    const labels = { target: 'prod "eu"\\1', layer: 'end-to-end' };
+  it("renders a run's data in base units, with target and layer labels, as Prometheus reads it", async () => {
+    const target = 'prod "eu"\\1\nsecond line';
+    const report = reportOf(stages('status', 'ok', 'ok', 'status'), target);
+    const families = parsePrometheus(await registryOf(familiesOf(metricData(report, at))).metrics());
+    const labels = { target, layer: 'end-to-end' };
     expect(sampleValue(families, 'download_doctor_check_duration_seconds', labels)).toBe(0.01);
     expect(sampleValue(families, 'download_doctor_check_success', labels)).toBe(0);
-    expect(sampleValue(families, 'download_doctor_healthy', { target: 'prod "eu"\\1' })).toBe(0);
+    expect(sampleValue(families, 'download_doctor_healthy', { target })).toBe(0);
     expect(families.map((f) => f.type)).toEqual(families.map(() => 'gauge'));
+    expect(families.find((f) => f.name === 'download_doctor_healthy')?.help).toBe(
+      METRIC_DESCRIPTIONS.Healthy,
+    );
+  });
+
+  it('makes a registry of its own each time: values never linger, nothing lands in the global registry', async () => {
+    // Prepare: two scrapes, the second after a target was removed and another's value changed.
+    const gauge = (values: [string, number][]) => [targetGauge('in_maintenance', 'in a window', values)];
+
+    // Act
+    const first = parsePrometheus(
+      await registryOf(
+        gauge([
+          ['a', 1],
+          ['b', 1],
+        ]),
+      ).metrics(),
+    );
+    const second = parsePrometheus(await registryOf(gauge([['a', 0]])).metrics());
+
+    // Assess
+    expect(sampleValue(first, 'download_doctor_in_maintenance', { target: 'b' })).toBe(1);
+    expect(second.flatMap((f) => f.samples)).toEqual([
+      { name: 'download_doctor_in_maintenance', labels: { target: 'a' }, value: 0 },
+    ]);
+    expect(globalRegistry.getMetricsAsArray()).toEqual([]);
+  });
+
+  it('leaves out a family without samples (no target yet): no value is not a 0', async () => {
+    const registry = registryOf([
+      targetGauge('in_maintenance', 'in a window', []),
+      { name: 'probe_success', help: 'works', samples: [] },
+      { name: 'probe_duration_seconds', help: 'took', samples: [{ labels: {}, value: 0.5 }] },
+    ]);
+    expect(parsePrometheus(await registry.metrics())).toEqual([
+      {
+        name: 'probe_duration_seconds',
+        type: 'gauge',
+        help: 'took',
+        samples: [{ name: 'probe_duration_seconds', labels: {}, value: 0.5 }],
+      },
+    ]);
   });
 });
 

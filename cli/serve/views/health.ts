@@ -4,12 +4,14 @@
  * more than the status, the layer at fault and the time: no summary, no URL, no evidence. Pure.
  */
 import type { ActiveWindow } from '../../../functions/config/maintenance.ts';
-import type { Status } from '../../../functions/contract/names.ts';
+import { type Status, worstOf } from '../../../functions/contract/names.ts';
 import type { Report } from '../../../functions/contract/types.ts';
 
 export const HEALTH_CONTENT_TYPE = 'application/health+json';
 
-export type HealthStatus = 'pass' | 'warn' | 'fail';
+/** The document's statuses, best first. */
+const HEALTH_STATUSES = ['pass', 'warn', 'fail'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export interface HealthCheck {
   componentId: string;
@@ -33,7 +35,6 @@ export interface TargetHealth {
   maintenance?: ActiveWindow | undefined;
 }
 
-const ORDER: HealthStatus[] = ['pass', 'warn', 'fail'];
 const FROM_STATUS: Record<Status, HealthStatus> = { healthy: 'pass', degraded: 'warn', failed: 'fail' };
 
 function check(t: TargetHealth): HealthCheck {
@@ -56,9 +57,12 @@ function check(t: TargetHealth): HealthCheck {
 
 export function healthDocument(targets: readonly TargetHealth[]): HealthDocument {
   const checks = Object.fromEntries(targets.map((t) => [`${t.target}:verdict`, [check(t)]]));
-  const status = Object.values(checks)
-    .flat()
-    .reduce<HealthStatus>((w, c) => (ORDER.indexOf(c.status) > ORDER.indexOf(w) ? c.status : w), 'pass');
+  const status = worstOf(
+    HEALTH_STATUSES,
+    Object.values(checks)
+      .flat()
+      .map((c) => c.status),
+  );
   return { status, description: 'download-doctor: the latest verdict of each target', checks };
 }
 

@@ -1,8 +1,10 @@
 /**
- * The Prometheus text exposition (format 0.0.4) of the runs, for `serve`'s /metrics and /probe. The names are
- * derived from functions/alerting/metrics.ts, the one source of metric names: `CheckDuration` in milliseconds
- * becomes `download_doctor_check_duration_seconds`, the dimensions become the labels `target` and `layer`. Pure.
+ * The runs as Prometheus metrics, for `serve`'s /metrics and /probe: families of gauges, written in the text
+ * exposition (format 0.0.4) by prom-client. The names are derived from functions/alerting/metrics.ts, the one
+ * source of metric names: `CheckDuration` in milliseconds becomes `download_doctor_check_duration_seconds`, the
+ * dimensions become the labels `target` and `layer`. Pure: no process metrics here (cli/serve/http.ts adds them).
  */
+import { Gauge, Registry } from 'prom-client';
 import {
   type Datum,
   DIMENSIONS,
@@ -15,8 +17,6 @@ import { NAMESPACE } from '../../../functions/alerting/names.ts';
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 export const PROMETHEUS_PREFIX = snake(NAMESPACE);
-/** The content type of the exposition. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** The Prometheus name of a metric: prefixed, snake case, in base units (seconds, not milliseconds). */
 export function prometheusName(metric: MetricName, unit: Datum['Unit']): string {
@@ -75,23 +75,18 @@ export const targetGauge = (name: string, help: string, values: readonly [string
   })),
 });
 
-const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-const escapeLabel = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-const number = (n: number) =>
-  Number.isNaN(n) ? 'NaN' : Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : '-Inf';
-
-/** The text exposition: HELP, TYPE and the samples of each family. */
-export function exposition(families: readonly Family[]): string {
-  return families
-    .map((f) => {
-      const lines = [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`];
-      for (const s of f.samples) {
-        const labels = Object.entries(s.labels)
-          .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-          .join(',');
-        lines.push(`${f.name}${labels ? `{${labels}}` : ''} ${number(s.value)}`);
-      }
-      return `${lines.join('\n')}\n`;
-    })
-    .join('');
+/**
+ * A registry of gauges holding `families`, made for one exposition (prom-client writes the text: HELP, TYPE,
+ * escaping). A gauge keeps its values, so the registry is made anew each time: a target removed or a value that
+ * is no longer true never lingers. Never the global registry.
+ */
+export function registryOf(families: readonly Family[]): Registry {
+  const registry = new Registry();
+  // A family without samples is left out: prom-client would show a gauge without labels as 0, a value not seen.
+  for (const f of families.filter((x) => x.samples.length > 0)) {
+    const labelNames = [...new Set(f.samples.flatMap((s) => Object.keys(s.labels)))];
+    const gauge = new Gauge({ name: f.name, help: f.help, labelNames, registers: [registry] });
+    for (const s of f.samples) gauge.set(s.labels, s.value);
+  }
+  return registry;
 }

@@ -17,12 +17,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseAlarmMessage } from '../../alerting/alarm-message.ts';
 import { deliveryOf } from '../../alerting/alarms.ts';
 import { clientOptions, DEADLINE_MS } from '../../probes/aws-options.ts';
-import { s3ReportStore } from '../../probes/telemetry.ts';
+import { s3ReportReader } from '../../probes/report-reader.ts';
 import { consoleLinks, pageText } from '../../render/page.ts';
 import { requiredEnv, runbooksFilePath } from '../env.ts';
+import { parseSnsEvent } from '../sns-event.ts';
 
 const reportBucket = requiredEnv('REPORT_BUCKET');
-const reports = s3ReportStore(reportBucket);
+const reports = s3ReportReader(reportBucket);
 const instance = requiredEnv('INSTANCE_NAME');
 const pageTopicArn = requiredEnv('PAGE_TOPIC_ARN');
 const stateMachineArn = requiredEnv('STATE_MACHINE_ARN');
@@ -52,13 +53,9 @@ const cloudWatch = () =>
     client: new sdk.CloudWatchClient(clientOptions({})),
   })));
 
-/** The part of Lambda's SNS event the notifier reads. */
-interface SnsEvent {
-  Records: { Sns: { Message: string } }[];
-}
-
-export async function handler(event: SnsEvent): Promise<void> {
-  for (const record of event.Records) {
+export async function handler(event: unknown): Promise<void> {
+  // A malformed event throws, naming its fields: Lambda retries it, then sends it to the dead-letter queue.
+  for (const record of parseSnsEvent(event).Records) {
     const parsed = parseAlarmMessage(record.Sns.Message, instance);
     if (parsed.kind === 'ignored') {
       console.log(JSON.stringify({ ignored: parsed.reason }));

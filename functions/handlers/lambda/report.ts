@@ -3,11 +3,11 @@
 import { instanceNames } from '../../alerting/names.ts';
 import { heartbeat } from '../../probes/heartbeat.ts';
 import { cloudWatchPublisher } from '../../probes/metrics.ts';
-import { s3ReportStore } from '../../probes/telemetry.ts';
+import { s3ReportWriter } from '../../probes/report-writer.ts';
 import { requiredEnv } from '../env.ts';
 import { reportHandler } from '../report.ts';
 
-const reports = s3ReportStore(requiredEnv('REPORT_BUCKET'));
+const reports = s3ReportWriter(requiredEnv('REPORT_BUCKET'));
 const { namespace } = instanceNames(requiredEnv('INSTANCE_NAME'));
 const heartbeatUrl = process.env.HEARTBEAT_URL;
 

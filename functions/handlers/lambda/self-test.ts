@@ -13,22 +13,18 @@ import {
   selfTestNeeded,
   selfTestReason,
 } from '../../verdict/self-test.ts';
+import {
+  type AnswerTo,
+  answerTo,
+  type CustomResourceEvent,
+  parseCustomResourceEvent,
+} from '../custom-resource-event.ts';
 import { requiredEnv } from '../env.ts';
 import { configFromFile } from '../lambda.ts';
 
 /** The check functions' names by layer, as the construct sets them. */
 const functions = JSON.parse(requiredEnv('CHECK_FUNCTIONS')) as Record<Layer, string>;
 const lambda = new LambdaClient({ maxAttempts: 2 });
-
-interface CustomResourceEvent {
-  RequestType: 'Create' | 'Update' | 'Delete';
-  ResponseURL: string;
-  StackId: string;
-  RequestId: string;
-  LogicalResourceId: string;
-  PhysicalResourceId?: string;
-  ResourceProperties: { Fingerprint?: string };
-}
 
 async function invoke(layer: Layer, target: string): Promise<unknown> {
   const out = await lambda.send(
@@ -41,7 +37,7 @@ async function invoke(layer: Layer, target: string): Promise<unknown> {
 }
 
 async function respond(
-  e: CustomResourceEvent,
+  e: CustomResourceEvent | AnswerTo,
   ok: boolean,
   reason: string,
   physicalId: string,
@@ -64,7 +60,18 @@ async function respond(
   if (!res.ok) throw new Error(`CloudFormation refused the response: HTTP ${res.status}`);
 }
 
-export async function handler(e: CustomResourceEvent, context: { getRemainingTimeInMillis(): number }) {
+export async function handler(event: unknown, context: { getRemainingTimeInMillis(): number }) {
+  let e: CustomResourceEvent;
+  try {
+    e = parseCustomResourceEvent(event);
+  } catch (err) {
+    // Answered all the same when it can be (FAILED, with the reason): an unanswered request holds the deployment.
+    const reason = `download-doctor self-test: ${(err as Error).message}`.slice(0, 3000);
+    const to = answerTo(event);
+    console.error(JSON.stringify({ selfTest: 'invalid event', reason, answered: to !== undefined }));
+    if (!to) throw err;
+    return respond(to, false, reason, to.PhysicalResourceId ?? selfTestId('invalid-event'));
+  }
   const fingerprint = e.ResourceProperties.Fingerprint ?? 'none';
   const previous = e.PhysicalResourceId ?? selfTestId(fingerprint);
   if (!selfTestNeeded({ ...e, fingerprint })) {
