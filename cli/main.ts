@@ -9,6 +9,7 @@ import { LAYERS } from '../functions/contract/names.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { SANDBOX_VARIANTS } from '../sandbox/variants.ts';
 import { EXIT } from './exit-codes.ts';
+import { DEFAULT_CONCURRENCY, PER_ORIGIN } from './run-pool.ts';
 
 const VARIANTS = Object.keys(SANDBOX_VARIANTS);
 
@@ -17,6 +18,11 @@ const targetOption = () => new Option('-t, --target <name>', 'the target to use 
 const formatOption = (formats: readonly string[]) =>
   new Option('-f, --format <format>', 'output format').choices(formats).default('table');
 const variantOption = () => new Option('--variant <variant>', 'sandbox variant').choices(VARIANTS);
+const concurrencyOption = () =>
+  new Option(
+    '--concurrency <n>',
+    `at most this many runs at once (and at most ${PER_ORIGIN} against any one host:port)`,
+  ).default(String(DEFAULT_CONCURRENCY));
 
 /** Sets the exit code from a command's result. Commands are loaded when they run (`await import`). */
 const exits =
@@ -66,6 +72,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
       '--all-layers',
       "a full run: storage and proxy too, whatever end-to-end and app say (proves the checks' own settings)",
     )
+    .addOption(concurrencyOption())
     .action(exits(async (opts) => (await import('./commands/run.ts')).run(opts)));
 
   p.command('serve')
@@ -82,6 +89,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .option('--sns-endpoint <url>', 'page through the SNS topics of this SNS-compatible endpoint')
     .option('--webhook <url>', 'page by POSTing JSON to this URL')
     .option('--webhook-env <name>', 'page by POSTing JSON to the URL in this variable (a URL with a secret)')
+    .addOption(concurrencyOption())
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
 
   p.command('check')

@@ -10,6 +10,7 @@ import { fitHeapTo } from '../heap.ts';
 import { progressFor } from '../progress.ts';
 import { runTarget } from '../run.ts';
 import { countRun, defaultRunCountFile } from '../run-count.ts';
+import { concurrencyOf, originsOf, RunPool } from '../run-pool.ts';
 
 export interface RunOptions {
   config?: string;
@@ -23,11 +24,16 @@ export interface RunOptions {
   allLayers?: boolean;
   /** Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones). */
   runCountFile?: string;
+  /** At most this many runs at once (and a few against one origin: cli/run-pool.ts). @default DEFAULT_CONCURRENCY */
+  concurrency?: string | number;
 }
 
 /**
- * Runs the targets and prints them in the chosen format; returns the exit code. Each target's lines come in a
- * fixed order (stage 1, then stage 2; by layer within a stage), once its run is over.
+ * Runs the targets and prints them in the chosen format; returns the exit code. The runs go at once, within the
+ * bounds of a pool (`concurrency`, and a few against one origin); each target's lines come once its run is over, in
+ * the config's order whatever order the runs end in, and in a fixed order within (stage 1, then stage 2; by layer
+ * within a stage). With `--publish`, the alarms are evaluated one target after the other, in the same order: they
+ * share one state file.
  */
 export async function runAndPrint(
   config: Config,
@@ -38,6 +44,7 @@ export async function runAndPrint(
   const instance = options.instance ?? LOCAL_INSTANCE;
   if (!INSTANCE_NAME.test(instance))
     throw new UsageError(`--instance "${instance}": must be ${INSTANCE_NAME_RULE}`);
+  const pool = new RunPool(concurrencyOf(options.concurrency));
   // A sentinel on a schedule of its own (a big one) runs only when named.
   const targets = options.target
     ? [findTarget(config, options.target)]
@@ -47,15 +54,22 @@ export async function runAndPrint(
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // The CloudWatch and SNS clients load only when --publish asks for them.
   const telemetry = options.publish ? await import('../local-alarms.ts') : undefined;
-  for (const target of targets) {
+  const runs = targets.map((target) => {
     const published: Datum[] = [];
     const publisher =
       telemetry && options.publish
         ? telemetry.publisher(options.publish, region, instance, published)
         : undefined;
+    // Counted in the config's order, as the runs are started.
     const counted = options.runCountFile ? countRun(target, options.runCountFile) : false;
     const allLayers = options.allLayers === true || counted;
-    const { report } = await runTarget(config, target, publisher, { allLayers });
+    const run = pool.run(originsOf(target), () => runTarget(config, target, publisher, { allLayers }));
+    // Awaited in order below: a run that fails while an earlier one is awaited is not an unhandled rejection.
+    run.catch(() => {});
+    return { target, published, allLayers, run };
+  });
+  for (const { target, published, allLayers, run } of runs) {
+    const { report } = await run;
     progress(`${target.name}:${allLayers ? ' (a full run: all four checks)' : ''}`);
     for (const r of report.results) progress(checkLine(r));
     for (const line of verdictLines(target.name, report.verdict)) progress(line);

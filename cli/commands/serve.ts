@@ -9,6 +9,7 @@ import { loadConfig } from '../../functions/probes/config-file.ts';
 import { EXIT } from '../exit-codes.ts';
 import { fitHeapTo } from '../heap.ts';
 import { type Pager, snsPager, webhookPager } from '../pagers.ts';
+import { concurrencyOf } from '../run-pool.ts';
 import { createServer } from '../serve/http.ts';
 import { Monitor } from '../serve/monitor.ts';
 import { openStore } from '../serve/store.ts';
@@ -23,6 +24,8 @@ export interface ServeOptions {
   snsEndpoint?: string;
   webhook?: string;
   webhookEnv?: string;
+  /** At most this many runs at once. @default DEFAULT_CONCURRENCY */
+  concurrency?: string;
 }
 
 /** After the runs, how long the last answers have to go out before the connections are closed. */
@@ -67,6 +70,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be a port number (got "${o.port}")`);
   const token = readToken(o, env);
+  const concurrency = concurrencyOf(o.concurrency);
   if (o.webhook && o.webhookEnv) throw new UsageError('give --webhook or --webhook-env, not both');
   const webhook = o.webhookEnv ? env[o.webhookEnv] : o.webhook;
   if (o.webhookEnv && !webhook)
@@ -82,7 +86,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
 
   const store = await openStore(o.db);
   const log = (line: string) => console.log(line);
-  const monitor = new Monitor({ config, store, pagers, log });
+  const monitor = new Monitor({ config, store, pagers, log, concurrency });
   const server = createServer({ monitor, store, token });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

@@ -9,10 +9,11 @@ import http from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { metricData } from '../../functions/alerting/metrics.ts';
 import { formatDuration } from '../../functions/config/duration.ts';
+import { periodMs } from '../../functions/config/schedule.ts';
 import type { Target } from '../../functions/config/schema.ts';
 import { PAGE_CSP } from '../../functions/render/layout.ts';
 import { reportHtml } from '../../functions/render/report-html.ts';
-import { everyMs, type Monitor, type RunResult, runBoundMs } from './monitor.ts';
+import { type Monitor, type RunResult, runBoundMs } from './monitor.ts';
 import type { Store } from './store.ts';
 import { HEALTH_CONTENT_TYPE, healthDocument, healthHttpStatus } from './views/health.ts';
 import {
@@ -86,6 +87,29 @@ function runFamilies(r: RunResult | undefined, target: string): Family[] {
   return [...(r?.report ? familiesOf(metricData(r.report, r.at)) : []), ...last];
 }
 
+/** What the schedule did: each target's latest lag behind its slot, and the slots it skipped. */
+function scheduleFamilies(monitor: Monitor): Family[] {
+  const stats = monitor.targets.flatMap((t) => {
+    const s = monitor.scheduleStats(t.name);
+    return s ? [{ target: t.name, ...s }] : [];
+  });
+  return [
+    targetGauge(
+      'schedule_lag_seconds',
+      "how late the target's latest scheduled run started behind its slot (waiting for room in the pool)",
+      stats.flatMap((s) => (s.lastLagMs === undefined ? [] : [[s.target, seconds(s.lastLagMs)]])),
+    ),
+    {
+      ...targetGauge(
+        'skipped_slots_total',
+        "the target's slots that made no run of their own (its previous run still going or waiting), since start",
+        stats.map((s) => [s.target, s.skipped]),
+      ),
+      type: 'counter',
+    },
+  ];
+}
+
 export function createServer(o: ServerOptions): http.Server {
   const now = () => o.now?.() ?? new Date();
   const targets = new Map(o.monitor.targets.map((t) => [t.name, t]));
@@ -127,7 +151,7 @@ export function createServer(o: ServerOptions): http.Server {
           targets: o.monitor.targets.map((t) => ({
             name: t.name,
             description: t.description,
-            every: formatDuration(everyMs(t)),
+            every: formatDuration(periodMs(t)),
             latest: latest(t),
             history: o.store.history(t.name, since, SLICE_MS),
             counts: o.store.counts(t.name, since),
@@ -147,6 +171,7 @@ export function createServer(o: ServerOptions): http.Server {
             o.monitor.targets.map((t) => [t.name, o.monitor.maintenance(t) ? 1 : 0]),
           ),
         ],
+        scheduleFamilies(o.monitor),
       ]);
       await prometheus(res, Registry.merge([registryOf(families), processMetrics]));
     },

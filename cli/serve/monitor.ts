@@ -2,17 +2,25 @@
  * `serve`'s monitor: runs each target on its schedule with the workflow of `run` (cli/run.ts on the local engine),
  * keeps every run in the store, and steps the same alarms as `run --publish` (functions/alerting/alarms.ts), paging
  * through the configured pagers. A run triggered by /probe is a run like the others: kept, and counted.
+ *
+ * The schedule (functions/config/schedule.ts): each target runs at its own slots, `k × period + offset`, the offset
+ * stable and derived from its name, so that a fleet's starts spread over the period instead of coming in one burst.
+ * Every run, scheduled or /probe, goes through one pool (cli/run-pool.ts): at most `concurrency` at once, and a few
+ * against any one origin. A slot never queues a second run of a target: when its previous run is still going, the
+ * slot is skipped (logged and counted); when it is still waiting for room, it stands for the new slot instead, the
+ * older one counted as skipped. A scheduled run's lag (its start behind its slot) is logged and kept.
  */
 
 import { metricData } from '../../functions/alerting/metrics.ts';
 import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
 import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
-import { parseDuration } from '../../functions/config/duration.ts';
 import { activeWindow } from '../../functions/config/maintenance.ts';
-import { type Config, DEFAULT_SCHEDULE, type Target } from '../../functions/config/schema.ts';
+import { nextSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
+import type { Config, Target } from '../../functions/config/schema.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { deliverTransitions, type Pager } from '../pagers.ts';
 import { runTarget } from '../run.ts';
+import { DEFAULT_CONCURRENCY, originsOf, PER_ORIGIN, RunNotStartedError, RunPool } from '../run-pool.ts';
 import type { Store } from './store.ts';
 
 export interface RunResult {
@@ -21,6 +29,8 @@ export interface RunResult {
   durationMs: number;
   report?: Report | undefined;
   error?: string | undefined;
+  /** A scheduled run's start behind its slot. */
+  lagMs?: number | undefined;
 }
 
 export interface MonitorOptions {
@@ -33,10 +43,32 @@ export interface MonitorOptions {
   instance?: string;
   /** How a target runs. @default the workflow on the local engine, with the real probes (cli/run.ts) */
   run?: (config: Config, target: Target) => Promise<{ report: Report }>;
+  /** At most this many runs at once (`--concurrency`). @default DEFAULT_CONCURRENCY */
+  concurrency?: number;
+  /** At most this many runs at once against one origin. @default PER_ORIGIN */
+  perOrigin?: number;
 }
 
-/** How often a target runs. */
-export const everyMs = (t: Target) => parseDuration(t.schedule ?? DEFAULT_SCHEDULE) ?? 300_000;
+/** What the schedule did for a target since serve started: for /metrics and the log. */
+export interface ScheduleStats {
+  /** Scheduled runs started. */
+  runs: number;
+  /** Slots that made no run of their own: the previous run was still going, or still waiting for room. */
+  skipped: number;
+  /** The latest scheduled run's start behind its slot (the time it waited for room, and the timer's own lag). */
+  lastLagMs?: number;
+  /** The largest such lag. */
+  maxLagMs: number;
+}
+
+/** A target's scheduled run, from its slot until it settles: at most one per target. */
+interface Pending {
+  /** The slot it stands for: moved to the newest slot while it still waits for room. */
+  slot: number;
+  started: boolean;
+  /** A run at start (no slot of its own): it stands for the first slot that comes while it is pending. */
+  atStart: boolean;
+}
 
 /**
  * The longest a run of the target can take: stage 1, the confirmation's wait and checks, stage 2 (each check
@@ -61,13 +93,17 @@ function fanOut(pagers: readonly Pager[]): Pager {
 
 export class Monitor {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Runs under way, so that a stop can wait for them. */
-  private readonly running = new Set<Promise<RunResult>>();
+  /** Runs under way (started, not waiting for room), so that a stop can wait for them. */
+  private readonly running = new Set<Promise<unknown>>();
   /** A /probe of a target that is already being probed shares that run. */
   private readonly probing = new Map<string, Promise<RunResult>>();
+  /** Each target's scheduled run, from its slot until it settles. */
+  private readonly scheduled = new Map<string, Pending>();
+  private readonly stats = new Map<string, ScheduleStats>();
   /** Each target's alarm evaluations, one after the other. */
   private readonly evaluating = new Map<string, Promise<void>>();
   private readonly pager: Pager;
+  private readonly pool: RunPool;
   /** The names of the alarms (the instance's: `download-doctor-local-TARGET-RULE` by default). */
   private readonly names: ReturnType<typeof instanceNames>;
   private stopping = false;
@@ -75,6 +111,8 @@ export class Monitor {
   constructor(private readonly o: MonitorOptions) {
     this.pager = fanOut(o.pagers);
     this.names = instanceNames(o.instance ?? LOCAL_INSTANCE);
+    this.pool = new RunPool(o.concurrency ?? DEFAULT_CONCURRENCY, o.perOrigin ?? PER_ORIGIN);
+    for (const t of o.config.targets) this.stats.set(t.name, { runs: 0, skipped: 0, maxLagMs: 0 });
   }
 
   get targets(): readonly Target[] {
@@ -85,65 +123,137 @@ export class Monitor {
     return this.o.now?.() ?? new Date();
   }
 
-  /** Schedules every target: its first run one interval after its latest stored run (now, if none). */
+  /**
+   * Schedules every target at its slots. A target without a run in its last period (a new one, or after a long
+   * stop) also runs at start, through the pool like any run, so that a new serve shows verdicts at once.
+   */
   start(): void {
+    const now = this.now().getTime();
     for (const t of this.targets) {
+      const period = periodMs(t);
       const last = this.o.store.latest(t.name)?.at.getTime();
-      const first = last === undefined ? 0 : Math.max(0, last + everyMs(t) - this.now().getTime());
-      this.schedule(t, first);
+      if (last === undefined || now - last >= period) this.runAt(t, now, true);
+      this.arm(t, nextSlot(now + 1, period, startOffsetMs(t.name, period)));
     }
   }
 
-  private schedule(t: Target, delayMs: number): void {
+  private arm(t: Target, slot: number): void {
     if (this.stopping) return;
-    const timer = setTimeout(async () => {
-      const started = Date.now();
-      try {
-        await this.run(t, 'schedule');
-      } catch (err) {
+    const timer = setTimeout(() => this.onSlot(t, slot), Math.max(0, slot - this.now().getTime()));
+    this.timers.set(t.name, timer);
+  }
+
+  /** A slot of the target has come: its run starts (once there is room), unless one is still pending. */
+  private onSlot(t: Target, slot: number): void {
+    const stats = this.stats.get(t.name) as ScheduleStats;
+    // The next slot; slots the timer came too late for (a suspended process) are skipped, not run at once.
+    const period = periodMs(t);
+    let next = slot + period;
+    for (const now = this.now().getTime(); next <= now; next += period) stats.skipped += 1;
+    this.arm(t, next);
+    const at = new Date(slot).toISOString();
+    const pending = this.scheduled.get(t.name);
+    if (pending?.atStart) {
+      // The run at start, still pending, is this slot's run: a new serve's first burst is not an overload.
+      pending.atStart = false;
+      if (!pending.started) pending.slot = slot;
+      return;
+    }
+    if (pending?.started) {
+      stats.skipped += 1;
+      this.o.log(`${at} ${t.name}: slot skipped, its previous run is still going`);
+      return;
+    }
+    if (pending) {
+      stats.skipped += 1;
+      this.o.log(
+        `${at} ${t.name}: slot skipped, its previous run still waits for room (it runs for this slot)`,
+      );
+      pending.slot = slot;
+      return;
+    }
+    this.runAt(t, slot, false);
+  }
+
+  /** A scheduled run for `slot` (or at start), through the pool. */
+  private runAt(t: Target, slot: number, atStart: boolean): void {
+    const entry: Pending = { slot, started: false, atStart };
+    this.scheduled.set(t.name, entry);
+    this.run(t, 'schedule', entry)
+      .catch((err) => {
+        if (err instanceof RunNotStartedError) return;
         // The run's own failures are results; this is the monitor's (its history cannot be written, say).
         this.o.log(
           `${t.name}: the run could not be kept (${err instanceof Error ? err.message : String(err)})`,
         );
-      }
-      this.schedule(t, Math.max(0, started + everyMs(t) - Date.now()));
-    }, delayMs);
-    this.timers.set(t.name, timer);
+      })
+      .finally(() => this.scheduled.delete(t.name));
   }
 
   /** Runs a target now for /probe (joining a probe of it already under way). */
   probe(t: Target): Promise<RunResult> {
     const pending = this.probing.get(t.name);
     if (pending) return pending;
-    const run = this.run(t, 'probe').finally(() => this.probing.delete(t.name));
+    const run = this.run(t, 'probe')
+      .catch((err) => {
+        if (!(err instanceof RunNotStartedError)) throw err;
+        return { target: t.name, at: this.now(), durationMs: 0, error: 'not run: serve is stopping' };
+      })
+      .finally(() => this.probing.delete(t.name));
     this.probing.set(t.name, run);
     return run;
   }
 
-  private run(t: Target, source: 'schedule' | 'probe'): Promise<RunResult> {
-    const run = this.runOnce(t, source);
-    this.running.add(run);
-    return run.finally(() => this.running.delete(run));
+  /**
+   * A run: the workflow through the pool (a scheduled one counts its lag behind its slot as it starts), then,
+   * with its room given back, the store and the alarms.
+   */
+  private async run(t: Target, source: 'schedule' | 'probe', slot?: Pending): Promise<RunResult> {
+    // Under way from its start to the end of its alarms: what a stop waits for.
+    let done: () => void = () => {};
+    const underWay = new Promise<void>((resolve) => (done = resolve));
+    const result = await this.pool.run(originsOf(t), async (): Promise<RunResult> => {
+      this.running.add(underWay);
+      const at = this.now();
+      let lagMs: number | undefined;
+      if (slot) {
+        slot.started = true;
+        lagMs = Math.max(0, at.getTime() - slot.slot);
+        const stats = this.stats.get(t.name) as ScheduleStats;
+        stats.runs += 1;
+        stats.lastLagMs = lagMs;
+        stats.maxLagMs = Math.max(stats.maxLagMs, lagMs);
+      }
+      const start = performance.now();
+      try {
+        const { report } = await (this.o.run ?? runTarget)(this.o.config, t);
+        return { target: t.name, at, durationMs: performance.now() - start, report, lagMs };
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        return { target: t.name, at, durationMs: performance.now() - start, error, lagMs };
+      }
+    });
+    try {
+      this.keep(result, source);
+      await this.evaluate(t.name, result.report, result.at);
+      return result;
+    } finally {
+      done();
+      this.running.delete(underWay);
+    }
   }
 
-  private async runOnce(t: Target, source: 'schedule' | 'probe'): Promise<RunResult> {
-    const at = this.now();
-    const start = performance.now();
-    let report: Report | undefined;
-    let error: string | undefined;
-    try {
-      ({ report } = await (this.o.run ?? runTarget)(this.o.config, t));
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-    }
-    const result: RunResult = { target: t.name, at, durationMs: performance.now() - start, report, error };
-    this.o.store.recordRun({ ...result, source });
-    const outcome = report
-      ? `${report.verdict.status}${report.verdict.fault ? ` (fault ${report.verdict.faults.join(', ')})` : ''}`
-      : `no verdict: ${error}`;
-    this.o.log(`${at.toISOString()} ${t.name}: ${outcome} [${source}, ${Math.round(result.durationMs)} ms]`);
-    await this.evaluate(t.name, report, at);
-    return result;
+  /** The run into the store and the log. */
+  private keep(r: RunResult, source: 'schedule' | 'probe'): void {
+    const { lagMs, ...run } = r;
+    this.o.store.recordRun({ ...run, source });
+    const outcome = r.report
+      ? `${r.report.verdict.status}${r.report.verdict.fault ? ` (fault ${r.report.verdict.faults.join(', ')})` : ''}`
+      : `no verdict: ${r.error}`;
+    const lag = lagMs === undefined ? '' : ` (lag ${Math.round(lagMs)} ms)`;
+    this.o.log(
+      `${r.at.toISOString()} ${r.target}: ${outcome} [${source}, ${Math.round(r.durationMs)} ms]${lag}`,
+    );
   }
 
   /** Steps the target's alarms with the run's data and delivers the transitions, one run at a time per target. */
@@ -197,6 +307,12 @@ export class Monitor {
     });
   }
 
+  /** What the schedule did for the target since serve started. */
+  scheduleStats(target: string): ScheduleStats | undefined {
+    const s = this.stats.get(target);
+    return s && { ...s };
+  }
+
   /** The maintenance window a target is in now, if any. */
   maintenance(t: Target) {
     return activeWindow(t.maintenance, this.now());
@@ -210,6 +326,7 @@ export class Monitor {
     this.stopping = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.pool.close();
     const bound = Math.max(0, ...this.targets.map(runBoundMs));
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
@@ -223,8 +340,13 @@ export class Monitor {
     return finished;
   }
 
-  /** How many runs are under way. */
+  /** How many runs are under way (not counting those waiting for room). */
   get busy(): number {
     return this.running.size;
+  }
+
+  /** How many runs wait for room in the pool. */
+  get waiting(): number {
+    return this.pool.waiting;
   }
 }

@@ -55,6 +55,7 @@ describe('the CLI on bad input', () => {
     [['--token-file', '/nonexistent/token'], '--token-file: /nonexistent/token cannot be read (ENOENT)'],
     [['--token-env', 'HOME', '--token-file', '/x'], 'give --token-env or --token-file, not both'],
     [['--webhook', 'ftp://hooks.example/x'], '--webhook must be an http(s) URL'],
+    [['--concurrency', '0'], '--concurrency must be a whole number from 1 to 100 (got "0")'],
   ])('serve %j exits 2: %s', async (args, message) => {
     const r = await dd(['serve', ...args], {
       'download-doctor.config.json': json({ targets: [targetInput()] }),

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TOPICS } from '../../cli/pagers.ts';
+import { nextSlot, startOffsetMs } from '../../functions/config/schedule.ts';
 import { parseReport } from '../../functions/contract/wire.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
@@ -110,6 +111,19 @@ async function get(path: string, token: string | null = TOKEN, headers: Record<s
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
 
+/**
+ * A schedule whose next slot for `sandbox` is over 15 minutes away, so that no scheduled run comes during the tests
+ * but the one at start: the runs here come through /probe.
+ */
+function quietSchedule(): string {
+  const now = Date.now();
+  const hours = [24, 23].find((h) => {
+    const period = h * 3_600_000;
+    return nextSlot(now, period, startOffsetMs('sandbox', period)) - now > 15 * 60_000;
+  });
+  return `${hours}h`;
+}
+
 /** A run now, through /probe; returns the parsed exposition and the pages received meanwhile. */
 async function probe() {
   const before = received.length;
@@ -147,7 +161,7 @@ beforeAll(async () => {
     Object.values(LOCAL_TOPICS),
     `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sns`,
   );
-  // The written target only, running once an hour (the runs here come through /probe), with a header that is a
+  // The written target only, running once a day (the runs here come through /probe), with a header that is a
   // secret, a confirmation delay a graceful stop can be caught in, and a maintenance window over the first tests.
   windowEnd = Date.now() + 25_000;
   const [written] = (box.config as { targets: Record<string, unknown>[] }).targets;
@@ -160,7 +174,7 @@ beforeAll(async () => {
       targets: [
         {
           ...target,
-          schedule: '1h',
+          schedule: quietSchedule(),
           confirmDelayMs: CONFIRM_MS,
           app: { ...app, headers: { 'X-Probe-Secret': { env: 'DD_SECRET' } } },
           maintenance: [
@@ -237,7 +251,14 @@ describe('download-doctor serve on the sandbox', () => {
     expect(Math.abs(Date.now() / 1000 - last)).toBeLessThan(120);
     expect(sampleValue(m, 'download_doctor_in_maintenance', { target: 'sandbox' })).toBe(1);
     const runs = m.filter((f) => f.name.startsWith('download_doctor_'));
-    expect(runs.every((f) => f.type === 'gauge' && f.help !== '')).toBe(true);
+    // Gauges (values as of the latest run), but the slots skipped since start: a counter.
+    expect(runs.filter((f) => f.help === '')).toEqual([]);
+    expect(runs.filter((f) => f.type !== 'gauge').map((f) => [f.name, f.type])).toEqual([
+      ['download_doctor_skipped_slots', 'counter'],
+    ]);
+    // The schedule: the run at start was late by no more than its wait for room, and no slot was skipped.
+    expect(sampleValue(m, 'download_doctor_schedule_lag_seconds', { target: 'sandbox' })).toBeLessThan(5);
+    expect(sampleValue(m, 'download_doctor_skipped_slots_total', { target: 'sandbox' })).toBe(0);
     // serve's own process, in the names of Prometheus's client libraries (prom-client's default metrics).
     expect(sampleValue(m, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 ** 2);
     expect(sampleValue(m, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
  * source of metric names: `CheckDuration` in milliseconds becomes `download_doctor_check_duration_seconds`, the
  * dimensions become the labels `target` and `layer`. Pure: no process metrics here (cli/serve/http.ts adds them).
  */
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import {
   type Datum,
   DIMENSIONS,
@@ -28,11 +28,12 @@ export interface Sample {
   value: number;
 }
 
-/** One metric family: every sample is a gauge (a value as of the run, not a count since start). */
+/** One metric family: a gauge (a value as of the run) unless it says it is a counter (a count since start). */
 export interface Family {
   name: string;
   help: string;
   samples: Sample[];
+  type?: 'gauge' | 'counter';
 }
 
 /** Milliseconds as seconds, to the microsecond (no binary-fraction tails such as 0.054200000000000005). */
@@ -76,7 +77,7 @@ export const targetGauge = (name: string, help: string, values: readonly [string
 });
 
 /**
- * A registry of gauges holding `families`, made for one exposition (prom-client writes the text: HELP, TYPE,
+ * A registry of gauges (and counters) holding `families`, made for one exposition (prom-client writes the text: HELP, TYPE,
  * escaping). A gauge keeps its values, so the registry is made anew each time: a target removed or a value that
  * is no longer true never lingers. Never the global registry.
  */
@@ -85,8 +86,14 @@ export function registryOf(families: readonly Family[]): Registry {
   // A family without samples is left out: prom-client would show a gauge without labels as 0, a value not seen.
   for (const f of families.filter((x) => x.samples.length > 0)) {
     const labelNames = [...new Set(f.samples.flatMap((s) => Object.keys(s.labels)))];
-    const gauge = new Gauge({ name: f.name, help: f.help, labelNames, registers: [registry] });
-    for (const s of f.samples) gauge.set(s.labels, s.value);
+    const options = { name: f.name, help: f.help, labelNames, registers: [registry] };
+    if (f.type === 'counter') {
+      const counter = new Counter(options);
+      for (const s of f.samples) counter.inc(s.labels, s.value);
+    } else {
+      const gauge = new Gauge(options);
+      for (const s of f.samples) gauge.set(s.labels, s.value);
+    }
   }
   return registry;
 }
