@@ -29,28 +29,33 @@ const escaped = (c: string): string => {
 
 /** What stands for the part of a string that was cut: how many characters of the original are not shown. */
 const cutMarker = (cut: number) => `… [${cut} more characters cut]`;
+/** A marker at the end of a text cut before (the checks cut at MAX_TEXT_LENGTH; a page cuts shorter). */
+const CUT_BEFORE = /… \[(\d+) more characters cut\]$/;
 
 /**
  * `text` safe to print: control characters and lone surrogates shown escaped (`\x1b`, `\ud800`), and cut to at most
- * `max` characters with a marker that says how many characters of the original were left out. Idempotent: safe
- * text comes back unchanged.
+ * `max` characters with a marker that says how many characters of the original were left out (a text cut before
+ * and cut again counts what both left out). Idempotent: safe text comes back unchanged.
  */
 export function safeText(text: string, max = MAX_TEXT_LENGTH): string {
   const clean = text.replace(UNSAFE, escaped);
   if (clean.length <= max) return clean;
+  const before = CUT_BEFORE.exec(text);
+  const body = before ? text.slice(0, before.index) : text;
+  const earlier = before ? Number(before[1]) : 0;
   // Piece by piece (a character, or its escape, never split) until the pieces and the marker fill `max`.
-  const room = max - cutMarker(text.length).length;
+  const room = max - cutMarker(body.length + earlier).length;
   let shown = '';
   let at = 0;
-  while (at < text.length) {
-    const pair = /^[\ud800-\udbff][\udc00-\udfff]/.test(text.slice(at, at + 2));
-    const unit = text.slice(at, at + (pair ? 2 : 1));
+  while (at < body.length) {
+    const pair = /^[\ud800-\udbff][\udc00-\udfff]/.test(body.slice(at, at + 2));
+    const unit = body.slice(at, at + (pair ? 2 : 1));
     const piece = unit.replace(UNSAFE, escaped);
     if (shown.length + piece.length > room) break;
     shown += piece;
     at += unit.length;
   }
-  return `${shown}${cutMarker(text.length - at)}`;
+  return `${shown}${cutMarker(body.length - at + earlier)}`;
 }
 
 /** A copy of a JSON-like value with every string made safe, the keys of `headers` maps too (a server names them). */

@@ -1,26 +1,77 @@
 /**
  * The text of a page: what is broken, where to look, the evidence, when, and how to rerun by hand.
  * Pure: the notifier Lambda and the local alarm evaluation both send exactly this.
+ *
+ * A page always goes out: SNS refuses a message over 256 KB (the notifier would retry it into its dead-letter
+ * queue, serve would log "Message too long" at every run), and a server chooses its headers' length. So each value
+ * a server chose is cut in the page with a visible marker (PAGE_VALUE_MAX), each line a config or a verdict fills in
+ * too (PAGE_LINE_MAX), and the whole message is bounded (PAGE_MAX_BYTES): when it would be longer, the detail of
+ * the evidence (what each check observed and expected) is cut first, and what matters stays whole: the verdict, the
+ * layer at fault, the summary, the first failed condition of each check, why and when, and how to rerun.
  */
 
 import { reportPageKey } from '../alerting/names.ts';
 import type { AlarmTransition } from '../alerting/rules.ts';
+import { safeText } from '../contract/text.ts';
 import type { CheckResult, Evidence, Report } from '../contract/types.ts';
 import type { ExecutionInput } from '../contract/workflow.ts';
 
 export interface Page {
-  /** At most 100 characters (SNS's limit). */
+  /** Under 100 characters (SNS's limit), on one line. */
   subject: string;
+  /** At most PAGE_MAX_BYTES bytes of UTF-8. */
   message: string;
+}
+
+/** The most characters of a subject: SNS wants it under 100. */
+export const SUBJECT_MAX = 99;
+/** The most characters of one value a server chose (a header's, an error's) shown in a page, marker included. */
+export const PAGE_VALUE_MAX = 240;
+/** The most characters of one line a page fills in (the summary, a check's first failed condition, a link). */
+export const PAGE_LINE_MAX = 600;
+/**
+ * The most bytes (UTF-8) of a page's message: a sixteenth of SNS's 256 KB, and as much as a person reads at night.
+ * A webhook's JSON carries it with a few short fields.
+ */
+export const PAGE_MAX_BYTES = 16 * 1024;
+
+const utf8 = new TextEncoder();
+const bytes = (text: string) => utf8.encode(text).length;
+/** The UTF-8 length of one character (a code point). */
+const charBytes = (c: string) => {
+  const cp = c.codePointAt(0) ?? 0;
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+};
+const line = (text: string) => safeText(text, PAGE_LINE_MAX);
+const value = (text: string) => safeText(text, PAGE_VALUE_MAX);
+
+/** The subject on one line, under 100 characters: cut with `…` when longer (never inside a character). */
+function subjectOf(text: string): string {
+  const chars = [...text.replace(/[\r\n]+/g, ' ')];
+  return chars.length <= SUBJECT_MAX ? chars.join('') : `${chars.slice(0, SUBJECT_MAX - 1).join('')}…`;
+}
+
+/** `text` cut to at most `max` bytes of UTF-8 (never inside a character), ending with `marker` when cut. */
+function cutToBytes(text: string, max: number, marker: string): string {
+  if (bytes(text) <= max) return text;
+  let out = '';
+  let used = bytes(marker);
+  for (const c of text) {
+    const n = charBytes(c);
+    if (used + n > max) break;
+    out += c;
+    used += n;
+  }
+  return `${out}${marker}`;
 }
 
 function evidenceOf(e: Evidence): string {
   const parts: string[] = [];
   if (e.status !== undefined) parts.push(`status ${e.status}`);
-  for (const [k, v] of Object.entries(e.headers ?? {})) parts.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(e.headers ?? {})) parts.push(`${value(k)}: ${value(v)}`);
   if (e.bytes !== undefined) parts.push(`${e.bytes} bytes`);
   if (e.sha256) parts.push(`sha256 ${e.sha256.slice(0, 16)}…`);
-  if (e.error) parts.push(e.error);
+  if (e.error) parts.push(value(e.error));
   return parts.join('; ');
 }
 
@@ -31,10 +82,56 @@ export function certificateText(tls: NonNullable<CheckResult['tls']>): string {
   return `TLS certificate ${days} (${tls.notAfter.slice(0, 10)})`;
 }
 
-function resultLine(r: CheckResult): string {
+/** A check in a page: its outcome and first failed condition (kept whole), then its detail (cut first). */
+interface CheckLines {
+  head: string;
+  detail: string[];
+}
+
+function checkLines(r: CheckResult): CheckLines {
   const outcome = r.ok ? (r.slow ? 'SLOW' : 'PASS') : `FAIL [${r.kind}]`;
-  const tls = r.tls ? `\n${' '.repeat(13)}${certificateText(r.tls)}` : '';
-  return `  ${r.layer.padEnd(10)} ${outcome}: ${r.message}\n${' '.repeat(13)}observed: ${evidenceOf(r.observed) || 'nothing'}; expected: ${evidenceOf(r.expected) || '-'}${tls}`;
+  const indent = ' '.repeat(13);
+  return {
+    head: `  ${r.layer.padEnd(10)} ${outcome}: ${line(r.message)}`,
+    detail: [
+      `${indent}observed: ${evidenceOf(r.observed) || 'nothing'}; expected: ${evidenceOf(r.expected) || '-'}`,
+      ...(r.tls ? [`${indent}${certificateText(r.tls)}`] : []),
+    ],
+  };
+}
+
+const EVIDENCE_CUT = ` … [cut: the page's text is kept under ${PAGE_MAX_BYTES / 1024} KiB; the full report has it]`;
+
+/**
+ * The evidence of each check, in at most `budget` bytes (the lines joined by line breaks): whole when it fits;
+ * else every check's first line whole and each check's detail cut to an even share of what is left.
+ */
+function evidenceLines(results: readonly CheckResult[], budget: number): string[] {
+  const checks = results.map(checkLines);
+  const whole = checks.flatMap((c) => [c.head, ...c.detail]);
+  if (bytes(whole.join('\n')) <= budget) return whole;
+  const heads = bytes(checks.map((c) => c.head).join('\n')) + checks.length; // and a line break before each detail
+  const share = Math.floor((budget - heads) / Math.max(1, checks.length));
+  return checks.flatMap((c) => {
+    const detail = c.detail.join('\n');
+    return share > bytes(EVIDENCE_CUT) ? [c.head, cutToBytes(detail, share, EVIDENCE_CUT)] : [c.head];
+  });
+}
+
+/**
+ * The message of `before`, the evidence of `results` (titled), and `after`, within PAGE_MAX_BYTES: the evidence's
+ * detail gives way first; and should `before` and `after` alone be too long, the end is cut.
+ */
+function bounded(
+  before: readonly string[],
+  results: readonly CheckResult[],
+  after: readonly string[],
+): string {
+  const title = ['', 'Evidence (each check of the latest run):'];
+  const fixed = bytes([...before, ...title, ...after].join('\n')) + 2; // the line breaks around the evidence
+  const evidence = results.length ? [...title, ...evidenceLines(results, PAGE_MAX_BYTES - fixed)] : [];
+  const message = [...before, ...evidence, ...after].join('\n');
+  return cutToBytes(message, PAGE_MAX_BYTES, `\n…${EVIDENCE_CUT}`);
 }
 
 /**
@@ -99,9 +196,9 @@ export function consoleLinks(region: string, stateMachineArn: string, dashboardN
 
 function extraLines(extras: PageExtras): string[] {
   const lines: string[] = [];
-  if (extras.runbookUrl) lines.push(`Runbook: ${extras.runbookUrl}`);
-  if (extras.console?.workflow) lines.push(`The workflow and its runs: ${extras.console.workflow}`);
-  if (extras.console?.dashboard) lines.push(`Dashboard: ${extras.console.dashboard}`);
+  if (extras.runbookUrl) lines.push(line(`Runbook: ${extras.runbookUrl}`));
+  if (extras.console?.workflow) lines.push(line(`The workflow and its runs: ${extras.console.workflow}`));
+  if (extras.console?.dashboard) lines.push(line(`Dashboard: ${extras.console.dashboard}`));
   return lines.length ? ['', ...lines] : [];
 }
 
@@ -136,9 +233,9 @@ export function pageText(
     const subject = `[download-doctor] RESOLVED ${t.target}: ${what}`;
     const lines = [
       `download-doctor: target "${t.target}" recovered (${t.alarmName} is OK since ${when}).`,
-      v ? `Latest verdict: ${v.status}: ${v.summary}` : 'No recent verdict was found.',
+      v ? line(`Latest verdict: ${v.status}: ${v.summary}`) : 'No recent verdict was found.',
     ];
-    return { subject: subject.slice(0, 100), message: lines.join('\n') };
+    return { subject: subjectOf(subject), message: bounded(lines, [], []) };
   }
   const status = v?.status.toUpperCase() ?? 'UNKNOWN';
   const fault = v?.fault ? `fault ${v.faults.join(', ')}` : 'fault unknown';
@@ -151,12 +248,12 @@ export function pageText(
     ? [
         `download-doctor: target "${t.target}": ${certificate ?? 'a TLS certificate expires soon (no recent report says which)'}.`,
         v
-          ? `Latest verdict: ${v.status}: ${v.summary}`
+          ? line(`Latest verdict: ${v.status}: ${v.summary}`)
           : "No recent verdict was found: check the workflow's executions.",
       ]
     : [
         `download-doctor: target "${t.target}" is ${status}, ${fault}.`,
-        v ? v.summary : "No recent verdict was found: check the workflow's executions.",
+        v ? line(v.summary) : "No recent verdict was found: check the workflow's executions.",
       ];
   lines.push(
     '',
@@ -164,10 +261,12 @@ export function pageText(
     `When: ${when}${report?.results[0] ? `; latest run started ${report.results[0].startedAt}` : ''}.`,
   );
   lines.push(...extraLines(extras));
-  if (report) lines.push('', 'Evidence (each check of the latest run):', ...report.results.map(resultLine));
-  if (report && reports) lines.push('', ...reportPageLines(t.target, reports));
-  lines.push('', ...rerunLines(t.target, stateMachineArn));
-  return { subject: subject.slice(0, 100), message: lines.join('\n') };
+  const after = [
+    ...(report && reports ? ['', ...reportPageLines(t.target, reports)] : []),
+    '',
+    ...rerunLines(t.target, stateMachineArn),
+  ];
+  return { subject: subjectOf(subject), message: bounded(lines, report?.results ?? [], after) };
 }
 
 /** The monitor's owners' notice: downloads are fine, the monitor's own settings are not (or are again). */
@@ -175,22 +274,20 @@ function monitorWarningText(t: AlarmTransition, report: Report | undefined, stat
   const v = report?.verdict;
   if (t.state === 'OK') {
     return {
-      subject: `[download-doctor] RESOLVED monitor warning ${t.target}`.slice(0, 100),
+      subject: subjectOf(`[download-doctor] RESOLVED monitor warning ${t.target}`),
       message: `download-doctor: the checks of target "${t.target}" are proven again (${t.alarmName} is OK since ${t.at.toISOString()}).`,
     };
   }
   const lines = [
     `download-doctor: a full run of target "${t.target}" proved the monitor's own settings wrong. This is not a page:`,
-    `downloads are ${v?.status ?? 'unknown'} (${v?.summary ?? 'no recent verdict'}).`,
+    line(`downloads are ${v?.status ?? 'unknown'} (${v?.summary ?? 'no recent verdict'}).`),
     '',
-    `What to fix: ${v?.monitorWarning ?? 'see the latest report'}`,
+    line(`What to fix: ${v?.monitorWarning ?? 'see the latest report'}`),
     '',
     `Why this notice: ${t.alarmName}: ${t.rule.description}.`,
   ];
-  if (report) lines.push('', 'Evidence (each check of the latest run):', ...report.results.map(resultLine));
-  lines.push('', ...rerunLines(t.target, stateMachineArn, true));
   return {
-    subject: `[download-doctor] MONITOR WARNING ${t.target}: its own settings`.slice(0, 100),
-    message: lines.join('\n'),
+    subject: subjectOf(`[download-doctor] MONITOR WARNING ${t.target}: its own settings`),
+    message: bounded(lines, report?.results ?? [], ['', ...rerunLines(t.target, stateMachineArn, true)]),
   };
 }

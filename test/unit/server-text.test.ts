@@ -55,6 +55,14 @@ describe('safeText', () => {
     expect(escapes).toMatch(/^(\\x1b)+… \[\d+ more characters cut\]$/);
   });
 
+  it('counts what both cuts left out when a cut text is cut again (a page cuts shorter than the checks)', () => {
+    const once = safeText('y'.repeat(100_000));
+    const twice = safeText(once, 100);
+    expect(twice.length).toBeLessThanOrEqual(100);
+    const shown = twice.indexOf('…');
+    expect(twice).toBe(`${'y'.repeat(shown)}… [${100_000 - shown} more characters cut]`);
+  });
+
   it('is idempotent: safe text comes back unchanged', () => {
     for (const text of ['a\u001b[2J', 'x'.repeat(100_000), '\u001b'.repeat(5_000), 'été']) {
       const once = safeText(text);
