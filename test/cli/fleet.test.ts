@@ -279,6 +279,32 @@ describe("serve's schedule on a fleet", () => {
     }
   });
 
+  it('keeps the healthy targets on their slots while 20 hostile ones time out: those hold at most 4 places', async () => {
+    // As the soak: 180 healthy targets on one stack, 20 hostile on another whose every run takes 40 s.
+    const healthy = fleet(180, () => 'stack.example:8080');
+    const hostile = fleet(20, () => 'hostile.example:8080', 'evil');
+    const config = { ...healthy, targets: [...healthy.targets, ...hostile.targets] };
+    const s = standIn((t) => (t.name.startsWith('evil') ? 40_000 : 500));
+    const m = monitor(config, s.run);
+    m.start();
+    await vi.advanceTimersByTimeAsync(4 * PERIOD);
+    expect(s.most()).toBe(8);
+    for (const t of healthy.targets) {
+      expect(m.scheduleStats(t.name)?.skipped, t.name).toBe(0);
+      expect(m.scheduleStats(t.name)?.lastLagMs, t.name).toBeLessThan(5_000);
+      // Once for each of its slots from the second period on (each run's slot: the latest at or before its start).
+      const offset = startOffsetMs(t.name, PERIOD);
+      const slots = s.started
+        .filter((r) => r.target === t.name && r.at >= T0 + PERIOD + offset)
+        .map((r) => Math.floor((r.at - T0 - offset) / PERIOD));
+      expect(slots, t.name).toEqual([1, 2, 3]);
+    }
+    // The hostile ones wait for their 4 places, and skip the slots they cannot make: each counted.
+    const evil = hostile.targets.map((t) => m.scheduleStats(t.name));
+    expect(evil.reduce((n, st) => n + (st?.skipped ?? 0), 0)).toBeGreaterThan(0);
+    for (const st of evil) expect(st?.maxLagMs ?? 0).toBeLessThan(PERIOD);
+  });
+
   it('keeps one run per target waiting for room, standing for its newest slot: its lag is counted, never more than a period', async () => {
     // One place in the pool, 10 targets of 15 s each: 150 s of runs per 60 s period. Most slots cannot be run.
     const config = fleet(10, (i) => `stack-${i}.example:8080`);
