@@ -173,6 +173,12 @@ try {
   const startEnd = Math.max(...startRuns.map((r) => r.at + r.durationMs));
   const first = Math.ceil(Date.now() / PERIOD_MS) * PERIOD_MS;
   const last = first + MEASURED_PERIODS * PERIOD_MS;
+  // Resident memory after each period: it must not grow with the runs.
+  const rssAfter: number[] = [];
+  for (let end = first + PERIOD_MS; end <= last; end += PERIOD_MS) {
+    await sleepUntil(end);
+    rssAfter.push(kib(fleet.proc.pid ?? 0, 'VmRSS'));
+  }
   await sleepUntil(last + TAIL_MS);
   const peakKib = kib(fleet.proc.pid ?? 0, 'VmHWM');
   const nowKib = kib(fleet.proc.pid ?? 0, 'VmRSS');
@@ -218,7 +224,7 @@ try {
     `pages and notices sent: ${pages.length}${pages.length ? ` (${pages.map((p) => `${p.target} ${p.state}`).join(', ')})` : ''}`,
   );
   console.log(
-    `peak RSS of serve (VmHWM): ${mib(peakKib)}, ${(peakKib / oneKib).toFixed(2)}x serve of one target (${mib(oneKib)}), ${(peakKib / nodeKib).toFixed(2)}x node -e 0; at the end ${mib(nowKib)}`,
+    `peak RSS of serve (VmHWM): ${mib(peakKib)}, ${(peakKib / oneKib).toFixed(2)}x serve of one target (${mib(oneKib)}), ${(peakKib / nodeKib).toFixed(2)}x node -e 0; RSS at the end of each period ${rssAfter.map(mib).join(', ')}, at the end ${mib(nowKib)}`,
   );
   if (pages.length) failed = true;
 } finally {
