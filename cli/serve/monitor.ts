@@ -148,10 +148,17 @@ export class Monitor {
     const stats = this.stats.get(t.name) as ScheduleStats;
     // The next slot; slots the timer came too late for (a suspended process) are skipped, not run at once.
     const period = periodMs(t);
-    let next = slot + period;
-    for (const now = this.now().getTime(); next <= now; next += period) stats.skipped += 1;
-    this.arm(t, next);
     const at = new Date(slot).toISOString();
+    let next = slot + period;
+    let missed = 0;
+    for (const now = this.now().getTime(); next <= now; next += period) missed += 1;
+    if (missed) {
+      stats.skipped += missed;
+      this.o.log(
+        `${at} ${t.name}: ${missed} slot(s) skipped, the timer came that late (a suspended process?)`,
+      );
+    }
+    this.arm(t, next);
     const pending = this.scheduled.get(t.name);
     if (pending?.atStart) {
       // The run at start, still pending, is this slot's run: a new serve's first burst is not an overload.
