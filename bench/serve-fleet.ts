@@ -14,7 +14,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONCURRENCY, PER_ORIGIN } from '../cli/run-pool.ts';
 import { startSandbox } from '../sandbox/stack.ts';
@@ -185,7 +185,7 @@ try {
   await stop(fleet);
 
   console.log(
-    `serve with ${TARGETS} targets on one sandbox stack (nginx, Django, moto), each every minute; --concurrency ${DEFAULT_CONCURRENCY}, at most ${PER_ORIGIN} runs per origin`,
+    `serve with ${TARGETS} targets on one sandbox stack (nginx, Django, moto), each every minute; --concurrency ${DEFAULT_CONCURRENCY}, at most ${PER_ORIGIN} runs per origin (the machine's load average over the last 5 minutes: ${loadavg()[1]?.toFixed(1)})`,
   );
   console.log(
     `one run alone (serve of the one target, /probe, median of 21): ${alone} ms; node -e 0: ${mib(nodeKib)} peak RSS`,
