@@ -1,4 +1,5 @@
 import { type CheckDeps, runCheck } from '../../functions/checks/run.ts';
+import { whereOf } from '../../functions/checks/where.ts';
 import type { Target } from '../../functions/config/schema.ts';
 import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
@@ -59,6 +60,7 @@ export async function checkAll(target: Target, deps: CheckDeps): Promise<Report>
     target: target.name,
     verdict: diagnose(stages),
     results: [e2e, app, storage, proxy],
+    where: whereOf(target),
   };
 }
 

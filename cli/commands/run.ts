@@ -23,6 +23,8 @@ export interface RunOptions {
   allLayers?: boolean;
   /** Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones). */
   runCountFile?: string;
+  /** The config file read, as shown: the HTML report's "Run it again" names it. */
+  configFile?: string;
 }
 
 /**
@@ -77,7 +79,7 @@ export async function runAndPrint(
   }
   if (options.format === 'json') console.log(toJson(reports));
   if (options.format === 'junit') console.log(toJunit(reports));
-  if (options.format === 'html') console.log(toHtml(reports));
+  if (options.format === 'html') console.log(toHtml(reports, { configFile: options.configFile }));
   return { code: exitCode(reports), reports };
 }
 
@@ -85,5 +87,7 @@ export async function run(options: RunOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
   fitHeapTo(config);
   progressFor(options.format)(`config: ${file}`);
-  return (await runAndPrint(config, { runCountFile: defaultRunCountFile(file), ...options })).code;
+  return (
+    await runAndPrint(config, { runCountFile: defaultRunCountFile(file), configFile: file, ...options })
+  ).code;
 }
