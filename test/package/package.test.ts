@@ -189,9 +189,16 @@ describe('a new user, README only: from a git URL into a fresh project in a 0700
       // "from another shell": the token the first shell exported.
       const token = environOf(node.pid, 'DD_TOKEN') ?? '';
       expect(token).toMatch(/^[0-9a-f]{48}$/);
-      const metrics = await runDoc(docBlock('serve-metrics'), project, { ...env, DD_TOKEN: token });
+      // Once the first run is over: its gauges are there from then on.
+      const curl = () => runDoc(docBlock('serve-metrics'), project, { ...env, DD_TOKEN: token });
+      let metrics = await curl();
+      await until(
+        async () => (metrics = await curl()).out.includes('download_doctor_healthy{target="staging"}'),
+        30_000,
+        'the first run in /metrics',
+      ).catch(() => undefined);
       expect(metrics.code, metrics.err).toBe(0);
-      expect(metrics.out).toContain('download_doctor_healthy{target="staging"}');
+      expect(metrics.out).toContain('download_doctor_healthy{target="staging"} 1');
       expect(await stoppedBy(s, node.pid)).toEqual([]);
       expect(s.output()).toContain('stopped');
     }, 120_000);
