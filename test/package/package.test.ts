@@ -193,7 +193,10 @@ describe('a new user, README only: from a git URL into a fresh project in a 0700
       const curl = () => runDoc(docBlock('serve-metrics'), project, { ...env, DD_TOKEN: token });
       let metrics = await curl();
       await until(
-        async () => (metrics = await curl()).out.includes('download_doctor_healthy{target="staging"}'),
+        async () => {
+          metrics = await curl();
+          return metrics.out.includes('download_doctor_healthy{target="staging"}');
+        },
         30_000,
         'the first run in /metrics',
       ).catch(() => undefined);
