@@ -3,8 +3,8 @@
  * facts come in (what init learned from the stack, or nothing), the file's text goes out. What is not known is
  * left as a "TODO: ..." value, which fails validation with a message naming its field until it is filled in.
  */
-import type { ConfigInput } from '../functions/config/schema.ts';
-import type { OffloadFacts, SentinelFacts } from './sentinel.ts';
+import type { ConfigInput, ProxyAuth } from '../functions/config/schema.ts';
+import type { AnonymousRead, OffloadFacts, SentinelFacts } from './sentinel.ts';
 
 type TargetInput = ConfigInput['targets'][number];
 export type StorageInput = NonNullable<TargetInput['storage']>;
@@ -19,6 +19,46 @@ export interface InitFacts {
   storage?: StorageInput | undefined;
   /** Where the facts come from, for the file's first comment. */
   source?: string | undefined;
+}
+
+/**
+ * How the proxy reads the bucket (storage.proxyAuth), from what the app sent and what an anonymous read from here
+ * got: a signed X-Accel-Redirect URL means a private bucket; an unsigned one, a bucket the proxy reads without a
+ * signature, which S3 refusing us says is open to the proxy's network path only, and serving us says is open to
+ * anyone (or to a network this machine shares with the proxy: init cannot tell those apart, and says so).
+ */
+export function inferProxyAuth(
+  signed: boolean,
+  anonymous: AnonymousRead | undefined,
+): { proxyAuth: ProxyAuth; why: string } {
+  if (signed) {
+    return {
+      proxyAuth: 'presigned',
+      why: 'the app signs its X-Accel-Redirect URL (X-Amz-Signature): a private bucket',
+    };
+  }
+  const unsigned =
+    "the app's X-Accel-Redirect URL is unsigned, so the proxy reads the bucket without a signature";
+  if (anonymous?.readable === false) {
+    return {
+      proxyAuth: 'network',
+      why: `${unsigned}, and S3 refused an anonymous read from here (403): only the proxy's network path may read it`,
+    };
+  }
+  if (anonymous?.readable === true) {
+    return {
+      proxyAuth: 'public',
+      why:
+        `${unsigned}, and S3 served the sentinel to an anonymous read from here: the bucket is readable by anyone, ` +
+        'or by a network this machine shares with the proxy (then set proxyAuth to "network")',
+    };
+  }
+  return {
+    proxyAuth: 'public',
+    why:
+      `${unsigned}; who else may read it is not known (an anonymous read from here: ${anonymous?.detail ?? 'not tried'}): ` +
+      '"public", the cautious guess; set "network" if a bucket policy allows the proxy\'s network path only',
+  };
 }
 
 export const isTodo = (value: unknown): boolean => typeof value === 'string' && value.startsWith('TODO');

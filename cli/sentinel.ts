@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { dispositionFileName } from '../functions/checks/conditions.ts';
+import { dispositionFileName, SIGNED_QUERY } from '../functions/checks/conditions.ts';
 import type { HttpProbeRequest } from '../functions/checks/probes.ts';
+import type { S3Address } from '../functions/config/targets.ts';
 import { UsageError } from '../functions/contract/errors.ts';
 import { FAILURE_KINDS, OFFLOAD_HEADERS, type OffloadHeader } from '../functions/contract/names.ts';
 import type { HttpObservation } from '../functions/contract/types.ts';
 import { httpProbe } from '../functions/probes/http.ts';
+import { s3FileUrlPrefix } from '../functions/snippets/django.ts';
 import { smallYoungGeneration } from './heap.ts';
 
 export interface SentinelFacts {
@@ -25,6 +27,19 @@ export interface OffloadFacts {
   header: OffloadHeader;
   value: string;
 }
+
+/** What the app's own port answered: the offload header as the config expects it, and whether it was signed. */
+export interface AppAnswer {
+  offload: OffloadFacts;
+  /** The value carried a signed query (X-Amz-Signature=…): the app signs for a private bucket. */
+  signed: boolean;
+}
+
+/** What an anonymous GET of the sentinel's S3 object from this machine got: read, refused, or neither. */
+export type AnonymousRead =
+  | { readable: true }
+  | { readable: false }
+  | { readable: undefined; detail: string };
 
 const TIMEOUT_MS = 30_000;
 
@@ -95,14 +110,18 @@ export async function sentinelOfFile(path: string): Promise<SentinelFacts> {
 }
 
 /** The offload header the app's own port answers with, read from the headers only. */
-export async function offloadOfApp(url: string, option = '--app'): Promise<OffloadFacts> {
+export async function offloadOfApp(url: string, option = '--app'): Promise<AppAnswer> {
   const obs = await get(url, 'peek', option);
   for (const header of OFFLOAD_HEADERS) {
     const value = obs.headers[header.toLowerCase()];
     if (value === undefined) continue;
     // X-Accel-Redirect is a URL: its query (a private bucket's signature, new on every answer) is not part of what
     // the app must send, and is compared apart (assess.ts). X-Sendfile is a path, kept whole.
-    return { header, value: header === 'X-Accel-Redirect' ? (value.split('?')[0] ?? value) : value };
+    const accel = header === 'X-Accel-Redirect';
+    return {
+      offload: { header, value: accel ? (value.split('?')[0] ?? value) : value },
+      signed: accel && SIGNED_QUERY.test(value),
+    };
   }
   const streamed = obs.bytes > 0 ? ', and sent the file itself (no offloading)' : '';
   throw new UsageError(
@@ -110,4 +129,18 @@ export async function offloadOfApp(url: string, option = '--app'): Promise<Offlo
       "is this the app's own port, not the proxy's? If it is: is django-downloadview's middleware on, and " +
       "does its rule match the file's storage?",
   );
+}
+
+/**
+ * An anonymous GET of the sentinel's object, straight from S3 (headers only): whether anyone may read the bucket,
+ * as far as this machine tells. A 403 says that not everyone may; a 200, that this machine may (anyone, or a
+ * network path it shares with the proxy).
+ */
+export async function anonymousRead(storage: S3Address & { key: string }): Promise<AnonymousRead> {
+  const url = `${s3FileUrlPrefix(storage)}${storage.key.split('/').map(encodeURIComponent).join('/')}`;
+  const obs = await httpProbe({ url, headers: {}, timeoutMs: 10_000, connectTimeoutMs: 5_000, body: 'peek' });
+  if (!obs.reached) return { readable: undefined, detail: FAILURE_KINDS[obs.kind] };
+  if (obs.status === 200) return { readable: true };
+  if (obs.status === 403) return { readable: false };
+  return { readable: undefined, detail: `S3 answered ${obs.status}` };
 }

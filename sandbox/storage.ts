@@ -39,12 +39,18 @@ export interface SandboxStorage {
   /** Writes the first sentinel's file (the healthy one, or other bytes). */
   write(body: Buffer): Promise<void>;
   remove(): Promise<void>;
-  /** `deny`: the first sentinel can no longer be read (a bucket policy Deny, or mode 000 on disk). */
-  setAccess(access: 'allow' | 'deny'): Promise<void>;
+  /**
+   * `deny`: the first sentinel can no longer be read (a bucket policy Deny, or mode 000 on disk); `network`:
+   * anonymous reads of every object allowed from loopback addresses (S3), as `allow` on disk.
+   */
+  setAccess(access: SentinelAccess): Promise<void>;
   /** What the first sentinel's object carries besides its bytes (S3 only: a file on disk has no metadata). */
   setMetadata(metadata: ObjectMetadata): Promise<void>;
   close(): void;
 }
+
+/** Who may read the sentinel (STACK_LEVERS' `sentinel-access`). */
+export type SentinelAccess = 'allow' | 'deny' | 'network';
 
 /** The first sentinel's object metadata: as uploaded, or one of the ways it goes wrong (see STACK_LEVERS). */
 export type ObjectMetadata = 'as-uploaded' | 'default-type' | 'gzip-encoding' | 'disposition';
@@ -145,24 +151,35 @@ export class MotoStorage implements SandboxStorage {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
   }
 
-  /** `deny`: a bucket policy denies s3:GetObject on the first sentinel to everyone; `allow`: no policy. */
-  async setAccess(access: 'allow' | 'deny'): Promise<void> {
+  /**
+   * `deny`: a bucket policy denies s3:GetObject on the first sentinel to everyone; `network`: one allows it on
+   * every object to anonymous requests from loopback addresses (the proxy's network path; moto does not check
+   * the condition); `allow`: no policy.
+   */
+  async setAccess(access: SentinelAccess): Promise<void> {
     if (access === 'allow') {
       await this.s3.send(new DeleteBucketPolicyCommand({ Bucket: this.bucket }));
       return;
     }
-    const policy = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DownloadDoctorSentinelDenied',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:GetObject',
-          Resource: `arn:aws:s3:::${this.bucket}/${this.key}`,
-        },
-      ],
-    };
+    const statement =
+      access === 'deny'
+        ? {
+            Sid: 'DownloadDoctorSentinelDenied',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `arn:aws:s3:::${this.bucket}/${this.key}`,
+          }
+        : {
+            Sid: 'DownloadDoctorProxyNetworkReads',
+            Effect: 'Allow',
+            Principal: '*',
+            // S3 authorizes HEAD with s3:GetObject; moto asks for an action of HEAD's own, s3:HeadObject.
+            Action: ['s3:GetObject', 's3:HeadObject'],
+            Resource: `arn:aws:s3:::${this.bucket}/*`,
+            Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } },
+          };
+    const policy = { Version: '2012-10-17', Statement: [statement] };
     await this.s3.send(new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(policy) }));
   }
 
@@ -228,8 +245,8 @@ export class DiskStorage implements SandboxStorage {
    * A chmod alone would show late on lighttpd, which keeps serving a file it has open until its inode, size or
    * mtime changes. `allow`: mode 644.
    */
-  async setAccess(access: 'allow' | 'deny'): Promise<void> {
-    if (access === 'allow') {
+  async setAccess(access: SentinelAccess): Promise<void> {
+    if (access !== 'deny') {
       chmodSync(this.path, 0o644);
       return;
     }

@@ -7,6 +7,7 @@
  */
 import { configJsonSchema } from '../functions/config/schema.ts';
 import {
+  FAILURE_HINTS,
   FAILURE_KINDS,
   HYGIENE_NOTES,
   INCONCLUSIVE_KINDS,
@@ -239,12 +240,12 @@ export function renderFailureKinds(): string {
       : INCONCLUSIVE_KINDS.has(k)
         ? 'evidence for `unknown`: the check could not run'
         : 'a failure of the layer checked';
-    return `| ${code(kind)} | ${cell(meaning)} | ${what} |`;
+    return `| ${code(kind)} | ${cell(meaning)} | ${what} | ${cell(FAILURE_HINTS[k])} |`;
   });
   const notes = Object.entries(HYGIENE_NOTES).map(([id, text]) => `| ${code(id)} | ${cell(text)} |`);
   return [
-    '| kind | meaning | counts as |',
-    '| --- | --- | --- |',
+    '| kind | meaning | counts as | what to check first |',
+    '| --- | --- | --- | --- |',
     ...kinds,
     '',
     '| hygiene note | meaning |',

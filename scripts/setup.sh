@@ -9,6 +9,8 @@
 #   browser build;
 # - Prometheus's own Python client (python3-prometheus-client), whose strict text-format parser reads `serve`'s
 #   /metrics and /probe in the tests;
+# - npm's cache: what the package test installs offline (a new CDK app's packages; this package's own, for its
+#   install from a git URL);
 # - the package in dist/ (scripts/dist.ts), rebuilt when a source changed.
 # moto's server (moto_server) comes with the machine; see the README.
 set -euo pipefail
@@ -53,6 +55,26 @@ if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ] || [ test/package/consu
   # shellcheck disable=SC2086 # one word per package spec
   (cd "$tmp" && echo '{"name":"warm","private":true}' > package.json &&
     npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error $specs >&2)
+  rm -rf "$tmp"
+  touch "$warm"
+fi
+
+# npm's cache also holds what installing this package from a git URL needs, offline (the package test does): npm
+# installs the repository's own dependencies, development ones included, in its clone, and their scripts run (the
+# `node` package fetches its binary). An install over a node_modules that is already there fetches nothing, so
+# the cache may lack some: filled once per lockfile, from the registry, into a throwaway directory (the manifest
+# without this package's own scripts, which need its sources).
+warm=node_modules/.git-install-cache-stamp
+if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ]; then
+  echo "setup: caching the packages a git install of this package needs (for the package test)" >&2
+  tmp="$(mktemp -d)"
+  node_modules/.bin/node -e '
+    const fs = require("node:fs");
+    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+    delete p.scripts;
+    fs.writeFileSync(process.argv[1] + "/package.json", JSON.stringify(p));' "$tmp"
+  cp package-lock.json "$tmp/"
+  (cd "$tmp" && npm install --prefer-offline --no-save --no-audit --no-fund --loglevel=error >&2)
   rm -rf "$tmp"
   touch "$warm"
 fi

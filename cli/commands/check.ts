@@ -1,4 +1,6 @@
-import { runCheck } from '../../functions/checks/run.ts';
+import { type CheckDeps, runCheck } from '../../functions/checks/run.ts';
+import { whereOf } from '../../functions/checks/where.ts';
+import type { Target } from '../../functions/config/schema.ts';
 import { findTarget } from '../../functions/config/targets.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import { type Layer, SCHEMA_VERSION } from '../../functions/contract/names.ts';
@@ -33,23 +35,9 @@ export async function check(layer: Layer | 'all', options: CheckOptions): Promis
   progressFor(options.format)(`config: ${file}`);
   const deps = localProbes();
   if (layer === 'all') {
-    const [e2e, app, storage, proxy] = await Promise.all([
-      runCheck('end-to-end', target, deps),
-      runCheck('app', target, deps),
-      runCheck('storage', target, deps),
-      runCheck('proxy', target, deps),
-    ]);
-    const stages = { stage1: [e2e, app], stage2: [storage, proxy] } satisfies StageResults;
-    const report: Report = {
-      schemaVersion: SCHEMA_VERSION,
-      target: target.name,
-      verdict: diagnose(stages),
-      results: [e2e, app, storage, proxy],
-    };
+    const report = await checkAll(target, deps);
     if (options.format === 'json') console.log(JSON.stringify(report, null, 2));
-    else
-      for (const line of [...report.results.map(checkLine), ...verdictLines(target.name, report.verdict)])
-        console.log(line);
+    else for (const line of reportLines(report)) console.log(line);
     return exitCode([report]);
   }
   const result = await runCheck(layer, target, deps);
@@ -57,3 +45,27 @@ export async function check(layer: Layer | 'all', options: CheckOptions): Promis
   else console.log(checkLine(result));
   return result.ok ? EXIT.healthy : EXIT.unhealthy;
 }
+
+/** The four checks at once, whatever each says, and their verdict: what `check all` and `init` print. */
+export async function checkAll(target: Target, deps: CheckDeps): Promise<Report> {
+  const [e2e, app, storage, proxy] = await Promise.all([
+    runCheck('end-to-end', target, deps),
+    runCheck('app', target, deps),
+    runCheck('storage', target, deps),
+    runCheck('proxy', target, deps),
+  ]);
+  const stages = { stage1: [e2e, app], stage2: [storage, proxy] } satisfies StageResults;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    target: target.name,
+    verdict: diagnose(stages),
+    results: [e2e, app, storage, proxy],
+    where: whereOf(target),
+  };
+}
+
+/** A report as the table prints it: a line per check, then the verdict. */
+export const reportLines = (report: Report): string[] => [
+  ...report.results.map(checkLine),
+  ...verdictLines(report.target, report.verdict),
+];

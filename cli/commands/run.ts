@@ -26,6 +26,8 @@ export interface RunOptions {
   runCountFile?: string;
   /** At most this many runs at once (and a few against one origin: cli/run-pool.ts). @default DEFAULT_CONCURRENCY */
   concurrency?: string | number;
+  /** The config file read, as shown: the HTML report's "Run it again" names it. */
+  configFile?: string;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function runAndPrint(
   }
   if (options.format === 'json') console.log(toJson(reports));
   if (options.format === 'junit') console.log(toJunit(reports));
-  if (options.format === 'html') console.log(toHtml(reports));
+  if (options.format === 'html') console.log(toHtml(reports, { configFile: options.configFile }));
   return { code: exitCode(reports), reports };
 }
 
@@ -99,5 +101,7 @@ export async function run(options: RunOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
   fitHeapTo(config);
   progressFor(options.format)(`config: ${file}`);
-  return (await runAndPrint(config, { runCountFile: defaultRunCountFile(file), ...options })).code;
+  return (
+    await runAndPrint(config, { runCountFile: defaultRunCountFile(file), configFile: file, ...options })
+  ).code;
 }

@@ -7,7 +7,7 @@
  * values cut): every output, the stored report, the page and the logs are made of these results.
  */
 
-import type { HttpCheckConfig, StorageConfig, Target } from '../config/schema.ts';
+import type { HttpCheckConfig, Target } from '../config/schema.ts';
 import { MonitorCredentialsError, SecretMissingError } from '../contract/errors.ts';
 import type { Layer } from '../contract/names.ts';
 import { safeDeep } from '../contract/text.ts';
@@ -21,6 +21,7 @@ import { redactDeep, redactor } from './redact.ts';
 import { httpRequest, printableUrl } from './requests.ts';
 import { describeRef, resolveHeaders, type SecretResolver } from './secrets.ts';
 import { assessStorage } from './storage.ts';
+import { storageLocation } from './where.ts';
 
 export interface CheckDeps {
   probes: Probes;
@@ -75,10 +76,6 @@ function requestNotes(check: HttpCheckConfig): string[] {
 function withNotes(r: CheckResult, notes: readonly string[]): CheckResult {
   const all = [...notes, ...(r.notes ?? [])];
   return all.length ? { ...r, notes: all } : r;
-}
-
-function storageLocation(storage: StorageConfig): string {
-  return storage.type === 's3' ? `s3://${storage.bucket}/${storage.key}` : storage.path;
 }
 
 export async function runCheck(layer: Layer, t: Target, deps: CheckDeps): Promise<CheckResult> {

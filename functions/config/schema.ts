@@ -17,6 +17,13 @@ const slug = z
     z.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be a short slug: 2-32 characters, a-z, 0-9 and "-"'),
   );
 
+/**
+ * How the proxy reads S3 objects (storage.proxyAuth): with the app's signature, or anonymously, allowed to its
+ * network path only or to anyone.
+ */
+export const PROXY_AUTH = ['presigned', 'network', 'public'] as const;
+export type ProxyAuth = (typeof PROXY_AUTH)[number];
+
 const nonEmpty = z.string().check(z.minLength(1));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -120,10 +127,12 @@ const s3Storage = z
     /**
      * How the proxy is allowed to read the objects. `presigned` (the default): the bucket is private, the app
      * hands the proxy a signed URL (django-storages' query-string auth), and the proxy check signs its own
-     * request with the monitor's credentials. `public`: the objects are publicly readable and every URL is
-     * unsigned; anyone who knows a key can then read it from S3 directly.
+     * request with the monitor's credentials. `network`: every URL is unsigned, and the bucket lets the proxy's
+     * network path read anonymously, and no one else (a bucket policy on `aws:SourceVpce` or `aws:SourceIp`).
+     * `public`: every URL is unsigned and the objects are readable by anyone: anyone who knows a key can read it
+     * from S3 directly, around the app.
      */
-    proxyAuth: z._default(z.enum(['presigned', 'public']), 'presigned'),
+    proxyAuth: z._default(z.enum(PROXY_AUTH), 'presigned'),
     /**
      * A role the storage check assumes to read the sentinel: a bucket in another account, or the proxy's own
      * principal, so that a permission the proxy lacks is seen by the check too. On AWS the storage function may

@@ -2,13 +2,16 @@
 import { TargetNotFoundError } from '../contract/errors.ts';
 import type { Config, S3StorageConfig, Target } from './schema.ts';
 
+/** Where an S3 bucket is reached: what the addressing of its objects depends on. */
+export type S3Address = Pick<S3StorageConfig, 'bucket' | 'region' | 'endpoint' | 'forcePathStyle'>;
+
 /** With an endpoint (moto, MinIO, a VPC endpoint) path-style is the default; on AWS, virtual-hosted is. */
-export function s3PathStyle(storage: S3StorageConfig): boolean {
+export function s3PathStyle(storage: S3Address): boolean {
   return storage.forcePathStyle ?? storage.endpoint !== undefined;
 }
 
 /** Where S3 is reached: the configured endpoint, or the region's. */
-export function s3Endpoint(storage: S3StorageConfig): URL {
+export function s3Endpoint(storage: S3Address): URL {
   return new URL(storage.endpoint ?? `https://s3.${storage.region}.amazonaws.com`);
 }
 

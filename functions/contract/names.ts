@@ -75,6 +75,79 @@ export const FAILURE_KINDS = {
 } as const;
 export type FailureKind = keyof typeof FAILURE_KINDS;
 
+/**
+ * What to check first for each failure kind, as a runbook says it: beside its meaning above, in the HTML report and
+ * docs/checks.md. The layer that failed says where; these say what to look at there.
+ */
+export const FAILURE_HINTS: Record<FailureKind, string> = {
+  dns: "check the host name in the config, and what this machine's resolver answers for it (dig NAME); in a VPC, its DNS settings",
+  'connect-refused':
+    'nothing listens on that host and port: is the service running, on the port the config names? (systemctl status, ss -ltnp on its host)',
+  'connect-failed':
+    'the host does not answer at all: is it up, is the address right, and do the firewall or the security groups let the monitor in?',
+  timeout:
+    'the server took the request but did not answer in time: is it overloaded or hung (its logs, its workers), or is timeoutMs too short for the sentinel?',
+  tls: 'check the certificate (expiry, name, chain: openssl s_client -connect HOST:443 -servername NAME), or tls.caFile and tls.serverName in the config',
+  reset:
+    'the server closed the connection mid-request: check its error log, crashed workers, and a load balancer idle timeout on the way',
+  'bad-response':
+    "check what adds headers on this route (the app, the proxy's add_header) and the server's error log: the answer was invalid HTTP or its headers too large",
+  truncated:
+    "the body was cut: check the proxy's error log (upstream prematurely closed, temp-file limits) and storage's health",
+  status:
+    'read the status where it was sent: 404 a route or a key, 403 a permission, 5xx the layer behind; the evidence shows the answer',
+  'header-mismatch':
+    "compare the header with what the layer that sets it is told to send: the app's offload value, the proxy's headers, the object's metadata",
+  'header-leak':
+    'the proxy passed the offload header on to the client: turn offloading on for this route (proxied by nginx; XSendFile On; allow-x-send-file)',
+  'filename-mismatch':
+    "check the app's download name (django-downloadview's basename) and its encoding in Content-Disposition (RFC 6266 filename*)",
+  'size-mismatch':
+    'compare the sentinel in storage with the config (download-doctor hash), and look for a proxy that rewrites or compresses the body',
+  'checksum-mismatch':
+    'other bytes: was the sentinel replaced (then update the config: download-doctor hash), or does a cache on the way keep an old copy?',
+  'not-offloaded':
+    "the app streams the file itself: check django-downloadview's middleware, and that its rule's source_url matches the storage's URLs",
+  'internal-exposed':
+    'SECURITY: make the internal location internal (nginx: `internal;`): storage can be read around the app and its access checks',
+  'range-ignored':
+    'check that the proxy serves ranges on the offload route (max_ranges) and passes the Range header on to storage',
+  'head-mismatch':
+    "check that the app's view and the proxy answer HEAD as GET (http_method_names; a storage URL signed for GET only)",
+  'conditional-mismatch':
+    'check what the app and the proxy do with If-None-Match and If-Modified-Since: a 304 must carry no body and no offload header',
+  'content-decoding':
+    "check compression on the route (gzip on the offload location, the object's Content-Encoding): the body must decode as announced",
+  'header-conflict':
+    "two layers set one header: make one stop (the app's Content-Type or Content-Disposition, or the proxy's add_header)",
+  's3-redirect': "set storage.region (and the app's AWS_S3_REGION_NAME) to the bucket's own region",
+  'metadata-mismatch':
+    "upload the sentinel with the expected metadata (download-doctor seed --content-type), or update the config's sentinel block",
+  'secret-missing':
+    'set the secret the config references (the variable locally; the Secrets Manager or SSM name on AWS) and the right to read it',
+  'monitor-credentials':
+    "give the monitor AWS credentials: the SDK's default chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role)",
+  'monitor-signing':
+    "check the monitor's clock, storage.region and storage.endpoint: S3 refused how the request was signed, not the object",
+  's3-access-denied':
+    "check the bucket policy, the object's owner and ACL, and the reader's s3:GetObject on the key (and kms:Decrypt with SSE-KMS)",
+  's3-no-such-key':
+    'upload the sentinel (download-doctor seed), or fix storage.key: the bucket has no such key',
+  's3-no-such-bucket': 'fix storage.bucket, or storage.endpoint: no such bucket there',
+  's3-unreachable':
+    'check the way to S3 from where the check runs (a VPC gateway endpoint, NAT, a proxy) and storage.endpoint',
+  's3-throttled': 'look for heavy traffic on the bucket or the prefix; S3 answers again once it eases',
+  's3-error': "read S3's error in the evidence, and the AWS Health Dashboard",
+  'fs-not-found': 'restore the sentinel file, or fix storage.path: nothing is at that path',
+  'fs-access-denied':
+    "the web server's user cannot read the file: fix its mode and owner, and the execute bit of each directory above it",
+  'fs-error': 'check the disk and the mount the file is on (dmesg, mount)',
+  'invalid-request': 'fix the URL or the option the error names, in the config',
+  'check-error':
+    "the check itself crashed: read the error, and the monitor's logs (the function's, on AWS); report it if it stays",
+  'not-configured': "add the check's settings (proxy or storage) to the target, to run it",
+};
+
 export const INCONCLUSIVE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
   'dns',
   'invalid-request',

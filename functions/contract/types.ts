@@ -16,6 +16,7 @@ export type {
   Report,
   Timings,
   Verdict,
+  Where,
 } from './wire.ts';
 
 /** What an HTTP probe saw. Produced by functions/probes, judged by functions/core/assess. */

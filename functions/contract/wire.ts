@@ -166,6 +166,18 @@ export const confirmationSchema = z.object({
 });
 export type Confirmation = z.infer<typeof confirmationSchema>;
 
+/**
+ * What each layer's check reaches, from the target's settings, whether it ran or not: a URL without its query or
+ * credentials, `s3://BUCKET/KEY`, or a path. The report's diagram names each box with it.
+ */
+export const whereSchema = z.object({
+  'end-to-end': z.optional(z.string()),
+  app: z.optional(z.string()),
+  storage: z.optional(z.string()),
+  proxy: z.optional(z.string()),
+});
+export type Where = z.infer<typeof whereSchema>;
+
 /** The JSON report of one run. */
 export const reportSchema = z.object({
   schemaVersion: z.int().check(z.positive()),
@@ -175,6 +187,7 @@ export const reportSchema = z.object({
   results: z.array(checkResultSchema),
   confirmation: z.optional(confirmationSchema),
   maintenance: z.optional(maintenanceSchema),
+  where: z.optional(whereSchema),
 });
 export type Report = z.infer<typeof reportSchema>;
 

@@ -5,6 +5,7 @@
 // zod/mini, as the config schema (functions/config/schema.ts).
 import * as z from 'zod/mini';
 import { crashedResult } from '../checks/conditions.ts';
+import { whereOf } from '../checks/where.ts';
 import { activeWindow } from '../config/maintenance.ts';
 import type { Config } from '../config/schema.ts';
 import { InvalidEventError } from '../contract/errors.ts';
@@ -75,8 +76,8 @@ export function diagnoseHandler(deps: {
     const now = deps.now?.() ?? new Date();
     const { confirmation, ...stages } = stageResults(e, now);
     // The checks have found the target already; the rules themselves need nothing of it.
-    const windows = deps.config.targets.find((t) => t.name === e.target)?.maintenance;
-    const maintenance = activeWindow(windows, now);
+    const target = deps.config.targets.find((t) => t.name === e.target);
+    const maintenance = activeWindow(target?.maintenance, now);
     return {
       schemaVersion: SCHEMA_VERSION,
       target: e.target,
@@ -86,6 +87,7 @@ export function diagnoseHandler(deps: {
       ...(maintenance
         ? { maintenance: { window: maintenance.name, until: maintenance.until.toISOString() } }
         : {}),
+      ...(target ? { where: whereOf(target) } : {}),
     };
   };
 }

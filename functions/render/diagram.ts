@@ -21,13 +21,62 @@ const FAULT_ELEMENT: Record<Exclude<Fault, 'unknown'>, Element> = {
 const NODE = { w: 170, h: 96, y: 104 };
 /** The left edge of each node, in the order of the request. */
 const X = { client: 20, proxy: 250, app: 540, storage: 785 } as const;
-const NODES: { id: Exclude<Element, 'glue'>; title: string; sub: string; check?: Layer }[] = [
-  { id: 'client', title: 'Client', sub: 'download-doctor' },
-  { id: 'proxy', title: 'Reverse proxy', sub: 'nginx, Apache, lighttpd' },
-  { id: 'app', title: 'App', sub: 'the download view', check: 'app' },
-  { id: 'storage', title: 'Storage', sub: 'S3 or a directory', check: 'storage' },
+type Box = Exclude<Element, 'glue'>;
+const NODES: { id: Box; title: string; check?: Layer }[] = [
+  { id: 'client', title: 'Client' },
+  { id: 'proxy', title: 'Reverse proxy' },
+  { id: 'app', title: 'App', check: 'app' },
+  { id: 'storage', title: 'Storage', check: 'storage' },
 ];
 const cx = (x: number) => x + NODE.w / 2;
+/** The characters a box's line holds (12 px text in 170 px). */
+const LINE_CHARS = 24;
+
+/** A text cut to a box's line, its middle left out (a host's port and a key's end are what tell them apart). */
+export function fitLine(text: string, max = LINE_CHARS): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor((max - 1) / 2);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
+const hostOf = (url: string | undefined) => {
+  try {
+    return url === undefined ? undefined : new URL(url).host || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * What each box names of this target's own stack, from what its checks reach (the report's `where`, else each
+ * result's target): the proxy's and the app's host and port, the bucket and key, or the file's directory and name.
+ * Each with its whole text, for the box's tooltip; a part the run does not know keeps a generic line.
+ */
+export function boxLabels(report: Report): Record<Box, { lines: string[]; full?: string; kind?: string }> {
+  const at = (layer: Layer) => report.where?.[layer] ?? report.results.find((r) => r.layer === layer)?.target;
+  const proxyUrl = hostOf(at('end-to-end')) ? at('end-to-end') : at('proxy');
+  const proxy = hostOf(proxyUrl);
+  const app = hostOf(at('app'));
+  const stored = at('storage');
+  const s3 = stored && /^s3:\/\/([^/]+)\/(.+)$/.exec(stored);
+  const slash = stored?.lastIndexOf('/') ?? -1;
+  const storage = s3
+    ? [s3[1] ?? '', s3[2] ?? '']
+    : stored && slash > 0
+      ? [`${stored.slice(0, slash)}/`, stored.slice(slash + 1)]
+      : stored
+        ? [stored]
+        : ['S3 or a directory'];
+  return {
+    client: { lines: ['download-doctor'] },
+    proxy: proxy ? { lines: [proxy], full: proxyUrl } : { lines: ['nginx, Apache, lighttpd'] },
+    app: app ? { lines: [app], full: at('app') } : { lines: ['the download view'] },
+    storage: {
+      lines: storage.map((l) => fitLine(l)),
+      ...(stored ? { full: stored, kind: s3 ? 'S3' : 'disk' } : {}),
+    },
+  };
+}
 
 function faultTag(x: number, y: number, role: 'primary' | 'secondary'): SafeHtml {
   const text = role === 'primary' ? 'AT FAULT' : 'ALSO FAILING';
@@ -68,17 +117,27 @@ export function diagram(report: Report): SafeHtml {
     html`<g class="bracket o-${shown(e2e)}"><path d="M20 66 V48 H955 V66"/></g>`,
     pill(487, 36, e2e, 'end-to-end'),
   );
-  // The nodes.
+  // The nodes, each named by what it is in this target's stack.
+  const labels = boxLabels(report);
   for (const n of NODES) {
     const x = X[n.id];
     const r = n.check ? byLayer.get(n.check) : undefined;
     const cls = ['node', n.check ? `o-${shown(r)}` : 'o-none', role(n.id) ? `fault-${role(n.id)}` : '']
       .filter(Boolean)
       .join(' ');
-    const title = NODE.y + (n.check ? 26 : 40);
-    const sub = NODE.y + (n.check ? 45 : 60);
+    const label = labels[n.id];
+    const two = label.lines.length > 1;
+    const title = NODE.y + (n.check ? (two ? 22 : 26) : 40);
+    const sub = (i: number) => NODE.y + (n.check ? (two ? 38 : 45) : 60) + i * 14;
+    const lines = label.lines
+      .slice(0, 2)
+      .map(
+        (line, i) =>
+          html`<text class="sub" x="${cx(x)}" y="${sub(i)}" text-anchor="middle">${fitLine(line)}</text>`,
+      );
+    const tooltip = label.full && html`<title>${label.full}</title>`;
     parts.push(
-      html`<g class="${cls}" data-element="${n.id}"${faultAttrs(n.id)}><rect x="${x}" y="${NODE.y}" width="${NODE.w}" height="${NODE.h}" rx="10"/><text class="title" x="${cx(x)}" y="${title}" text-anchor="middle">${n.title}</text><text class="sub" x="${cx(x)}" y="${sub}" text-anchor="middle">${n.sub}</text></g>`,
+      html`<g class="${cls}" data-element="${n.id}"${faultAttrs(n.id)} data-where="${label.full ?? ''}">${tooltip}<rect x="${x}" y="${NODE.y}" width="${NODE.w}" height="${NODE.h}" rx="10"/><text class="title" x="${cx(x)}" y="${title}" text-anchor="middle">${label.kind ? `${n.title} · ${label.kind}` : n.title}</text>${lines}</g>`,
     );
     if (n.check) parts.push(pill(cx(x), NODE.y + NODE.h - 34, r, n.check));
     const nodeRole = role(n.id);

@@ -134,21 +134,37 @@ function bounded(
   return cutToBytes(message, PAGE_MAX_BYTES, `\n…${EVIDENCE_CUT}`);
 }
 
+/** A word as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
+const shellWord = (word: string) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+
 /**
- * How to run a target again by hand: the workflow's execution input, the AWS CLI command, and the local CLI;
- * `allLayers`, as a full run (all four checks).
+ * How to run a target again by hand: the workflow's execution input, the AWS CLI command, and the local CLI as a
+ * project runs it (`npx`), with the config file the run read when the caller knows it; `allLayers`, as a full run
+ * (all four checks).
  */
-export function rerunCommands(target: string, stateMachineArn: string | undefined, allLayers = false) {
+export function rerunCommands(
+  target: string,
+  stateMachineArn: string | undefined,
+  allLayers = false,
+  configFile?: string,
+) {
   const input = JSON.stringify({ target, ...(allLayers ? { allLayers } : {}) } satisfies ExecutionInput);
+  const config = configFile ? ` --config ${shellWord(configFile)}` : '';
   return {
     input,
     startExecution: `aws stepfunctions start-execution --state-machine-arn ${stateMachineArn ?? 'ARN'} --input '${input}'`,
-    cli: `download-doctor run --target ${target}${allLayers ? ' --all-layers' : ''}`,
+    cli: `npx download-doctor run${config} --target ${shellWord(target)}${allLayers ? ' --all-layers' : ''}`,
   };
 }
 
-export function rerunLines(target: string, stateMachineArn: string | undefined, allLayers = false): string[] {
-  const c = rerunCommands(target, stateMachineArn, allLayers);
+export function rerunLines(
+  target: string,
+  stateMachineArn: string | undefined,
+  allLayers = false,
+  configFile?: string,
+): string[] {
+  const c = rerunCommands(target, stateMachineArn, allLayers, configFile);
   return ['Rerun by hand:', `  ${c.startExecution}`, `  ${c.cli}`];
 }
 

@@ -11,6 +11,7 @@
  */
 
 import {
+  FAILURE_HINTS,
   FAILURE_KINDS,
   type Fault,
   LAYER_DESCRIPTIONS,
@@ -20,6 +21,7 @@ import {
 } from '../contract/names.ts';
 import type { CheckResult, Evidence, Report, Timings } from '../contract/types.ts';
 import { parseReport } from '../contract/wire.ts';
+import { confirmationText } from './confirmation.ts';
 import { diagram } from './diagram.ts';
 import { html, htmlPage, joinHtml, raw, type SafeHtml } from './layout.ts';
 import { certificateText, rerunCommands } from './page.ts';
@@ -28,6 +30,8 @@ import { ms, SHOWN_LABEL, SHOWN_MARK, shown } from './shown.ts';
 export interface HtmlOptions {
   /** The workflow to name in the start-execution command; `ARN` when unknown. */
   stateMachineArn?: string | undefined;
+  /** The config file the run read, as the command names it (`--config FILE` in "Run it again"). */
+  configFile?: string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -104,6 +108,7 @@ function checkCard(r: CheckResult, scaleMs: number): SafeHtml {
 <h3><span class="badge o-${s}">${SHOWN_MARK[s]} ${SHOWN_LABEL[s]}</span> ${r.layer}${kind}</h3>
 <p class="what">${LAYER_DESCRIPTIONS[r.layer]}</p>
 <p class="message">${r.message}</p>
+${!r.ok && r.kind && html`<p class="hint" data-hint="${r.kind}"><strong>What to check:</strong> ${FAILURE_HINTS[r.kind]}</p>`}
 <p class="target"><code>${r.target}</code> <span class="muted">started ${r.startedAt}</span></p>
 ${r.tls && html`<p class="tls" data-tls-days-left="${r.tls.daysLeft}">${certificateText(r.tls)}</p>`}
 ${conditionsTable(r)}
@@ -136,7 +141,8 @@ function reportSection(report: Report, options: HtmlOptions): SafeHtml {
   const fault = v.fault ? `fault: ${v.faults.join(', ')}` : 'no fault';
   const started = report.results.map((r) => r.startedAt).sort()[0];
   const scaleMs = Math.max(1, ...report.results.map((r) => r.timings.totalMs));
-  const rerun = rerunCommands(report.target, options.stateMachineArn);
+  const rerun = rerunCommands(report.target, options.stateMachineArn, false, options.configFile);
+  const confirmed = confirmationText(report);
   const evidence = v.evidence.length
     ? html`<ul>${v.evidence.map((e) => html`<li>${e}</li>`)}</ul>`
     : html`<p class="muted">Every check passed within its threshold.</p>`;
@@ -158,6 +164,7 @@ function reportSection(report: Report, options: HtmlOptions): SafeHtml {
 <div class="headline"><span class="status">${v.status.toUpperCase()}</span> <span class="target-name">${report.target}</span> <span class="fault">${fault}</span></div>
 <p class="summary">${v.summary}</p>
 ${warning}<p class="meta">${started && html`run started ${started} · `}${report.results.length} checks ran · rule <code>${v.rule}</code></p>
+${confirmed && html`<p class="meta confirmation" data-confirmation>${confirmed}</p>`}
 ${maintenance}
 </header>
 <figure>${diagram(report)}${unknown}</figure>
@@ -220,6 +227,8 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",san
 .what{margin:0;color:var(--muted);font-size:13px}
 .message{margin:6px 0;font-weight:600}
 .check.o-fail .message{color:var(--fail)}
+.hint{margin:0 0 8px;font-size:13.5px;padding:4px 8px;border-left:3px solid var(--fail);background:var(--fail-bg)}
+.confirmation{margin-top:4px}
 .target{margin:0 0 10px;font-size:13px;word-break:break-all}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}

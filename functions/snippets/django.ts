@@ -5,7 +5,7 @@
  */
 
 import type { S3StorageConfig, Target } from '../config/schema.ts';
-import { s3Endpoint, s3PathStyle } from '../config/targets.ts';
+import { type S3Address, s3Endpoint, s3PathStyle } from '../config/targets.ts';
 import type { OffloadHeader } from '../contract/names.ts';
 import { SnippetError } from './errors.ts';
 import { asStack, type StackTarget } from './stack.ts';
@@ -52,7 +52,7 @@ export interface DjangoDownloadView {
 }
 
 /** The file's URL as django-storages makes it: path-style on an endpoint, else on the bucket's regional host. */
-export function s3FileUrlPrefix(storage: S3StorageConfig): string {
+export function s3FileUrlPrefix(storage: S3Address): string {
   const endpoint = s3Endpoint(storage);
   if (s3PathStyle(storage)) {
     return `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, '')}/${storage.bucket}/`;
@@ -213,15 +213,22 @@ function s3Settings(storage: S3StorageConfig, options: DjangoSnippetOptions): st
           '# Long enough for the proxy to start the transfer; the signature is checked when S3 gets the request.',
           'AWS_QUERYSTRING_EXPIRE = 300',
         ]
-      : [...(storage.proxyAuth === 'public' ? PUBLIC_WARNING : []), 'AWS_QUERYSTRING_AUTH = False']),
+      : [...(UNSIGNED_NOTES[storage.proxyAuth] ?? []), 'AWS_QUERYSTRING_AUTH = False']),
   ];
 }
 
-const PUBLIC_WARNING = [
-  '# WARNING: storage.proxyAuth is "public": these URLs work only if the objects are publicly readable, and',
-  '# anyone who knows a key can then download it from S3 directly, around the app. Prefer a private bucket',
-  '# (proxyAuth "presigned", the default).',
-];
+/** Why the URLs are unsigned, by who may read the bucket anonymously (storage.proxyAuth). */
+const UNSIGNED_NOTES: Partial<Record<S3StorageConfig['proxyAuth'], string[]>> = {
+  network: [
+    '# Unsigned URLs: the bucket lets the proxy\'s network path read (storage.proxyAuth "network"), and no one',
+    '# else; `download-doctor snippets nginx` prints the bucket policy statement that says so.',
+  ],
+  public: [
+    '# WARNING: storage.proxyAuth is "public": these URLs work because the objects are readable by anyone, so',
+    "# whoever knows a key downloads it from S3 directly, around the app. If only the proxy's network path may",
+    '# read the bucket, say so with proxyAuth "network"; else prefer signed URLs (proxyAuth "presigned").',
+  ],
+};
 
 /** The urls.py additions for a target or a stack: a StorageDownloadView per sentinel. */
 export function djangoUrls(stack: Target | readonly Target[], options: DjangoSnippetOptions = {}): string {

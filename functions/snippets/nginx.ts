@@ -293,16 +293,7 @@ export function nginxParts(stack: Target | readonly Target[], options: NginxSnip
     ...targets.map(proxyRoute),
     ...(options.interceptErrors ? ['', block(`location ${NOT_FOUND_LOCATION}`, ['return 404;'])] : []),
   ];
-  const warnings = [
-    ...(target.storage.type === 's3' && target.storage.proxyAuth === 'public'
-      ? [
-          'WARNING: storage.proxyAuth is "public": nginx reads the bucket anonymously, so the objects must be',
-          'publicly readable, and anyone who knows a key can download it from S3 directly, around the app.',
-          'Prefer a private bucket with signed URLs (proxyAuth "presigned", the default).',
-        ]
-      : []),
-    ...targets.flatMap(reEncodedKeyWarning),
-  ];
+  const warnings = [...anonymousReads(targets), ...targets.flatMap(reEncodedKeyWarning)];
   return { http: http.join('\n'), server: server.join('\n'), warnings };
 }
 
@@ -399,6 +390,40 @@ function resolveAsYouGo(storage: Extract<StorageOrigin, { type: 'http' }>): stri
     "# the VPC's Amazon-provided DNS. Off AWS, put your own.",
     `resolver ${DEFAULT_RESOLVER} valid=60s;`,
     `set ${STORAGE_VARIABLE} ${storage.server};`,
+  ];
+}
+
+/**
+ * What a bucket read without a signature needs, by who may read it (storage.proxyAuth): its proxy's network path
+ * only (a note, with the bucket policy that says so), or anyone (a warning). A private bucket needs neither.
+ */
+export function anonymousReads(stack: readonly StackTarget[]): string[] {
+  const [first] = stack;
+  if (first?.storage.type !== 's3' || first.storage.proxyAuth === 'presigned') return [];
+  if (first.storage.proxyAuth === 'public') {
+    return [
+      'WARNING: storage.proxyAuth is "public": nginx reads the bucket without a signature, and the objects are',
+      'readable by anyone: whoever knows a key downloads it from S3 directly, around the app and its checks.',
+      "If only the proxy's network path may read the bucket (a bucket policy on aws:SourceVpce or aws:SourceIp),",
+      'say so with proxyAuth "network"; else prefer signed URLs on a private bucket (proxyAuth "presigned").',
+    ];
+  }
+  const resources = stack.flatMap((t) =>
+    t.storage.type === 's3' ? [`arn:aws:s3:::${t.storage.bucket}/${t.storage.key}`] : [],
+  );
+  const policy = {
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: resources.length === 1 ? resources[0] : resources,
+    Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-THE-PROXYS-ENDPOINT' } },
+  };
+  return [
+    'storage.proxyAuth is "network": nginx reads the bucket without a signature, which a bucket policy allows',
+    "to the proxy's network path only: the VPC endpoint it reaches S3 through (or aws:SourceIp, its NAT's",
+    'address). A statement such as:',
+    `  ${JSON.stringify(policy)}`,
+    'Without that condition, an Allow for Principal "*" makes the objects public (proxyAuth "public").',
   ];
 }
 

@@ -91,13 +91,31 @@ const masksStorage = (r: Results) => {
   );
 };
 
-/** Where the proxy check reached the proxy (its host and port). */
-const proxyAddress = (r: Results) => {
+/** The host and port a check reached (or tried to), from its target URL. */
+const addressOf = (r: CheckResult | undefined, otherwise: string) => {
   try {
-    return new URL(r.proxy?.target ?? '').host;
+    return new URL(r?.target ?? '').host || otherwise;
   } catch {
-    return 'the proxy';
+    return otherwise;
   }
+};
+
+/** Where the proxy check reached the proxy (its host and port). */
+const proxyAddress = (r: Results) => addressOf(r.proxy, 'the proxy');
+
+/** The app's port did not answer at all: what that reads as, by the failure's kind. */
+const APP_UNANSWERED: Partial<Record<FailureKind, (port: string) => string>> = {
+  'connect-refused': (port) => `the app's port ${port} refuses connections: is the app running?`,
+  'connect-failed': (port) =>
+    `the app's port ${port} cannot be reached: is its host up, and the port open to the monitor?`,
+  timeout: (port) => `the app's port ${port} does not answer in time: is the app overloaded or hung?`,
+  reset: (port) => `the app's port ${port} drops the connection: is the app crashing?`,
+};
+
+/** The summary of an app that gave no answer (refused, unreachable, timed out, reset), with the check's words. */
+const appUnanswered = (r: Results): string | undefined => {
+  const say = r.app?.kind && APP_UNANSWERED[r.app.kind];
+  return say ? `${say(addressOf(r.app, "the app's URL"))} (${msg(r, 'app')}); ${e2e(r)}` : undefined;
 };
 
 /** The conditional probe failed on the offload header: the app answered with it, and the proxy passed it on. */
@@ -379,7 +397,8 @@ export const RULES: readonly Rule[] = [
     summary: (r) =>
       r.app?.kind === 'filename-mismatch'
         ? `the app offloads the file under another name: ${msg(r, 'app')}`
-        : `the app does not answer with the offload header: ${msg(r, 'app')}; ${e2e(r)}`,
+        : (appUnanswered(r) ??
+          `the app does not answer with the offload header: ${msg(r, 'app')}; ${e2e(r)}`),
   },
   {
     id: 'app-check-could-not-run',

@@ -43,8 +43,10 @@ export const STACK_LEVERS = {
    */
   'sentinel-metadata': ['as-uploaded', 'default-type', 'gzip-encoding', 'disposition'],
   /** Who may read it: `deny` is a bucket policy Deny s3:GetObject for everyone (S3), or a copy with mode 000
-   * in its place (disk). */
-  'sentinel-access': ['allow', 'deny'],
+   * in its place (disk); `network` lets anonymous requests read every object from the proxy's network path (S3:
+   * a bucket policy Allow for Principal "*" on loopback addresses, the stack an unsigned internal location
+   * needs; moto does not check the condition), and is the same as `allow` on disk. */
+  'sentinel-access': ['allow', 'deny', 'network'],
   /** The storage server (moto): `down` stops it; `up` starts it again with the bucket, sentinels and policy. */
   'storage-server': ['up', 'down'],
   /** gunicorn: `down` stops it; `up` starts it again on the same port. */

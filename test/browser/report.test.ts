@@ -15,8 +15,11 @@ import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTarget } from '../../cli/run.ts';
+import { configSchema } from '../../functions/config/schema.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { reportHtml } from '../../functions/render/report-html.ts';
+import { useEnv } from '../../sandbox/monitor.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { loopbackTargetInput, validConfig } from '../fixtures/config.ts';
 import { type Loopback, serveLoopback } from '../fixtures/loopback.ts';
 
@@ -33,6 +36,7 @@ const FLAGS = [
   '--disable-sync',
 ];
 const ARTIFACT = new URL('../../test-artifacts/report-failed.png', import.meta.url).pathname;
+const APP_DOWN_ARTIFACT = new URL('../../test-artifacts/report-app-down.png', import.meta.url).pathname;
 
 const SENTINEL = Buffer.from('download-doctor sentinel: if you can read this, downloads work\n');
 const S3_REDIRECT = `<?xml version="1.0" encoding="UTF-8"?>
@@ -189,7 +193,7 @@ describe('the HTML report of a failed run, in chromium', () => {
 
   it('says how to rerun, on the CLI and on AWS', async () => {
     const rerun = await page.locator('.rerun').innerText();
-    expect(rerun).toContain('download-doctor run --target prod');
+    expect(rerun).toContain('npx download-doctor run --target prod');
     expect(rerun).toContain(
       `aws stepfunctions start-execution --state-machine-arn ARN --input '{"target":"prod"}'`,
     );
@@ -203,5 +207,89 @@ describe('the HTML report of a failed run, in chromium', () => {
     console.log(`screenshot: ${png} (kept at ${ARTIFACT})`);
     expect(requests).toEqual([pageUrl]);
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+/**
+ * A killed app behind a real stack (the nginx + S3 sandbox, gunicorn stopped), as issue 21's user saw it: the
+ * report names the user's own parts (the proxy's and the app's host and port, the bucket and key), says the failure
+ * was confirmed (two attempts, how far apart), reads a refused port as such, says what to check, and gives the
+ * exact command to run it again.
+ */
+describe('the HTML report of a killed app on a real stack, in chromium', () => {
+  let box: Sandbox;
+  let down: Report;
+  let view: Page;
+  /** The caller's AWS variables, put back when done. */
+  const saved = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[0].startsWith('AWS_') && e[1] !== undefined,
+    ),
+  );
+
+  beforeAll(async () => {
+    box = await startSandbox({ variant: 'nginx-s3' });
+    await box.setLever({ lever: 'app-server', value: 'down' });
+    useEnv(box.env);
+    const config = configSchema.parse(box.config);
+    const [target] = config.targets;
+    if (!target) throw new Error('the sandbox has no target');
+    ({ report: down } = await runTarget(config, target));
+    const html = join(dir, 'report-app-down.html');
+    writeFileSync(html, reportHtml([down], { configFile: './download-doctor.config.ts' }));
+    view = await context.newPage();
+    await view.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+  }, 90_000);
+
+  afterAll(async () => {
+    useEnv(saved);
+    await box?.stop();
+  });
+
+  it('names the app at fault, its port refusing connections', async () => {
+    const app = new URL(box.config.targets[0]?.app.url ?? '').host;
+    expect(down.verdict).toMatchObject({ status: 'failed', fault: 'app', rule: 'app-fails' });
+    const banner = await view.locator('.banner').innerText();
+    expect(banner).toContain(`the app's port ${app} refuses connections: is the app running?`);
+    expect(await view.locator('svg.diagram [data-element="app"]').getAttribute('data-fault')).toBe('primary');
+  });
+
+  it("labels each box with this stack's own host and port, bucket and key", async () => {
+    const t = box.config.targets[0];
+    if (t?.storage?.type !== 's3') throw new Error('the sandbox stores on S3');
+    const text = async (el: string) =>
+      (await view.locator(`svg.diagram [data-element="${el}"] text.sub`).allTextContents()).join(' ');
+    expect(await text('proxy')).toBe(new URL(t.endToEnd.url).host);
+    expect(await text('app')).toBe(new URL(t.app.url).host);
+    expect(await text('storage')).toBe(`${t.storage.bucket} ${t.storage.key}`);
+    expect(await view.locator('svg.diagram [data-element="storage"] text.title').textContent()).toBe(
+      'Storage · S3',
+    );
+    const diagram = await view.locator('svg.diagram').innerHTML();
+    for (const generic of ['nginx, Apache, lighttpd', 'S3 or a directory'])
+      expect(diagram).not.toContain(generic);
+  });
+
+  it('says the failure was confirmed: both attempts failed, and how far apart', async () => {
+    const confirmation = await view.locator('[data-confirmation]').innerText();
+    expect(confirmation).toMatch(/^Confirmed: end-to-end failed on both of 2 attempts, \d+\.\d s apart/);
+    expect(confirmation).toContain('app failed on both of 2 attempts');
+  });
+
+  it('says what to check first for the refused port, and the exact command to run it again', async () => {
+    const hint = await view.locator('article[data-layer="app"] .hint').innerText();
+    expect(hint).toContain('What to check: nothing listens on that host and port');
+    expect(await view.locator('.rerun pre').first().innerText()).toBe(
+      'npx download-doctor run --config ./download-doctor.config.ts --target sandbox',
+    );
+  });
+
+  it('is screenshotted for a person', async () => {
+    const png = join(dir, 'report-app-down.png');
+    await view.screenshot({ path: png, fullPage: true });
+    copyFileSync(png, APP_DOWN_ARTIFACT);
+    console.log(`screenshot: ${APP_DOWN_ARTIFACT}`);
+    const requestsOfView = requests.filter((u) => u.endsWith('report-app-down.html'));
+    expect(requestsOfView).toHaveLength(1);
   });
 });

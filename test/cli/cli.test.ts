@@ -345,6 +345,40 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
     expect(run.code, run.out + run.err).toBe(0);
   });
 
+  it('init hints at the diagnostics not given, and only those', async () => {
+    const args = ['init', '--download', `${base}/download/`, '--app', `${base}/app/`];
+    const neither = await dd(args);
+    expect(neither.code, neither.err).toBe(0);
+    expect(neither.err).toContain(
+      'add --proxy URL (a proxy location serving the sentinel straight from storage) and --storage',
+    );
+    const proxied = await dd([...args, '--proxy', `${base}/download/`]);
+    expect(proxied.code, proxied.err).toBe(0);
+    expect(proxied.out).toMatch(/PASS {2}proxy/);
+    expect(proxied.err).toContain(
+      'to name the layer at fault when a check fails, add --storage s3://BUCKET/KEY or PATH',
+    );
+    expect(proxied.err).not.toContain('add --proxy');
+  });
+
+  it('init exits 2 when downloads work but a diagnostic it wrote fails: its settings are wrong', async () => {
+    const r = await dd([
+      'init',
+      '--download',
+      `${base}/download/`,
+      '--app',
+      `${base}/app/`,
+      '--proxy',
+      `${base}/missing/`,
+    ]);
+    expect(r.code, r.out + r.err).toBe(2);
+    expect(r.out).toMatch(/FAIL {2}proxy .*\[status\]/);
+    expect(r.out).toContain('MONITOR WARNING');
+    expect(r.err).toContain(
+      'the checks above fail with this config: fix the stack or download-doctor.config.ts',
+    );
+  });
+
   it("init keeps an X-Accel-Redirect's path, not the signed query a private bucket adds", async () => {
     const dir = project();
     const init = await dd(

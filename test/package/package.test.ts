@@ -1,13 +1,23 @@
 /**
- * download-doctor as a platform team installs it: the tarball of `npm pack`, installed offline (from the tarball
- * and npm's cache) into a new CDK app outside the repository, laid out by the pinned aws-cdk CLI's own
- * `cdk init app --language typescript`. There: the CLI's help; `init` against the nginx + S3 sandbox, then a
- * healthy `run` with the config it wrote; the app, which imports that config and `download-doctor/cdk`, passes
- * `tsc` and synthesizes offline, its Lambda code the package's prebuilt bundles byte for byte (nothing bundles at
- * synth: the template's tsx brings esbuild along, unused); and the library's entries load nothing else.
+ * download-doctor as people install it, from the README's own commands (test/fixtures/doc-blocks.ts: each run as
+ * written, its placeholders replaced by this machine's, each named), offline: npm's cache holds what these
+ * installs need (the repository's own install, and scripts/setup.sh). The repository is served as a git remote
+ * (a bare clone of HEAD), where the README says `https://example.com/your-org/download-doctor.git`.
+ *
+ * 1. A new user, README only, in a fresh project in a 0700 directory: Node.js 22 and download-doctor from the git
+ *    URL (npm clones it, installs its development dependencies, runs its `prepare`, which builds dist/, and packs
+ *    it), `init` against the nginx + S3 sandbox, `run` healthy, `--publish` to moto (docs/checks.md), `serve` as
+ *    the README and docs/serve.md start it, and stopped by SIGTERM with no process left.
+ * 2. The release tarball the README makes in a clone (`npm install && npm pack`), installed into a new CDK app laid
+ *    out by the pinned aws-cdk CLI's own `cdk init app --language typescript`: the CLI's help; `init` and a
+ *    healthy `run`; the app, which imports that config and `download-doctor/cdk`, passes `tsc` and synthesizes
+ *    offline, its Lambda code the package's prebuilt bundles byte for byte; the library's entries load nothing
+ *    else. And the clone's own CDK app synthesizes the config, as docs/aws.md says.
  */
-import { execFile } from 'node:child_process';
 import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -20,92 +30,251 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pkg from '../../package.json' with { type: 'json' };
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { cfnLint } from '../fixtures/cdk.ts';
+import { asScript, type DocBlock, docBlock, substituted } from '../fixtures/doc-blocks.ts';
 import { CONSUMER } from './consumer-deps.ts';
+import { environOf, personEnv, type Started, sh, startInGroup, until } from './processes.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CDK = join(ROOT, 'node_modules/.bin/cdk');
+/** Where the README says the repository lives. */
+const README_REMOTE = 'https://example.com/your-org/download-doctor.git';
+/** serve's default address, as the docs use it. */
+const SERVE = 'http://127.0.0.1:9810';
 
 let work: string;
-let app: string;
-let env: NodeJS.ProcessEnv;
+let remote: string;
 let box: Sandbox;
-let tarball: string;
-
-/** Runs a command in the app's directory with Node.js 22 first on PATH; resolves with its output and exit code. */
-function sh(command: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
-  return new Promise<{ code: number; out: string; err: string }>((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd: options.cwd ?? app,
-        env,
-        encoding: 'utf8',
-        timeout: options.timeoutMs ?? 120_000,
-        maxBuffer: 1 << 26,
-      },
-      (error, out, err) => {
-        if (error && typeof error.code !== 'number')
-          reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${err}`));
-        else resolve({ code: error ? (error.code as number) : 0, out, err });
-      },
-    );
-  });
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dd-package-'));
-  // Node.js 22 (the project's, from the `node` package) and nothing else of the repository on PATH.
-  const bin = join(work, 'bin');
-  mkdirSync(bin);
-  symlinkSync(join(ROOT, 'node_modules/node/bin/node'), join(bin, 'node'));
-  env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && !k.startsWith('AWS_')),
-  );
-  Object.assign(env, {
-    PATH: `${bin}:${process.env.PATH}`,
-    npm_config_offline: 'true',
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-    npm_config_update_notifier: 'false',
-    CDK_DISABLE_CLI_TELEMETRY: 'true',
-  });
-
-  const [packed, sandbox] = await Promise.all([
-    sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], { cwd: ROOT }),
+  remote = join(work, 'remote', 'download-doctor.git');
+  const [cloned, sandbox] = await Promise.all([
+    sh('git', ['clone', '--quiet', '--bare', ROOT, remote], work, process.env),
     startSandbox({ variant: 'nginx-s3' }),
   ]);
   box = sandbox;
-  expect(packed.code, packed.err).toBe(0);
-  tarball = join(work, packed.out.trim().split('\n').at(-1) ?? '');
-
-  // The app as `cdk init` lays it out; its test tooling (jest, swc) is left out, as nothing here runs it.
-  app = join(work, 'downloads-app');
-  mkdirSync(app);
-  const init = await sh(CDK, ['init', 'app', '--language', 'typescript', '--generate-only'], { cwd: app });
-  expect(init.code, init.err).toBe(0);
-  // Versions pinned to those npm's cache holds (scripts/setup.sh fills it): the install below is offline.
-  const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ ...manifest, ...CONSUMER }, null, 2));
-  rmSync(join(app, 'test'), { recursive: true });
-  rmSync(join(app, 'jest.config.js'));
-  const tsconfig = JSON.parse(readFileSync(join(app, 'tsconfig.json'), 'utf8'));
-  tsconfig.compilerOptions.types = ['node'];
-  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-  const install = await sh('npm', ['install', '--no-save', tarball], { timeoutMs: 240_000 });
-  expect(install.code, install.err).toBe(0);
-}, 360_000);
+  expect(cloned.code, cloned.err).toBe(0);
+}, 120_000);
 
 afterAll(async () => {
   await box?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('the packed tarball, installed into a new CDK app', () => {
+/** A docs block run as written, but for its placeholders. */
+function runDoc(
+  block: DocBlock,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  placeholders = {},
+  timeoutMs = 300_000,
+) {
+  return sh('bash', asScript(substituted(block, placeholders)), cwd, env, timeoutMs);
+}
+
+/** The sandbox in place of the README's example stack: its proxy, its app, its bucket on moto. */
+function stackPlaceholders(): Record<string, string> {
+  const t = box.config.targets[0];
+  if (t?.storage?.type !== 's3') throw new Error('the nginx-s3 sandbox stores on S3');
+  return {
+    'https://staging.example.com': new URL(t.endToEnd.url).origin,
+    'http://10.0.1.20:8000': new URL(t.app.url).origin,
+    's3://example-downloads/healthcheck/healthcheck.txt': `s3://${t.storage.bucket}/${t.storage.key}`,
+    '--region eu-west-1': `--region ${t.storage.region} --s3-endpoint ${t.storage.endpoint}`,
+  };
+}
+
+describe('a new user, README only: from a git URL into a fresh project in a 0700 directory', () => {
+  let project: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    const home = join(work, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    chmodSync(home, 0o700);
+    project = join(home, 'downloads-site');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'downloads-site', private: true }, null, 2)}\n`,
+    );
+    // The sandbox's (dummy) AWS credentials, as a user has theirs in the environment.
+    env = personEnv({ ...box.env });
+  });
+
+  it('installs Node.js 22, then download-doctor from the git URL (npm builds it in its clone), offline', async () => {
+    expect(statSync(join(work, 'home')).mode & 0o777).toBe(0o700);
+    const node = await runDoc(docBlock('install-node'), project, env);
+    expect(node.code, node.err).toBe(0);
+    const git = await runDoc(docBlock('install-git'), project, env, { [README_REMOTE]: `file://${remote}` });
+    expect(git.code, git.err).toBe(0);
+    const installed = join(project, 'node_modules/download-doctor');
+    // Built by the package's prepare script in npm's clone: dist/ is in no commit.
+    for (const built of ['dist/cli/bin.js', 'dist/functions/index.js', 'dist/lambda/end-to-end/index.mjs'])
+      expect(existsSync(join(installed, built)), built).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+    expect(manifest.devDependencies['download-doctor']).toBe(`git+file://${remote}`);
+    const version = await sh('npx', ['download-doctor', '--version'], project, env);
+    expect(version.code, version.err).toBe(0);
+    expect(version.out.trim()).toBe(pkg.version);
+  }, 300_000);
+
+  it('init, as the README writes it, against the sandbox: the config it writes passes every check', async () => {
+    const init = await runDoc(docBlock('init'), project, env, stackPlaceholders());
+    expect(init.code, init.out + init.err).toBe(0);
+    expect(init.out).toContain('staging: HEALTHY');
+    expect(init.err).toContain('next: npx download-doctor run');
+    expect(existsSync(join(project, 'download-doctor.config.ts'))).toBe(true);
+  }, 120_000);
+
+  it('run, the HTML report and check all, as the README writes them: healthy', async () => {
+    const run = await runDoc(docBlock('run'), project, env);
+    expect(run.code, run.out + run.err).toBe(0);
+    expect(run.out).toContain('staging: HEALTHY');
+    const html = readFileSync(join(project, 'report.html'), 'utf8');
+    expect(html).toContain('<title>HEALTHY staging');
+    expect(html).toContain('npx download-doctor run --config ./download-doctor.config.ts --target staging');
+  }, 120_000);
+
+  it('run --publish to moto, as docs/checks.md writes it: the metrics sent, the alarms stepped', async () => {
+    const moto = `http://127.0.0.1:${box.ports.storage}`;
+    const run = await runDoc(docBlock('publish'), project, env, { 'http://127.0.0.1:5000': moto });
+    expect(run.code, run.out + run.err).toBe(0);
+    expect(run.out).toMatch(new RegExp(`published \\d+ metrics to ${moto}`));
+  }, 120_000);
+
+  describe('serve, started as the docs write it', () => {
+    let server: Started | undefined;
+    afterAll(async () => {
+      await server?.kill();
+    });
+
+    /** Starts a block that keeps running; resolves once serve answers /health. */
+    async function startServe(block: DocBlock, extra: Record<string, string> = {}): Promise<Started> {
+      const started = startInGroup('bash', asScript(block.text), project, { ...env, ...extra });
+      server = started;
+      await until(
+        async () => {
+          try {
+            return (await fetch(`${SERVE}/health`)).status < 600;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+        `serve to answer (${started.output()})`,
+      );
+      return started;
+    }
+    const serveNode = (s: Started) =>
+      s
+        .members()
+        .find((p) => p.cmdline.some((a) => a.endsWith('download-doctor')) && p.cmdline.includes('serve'));
+    const npmExec = (s: Started) =>
+      s.members().find((p) => p.cmdline[0] === 'npm exec' || p.cmdline.join(' ').startsWith('npm exec'));
+    /** Stops at SIGTERM to `pid`: every process of the group gone, within 15 s. */
+    async function stoppedBy(s: Started, pid: number): Promise<string[]> {
+      process.kill(pid, 'SIGTERM');
+      await until(() => s.members().length === 0, 15_000).catch(() => undefined);
+      return s.members().map((p) => `${p.pid} ${p.cmdline.join(' ')}`);
+    }
+
+    it('docs/serve.md: serve answers /metrics with the token, and stops when its node process gets SIGTERM', async () => {
+      const s = await startServe(docBlock('serve-start'));
+      const node = serveNode(s);
+      if (!node) throw new Error(`no serve process in ${JSON.stringify(s.members())}`);
+      // "from another shell": the token the first shell exported.
+      const token = environOf(node.pid, 'DD_TOKEN') ?? '';
+      expect(token).toMatch(/^[0-9a-f]{48}$/);
+      // Once the first run is over: its gauges are there from then on.
+      const curl = () => runDoc(docBlock('serve-metrics'), project, { ...env, DD_TOKEN: token });
+      let metrics = await curl();
+      await until(
+        async () => {
+          metrics = await curl();
+          return metrics.out.includes('download_doctor_healthy{target="staging"}');
+        },
+        30_000,
+        'the first run in /metrics',
+      ).catch(() => undefined);
+      expect(metrics.code, metrics.err).toBe(0);
+      expect(metrics.out).toContain('download_doctor_healthy{target="staging"} 1');
+      expect(await stoppedBy(s, node.pid)).toEqual([]);
+      expect(s.output()).toContain('stopped');
+    }, 120_000);
+
+    it("docs/serve.md: started through npx -c 'exec …', SIGTERM to npm's process stops it, no process left", async () => {
+      const s = await startServe(docBlock('serve-exec'), { DD_TOKEN: 'a'.repeat(48) });
+      const npm = npmExec(s);
+      if (!npm) throw new Error(`no npm process in ${JSON.stringify(s.members())}`);
+      expect(await stoppedBy(s, npm.pid)).toEqual([]);
+    }, 120_000);
+
+    // The README's own way: `npx download-doctor serve`. npm passes SIGTERM to the shell it started, which does
+    // not pass it on: the server keeps running (issue 21). Marked `fails` until serve gets the signal however it
+    // was started (issue 21, item 4, on another branch): then this test fails, and `.fails` goes.
+    it.fails("README: started by `npx download-doctor serve`, SIGTERM to npm's process stops it, no process left (fails until serve gets npm exec's SIGTERM, issue 21 item 4)", async () => {
+      const s = await startServe(docBlock('serve'));
+      const npm = npmExec(s);
+      expect(npm, JSON.stringify(s.members())).toBeDefined();
+      const left = await stoppedBy(s, npm?.pid ?? -1);
+      await s.kill();
+      expect(left).toEqual([]);
+    }, 120_000);
+  });
+});
+
+describe('a release tarball, as the README makes it, installed into a new CDK app', () => {
+  let clone: string;
+  let tarball: string;
+  let app: string;
+  /** Node.js 22 (the project's, from the `node` package) first on PATH: a CDK app's npx runs its own tools. */
+  let env: NodeJS.ProcessEnv;
+  const run = (command: string, args: string[], timeoutMs?: number) => sh(command, args, app, env, timeoutMs);
+
+  beforeAll(async () => {
+    const bin = join(work, 'bin');
+    mkdirSync(bin);
+    symlinkSync(join(ROOT, 'node_modules/node/bin/node'), join(bin, 'node'));
+    env = personEnv({ CDK_DISABLE_CLI_TELEMETRY: 'true' });
+    env.PATH = `${bin}:${env.PATH}`;
+
+    // The README's tarball: a clone, its install (which builds dist/), then npm pack.
+    const packed = await runDoc(
+      docBlock('pack'),
+      work,
+      personEnv(),
+      { [README_REMOTE]: `file://${remote}` },
+      420_000,
+    );
+    expect(packed.code, packed.out + packed.err).toBe(0);
+    clone = join(work, 'download-doctor');
+    tarball = join(clone, `download-doctor-${pkg.version}.tgz`);
+    expect(existsSync(tarball), packed.out).toBe(true);
+
+    // The app as `cdk init` lays it out; its test tooling (jest, swc) is left out, as nothing here runs it.
+    app = join(work, 'downloads-app');
+    mkdirSync(app);
+    const init = await run(CDK, ['init', 'app', '--language', 'typescript', '--generate-only']);
+    expect(init.code, init.err).toBe(0);
+    // Versions pinned to those npm's cache holds (scripts/setup.sh fills it): the install below is offline.
+    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ ...manifest, ...CONSUMER }, null, 2));
+    rmSync(join(app, 'test'), { recursive: true });
+    rmSync(join(app, 'jest.config.js'));
+    const tsconfig = JSON.parse(readFileSync(join(app, 'tsconfig.json'), 'utf8'));
+    tsconfig.compilerOptions.types = ['node'];
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    copyFileSync(tarball, join(app, `download-doctor-${pkg.version}.tgz`));
+    const install = await runDoc(docBlock('install-tarball'), app, env, {}, 300_000);
+    expect(install.code, install.err).toBe(0);
+  }, 900_000);
+
   it('ships the compiled CLI, library and Lambda bundles, and no tests or benchmarks', async () => {
-    const listed = await sh('tar', ['tzf', tarball]);
+    const listed = await run('tar', ['tzf', tarball]);
     const files = listed.out.split('\n').filter(Boolean);
     expect(files).toContain('package/dist/cli/bin.js');
     expect(files).toContain('package/dist/functions/index.d.ts');
@@ -124,7 +293,7 @@ describe('the packed tarball, installed into a new CDK app', () => {
   });
 
   it('runs `npx download-doctor --help` from the installed bin', async () => {
-    const help = await sh('npx', ['download-doctor', '--help']);
+    const help = await run('npx', ['download-doctor', '--help']);
     expect(help.code, help.err).toBe(0);
     expect(help.out).toContain('Usage: download-doctor');
   });
@@ -132,7 +301,7 @@ describe('the packed tarball, installed into a new CDK app', () => {
   it('init writes a config from the live sandbox, and run with it is healthy', async () => {
     const t = box.config.targets[0];
     if (!t) throw new Error('the sandbox has no target');
-    const init = await sh('npx', [
+    const init = await run('npx', [
       'download-doctor',
       'init',
       '--download',
@@ -143,9 +312,9 @@ describe('the packed tarball, installed into a new CDK app', () => {
       'staging',
     ]);
     expect(init.code, init.err).toBe(0);
-    const run = await sh('npx', ['download-doctor', 'run']);
-    expect(run.out).toContain('staging: HEALTHY');
-    expect(run.code, run.out + run.err).toBe(0);
+    const again = await run('npx', ['download-doctor', 'run']);
+    expect(again.out).toContain('staging: HEALTHY');
+    expect(again.code, again.out + again.err).toBe(0);
   });
 
   it('type-checks and synthesizes a stack with the construct, offline, deploying the prebuilt bundles', async () => {
@@ -178,9 +347,9 @@ describe('the packed tarball, installed into a new CDK app', () => {
     expect(source).toContain('new DownloadHealthchecks');
     writeFileSync(join(app, 'lib', stackFile), source);
 
-    const tsc = await sh('npx', ['tsc', '--noEmit']);
+    const tsc = await run('npx', ['tsc', '--noEmit']);
     expect(tsc.code, tsc.out + tsc.err).toBe(0);
-    const synth = await sh('npx', ['cdk', 'synth', '--no-notices', '--quiet'], { timeoutMs: 240_000 });
+    const synth = await run('npx', ['cdk', 'synth', '--no-notices', '--quiet'], 240_000);
     expect(synth.code, synth.err).toBe(0);
     const templateFile =
       readdirSync(join(app, 'cdk.out')).find((f) => f.endsWith('.template.json')) ?? 'missing';
@@ -208,6 +377,18 @@ describe('the packed tarball, installed into a new CDK app', () => {
     ).toBe('staging');
   }, 300_000);
 
+  it("synthesizes the config with the clone's own CDK app, as docs/aws.md writes it, offline", async () => {
+    copyFileSync(join(app, 'download-doctor.config.ts'), join(clone, 'download-doctor.config.ts'));
+    const synth = await runDoc(docBlock('synth'), clone, env, {}, 300_000);
+    expect(synth.code, synth.err).toBe(0);
+    const out = join(clone, 'cdk.out');
+    const templates = readdirSync(out).filter((f) => f.endsWith('.template.json'));
+    expect(templates).toHaveLength(1);
+    const template = readFileSync(join(out, templates[0] ?? ''), 'utf8');
+    expect(template).toContain('AWS::StepFunctions::StateMachine');
+    expect(template).toContain('vpc-1');
+  }, 300_000);
+
   it.each([
     ['download-doctor', ['/dist/cli/', '/sandbox/', 'undici', '@aws-sdk', 'aws-cdk-lib', 'commander']],
     ['download-doctor/cdk', ['/dist/cli/', '/sandbox/', 'undici', '@aws-sdk', 'commander']],
@@ -216,7 +397,7 @@ describe('the packed tarball, installed into a new CDK app', () => {
       const seen = [];
       require('node:module').registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.push(r.url); return r; } });
       import(${JSON.stringify(entry)}).then(() => console.log(JSON.stringify(seen)));`;
-    const r = await sh('node', ['-e', probe]);
+    const r = await run('node', ['-e', probe]);
     expect(r.code, r.err).toBe(0);
     const loaded = JSON.parse(r.out) as string[];
     expect(loaded.some((u) => u.includes('/node_modules/download-doctor/dist/'))).toBe(true);
@@ -228,7 +409,7 @@ describe('the packed tarball, installed into a new CDK app', () => {
   });
 
   it('loads download-doctor/cdk with require(), as a CommonJS app does', async () => {
-    const r = await sh('node', [
+    const r = await run('node', [
       '-e',
       "console.log(typeof require('download-doctor/cdk').DownloadHealthchecks)",
     ]);

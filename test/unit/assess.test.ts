@@ -295,6 +295,9 @@ describe('app assessment (headers only)', () => {
       },
     });
     expect(assessApp(pub, unsigned, ctx).ok).toBe(true);
+    // Readable by the proxy's network path only: unsigned too.
+    const network = target({ storage: { ...pub.storage, proxyAuth: 'network' } });
+    expect(assessApp(network, unsigned, ctx).ok).toBe(true);
   });
 
   it('matches a pattern when the config gives one', () => {

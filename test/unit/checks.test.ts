@@ -169,13 +169,18 @@ describe('checks build their requests from the target', () => {
     expect(JSON.stringify(r)).not.toContain('0123abcd');
   });
 
-  it('does not sign for a public bucket, and keeps its cache-busting parameter', async () => {
-    const { seen, probes } = recordingProbe();
-    const t = target({ proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/', cacheBust: 'dd' } });
-    const pub = { ...t, storage: { ...t.storage, proxyAuth: 'public' as const } } as Target;
-    await runCheck('proxy', pub, { probes, secrets: envResolver({}), nonce: () => 'n1' });
-    expect(seen[0]?.url).toBe('http://127.0.0.1:8080/healthcheck-utils/storage/?dd=n1');
-  });
+  it.each(['public', 'network'] as const)(
+    'does not sign for a bucket the proxy reads unsigned (%s), and keeps its cache-busting parameter',
+    async (proxyAuth) => {
+      const { seen, probes } = recordingProbe();
+      const t = target({
+        proxy: { url: 'http://127.0.0.1:8080/healthcheck-utils/storage/', cacheBust: 'dd' },
+      });
+      const unsigned = { ...t, storage: { ...t.storage, proxyAuth } } as Target;
+      await runCheck('proxy', unsigned, { probes, secrets: envResolver({}), nonce: () => 'n1' });
+      expect(seen[0]?.url).toBe('http://127.0.0.1:8080/healthcheck-utils/storage/?dd=n1');
+    },
+  );
 
   it('makes a signature it cannot make an inconclusive result, without probing', async () => {
     const { seen, probes } = recordingProbe({

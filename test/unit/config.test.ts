@@ -231,7 +231,7 @@ describe('docs/config.md, the config reference', () => {
     const reference = renderConfigReference(configJsonSchema());
     expect(reference).toContain('### `targets[].storage` when `type` is `"s3"`');
     expect(reference).toContain(
-      '| `proxyAuth` | one of `"presigned"`, `"public"` | default `"presigned"` |  |',
+      '| `proxyAuth` | one of `"presigned"`, `"network"`, `"public"` | default `"presigned"` |  |',
     );
     expect(reference).toContain('| `confirmDelayMs` | integer | default `2000` | ≥ 0, ≤ 60000 |');
     expect(reference).toContain(

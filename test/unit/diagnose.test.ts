@@ -45,6 +45,21 @@ describe('diagnose: the verdict table', () => {
     expect(v.summary).toBe('the app offloads the file under another name: app broke (filename-mismatch)');
   });
 
+  it.each([
+    ['connect-refused', "the app's port 10.0.1.20:8000 refuses connections: is the app running?"],
+    ['connect-failed', "the app's port 10.0.1.20:8000 cannot be reached: is its host up"],
+    ['timeout', "the app's port 10.0.1.20:8000 does not answer in time: is the app overloaded or hung?"],
+    ['reset', "the app's port 10.0.1.20:8000 drops the connection"],
+  ] as const)('says an app that gives no answer (%s) gave none, at its port', (kind, said) => {
+    const s = stages('status', kind, 'ok', 'ok');
+    s.stage1[1].target = 'http://10.0.1.20:8000/healthcheck-utils/download/';
+    const v = diagnose(s);
+    expect(v).toMatchObject({ status: 'failed', fault: 'app', rule: 'app-fails' });
+    expect(v.summary).toContain(said);
+    expect(v.summary).toContain(`(app broke (${kind}))`);
+    expect(v.summary).not.toContain('does not answer with the offload header');
+  });
+
   it('has unique rule ids, each reachable by a row above or a case below', () => {
     const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -106,4 +106,74 @@ describe('the HTML report', () => {
     expect(html).not.toContain('crashed');
     expect(html).not.toContain('check-error');
   });
+
+  it("names each box with the target's own parts: the proxy's and the app's host and port, bucket and key", () => {
+    const r: Report = {
+      ...report('prod', 'status', 'ok'),
+      where: {
+        'end-to-end': 'https://downloads.example.com/healthcheck-utils/download/',
+        app: 'http://10.0.1.20:8000/healthcheck-utils/download/',
+        storage: 's3://example-downloads/healthcheck/dummy.txt',
+        proxy: 'https://downloads.example.com/healthcheck-utils/storage/',
+      },
+    };
+    const html = reportHtml([r]);
+    const box = (el: string) =>
+      new RegExp(`data-element="${el}"[^>]*>([\\s\\S]*?)</g>`).exec(html)?.[1]?.replace(/<[^>]+>/g, '|') ??
+      '';
+    expect(box('proxy')).toContain('downloads.example.com');
+    expect(box('app')).toContain('10.0.1.20:8000');
+    expect(box('storage')).toContain('Storage · S3');
+    expect(box('storage')).toContain('example-downloads');
+    expect(box('storage')).toContain('healthcheck/dummy.txt');
+    for (const generic of ['nginx, Apache, lighttpd', 'S3 or a directory', 'the download view'])
+      expect(html).not.toContain(generic);
+    // The whole location, for a tooltip and for tests.
+    expect(html).toContain('data-where="s3://example-downloads/healthcheck/dummy.txt"');
+  });
+
+  it('names boxes from the results when the report has no where (an older producer), a long name cut in its middle', () => {
+    const r = report('prod', 'status', 'ok', 'fs-not-found', 'status');
+    const storage = r.results.find((x) => x.layer === 'storage');
+    if (!storage) throw new Error('no storage result');
+    storage.target = '/srv/downloads/healthcheck/a-rather-long-sentinel-file-name.txt';
+    const html = reportHtml([r]);
+    expect(html).toContain('>/srv/downloa…ealthcheck/<');
+    expect(html).toContain('>a-rather-lon…le-name.txt<');
+    expect(html).toContain('data-where="/srv/downloads/healthcheck/a-rather-long-sentinel-file-name.txt"');
+    expect(html).toContain('>example.test<'); // the app's and the proxy's host, from each result's target
+  });
+
+  it('says a failure was confirmed: how many attempts, how far apart; or that it flapped', () => {
+    const first = result('end-to-end', 'connect-refused');
+    const again = { ...result('end-to-end', 'connect-refused'), startedAt: '2026-11-24T00:00:02.100Z' };
+    const confirmed = {
+      ...reportOf({ stage1: [again, result('app', 'ok')] }),
+      confirmation: { firstAttempt: [first], flapped: false },
+    };
+    expect(reportHtml([confirmed])).toContain(
+      'Confirmed: end-to-end failed on both of 2 attempts, 2.1 s apart (2026-11-24T00:00:00.000Z, then 2026-11-24T00:00:02.100Z).',
+    );
+    const passed = { ...result('end-to-end', 'ok'), startedAt: '2026-11-24T00:00:02.000Z' };
+    const flapped = {
+      ...reportOf({ stage1: [passed, result('app', 'ok')] }),
+      confirmation: { firstAttempt: [first], flapped: true },
+    };
+    expect(reportHtml([flapped])).toContain(
+      'Not confirmed (it flapped): end-to-end failed on the first of 2 attempts and passed on the second, 2.0 s apart',
+    );
+    expect(reportHtml([report('prod', 'ok', 'ok')])).not.toContain('data-confirmation');
+  });
+
+  it('gives each failed check what to check first, and the exact command to run it again', () => {
+    const html = reportHtml([report('prod', 'status', 'connect-refused', 'ok', 'ok')], {
+      configFile: './download-doctor.config.ts',
+    });
+    expect(html).toContain('data-hint="connect-refused"');
+    expect(html).toContain('nothing listens on that host and port: is the service running');
+    expect(html).toContain(
+      '<pre>npx download-doctor run --config ./download-doctor.config.ts --target prod</pre>',
+    );
+    expect(reportHtml([report('prod', 'ok', 'ok')])).not.toContain('data-hint');
+  });
 });

@@ -85,7 +85,7 @@ describe('a page with a 125 KB header', () => {
     expect(Number(count)).toBe(huge.length - shown.length);
     // How to act comes whole, at the end.
     expect(p.message).toContain(`--state-machine-arn ${ARN} --input '{"target":"prod"}'`);
-    expect(lines.at(-1)).toBe('  download-doctor run --target prod');
+    expect(lines.at(-1)).toBe('  npx download-doctor run --target prod');
   });
 
   it('cuts the evidence detail, not the check lines, when the whole would pass the bound', () => {

@@ -75,11 +75,31 @@ describe('nginxSnippet', () => {
     expect(nginxSnippet(target())).not.toContain('WARNING');
   });
 
-  it('warns when the bucket is public', () => {
+  it('warns when the bucket is readable by anyone, and says how to restrict it to the proxy', () => {
     const t = target();
     const pub = { ...t, storage: { ...t.storage, proxyAuth: 'public' } } as Target;
     expect(nginxSnippet(pub)).toMatch(/^# WARNING: storage\.proxyAuth is "public"/m);
+    expect(nginxSnippet(pub)).toContain('readable by anyone');
+    expect(nginxSnippet(pub)).toContain('say so with proxyAuth "network"');
     expect(nginxParts(pub).warnings.length).toBeGreaterThan(0);
+  });
+
+  it("does not cry wolf when only the proxy's network path may read: it prints the policy that says so", () => {
+    const t = target();
+    const net = { ...t, storage: { ...t.storage, proxyAuth: 'network' } } as Target;
+    const conf = nginxSnippet(net);
+    expect(conf).not.toContain('WARNING');
+    expect(conf).toMatch(/^# storage\.proxyAuth is "network": nginx reads the bucket without a signature/m);
+    const statement = /^# {3}(\{.*\})$/m.exec(conf)?.[1] ?? '';
+    expect(JSON.parse(statement)).toEqual({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${t.storage?.type === 's3' ? `${t.storage.bucket}/${t.storage.key}` : ''}`,
+      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-THE-PROXYS-ENDPOINT' } },
+    });
+    // The internal location is the same: unsigned URLs pass through it as signed ones do.
+    expect(location(conf, '/_storage/')).toEqual(location(nginxSnippet(target()), '/_storage/'));
   });
 
   it('drops the signed query with a variable in proxy_pass, or the download name, when the sandbox asks', () => {
@@ -372,6 +392,10 @@ describe('djangoSnippet', () => {
     const unsigned = djangoSettings(pub);
     expect(unsigned).toContain('AWS_QUERYSTRING_AUTH = False');
     expect(unsigned).toMatch(/^# WARNING: storage\.proxyAuth is "public"/m);
+    const net = djangoSettings({ ...t, storage: { ...t.storage, proxyAuth: 'network' } } as Target);
+    expect(net).toContain('AWS_QUERYSTRING_AUTH = False');
+    expect(net).not.toContain('WARNING');
+    expect(net).toContain("the bucket lets the proxy's network path read");
     // The sandbox's fault: the public-bucket setting on a private bucket, without the warning's reason.
     expect(djangoSettings(target(), { unsignedUrls: true })).toContain('AWS_QUERYSTRING_AUTH = False');
   });
