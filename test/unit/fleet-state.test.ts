@@ -45,7 +45,8 @@ describe('the plan of a tick', () => {
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
     // Spread, not bunched: no second of the 30 holds more than a fifth of them.
     const perSecond = new Map<number, number>();
-    for (const s of starts) perSecond.set(Math.floor(s / 1000), (perSecond.get(Math.floor(s / 1000)) ?? 0) + 1);
+    for (const s of starts)
+      perSecond.set(Math.floor(s / 1000), (perSecond.get(Math.floor(s / 1000)) ?? 0) + 1);
     expect(Math.max(...perSecond.values())).toBeLessThan(40);
   });
 
@@ -61,7 +62,9 @@ describe('the plan of a tick', () => {
     expect(full.filter(Boolean)).toHaveLength(3);
     expect(full.indexOf(true, full.indexOf(true) + 1) - full.indexOf(true)).toBe(4);
     expect(isFullRun({ name: 'prod' }, 3)).toBe(false);
-    const phases = new Set(targets.map((x) => [0, 1, 2, 3].find((s) => isFullRun({ ...x, fullRunEvery: 4 }, s))));
+    const phases = new Set(
+      targets.map((x) => [0, 1, 2, 3].find((s) => isFullRun({ ...x, fullRunEvery: 4 }, s))),
+    );
     expect(phases.size).toBe(4);
   });
 });
@@ -70,7 +73,10 @@ describe("a target's state", () => {
   it('stores the report only when its verdict or evidence changes, not its timings', () => {
     const first = stepRun(newTargetState(), healthy(), at(0), ctx);
     expect(first.store).toBe(true);
-    const slower = { ...healthy(), results: healthy().results.map((r) => ({ ...r, timings: { totalMs: 99 } })) };
+    const slower = {
+      ...healthy(),
+      results: healthy().results.map((r) => ({ ...r, timings: { totalMs: 99 } })),
+    };
     expect(verdictFingerprint(slower)).toBe(verdictFingerprint(healthy()));
     expect(stepRun(first.next, slower, at(5), ctx).store).toBe(false);
     expect(stepRun(first.next, down(), at(5), ctx).store).toBe(true);
@@ -79,7 +85,11 @@ describe("a target's state", () => {
   it("counts today's runs, and moves a finished day out as an item of its own", () => {
     let s = newTargetState();
     const closed = [];
-    for (const [minute, r] of [[0, healthy()], [5, down()], [10, healthy()]] as const) {
+    for (const [minute, r] of [
+      [0, healthy()],
+      [5, down()],
+      [10, healthy()],
+    ] as const) {
       const step = stepRun(s, r, at(minute), ctx);
       if (step.closedDay) closed.push(step.closedDay);
       s = step.next;
@@ -94,7 +104,11 @@ describe("a target's state", () => {
   it('opens an incident with the page (the layer at fault, the summary) and closes it with the recovery', () => {
     let s = newTargetState();
     const closed: Incident[] = [];
-    for (const [minute, r] of [[0, down()], [5, healthy()], [10, healthy()]] as const) {
+    for (const [minute, r] of [
+      [0, down()],
+      [5, healthy()],
+      [10, healthy()],
+    ] as const) {
       const step = stepRun(s, r, at(minute), ctx);
       closed.push(...step.closedIncidents);
       s = step.next;
@@ -114,7 +128,9 @@ describe("a target's state", () => {
   it('forgets a transition that could not be sent: the next run raises it again', () => {
     const before = newTargetState();
     const step = stepRun(before, down(), at(0), ctx);
-    expect(step.transitions.map((t) => `${t.transition.rule.id} ${t.transition.state}`)).toEqual(['down ALARM']);
+    expect(step.transitions.map((t) => `${t.transition.rule.id} ${t.transition.state}`)).toEqual([
+      'down ALARM',
+    ]);
     const forgotten = forget(step.next, before, step.transitions);
     expect(forgotten.alarms.down).toEqual({ periods: [0], state: 'OK' });
     expect(forgotten.incidents).toEqual({});
@@ -131,9 +147,9 @@ describe("a target's state", () => {
     const once = stepSilence(ran, 'prod', at(11), ctx);
     const twice = stepSilence(once.next, 'prod', at(16), ctx);
     expect(once.transitions).toEqual([]);
-    expect(twice.transitions.map((t) => [t.transition.rule.id, t.transition.state, t.delivery.send])).toEqual([
-      ['no-data', 'ALARM', true],
-    ]);
+    expect(twice.transitions.map((t) => [t.transition.rule.id, t.transition.state, t.delivery.send])).toEqual(
+      [['no-data', 'ALARM', true]],
+    );
     expect(twice.next.alarms.down).toEqual(ran.alarms.down);
   });
 });
@@ -146,11 +162,29 @@ describe('the history an uptime report reads', () => {
       { date: '2026-10-01', healthy: 1, degraded: 0, failed: 287, flapped: 0, periodMs: 300_000 },
     ];
     const incidents: Incident[] = [
-      { rule: 'down', start: '2026-11-30T03:00:00Z', end: '2026-11-30T03:20:00Z', layer: 'proxy', summary: 'x' },
-      { rule: 'down', start: '2026-10-01T00:00:00Z', end: '2026-10-02T00:00:00Z', layer: 'app', summary: 'y' },
+      {
+        rule: 'down',
+        start: '2026-11-30T03:00:00Z',
+        end: '2026-11-30T03:20:00Z',
+        layer: 'proxy',
+        summary: 'x',
+      },
+      {
+        rule: 'down',
+        start: '2026-10-01T00:00:00Z',
+        end: '2026-10-02T00:00:00Z',
+        layer: 'app',
+        summary: 'y',
+      },
       { rule: 'degraded', start: '2026-12-01T09:00:00Z', layer: 'app', summary: 'z' },
     ];
-    const u = uptimeOf('prod', days, incidents, new Date('2026-11-30T00:00:00Z'), new Date('2026-12-01T12:00:00Z'));
+    const u = uptimeOf(
+      'prod',
+      days,
+      incidents,
+      new Date('2026-11-30T00:00:00Z'),
+      new Date('2026-12-01T12:00:00Z'),
+    );
     expect(u.runs).toEqual({ healthy: 568, degraded: 4, failed: 4, flapped: 2, total: 576 });
     expect(u.availability).toBeCloseTo(572 / 576, 6);
     expect(u.degradedMs).toBe(4 * 300_000);
@@ -207,7 +241,13 @@ describe('metrics in the embedded metric format', () => {
         ],
       },
     ]);
-    expect(record).toMatchObject({ Target: 'prod', Healthy: 0, Duration: 10, status: 'failed', fault: 'proxy' });
+    expect(record).toMatchObject({
+      Target: 'prod',
+      Healthy: 0,
+      Duration: 10,
+      status: 'failed',
+      fault: 'proxy',
+    });
     expect(record?.layers).toMatchObject({ proxy: { ok: false, kind: 'status' } });
     expect(seriesPerTarget('summary')).toBe(SUMMARY_METRICS.length);
     expect(seriesPerTarget('summary')).toBeLessThanOrEqual(3);
@@ -215,7 +255,13 @@ describe('metrics in the embedded metric format', () => {
 
   it('adds the per-layer set and the instance’s aggregates with full detail', () => {
     const records = emfRecords(down(), at(0), names.namespace, 'full');
-    expect(records.map((r) => r.Layer ?? 'target')).toEqual(['target', 'end-to-end', 'app', 'storage', 'proxy']);
+    expect(records.map((r) => r.Layer ?? 'target')).toEqual([
+      'target',
+      'end-to-end',
+      'app',
+      'storage',
+      'proxy',
+    ]);
     expect(records[0]?._aws.CloudWatchMetrics[1]).toEqual({
       Namespace: 'DownloadDoctor/fleet',
       Dimensions: [[]],

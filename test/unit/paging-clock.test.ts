@@ -95,7 +95,14 @@ beforeEach(() => {
 describe('paging on AWS, one run per 5-minute period', () => {
   it('a confirmed hard failure pages on its first run; recovery takes 2 healthy runs, and one notice', async () => {
     const runs = await replay(['ok', 'down', 'down', 'ok', 'ok', 'ok']);
-    expect(runs.map((r) => r.status)).toEqual(['healthy', 'failed', 'failed', 'healthy', 'healthy', 'healthy']);
+    expect(runs.map((r) => r.status)).toEqual([
+      'healthy',
+      'failed',
+      'failed',
+      'healthy',
+      'healthy',
+      'healthy',
+    ]);
     expect(transitions(runs)).toEqual(['run 2: down ALARM', 'run 5: down OK']);
     // The fault started after run 1: it pages at the end of the first run that sees it.
     expect(runs[1]?.minute).toBeLessThanOrEqual(5 + 1);
