@@ -26,6 +26,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { Deployment } from '../functions/alerting/deployment.ts';
 import type { Config } from '../functions/config/schema.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
@@ -92,6 +93,8 @@ export class DownloadHealthchecks extends Construct {
   readonly instanceName: string;
   /** The validated config (extra sentinels expanded into targets); the functions carry it as written. */
   readonly config: Config;
+  /** What the report and plan functions read at cold start: each target's period, the rules as deployed, ... */
+  readonly deployment: Deployment;
   /** The config as written and the targets' runbooks (infra/config-layer.ts), read by the functions at cold start. */
   readonly configLayer: lambda.LayerVersion;
   /** One function per Task state, by handler name. */
@@ -133,6 +136,7 @@ export class DownloadHealthchecks extends Construct {
     const r = resolveProps(this, id, props);
     this.instanceName = r.names.instance;
     this.config = r.config;
+    this.deployment = r.deployment;
     // Not the dashboard: CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002).
     for (const [key, value] of Object.entries(r.tags))
       Tags.of(this).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
@@ -230,6 +234,14 @@ export class DownloadHealthchecks extends Construct {
       logs: { destination: fleetLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
     acknowledgeWorkflowRole(this.fleet.role, [this.planFunction], r.tracing);
+    if (!r.tracing)
+      for (const machine of [this.stateMachine, this.fleet])
+        Validations.of(machine).acknowledge({
+          id: 'AwsSolutions-SF2',
+          reason:
+            'X-Ray is off by default: a trace a run is the largest per-run charge after the workflow (docs/cost.md); ' +
+            'the tracing prop turns it on for the workflows and the functions.',
+        });
     Validations.of(this.fleet).acknowledge({
       id: 'AwsSolutions-SF1',
       reason: 'Errors only: a tick that starts its runs logs nothing; each run logs in its own workflow.',
