@@ -29,7 +29,7 @@ const layer = configLayerFiles(raw, config, {
   targets: config.targets.map((t) => ({ name: t.name, periodMs: 300_000 })),
   rules: [...TARGET_ALARMS],
   metrics: 'summary',
-  spreadMs: 30_000,
+  spreadMs: { '300000': 30_000 },
   graceMs: 330_000,
 });
 const configFile = join(dir, CONFIG_IN_LAYER);

@@ -324,6 +324,7 @@ export class DownloadHealthchecks extends Construct {
         r.monitorDatapoints,
         r.names,
         noRunsPeriod,
+        r.workflowType === sfn.StateMachineType.STANDARD,
       ),
       ...createPagingAlarms(
         this,

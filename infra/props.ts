@@ -54,9 +54,10 @@ export interface DownloadHealthchecksProps {
    * The starts of an interval's targets spread over this much of each period, each target at a stable offset of its
    * own (no stampede on a shared origin or on Lambda's concurrency). The fleet workflow waits for the last start,
    * and Express bills that wait: every second of spread costs about $0.009 a month per 5-minute interval, $0.045 per
-   * 1-minute one (docs/cost.md). At most 240 s (the fleet's Express run ends within 5 minutes), and at most the
-   * period.
-   * @default Duration.seconds(30)
+   * 1-minute one (docs/cost.md). At most 240 s (the fleet's Express run ends within 5 minutes); never more than
+   * half the period.
+   * @default - a quarter of a second per target of the interval (4 starts a second), at most half its period and
+   * 240 s: 25 s for 100 targets, 150 s for 1,000 every 5 minutes
    */
   readonly startSpread?: Duration;
   /**
@@ -185,7 +186,8 @@ export const FIXED = {
   monitorPeriod: Duration.minutes(5),
   monitorDatapoints: { datapointsToAlarm: 2, evaluationPeriods: 3 },
   tlsDaysLeftThreshold: 14,
-  startSpread: Duration.seconds(30),
+  /** Starts a second, by default: the spread of an interval grows with its targets. */
+  startsPerSecond: 4,
   /** The fleet's Express run: the plan, then the last start; 60 s are left for the plan and the starts' calls. */
   maxSpreadSeconds: 240,
   maxConcurrency: 40,
@@ -287,8 +289,8 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
         `${field}: ${d.toHumanString()} is not a whole number of minutes (1 at least), which EventBridge Scheduler needs: use Duration.minutes`,
       );
   }
-  const spread = props.startSpread ?? FIXED.startSpread;
-  if (spread.toMilliseconds() < 0 || spread.toSeconds() > FIXED.maxSpreadSeconds)
+  const spread = props.startSpread;
+  if (spread && (spread.toMilliseconds() < 0 || spread.toSeconds() > FIXED.maxSpreadSeconds))
     problems.push(
       `startSpread: ${spread.toHumanString()}: the fleet's Express run waits for the last start, so at most ${FIXED.maxSpreadSeconds} s`,
     );
@@ -348,10 +350,14 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
   const metrics: MetricDetail = props.detailedMetrics ? 'full' : 'summary';
   const periodMsOf = (name: string) =>
     intervals[name]?.toMilliseconds() ?? FIXED.defaultSchedule.toMilliseconds();
-  const spreadMs = Math.min(
-    spread.toMilliseconds(),
-    ...Object.values(intervals).map((d) => d.toMilliseconds()),
-  );
+  const spreadMs: Record<string, number> = {};
+  for (const d of Object.values(intervals)) {
+    const ms = d.toMilliseconds();
+    const targets = Object.values(intervals).filter((x) => x.toMilliseconds() === ms).length;
+    const wanted = spread?.toMilliseconds() ?? Math.ceil((1000 * targets) / FIXED.startsPerSecond);
+    spreadMs[String(ms)] = Math.min(wanted, Math.floor(ms / 2), FIXED.maxSpreadSeconds * 1000);
+  }
+  const longestSpread = Math.max(0, ...Object.values(spreadMs));
   const deployment: Deployment = {
     targets: config.targets.map((t) => ({
       name: t.name,
@@ -362,7 +368,8 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
     metrics,
     spreadMs,
     // A run may end as late as its start (within the spread) plus the longest run there is.
-    graceMs: spreadMs + 1000 * worstRunSeconds(checkTimeout.toSeconds(), FIXED.diagnoseTimeout.toSeconds()),
+    graceMs:
+      longestSpread + 1000 * worstRunSeconds(checkTimeout.toSeconds(), FIXED.diagnoseTimeout.toSeconds()),
   };
   return {
     config,

@@ -193,7 +193,7 @@ function monitorAlarm(
 }
 
 /**
- * The monitor's own health, to the monitor topic: failed, timed-out or throttled runs, function errors, M of N
+ * The monitor's own health, to the monitor topic: failed, timed-out (and on Standard throttled) runs, function errors, M of N
  * periods (one error in one period is often a blip of Lambda's; a broken monitor errs every run); and no run at all
  * over `noRunsPeriod` (the shortest schedule, 5 minutes at least), which the per-target no-data steps cannot see:
  * nothing steps them when nothing runs.
@@ -207,6 +207,7 @@ export function createMonitorAlarms(
   datapoints: AlarmDatapoints,
   names: InstanceNames,
   noRunsPeriod: Duration = period,
+  standard = false,
 ): Record<MonitorAlarmId, cloudwatch.Alarm> {
   const sum = { period, statistic: cloudwatch.Stats.SUM };
   const watched: [MonitorAlarmId, cloudwatch.IMetric, string][] = [
@@ -216,7 +217,16 @@ export function createMonitorAlarms(
       'a run failed: telemetry could not be written, or a state failed (see the executions, or the workflow log group)',
     ],
     ['ExecutionsTimedOut', stateMachine.metricTimedOut(sum), 'a run timed out'],
-    ['ExecutionThrottled', stateMachine.metricThrottled(sum), 'Step Functions throttled a run'],
+    // State transitions are throttled in Standard workflows only: Express has no such quota.
+    ...(standard
+      ? [
+          ['ExecutionThrottled', stateMachine.metricThrottled(sum), 'Step Functions throttled a run'] as [
+            MonitorAlarmId,
+            cloudwatch.IMetric,
+            string,
+          ],
+        ]
+      : []),
     ...Object.entries(functions).map(([name, fn]): [MonitorAlarmId, cloudwatch.IMetric, string] => [
       `Errors-${name}`,
       fn.metricErrors(sum),

@@ -32,8 +32,8 @@ export const deploymentSchema = z.object({
   targets: z.array(z.object({ name: z.string(), periodMs: count, fullRunEvery: z.optional(count) })),
   rules: z.array(ruleSchema),
   metrics: z.enum(['summary', 'full']),
-  /** Starts spread over the first spreadMs of each period. */
-  spreadMs: z.int().check(z.nonnegative()),
+  /** By interval (its milliseconds): its targets' starts spread over the first spreadMs of each period. */
+  spreadMs: z.record(z.string(), z.int().check(z.nonnegative())),
   /** How long past its period a target may go without a run before its tick counts as silent. */
   graceMs: z.int().check(z.nonnegative()),
 });
@@ -42,13 +42,17 @@ export interface Deployment {
   targets: FleetTarget[];
   rules: AlarmRule[];
   metrics: MetricDetail;
-  spreadMs: number;
+  spreadMs: Record<string, number>;
   graceMs: number;
 }
 
 /** The deployment file's content, read with the wire contract: a bad field is an error that names it. */
 export const parseDeployment = (value: unknown, what: string): Deployment =>
   parseWire(deploymentSchema, value, what) as Deployment;
+
+/** How far an interval's starts spread: 0 when the deployment does not say. */
+export const spreadOf = (d: Pick<Deployment, 'spreadMs'>, periodMs: number): number =>
+  d.spreadMs[String(periodMs)] ?? 0;
 
 /** A target's period, from the deployment. */
 export function periodOf(d: Pick<Deployment, 'targets'>, target: string): number | undefined {

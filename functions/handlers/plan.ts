@@ -6,7 +6,7 @@
  * which its silence counts.
  */
 import * as z from 'zod/mini';
-import type { Deployment } from '../alerting/deployment.ts';
+import { type Deployment, spreadOf } from '../alerting/deployment.ts';
 import type { InstanceNames } from '../alerting/names.ts';
 import { isSilent, newTargetState, stepSilence } from '../alerting/target-state.ts';
 import { transitionMessage } from '../alerting/transition-message.ts';
@@ -39,7 +39,7 @@ export function planHandler(deps: PlanDeps): (event: unknown) => Promise<{ runs:
     const e = parseEvent(planEventSchema, event, 'plan');
     const given = e.tick === undefined ? Number.NaN : Date.parse(e.tick);
     const tick = new Date(Number.isNaN(given) ? (deps.now?.() ?? new Date()).getTime() : given);
-    const runs = planTick(deployment.targets, e.periodMs, tick.getTime(), deployment.spreadMs);
+    const runs = planTick(deployment.targets, e.periodMs, tick.getTime(), spreadOf(deployment, e.periodMs));
     const states = await deps.store.readMany(runs.map((r) => r.target));
     const ctx = { names, rules: deployment.rules, periodMs: e.periodMs };
     const silent: string[] = [];

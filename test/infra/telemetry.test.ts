@@ -6,6 +6,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS, METRICS } from '../../functions/alerting/metrics.ts';
 import { instanceNames } from '../../functions/alerting/names.ts';
@@ -82,7 +83,8 @@ describe('the alarm rules, stepped by the report function: no CloudWatch alarm p
       confirmedAtOnce: true,
     });
     expect(deployment.rules.find((r) => r.id === 'tls-expiry')?.threshold).toBe(30);
-    expect(deployment).toMatchObject({ metrics: 'summary', spreadMs: 30_000 });
+    // 4 starts a second: 2 targets every 5 minutes, 1 every 15 spread over half a second, a quarter.
+    expect(deployment).toMatchObject({ metrics: 'summary', spreadMs: { '300000': 500, '900000': 250 } });
   });
 
   it("the defaults the README and the prop's TSDoc state: down 2 of 3 (a confirmed failure at once), degraded 3 of 3, both back after 2 healthy runs", () => {
@@ -202,8 +204,11 @@ describe('the paging path', () => {
 });
 
 describe("the monitor's own alarms", () => {
-  it('workflow runs failed, timed out or throttled, to the monitor topic, 2 of 3 periods of the longest schedule, missing data not breaching', () => {
-    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
+  it('workflow runs failed or timed out, to the monitor topic, 2 of 3 periods of the longest schedule, missing data not breaching; throttled on Standard only', () => {
+    const standard = synth({ workflowType: sfn.StateMachineType.STANDARD });
+    expect(Object.keys(standard.hc.monitorAlarms)).toContain('ExecutionThrottled');
+    expect(Object.keys(hc.monitorAlarms)).not.toContain('ExecutionThrottled');
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
@@ -258,8 +263,9 @@ describe("the monitor's own alarms", () => {
   });
 
   it('every alarm notifies both ALARM and OK; their number does not depend on the targets', () => {
-    // The runs (3) and no runs (1); every function's errors (the Task functions, the plan, the notifier); the paging path (5).
-    const count = 3 + 1 + Object.keys(hc.functions).length + 2 + 5;
+    // The runs (2: failed, timed out; throttling is Standard's only) and no runs (1); every function's errors (the
+    // Task functions, the plan, the notifier); the paging path (5).
+    const count = 2 + 1 + Object.keys(hc.functions).length + 2 + 5;
     template.resourceCountIs('AWS::CloudWatch::Alarm', count);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [Match.anyValue()],

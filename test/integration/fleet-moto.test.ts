@@ -137,7 +137,7 @@ describe('a fleet of 100 targets on moto, through the deployed path', () => {
       targets: config.targets.map((t) => ({ name: t.name, periodMs: 300_000 })),
       rules: [...TARGET_ALARMS],
       metrics: 'summary',
-      spreadMs: 30_000,
+      spreadMs: { '300000': 30_000 },
       graceMs: 330_000,
     };
     const names = instanceNames(INSTANCE);

@@ -27,7 +27,7 @@ const deployment: Deployment = {
   targets: [{ name: 'prod', periodMs: PERIOD }],
   rules: [...TARGET_ALARMS],
   metrics: 'summary',
-  spreadMs: 30_000,
+  spreadMs: { '300000': 30_000 },
   graceMs: 330_000,
 };
 
