@@ -17,7 +17,6 @@ import { instanceNames } from '../functions/alerting/names.ts';
 import { TARGET_ALARMS } from '../functions/alerting/rules.ts';
 import type { TargetState } from '../functions/alerting/target-state.ts';
 import type { FailureKind } from '../functions/contract/names.ts';
-import type { Report } from '../functions/contract/types.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
 import { TASK_STATES } from '../functions/contract/workflow.ts';
 import { awsRecorder } from '../functions/handlers/aws-report.ts';

@@ -7,8 +7,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { instanceNames } from '../../functions/alerting/names.ts';
-import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
 import type { HandlerName } from '../../functions/contract/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
