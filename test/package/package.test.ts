@@ -188,7 +188,7 @@ describe('the packed tarball, installed into a new CDK app', () => {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     const prebuilt = readdirSync(join(app, 'node_modules/download-doctor/dist/lambda')).map((name) =>
       readFileSync(join(app, 'node_modules/download-doctor/dist/lambda', name, 'index.mjs'), 'utf8'),
     );
