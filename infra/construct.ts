@@ -27,12 +27,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Deployment } from '../functions/alerting/deployment.ts';
+import { TABLE_KEYS } from '../functions/alerting/names.ts';
 import type { Config } from '../functions/config/schema.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
 import { HANDLER_NAMES } from '../functions/contract/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
-import { TTL_ATTRIBUTE } from '../functions/probes/target-store.ts';
 import { dashboardConsoleUrl } from '../functions/render/page.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { createDashboard } from './dashboard.ts';
@@ -420,10 +420,10 @@ export class DownloadHealthchecks extends Construct {
    */
   private createTable(r: Resolved): dynamodb.Table {
     return new dynamodb.Table(this, 'Targets', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEYS.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sort, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
+      timeToLiveAttribute: TABLE_KEYS.ttl,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: r.reportBucketRemovalPolicy,
     });

@@ -39,6 +39,12 @@ export function instanceNames(instance: string) {
 }
 export type InstanceNames = ReturnType<typeof instanceNames>;
 
+/**
+ * The instance's table of targets (functions/probes/target-store.ts): its key attributes, and the attribute whose
+ * epoch seconds expire a history item (its TTL).
+ */
+export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
+
 /** Where the latest report of a target is kept (on AWS, for the notifier). */
 export const reportKey = (target: string) => `latest/${target}.json`;
 /** The same report as a page (functions/render/report-html.ts), beside the JSON. */

@@ -17,3 +17,10 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/**
+ * The deploy-time self-test's checks invoked at once, at most (functions/verdict/self-test.ts; the construct sizes
+ * the function's timeout by it): under the SDK's 50 sockets, so that no invocation waits for a socket until it
+ * times out (4 × N at once failed past about 57 targets), and within Lambda's concurrency.
+ */
+export const SELF_TEST_CONCURRENCY = 32;

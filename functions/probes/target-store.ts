@@ -13,6 +13,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DayStats, Incident } from '../alerting/history.ts';
+import { TABLE_KEYS } from '../alerting/names.ts';
 import { type TargetState, targetStateSchema } from '../alerting/target-state.ts';
 import { parseWire } from '../contract/wire.ts';
 import { type AwsEndpoint, clientOptions, DEADLINE_MS } from './aws-options.ts';
@@ -20,7 +21,7 @@ import { type AwsEndpoint, clientOptions, DEADLINE_MS } from './aws-options.ts';
 /** How long the day and incident items are kept: a year's uptime report, and a month to spare. */
 export const HISTORY_DAYS = 400;
 /** The table's TTL attribute (epoch seconds). */
-export const TTL_ATTRIBUTE = 'expiresAt';
+const TTL_ATTRIBUTE = TABLE_KEYS.ttl;
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH = 100;
 
@@ -30,7 +31,11 @@ export class StateConflictError extends Error {
 }
 
 const deadline = () => ({ abortSignal: AbortSignal.timeout(DEADLINE_MS) });
-const stateKey = (target: string) => ({ pk: { S: target }, sk: { S: 'state' } });
+const itemKey = (target: string, sort: string) => ({
+  [TABLE_KEYS.partition]: { S: target },
+  [TABLE_KEYS.sort]: { S: sort },
+});
+const stateKey = (target: string) => itemKey(target, 'state');
 
 function stateOf(item: Record<string, { S?: string }> | undefined, target: string): TargetState | undefined {
   const body = item?.body?.S;
@@ -66,7 +71,7 @@ export function dynamoTargetStore(table: string, o: AwsEndpoint = {}) {
               ...(next.lastRunAt ? { lastRunAt: { S: next.lastRunAt } } : {}),
               body: { S: JSON.stringify(next) },
             },
-            ConditionExpression: 'attribute_not_exists(pk) OR version = :read',
+            ConditionExpression: `attribute_not_exists(${TABLE_KEYS.partition}) OR version = :read`,
             ExpressionAttributeValues: { ':read': { N: String(next.version - 1) } },
           }),
           deadline(),
@@ -89,7 +94,7 @@ export function dynamoTargetStore(table: string, o: AwsEndpoint = {}) {
             deadline(),
           );
           for (const item of out.Responses?.[table] ?? []) {
-            const target = item.pk?.S;
+            const target = item[TABLE_KEYS.partition]?.S;
             const state = target === undefined ? undefined : stateOf(item, target);
             if (target !== undefined && state) states.set(target, state);
           }
@@ -103,8 +108,7 @@ export function dynamoTargetStore(table: string, o: AwsEndpoint = {}) {
     /** A day that ended, as an item of its own (written again, the same, if a write of the state is retried). */
     async putDay(target: string, day: DayStats, at: Date): Promise<void> {
       await put({
-        pk: { S: target },
-        sk: { S: `day#${day.date}` },
+        ...itemKey(target, `day#${day.date}`),
         body: { S: JSON.stringify(day) },
         [TTL_ATTRIBUTE]: expires(at),
       });
@@ -113,8 +117,7 @@ export function dynamoTargetStore(table: string, o: AwsEndpoint = {}) {
     /** An incident that ended, keyed by its start and rule. */
     async putIncident(target: string, incident: Incident, at: Date): Promise<void> {
       await put({
-        pk: { S: target },
-        sk: { S: `incident#${incident.start}#${incident.rule}` },
+        ...itemKey(target, `incident#${incident.start}#${incident.rule}`),
         body: { S: JSON.stringify(incident) },
         [TTL_ATTRIBUTE]: expires(at),
       });

@@ -11,7 +11,7 @@
  */
 import { crashedResult } from '../checks/conditions.ts';
 import type { Config } from '../config/schema.ts';
-import { mapLimit } from '../contract/concurrency.ts';
+import { mapLimit, SELF_TEST_CONCURRENCY } from '../contract/concurrency.ts';
 import { LAYERS, type Layer } from '../contract/names.ts';
 import type { CheckResult } from '../contract/types.ts';
 import { checkResultSchema, wireProblems } from '../contract/wire.ts';
@@ -106,12 +106,6 @@ async function checkOf(invoke: InvokeCheck, layer: Layer, target: string, now: D
     );
   }
 }
-
-/**
- * Checks invoked at once, at most: under the SDK's 50 sockets, so that no invocation waits for a socket until it
- * times out (4 × N at once failed past about 57 targets), and within Lambda's concurrency.
- */
-export const SELF_TEST_CONCURRENCY = 32;
 
 /** Every check of every target, SELF_TEST_CONCURRENCY at a time; the findings of every target. */
 export async function runSelfTest(
