@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../functions/contract/workflow.ts';
+import { TARGET_ALARMS } from '../functions/alerting/rules.ts';
+import { CONFIG_IN_LAYER, DEPLOYMENT_IN_LAYER, RUNBOOKS_IN_LAYER } from '../functions/contract/workflow.ts';
 import { parseConfig, readConfigFile } from '../functions/probes/config-file.ts';
 import { configLayerFiles } from '../infra/config-layer.ts';
 
@@ -23,17 +24,28 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const dir = mkdtempSync(join(tmpdir(), 'dd-bench-bundles-'));
 // The config layer as the construct writes it, from the example config.
 const { raw, shown } = await readConfigFile(join(ROOT, 'examples/download-doctor.config.ts'));
-const layer = configLayerFiles(raw, parseConfig(raw, shown));
+const config = parseConfig(raw, shown);
+const layer = configLayerFiles(raw, config, {
+  targets: config.targets.map((t) => ({ name: t.name, periodMs: 300_000 })),
+  rules: [...TARGET_ALARMS],
+  metrics: 'summary',
+  spreadMs: { '300000': 30_000 },
+  graceMs: 330_000,
+});
 const configFile = join(dir, CONFIG_IN_LAYER);
 mkdirSync(dirname(configFile), { recursive: true });
 writeFileSync(configFile, layer.config);
 writeFileSync(join(dir, RUNBOOKS_IN_LAYER), layer.runbooks);
+writeFileSync(join(dir, DEPLOYMENT_IN_LAYER), layer.deployment);
 // What the construct sets for the functions that need them (the notifier and report read these at cold start).
 const env = {
   ...process.env,
   DOWNLOAD_DOCTOR_CONFIG_FILE: configFile,
   REPORT_BUCKET: 'bench',
   PAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
+  MONITOR_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-monitor',
+  ALARM_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-alarms',
+  TABLE_NAME: 'bench',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:bench',
   INSTANCE_NAME: 'bench',
   CHECK_FUNCTIONS: JSON.stringify({ 'end-to-end': 'e', app: 'a', storage: 's', proxy: 'p' }),

@@ -129,7 +129,7 @@ export async function deliverTransitions(
   onState: (step: AlarmStep, state: AlarmState, reason: string) => Promise<void> = async () => {},
 ): Promise<Sent[]> {
   const sent: Sent[] = [];
-  for (const step of stepAlarms(memory, target, data, names)) {
+  for (const step of stepAlarms(memory, target, data, names, undefined, report)) {
     if (!isTransition(step)) {
       memory[step.name] = remembered(step, { send: true });
       continue;

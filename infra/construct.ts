@@ -1,9 +1,12 @@
 /**
  * DownloadHealthchecks: the checks on Lambda (one function per layer, plus diagnose and report), the workflow on
- * Step Functions (the chain of infra/workflow.ts, unchanged), a schedule per target, the metrics' alarms with the
- * notifier that pages with the verdict (and its dead-letter queue, watched), a dashboard, outputs, least-privilege
- * IAM (infra/iam.ts), and optionally a heartbeat and a deploy-time self-test.
- * One set of functions serves every target: the target travels in the execution input, by name.
+ * Step Functions (the chain of infra/workflow.ts, unchanged), one schedule per distinct interval starting the fleet
+ * workflow (infra/fleet.ts: the plan, then each target's run at its own offset), the alarms stepped by the report
+ * function with their memory in a DynamoDB table and the notifier that pages with the verdict (and its dead-letter
+ * queue, watched), the monitor's own alarms, a dashboard of fixed size, outputs, least-privilege IAM scoped by name
+ * prefix (infra/iam.ts), and optionally a heartbeat and a deploy-time self-test.
+ * One set of functions serves every target: the target travels in the execution input, by name. The template has
+ * the same resources for 1 target or 1,000 (test/infra/scale.test.ts).
  *
  * The constructor reads as a list of parts: every prop is resolved once first (infra/props.ts).
  */
@@ -11,18 +14,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { Deployment } from '../functions/alerting/deployment.ts';
+import { TABLE_KEYS } from '../functions/alerting/names.ts';
 import type { Config } from '../functions/config/schema.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
@@ -30,29 +35,24 @@ import { HANDLER_NAMES } from '../functions/contract/workflow.ts';
 import { packageRoot } from '../functions/package-root.ts';
 import { dashboardConsoleUrl } from '../functions/render/page.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
+import { createDashboard } from './dashboard.ts';
 import { DownloadHealthchecksError } from './errors.ts';
+import { buildFleet, createIntervalSchedules } from './fleet.ts';
 import {
   acknowledgeTracing,
   acknowledgeWorkflowRole,
   functionRole,
   grantNotifier,
+  grantPlan,
   grantReport,
   grantSecrets,
   grantSelfTest,
   grantStorage,
   grantVpcAccess,
 } from './iam.ts';
-import { type DownloadHealthchecksProps, type Resolved, resolveProps } from './props.ts';
+import { type DownloadHealthchecksProps, FIXED, type Resolved, resolveProps } from './props.ts';
 import { SelfTest } from './self-test.ts';
-import {
-  createDashboard,
-  createMonitorAlarms,
-  createPagingAlarms,
-  createTargetAlarms,
-  createTopics,
-  type MonitorAlarmId,
-  type RuleId,
-} from './telemetry.ts';
+import { createMonitorAlarms, createPagingAlarms, createTopics, type MonitorAlarmId } from './telemetry.ts';
 import { buildWorkflow } from './workflow.ts';
 
 export type { DownloadHealthchecksProps } from './props.ts';
@@ -65,13 +65,14 @@ const PURPOSES: Record<FunctionName, string> = {
   storage: 'the storage check',
   proxy: 'the proxy check',
   diagnose: 'the diagnose rules',
-  report: 'the report: metrics, the latest report for the notifier, the heartbeat',
+  report: 'the report: metrics, alarms, the report for the notifier, the heartbeat',
   notifier: 'the notifier: pages with the verdict',
+  plan: "the plan of a fleet's tick: each target's start, and no-data of silent ones",
   'self-test': 'the deploy-time self-test: every check of every target',
 };
 
 /** Every function of the construct: the Task states', the notifier and the self-test. */
-type FunctionName = HandlerName | 'notifier' | 'self-test';
+type FunctionName = HandlerName | 'notifier' | 'self-test' | 'plan';
 
 /**
  * The prebuilt bundle of a function (`npm run build` writes dist/lambda/NAME/index.mjs; the package ships them):
@@ -92,15 +93,22 @@ export class DownloadHealthchecks extends Construct {
   readonly instanceName: string;
   /** The validated config (extra sentinels expanded into targets); the functions carry it as written. */
   readonly config: Config;
+  /** What the report and plan functions read at cold start: each target's period, the rules as deployed, ... */
+  readonly deployment: Deployment;
   /** The config as written and the targets' runbooks (infra/config-layer.ts), read by the functions at cold start. */
   readonly configLayer: lambda.LayerVersion;
   /** One function per Task state, by handler name. */
   readonly functions: Readonly<Record<HandlerName, lambda.Function>>;
+  /** The per-target workflow (infra/workflow.ts): a scheduled run, a manual one, the CLI's, all start it. */
   readonly stateMachine: sfn.StateMachine;
-  /** One schedule per target, by target name. */
+  /** The fleet workflow (Express): at each tick of an interval, plans its targets and starts each at its offset. */
+  readonly fleet: sfn.StateMachine;
+  /** The fleet's plan function. */
+  readonly planFunction: lambda.Function;
+  /** One schedule per distinct interval, by its label (`5m`, `1h`), starting the fleet workflow. */
   readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
-  /** The full-run schedules of the targets with `fullRunEvery`, by target name. */
-  readonly fullRunSchedules: Readonly<Record<string, scheduler.Schedule>>;
+  /** Each target's state (its alarms' memory, its last run) and history (days, incidents): one item each. */
+  readonly table: dynamodb.Table;
   /** The functions' log groups by function name, and the workflow's under `workflow`. */
   readonly logGroups: Readonly<Partial<Record<FunctionName, logs.LogGroup>> & { workflow: logs.LogGroup }>;
   /** Each target's latest report (`latest/TARGET.json`): written by the report function, read by the notifier. */
@@ -119,9 +127,7 @@ export class DownloadHealthchecks extends Construct {
   readonly notifierDeadLetters: sqs.Queue;
   /** The deploy-time self-test, when `selfTest` is on. */
   readonly selfTest?: SelfTest;
-  /** The target alarms, by target name and rule id (`alarms.production.down`). */
-  readonly alarms: Readonly<Record<string, Readonly<Record<RuleId, cloudwatch.Alarm>>>>;
-  /** The monitor's alarms: runs, function errors (`Errors-FUNCTION`), and the paging path. */
+  /** The monitor's alarms, a constant number: runs, no runs, function errors (`Errors-FUNCTION`), the paging path. */
   readonly monitorAlarms: Readonly<Record<MonitorAlarmId, cloudwatch.Alarm>>;
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -130,6 +136,7 @@ export class DownloadHealthchecks extends Construct {
     const r = resolveProps(this, id, props);
     this.instanceName = r.names.instance;
     this.config = r.config;
+    this.deployment = r.deployment;
     // Not the dashboard: CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002).
     for (const [key, value] of Object.entries(r.tags))
       Tags.of(this).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
@@ -140,12 +147,18 @@ export class DownloadHealthchecks extends Construct {
       logGroups[name] = f.logGroup;
       return f.fn;
     };
-    const layerFiles = configLayerFiles(r.configInput, r.config);
+    const layerFiles = configLayerFiles(r.configInput, r.config, r.deployment);
     this.configLayer = new lambda.LayerVersion(this, 'Config', {
       description: 'download-doctor: the config of the checks',
       code: lambda.Code.fromAsset(configLayerDir(this, layerFiles)),
     });
     this.reportBucket = this.createReportBucket(r);
+    this.table = this.createTable(r);
+    const topics = createTopics(this);
+    this.topicKey = topics.key;
+    this.pageTopic = topics.page;
+    this.alarmTopic = topics.alarm;
+    this.monitorTopic = topics.monitor;
 
     // The workflow's functions, and their rights.
     const functions: Partial<Record<HandlerName, lambda.Function>> = {};
@@ -159,6 +172,8 @@ export class DownloadHealthchecks extends Construct {
             ? {
                 REPORT_BUCKET: this.reportBucket.bucketName,
                 INSTANCE_NAME: r.names.instance,
+                TABLE_NAME: this.table.tableName,
+                ALARM_TOPIC_ARN: this.alarmTopic.topicArn,
                 ...(r.heartbeatUrl ? { HEARTBEAT_URL: r.heartbeatUrl } : {}),
               }
             : undefined,
@@ -170,7 +185,7 @@ export class DownloadHealthchecks extends Construct {
     // The proxy check of a private bucket signs its request: S3 then checks the proxy function's own rights.
     grantStorage(this.functions.proxy, r.config, (s) => s.proxyAuth === 'presigned');
     grantSecrets(this.functions, r.config);
-    grantReport(this.functions.report, this.reportBucket, r.config, r.names.namespace);
+    grantReport(this.functions.report, this.reportBucket, this.table, this.alarmTopic, this.topicKey);
 
     // The workflow. No TimeoutSeconds: the definition stays exactly the chain the CLI runs. Runs are bounded all
     // the same, by the Lambda timeouts and the bounded retries (worstRunSeconds, checked against Express's limit).
@@ -185,7 +200,7 @@ export class DownloadHealthchecks extends Construct {
       tracingEnabled: r.tracing,
       logs: { destination: workflowLogs, ...r.workflowLogs },
     });
-    acknowledgeWorkflowRole(this.stateMachine.role, Object.values(this.functions));
+    acknowledgeWorkflowRole(this.stateMachine.role, Object.values(this.functions), r.tracing);
     if (r.workflowLogs.level !== sfn.LogLevel.ALL)
       Validations.of(this.stateMachine).acknowledge({
         id: 'AwsSolutions-SF1',
@@ -193,16 +208,59 @@ export class DownloadHealthchecks extends Construct {
           'Errors only by default: level ALL with payloads is the largest per-run cost, and each run keeps its report ' +
           '(S3) and its metrics; workflowLogLevel ALL turns it on.',
       });
-    this.logGroups = { ...logGroups, workflow: workflowLogs };
-    this.schedules = this.createSchedules(r);
-    this.fullRunSchedules = this.createFullRunSchedules(r);
 
-    // The paging path: alarm → alarm topic → notifier → page topic, and what it could not page kept and watched.
-    const topics = createTopics(this);
-    this.topicKey = topics.key;
-    this.pageTopic = topics.page;
-    this.alarmTopic = topics.alarm;
-    this.monitorTopic = topics.monitor;
+    // The fleet: one schedule per interval, the plan, each target started at its offset.
+    this.planFunction = fn('plan', {
+      memorySize: 128,
+      timeout: FIXED.planTimeout,
+      environment: {
+        INSTANCE_NAME: r.names.instance,
+        TABLE_NAME: this.table.tableName,
+        ALARM_TOPIC_ARN: this.alarmTopic.topicArn,
+      },
+    });
+    grantPlan(this.planFunction, this.table, this.alarmTopic, this.topicKey);
+    const fleetLogs = new logs.LogGroup(this, 'fleetLogs', {
+      logGroupName: `${r.names.workflowLogGroup}-fleet`,
+      retention: r.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fleet = new sfn.StateMachine(this, 'Fleet', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildFleet(this, this.planFunction, this.stateMachine, r.maxConcurrency),
+      ),
+      tracingEnabled: r.tracing,
+      logs: { destination: fleetLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    acknowledgeWorkflowRole(this.fleet.role, [this.planFunction], r.tracing);
+    if (!r.tracing)
+      for (const machine of [this.stateMachine, this.fleet])
+        Validations.of(machine).acknowledge({
+          id: 'AwsSolutions-SF2',
+          reason:
+            'X-Ray is off by default: a trace a run is the largest per-run charge after the workflow (docs/cost.md); ' +
+            'the tracing prop turns it on for the workflows and the functions.',
+        });
+    Validations.of(this.fleet).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason: 'Errors only: a tick that starts its runs logs nothing; each run logs in its own workflow.',
+    });
+    this.logGroups = { ...logGroups, workflow: workflowLogs };
+    const counts = new Map<number, number>();
+    for (const d of Object.values(r.intervals))
+      counts.set(d.toMilliseconds(), (counts.get(d.toMilliseconds()) ?? 0) + 1);
+    this.schedules = createIntervalSchedules(
+      this,
+      this.fleet,
+      r.fleetIntervals,
+      (label) => r.names.schedule(label),
+      (label, n) => `download-doctor ${r.names.instance}: every ${label}, start the runs of ${n} target(s)`,
+      (ms) => counts.get(ms) ?? 0,
+    );
+
+    // The paging path: the report function's transitions → alarm topic → notifier → page or monitor topic, and what
+    // it could not page kept and watched.
     this.notifierDeadLetters = new sqs.Queue(this, 'NotifierDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -219,6 +277,7 @@ export class DownloadHealthchecks extends Construct {
       environment: {
         REPORT_BUCKET: this.reportBucket.bucketName,
         PAGE_TOPIC_ARN: this.pageTopic.topicArn,
+        MONITOR_TOPIC_ARN: this.monitorTopic.topicArn,
         STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         INSTANCE_NAME: r.names.instance,
         DASHBOARD_NAME: r.names.dashboard,
@@ -227,7 +286,7 @@ export class DownloadHealthchecks extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
-    grantNotifier(this.notifier, this.reportBucket, r.config, this.pageTopic, this.topicKey, r.names);
+    grantNotifier(this.notifier, this.reportBucket, topics, this.topicKey);
     this.alarmTopic.addSubscription(
       new subscriptions.LambdaSubscription(this.notifier, { deadLetterQueue: this.notifierDeadLetters }),
     );
@@ -251,9 +310,10 @@ export class DownloadHealthchecks extends Construct {
       });
     }
 
-    // Alarms, the dashboard, the outputs.
-    const watchedFunctions = { ...this.functions, notifier: this.notifier };
-    this.alarms = createTargetAlarms(this, r.alarmRules, r.intervals, topics, r.names, r.config);
+    // The monitor's alarms, the dashboard, the outputs: a constant number, whatever the number of targets.
+    const watchedFunctions = { ...this.functions, plan: this.planFunction, notifier: this.notifier };
+    const shortest = Duration.millis(r.fleetIntervals[0] ?? FIXED.defaultSchedule.toMilliseconds());
+    const noRunsPeriod = Duration.seconds(Math.max(FIXED.monitorPeriod.toSeconds(), shortest.toSeconds()));
     this.monitorAlarms = {
       ...createMonitorAlarms(
         this,
@@ -263,6 +323,8 @@ export class DownloadHealthchecks extends Construct {
         r.monitorPeriod,
         r.monitorDatapoints,
         r.names,
+        noRunsPeriod,
+        r.workflowType === sfn.StateMachineType.STANDARD,
       ),
       ...createPagingAlarms(
         this,
@@ -272,14 +334,15 @@ export class DownloadHealthchecks extends Construct {
     };
     this.dashboard = createDashboard(
       this,
-      r.intervals,
-      this.stateMachine,
-      watchedFunctions,
-      [
-        ...Object.values(this.alarms).flatMap((byRule) => Object.values(byRule)),
-        ...Object.values(this.monitorAlarms),
-      ],
-      r.monitorPeriod,
+      {
+        workflow: this.stateMachine,
+        fleet: this.fleet,
+        functions: watchedFunctions,
+        alarms: Object.values(this.monitorAlarms),
+        period: shortest,
+        monitorPeriod: r.monitorPeriod,
+        firstTarget: r.config.targets[0]?.name ?? '',
+      },
       r.names,
     );
     this.createOutputs(r);
@@ -305,6 +368,8 @@ export class DownloadHealthchecks extends Construct {
       // runbooks; the report function reads nothing of it.
       layers: [this.configLayer],
       tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
+      // JSON: Logs Insights queries the lines by their fields (the report function's run lines: target, layer).
+      loggingFormat: lambda.LoggingFormat.JSON,
       ...rest,
       ...(vpc ?? {}),
       logGroup,
@@ -349,41 +414,19 @@ export class DownloadHealthchecks extends Construct {
     return bucket;
   }
 
-  /** One schedule per target, named `INSTANCE-TARGET`, starting the workflow with `{"target": NAME}`. */
-  private createSchedules(r: Resolved): Record<string, scheduler.Schedule> {
-    const schedules: Record<string, scheduler.Schedule> = {};
-    for (const [name, every] of Object.entries(r.intervals)) {
-      schedules[name] = new scheduler.Schedule(this, `Schedule-${name}`, {
-        scheduleName: r.names.schedule(name),
-        description: `download-doctor ${r.names.instance}: run target "${name}" every ${every.toHumanString()}`,
-        schedule: scheduler.ScheduleExpression.rate(every),
-        target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ target: name }),
-          retryAttempts: 0, // the next run comes soon enough; a retry would only double a page
-        }),
-      });
-    }
-    return schedules;
-  }
-
-  /** A target's full runs (`fullRunEvery` N): a second schedule, every N intervals, that runs all four checks. */
-  private createFullRunSchedules(r: Resolved): Record<string, scheduler.Schedule> {
-    const schedules: Record<string, scheduler.Schedule> = {};
-    for (const t of r.config.targets) {
-      const every = r.intervals[t.name];
-      if (!t.fullRunEvery || !every) continue;
-      schedules[t.name] = new scheduler.Schedule(this, `FullRunSchedule-${t.name}`, {
-        // "." cannot be in a target name: no target's own schedule has this name.
-        scheduleName: r.names.schedule(`${t.name}.full`),
-        description: `download-doctor ${r.names.instance}: a full run of target "${t.name}" (all four checks) every ${t.fullRunEvery} runs`,
-        schedule: scheduler.ScheduleExpression.rate(Duration.seconds(every.toSeconds() * t.fullRunEvery)),
-        target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ target: t.name, allLayers: true }),
-          retryAttempts: 0,
-        }),
-      });
-    }
-    return schedules;
+  /**
+   * The targets' state and history: one partition per target (its state item, its days, its incidents), paid per
+   * request (a run reads and writes one item), history expiring by TTL; kept like the report bucket.
+   */
+  private createTable(r: Resolved): dynamodb.Table {
+    return new dynamodb.Table(this, 'Targets', {
+      partitionKey: { name: TABLE_KEYS.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sort, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_KEYS.ttl,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: r.reportBucketRemovalPolicy,
+    });
   }
 
   /** What an operator looks up after a deploy: the workflow, the topics, the dashboard. */
@@ -391,8 +434,10 @@ export class DownloadHealthchecks extends Construct {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description: `download-doctor ${r.names.instance}: ${description}` });
     out('StateMachineArn', this.stateMachine.stateMachineArn, 'the workflow (start a run by hand)');
+    out('FleetStateMachineArn', this.fleet.stateMachineArn, "the fleet workflow (each interval's ticks)");
+    out('TableName', this.table.tableName, "the targets' state and history");
     out('PageTopicArn', this.pageTopic.topicArn, 'pages for on-call (subscribe here)');
-    out('AlarmTopicArn', this.alarmTopic.topicArn, "the target alarms' raw notifications");
+    out('AlarmTopicArn', this.alarmTopic.topicArn, "the alarms' transitions, as JSON");
     out('MonitorTopicArn', this.monitorTopic.topicArn, "the monitor's own health (subscribe its owners)");
     out('DashboardUrl', dashboardConsoleUrl(Stack.of(this).region, r.names.dashboard), 'the dashboard');
   }

@@ -3,6 +3,7 @@
  * managed policy), and the cdk-nag findings that are right for them, acknowledged where they arise with a reason.
  */
 import { ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,11 +11,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { type InstanceNames, reportKey, reportPageKey } from '../functions/alerting/names.ts';
-import { TARGET_ALARMS } from '../functions/alerting/rules.ts';
 import type { Config, S3StorageConfig, Target } from '../functions/config/schema.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
-import { secretRefs } from './limits.ts';
+import { arnPatterns, commonPrefix, NAMES_PER_GRANT, secretRefs } from './limits.ts';
 
 const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 
@@ -84,10 +83,25 @@ export function acknowledgeTracing(role: iam.IRole): void {
   );
 }
 
+/** More keys than this in one bucket are granted by their common prefix (`prefix*`), not one ARN each. */
+export const KEYS_PER_BUCKET = NAMES_PER_GRANT;
+
+/**
+ * The keys of one bucket as few patterns as reach them: each key, or beyond KEYS_PER_BUCKET their common prefix and
+ * `*` (a fleet's sentinels share a folder: `healthcheck/` and `*` grants that folder, as narrow in effect).
+ */
+export function keyPatterns(keys: readonly string[]): { patterns: string[]; exact: boolean } {
+  const unique = [...new Set(keys)];
+  if (unique.length <= KEYS_PER_BUCKET) return { patterns: unique, exact: true };
+  return { patterns: [`${commonPrefix(unique)}*`], exact: false };
+}
+
 /**
  * s3:GetObject on the sentinel keys only; s3:ListBucket only for those keys as prefixes, so that a missing key
  * reads as NoSuchKey rather than AccessDenied; kms:Decrypt only on the keys the config names, through S3. A
- * target whose storage names a roleArn is read with that role: this function may assume exactly it.
+ * target whose storage names a roleArn is read with that role: this function may assume exactly it. Deduplicated,
+ * a bucket's many keys collapsed to their common prefix (keyPatterns), the KMS keys in one statement per region:
+ * the policy grows with the distinct buckets, keys and roles, not with the targets.
  */
 export function grantStorage(
   fn: lambda.Function,
@@ -103,110 +117,112 @@ export function grantStorage(
   const own = s3Targets.filter((s) => !s.roleArn);
   if (own.length === 0) return;
   const partition = Stack.of(fn).partition;
+  const buckets = unique(own.map((s) => s.bucket));
+  const patterns = new Map(
+    buckets.map((b) => [b, keyPatterns(own.filter((s) => s.bucket === b).map((s) => s.key))]),
+  );
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['s3:GetObject'],
-      resources: unique(own.map((s) => `arn:${partition}:s3:::${s.bucket}/${s.key}`)),
+      resources: buckets.flatMap((b) =>
+        (patterns.get(b)?.patterns ?? []).map((k) => `arn:${partition}:s3:::${b}/${k}`),
+      ),
     }),
   );
-  for (const bucket of unique(own.map((s) => s.bucket))) {
+  for (const bucket of buckets) {
+    const p = patterns.get(bucket) ?? { patterns: [], exact: true };
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [`arn:${partition}:s3:::${bucket}`],
-        conditions: {
-          StringEquals: {
-            's3:prefix': unique(own.filter((s) => s.bucket === bucket).map((s) => s.key)),
-          },
-        },
+        conditions: { [p.exact ? 'StringEquals' : 'StringLike']: { 's3:prefix': p.patterns } },
       }),
     );
   }
-  for (const s of own) {
-    if (!s.kmsKeyArn) continue;
+  for (const region of unique(own.filter((s) => s.kmsKeyArn).map((s) => s.region))) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
-        resources: [s.kmsKeyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${s.region}.amazonaws.com` } },
+        resources: unique(own.flatMap((s) => (s.region === region && s.kmsKeyArn ? [s.kmsKeyArn] : []))),
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
       }),
     );
   }
 }
 
-/**
- * Each target's latest report, nothing else: the JSON (written by the report function, read by the notifier),
- * and with `keyOf = reportPageKey` its HTML page (written by the report function).
- */
-function reportObjectArns(bucket: s3.IBucket, config: Config, keyOf = reportKey): string[] {
-  return config.targets.map((t) => bucket.arnForObjects(keyOf(t.name)));
-}
+/** Where the reports are: `latest/` (the JSON and its HTML page, per target), for one grant by prefix. */
+const REPORTS = 'latest/*';
 
-/** s3:PutObject on the latest reports and pages; PutMetricData in the instance's namespace only. */
+/**
+ * The report function: s3:PutObject under the reports' prefix; read and write its targets' items in the
+ * instance's table; publish the transitions to the alarm topic, with the topics' key. No PutMetricData: its
+ * metrics are EMF lines in its own log.
+ */
 export function grantReport(
   fn: lambda.Function,
   bucket: s3.IBucket,
-  config: Config,
-  namespace: string,
+  table: dynamodb.ITable,
+  alarmTopic: sns.ITopic,
+  key: kms.IKey,
 ): void {
   fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      resources: [...reportObjectArns(bucket, config), ...reportObjectArns(bucket, config, reportPageKey)],
-    }),
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(REPORTS)] }),
   );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
-    }),
-  );
+  grantTable(fn, table, ['dynamodb:GetItem', 'dynamodb:PutItem']);
+  grantPublish(fn, [alarmTopic], key);
   acknowledgeWildcard(
     fn.role as iam.Role,
-    'Resource::*',
-    'cloudwatch:PutMetricData has no resource type (AWS documents "*"); a cloudwatch:namespace condition limits it ' +
-      "to this instance's namespace.",
+    `Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/${REPORTS}`,
+    'The reports of every target, under one prefix of the bucket this construct creates for them: one grant whatever the number of targets.',
   );
 }
 
-/** s3:GetObject on the latest reports; publish to the page topic, with its key (SNS encrypts with it). */
-export function grantNotifier(
+/** The plan function: read the interval's items (batch), write a silent target's, publish its no-data. */
+export function grantPlan(
   fn: lambda.Function,
-  bucket: s3.IBucket,
-  config: Config,
-  pageTopic: sns.ITopic,
+  table: dynamodb.ITable,
+  alarmTopic: sns.ITopic,
   key: kms.IKey,
-  names: InstanceNames,
 ): void {
+  grantTable(fn, table, ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+  grantPublish(fn, [alarmTopic], key);
+}
+
+function grantTable(fn: lambda.Function, table: dynamodb.ITable, actions: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+}
+
+function grantPublish(fn: lambda.Function, topics: readonly sns.ITopic[], key: kms.IKey): void {
   fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: reportObjectArns(bucket, config) }),
+    new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topics.map((t) => t.topicArn) }),
   );
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [pageTopic.topicArn] }));
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
   );
-  // A page held back by a maintenance window re-arms its alarm (functions/alerting/alarms.ts): the target's paging
-  // alarms only.
-  const stack = Stack.of(fn);
+}
+
+/** The notifier: read the reports; publish to the page and monitor topics, with their key (SNS encrypts with it). */
+export function grantNotifier(
+  fn: lambda.Function,
+  bucket: s3.IBucket,
+  topics: { page: sns.ITopic; monitor: sns.ITopic },
+  key: kms.IKey,
+): void {
   fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['cloudwatch:SetAlarmState'],
-      resources: config.targets.flatMap((t) =>
-        TARGET_ALARMS.filter((r) => r.topic === 'page').map((r) =>
-          stack.formatArn({
-            service: 'cloudwatch',
-            resource: 'alarm',
-            resourceName: names.alarm(t.name, r),
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      ),
-    }),
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(REPORTS)] }),
+  );
+  grantPublish(fn, [topics.page, topics.monitor], key);
+  acknowledgeWildcard(
+    fn.role as iam.Role,
+    `Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/${REPORTS}`,
+    'The reports of every target, under one prefix of the bucket this construct creates for them: one grant whatever the number of targets.',
   );
 }
 
-/** Each check function may read exactly the secrets its own headers reference. */
+/**
+ * Each check function may read the secrets its own headers reference: exactly those, or beyond NAMES_PER_GRANT of
+ * one kind their common prefix (arnPatterns).
+ */
 export function grantSecrets(
   functions: Readonly<Record<HandlerName, lambda.Function>>,
   config: Config,
@@ -224,7 +240,7 @@ export function grantSecrets(
       ['secret', 'secretsmanager:GetSecretValue'],
       ['parameter', 'ssm:GetParameter'],
     ] as const) {
-      const resources = unique(arns.filter((a) => a.kind === kind).map((a) => a.arn));
+      const resources = arnPatterns(arns.filter((a) => a.kind === kind).map((a) => a.arn));
       if (resources.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources }));
     }
   }
@@ -268,8 +284,12 @@ export function grantSelfTest(fn: lambda.Function, checks: readonly lambda.IFunc
   );
 }
 
-/** The workflow's role: CDK grants each Task's function and its versions (ARN:*), and X-Ray and log delivery. */
-export function acknowledgeWorkflowRole(role: iam.IRole, invoked: readonly lambda.IFunction[]): void {
+/** A workflow's role: CDK grants each Task's function and its versions (ARN:*), and X-Ray and log delivery. */
+export function acknowledgeWorkflowRole(
+  role: iam.IRole,
+  invoked: readonly lambda.IFunction[],
+  tracing = true,
+): void {
   for (const fn of invoked)
     acknowledgeWildcard(
       role,
@@ -279,6 +299,8 @@ export function acknowledgeWorkflowRole(role: iam.IRole, invoked: readonly lambd
   acknowledgeWildcard(
     role,
     'Resource::*',
-    'X-Ray trace segments and CloudWatch Logs log delivery accept no narrower resource (AWS documents "*" for both).',
+    tracing
+      ? 'X-Ray trace segments and CloudWatch Logs log delivery accept no narrower resource (AWS documents "*" for both).'
+      : 'CloudWatch Logs log delivery accepts no narrower resource (AWS documents "*").',
   );
 }

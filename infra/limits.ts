@@ -188,3 +188,119 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean): string[] 
   });
   return problems;
 }
+
+/** What a run in the plan's answer weighs, beside its target's name (`{"target":"","startAt":"…","allLayers":false},`). */
+const PLANNED_RUN_BYTES = 70;
+/** The plan's answer, and the Map's input, must stay under Step Functions' 256 KB payload: with room to spare. */
+export const MAX_PLAN_BYTES = 200_000;
+
+/**
+ * What the fleet cannot carry: an interval whose plan (every target of the interval, with its start) would pass
+ * MAX_PLAN_BYTES. Each problem names the interval and what to do.
+ */
+export function fleetProblems(config: Config, intervalsMs: Readonly<Record<string, number>>): string[] {
+  const byInterval = new Map<number, string[]>();
+  for (const t of config.targets) {
+    const ms = intervalsMs[t.name];
+    if (ms !== undefined) byInterval.set(ms, [...(byInterval.get(ms) ?? []), t.name]);
+  }
+  const problems: string[] = [];
+  for (const [ms, names] of byInterval) {
+    const bytes = names.reduce((n, name) => n + name.length + PLANNED_RUN_BYTES, 0);
+    if (bytes > MAX_PLAN_BYTES)
+      problems.push(
+        `schedules: ${names.length} targets run every ${ms / 60_000} min; the plan of one tick (${bytes} bytes) would pass ` +
+          `Step Functions' payload (${MAX_PLAN_BYTES} bytes kept): give some of them another interval (schedules), or deploy a second instance`,
+      );
+  }
+  return problems;
+}
+
+/** More names than this under one account, region and resource type are granted by their common prefix. */
+export const NAMES_PER_GRANT = 5;
+
+/** The longest common prefix of some names. */
+export function commonPrefix(names: readonly string[]): string {
+  let prefix = names[0] ?? '';
+  for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/**
+ * Many ARNs as few as reach them: deduplicated, and more than NAMES_PER_GRANT of one account, region and resource
+ * type collapsed to their common prefix and `*` when that prefix still names something past the resource type
+ * (`…:parameter/download-doctor/*` for a fleet's tokens). Otherwise they stay one by one, and the policy's size
+ * says whether they fit (iamProblems).
+ */
+export function arnPatterns(arns: readonly string[]): string[] {
+  const unique = [...new Set(arns)];
+  if (unique.length <= NAMES_PER_GRANT) return unique;
+  const groups = new Map<string, string[]>();
+  for (const arn of unique) {
+    const base = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:[^/:]*[/:]/.exec(arn)?.[0] ?? arn;
+    groups.set(base, [...(groups.get(base) ?? []), arn]);
+  }
+  return [...groups].flatMap(([base, list]) => {
+    if (list.length <= NAMES_PER_GRANT) return list;
+    const prefix = commonPrefix(list);
+    return prefix.length > base.length ? [`${prefix}*`] : list;
+  });
+}
+
+/** IAM's limit on a managed policy, the strictest that applies to a role's statements (inline: 10,240 a role). */
+export const IAM_POLICY_CHARS = 6_144;
+/** What every check role's policy holds besides its storage and secret grants: logs, X-Ray, VPC, the statements' frame. */
+const BASE_POLICY_CHARS = 1_500;
+
+/** The grants a role gets, as IAM counts them (JSON without whitespace), roughly: resources plus each statement's frame. */
+const statementChars = (resources: readonly string[], frame = 80) =>
+  frame + resources.reduce((n, r) => n + r.length + 3, 0);
+
+/**
+ * What IAM would refuse, each by its config field and with what to do: a check function's policy (its storage
+ * grants, its secrets) past IAM_POLICY_CHARS once collapsed as the construct collapses them.
+ */
+export function iamProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const s3 = config.targets.flatMap((t) => (t.storage?.type === 's3' ? [t.storage] : []));
+  const own = s3.filter((s) => !s.roleArn);
+  const buckets = [...new Set(own.map((s) => s.bucket))];
+  const storageChars =
+    BASE_POLICY_CHARS +
+    statementChars([...new Set(s3.flatMap((s) => (s.roleArn ? [s.roleArn] : [])))]) +
+    statementChars(arnPatterns(own.map((s) => `arn:aws:s3:::${s.bucket}/${s.key}`))) +
+    buckets.reduce((n, b) => n + statementChars([`arn:aws:s3:::${b}`], 160), 0) +
+    statementChars([...new Set(own.flatMap((s) => (s.kmsKeyArn ? [s.kmsKeyArn] : [])))], 160);
+  if (storageChars > IAM_POLICY_CHARS)
+    problems.push(
+      `targets[].storage: the storage check's policy would take about ${storageChars} characters (${buckets.length} buckets), ` +
+        `over IAM's ${IAM_POLICY_CHARS}: keep the sentinels in fewer buckets (many keys in one bucket collapse to their ` +
+        'common prefix), or read them through a storage.roleArn per account',
+    );
+  for (const [key, headers] of [
+    ['endToEnd', (t: Config['targets'][number]) => t.endToEnd.headers],
+    ['app', (t: Config['targets'][number]) => t.app.headers],
+    ['proxy', (t: Config['targets'][number]) => t.proxy?.headers],
+  ] as const) {
+    const names = config.targets.flatMap((t) =>
+      secretRefs(headers(t)).flatMap((r) =>
+        'ssm' in r
+          ? [`arn:aws:ssm:region:account:parameter/${r.ssm.replace(/^\//, '')}`]
+          : 'secretsManager' in r
+            ? [
+                r.secretsManager.startsWith('arn:')
+                  ? r.secretsManager
+                  : `arn:aws:secretsmanager:region:account:secret:${r.secretsManager}-??????`,
+              ]
+            : [],
+      ),
+    );
+    const chars = BASE_POLICY_CHARS + statementChars(arnPatterns(names));
+    if (chars > IAM_POLICY_CHARS)
+      problems.push(
+        `targets[].${key}.headers: the ${key} check may read ${new Set(names).size} secrets, about ${chars} characters of policy, ` +
+          `over IAM's ${IAM_POLICY_CHARS}: name them under a common prefix (/download-doctor/TARGET/...), which one grant covers, or share them`,
+      );
+  }
+  return problems;
+}

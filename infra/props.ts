@@ -9,6 +9,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { Deployment } from '../functions/alerting/deployment.ts';
+import type { MetricDetail } from '../functions/alerting/metrics.ts';
 import {
   INSTANCE_NAME,
   INSTANCE_NAME_RULE,
@@ -19,16 +21,19 @@ import type { AlarmRule } from '../functions/alerting/rules.ts';
 import { parseDuration } from '../functions/config/duration.ts';
 import type { Config, ConfigInput } from '../functions/config/schema.ts';
 import { formatProblems, validateConfig } from '../functions/config/validate.ts';
+import { SELF_TEST_CONCURRENCY } from '../functions/contract/concurrency.ts';
+import { LAYERS } from '../functions/contract/names.ts';
 import { DownloadHealthchecksError } from './errors.ts';
-import { lambdaProblems, synthProblems } from './limits.ts';
+import { fleetProblems, iamProblems, lambdaProblems, synthProblems } from './limits.ts';
 import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
+import { worstRunSeconds } from './workflow.ts';
 
 export interface DownloadHealthchecksProps {
   /** The targets, as in download-doctor.config.ts (validated here; a bad config fails the synth). */
   readonly config: ConfigInput;
   /**
    * The instance's name, in its alarm names (`download-doctor-INSTANCE-TARGET-RULE`), schedule names
-   * (`INSTANCE-TARGET`), dashboard name, workflow log group and metric namespace (`DownloadDoctor/INSTANCE`), so
+   * (`INSTANCE-every-5m`), dashboard name, workflow log group and metric namespace (`DownloadDoctor/INSTANCE`), so
    * that any number of instances coexist in one account, region and stack (staging and production, say). Letters
    * and digits, 30 at most.
    * @default - the stack's name and the construct's path, letters and digits only (`DownloadDoctorHealthchecks`):
@@ -45,6 +50,30 @@ export interface DownloadHealthchecksProps {
    * @default - each target's `schedule` in the config (whole minutes), else `defaultSchedule`
    */
   readonly schedules?: Readonly<Record<string, Duration>>;
+  /**
+   * The starts of an interval's targets spread over this much of each period, each target at a stable offset of its
+   * own (no stampede on a shared origin or on Lambda's concurrency). The fleet workflow waits for the last start,
+   * and Express bills that wait: every second of spread costs about $0.009 a month per 5-minute interval, $0.045 per
+   * 1-minute one (docs/cost.md). At most 240 s (the fleet's Express run ends within 5 minutes); never more than
+   * half the period.
+   * @default - a quarter of a second per target of the interval (4 starts a second), at most half its period and
+   * 240 s: 25 s for 100 targets, 150 s for 1,000 every 5 minutes
+   */
+  readonly startSpread?: Duration;
+  /**
+   * How many of a tick's targets the fleet workflow's Map handles at once (each waits for its start, then starts its
+   * run and is done): starts are sorted, so a bound delays none of them by more than a start's call.
+   * @default 40
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Publish the full per-layer metric set (CheckSuccess, CheckDuration, CheckFirstByte and TlsDaysLeft by target
+   * and layer, and Degraded, Flapped, MonitorWarning, TlsDaysLeft per target: 21 series a target, $6.30 a month),
+   * and the instance's aggregates. Off, each target has 2 series (Healthy and Duration, $0.60 a month); the
+   * per-layer detail stays in the stored reports and in the report function's structured log lines.
+   * @default false
+   */
+  readonly detailedMetrics?: boolean;
   /**
    * Express costs about a sixth of Standard per run for this workflow (docs/cost.md); Standard keeps 90 days of
    * history in the console and allows runs past 5 minutes.
@@ -79,10 +108,11 @@ export interface DownloadHealthchecksProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * M of N per alarm rule, overriding TARGET_ALARMS (functions/alerting/metrics.ts), for every target. A period is
-   * the target's schedule interval: `{ down: { datapointsToAlarm: 1, evaluationPeriods: 1 } }` pages on the
-   * first failed run. M must not exceed N.
-   * @default - TARGET_ALARMS: `down` 2 of 3, `degraded` 3 of 3, `no-data` 2 of 3, `tls-expiry` 1 of 1
+   * M of N per alarm rule, overriding TARGET_ALARMS (functions/alerting/rules.ts), for every target, and
+   * optionally `recoverAfter` (healthy runs in a row before a recovery). A period is one run, the target's schedule
+   * interval. A confirmed hard failure raises `down` at once whatever its M. M must not exceed N.
+   * @default - TARGET_ALARMS: `down` 2 of 3 (a confirmed failure at once), `degraded` 3 of 3, both recovering after
+   * 2 healthy runs; `no-data` 2 of 3, `tls-expiry` 1 of 1
    */
   readonly alarmDatapoints?: Readonly<Partial<Record<RuleId, AlarmDatapoints>>>;
   /**
@@ -118,8 +148,10 @@ export interface DownloadHealthchecksProps {
   /** @default false */
   readonly workflowLogExecutionData?: boolean;
   /**
-   * X-Ray tracing of the functions (active) and of the workflow.
-   * @default true
+   * X-Ray tracing of the functions (active) and of the workflows. A trace a run ($5 a million) is the largest
+   * per-run charge after the workflow itself: $0.04 a target-month at 5 minutes, $0.22 at 1 minute
+   * (docs/cost.md). Turn it on to follow a slow run through its functions.
+   * @default false
    */
   readonly tracing?: boolean;
   /**
@@ -154,7 +186,18 @@ export const FIXED = {
   monitorPeriod: Duration.minutes(5),
   monitorDatapoints: { datapointsToAlarm: 2, evaluationPeriods: 3 },
   tlsDaysLeftThreshold: 14,
+  /** Starts a second, by default: the spread of an interval grows with its targets. */
+  startsPerSecond: 4,
+  /** The fleet's Express run: the plan, then the last start; 60 s are left for the plan and the starts' calls. */
+  maxSpreadSeconds: 240,
+  maxConcurrency: 40,
+  /** The plan function: a batch read of the interval's states, and the silent ones' steps. */
+  planTimeout: Duration.seconds(60),
 } as const;
+
+/** Each target's interval in milliseconds. */
+const intervalsMs = (intervals: Readonly<Record<string, Duration>>) =>
+  Object.fromEntries(Object.entries(intervals).map(([n, d]) => [n, d.toMilliseconds()]));
 
 /** Every prop and default, resolved once. */
 export interface Resolved {
@@ -163,6 +206,12 @@ export interface Resolved {
   readonly names: InstanceNames;
   /** Each target's schedule, by name. */
   readonly intervals: Readonly<Record<string, Duration>>;
+  /** The distinct intervals, in milliseconds, shortest first: one schedule each. */
+  readonly fleetIntervals: readonly number[];
+  /** What the report and plan functions read (the config layer's deployment file). */
+  readonly deployment: Deployment;
+  readonly maxConcurrency: number;
+  readonly metrics: MetricDetail;
   readonly alarmRules: readonly AlarmRule[];
   readonly workflowType: sfn.StateMachineType;
   readonly checkTimeout: Duration;
@@ -228,16 +277,31 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
         FIXED.defaultSchedule,
     ]),
   );
+  // EventBridge Scheduler's rates, and the fleet's ticks, are whole minutes.
+  const scheduleFields: [string, Duration][] = [
+    ...(props.defaultSchedule ? [['defaultSchedule', props.defaultSchedule] as [string, Duration]] : []),
+    ...Object.entries(props.schedules ?? {}).map(([n, d]): [string, Duration] => [`schedules.${n}`, d]),
+  ];
+  for (const [field, d] of scheduleFields) {
+    const ms = d.toMilliseconds();
+    if (ms < 60_000 || ms % 60_000 !== 0)
+      problems.push(
+        `${field}: ${d.toHumanString()} is not a whole number of minutes (1 at least), which EventBridge Scheduler needs: use Duration.minutes`,
+      );
+  }
+  const spread = props.startSpread;
+  if (spread && (spread.toMilliseconds() < 0 || spread.toSeconds() > FIXED.maxSpreadSeconds))
+    problems.push(
+      `startSpread: ${spread.toHumanString()}: the fleet's Express run waits for the last start, so at most ${FIXED.maxSpreadSeconds} s`,
+    );
+  const maxConcurrency = props.maxConcurrency ?? FIXED.maxConcurrency;
+  if (!isWhole(maxConcurrency, 1) || maxConcurrency > 1000)
+    problems.push(`maxConcurrency: must be a whole number from 1 to 1000 (got ${maxConcurrency})`);
   const threshold = props.tlsDaysLeftThreshold ?? FIXED.tlsDaysLeftThreshold;
   if (!isWhole(threshold, 1))
     problems.push(`tlsDaysLeftThreshold: must be a whole number of days, 1 or more (got ${threshold})`);
   const names = instanceNames(instance);
-  const alarms = resolveAlarmRules(
-    props.alarmDatapoints,
-    Object.fromEntries(Object.entries(intervals).map(([name, every]) => [name, every.toSeconds()])),
-    names,
-    { 'tls-expiry': threshold },
-  );
+  const alarms = resolveAlarmRules(props.alarmDatapoints, { 'tls-expiry': threshold });
   const monitorPeriod = Duration.seconds(
     Math.max(FIXED.monitorPeriod.toSeconds(), ...Object.values(intervals).map((d) => d.toSeconds())),
   );
@@ -276,22 +340,63 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
       scheduledTargets: Object.keys(props.schedules ?? {}),
     }),
     ...lambdaProblems(props.config, props.vpc !== undefined),
+    ...fleetProblems(config, intervalsMs(intervals)),
+    ...iamProblems(config),
     ...alarms.problems,
   );
   if (problems.length)
     throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${problems.join('\n')}`);
 
+  const metrics: MetricDetail = props.detailedMetrics ? 'full' : 'summary';
+  const periodMsOf = (name: string) =>
+    intervals[name]?.toMilliseconds() ?? FIXED.defaultSchedule.toMilliseconds();
+  const spreadMs: Record<string, number> = {};
+  for (const d of Object.values(intervals)) {
+    const ms = d.toMilliseconds();
+    const targets = Object.values(intervals).filter((x) => x.toMilliseconds() === ms).length;
+    const wanted = spread?.toMilliseconds() ?? Math.ceil((1000 * targets) / FIXED.startsPerSecond);
+    spreadMs[String(ms)] = Math.min(wanted, Math.floor(ms / 2), FIXED.maxSpreadSeconds * 1000);
+  }
+  const longestSpread = Math.max(0, ...Object.values(spreadMs));
+  const deployment: Deployment = {
+    targets: config.targets.map((t) => ({
+      name: t.name,
+      periodMs: periodMsOf(t.name),
+      ...(t.fullRunEvery ? { fullRunEvery: t.fullRunEvery } : {}),
+    })),
+    rules: alarms.rules,
+    metrics,
+    spreadMs,
+    // A run may end as late as its start (within the spread) plus the longest run there is.
+    graceMs:
+      longestSpread + 1000 * worstRunSeconds(checkTimeout.toSeconds(), FIXED.diagnoseTimeout.toSeconds()),
+  };
   return {
     config,
     configInput: props.config,
     names,
     intervals,
+    fleetIntervals: [...new Set(Object.values(intervals).map((d) => d.toMilliseconds()))].sort(
+      (a, b) => a - b,
+    ),
+    deployment,
+    maxConcurrency,
+    metrics,
     alarmRules: alarms.rules,
     workflowType,
     checkTimeout,
     diagnoseTimeout: FIXED.diagnoseTimeout,
     notifierTimeout: FIXED.notifierTimeout,
-    selfTestTimeout: Duration.seconds(Math.min(900, checkTimeout.toSeconds() + 30)),
+    // Every check of every target, SELF_TEST_CONCURRENCY at once, each up to its Lambda timeout, and the reply;
+    // Lambda's 15 minutes at most (the function answers before it, all the same).
+    selfTestTimeout: Duration.seconds(
+      Math.min(
+        900,
+        Math.ceil((LAYERS.length * config.targets.length) / SELF_TEST_CONCURRENCY) *
+          checkTimeout.toSeconds() +
+          30,
+      ),
+    ),
     memorySize: props.memorySize ?? FIXED.memorySize,
     vpc: props.vpc
       ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
@@ -305,7 +410,7 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
       level: props.workflowLogLevel ?? sfn.LogLevel.ERROR,
       includeExecutionData: props.workflowLogExecutionData ?? false,
     },
-    tracing: props.tracing ?? true,
+    tracing: props.tracing ?? false,
     reportBucketRemovalPolicy: props.reportBucketRemovalPolicy ?? RemovalPolicy.RETAIN,
     runtime,
     tags: props.tags ?? {},

@@ -1,7 +1,7 @@
 /**
- * The AWS side of telemetry, wired by DownloadHealthchecks: the topics and their key, the target alarms (built
- * from TARGET_ALARMS, where every threshold is written once), the monitor's own alarms, and the dashboard.
- * Metric names and dimensions all come from functions/alerting/metrics.ts.
+ * The AWS side of telemetry, wired by DownloadHealthchecks: the topics and their key, the alarm rules as deployed
+ * (TARGET_ALARMS with the construct's overrides; the report function steps them, no CloudWatch alarm per target),
+ * and the monitor's own alarms, a constant number of them whatever the number of targets.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,33 +13,32 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { DIMENSIONS, METRICS, type MetricName } from '../functions/alerting/metrics.ts';
 import type { InstanceNames } from '../functions/alerting/names.ts';
-import { type AlarmRule, TARGET_ALARMS, type TreatMissingData } from '../functions/alerting/rules.ts';
-import type { Config } from '../functions/config/schema.ts';
-import { LAYERS } from '../functions/contract/names.ts';
+import { type AlarmRule, TARGET_ALARMS } from '../functions/alerting/rules.ts';
 
 export type RuleId = AlarmRule['id'];
 
-/** M of N for one alarm rule. */
+/** M of N for one alarm rule, and the healthy runs in a row its recovery takes. */
 export interface AlarmDatapoints {
   /** M: breaching periods, out of the last N, that raise the alarm. */
   readonly datapointsToAlarm: number;
-  /** N: the periods evaluated; a period is one schedule interval of the target. */
+  /** N: the periods evaluated; a period is one run, the target's schedule interval. */
   readonly evaluationPeriods: number;
+  /** Periods in a row that do not breach before an alarm in ALARM goes back to OK. @default the rule's (down, degraded: 2) */
+  readonly recoverAfter?: number;
 }
 
 /** CloudWatch refuses an alarm whose N periods span more than a day (period under an hour) or seven days. */
 export const maxEvaluationSeconds = (periodSeconds: number) => (periodSeconds < 3600 ? 86_400 : 604_800);
+/** The most periods a rule may remember: each is kept in the target's item. */
+export const MAX_RULE_PERIODS = 100;
 
 /**
- * The rules as deployed: TARGET_ALARMS with the M-of-N overrides applied, and every combination CloudWatch would
- * refuse (each named by its property and value). `intervals` is each target's schedule, in seconds.
+ * The rules as deployed: TARGET_ALARMS with the M-of-N overrides and thresholds applied, and every override that
+ * cannot work (each named by its property and value).
  */
 export function resolveAlarmRules(
   overrides: Readonly<Partial<Record<string, AlarmDatapoints>>> | undefined,
-  intervals: Readonly<Record<string, number>>,
-  names: InstanceNames,
   thresholds: Readonly<Partial<Record<RuleId, number>>> = {},
 ): { rules: AlarmRule[]; problems: string[] } {
   const problems: string[] = [];
@@ -50,11 +49,12 @@ export function resolveAlarmRules(
       problems.push(`alarmDatapoints.${id}: no alarm rule is named "${id}" (${ids.join(', ')})`);
       continue;
     }
-    for (const key of ['datapointsToAlarm', 'evaluationPeriods'] as const) {
+    for (const key of ['datapointsToAlarm', 'evaluationPeriods', 'recoverAfter'] as const) {
       const n = dp[key];
-      if (!Number.isInteger(n) || (n as number) < 1)
+      if (n === undefined && key === 'recoverAfter') continue;
+      if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_RULE_PERIODS)
         problems.push(
-          `alarmDatapoints.${id}.${key}: must be a whole number of periods, 1 or more (got ${n})`,
+          `alarmDatapoints.${id}.${key}: must be a whole number of periods, 1 to ${MAX_RULE_PERIODS} (got ${n})`,
         );
     }
     if (dp.datapointsToAlarm > dp.evaluationPeriods)
@@ -67,19 +67,15 @@ export function resolveAlarmRules(
     const dp = overrides?.[r.id];
     const threshold = thresholds[r.id] ?? r.threshold;
     return dp
-      ? { ...r, threshold, datapointsToAlarm: dp.datapointsToAlarm, evaluationPeriods: dp.evaluationPeriods }
+      ? {
+          ...r,
+          threshold,
+          datapointsToAlarm: dp.datapointsToAlarm,
+          evaluationPeriods: dp.evaluationPeriods,
+          recoverAfter: dp.recoverAfter ?? r.recoverAfter,
+        }
       : { ...r, threshold };
   });
-  for (const [target, seconds] of Object.entries(intervals)) {
-    for (const r of rules) {
-      const span = seconds * r.evaluationPeriods;
-      if (span > maxEvaluationSeconds(seconds))
-        problems.push(
-          `${names.alarm(target, r)}: ${r.evaluationPeriods} periods of ${seconds} s (the schedule of "${target}") ` +
-            `span ${span} s, over CloudWatch's ${maxEvaluationSeconds(seconds)} s: lower evaluationPeriods or run it more often`,
-        );
-    }
-  }
   return { rules, problems };
 }
 
@@ -91,8 +87,9 @@ export interface Topics {
 }
 
 /**
- * Three topics under one customer-managed key. CloudWatch alarms must be allowed to use the key: with the
- * AWS-managed SNS key (whose policy cannot be changed) their notifications are dropped, and nothing says so.
+ * Three topics under one customer-managed key. The monitor's CloudWatch alarms must be allowed to use the key:
+ * with the AWS-managed SNS key (whose policy cannot be changed) their notifications are dropped, and nothing says
+ * so. The alarm topic carries the transitions the report and plan functions send (their roles may publish).
  */
 export function createTopics(scope: Construct): Topics {
   const stack = Stack.of(scope);
@@ -142,35 +139,10 @@ export function createTopics(scope: Construct): Topics {
   return {
     key,
     page: topic('PageTopic', 'download-doctor pages', false),
-    alarm: topic('AlarmTopic', 'download-doctor target alarms', true),
+    alarm: topic('AlarmTopic', 'download-doctor target alarms', false),
     monitor: topic('MonitorTopic', 'download-doctor monitor health', true),
   };
 }
-
-const COMPARISON: Record<AlarmRule['comparison'], cloudwatch.ComparisonOperator> = {
-  LessThanThreshold: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-  GreaterThanOrEqualToThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-};
-const MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
-  breaching: cloudwatch.TreatMissingData.BREACHING,
-  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
-  ignore: cloudwatch.TreatMissingData.IGNORE,
-};
-
-const metric = (
-  names: InstanceNames,
-  name: MetricName,
-  dims: Record<string, string>,
-  statistic: string,
-  period: Duration,
-) =>
-  new cloudwatch.Metric({
-    namespace: names.namespace,
-    metricName: name,
-    dimensionsMap: dims,
-    statistic,
-    period,
-  });
 
 function notify(alarm: cloudwatch.Alarm, topic: sns.ITopic): cloudwatch.Alarm {
   alarm.addAlarmAction(new actions.SnsAction(topic));
@@ -178,46 +150,11 @@ function notify(alarm: cloudwatch.Alarm, topic: sns.ITopic): cloudwatch.Alarm {
   return alarm;
 }
 
-/**
- * One alarm per target and rule, on the target's own metric, a period being one schedule interval. `page` rules go
- * to the alarm topic (the notifier adds the verdict), `monitor` rules straight to the monitor topic.
- */
-export function createTargetAlarms(
-  scope: Construct,
-  rules: readonly AlarmRule[],
-  intervals: Readonly<Record<string, Duration>>,
-  topics: Topics,
-  names: InstanceNames,
-  config: Config,
-): Record<string, Record<RuleId, cloudwatch.Alarm>> {
-  const alarms: Record<string, Record<RuleId, cloudwatch.Alarm>> = {};
-  for (const [target, period] of Object.entries(intervals)) {
-    const byRule: Partial<Record<RuleId, cloudwatch.Alarm>> = {};
-    const runbook = config.targets.find((t) => t.name === target)?.runbookUrl;
-    for (const r of rules) {
-      const alarm = new cloudwatch.Alarm(scope, `Alarm-${target}-${r.id}`, {
-        alarmName: names.alarm(target, r),
-        alarmDescription:
-          `download-doctor ${names.instance} (${r.severity}): target "${target}": ${r.description}.` +
-          (runbook ? ` Runbook: ${runbook}` : ''),
-        metric: metric(names, r.metric, { [DIMENSIONS.target]: target }, r.statistic, period),
-        threshold: r.threshold,
-        comparisonOperator: COMPARISON[r.comparison],
-        datapointsToAlarm: r.datapointsToAlarm,
-        evaluationPeriods: r.evaluationPeriods,
-        treatMissingData: MISSING[r.treatMissingData],
-      });
-      byRule[r.id] = notify(alarm, r.topic === 'page' ? topics.alarm : topics.monitor);
-    }
-    alarms[target] = byRule as Record<RuleId, cloudwatch.Alarm>;
-  }
-  return alarms;
-}
-
 export type MonitorAlarmId =
   | 'ExecutionsFailed'
   | 'ExecutionsTimedOut'
   | 'ExecutionThrottled'
+  | 'NoRuns'
   | `Errors-${string}`
   | PagingAlarmId;
 
@@ -237,6 +174,7 @@ function monitorAlarm(
   what: string,
   datapoints: AlarmDatapoints,
   topic: sns.ITopic,
+  options: Partial<cloudwatch.AlarmProps> = {},
 ): cloudwatch.Alarm {
   return notify(
     new cloudwatch.Alarm(scope, `Monitor-${id}`, {
@@ -248,14 +186,17 @@ function monitorAlarm(
       evaluationPeriods: datapoints.evaluationPeriods,
       datapointsToAlarm: datapoints.datapointsToAlarm,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...options,
     }),
     topic,
   );
 }
 
 /**
- * The monitor's own health, to the monitor topic: failed, timed-out or throttled runs, function errors, M of N
- * periods (one error in one period is often a blip of Lambda's; a broken monitor errs every run).
+ * The monitor's own health, to the monitor topic: failed, timed-out (and on Standard throttled) runs, function errors, M of N
+ * periods (one error in one period is often a blip of Lambda's; a broken monitor errs every run); and no run at all
+ * over `noRunsPeriod` (the shortest schedule, 5 minutes at least), which the per-target no-data steps cannot see:
+ * nothing steps them when nothing runs.
  */
 export function createMonitorAlarms(
   scope: Construct,
@@ -265,6 +206,8 @@ export function createMonitorAlarms(
   period: Duration,
   datapoints: AlarmDatapoints,
   names: InstanceNames,
+  noRunsPeriod: Duration = period,
+  standard = false,
 ): Record<MonitorAlarmId, cloudwatch.Alarm> {
   const sum = { period, statistic: cloudwatch.Stats.SUM };
   const watched: [MonitorAlarmId, cloudwatch.IMetric, string][] = [
@@ -274,7 +217,16 @@ export function createMonitorAlarms(
       'a run failed: telemetry could not be written, or a state failed (see the executions, or the workflow log group)',
     ],
     ['ExecutionsTimedOut', stateMachine.metricTimedOut(sum), 'a run timed out'],
-    ['ExecutionThrottled', stateMachine.metricThrottled(sum), 'Step Functions throttled a run'],
+    // State transitions are throttled in Standard workflows only: Express has no such quota.
+    ...(standard
+      ? [
+          ['ExecutionThrottled', stateMachine.metricThrottled(sum), 'Step Functions throttled a run'] as [
+            MonitorAlarmId,
+            cloudwatch.IMetric,
+            string,
+          ],
+        ]
+      : []),
     ...Object.entries(functions).map(([name, fn]): [MonitorAlarmId, cloudwatch.IMetric, string] => [
       `Errors-${name}`,
       fn.metricErrors(sum),
@@ -284,6 +236,20 @@ export function createMonitorAlarms(
   const alarms: Partial<Record<MonitorAlarmId, cloudwatch.Alarm>> = {};
   for (const [id, m, what] of watched)
     alarms[id] = monitorAlarm(scope, names, id, m, what, datapoints, topic);
+  alarms.NoRuns = monitorAlarm(
+    scope,
+    names,
+    'NoRuns',
+    stateMachine.metricSucceeded({ period: noRunsPeriod, statistic: cloudwatch.Stats.SUM }),
+    'no run of any target ended well: the schedules, the fleet workflow or its plan are broken',
+    datapoints,
+    topic,
+    {
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No data is no run: Step Functions publishes nothing for an idle state machine.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    },
+  );
   return alarms as Record<MonitorAlarmId, cloudwatch.Alarm>;
 }
 
@@ -348,103 +314,10 @@ export function createPagingAlarms(
   ];
   const alarms: Partial<Record<PagingAlarmId, cloudwatch.Alarm>> = {};
   for (const [id, m, what] of watched)
-    alarms[id] = monitorAlarm(scope, names, id, m, what, once, path.topics.monitor);
+    alarms[id] = monitorAlarm(scope, names, id, m, what, once, path.topics.monitor, {
+      // SQS stops publishing a queue's metrics after six hours without a call, though a message waits: missing
+      // data keeps the dead letters' alarm as it was (in ALARM), instead of returning it to OK.
+      ...(id === 'NotifierDeadLetters' ? { treatMissingData: cloudwatch.TreatMissingData.IGNORE } : {}),
+    });
   return alarms as Record<PagingAlarmId, cloudwatch.Alarm>;
-}
-
-/**
- * Alarms first; then per target its verdict, each layer's success, and each layer's timings; then the monitor's
- * own health. The target graphs use the target's schedule as period: one point per run.
- */
-export function createDashboard(
-  scope: Construct,
-  intervals: Readonly<Record<string, Duration>>,
-  stateMachine: sfn.StateMachine,
-  functions: Readonly<Record<string, lambda.IFunction>>,
-  alarms: readonly cloudwatch.IAlarm[],
-  monitorPeriod: Duration,
-  names: InstanceNames,
-): cloudwatch.Dashboard {
-  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { dashboardName: names.dashboard });
-  dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 24 }));
-  for (const [target, period] of Object.entries(intervals)) {
-    const perTarget = { [DIMENSIONS.target]: target };
-    const perLayer = (layer: string) => ({ ...perTarget, [DIMENSIONS.layer]: layer });
-    dashboard.addWidgets(
-      new cloudwatch.TextWidget({
-        markdown: `## Target \`${target}\`, every ${period.toHumanString()}`,
-        width: 24,
-        height: 1,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: `${target}: verdict (${METRICS.healthy} 1 = downloads work)`,
-        left: [
-          metric(names, METRICS.healthy, perTarget, cloudwatch.Stats.MINIMUM, period),
-          metric(names, METRICS.degraded, perTarget, cloudwatch.Stats.MAXIMUM, period),
-        ],
-        leftYAxis: { min: 0, max: 1 },
-        period,
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: `${target}: ${METRICS.checkSuccess} by layer (1 = passed)`,
-        left: LAYERS.map((layer) =>
-          metric(names, METRICS.checkSuccess, perLayer(layer), cloudwatch.Stats.MINIMUM, period).with({
-            label: layer,
-          }),
-        ),
-        leftYAxis: { min: 0, max: 1 },
-        period,
-        width: 10,
-      }),
-      new cloudwatch.GraphWidget({
-        title: `${target}: ${METRICS.tlsDaysLeft} by layer (HTTPS)`,
-        left: LAYERS.map((layer) =>
-          metric(names, METRICS.tlsDaysLeft, perLayer(layer), cloudwatch.Stats.MINIMUM, period).with({
-            label: layer,
-          }),
-        ),
-        leftYAxis: { min: 0 },
-        period,
-        width: 6,
-      }),
-    );
-    dashboard.addWidgets(
-      ...LAYERS.map(
-        (layer) =>
-          new cloudwatch.GraphWidget({
-            title: `${target} / ${layer}: time (ms)`,
-            left: [
-              metric(names, METRICS.checkDuration, perLayer(layer), cloudwatch.Stats.MAXIMUM, period),
-              metric(names, METRICS.checkFirstByte, perLayer(layer), cloudwatch.Stats.MAXIMUM, period),
-            ],
-            period,
-            width: 6,
-          }),
-      ),
-    );
-  }
-  const sum = { period: monitorPeriod, statistic: cloudwatch.Stats.SUM };
-  dashboard.addWidgets(
-    new cloudwatch.TextWidget({ markdown: "## The monitor's own health", width: 24, height: 1 }),
-    new cloudwatch.GraphWidget({
-      title: 'Workflow runs: failed, timed out, throttled',
-      left: [
-        stateMachine.metricFailed(sum),
-        stateMachine.metricTimedOut(sum),
-        stateMachine.metricThrottled(sum),
-      ],
-      period: monitorPeriod,
-      width: 12,
-    }),
-    new cloudwatch.GraphWidget({
-      title: 'Lambda errors',
-      left: Object.entries(functions).map(([name, fn]) => fn.metricErrors({ ...sum, label: name })),
-      period: monitorPeriod,
-      width: 12,
-    }),
-  );
-  return dashboard;
 }

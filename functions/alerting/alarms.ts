@@ -1,8 +1,8 @@
 /**
- * The alarm rules of functions/alerting/metrics.ts, evaluated where CloudWatch does not run them: `run --publish`
- * and `serve`. Locally a run is one period. Pure: the memory of each alarm (its recent periods and its state)
- * in, the next memory and the transitions out; whether a transition pages is decided here too, for the notifier
- * on AWS as well.
+ * The alarm rules of ./rules.ts, stepped run by run: by the report function on AWS (its memory in DynamoDB), by
+ * `serve` (SQLite) and `run --publish` (a state file). A run is one period. Pure: the memory of each alarm (its
+ * recent periods and its state) and the run's report in, the next memory and the transitions out; whether a
+ * transition pages is decided here too.
  */
 
 import type { Report } from '../contract/types.ts';
@@ -14,9 +14,23 @@ import {
   breaches,
   evaluateAlarm,
   type Period,
+  periodsKept,
   periodValue,
   TARGET_ALARMS,
 } from './rules.ts';
+
+/**
+ * A confirmed hard failure: the run failed, and a stage-1 check that failed its first attempt failed again at its
+ * confirmation (the report's `confirmation`). Not one whose confirmation crashed (its first attempt stands, with a
+ * note), nor a slow check (degraded keeps its M of N).
+ */
+export function confirmedFailure(report: Report): boolean {
+  const c = report.confirmation;
+  if (report.verdict.status !== 'failed' || !c || c.flapped) return false;
+  return c.firstAttempt.some(
+    (first) => !first.ok && report.results.some((r) => r.layer === first.layer && !r.ok),
+  );
+}
 
 /** What is remembered of one alarm between runs. */
 export interface AlarmMemoryEntry {
@@ -40,7 +54,9 @@ export const isTransition = (s: AlarmStep) => s.state !== s.previous;
 
 /**
  * Every rule of a target, one period further: `data` is the run's metric data (none when the run produced no
- * result: then `down` and `degraded` see a period without data, and `no-data` a breaching one).
+ * result: then `down` and `degraded` see a period without data, and `no-data` a breaching one); `report`, the run's
+ * report, says whether the run was a confirmed hard failure (confirmedFailure), which raises a `confirmedAtOnce`
+ * rule at once.
  */
 export function stepAlarms(
   memory: Readonly<AlarmMemory>,
@@ -48,15 +64,23 @@ export function stepAlarms(
   data: readonly Datum[],
   names: InstanceNames,
   rules: readonly AlarmRule[] = TARGET_ALARMS,
+  report?: Report,
 ): AlarmStep[] {
+  const confirmed = report ? confirmedFailure(report) : false;
   return rules.map((rule) => {
     const name = names.alarm(target, rule);
     const before = memory[name] ?? { periods: [], state: 'OK' as AlarmState };
     const value = periodValue(rule, data, target);
     // A rule that ignores missing data keeps only the periods that had some (the alarm stays as they said).
     const kept = value === undefined && rule.treatMissingData === 'ignore' ? [] : [value];
-    const periods = [...before.periods, ...kept].slice(-rule.evaluationPeriods);
-    return { name, rule, periods, previous: before.state, state: evaluateAlarm(rule, periods) };
+    const periods = [...before.periods, ...kept].slice(-periodsKept(rule));
+    return {
+      name,
+      rule,
+      periods,
+      previous: before.state,
+      state: evaluateAlarm(rule, periods, before.state, confirmed),
+    };
   });
 }
 
@@ -85,8 +109,9 @@ export type Delivery =
 export function deliveryOf(
   t: { rule: Pick<AlarmRule, 'id'>; state: AlarmState; at: Date },
   report: Report | undefined,
+  rules: readonly AlarmRule[] = TARGET_ALARMS,
 ): Delivery {
-  const rule = TARGET_ALARMS.find((r) => r.id === t.rule.id);
+  const rule = rules.find((r) => r.id === t.rule.id);
   if (rule?.topic !== 'page' || !report) return { send: true };
   const m = report.maintenance;
   if (m && t.at.getTime() < Date.parse(m.until))

@@ -1,6 +1,7 @@
 /**
- * Telemetry, defined once: the metric namespace, names and dimensions that the report handler publishes, and
- * the alarms that the construct deploys and the CLI evaluates locally. Pure: no SDK, no I/O.
+ * Telemetry, defined once: the metric names and dimensions of a run, the data the alarm rules step on and `serve`
+ * and `run --publish` expose (metricData), and the few series the report function publishes on AWS through
+ * CloudWatch's embedded metric format (emfRecords). Pure: no SDK, no I/O.
  *
  * How a verdict counts: `Healthy` is 1 for healthy and degraded runs (downloads work) and 0 for failed ones;
  * `Degraded` is 1 for degraded runs. A failed target pages; a degraded one raises a warning of its own.
@@ -21,6 +22,8 @@ export const METRICS = {
   checkFirstByte: 'CheckFirstByte',
   /** Per target: 1 healthy or degraded, 0 failed. */
   healthy: 'Healthy',
+  /** Per target: the end-to-end check's total time, the download as a user sees it (on AWS, by default). */
+  duration: 'Duration',
   /** Per target: 1 degraded, 0 otherwise. */
   degraded: 'Degraded',
   /** Per target: 1 when stage 1 failed, then passed on its confirmation (the run is healthy), 0 otherwise. */
@@ -44,6 +47,7 @@ export const METRIC_DESCRIPTIONS: Record<MetricName, string> = {
   CheckDuration: "the check's total time",
   CheckFirstByte: "time to the first byte (HTTP) or to GetObject's answer (S3)",
   Healthy: 'whether downloads work: 1 for a healthy or degraded run, 0 for a failed one',
+  Duration: "the end-to-end check's total time: the download as a user sees it",
   Degraded: 'whether the run was degraded (1) or not (0)',
   Flapped: 'whether stage 1 failed, then passed on its confirmation (1), or not (0)',
   TlsDaysLeft: "days until the certificate the check's server presented expires",
@@ -147,3 +151,119 @@ export function metricData(report: Report, at: Date): Datum[] {
   }
   return data;
 }
+
+/**
+ * Which series a run publishes on AWS: `summary` (the default) is `Healthy` and `Duration` per target, two series
+ * a target (CloudWatch bills each); `full` adds the per-layer set (CheckSuccess, CheckDuration, CheckFirstByte,
+ * TlsDaysLeft by Target and Layer), Degraded, Flapped, MonitorWarning and TlsDaysLeft per target, and the instance's
+ * aggregates of Healthy and Duration (no Target dimension: two series, whatever the number of targets). The alarm
+ * rules need none of them: they step on the report itself (./alarms.ts).
+ */
+export type MetricDetail = 'summary' | 'full';
+
+/** The summary's series per target: what a target costs in custom metrics by default. */
+export const SUMMARY_METRICS: readonly MetricName[] = [METRICS.healthy, METRICS.duration];
+
+/** One record of CloudWatch's embedded metric format: a JSON log line that CloudWatch turns into metric data. */
+export interface EmfRecord {
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: MetricName; Unit: Datum['Unit'] }[];
+    }[];
+  };
+  [property: string]: unknown;
+}
+
+function emf(
+  namespace: string,
+  at: Date,
+  dimensions: string[][],
+  values: readonly Pick<Datum, 'MetricName' | 'Value' | 'Unit'>[],
+  properties: Record<string, unknown>,
+): EmfRecord {
+  return {
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: dimensions,
+          Metrics: values.map((v) => ({ Name: v.MetricName, Unit: v.Unit })),
+        },
+      ],
+    },
+    ...properties,
+    ...Object.fromEntries(values.map((v) => [v.MetricName, v.Value])),
+  };
+}
+
+/**
+ * The run as EMF records: one per target (its series, and the run's outcome as properties that Logs Insights
+ * queries: target, status, fault, rule, whether it was confirmed or flapped, each layer's outcome and time), and
+ * with `full` one per layer that ran. Values come from metricData: one definition of what a run measures.
+ */
+export function emfRecords(
+  report: Report,
+  at: Date,
+  namespace: string,
+  detail: MetricDetail = 'summary',
+): EmfRecord[] {
+  const data = metricData(report, at);
+  const perTarget = data.filter((d) => d.Dimensions.length === 1);
+  const endToEnd = report.results.find((r) => r.layer === 'end-to-end');
+  const values: Pick<Datum, 'MetricName' | 'Value' | 'Unit'>[] = [
+    ...perTarget.filter((d) => d.MetricName === METRICS.healthy),
+    ...(endToEnd
+      ? [{ MetricName: METRICS.duration, Value: endToEnd.timings.totalMs, Unit: 'Milliseconds' as const }]
+      : []),
+    ...(detail === 'full' ? perTarget.filter((d) => d.MetricName !== METRICS.healthy) : []),
+  ];
+  const outcome = {
+    [DIMENSIONS.target]: report.target,
+    status: report.verdict.status,
+    fault: report.verdict.fault,
+    rule: report.verdict.rule,
+    flapped: report.confirmation?.flapped ?? false,
+    layers: Object.fromEntries(
+      report.results.map((r) => [
+        r.layer,
+        { ok: r.ok, slow: r.slow, kind: r.kind ?? null, ms: r.timings.totalMs },
+      ]),
+    ),
+  };
+  const record = emf(namespace, at, [[DIMENSIONS.target]], values, outcome);
+  // The instance's aggregates: the summary's series again, without the target dimension (same values).
+  if (detail === 'full')
+    record._aws.CloudWatchMetrics.push({
+      Namespace: namespace,
+      Dimensions: [[]],
+      Metrics: values
+        .filter((v) => SUMMARY_METRICS.includes(v.MetricName))
+        .map((v) => ({ Name: v.MetricName, Unit: v.Unit })),
+    });
+  const records = [record];
+  if (detail === 'full')
+    for (const r of report.results) {
+      const layerData = data.filter((d) => d.Dimensions[1]?.Value === r.layer);
+      records.push(
+        emf(namespace, at, [[DIMENSIONS.target, DIMENSIONS.layer]], layerData, {
+          [DIMENSIONS.target]: report.target,
+          [DIMENSIONS.layer]: r.layer,
+        }),
+      );
+    }
+  return records;
+}
+
+/** The custom series one target adds, by detail (the instance's aggregates are counted apart: instanceSeries). */
+export function seriesPerTarget(detail: MetricDetail): number {
+  if (detail === 'summary') return SUMMARY_METRICS.length;
+  // Degraded, Flapped, MonitorWarning, TlsDaysLeft per target; per layer CheckSuccess, CheckDuration and
+  // CheckFirstByte, and TlsDaysLeft for the three HTTP layers (storage has no certificate).
+  return SUMMARY_METRICS.length + 4 + 4 * 3 + 3;
+}
+/** The instance's series that no target dimension multiplies. */
+export const instanceSeries = (detail: MetricDetail) => (detail === 'full' ? SUMMARY_METRICS.length : 0);

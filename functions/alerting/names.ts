@@ -10,7 +10,7 @@ export const NAMESPACE = 'DownloadDoctor';
 /**
  * An instance name: letters and digits, no dash, so that `download-doctor-INSTANCE-TARGET-RULE` names one alarm
  * of one instance only (a target name may hold dashes). 30 characters at most: a schedule's name
- * (`INSTANCE-TARGET`) must fit in EventBridge Scheduler's 64.
+ * (`INSTANCE-every-5m`, one per interval) must fit in EventBridge Scheduler's 64.
  */
 export const INSTANCE_NAME = /^[A-Za-z][A-Za-z0-9]{0,29}$/;
 export const INSTANCE_NAME_RULE = 'letters and digits, starting with a letter, 30 characters at most';
@@ -30,13 +30,20 @@ export function instanceNames(instance: string) {
       `download-doctor-${instance}-${target}-${rule.id}`,
     /** The monitor's own alarms (failed runs, function errors, the paging path). */
     monitorAlarm: (id: string) => `download-doctor-${instance}-monitor-${id}`,
-    schedule: (target: string) => `${instance}-${target}`,
+    /** One schedule per interval: `INSTANCE-every-5m` (at most 30 + 16 characters, under Scheduler's 64). */
+    schedule: (label: string) => `${instance}-${label}`,
     dashboard: `download-doctor-${instance}`,
     /** Under /aws/vendedlogs/states/: Step Functions' log delivery then needs no resource policy per group. */
     workflowLogGroup: `/aws/vendedlogs/states/download-doctor-${instance}`,
   };
 }
 export type InstanceNames = ReturnType<typeof instanceNames>;
+
+/**
+ * The instance's table of targets (functions/probes/target-store.ts): its key attributes, and the attribute whose
+ * epoch seconds expire a history item (its TTL).
+ */
+export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
 
 /** Where the latest report of a target is kept (on AWS, for the notifier). */
 export const reportKey = (target: string) => `latest/${target}.json`;

@@ -1,6 +1,6 @@
 /**
- * The alarm rules, defined once: M of N periods over a per-target metric, evaluated by CloudWatch on AWS and by
- * ./alarms.ts where it does not run (`serve`, `run --publish`). Pure.
+ * The alarm rules, defined once: M of N periods over a per-target value of a run, stepped by ./alarms.ts everywhere
+ * (the report function on AWS, `serve`, `run --publish`). Pure.
  */
 import { type Datum, METRICS, type MetricName } from './metrics.ts';
 
@@ -8,7 +8,7 @@ import { type Datum, METRICS, type MetricName } from './metrics.ts';
 export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore';
 export type AlarmState = 'OK' | 'ALARM';
 
-/** An alarm on a per-target metric, M of N periods (a period is one schedule interval). */
+/** An alarm on a per-target value of each run, M of N periods (a period is one run, one schedule interval). */
 export interface AlarmRule {
   /** Suffix of the alarm's name: `download-doctor-INSTANCE-TARGET-ID`. */
   id: 'down' | 'degraded' | 'no-data' | 'tls-expiry' | 'monitor-warning';
@@ -20,6 +20,16 @@ export interface AlarmRule {
   datapointsToAlarm: number;
   /** N. */
   evaluationPeriods: number;
+  /**
+   * A confirmed hard failure (stage 1 failed, then failed again at its confirmation: ./alarms.ts confirmedFailure)
+   * raises the alarm at once, without waiting for M of N: the confirmation already proved it is not a blip.
+   */
+  confirmedAtOnce: boolean;
+  /**
+   * In ALARM, the alarm goes back to OK only after this many consecutive periods that do not breach (and once M of
+   * N no longer holds): an incident raised by one confirmed run cannot flap on the next healthy one.
+   */
+  recoverAfter: number;
   /** What a period without data counts as. */
   treatMissingData: TreatMissingData;
   /** `page`: the target is broken (paged through the notifier, with the verdict). `monitor`: the monitor is. */
@@ -29,9 +39,10 @@ export interface AlarmRule {
 }
 
 /**
- * The per-target alarms. Defaults: 2 of 3 runs failed pages (a single failed run pages no one); 3 of 3 degraded
- * warns; missing data never counts against the target, and 2 of 3 periods without any result page the monitor's
- * owners instead ("the monitor is broken", not "downloads are broken").
+ * The per-target alarms. Defaults: a confirmed hard failure pages at once, any other failed run counts 2 of 3 (a
+ * single unconfirmed failure pages no one); 3 of 3 degraded warns; recovery takes 2 healthy runs in a row; missing
+ * data never counts against the target, and 2 of 3 periods without any result page the monitor's owners instead
+ * ("the monitor is broken", not "downloads are broken").
  */
 export const TARGET_ALARMS: readonly AlarmRule[] = [
   {
@@ -42,6 +53,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     threshold: 1,
     datapointsToAlarm: 2,
     evaluationPeriods: 3,
+    confirmedAtOnce: true,
+    recoverAfter: 2,
     treatMissingData: 'notBreaching',
     topic: 'page',
     severity: 'critical',
@@ -55,6 +68,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     threshold: 1,
     datapointsToAlarm: 3,
     evaluationPeriods: 3,
+    confirmedAtOnce: false,
+    recoverAfter: 2,
     treatMissingData: 'notBreaching',
     topic: 'page',
     severity: 'warning',
@@ -68,6 +83,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     threshold: 1,
     datapointsToAlarm: 2,
     evaluationPeriods: 3,
+    confirmedAtOnce: false,
+    recoverAfter: 1,
     treatMissingData: 'breaching',
     topic: 'monitor',
     severity: 'critical',
@@ -83,6 +100,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     threshold: 14,
     datapointsToAlarm: 1,
     evaluationPeriods: 1,
+    confirmedAtOnce: false,
+    recoverAfter: 1,
     treatMissingData: 'notBreaching',
     topic: 'page',
     severity: 'warning',
@@ -97,6 +116,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     threshold: 1,
     datapointsToAlarm: 1,
     evaluationPeriods: 1,
+    confirmedAtOnce: false,
+    recoverAfter: 1,
     treatMissingData: 'ignore',
     topic: 'monitor',
     severity: 'warning',
@@ -109,7 +130,8 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
 export interface AlarmTransition {
   alarmName: string;
   target: string;
-  rule: Pick<AlarmRule, 'id' | 'severity' | 'datapointsToAlarm' | 'evaluationPeriods' | 'description'>;
+  rule: Pick<AlarmRule, 'id' | 'severity' | 'datapointsToAlarm' | 'evaluationPeriods' | 'description'> &
+    Partial<Pick<AlarmRule, 'topic'>>;
   state: AlarmState;
   at: Date;
 }
@@ -124,15 +146,35 @@ export function breaches(rule: AlarmRule, value: Period): boolean {
 }
 
 /**
- * M-of-N evaluation over the last N periods, oldest first. Periods before the first one evaluated do not count
- * (a new monitor does not page for the time before it existed); a period evaluated without data does, unless the
- * rule ignores missing data: then only the periods with data count (the alarm stays as its last data said).
+ * The alarm's next state over its periods, oldest first, from its state before this period. Periods before the
+ * first one evaluated do not count (a new monitor does not page for the time before it existed); a period
+ * evaluated without data does, unless the rule ignores missing data: then only the periods with data count (the
+ * alarm stays as its last data said).
+ *   - OK rises to ALARM when M of the last N periods breach, or at once when the latest period breaches and
+ *     `confirmed` says it was a confirmed hard failure (for a rule with `confirmedAtOnce`);
+ *   - ALARM falls to OK when its last `recoverAfter` periods do not breach and M of N no longer holds.
  */
-export function evaluateAlarm(rule: AlarmRule, periods: readonly Period[]): AlarmState {
+export function evaluateAlarm(
+  rule: AlarmRule,
+  periods: readonly Period[],
+  previous: AlarmState = 'OK',
+  confirmed = false,
+): AlarmState {
   const counted = rule.treatMissingData === 'ignore' ? periods.filter((p) => p !== undefined) : periods;
-  const recent = counted.slice(-rule.evaluationPeriods);
-  return recent.filter((p) => breaches(rule, p)).length >= rule.datapointsToAlarm ? 'ALARM' : 'OK';
+  const mOfN =
+    counted.slice(-rule.evaluationPeriods).filter((p) => breaches(rule, p)).length >= rule.datapointsToAlarm;
+  if (previous === 'OK') {
+    const atOnce = rule.confirmedAtOnce && confirmed && counted.length > 0 && breaches(rule, counted.at(-1));
+    return mOfN || atOnce ? 'ALARM' : 'OK';
+  }
+  const last = counted.slice(-rule.recoverAfter);
+  const recovered = !mOfN && last.length >= rule.recoverAfter && !last.some((p) => breaches(rule, p));
+  return recovered ? 'OK' : 'ALARM';
 }
+
+/** How many periods an alarm must remember: its N, or its recovery, whichever is longer. */
+export const periodsKept = (rule: Pick<AlarmRule, 'evaluationPeriods' | 'recoverAfter'>) =>
+  Math.max(rule.evaluationPeriods, rule.recoverAfter);
 
 /** The statistic of a rule over one run's data (a run is one period locally). */
 export function periodValue(rule: AlarmRule, data: readonly Datum[], target: string): Period {

@@ -6,22 +6,14 @@
  * evenly over it, and each keeps its place across restarts and deploys. Slots are aligned to the epoch: run k of a
  * target starts at `k × period + offset`. `serve` and the construct's schedule use the same slots.
  */
+
+import { fnv1a } from '../contract/hash.ts';
 import { parseDuration } from './duration.ts';
 import { DEFAULT_SCHEDULE, type Target } from './schema.ts';
 
 /** How often the target runs, in milliseconds: its `schedule`, else `fallback` (DEFAULT_SCHEDULE). */
 export function periodMs(t: Pick<Target, 'schedule'>, fallback: string = DEFAULT_SCHEDULE): number {
   return parseDuration(t.schedule ?? fallback) ?? parseDuration(DEFAULT_SCHEDULE) ?? 300_000;
-}
-
-/** FNV-1a, 32 bits: small, stable across runtimes and versions (a name's offset must never move). */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 /**

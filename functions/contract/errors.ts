@@ -61,11 +61,6 @@ export class InvalidEventError extends WireFormatError {
   override name = 'InvalidEventError';
 }
 
-/** An SNS message that is not a CloudWatch alarm notification of ours. */
-export class AlarmMessageError extends Error {
-  override name = 'AlarmMessageError';
-}
-
 /** A workflow execution (local or deployed) ended without a verdict. */
 export class ExecutionFailedError extends Error {
   override name = 'ExecutionFailedError';

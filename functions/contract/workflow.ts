@@ -36,6 +36,11 @@ export const CONFIG_IN_LAYER = 'download-doctor/config.json';
  * notifier needs nothing else of the config, and so neither validates it nor loads its schema at cold start.
  */
 export const RUNBOOKS_IN_LAYER = 'download-doctor/runbooks.json';
+/**
+ * Beside them, what the construct resolved for the report and plan functions (functions/alerting/deployment.ts):
+ * each target's period, the alarm rules as deployed, the metrics' detail, the spread of starts.
+ */
+export const DEPLOYMENT_IN_LAYER = 'download-doctor/deployment.json';
 
 /**
  * Execution input, on both engines: the target travels by name; the deployed config resolves it. `allLayers`:

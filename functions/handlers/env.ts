@@ -4,7 +4,7 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { ConfigMissingError } from '../contract/errors.ts';
-import { CONFIG_IN_LAYER, RUNBOOKS_IN_LAYER } from '../contract/workflow.ts';
+import { CONFIG_IN_LAYER, DEPLOYMENT_IN_LAYER, RUNBOOKS_IN_LAYER } from '../contract/workflow.ts';
 
 /** A setting the construct gives a function as an environment variable; missing, it names the variable. */
 export function requiredEnv(name: string): string {
@@ -20,3 +20,7 @@ export const configFilePath = (): string =>
 
 /** The runbooks file of the config layer: in the config's directory (RUNBOOKS_IN_LAYER and CONFIG_IN_LAYER share it). */
 export const runbooksFilePath = (): string => join(dirname(configFilePath()), basename(RUNBOOKS_IN_LAYER));
+
+/** The deployment file of the config layer, beside the config. */
+export const deploymentFilePath = (): string =>
+  join(dirname(configFilePath()), basename(DEPLOYMENT_IN_LAYER));

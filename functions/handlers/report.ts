@@ -1,4 +1,4 @@
-/** The report handler: the report's metrics and the report itself to telemetry, then the heartbeat. It needs no config. */
+/** The report handler: the run's telemetry (metrics, alarms, the report), then the heartbeat. It needs no config. */
 
 import { type Datum, metricData } from '../alerting/metrics.ts';
 import type { Report } from '../contract/types.ts';
@@ -6,12 +6,15 @@ import { reportSchema } from '../contract/wire.ts';
 import { parseEvent } from './events.ts';
 
 /**
- * Where a run's telemetry goes: metrics (CloudWatch), the latest report (for the notifier, on AWS), and the
- * heartbeat, pinged once both are written (it never throws: it says what happened, and that is logged).
+ * Where a run's telemetry goes. Locally (`run --publish`): its metric data and its report. On AWS, `record`: the
+ * run's metrics (EMF), its alarms stepped in the instance's table and their transitions sent, its report stored
+ * when it changed (./aws-report.ts). Then the heartbeat, pinged once all are written (it never throws: it says
+ * what happened, and that is logged).
  */
 export interface Telemetry {
   publish?: (data: Datum[]) => Promise<void>;
   store?: (report: Report) => Promise<void>;
+  record?: (report: Report, at: Date) => Promise<void>;
   heartbeat?: () => Promise<string>;
 }
 
@@ -22,7 +25,8 @@ export function reportHandler(deps: {
   return async (event) => {
     const report = parseEvent(reportSchema, event, 'report');
     const at = deps.now?.() ?? new Date();
-    await Promise.all([deps.telemetry?.publish?.(metricData(report, at)), deps.telemetry?.store?.(report)]);
+    const t = deps.telemetry;
+    await Promise.all([t?.publish?.(metricData(report, at)), t?.store?.(report), t?.record?.(report, at)]);
     const beat = await deps.telemetry?.heartbeat?.();
     if (beat) console.log(JSON.stringify({ heartbeat: beat }));
     return report;

@@ -1,6 +1,6 @@
 /**
  * The notifier's event: Lambda's SNS event, of which the notifier reads each record's message (the alarm's JSON,
- * read in turn by functions/alerting/alarm-message.ts). Pure: a schema and its parse.
+ * read in turn by functions/alerting/transition-message.ts). Pure: a schema and its parse.
  */
 import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';

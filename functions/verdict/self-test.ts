@@ -11,6 +11,7 @@
  */
 import { crashedResult } from '../checks/conditions.ts';
 import type { Config } from '../config/schema.ts';
+import { mapLimit, SELF_TEST_CONCURRENCY } from '../contract/concurrency.ts';
 import { LAYERS, type Layer } from '../contract/names.ts';
 import type { CheckResult } from '../contract/types.ts';
 import { checkResultSchema, wireProblems } from '../contract/wire.ts';
@@ -106,17 +107,16 @@ async function checkOf(invoke: InvokeCheck, layer: Layer, target: string, now: D
   }
 }
 
-/** Every check of every target, all at once; the findings of every target. */
+/** Every check of every target, SELF_TEST_CONCURRENCY at a time; the findings of every target. */
 export async function runSelfTest(
   config: Config,
   invoke: InvokeCheck,
   now = new Date(),
+  concurrency = SELF_TEST_CONCURRENCY,
 ): Promise<SelfTestFinding[]> {
-  const perTarget = await Promise.all(
-    config.targets.map(async (t) => {
-      const results = await Promise.all(LAYERS.map((layer) => checkOf(invoke, layer, t.name, now)));
-      return judgeSelfTest(t.name, results);
-    }),
+  const checks = config.targets.flatMap((t) => LAYERS.map((layer) => ({ target: t.name, layer })));
+  const results = await mapLimit(checks, concurrency, (c) => checkOf(invoke, c.layer, c.target, now));
+  return config.targets.flatMap((t, i) =>
+    judgeSelfTest(t.name, results.slice(LAYERS.length * i, LAYERS.length * (i + 1))),
   );
-  return perTarget.flat();
 }

@@ -12,21 +12,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  GetMetricStatisticsCommand,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+  DeleteObjectCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseAlarmMessage } from '../../functions/alerting/alarm-message.ts';
-import { METRICS, targetDimensions } from '../../functions/alerting/metrics.ts';
 import { instanceNames } from '../../functions/alerting/names.ts';
-import { type AlarmRule, TARGET_ALARMS } from '../../functions/alerting/rules.ts';
+import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
+import { readTransitionMessage, transitionMessage } from '../../functions/alerting/transition-message.ts';
+import type { PlannedRun } from '../../functions/config/fleet.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
 import type { CheckResult, Report } from '../../functions/contract/types.ts';
 import { CONFIG_IN_LAYER, type HandlerName } from '../../functions/contract/workflow.ts';
@@ -35,6 +33,7 @@ import { reportHtml } from '../../functions/render/report-html.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { type MotoServer, startMotoServer } from '../../sandbox/moto.ts';
 import { useTestCredentials } from '../fixtures/aws-env.ts';
+import { type AwsSide, startAwsSide } from '../fixtures/aws-fleet.ts';
 import { attributesVpc } from '../fixtures/cdk.ts';
 import { targetInput } from '../fixtures/config.ts';
 import { result, type Spec, stages } from '../fixtures/results.ts';
@@ -46,7 +45,7 @@ const proxyQueries: string[] = [];
 // The proxy bundle signs its request (a pure computation with credentials from the environment).
 useTestCredentials();
 let server: http.Server;
-let bundles: Record<HandlerName | 'notifier' | 'self-test', string>;
+let bundles: Record<HandlerName | 'notifier' | 'self-test' | 'plan', string>;
 /** The config layer's file, as Lambda would extract it. */
 let configFile: string;
 const INSTANCE = 'bundles';
@@ -123,10 +122,15 @@ beforeAll(async () => {
         'aws:asset:path'
       ] ?? 'missing',
     );
-  const functions = { ...hc.functions, notifier: hc.notifier, 'self-test': selfTestFunction(hc) };
+  const functions = {
+    ...hc.functions,
+    notifier: hc.notifier,
+    plan: hc.planFunction,
+    'self-test': selfTestFunction(hc),
+  };
   bundles = Object.fromEntries(
     Object.entries(functions).map(([name, fn]) => [name, join(assetOf(fn), 'index.mjs')]),
-  ) as Record<HandlerName | 'notifier' | 'self-test', string>;
+  ) as Record<HandlerName | 'notifier' | 'self-test' | 'plan', string>;
   // Where Lambda would extract the construct's config layer (/opt): the functions read the config there.
   configFile = join(assetOf(hc.configLayer), CONFIG_IN_LAYER);
   process.env.DOWNLOAD_DOCTOR_CONFIG_FILE = configFile;
@@ -139,7 +143,7 @@ afterAll(async () => {
 });
 
 type LambdaModule = { handler: (event: unknown) => Promise<unknown> };
-const load = async (name: HandlerName | 'notifier' | 'self-test') =>
+const load = async (name: HandlerName | 'notifier' | 'self-test' | 'plan') =>
   (await import(pathToFileURL(bundles[name]).href)) as LambdaModule;
 
 describe('the Lambda bundles', () => {
@@ -217,198 +221,259 @@ describe('the Lambda bundles', () => {
   });
 });
 
-describe('the report and notifier bundles, on moto', () => {
-  const BUCKET = 'dd-reports';
-  const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:download-doctor';
+describe('the report, plan and notifier bundles, on moto', () => {
   const saved = { ...process.env };
-  const pages: { Subject?: string; Message: string }[] = [];
-  /** What the subscriptions filtered by severity received: `/critical SUBJECT`, `/warning SUBJECT`. */
-  const filtered: string[] = [];
   let moto: MotoServer;
   let dir: string;
-  let subscriber: http.Server;
+  let aws: AwsSide;
+  /** A confirmed hard failure of a target, as diagnose reports it after the confirmation failed too. */
+  const confirmedFailure = async (target: string): Promise<Report> => {
+    const failed = (await (
+      await load('diagnose')
+    ).handler({ target, ...stages('status', 'ok', 'ok', 'status') })) as Report;
+    return { ...failed, confirmation: { flapped: false, firstAttempt: [result('end-to-end', 'status')] } };
+  };
+  const healthyRun = async (target: string) =>
+    (await (await load('diagnose')).handler({ target, ...stages('ok', 'ok') })) as Report;
+  /** Runs the report bundle on a report; returns the EMF lines it wrote to stdout. */
+  const report = async (r: Report): Promise<string[]> => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await (await load('report')).handler(r);
+    } finally {
+      write.mockRestore();
+      log.mockRestore();
+    }
+    return lines;
+  };
+  /** The alarm topic's deliveries as the notifier receives them: an SNS event. */
+  const snsEvent = (message: string) => ({ Records: [{ Sns: { Message: message } }] });
+  const s3 = () => new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dd-bundles-moto-'));
     moto = await startMotoServer(dir);
-    subscriber = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        const msg = JSON.parse(body) as {
-          Type: string;
-          Subject?: string;
-          Message: string;
-          MessageAttributes?: Record<string, { Value: string }>;
-        };
-        // Two subscriptions filter on the severity attribute, as on-call's and a warnings channel's would.
-        if (msg.Type === 'Notification' && req.url !== '/') filtered.push(`${req.url} ${msg.Subject}`);
-        else if (msg.Type === 'Notification') pages.push({ Subject: msg.Subject, Message: msg.Message });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => subscriber.listen(0, '127.0.0.1', r));
+    aws = await startAwsSide(moto.endpoint, INSTANCE);
     // What the construct sets, with every AWS call sent to moto (the bundles read these at cold start).
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      REPORT_BUCKET: BUCKET,
-      STATE_MACHINE_ARN,
-      INSTANCE_NAME: INSTANCE,
-      DASHBOARD_NAME: `download-doctor-${INSTANCE}`,
-    });
-    const aws = { endpoint: moto.endpoint, region: 'us-east-1' };
-    const s3 = new S3Client({ ...aws, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const sns = new SNSClient(aws);
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'pages' }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'http',
-        Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/`,
-      }),
-    );
-    for (const severity of ['critical', 'warning'])
-      await sns.send(
-        new SubscribeCommand({
-          TopicArn,
-          Protocol: 'http',
-          Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/${severity}`,
-          Attributes: { FilterPolicy: JSON.stringify({ severity: [severity] }) },
-        }),
-      );
-    s3.destroy();
-    sns.destroy();
-    process.env.PAGE_TOPIC_ARN = TopicArn;
+    Object.assign(process.env, aws.env);
   });
 
   afterAll(async () => {
     process.env = saved;
-    await Promise.all([moto?.stop(), new Promise((r) => subscriber?.close(r))]);
+    await Promise.all([moto?.stop(), aws?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const alarm = (state: string, target = 'loopback', at = '2026-11-24T00:10:00.000+0000') => ({
-    Records: [
-      {
-        Sns: {
-          Message: JSON.stringify({
-            AlarmName: `download-doctor-${INSTANCE}-${target}-down`,
-            NewStateValue: state,
-            OldStateValue: state === 'OK' ? 'ALARM' : 'OK',
-            StateChangeTime: at,
-            Trigger: {
-              MetricName: 'Healthy',
-              Dimensions: [{ value: target, name: 'Target' }],
-              EvaluationPeriods: 3,
-              DatapointsToAlarm: 2,
-            },
-          }),
-        },
-      },
-    ],
-  });
+  it('report: a confirmed failure stores its report and page, steps down to ALARM in the table, and sends one transition; EMF on stdout', async () => {
+    const failed = await confirmedFailure('loopback');
+    const lines = await report(failed);
+    await aws.settle();
 
-  it('report: store the report and its page, and publish the metrics (Healthy 0 for a failed run)', async () => {
-    const failed = (await (
-      await load('diagnose')
-    ).handler({ target: 'loopback', ...stages('status', 'ok', 'ok', 'status') })) as Report;
-    expect(failed.verdict.status).toBe('failed');
-    await (await load('report')).handler(failed);
-    const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true });
-    const get = (Key: string) => s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+    // The metrics: one EMF line, written to stdout as it is (Lambda's JSON log format would wrap a console.log).
+    const emf = lines.map((l) => JSON.parse(l));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [{ Namespace: instanceNames(INSTANCE).namespace, Dimensions: [['Target']] }],
+      },
+      Target: 'loopback',
+      Healthy: 0,
+      status: 'failed',
+    });
+    // The report and its page, stored because they are new.
+    const client = s3();
+    const get = (Key: string) => client.send(new GetObjectCommand({ Bucket: aws.bucket, Key }));
     const [json, html] = await Promise.all([get('latest/loopback.json'), get('latest/loopback.html')]);
     expect(JSON.parse((await json.Body?.transformToString()) ?? '')).toEqual(failed);
-    expect(html.ContentType).toBe('text/html; charset=utf-8');
     expect(await html.Body?.transformToString()).toBe(reportHtml([failed]));
-    s3.destroy();
-    const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint });
-    const out = await cloudwatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: instanceNames(INSTANCE).namespace,
-        MetricName: METRICS.healthy,
-        Dimensions: targetDimensions('loopback'),
-        StartTime: new Date(Date.now() - 600_000),
-        EndTime: new Date(Date.now() + 60_000),
-        Period: 3600,
-        Statistics: ['Minimum'],
-      }),
-    );
-    cloudwatch.destroy();
-    expect(out.Datapoints?.[0]?.Minimum).toBe(0);
-  });
-
-  it('notifier: page with the stored verdict on ALARM and OK; INSUFFICIENT_DATA pages no one', async () => {
-    // Prepare: the latest report, as the report bundle stored it above.
-    const failed = (await (
-      await load('diagnose')
-    ).handler({ target: 'loopback', ...stages('status', 'ok', 'ok', 'status') })) as Report;
-    await (await load('report')).handler(failed);
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-
-    // Act
-    const notifier = await load('notifier');
-    for (const state of ['INSUFFICIENT_DATA', 'ALARM', 'OK']) await notifier.handler(alarm(state));
-    await new Promise((r) => setTimeout(r, 300)); // moto posts to the subscriber as it publishes
-    const logged = log.mock.calls.flat();
-    log.mockRestore();
-
-    // Assess: exactly the pages pageText makes of the stored report, in order.
-    const expected = ['ALARM', 'OK'].map((state) => {
-      const parsed = parseAlarmMessage(alarm(state).Records[0]?.Sns.Message ?? '', INSTANCE);
-      if (parsed.kind !== 'transition') throw new Error('the alarm should parse');
-      const page = pageText(
-        parsed.transition,
-        failed,
-        STATE_MACHINE_ARN,
-        { bucket: BUCKET, region: 'us-east-1' },
-        {
-          runbookUrl: RUNBOOK,
-          console: consoleLinks('us-east-1', STATE_MACHINE_ARN, `download-doctor-${INSTANCE}`),
-        },
-      );
-      return { Subject: page.subject, Message: page.message };
+    client.destroy();
+    // One transition, on the alarm topic, with the run's report.
+    const sent = aws.delivered.filter((d) => d.topic === 'alarm');
+    expect(sent).toHaveLength(1);
+    const read = readTransitionMessage(sent[0]?.message ?? '', INSTANCE);
+    expect(read).toMatchObject({
+      kind: 'transition',
+      transition: { target: 'loopback', state: 'ALARM', rule: { id: 'down', topic: 'page' } },
+      report: failed,
     });
-    expect(pages).toEqual(expected);
-    expect(pages[0]?.Message).toContain(failed.verdict.summary);
-    expect(pages[0]?.Message).toContain(`Runbook: ${RUNBOOK}`);
-    // The page points to the HTML report beside the JSON.
-    expect(pages[0]?.Message).toContain(
-      'https://s3.console.aws.amazon.com/s3/object/dd-reports?region=us-east-1&prefix=latest%2Floopback.html',
-    );
-    expect(pages[0]?.Message).toContain('aws s3 cp s3://dd-reports/latest/loopback.html report.html');
-    expect(logged).toContainEqual(expect.stringContaining('INSUFFICIENT_DATA pages no one'));
-    // The rule's severity travels as a message attribute: a filter policy routes warnings apart from pages.
-    expect(filtered.filter((f) => f.startsWith('/critical '))).toHaveLength(2);
-    expect(filtered.filter((f) => f.startsWith('/warning '))).toEqual([]);
   });
 
-  it('notifier: a malformed event throws, naming its fields (Lambda retries it, then dead-letters it)', async () => {
+  it('report: the same verdict again is not stored again, and sends nothing', async () => {
+    const client = s3();
+    await client.send(new DeleteObjectCommand({ Bucket: aws.bucket, Key: 'latest/loopback.json' }));
+    const before = aws.delivered.length;
+    await report(await confirmedFailure('loopback'));
+    await aws.settle();
+    await expect(
+      client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: 'latest/loopback.json' })),
+    ).rejects.toThrow(NoSuchKey);
+    client.destroy();
+    expect(aws.delivered.slice(before)).toEqual([]);
+  });
+
+  it('notifier: pages with the verdict on the page topic, with its severity, the runbook and the HTML report', async () => {
+    const transition = aws.delivered.find((d) => d.topic === 'alarm')?.message ?? '';
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await (await load('notifier')).handler(snsEvent(transition));
+    log.mockRestore();
+    await aws.settle();
+    const pages = aws.delivered.filter((d) => d.topic === 'page');
+    expect(pages).toHaveLength(1);
+    const read = readTransitionMessage(transition, INSTANCE);
+    if (read.kind !== 'transition') throw new Error('a transition');
+    const arn = aws.env.STATE_MACHINE_ARN ?? '';
+    const page = pageText(
+      read.transition,
+      read.report,
+      arn,
+      { bucket: aws.bucket, region: 'us-east-1' },
+      { runbookUrl: RUNBOOK, console: consoleLinks('us-east-1', arn, `download-doctor-${INSTANCE}`) },
+    );
+    expect(pages[0]).toEqual({ topic: 'page', subject: page.subject, message: page.message });
+    // Its severity travels as a message attribute: a filter policy routes critical pages apart from warnings.
+    expect(aws.delivered.filter((d) => d.topic === 'page-critical').map((d) => d.subject)).toEqual([
+      page.subject,
+    ]);
+    expect(pages[0]?.message).toContain(`Runbook: ${RUNBOOK}`);
+    expect(pages[0]?.message).toContain('aws s3 cp s3://');
+  });
+
+  it('report and notifier: two healthy runs send the recovery notice', async () => {
+    const before = aws.delivered.length;
+    await report(await healthyRun('loopback'));
+    await report(await healthyRun('loopback'));
+    await aws.settle();
+    const sent = aws.delivered.slice(before).filter((d) => d.topic === 'alarm');
+    expect(sent.map((d) => readTransitionMessage(d.message, INSTANCE))).toMatchObject([
+      { kind: 'transition', transition: { state: 'OK', rule: { id: 'down' } } },
+    ]);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await (await load('notifier')).handler(snsEvent(sent[0]?.message ?? ''));
+    log.mockRestore();
+    await aws.settle();
+    expect(aws.delivered.at(-1)?.subject).toMatch(/^\[download-doctor\] RESOLVED loopback/);
+  });
+
+  it('report: in a maintenance window, the transition is held back (logged), and nothing is sent', async () => {
+    const failed = await confirmedFailure('loopback-maint');
+    expect(failed.maintenance?.window).toBe('nightly deploys');
+    const before = aws.delivered.length;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await (await load('report')).handler(failed);
+    const logged = log.mock.calls.flat().join('\n');
+    log.mockRestore();
+    write.mockRestore();
+    await aws.settle();
+    expect(aws.delivered.slice(before)).toEqual([]);
+    expect(logged).toContain('"held":"in maintenance (nightly deploys) until');
+  });
+
+  it('plan: lists the tick’s targets with their starts; a target silent since then pages the monitor topic, naming it', async () => {
+    const plan = await load('plan');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const tick = Date.parse('2030-01-01T10:00:00Z');
+    const at = (minutes: number) => new Date(tick + minutes * 60_000).toISOString();
+    const first = (await plan.handler({ periodMs: 300_000, tick: at(0) })) as { runs: PlannedRun[] };
+    expect(first.runs.map((r) => r.target).sort()).toEqual(['loopback', 'loopback-maint', 'loopback-second']);
+    for (const r of first.runs) {
+      expect(Date.parse(r.startAt)).toBeGreaterThanOrEqual(tick);
+      expect(Date.parse(r.startAt)).toBeLessThan(tick + 30_000);
+    }
+    // Nothing runs for a long while: each tick past the grace steps no-data; 2 of 3 raise it.
+    const before = aws.delivered.length;
+    for (const m of [60, 65, 70]) await plan.handler({ periodMs: 300_000, tick: at(m) });
+    log.mockRestore();
+    await aws.settle();
+    const sent = aws.delivered
+      .slice(before)
+      .map((d) => readTransitionMessage(d.message, INSTANCE))
+      .flatMap((r) =>
+        r.kind === 'transition'
+          ? [`${r.transition.target} ${r.transition.rule.id} ${r.transition.state}`]
+          : [],
+      );
+    expect(sent.sort()).toEqual([
+      'loopback no-data ALARM',
+      'loopback-maint no-data ALARM',
+      'loopback-second no-data ALARM',
+    ]);
+    // The notifier sends it to the monitor topic, not to on-call.
+    const noData = aws.delivered.slice(before).find((d) => d.message.includes('"loopback-second"'));
+    const quiet = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await (await load('notifier')).handler(snsEvent(noData?.message ?? ''));
+    quiet.mockRestore();
+    await aws.settle();
+    const notice = aws.delivered.filter((d) => d.topic === 'monitor');
+    expect(notice.map((d) => d.subject)).toEqual([expect.stringContaining('loopback-second')]);
+    expect(aws.delivered.filter((d) => d.topic === 'monitor-critical')).toHaveLength(1);
+  });
+
+  it('notifier: a malformed event or message throws, naming its fields (Lambda retries it, then dead-letters it)', async () => {
     const notifier = await load('notifier');
     await expect(notifier.handler({ Records: [{ Sns: {} }] })).rejects.toThrow(
       'the notifier event is malformed: Records[0].Sns.Message: expected string, got nothing',
     );
+    await expect(notifier.handler(snsEvent('{"AlarmName":"x"}'))).rejects.toThrow(
+      /the transition message is malformed: type: /,
+    );
   });
 
-  it("notifier: ignores another instance's alarm for a target of the same name", async () => {
-    const before = pages.length;
+  it("notifier: ignores another instance's transition for a target of the same name", async () => {
+    const transition = aws.delivered.find((d) => d.topic === 'alarm')?.message ?? '';
+    const before = aws.delivered.length;
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const other = alarm('ALARM');
-    const record = other.Records[0] as { Sns: { Message: string } };
-    record.Sns.Message = record.Sns.Message.replace(`download-doctor-${INSTANCE}-`, 'download-doctor-other-');
-    await (await load('notifier')).handler(other);
-    await new Promise((r) => setTimeout(r, 300));
+    await (await load('notifier')).handler(
+      snsEvent(transition.replace(`"instance":"${INSTANCE}"`, '"instance":"other"')),
+    );
     const logged = log.mock.calls.flat();
     log.mockRestore();
-    expect(pages.length).toBe(before);
+    await aws.settle();
+    expect(aws.delivered.length).toBe(before);
     expect(logged).toContainEqual(
-      expect.stringContaining(`not a target alarm of download-doctor instance \\"${INSTANCE}\\"`),
+      expect.stringContaining(`not an alarm of download-doctor instance \\"${INSTANCE}\\"`),
     );
+  });
+
+  it('notifier: a transition without its report reads the stored one; one that breaks the contract is logged, and the page still goes', async () => {
+    const read = readTransitionMessage(
+      aws.delivered.find((d) => d.topic === 'alarm')?.message ?? '',
+      INSTANCE,
+    );
+    if (read.kind !== 'transition') throw new Error('a transition');
+    const bare = transitionMessage(
+      INSTANCE,
+      { ...read.transition, rule: { ...TARGET_ALARMS[0], ...read.transition.rule } } as never,
+      undefined,
+    );
+    const failed = await confirmedFailure('loopback');
+    const bad = { ...failed, results: failed.results.map((r, i) => (i === 1 ? { ...r, timings: {} } : r)) };
+    const client = s3();
+    await client.send(
+      new PutObjectCommand({ Bucket: aws.bucket, Key: 'latest/loopback.json', Body: JSON.stringify(bad) }),
+    );
+    client.destroy();
+    const before = aws.delivered.length;
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await (await load('notifier')).handler(snsEvent(bare));
+    const errors = error.mock.calls.flat();
+    error.mockRestore();
+    log.mockRestore();
+    await aws.settle();
+    expect(errors).toContainEqual(
+      expect.stringContaining(
+        `the stored report s3://${aws.bucket}/latest/loopback.json is malformed: results[1].timings.totalMs: expected number, got nothing`,
+      ),
+    );
+    const pages = aws.delivered.slice(before).filter((d) => d.topic === 'page');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]?.message).toContain('No recent verdict was found');
   });
 
   it('report: pings the heartbeat after every completed run, within its deadline when the receiver hangs', async () => {
@@ -420,20 +485,19 @@ describe('the report and notifier bundles, on moto', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    const report = (await (
-      await load('diagnose')
-    ).handler({ target: 'loopback', ...stages('ok', 'ok') })) as Report;
+    const healthy = await healthyRun('loopback');
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       // Act: the report bundle at cold start with a heartbeat URL (a fresh instance of the module).
       process.env.HEARTBEAT_URL = `${base}/ping/token-123`;
       const beating = (await import(`${pathToFileURL(bundles.report).href}?heartbeat`)) as LambdaModule;
-      await beating.handler(report);
-      await beating.handler(report);
+      await beating.handler(healthy);
+      await beating.handler(healthy);
       process.env.HEARTBEAT_URL = `${base}/hang`;
       const hanging = (await import(`${pathToFileURL(bundles.report).href}?hang`)) as LambdaModule;
       const started = performance.now();
-      await hanging.handler(report);
+      await hanging.handler(healthy);
       const hungMs = performance.now() - started;
       const logged = log.mock.calls.flat().join('\n');
 
@@ -447,101 +511,11 @@ describe('the report and notifier bundles, on moto', () => {
     } finally {
       delete process.env.HEARTBEAT_URL;
       log.mockRestore();
+      write.mockRestore();
       receiver.closeAllConnections();
       await new Promise((r) => receiver.close(r));
     }
   }, 30_000);
-
-  it('notifier: in a maintenance window, no page and no notice, the alarm re-armed; after the window, the page goes', async () => {
-    // Prepare: a failed run of the target in maintenance, as the diagnose and report bundles make and store it
-    // (diagnose reads the window from the config layer), and its down alarm in ALARM, in moto's CloudWatch.
-    const target = 'loopback-maint';
-    const failed = (await (
-      await load('diagnose')
-    ).handler({ target, ...stages('status', 'ok', 'ok', 'status') })) as Report;
-    expect(failed.maintenance?.window).toBe('nightly deploys');
-    await (await load('report')).handler(failed);
-    const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
-    const names = instanceNames(INSTANCE);
-    const name = names.alarm(target, TARGET_ALARMS.find((r) => r.id === 'down') as AlarmRule);
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: name,
-        Namespace: names.namespace,
-        MetricName: METRICS.healthy,
-        Dimensions: targetDimensions(target),
-        Statistic: 'Minimum',
-        Period: 300,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-      }),
-    );
-    await cloudwatch.send(
-      new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'test' }),
-    );
-    const before = pages.length;
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const notifier = await load('notifier');
-    const inWindow = new Date(Date.parse(failed.maintenance?.until ?? '') - 60_000).toISOString();
-
-    // Act 1: the alarm rises, then falls, inside the window.
-    await notifier.handler(alarm('ALARM', target, inWindow));
-    const rearmed = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
-    await notifier.handler(alarm('OK', target, inWindow));
-    await new Promise((r) => setTimeout(r, 300));
-    const held = pages.slice(before);
-    const logged = log.mock.calls.flat();
-
-    // Act 2: re-armed, it rises again once the window is over: the page goes.
-    await notifier.handler(alarm('ALARM', target, failed.maintenance?.until));
-    await new Promise((r) => setTimeout(r, 300));
-    log.mockRestore();
-    cloudwatch.destroy();
-
-    // Assess
-    expect(held).toEqual([]);
-    expect(rearmed.MetricAlarms?.[0]?.StateValue).toBe('OK');
-    expect(rearmed.MetricAlarms?.[0]?.StateReason).toContain('in maintenance (nightly deploys) until');
-    expect(logged).toContainEqual(expect.stringContaining(`"notPaged":"${name}","state":"ALARM"`));
-    expect(logged).toContainEqual(expect.stringContaining(`"notPaged":"${name}","state":"OK"`));
-    expect(pages.slice(before).map((p) => p.Subject)).toEqual([
-      `[download-doctor] FAILED ${target}: fault proxy`,
-    ]);
-  });
-
-  it('notifier: a stored report that breaks the contract is logged naming the field, and the page still goes', async () => {
-    // Prepare: a latest report with a bad field, as a buggy or foreign writer would leave it.
-    const failed = (await (
-      await load('diagnose')
-    ).handler({ target: 'loopback', ...stages('status', 'ok', 'ok', 'status') })) as Report;
-    const bad = { ...failed, results: failed.results.map((r, i) => (i === 1 ? { ...r, timings: {} } : r)) };
-    const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true });
-    await s3.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: 'latest/loopback.json', Body: JSON.stringify(bad) }),
-    );
-    s3.destroy();
-    const before = pages.length;
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-
-    // Act
-    await (await load('notifier')).handler(alarm('ALARM'));
-    await new Promise((r) => setTimeout(r, 300));
-    const errors = error.mock.calls.flat();
-    error.mockRestore();
-    log.mockRestore();
-
-    // Assess
-    expect(errors).toContainEqual(
-      expect.stringContaining(
-        'the stored report s3://dd-reports/latest/loopback.json is malformed: results[1].timings.totalMs: expected number, got nothing',
-      ),
-    );
-    expect(pages.slice(before)).toHaveLength(1);
-    expect(pages.at(-1)?.Message).toContain('No recent verdict was found');
-  });
 });
 
 describe('the self-test bundle, as CloudFormation calls it', () => {

@@ -7,8 +7,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { instanceNames } from '../../functions/alerting/names.ts';
-import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
 import type { HandlerName } from '../../functions/contract/workflow.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../../infra/construct.ts';
@@ -90,8 +88,8 @@ function statementsOf(name: HandlerName | 'notifier'): Record<string, unknown>[]
 }
 
 describe('DownloadHealthchecks: functions and workflow', () => {
-  it('deploys one Node.js 22 arm64 function per Task state, and the notifier', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+  it('deploys one Node.js 22 arm64 function per Task state, the plan and the notifier', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     // Every function reads the config layer at cold start (functions/handlers/lambda.ts).
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -133,81 +131,127 @@ describe('DownloadHealthchecks: functions and workflow', () => {
     expect(machine?.Properties.StateMachineType).toBe('EXPRESS');
   });
 
-  it('logs the workflow’s errors without payloads, under /aws/vendedlogs/states/, traced, as are the functions', () => {
+  it('logs the workflow’s errors without payloads, under /aws/vendedlogs/states/, untraced, and the functions in JSON', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
-      TracingConfiguration: { Enabled: true },
+      TracingConfiguration: { Enabled: false },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: `/aws/vendedlogs/states/download-doctor-${hc.instanceName}`,
     });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      TracingConfig: Match.absent(),
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+    });
   });
 
   it('takes the log level, payloads and tracing from its props', () => {
     const { template: t } = synth({
       workflowLogLevel: sfn.LogLevel.ALL,
       workflowLogExecutionData: true,
-      tracing: false,
+      tracing: true,
     });
     t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
-      TracingConfiguration: { Enabled: false },
+      TracingConfiguration: { Enabled: true },
     });
-    t.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
+    t.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
   });
 
-  it('schedules each target once, carrying its name; 5 minutes unless overridden', () => {
+  it('schedules each distinct interval once, aligned to the clock, starting the fleet with the interval and the tick', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      Name: `${hc.instanceName}-production`,
-      ScheduleExpression: 'rate(5 minutes)',
+      Name: `${hc.instanceName}-every-5m`,
+      ScheduleExpression: 'cron(0/5 * * * ? *)',
       Target: Match.objectLike({
-        Input: '{"target":"production"}',
-        Arn: { Ref: Match.stringLikeRegexp('Workflow') },
+        Input: '{"periodMs":300000,"tick":"<aws.scheduler.scheduled-time>"}',
+        Arn: { Ref: stack.getLogicalId(hc.fleet.node.defaultChild as never) },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
       }),
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(15 minutes)',
-      Target: Match.objectLike({ Input: '{"target":"staging"}' }),
+      Name: `${hc.instanceName}-every-15m`,
+      ScheduleExpression: 'cron(0/15 * * * ? *)',
     });
+    expect(Object.keys(hc.schedules).sort()).toEqual(['15m', '5m']);
   });
 
-  it("takes a target's schedule from the config, unless the schedules prop names the target", () => {
+  it("takes a target's schedule from the config, unless the schedules prop names the target; a rate where no clock fits", () => {
     const config = {
       targets: [
         publicTargetInput({ name: 'production', schedule: '10m' }),
         publicTargetInput({ name: 'staging', schedule: '2m' }),
+        publicTargetInput({ name: 'eu', schedule: '7m' }),
+        publicTargetInput({ name: 'us', schedule: '10m' }),
       ],
     } as unknown as ConfigInput;
-    const t = Template.fromStack(synth({ config, schedules: { staging: Duration.minutes(15) } }).stack);
+    const t = Template.fromStack(
+      synth({ config, schedules: { staging: Duration.minutes(15), eu: Duration.hours(2) } }).stack,
+    );
     const expressions = Object.values(t.findResources('AWS::Scheduler::Schedule')).map(
       (r) => (r as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression,
     );
-    expect(expressions.sort()).toEqual(['rate(10 minutes)', 'rate(15 minutes)']);
+    expect(expressions.sort()).toEqual([
+      'cron(0 0/2 * * ? *)',
+      'cron(0/10 * * * ? *)',
+      'cron(0/15 * * * ? *)',
+    ]);
+    const odd = Template.fromStack(synth({ config, schedules: { staging: Duration.minutes(7) } }).stack);
+    odd.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(7 minutes)' });
+  });
+
+  it('refuses a schedule that is not whole minutes as a listed problem, naming the prop', () => {
+    expect(() =>
+      synth({ schedules: { staging: Duration.seconds(90) }, defaultSchedule: Duration.seconds(30) }),
+    ).toThrow(
+      /defaultSchedule: 30 seconds is not a whole number of minutes[\s\S]*schedules\.staging: 1 minute 30 seconds is not a whole number of minutes/,
+    );
   });
 });
 
-describe('DownloadHealthchecks: full runs and sentinels on their own schedule', () => {
-  const withFullRuns = {
-    targets: [
-      publicTargetInput({ name: 'production', fullRunEvery: 12 }),
-      publicTargetInput({ name: 'staging' }),
-    ],
-  } as unknown as ConfigInput;
-
-  it('gives a target with fullRunEvery a second schedule, every N intervals, that starts a full run', () => {
-    const { stack, hc } = synth({ config: withFullRuns });
-    const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    t.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(1 hour)',
-      Target: Match.objectLike({ Input: '{"target":"production","allLayers":true}' }),
+describe('DownloadHealthchecks: the fleet workflow', () => {
+  it('is Express: the plan, then each target waits for its start and starts its run, fire and forget', () => {
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+      Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] }; StateMachineType: string };
+    }[];
+    const fleet = machines.find((m) => JSON.stringify(m).includes('Each target'));
+    expect(fleet?.Properties.StateMachineType).toBe('EXPRESS');
+    const asl = JSON.parse(
+      (fleet?.Properties.DefinitionString['Fn::Join'][1] ?? [])
+        .map((p) => (typeof p === 'string' ? p : 'REF'))
+        .join(''),
+    );
+    expect(asl.StartAt).toBe('Plan');
+    expect(asl.States['Each target']).toMatchObject({ Type: 'Map', MaxConcurrency: 40, ItemsPath: '$.runs' });
+    const items = asl.States['Each target'].ItemProcessor;
+    expect(items.States['Wait for its start']).toEqual({
+      Type: 'Wait',
+      TimestampPath: '$.startAt',
+      Next: 'Start its run',
     });
-    expect(Object.keys(hc.fullRunSchedules)).toEqual(['production']);
+    expect(items.States['Start its run']).toMatchObject({
+      Resource: 'arn:REF:states:::states:startExecution',
+      Parameters: { Input: { 'target.$': '$.target', 'allLayers.$': '$.allLayers' } },
+    });
   });
 
+  it('takes maxConcurrency and startSpread from its props, and refuses a spread Express cannot wait', () => {
+    const { template: t, hc: h } = synth({ maxConcurrency: 8, startSpread: Duration.minutes(2) });
+    expect(JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'))).toContain(
+      '\\"MaxConcurrency\\":8',
+    );
+    expect(h.fleet).toBeDefined();
+    expect(() => synth({ startSpread: Duration.minutes(5) })).toThrow(
+      /startSpread: 5 minutes: .* at most 240 s/,
+    );
+    expect(() => synth({ maxConcurrency: 0 })).toThrow(
+      /maxConcurrency: must be a whole number from 1 to 1000/,
+    );
+  });
+});
+
+describe('DownloadHealthchecks: sentinels on their own schedule', () => {
   it('refuses a sentinel with ownSchedule that has no schedule, and takes one that has', () => {
     const big = {
       targets: [
@@ -233,20 +277,6 @@ describe('DownloadHealthchecks: full runs and sentinels on their own schedule', 
 });
 
 describe('DownloadHealthchecks: least privilege', () => {
-  it('lets the notifier re-arm the paging alarms of the targets only (a page held back by maintenance)', () => {
-    const rearm = statementsOf('notifier').filter((st) => st.Action === 'cloudwatch:SetAlarmState');
-    expect(rearm).toHaveLength(1);
-    const names = ((rearm[0]?.Resource ?? []) as unknown[]).map(
-      (r) => JSON.stringify(r).match(/alarm:([A-Za-z0-9-]+)/)?.[1],
-    );
-    const alarm = instanceNames(hc.instanceName).alarm;
-    const page = TARGET_ALARMS.filter((r) => r.topic === 'page');
-    expect(page.map((r) => r.id)).toContain('down');
-    expect(names.sort()).toEqual(
-      ['production', 'staging'].flatMap((t) => page.map((r) => alarm(t, r))).sort(),
-    );
-  });
-
   it('lets the storage function read the sentinel keys only, list them only as prefixes, and decrypt with the named key via S3', () => {
     const statements = statementsOf('storage');
     expect(statements).toContainEqual(
@@ -328,10 +358,6 @@ describe('DownloadHealthchecks: least privilege', () => {
     template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     expect(statementsOf('diagnose')).toEqual([
       expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
-      expect.objectContaining({
-        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        Resource: '*',
-      }),
     ]);
   });
 
@@ -532,17 +558,23 @@ describe('two instances in one stack (staging and production in one account)', (
       expect(new Set(names).size, `${type} ${key}`).toBe(names.length);
     }
     expect(named('AWS::CloudWatch::Alarm', 'AlarmName')).toContain(
-      '"download-doctor-staging-production-down"',
+      '"download-doctor-staging-monitor-NoRuns"',
     );
-    expect(named('AWS::CloudWatch::Alarm', 'AlarmName')).toContain(
-      '"download-doctor-production-production-down"',
-    );
+    expect(named('AWS::Scheduler::Schedule', 'Name').sort()).toEqual([
+      '"production-every-5m"',
+      '"staging-every-5m"',
+    ]);
     expect(a.instanceName).toBe('staging');
     expect(b.instanceName).toBe('production');
-    const namespaces = new Set(
-      named('AWS::CloudWatch::Alarm', 'Namespace').filter((n) => n?.includes('DownloadDoctor')),
-    );
-    expect([...namespaces].sort()).toEqual(['"DownloadDoctor/production"', '"DownloadDoctor/staging"']);
+    // Each instance's functions read their own names (alarms, namespace) from the deployment and INSTANCE_NAME.
+    const instances = Object.values(t.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map(
+        (r) =>
+          (r.Properties.Environment as { Variables?: { INSTANCE_NAME?: string } })?.Variables?.INSTANCE_NAME,
+      )
+      .filter(Boolean);
+    expect(new Set(instances)).toEqual(new Set(['staging', 'production']));
   });
 
   it('derive a default instance name from the stack and the construct, unique in an account', () => {
@@ -603,9 +635,11 @@ describe('the optional parts', () => {
       [
         'HealthchecksAlarmTopicArn',
         'HealthchecksDashboardUrl',
+        'HealthchecksFleetStateMachineArn',
         'HealthchecksMonitorTopicArn',
         'HealthchecksPageTopicArn',
         'HealthchecksStateMachineArn',
+        'HealthchecksTableName',
       ].sort(),
     );
     const dashboard = Object.entries(outputs).find(([k]) => k.includes('DashboardUrl'))?.[1];
@@ -720,6 +754,6 @@ describe('the CDK app', () => {
     const t = JSON.parse(readFileSync(join(out, 'DownloadDoctor.template.json'), 'utf8'));
     expect(
       Object.values(t.Resources).filter((res) => (res as { Type: string }).Type === 'AWS::Lambda::Function'),
-    ).toHaveLength(7);
+    ).toHaveLength(8);
   }, 150_000); // cdk synth, with the integration tests on the other core, can take over 30 s
 });

@@ -6,6 +6,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS, METRICS } from '../../functions/alerting/metrics.ts';
 import { instanceNames } from '../../functions/alerting/names.ts';
@@ -23,9 +24,7 @@ const CONFIG = {
   ],
 } as unknown as ConfigInput;
 const INSTANCE = 'TestHealthchecks';
-const { alarm: alarmName, namespace: NAMESPACE } = instanceNames(INSTANCE);
-/** Schedule seconds by target: production on the default (5 minutes), staging every 15 minutes. */
-const PERIODS: Record<string, number> = { production: 300, staging: 900 };
+const { namespace: NAMESPACE } = instanceNames(INSTANCE);
 
 function synth(props: Partial<DownloadHealthchecksProps> = {}, withVpc = false) {
   const app = new App({ outdir: tempDir('dd-cdk-'), context: { 'aws:cdk:bundling-stacks': [] } });
@@ -65,110 +64,73 @@ function statementsOf(role: { node: { defaultChild?: unknown } } | undefined): R
   );
 }
 
-const reportObjects = (ext = 'json') =>
-  Object.keys(PERIODS).map((t) => ({
-    'Fn::Join': ['', [arnOf(hc.reportBucket), `/latest/${t}.${ext}`]],
-  }));
-
-describe('the target alarms, from TARGET_ALARMS', () => {
-  it('one alarm per target and rule, M of N over periods of the schedule, with its missing-data rule', () => {
-    for (const [target, period] of Object.entries(PERIODS)) {
-      for (const r of TARGET_ALARMS) {
-        const topic = r.topic === 'page' ? hc.alarmTopic : hc.monitorTopic;
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          AlarmName: alarmName(target, r),
-          Namespace: NAMESPACE,
-          MetricName: r.metric,
-          Dimensions: [{ Name: DIMENSIONS.target, Value: target }],
-          Statistic: r.statistic,
-          Period: period,
-          Threshold: r.threshold,
-          ComparisonOperator: r.comparison,
-          DatapointsToAlarm: r.datapointsToAlarm,
-          EvaluationPeriods: r.evaluationPeriods,
-          TreatMissingData: r.treatMissingData,
-          AlarmActions: [ref(topic)],
-          OKActions: [ref(topic)],
-        });
-      }
-    }
-    expect(Object.keys(hc.alarms)).toEqual(['production', 'staging']);
-    expect(Object.keys(hc.alarms.production ?? {})).toEqual(TARGET_ALARMS.map((r) => r.id));
+describe('the alarm rules, stepped by the report function: no CloudWatch alarm per target', () => {
+  it("deploys the rules (with their overrides) and each target's period in the config layer, for the report and plan functions", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', Object.keys(hc.monitorAlarms).length);
+    const { hc: h } = synth({
+      alarmDatapoints: { down: { datapointsToAlarm: 1, evaluationPeriods: 1, recoverAfter: 3 } },
+      tlsDaysLeftThreshold: 30,
+    });
+    const deployment = h.deployment;
+    expect(deployment.targets).toEqual([
+      { name: 'production', periodMs: 300_000 },
+      { name: 'staging', periodMs: 900_000 },
+    ]);
+    expect(deployment.rules.find((r) => r.id === 'down')).toMatchObject({
+      datapointsToAlarm: 1,
+      evaluationPeriods: 1,
+      recoverAfter: 3,
+      confirmedAtOnce: true,
+    });
+    expect(deployment.rules.find((r) => r.id === 'tls-expiry')?.threshold).toBe(30);
+    // 4 starts a second: one target every 5 minutes and one every 15, a quarter of a second each.
+    expect(deployment).toMatchObject({ metrics: 'summary', spreadMs: { '300000': 250, '900000': 250 } });
   });
 
-  it("the defaults the README and the prop's TSDoc state: down 2 of 3, degraded 3 of 3, no-data 2 of 3 (missing = breaching)", () => {
+  it("the defaults the README and the prop's TSDoc state: down 2 of 3 (a confirmed failure at once), degraded 3 of 3, both back after 2 healthy runs", () => {
     const byId = Object.fromEntries(TARGET_ALARMS.map((r) => [r.id, r]));
     expect(byId.down).toMatchObject({
       datapointsToAlarm: 2,
       evaluationPeriods: 3,
+      confirmedAtOnce: true,
+      recoverAfter: 2,
       treatMissingData: 'notBreaching',
     });
-    expect(byId.degraded).toMatchObject({ datapointsToAlarm: 3, evaluationPeriods: 3, topic: 'page' });
-    expect(byId['no-data']).toMatchObject({ treatMissingData: 'breaching', topic: 'monitor' });
-  });
-
-  it("the monitor warning goes to the monitor's topic and keeps its state between full runs (missing data ignored)", () => {
-    const warning = TARGET_ALARMS.find((r) => r.id === 'monitor-warning');
-    expect(warning).toMatchObject({ metric: METRICS.monitorWarning, topic: 'monitor', severity: 'warning' });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: alarmName('production', { id: 'monitor-warning' }),
-      MetricName: 'MonitorWarning',
-      TreatMissingData: 'ignore',
-      AlarmActions: [ref(hc.monitorTopic)],
+    expect(byId.degraded).toMatchObject({
+      datapointsToAlarm: 3,
+      evaluationPeriods: 3,
+      recoverAfter: 2,
+      topic: 'page',
     });
+    expect(byId['no-data']).toMatchObject({ treatMissingData: 'breaching', topic: 'monitor' });
+    expect(byId['monitor-warning']).toMatchObject({ metric: METRICS.monitorWarning, topic: 'monitor' });
   });
 
-  it('alarmDatapoints overrides M of N for every target', () => {
-    const { template } = synth({ alarmDatapoints: { down: { datapointsToAlarm: 1, evaluationPeriods: 1 } } });
-    for (const target of Object.keys(PERIODS)) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: alarmName(target, { id: 'down' }),
-        DatapointsToAlarm: 1,
-        EvaluationPeriods: 1,
-      });
-    }
-  });
-
-  it('refuses at synth, listing every problem: M over N, a number of periods CloudWatch cannot evaluate', () => {
+  it('refuses at synth, listing every problem: M over N, a number of periods past what a target keeps', () => {
     expect(() =>
       synth({
-        schedules: { staging: Duration.minutes(30) },
         alarmDatapoints: {
           down: { datapointsToAlarm: 3, evaluationPeriods: 2 },
-          degraded: { datapointsToAlarm: 1, evaluationPeriods: 60 },
+          degraded: { datapointsToAlarm: 1, evaluationPeriods: 600 },
         },
       }),
     ).toThrow(
-      /alarmDatapoints\.down: datapointsToAlarm \(3\) exceeds evaluationPeriods \(2\)[\s\S]*download-doctor-TestHealthchecks-staging-degraded: 60 periods of 1800 s \(the schedule of "staging"\) span 108000 s, over CloudWatch's 86400 s/,
+      /alarmDatapoints\.down: datapointsToAlarm \(3\) exceeds evaluationPeriods \(2\)[\s\S]*alarmDatapoints\.degraded\.evaluationPeriods: must be a whole number of periods, 1 to 100 \(got 600\)/,
     );
-  });
-});
-
-describe('the TLS warning and the runbook', () => {
-  it('warns when a certificate has fewer days left than the threshold (14 unless tlsDaysLeftThreshold says)', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: alarmName('production', { id: 'tls-expiry' }),
-      MetricName: METRICS.tlsDaysLeft,
-      Namespace: NAMESPACE,
-      Statistic: 'Minimum',
-      Threshold: 14,
-      ComparisonOperator: 'LessThanThreshold',
-      AlarmActions: [ref(hc.alarmTopic)],
-    });
-    const { template: t } = synth({ tlsDaysLeftThreshold: 30 });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: alarmName('staging', { id: 'tls-expiry' }),
-      Threshold: 30,
-    });
     expect(() => synth({ tlsDaysLeftThreshold: 0 })).toThrow(
       /tlsDaysLeftThreshold: must be a whole number of days/,
     );
   });
 
-  it("names the target's runbook in its alarms' descriptions", () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: alarmName('production', { id: 'down' }),
-      AlarmDescription: Match.stringLikeRegexp('Runbook: https://wiki.example.com/runbooks/downloads$'),
+  it("keeps each target's state in a table paid per request, its history expiring", () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
   });
 });
@@ -242,8 +204,11 @@ describe('the paging path', () => {
 });
 
 describe("the monitor's own alarms", () => {
-  it('workflow runs failed, timed out or throttled, to the monitor topic, 2 of 3 periods of the longest schedule, missing data not breaching', () => {
-    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
+  it('workflow runs failed or timed out, to the monitor topic, 2 of 3 periods of the longest schedule, missing data not breaching; throttled on Standard only', () => {
+    const standard = synth({ workflowType: sfn.StateMachineType.STANDARD });
+    expect(Object.keys(standard.hc.monitorAlarms)).toContain('ExecutionThrottled');
+    expect(Object.keys(hc.monitorAlarms)).not.toContain('ExecutionThrottled');
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
@@ -275,9 +240,32 @@ describe("the monitor's own alarms", () => {
     expect(Object.keys(hc.monitorAlarms)).toContain('Errors-notifier');
   });
 
-  it('every alarm, target or monitor, notifies both ALARM and OK', () => {
-    // Per target its rules; the runs (3); every function's errors; the paging path (5).
-    const count = 2 * TARGET_ALARMS.length + 3 + Object.keys(hc.functions).length + 1 + 5;
+  it('no run at all alarms the monitor: the workflow succeeded nowhere in a period of the shortest schedule, missing data breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `download-doctor-${INSTANCE}-monitor-NoRuns`,
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsSucceeded',
+      Dimensions: [{ Name: 'StateMachineArn', Value: ref(hc.stateMachine) }],
+      Period: 300,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [ref(hc.monitorTopic)],
+    });
+  });
+
+  it("keeps the dead letters' alarm in ALARM while a message waits: SQS stops its metrics after six idle hours", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('every alarm notifies both ALARM and OK; their number does not depend on the targets', () => {
+    // The runs (2: failed, timed out; throttling is Standard's only) and no runs (1); every function's errors (the
+    // Task functions, the plan, the notifier); the paging path (5).
+    const count = 2 + 1 + Object.keys(hc.functions).length + 2 + 5;
     template.resourceCountIs('AWS::CloudWatch::Alarm', count);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [Match.anyValue()],
@@ -318,7 +306,7 @@ describe('the topics and their key', () => {
     }
   });
 
-  it("lets this account's alarms publish to the alarm and monitor topics, not to the page topic", () => {
+  it("lets this account's alarms publish to the monitor topic, not to the page or alarm topics (functions publish there)", () => {
     const fromAlarms = Match.objectLike({
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -334,16 +322,16 @@ describe('the topics and their key', () => {
         },
       },
     });
-    for (const topic of [hc.alarmTopic, hc.monitorTopic]) {
-      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        Topics: [ref(topic)],
-        PolicyDocument: { Statement: Match.arrayWith([fromAlarms]) },
-      });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [ref(hc.monitorTopic)],
+      PolicyDocument: { Statement: Match.arrayWith([fromAlarms]) },
+    });
+    for (const topic of [hc.pageTopic, hc.alarmTopic]) {
+      const [policy] = Object.values(
+        template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [ref(topic)] } }),
+      );
+      expect(JSON.stringify(policy)).not.toContain('cloudwatch.amazonaws.com');
     }
-    const [pagePolicy] = Object.values(
-      template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [ref(hc.pageTopic)] } }),
-    );
-    expect(JSON.stringify(pagePolicy)).not.toContain('cloudwatch.amazonaws.com');
   });
 });
 
@@ -373,6 +361,7 @@ describe('the notifier and the report', () => {
         Variables: {
           REPORT_BUCKET: ref(hc.reportBucket),
           PAGE_TOPIC_ARN: ref(hc.pageTopic),
+          MONITOR_TOPIC_ARN: ref(hc.monitorTopic),
           STATE_MACHINE_ARN: ref(hc.stateMachine),
           INSTANCE_NAME: INSTANCE,
           DASHBOARD_NAME: `download-doctor-${INSTANCE}`,
@@ -383,12 +372,19 @@ describe('the notifier and the report', () => {
     });
   });
 
-  it('sizes the report function like diagnose (128 MB, 10 s) and gives it the bucket', () => {
+  it('sizes the report function like diagnose (128 MB, 10 s) and gives it the bucket, the table and the alarm topic', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp(`^download-doctor ${INSTANCE}: the report`),
       MemorySize: 128,
       Timeout: 10,
-      Environment: { Variables: { REPORT_BUCKET: ref(hc.reportBucket), INSTANCE_NAME: INSTANCE } },
+      Environment: {
+        Variables: {
+          REPORT_BUCKET: ref(hc.reportBucket),
+          INSTANCE_NAME: INSTANCE,
+          TABLE_NAME: ref(hc.table),
+          ALARM_TOPIC_ARN: ref(hc.alarmTopic),
+        },
+      },
     });
   });
 
@@ -427,87 +423,122 @@ describe('the notifier and the report', () => {
 
 describe('least privilege for telemetry', () => {
   const logs = expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
-  const xray = expect.objectContaining({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] });
 
-  it('report: put the targets’ latest reports and their pages, and metric data in our namespace only', () => {
+  const reports = () => ({ 'Fn::Join': ['', [arnOf(hc.reportBucket), '/latest/*']] });
+  const publish = (...topics: { node: { defaultChild?: unknown } }[]) => [
+    {
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Resource: topics.length === 1 ? ref(topics[0] as never) : topics.map(ref),
+    },
+    { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arnOf(hc.topicKey) },
+  ];
+
+  it('report: put the reports under their prefix, its items of the table, the transitions to the alarm topic; no PutMetricData', () => {
     expect(statementsOf(hc.functions.report.role)).toEqual([
       logs,
-      xray,
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: [...reportObjects(), ...reportObjects('html')] },
-      {
-        Effect: 'Allow',
-        Action: 'cloudwatch:PutMetricData',
-        Resource: '*',
-        Condition: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
-      },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: reports() },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arnOf(hc.table) },
+      ...publish(hc.alarmTopic),
     ]);
   });
 
-  it('notifier: read the latest reports, publish to the page topic, with its key, and re-arm paging alarms', () => {
+  it('plan: read the items in a batch, write a silent one, publish its no-data', () => {
+    expect(statementsOf(hc.planFunction.role)).toEqual([
+      logs,
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: arnOf(hc.table),
+      },
+      ...publish(hc.alarmTopic),
+    ]);
+  });
+
+  it('notifier: read the reports, publish to the page and monitor topics, with their key; no SetAlarmState', () => {
     expect(statementsOf(hc.notifier.role)).toEqual([
       logs,
-      xray,
       // The on-failure destination: its dead-letter queue.
       expect.objectContaining({
         Action: expect.arrayContaining(['sqs:SendMessage']),
         Resource: arnOf(hc.notifierDeadLetters),
       }),
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: reportObjects() },
-      { Effect: 'Allow', Action: 'sns:Publish', Resource: ref(hc.pageTopic) },
-      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arnOf(hc.topicKey) },
-      // The alarms' names: test/infra/construct.test.ts.
-      { Effect: 'Allow', Action: 'cloudwatch:SetAlarmState', Resource: expect.any(Array) },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: reports() },
+      ...publish(hc.pageTopic, hc.monitorTopic),
     ]);
   });
 
-  it('no other function may publish metrics, write reports or page', () => {
+  it('no other function may write reports, the table, or page', () => {
     for (const [name, fn] of Object.entries(hc.functions)) {
       if (name === 'report') continue;
       expect(JSON.stringify(statementsOf(fn.role))).not.toMatch(
-        /cloudwatch:|s3:PutObject|sns:|kms:GenerateDataKey/,
+        /cloudwatch:|s3:PutObject|sns:|kms:GenerateDataKey|dynamodb:/,
       );
     }
   });
 });
 
 describe('the dashboard', () => {
-  /** The dashboard's widgets, with CloudFormation references blanked out. */
-  function widgets(): { properties: { title?: string; period?: number; metrics?: unknown[][] } }[] {
-    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as {
+  /** The dashboard's body, with CloudFormation references blanked out. */
+  function body(t = template): {
+    widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+    variables?: Record<string, unknown>[];
+  } {
+    const [dashboard] = Object.values(t.findResources('AWS::CloudWatch::Dashboard')) as {
       Properties: { DashboardBody: { 'Fn::Join': [string, unknown[]] } };
     }[];
-    const body = (dashboard?.Properties.DashboardBody['Fn::Join'][1] ?? [])
-      .map((p) => (typeof p === 'string' ? p : 'REF'))
-      .join('');
-    return JSON.parse(body).widgets;
+    const parts = dashboard?.Properties.DashboardBody['Fn::Join'][1] ?? [];
+    return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'REF')).join(''));
   }
-  const graphed = (period: number) =>
-    widgets()
-      .filter((w) => w.properties.period === period)
-      .flatMap((w) => w.properties.metrics ?? [])
-      .map((m) => m.filter((x) => typeof x === 'string').join(' '));
+  const expressions = (t = template) =>
+    body(t)
+      .widgets.flatMap((w) => w.properties.metrics ?? [])
+      .flatMap((m) => m.filter((x) => typeof x === 'object' && x !== null && 'expression' in x))
+      .map((x) => (x as { expression: string }).expression);
 
-  it('graphs per target its verdict, and per layer success, duration and first byte, one point per run', () => {
+  it('shows the fleet through Metrics Insights queries grouped by target: the most failing, the slowest', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    for (const [target, period] of Object.entries(PERIODS)) {
-      const metrics = graphed(period);
-      expect(metrics).toContain(`${NAMESPACE} ${METRICS.healthy} ${DIMENSIONS.target} ${target}`);
-      for (const layer of LAYERS) {
-        for (const name of [METRICS.checkSuccess, METRICS.checkDuration, METRICS.checkFirstByte]) {
-          expect(metrics).toContain(
-            `${NAMESPACE} ${name} ${DIMENSIONS.layer} ${layer} ${DIMENSIONS.target} ${target}`,
-          );
-        }
-      }
-    }
+    expect(expressions()).toEqual([
+      `SELECT AVG(Healthy) FROM SCHEMA("${NAMESPACE}", Target) GROUP BY Target ORDER BY AVG() ASC LIMIT 10`,
+      `SELECT MAX(Duration) FROM SCHEMA("${NAMESPACE}", Target) GROUP BY Target ORDER BY MAX() DESC LIMIT 10`,
+    ]);
   });
 
-  it("graphs the monitor's health: failed, timed-out and throttled runs, and every function's errors", () => {
-    const metrics = graphed(900); // the monitor's period: the longest schedule
-    for (const m of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled'])
+  it('chooses one target through a dashboard variable over the Target dimension', () => {
+    expect(body().variables).toEqual([
+      expect.objectContaining({
+        type: 'property',
+        property: DIMENSIONS.target,
+        inputType: 'select',
+        id: 'target',
+        defaultValue: 'production',
+      }),
+    ]);
+    const metrics = body().widgets.flatMap((w) => w.properties.metrics ?? []);
+    expect(metrics).toContainEqual([
+      NAMESPACE,
+      METRICS.healthy,
+      DIMENSIONS.target,
+      'production',
+      expect.anything(),
+    ]);
+  });
+
+  it('has the same widgets and metrics for 5 targets as for 2: nothing per target', () => {
+    const names = ['production', 'staging', 'eu', 'us', 'ap'];
+    const one = synth({ config: { targets: names.map((name) => publicTargetInput({ name })) } as never });
+    expect(body(one.template).widgets.length).toBe(body().widgets.length);
+    expect(JSON.stringify(body(one.template)).length).toBe(JSON.stringify(body()).length);
+  });
+
+  it("graphs the monitor's health: runs succeeded, failed, timed out and throttled, and every function's errors", () => {
+    const metrics = body()
+      .widgets.flatMap((w) => w.properties.metrics ?? [])
+      .map((m) => m.filter((x) => typeof x === 'string').join(' '));
+    for (const m of ['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled'])
       expect(metrics).toContain(`AWS/States ${m} StateMachineArn REF`);
     expect(metrics.filter((m) => m === 'AWS/Lambda Errors FunctionName REF')).toHaveLength(
-      Object.keys(hc.functions).length + 1,
+      Object.keys(hc.functions).length + 2,
     );
   });
 });

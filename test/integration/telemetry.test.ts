@@ -151,12 +151,14 @@ describe('telemetry and paging on the sandbox', () => {
     if (!rule) throw new Error('no rule');
     await box.applyFault(name as FaultName);
     const pages: Received[] = [];
+    // A failed run is a confirmed hard failure (its stage 1 failed again at the confirmation): it pages at once.
+    // Degraded keeps its M of N: M-1 runs page no one. One more run adds nothing.
+    const pagesAt = rule.confirmedAtOnce ? 1 : rule.datapointsToAlarm;
     try {
-      // M-1 failing runs page no one; the M-th pages once; one more failing run adds nothing.
-      for (let i = 1; i <= rule.datapointsToAlarm + 1; i++) {
+      for (let i = 1; i <= pagesAt + 1; i++) {
         const r = await run();
         expect(r.status).toBe(fault.expected.status);
-        if (i < rule.datapointsToAlarm)
+        if (i < pagesAt)
           expect(
             r.pages.map((p) => p.subject),
             `run ${i}`,
@@ -181,7 +183,7 @@ describe('telemetry and paging on the sandbox', () => {
     expect(page?.message).toContain(`--input '{"target":"sandbox"}'`);
     expect(page?.message).toContain('download-doctor run --target sandbox');
 
-    // Recovery: once fewer than M of the last N runs fail, one notice, then silence.
+    // Recovery: after its healthy runs in a row (recoverAfter), one notice, then silence.
     const notices: Received[] = [];
     for (let i = 0; i < rule.evaluationPeriods; i++) {
       const r = await run();

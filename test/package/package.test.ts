@@ -357,7 +357,7 @@ describe('a release tarball, as the README makes it, installed into a new CDK ap
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     const prebuilt = readdirSync(join(app, 'node_modules/download-doctor/dist/lambda')).map((name) =>
       readFileSync(join(app, 'node_modules/download-doctor/dist/lambda', name, 'index.mjs'), 'utf8'),
     );

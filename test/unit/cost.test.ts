@@ -1,22 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { fixedMonthlyCost, measureShapes, PRICES, perRunCost, RUNS_PER_MONTH } from '../../scripts/cost.ts';
+import {
+  fixedMonthlyCost,
+  measureShapes,
+  PRICES,
+  perRunCost,
+  perTargetMonthly,
+  RUNS_PER_MONTH,
+  spreadShare,
+} from '../../scripts/cost.ts';
 
 describe('cost model', () => {
-  it('counts transitions, invocations, metric data and log bytes from the real definition on the engine', async () => {
+  it('counts transitions, invocations, log bytes and the state item from the real definition on the engine', async () => {
     const { healthy, flapped, failing } = await measureShapes();
     // Healthy: stage 1 (Parallel), End-to-end, App, the Choice, Diagnose, Report.
-    const counts = { transitions: 6, checkInvocations: 2, confirmInvocations: 0, diagnoseInvocations: 2 };
-    expect(healthy).toMatchObject(counts);
+    const counts = { transitions: 6, checkInvocations: 2, confirmInvocations: 0, diagnoseInvocations: 1 };
+    expect(healthy).toMatchObject({ ...counts, reportInvocations: 1 });
     // Flapped adds the confirmation (Parallel; per check a Choice, then the check again or kept) and its Choice.
     expect(flapped).toMatchObject({ ...counts, transitions: 12, checkInvocations: 3, confirmInvocations: 1 });
     // Failing adds stage 2, Storage and Proxy to that.
     expect(failing).toMatchObject({ ...counts, transitions: 15, checkInvocations: 5, confirmInvocations: 1 });
-    // Healthy, Degraded, Flapped; per layer CheckSuccess, CheckDuration, CheckFirstByte, TlsDaysLeft (HTTPS);
-    // TlsDaysLeft for the target; and when storage and proxy ran, MonitorWarning.
-    expect(healthy.metricData).toBe(3 + 2 * 4 + 1);
-    expect(failing.metricData).toBe(3 + 3 * 4 + 3 + 1 + 1);
     expect(failing.workflowLogBytesAll).toBeGreaterThan(healthy.workflowLogBytesAll);
-    expect(healthy.handlerLogBytes).toBeGreaterThan(0); // the report's heartbeat line
+    // The report's EMF line, and its state item: one write unit (1 KB) for a healthy target.
+    expect(healthy.handlerLogBytes).toBeGreaterThan(200);
+    expect(healthy.stateItemBytes).toBeGreaterThan(200);
+    expect(healthy.stateItemBytes).toBeLessThanOrEqual(1024);
+    // A failing target keeps an open incident (its summary) in its item.
+    expect(failing.stateItemBytes).toBeGreaterThan(healthy.stateItemBytes);
+  });
+
+  it('meets the goals: at most $1.00 a target-month at 5 minutes, $1.50 healthy at 1 minute, $6 fixed', async () => {
+    const shapes = await measureShapes();
+    const month = (every: keyof typeof RUNS_PER_MONTH, state: keyof typeof shapes, tracing = false) =>
+      perTargetMonthly() +
+      RUNS_PER_MONTH[every] *
+        (perRunCost('express', shapes[state], state, { tracing }).total + spreadShare());
+    for (const state of ['healthy', 'flapped', 'failing'] as const)
+      expect(month('5 min', state)).toBeLessThan(1);
+    expect(month('1 min', 'healthy')).toBeLessThan(1.5);
+    expect(month('1 min', 'flapped')).toBeLessThan(1.5);
+    // X-Ray is off by default: it would cost $5 a million runs, $0.22 a month at 1 minute.
+    expect(month('1 min', 'healthy', true) - month('1 min', 'healthy')).toBeCloseTo(43_200 * 5e-6, 6);
+    // Two series a target: $0.60, the largest single charge of a healthy target.
+    expect(perTargetMonthly()).toBeCloseTo(0.6, 6);
+    expect(fixedMonthlyCost(16, RUNS_PER_MONTH['5 min']).total).toBeLessThan(6);
+    expect(fixedMonthlyCost(16, RUNS_PER_MONTH['1 min']).total).toBeLessThan(6);
   });
 
   it('prices every per-run charge, and makes Express the cheaper default', async () => {
@@ -25,20 +52,15 @@ describe('cost model', () => {
     const standard = perRunCost('standard', shapes.healthy, 'healthy');
     expect(runs * standard.workflow).toBeCloseTo(8640 * 6 * 0.000025, 6); // $1.30
     const express = perRunCost('express', shapes.healthy, 'healthy');
-    expect(express.total).toBeLessThan(standard.total / 5);
-    expect(express).toMatchObject({
-      metrics: PRICES.putMetricDataPerRequest,
-      s3: 2 * PRICES.s3PutPerRequest,
-      xray: PRICES.xrayPerTraceRecorded,
-      scheduler: PRICES.schedulerPerInvocation,
-    });
+    expect(express.total).toBeLessThan(standard.total / 2);
+    expect(express.xray).toBe(0);
+    expect(perRunCost('express', shapes.healthy, 'healthy', { tracing: true }).xray).toBe(
+      PRICES.xrayPerTraceRecorded,
+    );
     // Level ALL with payloads costs more logs than the default ERROR.
-    expect(perRunCost('express', shapes.failing, 'failing', 'all').logs).toBeGreaterThan(
+    expect(perRunCost('express', shapes.failing, 'failing', { logging: 'all' }).logs).toBeGreaterThan(
       perRunCost('express', shapes.failing, 'failing').logs,
     );
-    const fixed = fixedMonthlyCost(shapes);
-    expect(fixed.alarms).toBe(20);
-    expect(fixed.metrics).toBe(20);
     // The confirmation's wait is billed Lambda time: a flapped run costs more than a healthy one.
     expect(perRunCost('express', shapes.flapped, 'flapped').lambda).toBeGreaterThan(
       perRunCost('express', shapes.healthy, 'healthy').lambda,

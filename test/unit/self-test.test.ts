@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../../functions/config/schema.ts';
+import { SELF_TEST_CONCURRENCY } from '../../functions/contract/concurrency.ts';
 import {
   judgeSelfTest,
+  runSelfTest,
   selfTestId,
   selfTestNeeded,
   selfTestReason,
@@ -81,5 +84,27 @@ describe('the self-test’s judgement: the monitor broken, or the target unhealt
     expect(
       selfTestNeeded({ RequestType: 'Delete', PhysicalResourceId: selfTestId('abc'), fingerprint }),
     ).toBe(false);
+  });
+});
+
+describe('the self-test’s fan-out', () => {
+  it('invokes every check of every target, SELF_TEST_CONCURRENCY at a time, however many targets', async () => {
+    const config = {
+      targets: Array.from({ length: 300 }, (_, i) => ({ name: `t${i}` })),
+    } as unknown as Config;
+    let inFlight = 0;
+    let most = 0;
+    const invoked: string[] = [];
+    const findings = await runSelfTest(config, async (layer, target) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      invoked.push(`${target} ${layer}`);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      return layer === 'storage' && target === 't7' ? result(layer, 's3-access-denied') : result(layer, 'ok');
+    });
+    expect(invoked).toHaveLength(300 * 4);
+    expect(most).toBe(SELF_TEST_CONCURRENCY);
+    expect(findings).toEqual([expect.objectContaining({ target: 't7', layer: 'storage', broken: true })]);
   });
 });

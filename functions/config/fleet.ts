@@ -1,0 +1,60 @@
+/**
+ * The fleet's tick on AWS: one schedule per distinct interval starts the plan, which lists the interval's targets,
+ * each with its start in this tick and whether it is a full run. Pure: a function of the targets, the interval and
+ * the tick's time, so that every tick of a target lands on the same place in its period (./schedule.ts).
+ */
+import { fnv1a } from '../contract/hash.ts';
+import { startOffsetMs } from './schedule.ts';
+
+/** A target as the plan sees it: its name, its period, and every how many runs a full run comes. */
+export interface FleetTarget {
+  name: string;
+  periodMs: number;
+  fullRunEvery?: number | undefined;
+}
+
+/** One run the tick starts: the per-target workflow's input, and when. */
+export interface PlannedRun {
+  target: string;
+  /** ISO 8601: the Map's Wait state waits until then (TimestampPath). */
+  startAt: string;
+  allLayers: boolean;
+}
+
+/** The tick's slot number: run k of every target of this interval starts in [k × period, (k + 1) × period). */
+export const slotOf = (tickMs: number, periodMs: number) => Math.floor(tickMs / periodMs);
+
+/**
+ * Whether slot `slot` of the target is a full run: every `fullRunEvery`-th slot, at a phase of its own (from its
+ * name), so that the full runs of a fleet do not all fall on one tick. Derived from the slot number, not a counter:
+ * nothing to keep, nothing lost by a missed tick.
+ */
+export function isFullRun(t: Pick<FleetTarget, 'name' | 'fullRunEvery'>, slot: number): boolean {
+  const n = t.fullRunEvery;
+  if (!n || n <= 1) return n === 1;
+  return (slot + (fnv1a(t.name) % n)) % n === 0;
+}
+
+/**
+ * The runs of the tick at `tickMs` for the targets whose period is `periodMs`, in the order they start: each at the
+ * tick plus its stable offset, spread over the first `spreadMs` of the period (at most the period).
+ */
+export function planTick(
+  targets: readonly FleetTarget[],
+  periodMs: number,
+  tickMs: number,
+  spreadMs: number,
+): PlannedRun[] {
+  const slot = slotOf(tickMs, periodMs);
+  const spread = Math.min(1, spreadMs / periodMs);
+  const start = slot * periodMs;
+  return targets
+    .filter((t) => t.periodMs === periodMs)
+    .map((t) => ({ t, at: start + startOffsetMs(t.name, periodMs, spread) }))
+    .sort((a, b) => a.at - b.at || a.t.name.localeCompare(b.t.name))
+    .map(({ t, at }) => ({
+      target: t.name,
+      startAt: new Date(at).toISOString(),
+      allLayers: isFullRun(t, slot),
+    }));
+}

@@ -1,0 +1,68 @@
+/**
+ * The report function's telemetry on AWS: the run's metrics as EMF lines in its own log (no PutMetricData: no
+ * request charge, no IAM grant), its alarms stepped in the instance's table (functions/alerting/target-state.ts,
+ * settled by ./settle.ts), each transition sent to the alarm topic for the notifier, and the report stored in S3
+ * only when its verdict or evidence changed.
+ */
+
+import { type Deployment, periodOf } from '../alerting/deployment.ts';
+import { emfRecords } from '../alerting/metrics.ts';
+import type { InstanceNames } from '../alerting/names.ts';
+import { stepRun } from '../alerting/target-state.ts';
+import { transitionMessage } from '../alerting/transition-message.ts';
+import type { Report } from '../contract/types.ts';
+import type { TargetStore } from '../probes/target-store.ts';
+import type { Telemetry } from './report.ts';
+import { settle } from './settle.ts';
+
+export interface AwsReportDeps {
+  deployment: Deployment;
+  names: InstanceNames;
+  store: TargetStore;
+  /** Stores the report (JSON and its HTML page). */
+  storeReport: (report: Report) => Promise<void>;
+  /** Publishes one message to the alarm topic. */
+  publish: (message: string) => Promise<void>;
+  /** Writes one log line as it is (EMF must not be wrapped by Lambda's JSON log format). */
+  emit: (line: string) => void;
+}
+
+/** The period a target not in the deployment (a hand-made execution) is counted with. */
+const FALLBACK_PERIOD_MS = 300_000;
+
+export function awsRecorder(deps: AwsReportDeps): NonNullable<Telemetry['record']> {
+  const { deployment, names } = deps;
+  return async (report, at) => {
+    for (const record of emfRecords(report, at, names.namespace, deployment.metrics))
+      deps.emit(JSON.stringify(record));
+    const ctx = {
+      names,
+      rules: deployment.rules,
+      periodMs: periodOf(deployment, report.target) ?? FALLBACK_PERIOD_MS,
+    };
+    const settled = await settle(
+      deps.store,
+      report.target,
+      at,
+      (state) => stepRun(state, report, at, ctx),
+      (t) => deps.publish(transitionMessage(names.instance, t.transition, report)),
+      async (s) => {
+        if (s.store) await deps.storeReport(report);
+      },
+    );
+    for (const t of settled.step.transitions)
+      console.log(
+        JSON.stringify({
+          target: report.target,
+          alarm: t.transition.alarmName,
+          state: t.transition.state,
+          ...(t.delivery.send ? { sent: settled.sent.includes(t) } : { held: t.delivery.reason }),
+        }),
+      );
+    if (settled.failed.length)
+      throw new Error(
+        `${settled.failed.length} transition(s) of "${report.target}" could not be sent, and will be evaluated again: ` +
+          settled.failed.map((f) => `${f.transition.transition.alarmName}: ${f.error}`).join('; '),
+      );
+  };
+}

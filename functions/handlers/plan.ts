@@ -1,0 +1,72 @@
+/**
+ * The plan handler, the fleet workflow's first state at each tick of an interval: the interval's targets, each with
+ * its start in this tick and whether it is a full run (functions/config/fleet.ts), for the Map state that starts
+ * them; and, from the targets' states (one batch read), a `no-data` step for each target that has been silent, so
+ * that the monitor's owners hear which target stopped running. A target seen for the first time gets a state, from
+ * which its silence counts.
+ */
+import * as z from 'zod/mini';
+import { type Deployment, spreadOf } from '../alerting/deployment.ts';
+import type { InstanceNames } from '../alerting/names.ts';
+import { isSilent, newTargetState, stepSilence } from '../alerting/target-state.ts';
+import { transitionMessage } from '../alerting/transition-message.ts';
+import { type PlannedRun, planTick } from '../config/fleet.ts';
+import { mapLimit } from '../contract/concurrency.ts';
+import { StateConflictError, type TargetStore } from '../probes/target-store.ts';
+import { parseEvent } from './events.ts';
+import { settle } from './settle.ts';
+
+/** The schedule's input: the interval, and the tick's time (EventBridge Scheduler's scheduled time). */
+export const planEventSchema = z.object({
+  periodMs: z.int().check(z.positive()),
+  tick: z.optional(z.string()),
+});
+
+/** Writes to the table at once, at most: the plan of a thousand targets stays within its seconds. */
+export const PLAN_CONCURRENCY = 16;
+
+export interface PlanDeps {
+  deployment: Deployment;
+  names: InstanceNames;
+  store: TargetStore;
+  publish: (message: string) => Promise<void>;
+  now?: () => Date;
+}
+
+export function planHandler(deps: PlanDeps): (event: unknown) => Promise<{ runs: PlannedRun[] }> {
+  const { deployment, names } = deps;
+  return async (event) => {
+    const e = parseEvent(planEventSchema, event, 'plan');
+    const given = e.tick === undefined ? Number.NaN : Date.parse(e.tick);
+    const tick = new Date(Number.isNaN(given) ? (deps.now?.() ?? new Date()).getTime() : given);
+    const runs = planTick(deployment.targets, e.periodMs, tick.getTime(), spreadOf(deployment, e.periodMs));
+    const states = await deps.store.readMany(runs.map((r) => r.target));
+    const ctx = { names, rules: deployment.rules, periodMs: e.periodMs };
+    const silent: string[] = [];
+    await mapLimit(runs, PLAN_CONCURRENCY, async ({ target }) => {
+      const state = states.get(target);
+      if (!state) {
+        // Its silence counts from now; a run that wrote first wins (the conflict is nothing to retry).
+        await deps.store.write(target, { ...newTargetState(tick), version: 1 }).catch((err: unknown) => {
+          if (!(err instanceof StateConflictError)) throw err;
+        });
+        return;
+      }
+      if (!isSilent(state, tick, e.periodMs, deployment.graceMs)) return;
+      silent.push(target);
+      const settled = await settle(
+        deps.store,
+        target,
+        tick,
+        (s) => stepSilence(s, target, tick, ctx),
+        (t) => deps.publish(transitionMessage(names.instance, t.transition, undefined)),
+      );
+      if (settled.failed.length)
+        console.error(JSON.stringify({ target, notSent: settled.failed.map((f) => f.error) }));
+    });
+    console.log(
+      JSON.stringify({ tick: tick.toISOString(), periodMs: e.periodMs, runs: runs.length, silent }),
+    );
+    return { runs };
+  };
+}
