@@ -21,8 +21,11 @@ export interface RunOptions {
   instance?: string;
   /** A full run: all four checks whatever stage 1 says. */
   allLayers?: boolean;
-  /** Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones). */
-  runCountFile?: string;
+  /**
+   * Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones); a
+   * function, called only when a target counts.
+   */
+  runCountFile?: string | (() => string);
 }
 
 /**
@@ -85,5 +88,5 @@ export async function run(options: RunOptions): Promise<number> {
   const { config, file } = await loadConfig(options.config);
   fitHeapTo(config);
   progressFor(options.format)(`config: ${file}`);
-  return (await runAndPrint(config, { runCountFile: defaultRunCountFile(file), ...options })).code;
+  return (await runAndPrint(config, { runCountFile: () => defaultRunCountFile(file), ...options })).code;
 }

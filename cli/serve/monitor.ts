@@ -137,7 +137,7 @@ export class Monitor {
       error = err instanceof Error ? err.message : String(err);
     }
     const result: RunResult = { target: t.name, at, durationMs: performance.now() - start, report, error };
-    this.o.store.recordRun({ ...result, source });
+    this.o.store.recordRun({ ...result, source, everyMs: everyMs(t) });
     const outcome = report
       ? `${report.verdict.status}${report.verdict.fault ? ` (fault ${report.verdict.faults.join(', ')})` : ''}`
       : `no verdict: ${error}`;
@@ -160,8 +160,14 @@ export class Monitor {
           this.pager,
           at,
           this.names,
+          undefined,
+          (alarm) => this.o.store.openIncident(alarm)?.openedAt,
         );
         for (const s of sent) {
+          // A page sent opens an incident; the alarm's return to OK closes it (its notice sent or held back).
+          const rule = TARGET_ALARMS.find((r) => this.names.alarm(target, r) === s.alarm);
+          if (rule?.topic === 'page' && (s.state === 'OK' || !s.suppressed))
+            this.o.store.noteIncident({ target, alarm: s.alarm, rule: rule.id, state: s.state, at }, report);
           this.o.store.recordNotification(target, {
             at,
             alarm: s.alarm,

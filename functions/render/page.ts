@@ -3,6 +3,7 @@
  * Pure: the notifier Lambda and the local alarm evaluation both send exactly this.
  */
 
+import { humanDuration } from '../alerting/history.ts';
 import { reportPageKey } from '../alerting/names.ts';
 import type { AlarmTransition } from '../alerting/rules.ts';
 import type { CheckResult, Evidence, Report } from '../contract/types.ts';
@@ -81,6 +82,8 @@ export interface PageExtras {
   runbookUrl?: string | undefined;
   /** The workflow's executions and the instance's dashboard, in the AWS console (consoleLinks). */
   console?: { workflow?: string | undefined; dashboard?: string | undefined };
+  /** On a recovery notice: when the incident began (its first page), so that the notice says how long it lasted. */
+  incidentSince?: Date | undefined;
 }
 
 const consoleHome = (region: string, service: string) =>
@@ -134,8 +137,14 @@ export function pageText(
           ? 'TLS certificates renewed'
           : 'downloads work again';
     const subject = `[download-doctor] RESOLVED ${t.target}: ${what}`;
+    const since = extras.incidentSince;
     const lines = [
       `download-doctor: target "${t.target}" recovered (${t.alarmName} is OK since ${when}).`,
+      ...(since
+        ? [
+            `The incident lasted ${humanDuration(t.at.getTime() - since.getTime())} (paged at ${since.toISOString()}).`,
+          ]
+        : []),
       v ? `Latest verdict: ${v.status}: ${v.summary}` : 'No recent verdict was found.',
     ];
     return { subject: subject.slice(0, 100), message: lines.join('\n') };

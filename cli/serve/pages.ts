@@ -1,0 +1,63 @@
+/**
+ * What the status pages show, read from the store and the monitor for each target: its uptime windows, the strip of
+ * its days, its open incidents; for its own page, the last 24 hours, the hourly latency and its incidents. Every read
+ * goes through an index of the store and a few rows per target (./store.ts).
+ */
+import { DAY_MS } from '../../functions/alerting/history.ts';
+import { formatDuration } from '../../functions/config/duration.ts';
+import type { Target } from '../../functions/config/schema.ts';
+import { everyMs, type Monitor } from './monitor.ts';
+import type { Store } from './store.ts';
+import type { StatusTarget } from './views/status.ts';
+import type { TargetPageInput } from './views/target.ts';
+
+/** The uptime windows every page shows. */
+export const UPTIME_WINDOWS = [
+  ['24 h', DAY_MS],
+  ['7 d', 7 * DAY_MS],
+  ['30 d', 30 * DAY_MS],
+] as const;
+/** The strip's days, and the latency chart's span. */
+export const STRIP_DAYS = 90;
+const CHART_SPAN_MS = 7 * DAY_MS;
+const SLICE_MS = 15 * 60_000;
+
+export function statusTarget(store: Store, monitor: Monitor, t: Target, now: Date): StatusTarget {
+  const every = everyMs(t);
+  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  const latest = store.latest(t.name);
+  return {
+    name: t.name,
+    description: t.description,
+    every: formatDuration(every),
+    latest,
+    uptime: UPTIME_WINDOWS.map(([label, span]) => ({
+      label,
+      time: store.totals(t.name, new Date(now.getTime() - span), now, every).time,
+    })),
+    days: store.rows('days', t.name, new Date(today - (STRIP_DAYS - 1) * DAY_MS), now, every),
+    open: store.incidents(t.name, now, now).filter((i) => !i.closedAt),
+    alarms: monitor.alarms(t.name),
+    maintenance: monitor.maintenance(t),
+  };
+}
+
+export function targetPageInput(
+  store: Store,
+  monitor: Monitor,
+  t: Target,
+  now: Date,
+): Omit<TargetPageInput, 'viewer' | 'session' | 'refreshSeconds'> {
+  const since = new Date(now.getTime() - DAY_MS);
+  const chartFrom = new Date(now.getTime() - CHART_SPAN_MS);
+  return {
+    target: statusTarget(store, monitor, t, now),
+    slices: store.history(t.name, since, SLICE_MS),
+    sliceMs: SLICE_MS,
+    counts: store.totals(t.name, since, now, everyMs(t)).runs,
+    hours: store.rows('hours', t.name, chartFrom, now, everyMs(t)),
+    chartFrom,
+    incidents: store.incidents(t.name, new Date(now.getTime() - STRIP_DAYS * DAY_MS), now),
+    now,
+  };
+}
