@@ -59,6 +59,8 @@ export const NOTIFICATIONS_KEPT = 200;
 /** Compaction deletes at most this many rows at a time, so that it never holds the event loop for long. */
 const COMPACT_BATCH = 2_000;
 
+/** The database's layout version (SQLite's user_version): 2 added the rollups, the incidents and the reports' table. */
+const SCHEMA_VERSION = 2;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,
@@ -72,6 +74,7 @@ CREATE TABLE IF NOT EXISTS runs (
   error TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_target ON runs (target, at);
+CREATE TABLE IF NOT EXISTS targets (name TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reports (
   run_id INTEGER PRIMARY KEY,
   target TEXT NOT NULL,
@@ -182,6 +185,31 @@ export class Store {
   ) {
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     db.exec(SCHEMA);
+    this.migrate();
+  }
+
+  /**
+   * A database of an earlier serve: its reports move to their table, its targets are listed. Its runs are not
+   * rolled up (the uptime starts with this version).
+   */
+  private migrate(): void {
+    if (Number(this.db.prepare('PRAGMA user_version').get()?.user_version ?? 0) >= SCHEMA_VERSION) return;
+    const columns = this.db
+      .prepare('PRAGMA table_info(runs)')
+      .all()
+      .map((row) => String(row.name));
+    if (columns.includes('report'))
+      this.db.exec(`INSERT OR IGNORE INTO reports (run_id, target, report)
+          SELECT id, target, report FROM runs WHERE report IS NOT NULL;
+        UPDATE runs SET report = NULL WHERE report IS NOT NULL;`);
+    if (!this.db.prepare('SELECT 1 FROM targets LIMIT 1').get())
+      this.db.exec('INSERT OR IGNORE INTO targets (name) SELECT DISTINCT target FROM runs');
+    this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  }
+
+  /** Every SQL text the store has prepared, for the tests that read their query plans. */
+  preparedSql(): string[] {
+    return [...this.statements.keys()];
   }
 
   /** The query plan of a statement, for the tests that prove every query uses an index. */
@@ -213,6 +241,7 @@ export class Store {
     const flapped = !!r.report?.confirmation?.flapped;
     const previous = this.lastOf(r.target);
     this.transaction(() => {
+      this.stmt('INSERT OR IGNORE INTO targets (name) VALUES (?)').run(r.target);
       const id = this.stmt(
         'INSERT INTO runs (target, at, source, outcome, flapped, maintenance, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
@@ -426,11 +455,11 @@ export class Store {
       .map(incidentOf);
   }
 
-  /** The targets the history holds (from the daily rollups: every target with a run has one). */
+  /** The targets the history holds (each with a run, whether or not the config still names it). */
   targets(): string[] {
-    return this.stmt('SELECT DISTINCT target FROM days ORDER BY target')
+    return this.stmt('SELECT name FROM targets ORDER BY name')
       .all()
-      .map((row) => String(row.target));
+      .map((row) => String(row.name));
   }
 
   /**
