@@ -102,6 +102,23 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .option('--webhook-env <name>', 'page by POSTing JSON to the URL in this variable (a URL with a secret)')
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
 
+  p.command('report')
+    .description(
+      "the SLO report from serve's history: availability per target, the time degraded, the incidents with " +
+        'their durations and layers',
+    )
+    .requiredOption('--since <span>', 'how far back: 30d, 7d, 36h')
+    .option('--until <date>', 'the end of the span (ISO 8601; default: now)')
+    .addOption(formatOption(['table', 'json', 'html']))
+    .option('--data-dir <dir>', "serve's state directory (default: as serve's)")
+    .option('--db <file>', "serve's database itself")
+    .option(
+      '--objective <percent>',
+      'an availability objective (99.9): the error budget, and exit 1 when missed',
+    )
+    .option('--instance <name>', "a deployed instance's history on AWS (not built yet)")
+    .action(exits(async (opts) => (await import('./commands/report.ts')).report(opts)));
+
   p.command('check')
     .description('run one check alone, or all four (all) with their verdict')
     .addArgument(new Argument('<layer>', 'the layer to check, or all').choices([...LAYERS, 'all']))

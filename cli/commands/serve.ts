@@ -14,7 +14,7 @@ import { fitHeapTo } from '../heap.ts';
 import { type Pager, snsPager, webhookPager } from '../pagers.ts';
 import { createServer } from '../serve/http.ts';
 import { Monitor } from '../serve/monitor.ts';
-import { DEFAULT_RETENTION, openStore, type Retention } from '../serve/store.ts';
+import { DB_FILE, DEFAULT_RETENTION, openStore, type Retention } from '../serve/store.ts';
 import { preparePrivateFile, stateDir } from '../state-dir.ts';
 
 export interface ServeOptions {
@@ -41,8 +41,6 @@ export interface ServeOptions {
 const CLOSE_GRACE_MS = 5_000;
 /** How often old history is compacted. */
 const COMPACT_EVERY_MS = 3_600_000;
-/** The database in the state directory. */
-export const DB_FILE = 'serve.db';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 

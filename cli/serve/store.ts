@@ -42,6 +42,9 @@ import {
 } from './rollups.ts';
 import type { StatusNotification } from './views/status.ts';
 
+/** The database's name in the state directory (cli/state-dir.ts). */
+export const DB_FILE = 'serve.db';
+
 /** How long each level of detail is kept. */
 export interface Retention {
   /** Each run's outcome and latencies (the 24-hour strip, the latest runs). */
@@ -59,7 +62,10 @@ export const NOTIFICATIONS_KEPT = 200;
 /** Compaction deletes at most this many rows at a time, so that it never holds the event loop for long. */
 const COMPACT_BATCH = 2_000;
 
-/** The database's layout version (SQLite's user_version): 2 added the rollups, the incidents and the reports' table. */
+/**
+ * The database's layout version (SQLite's user_version): 2 added the rollups, the incidents, the reports' table and
+ * each run's interval.
+ */
 const SCHEMA_VERSION = 2;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -71,7 +77,8 @@ CREATE TABLE IF NOT EXISTS runs (
   flapped INTEGER NOT NULL,
   maintenance INTEGER NOT NULL,
   duration_ms REAL NOT NULL,
-  error TEXT
+  error TEXT,
+  every_ms REAL
 );
 CREATE INDEX IF NOT EXISTS runs_by_target ON runs (target, at);
 CREATE TABLE IF NOT EXISTS targets (name TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -149,18 +156,27 @@ async function loadSqlite(): Promise<typeof import('node:sqlite')> {
   }
 }
 
-export async function openStore(path: string, retention: Retention = DEFAULT_RETENTION): Promise<Store> {
+/** An interval for runs stored before their interval was (the default schedule's). */
+const DEFAULT_EVERY_MS = 300_000;
+
+/** Opens the history; `readOnly`, as `report` reads it while serve writes it (no schema made, nothing written). */
+export async function openStore(
+  path: string,
+  retention: Retention = DEFAULT_RETENTION,
+  readOnly = false,
+): Promise<Store> {
   const { DatabaseSync } = await loadSqlite();
-  return new Store(new DatabaseSync(path), retention);
+  return new Store(new DatabaseSync(path, { readOnly }), retention, readOnly);
 }
 
 const num = (v: unknown) => Number(v);
 const str = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
 
-/** What the store remembers of a target's latest run: the state its time is counted in, from when. */
+/** What the store remembers of a target's latest run: the state its time is counted in, from when, how long. */
 interface Last {
   at: number;
   state: TimeState;
+  everyMs: number;
   run: LatestRun;
 }
 
@@ -182,8 +198,11 @@ export class Store {
   constructor(
     private readonly db: DatabaseSync,
     readonly retention: Retention = DEFAULT_RETENTION,
+    readOnly = false,
   ) {
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    db.exec('PRAGMA busy_timeout = 5000;');
+    if (readOnly) return;
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     db.exec(SCHEMA);
     this.migrate();
   }
@@ -198,6 +217,7 @@ export class Store {
       .prepare('PRAGMA table_info(runs)')
       .all()
       .map((row) => String(row.name));
+    if (!columns.includes('every_ms')) this.db.exec('ALTER TABLE runs ADD COLUMN every_ms REAL');
     if (columns.includes('report'))
       this.db.exec(`INSERT OR IGNORE INTO reports (run_id, target, report)
           SELECT id, target, report FROM runs WHERE report IS NOT NULL;
@@ -243,7 +263,7 @@ export class Store {
     this.transaction(() => {
       this.stmt('INSERT OR IGNORE INTO targets (name) VALUES (?)').run(r.target);
       const id = this.stmt(
-        'INSERT INTO runs (target, at, source, outcome, flapped, maintenance, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO runs (target, at, source, outcome, flapped, maintenance, duration_ms, error, every_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
         r.target,
         at,
@@ -253,6 +273,7 @@ export class Store {
         r.report?.maintenance ? 1 : 0,
         r.durationMs,
         r.error ?? null,
+        r.everyMs,
       ).lastInsertRowid;
       if (r.report) {
         this.stmt('INSERT INTO reports (run_id, target, report) VALUES (?, ?, ?)').run(
@@ -272,7 +293,7 @@ export class Store {
         upsert.run(r.target, bucket, ...rowValues({}, { outcome, flapped, latency }));
         // The previous run's outcome held until this one (at most two intervals): its time is now known.
         if (previous && at > previous.at) {
-          const span = coveredSpan(previous.at, at, r.everyMs);
+          const span = coveredSpan(previous.at, at, previous.everyMs);
           addSpan(upsert, table, r.target, previous.state, span.from, span.to);
         }
       }
@@ -281,6 +302,7 @@ export class Store {
       this.last.set(r.target, {
         at,
         state,
+        everyMs: r.everyMs,
         run: { at: r.at, durationMs: r.durationMs, report: r.report, error: r.error },
       });
   }
@@ -288,7 +310,7 @@ export class Store {
   private lastOf(target: string): Last | undefined {
     if (!this.last.has(target)) {
       const row = this.stmt(
-        'SELECT id, at, duration_ms, error, outcome, maintenance FROM runs WHERE target = ? ORDER BY at DESC, id DESC LIMIT 1',
+        'SELECT id, at, duration_ms, error, outcome, maintenance, every_ms FROM runs WHERE target = ? ORDER BY at DESC, id DESC LIMIT 1',
       ).get(target);
       if (!row) this.last.set(target, null);
       else {
@@ -304,6 +326,7 @@ export class Store {
             status: outcome === 'error' ? undefined : (outcome as Status),
             maintenance: num(row.maintenance) === 1,
           }),
+          everyMs: row.every_ms === null ? DEFAULT_EVERY_MS : num(row.every_ms),
           run: { at: new Date(num(row.at)), durationMs: num(row.duration_ms), report, error: str(row.error) },
         });
       }
@@ -317,13 +340,9 @@ export class Store {
   }
 
   /** The latest run's outcome, counted until `now` (at most two intervals): the time no rollup holds yet. */
-  private openSpan(
-    target: string,
-    everyMs: number,
-    now: number,
-  ): { state: TimeState; from: number; to: number } | undefined {
+  private openSpan(target: string, now: number): { state: TimeState; from: number; to: number } | undefined {
     const l = this.lastOf(target);
-    return l && { state: l.state, ...coveredSpan(l.at, now, everyMs) };
+    return l && { state: l.state, ...coveredSpan(l.at, now, l.everyMs) };
   }
 
   private sumRows(table: Rollup, target: string, from: number, to: number): RollupRow {
@@ -338,7 +357,7 @@ export class Store {
    * retention, to the day): whole days from the daily rollups, the edges from the hourly ones, and the latest run's
    * time until `to`, which no rollup holds yet. Latency is not summed here.
    */
-  totals(target: string, from: Date, to: Date, everyMs: number): RollupRow {
+  totals(target: string, from: Date, to: Date): RollupRow {
     const start = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
     const end = to.getTime();
     const firstDay = Math.ceil(start / DAY_MS) * DAY_MS;
@@ -351,19 +370,19 @@ export class Store {
         this.sumRows('hours', target, lastDay, end),
       ].reduce(addRows);
     else sum = this.sumRows('hours', target, start, end);
-    const open = this.openSpan(target, everyMs, end);
+    const open = this.openSpan(target, end);
     if (open) sum.time[open.state] += Math.max(0, Math.min(open.to, end) - Math.max(open.from, start));
     return sum;
   }
 
   /** Rows of a rollup over `[from, to)`, oldest first, the latest run's time until `to` added to its buckets. */
-  rows(table: Rollup, target: string, from: Date, to: Date, everyMs: number): RollupRow[] {
+  rows(table: Rollup, target: string, from: Date, to: Date): RollupRow[] {
     const rows = this.stmt(
       `SELECT start, ${ALL_COLUMNS} FROM ${table} WHERE target = ? AND start >= ? AND start < ? ORDER BY start`,
     )
       .all(target, from.getTime(), to.getTime())
       .map(rowOf);
-    const open = this.openSpan(target, everyMs, to.getTime());
+    const open = this.openSpan(target, to.getTime());
     if (open) {
       const size = table === 'hours' ? HOUR_MS : DAY_MS;
       for (let b = Math.floor(open.from / size) * size; b < open.to; b += size) {

@@ -140,3 +140,56 @@ export interface HistorySource {
   /** The incidents that overlap `[from, to)`, oldest first. */
   incidents(target: string, from: Date, to: Date): Promise<Incident[]>;
 }
+
+/** One target's line of an SLO report. */
+export interface SloTarget {
+  target: string;
+  time: TimeTotals;
+  availability?: number | undefined;
+  /** The incidents that overlap the report's span, oldest first. */
+  incidents: Incident[];
+}
+
+/** The SLO report over `[from, to)`: availability per target, the time degraded, the incidents. */
+export interface SloReport {
+  source: string;
+  from: Date;
+  to: Date;
+  /** The availability objective (0.999), when one was given. */
+  objective?: number | undefined;
+  targets: SloTarget[];
+}
+
+/** The report, from any source of history (the same computation for serve's database and for AWS). */
+export async function sloReport(
+  source: HistorySource,
+  from: Date,
+  to: Date,
+  objective?: number,
+): Promise<SloReport> {
+  const targets = await Promise.all(
+    (await source.targets()).map(async (target) => {
+      const time = await source.totals(target, from, to);
+      return {
+        target,
+        time,
+        availability: availability(time),
+        incidents: await source.incidents(target, from, to),
+      };
+    }),
+  );
+  return { source: source.name, from, to, objective, targets };
+}
+
+/**
+ * The error budget of a target under `objective`: the time it may be down over what was observed, and what is left
+ * of it (negative when spent).
+ */
+export function errorBudget(t: SloTarget, objective: number): { budgetMs: number; leftMs: number } {
+  const budgetMs = (1 - objective) * observedMs(t.time);
+  return { budgetMs, leftMs: budgetMs - t.time.failed };
+}
+
+/** Whether a target meets the objective (a target never observed does not fail it). */
+export const meetsObjective = (t: SloTarget, objective: number) =>
+  t.availability === undefined || t.availability >= objective;
