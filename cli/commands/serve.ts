@@ -139,6 +139,12 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   }
   if (webhook) pagers.push(webhookPager(httpUrl(webhook, '--webhook')));
 
+  // Listened for before anything is announced: a SIGTERM just after "serving …" (a supervisor's, a test's) is a
+  // graceful stop, never Node's default exit in the midst of setting up.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const db = databaseOf(o, env);
   const store = await openStore(db, retention);
   const log = (line: string) => console.log(line);
@@ -175,10 +181,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   const compactTimer = setInterval(compact, COMPACT_EVERY_MS);
 
   // A graceful stop: no new run, no new connection; the runs under way finish within their deadlines.
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopSignal;
   log(`${signal}: stopping; waiting for ${monitor.busy} run(s) under way`);
   clearInterval(compactTimer);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
