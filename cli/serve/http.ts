@@ -163,6 +163,7 @@ export function createServer(o: ServerOptions): http.Server {
   const pages: Record<string, Route> = {
     '/': (req, res, _url, viewer) => {
       const at = now();
+      const open = o.store.openIncidents();
       html(
         res,
         statusPage({
@@ -171,7 +172,7 @@ export function createServer(o: ServerOptions): http.Server {
           session: hasSession(req),
           refreshSeconds: REFRESH_SECONDS,
           notifications: viewer === 'operator' ? o.store.notifications(20) : [],
-          targets: o.monitor.targets.map((t) => statusTarget(o.store, o.monitor, t, at)),
+          targets: o.monitor.targets.map((t) => statusTarget(o.store, o.monitor, t, at, open)),
         }),
       );
     },

@@ -196,7 +196,7 @@ export class Monitor {
 
   /** The alarms of a target as stored, for the status page. */
   alarms(target: string) {
-    const memory = this.o.store.alarmMemory(target);
+    const memory = this.o.store.alarmStates(target);
     return TARGET_ALARMS.map((r) => {
       const name = this.names.alarm(target, r);
       return { name, state: memory[name]?.state ?? ('OK' as const) };

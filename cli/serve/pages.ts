@@ -1,9 +1,9 @@
 /**
- * What the status pages show, read from the store and the monitor for each target: its uptime windows, the strip of
- * its days, its open incidents; for its own page, the last 24 hours, the hourly latency and its incidents. Every read
- * goes through an index of the store and a few rows per target (./store.ts).
+ * What the status pages show, read from the store and the monitor for each target: its uptime windows and the strip
+ * of its days (from the store's memory of recent hours and days: no row read), its open incidents; for its own page,
+ * the last 24 hours, the hourly latency and its incidents (a few rows, through indexes: ./store.ts).
  */
-import { DAY_MS } from '../../functions/alerting/history.ts';
+import { DAY_MS, type Incident } from '../../functions/alerting/history.ts';
 import { formatDuration } from '../../functions/config/duration.ts';
 import type { Target } from '../../functions/config/schema.ts';
 import { everyMs, type Monitor } from './monitor.ts';
@@ -22,9 +22,14 @@ export const STRIP_DAYS = 90;
 const CHART_SPAN_MS = 7 * DAY_MS;
 const SLICE_MS = 15 * 60_000;
 
-export function statusTarget(store: Store, monitor: Monitor, t: Target, now: Date): StatusTarget {
+export function statusTarget(
+  store: Store,
+  monitor: Monitor,
+  t: Target,
+  now: Date,
+  open: readonly Incident[] = store.openIncidents(),
+): StatusTarget {
   const every = everyMs(t);
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
   const latest = store.latest(t.name);
   return {
     name: t.name,
@@ -33,10 +38,10 @@ export function statusTarget(store: Store, monitor: Monitor, t: Target, now: Dat
     latest,
     uptime: UPTIME_WINDOWS.map(([label, span]) => ({
       label,
-      time: store.totals(t.name, new Date(now.getTime() - span), now).time,
+      time: store.uptime(t.name, new Date(now.getTime() - span), now),
     })),
-    days: store.rows('days', t.name, new Date(today - (STRIP_DAYS - 1) * DAY_MS), now),
-    open: store.incidents(t.name, now, now).filter((i) => !i.closedAt),
+    days: store.recentDays(t.name, now, STRIP_DAYS),
+    open: open.filter((i) => i.target === t.name),
     alarms: monitor.alarms(t.name),
     maintenance: monitor.maintenance(t),
   };

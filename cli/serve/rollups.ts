@@ -5,7 +5,6 @@
  * /metrics and `report --since` read a few rows per target, whatever the history's length: per-run detail is kept for
  * days, the rollups for months (the retention is a setting).
  */
-import type { StatementSync } from 'node:sqlite';
 import {
   type BucketShare,
   DAY_MS,
@@ -24,7 +23,7 @@ export type Rollup = keyof typeof ROLLUPS;
 
 /** SQL column names: `no_verdict_ms`, `e2e_sum`. */
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const TIME_COLUMNS = TIME_STATES.map((s) => `${snake(s)}_ms`);
+export const TIME_COLUMNS = TIME_STATES.map((s) => `${snake(s)}_ms`);
 const RUN_COLUMNS = ['healthy_runs', 'degraded_runs', 'failed_runs', 'error_runs', 'flapped'] as const;
 const LAYER_PREFIX: Record<Layer, string> = {
   'end-to-end': 'e2e',
@@ -127,15 +126,3 @@ export function addRows(a: RollupRow, b: RollupRow): RollupRow {
 }
 
 export const emptyRow = (start = 0): RollupRow => rowOf({ start });
-
-/** Runs a prepared upsert for each share of a span in one state. */
-export function addSpan(
-  upsert: StatementSync,
-  table: Rollup,
-  target: string,
-  state: TimeState,
-  from: number,
-  to: number,
-) {
-  for (const s of spanShares(table, from, to)) upsert.run(target, s.start, ...rowValues({ [state]: s.ms }));
-}

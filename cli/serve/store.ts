@@ -17,9 +17,12 @@ import type { AlarmMemory } from '../../functions/alerting/alarms.ts';
 import {
   coveredSpan,
   DAY_MS,
+  emptyTotals,
   HOUR_MS,
   type Incident,
+  TIME_STATES,
   type TimeState,
+  type TimeTotals,
   timeStateOf,
 } from '../../functions/alerting/history.ts';
 import type { AlarmState, Period } from '../../functions/alerting/rules.ts';
@@ -27,17 +30,20 @@ import type { Fault, Layer, Status } from '../../functions/contract/names.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { parseReport } from '../../functions/contract/wire.ts';
 import { type HistorySlice, RUN_OUTCOMES, type RunOutcome } from './outcome.ts';
+import { BucketRing, RECENT_DAYS, RECENT_HOURS, type Recent } from './recent.ts';
 import {
   ALL_COLUMNS,
   addRows,
-  addSpan,
   emptyRow,
   ROLLUP_SCHEMA,
+  ROLLUPS,
   type Rollup,
   type RollupRow,
   rowOf,
   rowValues,
   SUM_COLUMNS,
+  spanShares,
+  TIME_COLUMNS,
   upsertSql,
 } from './rollups.ts';
 import type { StatusNotification } from './views/status.ts';
@@ -134,6 +140,12 @@ export interface RunRecord {
   error?: string | undefined;
 }
 
+/** A day's time by state (the strip). */
+export interface DayTime {
+  start: number;
+  time: TimeTotals;
+}
+
 export interface LatestRun {
   at: Date;
   durationMs: number;
@@ -185,6 +197,10 @@ export class Store {
   private readonly statements = new Map<string, StatementSync>();
   /** Each target's latest run, read once from the database, then kept as runs come. */
   private readonly last = new Map<string, Last | null>();
+  /** Each target's recent hours and days (./recent.ts), read once, then kept as runs come. */
+  private readonly recent = new Map<string, Recent>();
+  /** Each target's alarm states, read once, then kept as they are saved. */
+  private readonly alarmStatesKept = new Map<string, Record<string, { state: AlarmState }>>();
 
   private stmt(sql: string): StatementSync {
     let s = this.statements.get(sql);
@@ -286,15 +302,18 @@ export class Store {
              SELECT run_id FROM reports WHERE target = ? ORDER BY run_id DESC LIMIT 1 OFFSET ?)`,
         ).run(r.target, r.target, REPORTS_KEPT);
       }
+      const recent = this.recent.get(r.target);
       for (const table of ['hours', 'days'] as const) {
         const upsert = this.stmt(upsertSql(table));
-        const bucket =
-          Math.floor(at / (table === 'hours' ? HOUR_MS : DAY_MS)) * (table === 'hours' ? HOUR_MS : DAY_MS);
-        upsert.run(r.target, bucket, ...rowValues({}, { outcome, flapped, latency }));
+        const size = ROLLUPS[table];
+        upsert.run(r.target, Math.floor(at / size) * size, ...rowValues({}, { outcome, flapped, latency }));
         // The previous run's outcome held until this one (at most two intervals): its time is now known.
         if (previous && at > previous.at) {
           const span = coveredSpan(previous.at, at, previous.everyMs);
-          addSpan(upsert, table, r.target, previous.state, span.from, span.to);
+          for (const share of spanShares(table, span.from, span.to)) {
+            upsert.run(r.target, share.start, ...rowValues({ [previous.state]: share.ms }));
+            recent?.[table].add(share.start, previous.state, share.ms);
+          }
         }
       }
     });
@@ -400,6 +419,72 @@ export class Store {
     return rows;
   }
 
+  /** A target's recent rings, filled from its rollups the first time. */
+  private recentOf(target: string, now: number): Recent {
+    let r = this.recent.get(target);
+    if (!r) {
+      r = { hours: new BucketRing(HOUR_MS, RECENT_HOURS), days: new BucketRing(DAY_MS, RECENT_DAYS) };
+      for (const table of ['hours', 'days'] as const) {
+        const size = ROLLUPS[table];
+        const from = Math.floor(now / size) * size - (r[table].count - 1) * size;
+        for (const row of this.stmt(
+          `SELECT start, ${TIME_COLUMNS.join(', ')} FROM ${table} WHERE target = ? AND start >= ?`,
+        ).all(target, from)) {
+          const t = rowOf(row);
+          for (const state of TIME_STATES) if (t.time[state] > 0) r[table].add(t.start, state, t.time[state]);
+        }
+      }
+      this.recent.set(target, r);
+    }
+    return r;
+  }
+
+  /** Reads the targets' recent rings ahead of the first page, a target at a time between other work. */
+  async warm(targets: readonly string[], now = new Date()): Promise<void> {
+    for (const t of targets) {
+      this.recentOf(t, now.getTime());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * A target's time by state over `[from, to)`, as totals() counts it, from memory when the span is recent (within
+   * the last 31 days), else from the rollups.
+   */
+  uptime(target: string, from: Date, to: Date): TimeTotals {
+    const start = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+    const end = to.getTime();
+    const reach = Math.floor(end / HOUR_MS) * HOUR_MS - (RECENT_HOURS - 24) * HOUR_MS;
+    if (start < reach) return this.totals(target, from, to).time;
+    const r = this.recentOf(target, end);
+    const sum = emptyTotals();
+    const firstDay = Math.ceil(start / DAY_MS) * DAY_MS;
+    const lastDay = Math.floor(end / DAY_MS) * DAY_MS;
+    if (firstDay < lastDay) {
+      r.hours.sumInto(sum, start, firstDay);
+      r.days.sumInto(sum, firstDay, lastDay);
+      r.hours.sumInto(sum, lastDay, end);
+    } else r.hours.sumInto(sum, start, end);
+    const open = this.openSpan(target, end);
+    if (open) sum[open.state] += Math.max(0, Math.min(open.to, end) - Math.max(open.from, start));
+    return sum;
+  }
+
+  /** A target's last `days` days (UTC, oldest first; today so far), from memory: the status page's strip. */
+  recentDays(target: string, now: Date, days: number): DayTime[] {
+    const end = now.getTime();
+    const r = this.recentOf(target, end);
+    const today = Math.floor(end / DAY_MS) * DAY_MS;
+    const open = this.openSpan(target, end);
+    return Array.from({ length: days }, (_, i) => {
+      const start = today - (days - 1 - i) * DAY_MS;
+      const time = r.days.get(start) ?? emptyTotals();
+      if (open)
+        time[open.state] += Math.max(0, Math.min(open.to, start + DAY_MS) - Math.max(open.from, start));
+      return { start, time };
+    });
+  }
+
   /** The history since `since`, in slices of `sliceMs`: each slice's worst run and its number of runs. */
   history(target: string, since: Date, sliceMs: number): HistorySlice[] {
     // Each outcome's rank is its place in RUN_OUTCOMES (best first): MAX is the worst.
@@ -463,6 +548,13 @@ export class Store {
   openIncident(alarm: string): Incident | undefined {
     const row = this.stmt('SELECT * FROM incidents WHERE alarm = ? AND closed_at IS NULL').get(alarm);
     return row && incidentOf(row);
+  }
+
+  /** Every open incident, oldest first (one query for a page of the whole fleet). */
+  openIncidents(): Incident[] {
+    return this.stmt('SELECT * FROM incidents WHERE closed_at IS NULL ORDER BY opened_at')
+      .all()
+      .map(incidentOf);
   }
 
   /** A target's incidents that overlap `[from, to)`, newest first. */
@@ -541,7 +633,23 @@ export class Store {
     );
   }
 
+  /** A target's alarm states (kept in memory once read): what the status page shows. */
+  alarmStates(target: string): Record<string, { state: AlarmState }> {
+    let states = this.alarmStatesKept.get(target);
+    if (!states) {
+      states = Object.fromEntries(
+        this.stmt('SELECT name, state FROM alarms WHERE target = ?')
+          .all(target)
+          .map((row) => [String(row.name), { state: String(row.state) as AlarmState }]),
+      );
+      this.alarmStatesKept.set(target, states);
+    }
+    return states;
+  }
+
   saveAlarms(target: string, memory: AlarmMemory): void {
+    const states = this.alarmStatesKept.get(target);
+    if (states) for (const [name, m] of Object.entries(memory)) states[name] = { state: m.state };
     const upsert = this.stmt(
       'INSERT INTO alarms (name, target, state, periods) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state, periods = excluded.periods',
     );

@@ -13,6 +13,7 @@ import {
 import { LAYERS, type Layer } from '../../../functions/contract/names.ts';
 import { html, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import type { RollupRow } from '../rollups.ts';
+import type { DayTime } from '../store.ts';
 
 /** A day's colour: the worst state it spent time in (worst first), or `none` (no data). */
 const DAY_CLASSES = ['failed', 'degraded', 'noVerdict', 'healthy', 'maintenance'] as const;
@@ -61,38 +62,41 @@ export function legend(): SafeHtml {
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+function dayDetail(d: DayTime): string {
+  const t = d.time;
+  if (dayClass(t) === 'none') return `${isoDay(d.start)}: no data`;
+  return `${isoDay(d.start)}: ${percent(availability(t))} up; failed ${humanDuration(t.failed)}, degraded ${humanDuration(t.degraded)}, no verdict ${humanDuration(t.noVerdict)}, maintenance ${humanDuration(t.maintenance)}`;
+}
+
 /**
- * The last `days` days (UTC), oldest first, one cell per day; consecutive days of one colour that were up all the
- * time (or had no data) are drawn as one, so that a quiet fleet makes a small page.
+ * The strip of `days` (oldest first), one cell a day (UTC). `detailed`: a cell each, with its figures as a tooltip
+ * (a target's own page); `compact`: one path per colour and a summary for screen readers, so that the status page
+ * of 500 targets stays small (its figures are on each target's page).
  */
-export function dayStrip(rows: readonly RollupRow[], now: Date, days = 90): SafeHtml {
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  const first = today - (days - 1) * DAY_MS;
-  const byStart = new Map(rows.map((r) => [r.start, r]));
-  const cells = Array.from({ length: days }, (_, i) => {
-    const start = first + i * DAY_MS;
-    const row = byStart.get(start);
-    const cls = row ? dayClass(row.time) : 'none';
-    const detail = row
-      ? `${percent(availability(row.time))} up; failed ${humanDuration(row.time.failed)}, degraded ${humanDuration(row.time.degraded)}, no verdict ${humanDuration(row.time.noVerdict)}, maintenance ${humanDuration(row.time.maintenance)}`
-      : 'no data';
-    return { i, start, cls, detail };
-  });
-  const runs: { i: number; n: number; cls: DayClass; title: string }[] = [];
-  for (const c of cells) {
-    const prev = runs.at(-1);
-    const quiet = c.cls === 'none' || (c.cls === 'healthy' && c.detail.startsWith('100%'));
-    if (prev && quiet && prev.cls === c.cls && prev.title.endsWith(c.detail)) {
-      prev.n += 1;
-      prev.title = `${isoDay(first + prev.i * DAY_MS)} – ${isoDay(c.start)}: ${c.detail}`;
-    } else runs.push({ i: c.i, n: 1, cls: c.cls, title: `${isoDay(c.start)}: ${c.detail}` });
-  }
+export function dayStrip(days: readonly DayTime[], style: 'compact' | 'detailed'): SafeHtml {
   const W = 10;
-  const rects = runs.map(
-    (r) =>
-      html`<rect class="c-${r.cls}" x="${r.i * W}" y="1" width="${r.n * W - 2}" height="20" rx="1.5" data-day="${isoDay(first + r.i * DAY_MS)}" data-days="${r.n}"><title>${r.title}</title></rect>`,
-  );
-  return html`<svg class="days" viewBox="0 0 ${days * W} 22" preserveAspectRatio="none" role="img" aria-label="the last ${days} days, one cell a day (UTC)" xmlns="http://www.w3.org/2000/svg">${rects}</svg>`;
+  const classes = days.map((d) => dayClass(d.time));
+  const counts = new Map<DayClass, number>();
+  for (const c of classes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const label = `the last ${days.length} days, one cell a day (UTC): ${[...counts].map(([c, n]) => `${n} ${LEGEND[c]}`).join(', ')}`;
+  const cells =
+    style === 'detailed'
+      ? days.map(
+          (d, i) =>
+            html`<rect class="c-${classes[i] ?? 'none'}" x="${i * W}" y="1" width="${W - 2}" height="20" rx="1.5" data-day="${isoDay(d.start)}"><title>${dayDetail(d)}</title></rect>`,
+        )
+      : [...counts.keys()].map((c) => {
+          // One rectangle for each run of days of this colour.
+          let d = '';
+          for (let i = 0; i < classes.length; i++) {
+            if (classes[i] !== c || classes[i - 1] === c) continue;
+            let n = 1;
+            while (classes[i + n] === c) n += 1;
+            d += `M${i * W} 1h${n * W - 2}v20h-${n * W - 2}z`;
+          }
+          return html`<path class="c-${c}" d="${d}"/>`;
+        });
+  return html`<svg class="days" viewBox="0 0 ${days.length * W} 22" preserveAspectRatio="none" role="img" aria-label="${label}" xmlns="http://www.w3.org/2000/svg">${cells}</svg>`;
 }
 
 /** A round upper bound for the chart's axis: 1, 2 or 5 times a power of ten. */

@@ -19,7 +19,7 @@ import { worstOf } from '../../../functions/contract/names.ts';
 import type { Report } from '../../../functions/contract/types.ts';
 import { html, htmlPage, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import { RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
-import type { RollupRow } from '../rollups.ts';
+import type { DayTime } from '../store.ts';
 import { CHART_CSS, dayStrip, legend, uptimeFigures } from './charts.ts';
 
 /** Who reads the page: an operator (the token, or a session), or the public (`--public-status`). */
@@ -32,8 +32,8 @@ export interface StatusTarget {
   latest?: { at: Date; report?: Report | undefined; error?: string | undefined } | undefined;
   /** The time by state over each window (24 h, 7 d, 30 d). */
   uptime: { label: string; time: TimeTotals }[];
-  /** The daily rollups of the strip's days. */
-  days: RollupRow[];
+  /** The strip's days, oldest first. */
+  days: DayTime[];
   /** The incidents still open. */
   open: Incident[];
   alarms: { name: string; state: AlarmState }[];
@@ -113,6 +113,16 @@ export function openIncidentLine(open: readonly Incident[], now: Date): SafeHtml
   );
 }
 
+/** The alarms in ALARM (all of them on the target's own page). */
+export function alarmsLine(alarms: StatusTarget['alarms'], all = false): SafeHtml {
+  const shown = all ? alarms : alarms.filter((a) => a.state === 'ALARM');
+  if (shown.length === 0) return html`alarms: ${alarms.length ? 'none in ALARM' : 'none evaluated yet'}`;
+  return html`alarms: ${joinHtml(
+    shown.map((a) => html`<span class="alarm-${a.state}">${a.name}: ${a.state}</span>`),
+    ' · ',
+  )}`;
+}
+
 /** The header of every status page: the title, when, and the log-out button for a session. */
 export function topOf(title: SafeHtml, now: Date, session: boolean): SafeHtml {
   return html`<header class="top"><h1>${title}</h1>${session ? html`<form method="post" action="/logout"><button type="submit">Log out</button></form>` : ''}</header>
@@ -121,12 +131,6 @@ export function topOf(title: SafeHtml, now: Date, session: boolean): SafeHtml {
 
 function targetSection(t: StatusTarget, input: StatusPageInput): SafeHtml {
   const operator = input.viewer === 'operator';
-  const alarms = t.alarms.length
-    ? joinHtml(
-        t.alarms.map((a) => html`<span class="alarm-${a.state}">${a.name}: ${a.state}</span>`),
-        ' · ',
-      )
-    : 'none evaluated yet';
   const outcome = outcomeOf(t);
   return html`<section class="target o-${outcome}" data-target="${t.name}" data-status="${outcome}">
 <h2><a href="/status/${encodeURIComponent(t.name)}">${t.name}</a> ${badge(t)}</h2>
@@ -134,9 +138,9 @@ ${t.description && html`<p class="meta">${t.description}</p>`}
 ${operator && html`<p class="summary">${summaryOf(t)}</p>`}
 ${openIncidentLine(t.open, input.now)}
 ${uptimeFigures(t.uptime)}
-${dayStrip(t.days, input.now)}
+${dayStrip(t.days, 'compact')}
 <div class="axis"><span>90 days ago</span><span>today</span></div>
-<p class="meta">${t.latest && html`latest run ${t.latest.at.toISOString()} · `}every ${t.every}${operator ? html` · alarms: ${alarms}` : ''}</p>
+<p class="meta">${t.latest && html`latest run ${t.latest.at.toISOString()} · `}every ${t.every}${operator ? html` · ${alarmsLine(t.alarms)}` : ''}</p>
 ${maintenanceNote(t)}
 </section>`;
 }

@@ -10,6 +10,7 @@ import type { HistorySlice } from '../outcome.ts';
 import type { RollupRow, RunCounts } from '../rollups.ts';
 import { dayStrip, latencyChart, legend, uptimeFigures } from './charts.ts';
 import {
+  alarmsLine,
   badge,
   maintenanceNote,
   openIncidentLine,
@@ -90,12 +91,12 @@ ${t.description && html`<p class="meta">${t.description}</p>`}
 ${operator && html`<p class="summary">${summaryOf(t)} <a href="/targets/${encodeURIComponent(t.name)}">the latest report</a></p>`}
 ${openIncidentLine(t.open, input.now)}
 ${maintenanceNote(t)}
-<p class="meta">${t.latest && html`latest run ${t.latest.at.toISOString()} · `}every ${t.every}</p>
+<p class="meta">${t.latest && html`latest run ${t.latest.at.toISOString()} · `}every ${t.every}${operator ? html` · ${alarmsLine(t.alarms, true)}` : ''}</p>
 </section>
 <h2>Uptime</h2>
 ${uptimeFigures(t.uptime)}
 ${legend()}
-${dayStrip(t.days, input.now)}
+${dayStrip(t.days, 'detailed')}
 <div class="axis"><span>90 days ago</span><span>today</span></div>
 <h2>The last 24 hours</h2>
 ${sliceStrip(input)}
