@@ -113,7 +113,7 @@ function niceMax(v: number): number {
 export function latencyChart(rows: readonly RollupRow[], from: Date, to: Date, hourMs = 3_600_000): SafeHtml {
   const W = 960;
   const H = 200;
-  const left = 48;
+  const left = 64;
   const bottom = 18;
   const span = to.getTime() - from.getTime();
   const max = niceMax(Math.max(0, ...rows.flatMap((r) => LAYERS.map((l) => r.latency[l]?.meanMs ?? 0))));
