@@ -8,6 +8,7 @@ import { formatDuration } from '../../functions/config/duration.ts';
 import type { Target } from '../../functions/config/schema.ts';
 import { everyMs, type Monitor } from './monitor.ts';
 import type { Store } from './store.ts';
+import { DAY_CLASSES } from './views/charts.ts';
 import type { StatusTarget } from './views/status.ts';
 import type { TargetPageInput } from './views/target.ts';
 
@@ -40,7 +41,7 @@ export function statusTarget(
       label,
       time: store.uptime(t.name, new Date(now.getTime() - span), now),
     })),
-    days: store.recentDays(t.name, now, STRIP_DAYS),
+    strip: store.recentDayStates(t.name, now, STRIP_DAYS, DAY_CLASSES).map((s) => s ?? ('none' as const)),
     open: open.filter((i) => i.target === t.name),
     alarms: monitor.alarms(t.name),
     maintenance: monitor.maintenance(t),
@@ -57,6 +58,7 @@ export function targetPageInput(
   const chartFrom = new Date(now.getTime() - CHART_SPAN_MS);
   return {
     target: statusTarget(store, monitor, t, now),
+    days: store.recentDays(t.name, now, STRIP_DAYS),
     slices: store.history(t.name, since, SLICE_MS),
     sliceMs: SLICE_MS,
     counts: store.totals(t.name, since, now).runs,

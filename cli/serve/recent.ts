@@ -54,15 +54,32 @@ export class BucketRing {
     return t;
   }
 
-  /** Adds into `into` the buckets that start in `[from, to)` (both multiples of the size). */
-  sumInto(into: TimeTotals, from: number, to: number): void {
+  /** Adds into `into` (one number per state, in TIME_STATES' order) the buckets that start in `[from, to)`. */
+  sumInto(into: Float64Array, from: number, to: number): void {
     for (let b = from; b < to; b += this.size) {
       const i = this.slot(b);
       if (this.starts[i] !== b) continue;
-      for (const s of TIME_STATES) into[s] += this.values[i * N + INDEX[s]] ?? 0;
+      for (let k = 0; k < N; k++) into[k] = (into[k] ?? 0) + (this.values[i * N + k] ?? 0);
     }
   }
+
+  /** The first state of `order` (indexes of TIME_STATES) with time in the bucket, -1 for none (or no bucket). */
+  firstOf(start: number, order: readonly number[]): number {
+    const i = this.slot(start);
+    if (this.starts[i] !== start) return -1;
+    for (const [n, k] of order.entries()) if ((this.values[i * N + k] ?? 0) > 0) return n;
+    return -1;
+  }
 }
+
+/** Numbers in TIME_STATES' order as totals. */
+export function totalsOf(values: Float64Array): TimeTotals {
+  const t = emptyTotals();
+  for (const [k, s] of TIME_STATES.entries()) t[s] = values[k] ?? 0;
+  return t;
+}
+
+export const stateIndex = (s: TimeState) => INDEX[s];
 
 /** A target's recent hours and days. */
 export interface Recent {

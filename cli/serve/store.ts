@@ -30,7 +30,7 @@ import type { Fault, Layer, Status } from '../../functions/contract/names.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { parseReport } from '../../functions/contract/wire.ts';
 import { type HistorySlice, RUN_OUTCOMES, type RunOutcome } from './outcome.ts';
-import { BucketRing, RECENT_DAYS, RECENT_HOURS, type Recent } from './recent.ts';
+import { BucketRing, RECENT_DAYS, RECENT_HOURS, type Recent, stateIndex, totalsOf } from './recent.ts';
 import {
   ALL_COLUMNS,
   addRows,
@@ -457,17 +457,44 @@ export class Store {
     const reach = Math.floor(end / HOUR_MS) * HOUR_MS - (RECENT_HOURS - 24) * HOUR_MS;
     if (start < reach) return this.totals(target, from, to).time;
     const r = this.recentOf(target, end);
-    const sum = emptyTotals();
+    const acc = new Float64Array(TIME_STATES.length);
     const firstDay = Math.ceil(start / DAY_MS) * DAY_MS;
     const lastDay = Math.floor(end / DAY_MS) * DAY_MS;
     if (firstDay < lastDay) {
-      r.hours.sumInto(sum, start, firstDay);
-      r.days.sumInto(sum, firstDay, lastDay);
-      r.hours.sumInto(sum, lastDay, end);
-    } else r.hours.sumInto(sum, start, end);
+      r.hours.sumInto(acc, start, firstDay);
+      r.days.sumInto(acc, firstDay, lastDay);
+      r.hours.sumInto(acc, lastDay, end);
+    } else r.hours.sumInto(acc, start, end);
+    const sum = totalsOf(acc);
     const open = this.openSpan(target, end);
     if (open) sum[open.state] += Math.max(0, Math.min(open.to, end) - Math.max(open.from, start));
     return sum;
+  }
+
+  /**
+   * A target's last `days` days (UTC, oldest first; today so far), each as the first state of `worstFirst` it spent
+   * time in (undefined: none), from memory without a row or an object per day: the status page's strip.
+   */
+  recentDayStates(
+    target: string,
+    now: Date,
+    days: number,
+    worstFirst: readonly TimeState[],
+  ): (TimeState | undefined)[] {
+    const end = now.getTime();
+    const r = this.recentOf(target, end);
+    const today = Math.floor(end / DAY_MS) * DAY_MS;
+    const open = this.openSpan(target, end);
+    const order = worstFirst.map(stateIndex);
+    return Array.from({ length: days }, (_, i) => {
+      const start = today - (days - 1 - i) * DAY_MS;
+      const n = r.days.firstOf(start, order);
+      const inOpen = open !== undefined && Math.min(open.to, start + DAY_MS) > Math.max(open.from, start);
+      // The latest run's time counts in the day(s) it covers: its state, if worse than what the day had.
+      const m = inOpen ? worstFirst.indexOf(open.state) : -1;
+      const best = n === -1 ? m : m === -1 ? n : Math.min(n, m);
+      return best === -1 ? undefined : worstFirst[best];
+    });
   }
 
   /** A target's last `days` days (UTC, oldest first; today so far), from memory: the status page's strip. */

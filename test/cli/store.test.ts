@@ -119,6 +119,10 @@ describe('the recent hours and days in memory', () => {
       expect(s.uptime('prod', from, to), `${back} ${span}`).toEqual(s.totals('prod', from, to).time);
     }
     const days = s.recentDays('prod', now, 30);
+    const order = ['failed', 'degraded', 'noVerdict', 'healthy', 'maintenance'] as const;
+    expect(s.recentDayStates('prod', now, 30, order)).toEqual(
+      days.map((d) => order.find((state) => d.time[state] > 0)),
+    );
     const rows = s.rows('days', 'prod', new Date(now.getTime() - 29 * DAY_MS), now);
     expect(days.filter((d) => d.time.healthy > 0).map((d) => [d.start, d.time])).toEqual(
       rows.map((r) => [r.start, r.time]),

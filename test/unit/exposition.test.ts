@@ -118,7 +118,7 @@ describe('the status page', () => {
           every: '5m',
           latest: { at, report },
           uptime: [{ label: '24 h', time: day(0, { healthy: 3_000, failed: 1_000 }).time }],
-          days: [day(1, { healthy: 86_000_000, failed: 400_000 }), day(0, { healthy: 1_000 })],
+          strip: ['none', 'failed', 'failed', 'healthy'],
           open: [],
           alarms: [{ name: 'download-doctor-prod-down', state: 'ALARM' }],
         },
@@ -135,6 +135,11 @@ describe('the status page', () => {
     expect(html).toContain('held back: in maintenance');
     expect(html).toMatch(/data-uptime="24 h"><b>75\.00%<\/b>/);
     expect(html).toContain('<form method="post" action="/logout">');
+    // The strip: one rectangle per run of days of a colour.
+    expect(html).toContain('<path class="c-failed" d="M10 1h18v20h-18z"/>');
+    expect(html).toContain(
+      'aria-label="the last 4 days, one cell a day (UTC): 1 no data, 2 failed for a while',
+    );
   });
 
   it('shows the public (--public-status) no summary, no alarms and no pages', () => {

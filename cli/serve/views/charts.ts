@@ -16,7 +16,7 @@ import type { RollupRow } from '../rollups.ts';
 import type { DayTime } from '../store.ts';
 
 /** A day's colour: the worst state it spent time in (worst first), or `none` (no data). */
-const DAY_CLASSES = ['failed', 'degraded', 'noVerdict', 'healthy', 'maintenance'] as const;
+export const DAY_CLASSES = ['failed', 'degraded', 'noVerdict', 'healthy', 'maintenance'] as const;
 export type DayClass = (typeof DAY_CLASSES)[number] | 'none';
 
 export const LEGEND: Record<DayClass, string> = {
@@ -68,35 +68,49 @@ function dayDetail(d: DayTime): string {
   return `${isoDay(d.start)}: ${percent(availability(t))} up; failed ${humanDuration(t.failed)}, degraded ${humanDuration(t.degraded)}, no verdict ${humanDuration(t.noVerdict)}, maintenance ${humanDuration(t.maintenance)}`;
 }
 
-/**
- * The strip of `days` (oldest first), one cell a day (UTC). `detailed`: a cell each, with its figures as a tooltip
- * (a target's own page); `compact`: one path per colour and a summary for screen readers, so that the status page
- * of 500 targets stays small (its figures are on each target's page).
- */
-export function dayStrip(days: readonly DayTime[], style: 'compact' | 'detailed'): SafeHtml {
-  const W = 10;
-  const classes = days.map((d) => dayClass(d.time));
+const STRIP_CELL = 10;
+
+function stripLabel(classes: readonly DayClass[]): string {
   const counts = new Map<DayClass, number>();
   for (const c of classes) counts.set(c, (counts.get(c) ?? 0) + 1);
-  const label = `the last ${days.length} days, one cell a day (UTC): ${[...counts].map(([c, n]) => `${n} ${LEGEND[c]}`).join(', ')}`;
-  const cells =
-    style === 'detailed'
-      ? days.map(
-          (d, i) =>
-            html`<rect class="c-${classes[i] ?? 'none'}" x="${i * W}" y="1" width="${W - 2}" height="20" rx="1.5" data-day="${isoDay(d.start)}"><title>${dayDetail(d)}</title></rect>`,
-        )
-      : [...counts.keys()].map((c) => {
-          // One rectangle for each run of days of this colour.
-          let d = '';
-          for (let i = 0; i < classes.length; i++) {
-            if (classes[i] !== c || classes[i - 1] === c) continue;
-            let n = 1;
-            while (classes[i + n] === c) n += 1;
-            d += `M${i * W} 1h${n * W - 2}v20h-${n * W - 2}z`;
-          }
-          return html`<path class="c-${c}" d="${d}"/>`;
-        });
-  return html`<svg class="days" viewBox="0 0 ${days.length * W} 22" preserveAspectRatio="none" role="img" aria-label="${label}" xmlns="http://www.w3.org/2000/svg">${cells}</svg>`;
+  return `the last ${classes.length} days, one cell a day (UTC): ${[...counts].map(([c, n]) => `${n} ${LEGEND[c]}`).join(', ')}`;
+}
+
+const stripSvg = (n: number, label: string, cells: SafeHtml | SafeHtml[]) =>
+  html`<svg class="days" viewBox="0 0 ${n * STRIP_CELL} 22" preserveAspectRatio="none" role="img" aria-label="${label}" xmlns="http://www.w3.org/2000/svg">${cells}</svg>`;
+
+/**
+ * The strip of the last days (oldest first), one cell a day (UTC), drawn as one path per colour with a summary for
+ * screen readers: the status page of 500 targets stays small and quick (each day's figures are on the target's page).
+ */
+export function compactStrip(classes: readonly DayClass[]): SafeHtml {
+  const W = STRIP_CELL;
+  let paths = '';
+  for (const c of new Set(classes)) {
+    // One rectangle for each run of days of this colour; the markup is made of numbers and class names only.
+    let d = '';
+    for (let i = 0; i < classes.length; i++) {
+      if (classes[i] !== c || classes[i - 1] === c) continue;
+      let n = 1;
+      while (classes[i + n] === c) n += 1;
+      d += `M${i * W} 1h${n * W - 2}v20h-${n * W - 2}z`;
+    }
+    paths += `<path class="c-${c}" d="${d}"/>`;
+  }
+  return stripSvg(classes.length, stripLabel(classes), raw(paths));
+}
+
+/** The strip with a cell per day and its figures as a tooltip (a target's own page). */
+export function detailedStrip(days: readonly DayTime[]): SafeHtml {
+  const classes = days.map((d) => dayClass(d.time));
+  return stripSvg(
+    days.length,
+    stripLabel(classes),
+    days.map(
+      (d, i) =>
+        html`<rect class="c-${classes[i] ?? 'none'}" x="${i * STRIP_CELL}" y="1" width="${STRIP_CELL - 2}" height="20" rx="1.5" data-day="${isoDay(d.start)}"><title>${dayDetail(d)}</title></rect>`,
+    ),
+  );
 }
 
 /** A round upper bound for the chart's axis: 1, 2 or 5 times a power of ten. */

@@ -19,8 +19,7 @@ import { worstOf } from '../../../functions/contract/names.ts';
 import type { Report } from '../../../functions/contract/types.ts';
 import { html, htmlPage, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import { RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
-import type { DayTime } from '../store.ts';
-import { CHART_CSS, dayStrip, legend, uptimeFigures } from './charts.ts';
+import { CHART_CSS, compactStrip, type DayClass, legend, uptimeFigures } from './charts.ts';
 
 /** Who reads the page: an operator (the token, or a session), or the public (`--public-status`). */
 export type Viewer = 'operator' | 'public';
@@ -32,8 +31,8 @@ export interface StatusTarget {
   latest?: { at: Date; report?: Report | undefined; error?: string | undefined } | undefined;
   /** The time by state over each window (24 h, 7 d, 30 d). */
   uptime: { label: string; time: TimeTotals }[];
-  /** The strip's days, oldest first. */
-  days: DayTime[];
+  /** The strip's days, oldest first, each as its colour. */
+  strip: DayClass[];
   /** The incidents still open. */
   open: Incident[];
   alarms: { name: string; state: AlarmState }[];
@@ -138,7 +137,7 @@ ${t.description && html`<p class="meta">${t.description}</p>`}
 ${operator && html`<p class="summary">${summaryOf(t)}</p>`}
 ${openIncidentLine(t.open, input.now)}
 ${uptimeFigures(t.uptime)}
-${dayStrip(t.days, 'compact')}
+${compactStrip(t.strip)}
 <div class="axis"><span>90 days ago</span><span>today</span></div>
 <p class="meta">${t.latest && html`latest run ${t.latest.at.toISOString()} · `}every ${t.every}${operator ? html` · ${alarmsLine(t.alarms)}` : ''}</p>
 ${maintenanceNote(t)}

@@ -8,7 +8,8 @@ import { humanDuration, type Incident, incidentMs } from '../../../functions/ale
 import { html, htmlPage, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import type { HistorySlice } from '../outcome.ts';
 import type { RollupRow, RunCounts } from '../rollups.ts';
-import { dayStrip, latencyChart, legend, uptimeFigures } from './charts.ts';
+import type { DayTime } from '../store.ts';
+import { detailedStrip, latencyChart, legend, uptimeFigures } from './charts.ts';
 import {
   alarmsLine,
   badge,
@@ -24,6 +25,8 @@ import {
 
 export interface TargetPageInput {
   target: StatusTarget;
+  /** The strip's days, oldest first. */
+  days: DayTime[];
   /** The last 24 hours, in slices (from the runs). */
   slices: HistorySlice[];
   sliceMs: number;
@@ -96,7 +99,7 @@ ${maintenanceNote(t)}
 <h2>Uptime</h2>
 ${uptimeFigures(t.uptime)}
 ${legend()}
-${dayStrip(t.days, 'detailed')}
+${detailedStrip(input.days)}
 <div class="axis"><span>90 days ago</span><span>today</span></div>
 <h2>The last 24 hours</h2>
 ${sliceStrip(input)}
