@@ -517,7 +517,8 @@ export class Store {
     // Each outcome's rank is its place in RUN_OUTCOMES (best first): MAX is the worst.
     const rank = `CASE outcome ${RUN_OUTCOMES.map((o, r) => `WHEN '${o}' THEN ${r}`).join(' ')} END`;
     const rows = this.stmt(
-      `SELECT (at - ?) / ? AS slice, MAX(${rank}) AS worst, COUNT(*) AS runs FROM runs
+      // Integer division: node:sqlite binds a JS number as a REAL, which would make a slice of each run.
+      `SELECT (at - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS slice, MAX(${rank}) AS worst, COUNT(*) AS runs FROM runs
          WHERE target = ? AND at >= ? GROUP BY slice ORDER BY slice`,
     ).all(since.getTime(), sliceMs, target, since.getTime());
     return rows.map((row) => ({

@@ -86,6 +86,15 @@ describe('uptime, time-weighted from runs', () => {
     expect(s.rows('hours', 'prod', new Date(T0 + 20 * HOUR_MS), new Date(T0 + 22 * HOUR_MS))).toHaveLength(2);
   });
 
+  it('slices the last runs: each slice its worst run and its count', async () => {
+    const { s } = await store();
+    for (let m = 0; m < 30; m++) run(s, m, m === 20 ? failed : healthy);
+    expect(s.history('prod', new Date(T0), 15 * MIN)).toEqual([
+      { start: new Date(T0), worst: 'healthy', runs: 15 },
+      { start: new Date(T0 + 15 * MIN), worst: 'failed', runs: 15 },
+    ]);
+  });
+
   it('keeps each layer latency per hour', async () => {
     const { s } = await store();
     run(s, 0, healthy);
