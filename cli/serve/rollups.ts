@@ -75,6 +75,12 @@ export function rowValues(time: Partial<TimeTotals>, run?: RunContribution): num
 export const spanShares = (table: Rollup, from: number, to: number): BucketShare[] =>
   splitByBucket(from, to, ROLLUPS[table]);
 
+/** A day's time by state (the strip). */
+export interface DayTime {
+  start: number;
+  time: TimeTotals;
+}
+
 /** The runs by outcome, as the store and the views count them. */
 export type RunCounts = Record<RunOutcome | 'flapped', number>;
 

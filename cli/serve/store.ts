@@ -34,6 +34,7 @@ import { BucketRing, RECENT_DAYS, RECENT_HOURS, type Recent, stateIndex, totalsO
 import {
   ALL_COLUMNS,
   addRows,
+  type DayTime,
   emptyRow,
   ROLLUP_SCHEMA,
   ROLLUPS,
@@ -138,12 +139,6 @@ export interface RunRecord {
   report?: Report | undefined;
   /** Why the run produced no report (the monitor failed, not the target). */
   error?: string | undefined;
-}
-
-/** A day's time by state (the strip). */
-export interface DayTime {
-  start: number;
-  time: TimeTotals;
 }
 
 export interface LatestRun {

@@ -12,8 +12,7 @@ import {
 } from '../../../functions/alerting/history.ts';
 import { LAYERS, type Layer } from '../../../functions/contract/names.ts';
 import { html, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
-import type { RollupRow } from '../rollups.ts';
-import type { DayTime } from '../store.ts';
+import type { DayTime, RollupRow } from '../rollups.ts';
 
 /** A day's colour: the worst state it spent time in (worst first), or `none` (no data). */
 export const DAY_CLASSES = ['failed', 'degraded', 'noVerdict', 'healthy', 'maintenance'] as const;

@@ -7,8 +7,7 @@
 import { humanDuration, type Incident, incidentMs } from '../../../functions/alerting/history.ts';
 import { html, htmlPage, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import type { HistorySlice } from '../outcome.ts';
-import type { RollupRow, RunCounts } from '../rollups.ts';
-import type { DayTime } from '../store.ts';
+import type { DayTime, RollupRow, RunCounts } from '../rollups.ts';
 import { detailedStrip, latencyChart, legend, uptimeFigures } from './charts.ts';
 import {
   alarmsLine,
