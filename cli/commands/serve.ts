@@ -180,9 +180,17 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   compact();
   const compactTimer = setInterval(compact, COMPACT_EVERY_MS);
   // The recent uptime of each target read into memory ahead of the first page (a target at a time).
-  store.warm(config.targets.map((t) => t.name)).catch((err) => {
-    log(`the history could not be read (${err instanceof Error ? err.message : String(err)})`);
-  });
+  const warming = performance.now();
+  store
+    .warm(config.targets.map((t) => t.name))
+    .then(() =>
+      log(
+        `history: the recent days of ${config.targets.length} target(s) read into memory (${Math.round(performance.now() - warming)} ms)`,
+      ),
+    )
+    .catch((err) => {
+      log(`the history could not be read (${err instanceof Error ? err.message : String(err)})`);
+    });
 
   // A graceful stop: no new run, no new connection; the runs under way finish within their deadlines.
   const signal = await stopSignal;
