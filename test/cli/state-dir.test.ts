@@ -53,15 +53,18 @@ describe('where the state directory is', () => {
     expect(perms(dir)).toBe(0o700);
   });
 
-  it.runIf(asRoot)('refuses a directory owned by another user, naming it', () => {
-    const root = tempDir('dd-state-');
-    const theirs = join(root, 'theirs');
-    mkdirSync(theirs, { mode: 0o777 });
-    chownSync(theirs, NOBODY, NOBODY);
-    expect(() => stateDir(theirs)).toThrow(
-      `the state directory ${theirs} is owned by another user (uid ${NOBODY}, not 0): refusing to use it`,
-    );
-  });
+  it.runIf(asRoot)(
+    'refuses a directory owned by another user, naming it (run as root only: it chowns to nobody)',
+    () => {
+      const root = tempDir('dd-state-');
+      const theirs = join(root, 'theirs');
+      mkdirSync(theirs, { mode: 0o777 });
+      chownSync(theirs, NOBODY, NOBODY);
+      expect(() => stateDir(theirs)).toThrow(
+        `the state directory ${theirs} is owned by another user (uid ${NOBODY}, not 0): refusing to use it`,
+      );
+    },
+  );
 });
 
 describe('private files', () => {
@@ -75,15 +78,18 @@ describe('private files', () => {
     expect(perms(`${file}.db`)).toBe(0o600);
   });
 
-  it.runIf(asRoot)('refuse a file planted by another user: neither read nor replaced', () => {
-    const dir = stateDir(join(tempDir('dd-state-'), 'state'));
-    const planted = join(dir, 'alarms.json');
-    writeFileSync(planted, '{"download-doctor-local-prod-down":{"state":"ALARM","periods":[0,0,0]}}');
-    chownSync(planted, NOBODY, NOBODY);
-    expect(() => readPrivateFile(planted)).toThrow(/state file .*alarms\.json is owned by another user/);
-    expect(() => writePrivateFile(planted, '{}')).toThrow(/owned by another user/);
-    expect(() => preparePrivateFile(planted)).toThrow(/owned by another user/);
-  });
+  it.runIf(asRoot)(
+    'refuse a file planted by another user: neither read nor replaced (run as root only: it chowns to nobody)',
+    () => {
+      const dir = stateDir(join(tempDir('dd-state-'), 'state'));
+      const planted = join(dir, 'alarms.json');
+      writeFileSync(planted, '{"download-doctor-local-prod-down":{"state":"ALARM","periods":[0,0,0]}}');
+      chownSync(planted, NOBODY, NOBODY);
+      expect(() => readPrivateFile(planted)).toThrow(/state file .*alarms\.json is owned by another user/);
+      expect(() => writePrivateFile(planted, '{}')).toThrow(/owned by another user/);
+      expect(() => preparePrivateFile(planted)).toThrow(/owned by another user/);
+    },
+  );
 
   it('refuse to follow a symbolic link', () => {
     const dir = tempDir('dd-state-');
@@ -108,7 +114,7 @@ describe('run keeps its state there', () => {
   });
 
   it.runIf(asRoot)(
-    'run --publish refuses an alarm-state file another user planted (it once silenced pages)',
+    'run --publish refuses an alarm-state file another user planted (it once silenced pages; run as root only: it chowns to nobody)',
     async () => {
       const dir = stateDir(join(tempDir('dd-state-'), 'state'));
       const planted = join(dir, 'alarms.json');
