@@ -12,5 +12,18 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(3);
 }
 module.enableCompileCache?.();
+// Started by npm (`npx download-doctor serve`, an npm script), this process runs under npm's `sh -c`. A SIGTERM to
+// npm reaches that shell only (npm 11 passes SIGTERM and SIGINT to its child, the shell, which dies without passing
+// them on), and this process would go on, re-parented, holding its port. So under npm, the parent going away is
+// taken as a SIGTERM, once: `serve` stops as gracefully as if it had been sent one.
+if (process.env.npm_lifecycle_event !== undefined) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, 200);
+  watch.unref();
+}
 const { cli } = await import('./main.ts');
 await cli(process.argv.slice(2));

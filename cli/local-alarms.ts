@@ -6,9 +6,7 @@
  * published to the endpoint's SNS topics, unless the target is in maintenance (then it is logged, not sent).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmMemory, AlarmStep } from '../functions/alerting/alarms.ts';
 import { type Datum, targetDimensions } from '../functions/alerting/metrics.ts';
@@ -18,6 +16,7 @@ import type { Report } from '../functions/contract/types.ts';
 import type { Telemetry } from '../functions/handlers/handlers.ts';
 import { cloudWatchPublisher } from '../functions/probes/metrics.ts';
 import { deliverTransitions, type Sent, snsPager } from './pagers.ts';
+import { readPrivateFile, stateDir, writePrivateFile } from './state-dir.ts';
 
 export { LOCAL_TOPICS } from './pagers.ts';
 export type { Sent };
@@ -27,21 +26,24 @@ export interface LocalAlarmOptions {
   region: string;
   /** The instance whose names the alarms and metrics take (LOCAL_INSTANCE unless `--instance` says). */
   instance: string;
-  /** Where alarm states and recent periods are kept between runs. @default defaultStateFile(endpoint) */
+  /**
+   * Where alarm states and recent periods are kept between runs (a file of this user's: one owned by another is
+   * refused). @default defaultStateFile(endpoint), in the per-user state directory (cli/state-dir.ts)
+   */
   stateFile?: string | undefined;
   now?: () => Date;
 }
 
-export const defaultStateFile = (endpoint: string) =>
-  join(
-    tmpdir(),
-    `download-doctor-alarms-${createHash('sha256').update(endpoint).digest('hex').slice(0, 12)}.json`,
-  );
+/** One file per endpoint, in the per-user state directory (made 0700 when first needed). */
+export const defaultStateFile = (endpoint: string, dir = stateDir()) =>
+  join(dir, `alarms-${createHash('sha256').update(endpoint).digest('hex').slice(0, 12)}.json`);
 
 function load(file: string): AlarmMemory {
+  const text = readPrivateFile(file);
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as AlarmMemory;
+    return text === undefined ? {} : (JSON.parse(text) as AlarmMemory);
   } catch {
+    // A file cut short (a crash mid-write before writes were whole): the alarms start again from OK.
     return {};
   }
 }
@@ -93,8 +95,7 @@ export async function evaluateLocalAlarms(
   try {
     return await deliverTransitions(memory, report.target, report, data, pager, now, names, mirror);
   } finally {
-    mkdirSync(dirname(stateFile), { recursive: true });
-    writeFileSync(stateFile, JSON.stringify(memory, null, 2));
+    writePrivateFile(stateFile, JSON.stringify(memory, null, 2));
     cloudwatch.destroy();
     pager.close();
   }

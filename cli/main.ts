@@ -83,14 +83,55 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .addOption(configOption())
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .option('--port <port>', 'the port to listen on (0: any free port)', '9810')
-    .option('--db <file>', 'the history (SQLite): alarm states, reports, trends', 'download-doctor.db')
-    .option('--token-env <name>', 'require `Authorization: Bearer TOKEN`, TOKEN read from this variable')
-    .option('--token-file <file>', 'require `Authorization: Bearer TOKEN`, TOKEN read from this file')
+    .option(
+      '--data-dir <dir>',
+      'where the history (SQLite: alarm states, reports, uptime, incidents) is kept, made 0700 ' +
+        '(default: $XDG_STATE_HOME/download-doctor, or ~/.local/state/download-doctor)',
+    )
+    .option('--db <file>', 'the history database itself, in place of DIR/serve.db')
+    .option('--keep-runs <span>', 'how long each run is kept in detail (then hourly and daily figures)', '7d')
+    .option('--keep-hourly <span>', 'how long the hourly figures are kept', '90d')
+    .option('--keep-daily <span>', 'how long the daily figures and the incidents are kept', '400d')
+    .option(
+      '--token-env <name>',
+      'require `Authorization: Bearer TOKEN` (or a log-in), TOKEN read from this variable',
+    )
+    .option(
+      '--token-file <file>',
+      'require `Authorization: Bearer TOKEN` (or a log-in), TOKEN read from this file (mode 0600)',
+    )
+    .option(
+      '--public-status',
+      'with a token: the status pages (/, /status/NAME) open to anyone, without details',
+    )
     .option('--sns-endpoint <url>', 'page through the SNS topics of this SNS-compatible endpoint')
     .option('--webhook <url>', 'page by POSTing JSON to this URL')
     .option('--webhook-env <name>', 'page by POSTing JSON to the URL in this variable (a URL with a secret)')
     .addOption(concurrencyOption())
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
+
+  p.command('report')
+    .description(
+      "the SLO report from serve's history or a deployed instance's: availability per target, the time " +
+        'degraded, the incidents with their durations and layers',
+    )
+    .requiredOption('--since <span>', 'how far back: 30d, 7d, 36h')
+    .option('--until <date>', 'the end of the span (ISO 8601; default: now)')
+    .addOption(formatOption(['table', 'json', 'html']))
+    .option('--data-dir <dir>', "serve's state directory (default: as serve's)")
+    .option('--db <file>', "serve's database itself")
+    .option(
+      '--objective <percent>',
+      'an availability objective (99.9): the error budget, and exit 1 when missed',
+    )
+    .option('--instance <name>', "a deployed instance's history on AWS, in place of serve's")
+    .option(
+      '--table <name>',
+      "with --instance: its table, the stack's TableName (default: DOWNLOAD_DOCTOR_TABLE)",
+    )
+    .option('--region <region>', 'with --instance: the region (default: AWS_REGION)')
+    .option('--endpoint <url>', 'with --instance: a DynamoDB endpoint')
+    .action(exits(async (opts) => (await import('./commands/report.ts')).report(opts)));
 
   p.command('check')
     .description('run one check alone, or all four (all) with their verdict')

@@ -116,7 +116,8 @@ export interface Sent {
 /**
  * The transitions of one run's alarms, each sent through `pager` or suppressed (functions/alerting/alarms.ts), and
  * the memory to keep. A transition whose page failed is not remembered: it is evaluated again at the next run.
- * `onState` sees each alarm whose remembered state changes (to mirror it elsewhere), before its page goes.
+ * `onState` sees each alarm whose remembered state changes (to mirror it elsewhere), before its page goes;
+ * `incidentSince` says when an alarm's open incident began, for its recovery notice to say how long it lasted.
  */
 export async function deliverTransitions(
   memory: AlarmMemory,
@@ -127,6 +128,7 @@ export async function deliverTransitions(
   at: Date,
   names: InstanceNames,
   onState: (step: AlarmStep, state: AlarmState, reason: string) => Promise<void> = async () => {},
+  incidentSince: (alarm: string) => Date | undefined = () => undefined,
 ): Promise<Sent[]> {
   const sent: Sent[] = [];
   for (const step of stepAlarms(memory, target, data, names, undefined, report)) {
@@ -137,7 +139,9 @@ export async function deliverTransitions(
     const t = { alarmName: step.name, target, rule: step.rule, state: step.state, at };
     const delivery = deliveryOf(t, report);
     const next = remembered(step, delivery);
-    const page = pageText(t, report);
+    const page = pageText(t, report, undefined, undefined, {
+      incidentSince: step.state === 'OK' ? incidentSince(step.name) : undefined,
+    });
     if (next.state !== step.previous)
       await onState(step, next.state, delivery.send ? 'local evaluation' : delivery.reason);
     if (delivery.send)

@@ -22,8 +22,11 @@ export interface RunOptions {
   instance?: string;
   /** A full run: all four checks whatever stage 1 says. */
   allLayers?: boolean;
-  /** Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones). */
-  runCountFile?: string;
+  /**
+   * Where the runs of targets with `fullRunEvery` are counted (none: no counting, no full runs but asked ones); a
+   * function, called only when a target counts.
+   */
+  runCountFile?: string | (() => string);
   /** At most this many runs at once (and a few against one origin: cli/run-pool.ts). @default DEFAULT_CONCURRENCY */
   concurrency?: string | number;
   /** The config file read, as shown: the HTML report's "Run it again" names it. */
@@ -102,6 +105,6 @@ export async function run(options: RunOptions): Promise<number> {
   fitHeapTo(config);
   progressFor(options.format)(`config: ${file}`);
   return (
-    await runAndPrint(config, { runCountFile: defaultRunCountFile(file), configFile: file, ...options })
+    await runAndPrint(config, { runCountFile: () => defaultRunCountFile(file), configFile: file, ...options })
   ).code;
 }

@@ -1,9 +1,12 @@
 /**
  * `download-doctor serve`: the long-running monitor for teams without AWS (cli/serve/). Thin: reads the options,
- * opens the history, starts the monitor and the endpoints, and stops gracefully on SIGTERM or SIGINT.
+ * opens the history in the state directory (private: 0700, its files 0600), starts the monitor and the endpoints,
+ * compacts the history every hour, and stops gracefully on SIGTERM or SIGINT.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseSpan } from '../../functions/config/duration.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import { loadConfig } from '../../functions/probes/config-file.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -12,13 +15,22 @@ import { type Pager, snsPager, webhookPager } from '../pagers.ts';
 import { concurrencyOf } from '../run-pool.ts';
 import { createServer } from '../serve/http.ts';
 import { Monitor } from '../serve/monitor.ts';
-import { openStore } from '../serve/store.ts';
+import { DB_FILE, DEFAULT_RETENTION, openStore, type Retention } from '../serve/store.ts';
+import { preparePrivateFile, stateDir } from '../state-dir.ts';
 
 export interface ServeOptions {
   config?: string;
   host: string;
   port: string;
-  db: string;
+  /** The state directory (the history's database). @default stateDir() */
+  dataDir?: string;
+  /** The database file itself. @default serve.db in the state directory */
+  db?: string;
+  /** Retention of each level of detail (`7d`, `90d`). */
+  keepRuns?: string;
+  keepHourly?: string;
+  keepDaily?: string;
+  publicStatus?: boolean;
   tokenEnv?: string;
   tokenFile?: string;
   snsEndpoint?: string;
@@ -30,6 +42,8 @@ export interface ServeOptions {
 
 /** After the runs, how long the last answers have to go out before the connections are closed. */
 const CLOSE_GRACE_MS = 5_000;
+/** How often old history is compacted. */
+const COMPACT_EVERY_MS = 3_600_000;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -52,8 +66,15 @@ function readToken(o: ServeOptions, env: NodeJS.ProcessEnv): string | undefined 
   }
   if (o.tokenFile) {
     try {
+      // A token others can read is no secret: refused, as ssh refuses such a key.
+      const mode = statSync(o.tokenFile).mode & 0o777;
+      if ((mode & 0o077) !== 0)
+        throw new UsageError(
+          `--token-file: ${o.tokenFile} can be read by other users (mode 0${mode.toString(8)}): chmod 600 ${o.tokenFile}`,
+        );
       token = readFileSync(o.tokenFile, 'utf8').trim();
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       throw new UsageError(
         `--token-file: ${o.tokenFile} cannot be read (${(err as NodeJS.ErrnoException).code})`,
       );
@@ -65,12 +86,50 @@ function readToken(o: ServeOptions, env: NodeJS.ProcessEnv): string | undefined 
   return token;
 }
 
+/** The retention options, each a span (`7d`, `36h`), checked against each other. */
+function retentionOf(o: ServeOptions): Retention {
+  const span = (value: string | undefined, option: string, fallback: number) => {
+    if (value === undefined) return fallback;
+    const ms = parseSpan(value);
+    if (ms === undefined) throw new UsageError(`${option} must be a span such as 7d or 36h (got "${value}")`);
+    return ms;
+  };
+  const r = {
+    runs: span(o.keepRuns, '--keep-runs', DEFAULT_RETENTION.runs),
+    hours: span(o.keepHourly, '--keep-hourly', DEFAULT_RETENTION.hours),
+    days: span(o.keepDaily, '--keep-daily', DEFAULT_RETENTION.days),
+  };
+  if (r.hours < 2 * 86_400_000)
+    throw new UsageError('--keep-hourly must be 2d at least (the 24-hour figures read it)');
+  if (r.days < r.hours) throw new UsageError('--keep-daily must be at least --keep-hourly');
+  return r;
+}
+
+/** The database, private: in the state directory (0700), created 0600 with its WAL files, never in the project. */
+function databaseOf(o: ServeOptions, env: NodeJS.ProcessEnv): string {
+  if (o.db && o.dataDir) throw new UsageError('give --data-dir or --db, not both');
+  const db = o.db ?? join(stateDir(o.dataDir, env), DB_FILE);
+  // Whatever SQLite creates from now on (its WAL and shared-memory files) is this user's alone.
+  process.umask(0o077);
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) {
+    try {
+      preparePrivateFile(f);
+    } catch (err) {
+      if (f === db || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return db;
+}
+
 export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be a port number (got "${o.port}")`);
   const token = readToken(o, env);
   const concurrency = concurrencyOf(o.concurrency);
+  if (o.publicStatus && !token)
+    throw new UsageError('--public-status needs a token: without one, every page is open');
+  const retention = retentionOf(o);
   if (o.webhook && o.webhookEnv) throw new UsageError('give --webhook or --webhook-env, not both');
   const webhook = o.webhookEnv ? env[o.webhookEnv] : o.webhook;
   if (o.webhookEnv && !webhook)
@@ -84,10 +143,17 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   }
   if (webhook) pagers.push(webhookPager(httpUrl(webhook, '--webhook')));
 
-  const store = await openStore(o.db);
+  // Listened for before anything is announced: a SIGTERM just after "serving …" (a supervisor's, a test's) is a
+  // graceful stop, never Node's default exit in the midst of setting up.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const db = databaseOf(o, env);
+  const store = await openStore(db, retention);
   const log = (line: string) => console.log(line);
   const monitor = new Monitor({ config, store, pagers, log, concurrency });
-  const server = createServer({ monitor, store, token });
+  const server = createServer({ monitor, store, token, publicStatus: o.publicStatus });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new UsageError(`cannot listen on ${o.host}:${port} (${err.code ?? err.message})`)),
@@ -98,20 +164,42 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   const where = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log(`config: ${file}`);
   log(
-    `serving ${config.targets.map((t) => t.name).join(', ')} on ${where} (history: ${o.db}; pages: ${pagers.map((p) => p.name).join(', ') || 'none, logged only'}${token ? '; bearer token required' : ''})`,
+    `serving ${config.targets.map((t) => t.name).join(', ')} on ${where} (history: ${db}; pages: ${pagers.map((p) => p.name).join(', ') || 'none, logged only'}${token ? `; bearer token or log-in required${o.publicStatus ? ' but for the status pages' : ''}` : ''})`,
   );
   if (!LOOPBACK.test(o.host) && !token)
     log(
-      'warning: listening beyond loopback without a token: anyone who reaches the port can read the reports',
+      'warning: listening beyond loopback without a token: only requests naming a loopback host (localhost, 127.0.0.1) are answered; set a token to serve others',
     );
   monitor.start();
+  // Old runs become hourly and daily figures only: compacted at start, then every hour, between other work.
+  let compacting = Promise.resolve(0);
+  const compact = () => {
+    compacting = compacting
+      .then(() => store.compact(new Date()))
+      .catch((err) => {
+        log(`the history could not be compacted (${err instanceof Error ? err.message : String(err)})`);
+        return 0;
+      });
+  };
+  compact();
+  const compactTimer = setInterval(compact, COMPACT_EVERY_MS);
+  // The recent uptime of each target read into memory ahead of the first page (a target at a time).
+  const warming = performance.now();
+  store
+    .warm(config.targets.map((t) => t.name))
+    .then(() =>
+      log(
+        `history: the recent days of ${config.targets.length} target(s) read into memory (${Math.round(performance.now() - warming)} ms)`,
+      ),
+    )
+    .catch((err) => {
+      log(`the history could not be read (${err instanceof Error ? err.message : String(err)})`);
+    });
 
   // A graceful stop: no new run, no new connection; the runs under way finish within their deadlines.
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopSignal;
   log(`${signal}: stopping; waiting for ${monitor.busy} run(s) under way`);
+  clearInterval(compactTimer);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const finished = await monitor.stop();
@@ -124,6 +212,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   clearTimeout(timer);
   server.closeAllConnections();
   await closed;
+  await compacting;
   store.close();
   log(finished ? 'stopped' : 'stopped before every run had finished');
   return finished ? EXIT.healthy : EXIT.internal;

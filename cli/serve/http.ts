@@ -1,21 +1,36 @@
 /**
- * `serve`'s endpoints: `/` the status page, `/targets/NAME` the latest report (the HTML report; JSON with
- * `?format=json` or `Accept: application/json`), `/health` (application/health+json), `/metrics` and
- * `/probe?target=NAME` (Prometheus text). With a token, every endpoint but /health wants `Authorization: Bearer`.
- * Nothing here prints a secret: reports are redacted where they are made, and the token is compared, never shown.
+ * `serve`'s endpoints: `/` the status page and `/status/NAME` each target's, `/targets/NAME` the latest report (the
+ * HTML report; JSON with `?format=json` or `Accept: application/json`), `/health` (application/health+json),
+ * `/metrics` and `/probe?target=NAME` (Prometheus text), `/login` and `/logout` for browsers.
+ *
+ * With a token, every endpoint but /health wants `Authorization: Bearer TOKEN` or a session (./access.ts);
+ * `publicStatus` opens the status pages to anyone, without the verdicts' details. Without a token, only requests to
+ * a loopback host name are answered. Nothing here prints a secret: reports are redacted where they are made, and
+ * the token is compared, never shown or stored in a cookie.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { metricData } from '../../functions/alerting/metrics.ts';
-import { formatDuration } from '../../functions/config/duration.ts';
-import { periodMs } from '../../functions/config/schedule.ts';
 import type { Target } from '../../functions/config/schema.ts';
 import { PAGE_CSP } from '../../functions/render/layout.ts';
 import { reportHtml } from '../../functions/render/report-html.ts';
+import {
+  bearerOf,
+  boundConnections,
+  cookieOf,
+  loopbackHost,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  Sessions,
+  safeNext,
+  sameToken,
+  sessionCookie,
+} from './access.ts';
 import { type Monitor, type RunResult, runBoundMs } from './monitor.ts';
+import { statusTarget, targetPageInput } from './pages.ts';
 import type { Store } from './store.ts';
 import { HEALTH_CONTENT_TYPE, healthDocument, healthHttpStatus } from './views/health.ts';
+import { loginPage } from './views/login.ts';
 import {
   type Family,
   familiesOf,
@@ -24,29 +39,42 @@ import {
   seconds,
   targetGauge,
 } from './views/prometheus.ts';
-import { statusPage } from './views/status.ts';
+import { statusPage, type Viewer } from './views/status.ts';
+import { targetPage } from './views/target.ts';
 
-/** The span of the status page's history, and the length of one slice of it. */
-const SPAN_MS = 86_400_000;
-const SLICE_MS = 15 * 60_000;
-/** How long a /probe waits by default: the target's run bound (Prometheus sends its scrape timeout). */
+/** How long a /probe leaves Prometheus before its scrape timeout, and the least it waits for a run. */
 const SCRAPE_MARGIN_MS = 500;
+export const PROBE_MIN_WAIT_MS = 1_000;
+/** How often the status pages reload themselves. */
+const REFRESH_SECONDS = 60;
+/** The largest form /login reads. */
+const FORM_LIMIT = 4_096;
+/** The CSP of every page served: the pages' own (functions/render/layout.ts), and no framing. */
+export const SERVE_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
 
 export interface ServerOptions {
   monitor: Monitor;
   store: Store;
-  /** Wanted as `Authorization: Bearer TOKEN` on every endpoint but /health. */
+  /** Wanted as `Authorization: Bearer TOKEN` (or a session) on every endpoint but /health. */
   token?: string | undefined;
+  /** `/` and `/status/NAME` without the token (their details left out for those not logged in). */
+  publicStatus?: boolean;
+  /** The most connections at once. @default 512 */
+  maxConnections?: number;
+  /** The deadline of a request's headers; the whole request gets twice as long. @default 5000 */
+  headersTimeoutMs?: number;
   now?: () => Date;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Constant-time: the token's length leaks no more than its value. */
-function authorized(req: http.IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return true;
-  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), digest(token));
+/**
+ * How long /probe waits for its run: Prometheus's scrape timeout less a margin, as blackbox_exporter does, within
+ * [PROBE_MIN_WAIT_MS, the run's bound]; the run's bound when the header is absent or not a positive number. A value
+ * out of range is clamped, never turned into a deadline too short for any run (a false failure).
+ */
+export function probeWaitMs(header: string | string[] | undefined, boundMs: number): number {
+  const s = Number(Array.isArray(header) ? header[0] : header);
+  if (!Number.isFinite(s) || s <= 0) return boundMs;
+  return Math.min(boundMs, Math.max(PROBE_MIN_WAIT_MS, s * 1000 - SCRAPE_MARGIN_MS));
 }
 
 function send(
@@ -68,12 +96,19 @@ function send(
 
 const json = (res: http.ServerResponse, status: number, value: unknown) =>
   send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value, null, 2)}\n`);
-const html = (res: http.ServerResponse, body: string) =>
-  send(res, 200, 'text/html; charset=utf-8', body, { 'content-security-policy': PAGE_CSP });
+const html = (res: http.ServerResponse, body: string, status = 200, headers: http.OutgoingHttpHeaders = {}) =>
+  send(res, status, 'text/html; charset=utf-8', body, {
+    'content-security-policy': SERVE_CSP,
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    ...headers,
+  });
 const text = (res: http.ServerResponse, status: number, body: string) =>
   send(res, status, 'text/plain; charset=utf-8', `${body}\n`);
 const prometheus = async (res: http.ServerResponse, registry: Registry) =>
   send(res, 200, registry.contentType, await registry.metrics());
+const redirect = (res: http.ServerResponse, location: string, headers: http.OutgoingHttpHeaders = {}) =>
+  send(res, 303, 'text/plain; charset=utf-8', `see ${location}\n`, { location, ...headers });
 
 /** The families of a run: its report's data as at its time, and when it ran. */
 function runFamilies(r: RunResult | undefined, target: string): Family[] {
@@ -110,9 +145,28 @@ function scheduleFamilies(monitor: Monitor): Family[] {
   ];
 }
 
+/** A form's fields, at most FORM_LIMIT bytes of it. */
+async function readForm(req: http.IncomingMessage): Promise<URLSearchParams | undefined> {
+  if (!/^application\/x-www-form-urlencoded\b/.test(req.headers['content-type'] ?? '')) return undefined;
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > FORM_LIMIT) return undefined;
+  }
+  return new URLSearchParams(body);
+}
+
+type Route = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  viewer: Viewer,
+) => Promise<void> | void;
+
 export function createServer(o: ServerOptions): http.Server {
   const now = () => o.now?.() ?? new Date();
   const targets = new Map(o.monitor.targets.map((t) => [t.name, t]));
+  const sessions = new Sessions(() => now().getTime());
   // serve's own process (memory, CPU, event loop, GC), in the names Prometheus's client libraries use: the one
   // registry that lives as long as the server; the runs' gauges are made anew for each scrape.
   const processMetrics = new Registry();
@@ -121,11 +175,33 @@ export function createServer(o: ServerOptions): http.Server {
     const l = o.store.latest(t.name);
     return l && { target: t.name, ...l };
   };
+  const hasSession = (req: http.IncomingMessage) => sessions.valid(cookieOf(req, SESSION_COOKIE));
+  const operator = (req: http.IncomingMessage) => {
+    if (o.token === undefined) return true;
+    const bearer = bearerOf(req);
+    return (bearer !== undefined && sameToken(bearer, o.token)) || hasSession(req);
+  };
+  const secure = (req: http.IncomingMessage) => req.headers['x-forwarded-proto'] === 'https';
 
-  const routes: Record<
-    string,
-    (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void
-  > = {
+  const pages: Record<string, Route> = {
+    '/': (req, res, _url, viewer) => {
+      const at = now();
+      const open = o.store.openIncidents();
+      html(
+        res,
+        statusPage({
+          now: at,
+          viewer,
+          session: hasSession(req),
+          refreshSeconds: REFRESH_SECONDS,
+          notifications: viewer === 'operator' ? o.store.notifications(20) : [],
+          targets: o.monitor.targets.map((t) => statusTarget(o.store, o.monitor, t, at, open)),
+        }),
+      );
+    },
+  };
+
+  const routes: Record<string, Route> = {
     '/health': (_req, res) => {
       const doc = healthDocument(
         o.monitor.targets.map((t) => {
@@ -138,28 +214,6 @@ export function createServer(o: ServerOptions): http.Server {
         }),
       );
       send(res, healthHttpStatus(doc), HEALTH_CONTENT_TYPE, `${JSON.stringify(doc, null, 2)}\n`);
-    },
-    '/': (_req, res) => {
-      const since = new Date(now().getTime() - SPAN_MS);
-      html(
-        res,
-        statusPage({
-          now: now(),
-          spanMs: SPAN_MS,
-          sliceMs: SLICE_MS,
-          notifications: o.store.notifications(20),
-          targets: o.monitor.targets.map((t) => ({
-            name: t.name,
-            description: t.description,
-            every: formatDuration(periodMs(t)),
-            latest: latest(t),
-            history: o.store.history(t.name, since, SLICE_MS),
-            counts: o.store.counts(t.name, since),
-            alarms: o.monitor.alarms(t.name),
-            maintenance: o.monitor.maintenance(t),
-          })),
-        }),
-      );
     },
     '/metrics': async (_req, res) => {
       const families = mergeFamilies([
@@ -180,10 +234,7 @@ export function createServer(o: ServerOptions): http.Server {
       const target = name === null ? undefined : targets.get(name);
       if (!target)
         return text(res, 400, `/probe needs ?target=NAME, one of: ${[...targets.keys()].join(', ')}`);
-      // As blackbox_exporter: within Prometheus's scrape timeout when it sends one, else the run's own bound.
-      const scrape = Number(req.headers['x-prometheus-scrape-timeout-seconds']) * 1000;
-      const waitMs =
-        Number.isFinite(scrape) && scrape > 0 ? Math.max(0, scrape - SCRAPE_MARGIN_MS) : runBoundMs(target);
+      const waitMs = probeWaitMs(req.headers['x-prometheus-scrape-timeout-seconds'], runBoundMs(target));
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
       const r = await Promise.race([
@@ -213,35 +264,102 @@ export function createServer(o: ServerOptions): http.Server {
     },
   };
 
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://serve.invalid');
-      if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'only GET and HEAD');
-      if (url.pathname !== '/health' && !authorized(req, o.token))
-        return send(res, 401, 'text/plain; charset=utf-8', 'a bearer token is required\n', {
-          'www-authenticate': 'Bearer realm="download-doctor"',
-        });
-      const route = routes[url.pathname];
-      if (route) return await route(req, res, url);
-      const m = /^\/targets\/([^/]+)$/.exec(url.pathname);
-      const target = m?.[1] && targets.get(decodeURIComponent(m[1]));
-      if (!target) return text(res, 404, 'not found: see / for the targets');
-      const l = latest(target);
-      const wantsJson =
-        url.searchParams.get('format') === 'json' || /application\/json/.test(req.headers.accept ?? '');
-      if (!l) return json(res, 404, { target: target.name, error: 'no run yet' });
-      if (!l.report) return json(res, 200, { target: target.name, at: l.at.toISOString(), error: l.error });
-      return wantsJson ? json(res, 200, l.report) : html(res, reportHtml([l.report]));
-    } catch (err) {
-      // The message only: it names what failed, never a value a request carried.
-      if (!res.headersSent)
-        text(res, 500, `download-doctor serve: ${err instanceof Error ? err.message : String(err)}`);
-      else res.destroy();
+  const login = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    if (o.token === undefined) return redirect(res, '/');
+    if (req.method !== 'POST') return html(res, loginPage(safeNext(url.searchParams.get('next'))));
+    const form = await readForm(req);
+    const given = form?.get('token') ?? '';
+    const next = safeNext(form?.get('next'));
+    if (!given || !sameToken(given, o.token))
+      return html(res, loginPage(next, 'That is not the token.'), 401);
+    const id = sessions.create();
+    return redirect(res, next, { 'set-cookie': sessionCookie(id, SESSION_TTL_MS / 1000, secure(req)) });
+  };
+  const logout = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    sessions.end(cookieOf(req, SESSION_COOKIE));
+    return redirect(res, '/login', { 'set-cookie': sessionCookie('', 0, secure(req)) });
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://serve.invalid');
+    const path = url.pathname;
+    // Without a token, a foreign Host is another site's page reaching loopback (DNS rebinding): not answered.
+    if (o.token === undefined && path !== '/health' && !loopbackHost(req.headers.host))
+      return text(
+        res,
+        421,
+        'without a token, serve answers only requests to a loopback host (localhost, 127.0.0.1)',
+      );
+    const form = path === '/login' || path === '/logout';
+    if (!(req.method === 'GET' || req.method === 'HEAD' || (form && req.method === 'POST')))
+      return text(res, 405, form ? 'only GET, HEAD and POST' : 'only GET and HEAD');
+    // A form posted from another origin (a page elsewhere logging a browser in or out): refused.
+    const origin = req.headers.origin;
+    if (
+      req.method === 'POST' &&
+      origin !== undefined &&
+      origin !== 'null' &&
+      URL.parse(origin)?.host !== req.headers.host
+    )
+      return text(res, 403, 'a form from another origin');
+    if (path === '/login') return login(req, res, url);
+    if (path === '/logout') return req.method === 'POST' ? logout(req, res) : redirect(res, '/login');
+
+    const statusPath = path === '/' || path.startsWith('/status/');
+    const viewer: Viewer = operator(req) ? 'operator' : 'public';
+    if (viewer !== 'operator' && path !== '/health' && !(statusPath && o.publicStatus)) {
+      if (req.method === 'GET' && /text\/html/.test(req.headers.accept ?? ''))
+        return redirect(res, `/login?next=${encodeURIComponent(`${path}${url.search}`)}`);
+      return send(res, 401, 'text/plain; charset=utf-8', 'a bearer token is required\n', {
+        'www-authenticate': 'Bearer realm="download-doctor"',
+      });
     }
-  });
-  // Deadlines on every connection: the request's headers and body, and idle keep-alive.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
+    const route = routes[path] ?? pages[path];
+    if (route) return await route(req, res, url, viewer);
+    const m = /^\/(status|targets)\/([^/]+)$/.exec(path);
+    const target = m?.[2] && targets.get(decodeURIComponent(m[2]));
+    if (!target) return text(res, 404, 'not found: see / for the targets');
+    if (m?.[1] === 'status') {
+      const at = now();
+      return html(
+        res,
+        targetPage({
+          ...targetPageInput(o.store, o.monitor, target, at),
+          viewer,
+          session: hasSession(req),
+          refreshSeconds: REFRESH_SECONDS,
+        }),
+      );
+    }
+    const l = latest(target);
+    const wantsJson =
+      url.searchParams.get('format') === 'json' || /application\/json/.test(req.headers.accept ?? '');
+    if (!l) return json(res, 404, { target: target.name, error: 'no run yet' });
+    if (!l.report) return json(res, 200, { target: target.name, at: l.at.toISOString(), error: l.error });
+    return wantsJson ? json(res, 200, l.report) : html(res, reportHtml([l.report]));
+  };
+
+  const headersTimeout = o.headersTimeoutMs ?? 5_000;
+  const server = http.createServer(
+    {
+      // Deadlines on every connection, checked each second (Node's default checks every 30 s): the request's
+      // headers, the whole request, and idle keep-alive.
+      headersTimeout,
+      requestTimeout: 2 * headersTimeout,
+      connectionsCheckingInterval: 1_000,
+    },
+    async (req, res) => {
+      try {
+        await handle(req, res);
+      } catch (err) {
+        // The message only: it names what failed, never a value a request carried.
+        if (!res.headersSent)
+          text(res, 500, `download-doctor serve: ${err instanceof Error ? err.message : String(err)}`);
+        else res.destroy();
+      }
+    },
+  );
   server.keepAliveTimeout = 5_000;
+  boundConnections(server, o.maxConnections ?? 512);
   return server;
 }

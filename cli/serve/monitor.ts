@@ -241,7 +241,7 @@ export class Monitor {
       }
     });
     try {
-      this.keep(result, source);
+      this.keep(result, source, t);
       await this.evaluate(t.name, result.report, result.at);
       return result;
     } finally {
@@ -250,10 +250,10 @@ export class Monitor {
     }
   }
 
-  /** The run into the store and the log. */
-  private keep(r: RunResult, source: 'schedule' | 'probe'): void {
+  /** The run into the store (with the target's period: its outcome counts until the next run) and the log. */
+  private keep(r: RunResult, source: 'schedule' | 'probe', t: Target): void {
     const { lagMs, ...run } = r;
-    this.o.store.recordRun({ ...run, source });
+    this.o.store.recordRun({ ...run, source, everyMs: periodMs(t) });
     const outcome = r.report
       ? `${r.report.verdict.status}${r.report.verdict.fault ? ` (fault ${r.report.verdict.faults.join(', ')})` : ''}`
       : `no verdict: ${r.error}`;
@@ -277,8 +277,14 @@ export class Monitor {
           this.pager,
           at,
           this.names,
+          undefined,
+          (alarm) => this.o.store.openIncident(alarm)?.openedAt,
         );
         for (const s of sent) {
+          // A page sent opens an incident; the alarm's return to OK closes it (its notice sent or held back).
+          const rule = TARGET_ALARMS.find((r) => this.names.alarm(target, r) === s.alarm);
+          if (rule?.topic === 'page' && (s.state === 'OK' || !s.suppressed))
+            this.o.store.noteIncident({ target, alarm: s.alarm, rule: rule.id, state: s.state, at }, report);
           this.o.store.recordNotification(target, {
             at,
             alarm: s.alarm,
@@ -307,7 +313,7 @@ export class Monitor {
 
   /** The alarms of a target as stored, for the status page. */
   alarms(target: string) {
-    const memory = this.o.store.alarmMemory(target);
+    const memory = this.o.store.alarmStates(target);
     return TARGET_ALARMS.map((r) => {
       const name = this.names.alarm(target, r);
       return { name, state: memory[name]?.state ?? ('OK' as const) };

@@ -24,8 +24,9 @@ import {
   dayOf,
   dayStatsSchema,
   emptyDay,
-  type Incident,
-  incidentSchema,
+  type StoredIncident,
+  storedIncident,
+  storedIncidentSchema,
 } from './history.ts';
 import { metricData } from './metrics.ts';
 import type { InstanceNames } from './names.ts';
@@ -51,7 +52,7 @@ export const targetStateSchema = z.object({
   /** Today's runs; a new day moves it out to a day item of its own. */
   day: z.optional(dayStatsSchema),
   /** The paging rules' open incidents, by rule id. */
-  incidents: z.record(z.string(), incidentSchema),
+  incidents: z.record(z.string(), storedIncidentSchema),
 });
 export type TargetState = z.output<typeof targetStateSchema>;
 
@@ -75,6 +76,8 @@ export interface Transition {
   step: AlarmStep;
   transition: AlarmTransition & { rule: AlarmRule };
   delivery: Delivery;
+  /** A paging rule back to OK: when its incident began (the first page), for the notice to say how long it lasted. */
+  incidentSince?: Date;
 }
 
 export interface StateStep {
@@ -87,7 +90,7 @@ export interface StateStep {
   /** A day that ended: write it as an item of its own. */
   closedDay?: DayStats;
   /** Incidents that ended with this step: write them as items of their own. */
-  closedIncidents: Incident[];
+  closedIncidents: StoredIncident[];
 }
 
 /**
@@ -148,25 +151,24 @@ function rememberAll(
   return out;
 }
 
-/** Incidents opened by a sent ALARM of a paging rule, and closed by its sent OK. */
+/**
+ * Incidents (functions/alerting/history.ts) opened by a sent ALARM of a paging rule, and closed by its OK, sent or
+ * held back (a maintenance window): the alarm is OK either way.
+ */
 function trackIncidents(
   open: TargetState['incidents'],
   transitions: readonly Transition[],
   report: Report,
-): { incidents: TargetState['incidents']; closed: Incident[] } {
+): { incidents: TargetState['incidents']; closed: StoredIncident[] } {
   const incidents = { ...open };
-  const closed: Incident[] = [];
+  const closed: StoredIncident[] = [];
   for (const { transition: t, delivery } of transitions) {
-    if (t.rule.topic !== 'page' || !delivery.send) continue;
-    if (t.state === 'ALARM')
-      incidents[t.rule.id] = {
-        rule: t.rule.id,
-        start: t.at.toISOString(),
-        layer: report.verdict.fault,
-        summary: report.verdict.summary,
-      };
-    else if (incidents[t.rule.id]) {
-      closed.push({ ...(incidents[t.rule.id] as Incident), end: t.at.toISOString() });
+    if (t.rule.topic !== 'page') continue;
+    const current = incidents[t.rule.id];
+    if (t.state === 'ALARM') {
+      if (delivery.send && !current) incidents[t.rule.id] = storedIncident(t.rule.id, t.at, report.verdict);
+    } else if (current) {
+      closed.push({ ...current, end: t.at.toISOString() });
       delete incidents[t.rule.id];
     }
   }
@@ -189,12 +191,15 @@ export function stepRun(state: TargetState, report: Report, at: Date, ctx: StepC
     ctx.rules,
     report,
   );
-  const transitions = transitionsOf(steps, target, report, at, ctx.rules);
+  const transitions = transitionsOf(steps, target, report, at, ctx.rules).map((t) => {
+    const open = t.transition.state === 'OK' ? state.incidents[t.transition.rule.id] : undefined;
+    return open ? { ...t, incidentSince: new Date(open.start) } : t;
+  });
   const today = dayOf(at);
   const sameDay = state.day?.date === today ? state.day : undefined;
   const day = countRun(
     sameDay ?? emptyDay(today, ctx.periodMs),
-    report.verdict.status,
+    { status: report.verdict.status, maintenance: report.maintenance !== undefined },
     report.confirmation?.flapped ?? false,
   );
   const { incidents, closed } = trackIncidents(state.incidents, transitions, report);

@@ -35,6 +35,8 @@ export const transitionMessageSchema = z.object({
   state: z.enum(['OK', 'ALARM']),
   /** When the transition happened (ISO 8601): the run's end. */
   at: z.string(),
+  /** Back to OK: when the incident began (its first page, ISO 8601), for the notice to say how long it lasted. */
+  incidentSince: z.optional(z.string()),
   /** The run's report, when the message stays under MAX_MESSAGE_BYTES with it. */
   report: z.optional(reportSchema),
 });
@@ -47,6 +49,7 @@ export function transitionMessage(
   instance: string,
   t: AlarmTransition & { rule: Pick<AlarmRule, 'topic'> },
   report: Report | undefined,
+  incidentSince?: Date,
 ): string {
   const message: TransitionMessage = {
     type: TRANSITION_MESSAGE,
@@ -64,6 +67,7 @@ export function transitionMessage(
     },
     state: t.state,
     at: t.at.toISOString(),
+    ...(incidentSince ? { incidentSince: incidentSince.toISOString() } : {}),
   };
   const withReport = report ? JSON.stringify({ ...message, report }) : undefined;
   return withReport && bytes(withReport) <= MAX_MESSAGE_BYTES ? withReport : JSON.stringify(message);
@@ -74,6 +78,7 @@ export type ReadMessage =
       kind: 'transition';
       transition: AlarmTransition & { rule: { topic: 'page' | 'monitor' } };
       report?: Report;
+      incidentSince?: Date;
     }
   /** A well-formed message that is not for this notifier, and why. */
   | { kind: 'ignored'; reason: string };
@@ -107,5 +112,8 @@ export function readTransitionMessage(raw: string, instance: string): ReadMessag
       at: Number.isNaN(at.getTime()) ? new Date(0) : at,
     },
     ...(m.report ? { report: m.report } : {}),
+    ...(m.incidentSince && !Number.isNaN(Date.parse(m.incidentSince))
+      ? { incidentSince: new Date(m.incidentSince) }
+      : {}),
   };
 }

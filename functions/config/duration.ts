@@ -22,3 +22,16 @@ export function formatDuration(ms: number): string {
   const s = total % 60;
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || total === 0 ? `${s}s` : ''}`;
 }
+
+const SPAN = /^(?:(\d+)d)?(?:(\d+)h)?$/;
+
+/**
+ * A span of days and hours, as a retention or a report's reach is written: `30d`, `36h`, `1d12h`. Undefined when
+ * the text is not one (or is zero).
+ */
+export function parseSpan(text: string): number | undefined {
+  const m = SPAN.exec(text);
+  if (!m || text === '') return undefined;
+  const ms = (Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 3_600_000;
+  return ms > 0 ? ms : undefined;
+}

@@ -45,7 +45,7 @@ export function awsRecorder(deps: AwsReportDeps): NonNullable<Telemetry['record'
       report.target,
       at,
       (state) => stepRun(state, report, at, ctx),
-      (t) => deps.publish(transitionMessage(names.instance, t.transition, report)),
+      (t) => deps.publish(transitionMessage(names.instance, t.transition, report, t.incidentSince)),
       async (s) => {
         if (s.store) await deps.storeReport(report);
       },

@@ -1,9 +1,10 @@
 /**
  * The instance's table (DynamoDB): one item per target holding its state (functions/alerting/target-state.ts), and
- * beside it the history an uptime report reads (a day's runs, a closed incident). Keys: `pk` is the target, `sk`
- * `state`, `day#YYYY-MM-DD` or `incident#START#RULE`. The state is written only on the version read
- * (StateConflictError otherwise); history items expire after HISTORY_DAYS (the table's TTL attribute). Every call
- * has a deadline.
+ * beside it the history an uptime report reads (a day's runs, a closed incident: functions/alerting/history.ts).
+ * Keys: `pk` is the target, `sk` `state`, `day#YYYY-MM-DD` or `incident#START#RULE`. The state is written only on
+ * the version read (StateConflictError otherwise); history items expire after HISTORY_DAYS (the table's TTL
+ * attribute). dynamoTargetStore is what the functions write with; dynamoHistory what `report --instance` reads
+ * with. Every call has a deadline.
  */
 import {
   BatchGetItemCommand,
@@ -11,8 +12,15 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DayStats, Incident } from '../alerting/history.ts';
+import {
+  type DayStats,
+  dayStatsSchema,
+  type StoredIncident,
+  storedIncidentSchema,
+} from '../alerting/history.ts';
 import { TABLE_KEYS } from '../alerting/names.ts';
 import { type TargetState, targetStateSchema } from '../alerting/target-state.ts';
 import { parseWire } from '../contract/wire.ts';
@@ -115,7 +123,7 @@ export function dynamoTargetStore(table: string, o: AwsEndpoint = {}) {
     },
 
     /** An incident that ended, keyed by its start and rule. */
-    async putIncident(target: string, incident: Incident, at: Date): Promise<void> {
+    async putIncident(target: string, incident: StoredIncident, at: Date): Promise<void> {
       await put({
         ...itemKey(target, `incident#${incident.start}#${incident.rule}`),
         body: { S: JSON.stringify(incident) },
@@ -127,3 +135,84 @@ export function dynamoTargetStore(table: string, o: AwsEndpoint = {}) {
   };
 }
 export type TargetStore = Omit<ReturnType<typeof dynamoTargetStore>, 'close'>;
+
+type Item = Record<string, { S?: string }>;
+
+/** What `download-doctor report --instance` reads of the table: the targets, their days and incidents, read-only. */
+export function dynamoHistory(table: string, o: AwsEndpoint = {}) {
+  const client = new DynamoDBClient(clientOptions(o));
+  const body = (item: Item) => JSON.parse(item.body?.S ?? 'null') as unknown;
+  /** Every item of a target whose sort key is in [from, to]. */
+  async function range(target: string, from: string, to: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition, '#sk': TABLE_KEYS.sort },
+          ExpressionAttributeValues: { ':pk': { S: target }, ':from': { S: from }, ':to': { S: to } },
+          ExclusiveStartKey: start as never,
+        }),
+        deadline(),
+      );
+      items.push(...((out.Items ?? []) as Item[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  return {
+    /** The targets that have a state: every target the instance ran (a scan that keeps only the state items). */
+    async targets(): Promise<string[]> {
+      const names: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new ScanCommand({
+            TableName: table,
+            FilterExpression: '#sk = :state',
+            ProjectionExpression: '#pk',
+            ExpressionAttributeNames: { '#pk': TABLE_KEYS.partition, '#sk': TABLE_KEYS.sort },
+            ExpressionAttributeValues: { ':state': { S: 'state' } },
+            ExclusiveStartKey: start as never,
+          }),
+          deadline(),
+        );
+        for (const item of out.Items ?? []) {
+          const name = item[TABLE_KEYS.partition]?.S;
+          if (name !== undefined) names.push(name);
+        }
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return names.sort();
+    },
+
+    /** The target's state (its open incidents, today's runs), or undefined. */
+    async state(target: string): Promise<TargetState | undefined> {
+      const out = await client.send(
+        new GetItemCommand({ TableName: table, Key: stateKey(target) }),
+        deadline(),
+      );
+      return stateOf(out.Item, target);
+    },
+
+    /** The days that ended, from `from` to `to` (`YYYY-MM-DD`, both included). */
+    async days(target: string, from: string, to: string): Promise<DayStats[]> {
+      return (await range(target, `day#${from}`, `day#${to}`)).map((item) =>
+        parseWire(dayStatsSchema, body(item), `a day of target "${target}"`),
+      );
+    },
+
+    /** The incidents that ended, of those that began before `before`. */
+    async closedIncidents(target: string, before: Date): Promise<StoredIncident[]> {
+      return (await range(target, 'incident#', `incident#${before.toISOString()}`)).map((item) =>
+        parseWire(storedIncidentSchema, body(item), `an incident of target "${target}"`),
+      );
+    },
+
+    close: () => client.destroy(),
+  };
+}
+export type HistoryTable = Omit<ReturnType<typeof dynamoHistory>, 'close'>;

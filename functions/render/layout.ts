@@ -69,14 +69,23 @@ h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04e
 .muted,.meta{color:var(--muted)}
 `;
 
-/** What a page may load: nothing but its own inline styles and data: images. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/**
+ * What a page may load: nothing but its own inline styles and data: images; no `<base>`, and forms post only to
+ * where the page came from (`serve`'s login and logout). `frame-ancestors` only works as a header: `serve` adds it.
+ */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'";
 
 /**
  * A self-contained page: the shared styles and the page's own `css` (a constant of the code, marked with `raw`)
- * inline, no script, a CSP that loads nothing.
+ * inline, no script, a CSP that loads nothing; `refreshSeconds`: the page reloads itself (a meta refresh, no script).
  */
-export function htmlPage(title: string, css: SafeHtml, main: SafeHtml): string {
+export function htmlPage(
+  title: string,
+  css: SafeHtml,
+  main: SafeHtml,
+  options: { refreshSeconds?: number } = {},
+): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -84,7 +93,12 @@ export function htmlPage(title: string, css: SafeHtml, main: SafeHtml): string {
 <meta http-equiv="Content-Security-Policy" content="${raw(PAGE_CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${title} · download-doctor</title>
+${
+  options.refreshSeconds
+    ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">
+`
+    : ''
+}<title>${title} · download-doctor</title>
 <style>${raw(BASE_CSS)}${css}</style>
 </head>
 <body>

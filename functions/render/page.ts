@@ -10,6 +10,7 @@
  * layer at fault, the summary, the first failed condition of each check, why and when, and how to rerun.
  */
 
+import { humanDuration } from '../alerting/history.ts';
 import { reportPageKey } from '../alerting/names.ts';
 import type { AlarmTransition } from '../alerting/rules.ts';
 import { safeText } from '../contract/text.ts';
@@ -194,6 +195,8 @@ export interface PageExtras {
   runbookUrl?: string | undefined;
   /** The workflow's executions and the instance's dashboard, in the AWS console (consoleLinks). */
   console?: { workflow?: string | undefined; dashboard?: string | undefined };
+  /** On a recovery notice: when the incident began (its first page), so that the notice says how long it lasted. */
+  incidentSince?: Date | undefined;
 }
 
 const consoleHome = (region: string, service: string) =>
@@ -247,8 +250,14 @@ export function pageText(
           ? 'TLS certificates renewed'
           : 'downloads work again';
     const subject = `[download-doctor] RESOLVED ${t.target}: ${what}`;
+    const since = extras.incidentSince;
     const lines = [
       `download-doctor: target "${t.target}" recovered (${t.alarmName} is OK since ${when}).`,
+      ...(since
+        ? [
+            `The incident lasted ${humanDuration(t.at.getTime() - since.getTime())} (paged at ${since.toISOString()}).`,
+          ]
+        : []),
       v ? line(`Latest verdict: ${v.status}: ${v.summary}`) : 'No recent verdict was found.',
     ];
     return { subject: subjectOf(subject), message: bounded(lines, [], []) };

@@ -4,7 +4,16 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,7 +44,9 @@ function project(files: Record<string, string> = {}): string {
 /** Runs the CLI in `cwd` (a child process: the loopback server below must keep answering meanwhile). */
 async function dd(args: string[], files: Record<string, string> = {}, cwd = project(files)) {
   return new Promise<{ code: number | null; out: string; err: string; cwd: string }>((resolve, reject) => {
-    execFile(NODE, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000 }, (error, out, err) => {
+    // The per-user state (run counts, alarm states) in the project's own temp directory, not this user's home.
+    const env = { ...process.env, XDG_STATE_HOME: join(cwd, '.state') };
+    execFile(NODE, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 30_000 }, (error, out, err) => {
       if (error && typeof error.code !== 'number') reject(error);
       else resolve({ code: error ? (error.code as number) : 0, out, err, cwd });
     });
@@ -56,9 +67,18 @@ describe('the CLI on bad input', () => {
     [['--token-env', 'HOME', '--token-file', '/x'], 'give --token-env or --token-file, not both'],
     [['--webhook', 'ftp://hooks.example/x'], '--webhook must be an http(s) URL'],
     [['--concurrency', '0'], '--concurrency must be a whole number from 1 to 100 (got "0")'],
+    [
+      ['--token-file', 'token'],
+      '--token-file: token can be read by other users (mode 0644): chmod 600 token',
+    ],
+    [['--public-status'], '--public-status needs a token: without one, every page is open'],
+    [['--keep-runs', '1w'], '--keep-runs must be a span such as 7d or 36h (got "1w")'],
+    [['--keep-hourly', '12h'], '--keep-hourly must be 2d at least (the 24-hour figures read it)'],
+    [['--data-dir', 'd', '--db', 'f'], 'give --data-dir or --db, not both'],
   ])('serve %j exits 2: %s', async (args, message) => {
     const r = await dd(['serve', ...args], {
       'download-doctor.config.json': json({ targets: [targetInput()] }),
+      token: 'a-token-that-others-can-read-0123\n',
     });
     expect(r.code).toBe(2);
     expect(r.err).toBe(`download-doctor: ${message}\n`);
@@ -497,6 +517,12 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
     expect(second.out).toContain('stale: (a full run: all four checks)');
     expect(second.code).toBe(2);
     expect((await dd(['run'], {}, dir)).code).toBe(0);
+    // Counted in the per-user state directory, private; nothing under /tmp with a predictable name.
+    const state = join(dir, '.state', 'download-doctor');
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    const [counts] = readdirSync(state);
+    expect(counts).toMatch(/^runs-[0-9a-f]{12}\.json$/);
+    expect(statSync(join(state, counts ?? '')).mode & 0o777).toBe(0o600);
   });
 
   it('without storage and proxy, a failure is unknown and says the diagnostics are not configured', async () => {

@@ -341,8 +341,20 @@ describe("serve's schedule on a fleet", () => {
   it('runs a target at start only when it has no run in its last period; else at its next slot', async () => {
     const config = fleet(2, () => 'stack.example:8080');
     const [fresh, recent] = config.targets.map((t) => t.name) as [string, string];
-    store.recordRun({ target: recent, at: new Date(T0 - 10_000), source: 'schedule', durationMs: 5 });
-    store.recordRun({ target: fresh, at: new Date(T0 - 2 * PERIOD), source: 'schedule', durationMs: 5 });
+    store.recordRun({
+      target: recent,
+      at: new Date(T0 - 10_000),
+      source: 'schedule',
+      durationMs: 5,
+      everyMs: PERIOD,
+    });
+    store.recordRun({
+      target: fresh,
+      at: new Date(T0 - 2 * PERIOD),
+      source: 'schedule',
+      durationMs: 5,
+      everyMs: PERIOD,
+    });
     const s = standIn(() => 100);
     monitor(config, s.run).start();
     await vi.advanceTimersByTimeAsync(0);

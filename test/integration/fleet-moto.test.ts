@@ -7,6 +7,7 @@
  * page to the page topic, delivered to the same subscriber, as on-call's would be. One target is broken: exactly
  * one page, for it, naming its layer; after its repair, one recovery notice.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -40,6 +41,19 @@ const INSTANCE = 'fleet';
 const BODY = Buffer.from('download-doctor fleet sentinel\n');
 const STORAGE_BUCKET = 'fleet-downloads';
 const name = (i: number) => `site-${String(i).padStart(3, '0')}`;
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** The CLI as it ships (dist/cli/bin.js). */
+function cli(args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number; out: string; err: string }>((resolve) => {
+    execFile(
+      join(ROOT, 'node_modules/.bin/node'),
+      [join(ROOT, 'dist/cli/bin.js'), ...args],
+      { encoding: 'utf8', timeout: 60_000, env, maxBuffer: 64 * 1024 * 1024 },
+      (error, out, err) => resolve({ code: error ? Number(error.code) : 0, out, err }),
+    );
+  });
+}
 
 let moto: MotoServer;
 let aws: AwsSide;
@@ -132,7 +146,7 @@ afterAll(async () => {
 });
 
 describe('a fleet of 100 targets on moto, through the deployed path', () => {
-  it('pages once for the broken target, naming its layer; after its repair, one recovery notice', async () => {
+  it('pages once for the broken target, naming its layer; after its repair, one recovery notice saying how long it lasted; report --instance reads it all back', async () => {
     const deployment: Deployment = {
       targets: config.targets.map((t) => ({ name: t.name, periodMs: 300_000 })),
       rules: [...TARGET_ALARMS],
@@ -212,6 +226,45 @@ describe('a fleet of 100 targets on moto, through the deployed path', () => {
       expect(repaired3.pages).toEqual([]);
       // Nothing for the monitor's owners: every target ran at every tick.
       expect([broken1, broken2, repaired1, repaired2, repaired3].flatMap((t) => t.notices)).toEqual([]);
+      // The recovery notice says how long the incident lasted (from its first page, kept in the table).
+      expect(repaired2.pages[0]?.message).toMatch(/The incident lasted \d+ (s|min)/);
+
+      // The SLO report from the instance's table, by the CLI as it ships: each run counts its period.
+      const report = await cli(
+        ['report', '--since', '1d', '--instance', INSTANCE, '--table', aws.table, '--format', 'json'],
+        { ...process.env, ...aws.env },
+      );
+      expect(report.code, report.err).toBe(0);
+      const slo = JSON.parse(report.out) as {
+        source: string;
+        targets: {
+          target: string;
+          availability: number;
+          timeMs: Record<string, number>;
+          incidents: { alarm: string; status: string; faults: string[]; closedAt: string | null }[];
+        }[];
+      };
+      expect(slo.source).toContain(`instance ${INSTANCE} on AWS`);
+      expect(slo.targets).toHaveLength(N);
+      const b = slo.targets.find((t) => t.target === BROKEN);
+      expect(b?.timeMs).toEqual({
+        healthy: 3 * 300_000,
+        degraded: 0,
+        failed: 2 * 300_000,
+        noVerdict: 0,
+        maintenance: 0,
+      });
+      expect(b?.availability).toBeCloseTo(3 / 5, 9);
+      expect(b?.incidents).toEqual([
+        expect.objectContaining({
+          alarm: names.alarm(BROKEN, { id: 'down' }),
+          status: 'failed',
+          faults: expect.arrayContaining(['proxy']),
+          closedAt: expect.any(String),
+        }),
+      ]);
+      const others = slo.targets.filter((t) => t.target !== BROKEN);
+      expect(others.every((t) => t.availability === 1 && t.incidents.length === 0)).toBe(true);
     } finally {
       log.mockRestore();
       store.close();

@@ -6,7 +6,7 @@
  * Prometheus's own parser (test/fixtures/prometheus.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,8 +62,8 @@ function startServe(): Promise<Serve> {
       configFile,
       '--port',
       '0',
-      '--db',
-      join(dir, 'history.db'),
+      '--data-dir',
+      join(dir, 'state'),
       '--token-file',
       join(dir, 'token'),
       '--sns-endpoint',
@@ -188,7 +188,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
+  writeFileSync(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
   serve = await startServe();
 }, 120_000);
 
@@ -326,7 +326,7 @@ describe('download-doctor serve on the sandbox', () => {
     // Before any new run: the stored verdict, and the trend.
     const health = JSON.parse((await get('/health', null)).body);
     expect(health).toMatchObject({ status: 'fail' });
-    expect((await get('/')).body).toMatch(/last 24 h: \d+ healthy, 0 degraded, [3-9] failed/);
+    expect((await get('/status/sandbox')).body).toMatch(/last 24 h: \d+ healthy, 0 degraded, [3-9] failed/);
     // Recovery: the down alarm was in ALARM before the restart, so 2 healthy runs of the last 3 send one notice.
     await box.clearFaults();
     const pages = [...(await probe()).pages, ...(await probe()).pages, ...(await probe()).pages];
@@ -334,7 +334,19 @@ describe('download-doctor serve on the sandbox', () => {
       ['sns', '[download-doctor] RESOLVED sandbox: downloads work again'],
       ['webhook', '[download-doctor] RESOLVED sandbox: downloads work again'],
     ]);
+    // An incident: from the page to this notice, which says how long it lasted; the target's page lists it.
+    expect(pages[0]?.message).toMatch(/The incident lasted \d+ (s|min)\b.* \(paged at 20\d\d-/);
+    const status = (await get('/status/sandbox')).body;
+    expect(status).toMatch(/<tr data-incident="down" data-fault="proxy"><td>20\d\d-[^<]+<\/td><td>20\d\d-/);
   }, 60_000);
+
+  it('keeps its history private: the state directory 0700, the database and its WAL files 0600', () => {
+    const state = join(dir, 'state');
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    for (const f of ['serve.db', 'serve.db-wal', 'serve.db-shm'])
+      expect(statSync(join(state, f)).mode & 0o777, f).toBe(0o600);
+    expect(readdirSync(dir)).not.toContain('download-doctor.db');
+  });
 
   it('stops gracefully on SIGTERM: a run under way finishes and answers', async () => {
     await box.applyFault(FAULT);

@@ -7,7 +7,8 @@
  * 1. A new user, README only, in a fresh project in a 0700 directory: Node.js 22 and download-doctor from the git
  *    URL (npm clones it, installs its development dependencies, runs its `prepare`, which builds dist/, and packs
  *    it), `init` against the nginx + S3 sandbox, `run` healthy, `--publish` to moto (docs/checks.md), `serve` as
- *    the README and docs/serve.md start it, and stopped by SIGTERM with no process left.
+ *    the README and docs/serve.md start it, and stopped by SIGTERM with no process left (through npx too), then
+ *    `report` from serve's history in the person's state directory, and from an instance's table (moto).
  * 2. The release tarball the README makes in a clone (`npm install && npm pack`), installed into a new CDK app laid
  *    out by the pinned aws-cdk CLI's own `cdk init app --language typescript`: the CLI's help; `init` and a
  *    healthy `run`; the app, which imports that config and `download-doctor/cdk`, passes `tsc` and synthesizes
@@ -29,7 +30,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayOf, emptyDay } from '../../functions/alerting/history.ts';
+import { newTargetState } from '../../functions/alerting/target-state.ts';
+import { dynamoTargetStore } from '../../functions/probes/target-store.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { cfnLint } from '../fixtures/cdk.ts';
@@ -90,6 +95,7 @@ function stackPlaceholders(): Record<string, string> {
 describe('a new user, README only: from a git URL into a fresh project in a 0700 directory', () => {
   let project: string;
   let env: NodeJS.ProcessEnv;
+  let stateHome: string;
 
   beforeAll(() => {
     const home = join(work, 'home');
@@ -101,8 +107,10 @@ describe('a new user, README only: from a git URL into a fresh project in a 0700
       join(project, 'package.json'),
       `${JSON.stringify({ name: 'downloads-site', private: true }, null, 2)}\n`,
     );
-    // The sandbox's (dummy) AWS credentials, as a user has theirs in the environment.
-    env = personEnv({ ...box.env });
+    // The sandbox's (dummy) AWS credentials, as a user has theirs in the environment; the person's own state
+    // directory (serve's history, run's alarm states), in their home, not this machine's.
+    stateHome = join(home, '.local', 'state');
+    env = personEnv({ ...box.env, XDG_STATE_HOME: stateHome });
   });
 
   it('installs Node.js 22, then download-doctor from the git URL (npm builds it in its clone), offline', async () => {
@@ -206,17 +214,9 @@ describe('a new user, README only: from a git URL into a fresh project in a 0700
       expect(s.output()).toContain('stopped');
     }, 120_000);
 
-    it("docs/serve.md: started through npx -c 'exec …', SIGTERM to npm's process stops it, no process left", async () => {
-      const s = await startServe(docBlock('serve-exec'), { DD_TOKEN: 'a'.repeat(48) });
-      const npm = npmExec(s);
-      if (!npm) throw new Error(`no npm process in ${JSON.stringify(s.members())}`);
-      expect(await stoppedBy(s, npm.pid)).toEqual([]);
-    }, 120_000);
-
-    // The README's own way: `npx download-doctor serve`. npm passes SIGTERM to the shell it started, which does
-    // not pass it on: the server keeps running (issue 21). Marked `fails` until serve gets the signal however it
-    // was started (issue 21, item 4, on another branch): then this test fails, and `.fails` goes.
-    it.fails("README: started by `npx download-doctor serve`, SIGTERM to npm's process stops it, no process left (fails until serve gets npm exec's SIGTERM, issue 21 item 4)", async () => {
+    // The README's own way: `npx download-doctor serve`. npm 11 passes SIGTERM only to the shell it started, which
+    // does not pass it on; serve takes its parent's exit as a SIGTERM (issue 21, item 4).
+    it("README: started by `npx download-doctor serve`, SIGTERM to npm's process stops it, no process left", async () => {
       const s = await startServe(docBlock('serve'));
       const npm = npmExec(s);
       expect(npm, JSON.stringify(s.members())).toBeDefined();
@@ -225,6 +225,57 @@ describe('a new user, README only: from a git URL into a fresh project in a 0700
       expect(left).toEqual([]);
     }, 120_000);
   });
+
+  it("report, as docs/serve.md writes it: from serve's history in the person's state directory, and from an instance's table", async () => {
+    // serve's history: in the state directory (0700, the database 0600), none in the project.
+    const db = join(stateHome, 'download-doctor', 'serve.db');
+    expect(statSync(join(stateHome, 'download-doctor')).mode & 0o777).toBe(0o700);
+    expect(statSync(db).mode & 0o777).toBe(0o600);
+    expect(readdirSync(project).filter((f) => /\.db$|^\.download-doctor$/.test(f))).toEqual([]);
+    const local = await runDoc(docBlock('report'), project, env);
+    expect(local.code, local.out + local.err).toBe(0);
+    expect(local.out).toContain(`from serve's database at ${db}`);
+    expect(local.out).toMatch(/^staging\s+100%/m);
+
+    // A deployed instance's table, here on the sandbox's moto, under the name the docs give it.
+    const moto = `http://127.0.0.1:${box.ports.storage}`;
+    const table = 'download-doctor-prod-TargetsABC123';
+    const aws = {
+      endpoint: moto,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    };
+    const dynamo = new DynamoDBClient(aws);
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    dynamo.destroy();
+    const saved = { ...process.env };
+    Object.assign(process.env, box.env);
+    const store = dynamoTargetStore(table, { endpoint: moto, region: 'us-east-1' });
+    try {
+      const day = { ...emptyDay(dayOf(new Date()), 300_000), healthy: 12, failed: 4 };
+      await store.write('staging', { ...newTargetState(), version: 1, day });
+    } finally {
+      store.close();
+      process.env = saved;
+    }
+    const remote = await runDoc(docBlock('report-instance'), project, { ...env, AWS_ENDPOINT_URL: moto });
+    expect(remote.code, remote.out + remote.err).toBe(0);
+    expect(remote.out).toContain(`from instance prod on AWS, table ${table}`);
+    expect(remote.out).toMatch(/^staging\s+75\.00%\s+20 min/m);
+  }, 120_000);
 });
 
 describe('a release tarball, as the README makes it, installed into a new CDK app', () => {

@@ -95,13 +95,20 @@ describe('/health', () => {
 });
 
 describe('the status page', () => {
-  it('is self-contained and escapes what the servers said', () => {
+  const day = (i: number, time: Partial<Record<string, number>>) => ({
+    start: Math.floor(at.getTime() / 86_400_000) * 86_400_000 - i * 86_400_000,
+    time: { healthy: 0, degraded: 0, failed: 0, noVerdict: 0, maintenance: 0, ...time },
+    runs: { healthy: 0, degraded: 0, failed: 0, error: 0, flapped: 0 },
+    latency: {},
+  });
+  const page = (viewer: 'operator' | 'public') => {
     const report = reportOf(stages('status', 'ok', 'ok', 'status'));
     report.verdict.summary = '<img src=x onerror=alert(1)>';
-    const html = statusPage({
+    return statusPage({
       now: at,
-      spanMs: 86_400_000,
-      sliceMs: 900_000,
+      viewer,
+      session: viewer === 'operator',
+      refreshSeconds: 60,
       notifications: [
         { at, alarm: 'download-doctor-prod-down', state: 'ALARM', subject: 's', held: 'in maintenance' },
       ],
@@ -110,16 +117,37 @@ describe('the status page', () => {
           name: 'prod',
           every: '5m',
           latest: { at, report },
-          history: [{ start: new Date(at.getTime() - 900_000), worst: 'failed', runs: 3 }],
-          counts: { healthy: 1, degraded: 0, failed: 3, error: 0, flapped: 1 },
+          uptime: [{ label: '24 h', time: day(0, { healthy: 3_000, failed: 1_000 }).time }],
+          strip: ['none', 'failed', 'failed', 'healthy'],
+          open: [],
           alarms: [{ name: 'download-doctor-prod-down', state: 'ALARM' }],
         },
       ],
     });
+  };
+
+  it('is self-contained, reloads itself, and escapes what the servers said', () => {
+    const html = page('operator');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toMatch(/<script|<img|<link/);
+    expect(html).toContain('<meta http-equiv="refresh" content="60">');
     expect(html).toContain('data-target="prod" data-status="failed"');
     expect(html).toContain('held back: in maintenance');
-    expect(html).toContain('3 failed, 0 without a verdict, 1 flapped');
+    expect(html).toMatch(/data-uptime="24 h"><b>75\.00%<\/b>/);
+    expect(html).toContain('<form method="post" action="/logout">');
+    // The strip: one rectangle per run of days of a colour.
+    expect(html).toContain('<path class="c-failed" d="M10 1h18v20h-18z"/>');
+    expect(html).toContain(
+      'aria-label="the last 4 days, one cell a day (UTC): 1 no data, 2 failed for a while',
+    );
+  });
+
+  it('shows the public (--public-status) no summary, no alarms and no pages', () => {
+    const html = page('public');
+    expect(html).not.toContain('onerror');
+    expect(html).not.toContain('download-doctor-prod-down');
+    expect(html).not.toContain('/logout');
+    expect(html).toContain('data-status="failed"');
+    expect(html).toContain('href="/login"');
   });
 });

@@ -1,6 +1,13 @@
 /** The pure parts of the fleet on AWS: the plan of a tick, a target's state, its history, the transition message, EMF. */
 import { describe, expect, it } from 'vitest';
-import { type Incident, uptimeOf } from '../../functions/alerting/history.ts';
+import {
+  availability,
+  type DayStats,
+  dayTotals,
+  incidentOfStored,
+  incidentsIn,
+  type StoredIncident,
+} from '../../functions/alerting/history.ts';
 import { emfRecords, METRICS, SUMMARY_METRICS, seriesPerTarget } from '../../functions/alerting/metrics.ts';
 import { instanceNames } from '../../functions/alerting/names.ts';
 import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
@@ -95,15 +102,24 @@ describe("a target's state", () => {
       s = step.next;
     }
     expect(closed).toEqual([
-      { date: '2026-12-01', healthy: 1, degraded: 0, failed: 1, flapped: 0, periodMs: 300_000 },
+      {
+        date: '2026-12-01',
+        healthy: 1,
+        degraded: 0,
+        failed: 1,
+        maintenance: 0,
+        flapped: 0,
+        periodMs: 300_000,
+      },
     ]);
     expect(s.day).toMatchObject({ date: '2026-12-02', healthy: 1 });
     expect(s.lastRunAt).toBe(at(10).toISOString());
   });
 
-  it('opens an incident with the page (the layer at fault, the summary) and closes it with the recovery', () => {
+  it('opens an incident with the page (the verdict, the layers at fault) and closes it with the recovery', () => {
     let s = newTargetState();
-    const closed: Incident[] = [];
+    const closed: StoredIncident[] = [];
+    const since: (Date | undefined)[] = [];
     for (const [minute, r] of [
       [0, down()],
       [5, healthy()],
@@ -111,6 +127,7 @@ describe("a target's state", () => {
     ] as const) {
       const step = stepRun(s, r, at(minute), ctx);
       closed.push(...step.closedIncidents);
+      since.push(...step.transitions.map((t) => t.incidentSince));
       s = step.next;
     }
     expect(closed).toEqual([
@@ -118,11 +135,35 @@ describe("a target's state", () => {
         rule: 'down',
         start: at(0).toISOString(),
         end: at(10).toISOString(),
-        layer: 'proxy',
+        status: 'failed',
+        faults: down().verdict.faults,
         summary: down().verdict.summary,
+        evidence: down().verdict.evidence,
       },
     ]);
+    expect(closed[0]?.faults[0]).toBe('proxy');
+    // The recovery's transition says when the incident began: the notice says how long it lasted.
+    expect(since).toEqual([undefined, at(0)]);
     expect(s.incidents).toEqual({});
+  });
+
+  it('closes the incident when the recovery is held back by a maintenance window: the alarm is OK either way', () => {
+    const window = (r: Report): Report => ({
+      ...r,
+      maintenance: { window: 'deploys', until: at(60).toISOString() },
+    });
+    let s = stepRun(newTargetState(), down(), at(0), ctx).next;
+    const held: StoredIncident[] = [];
+    for (const minute of [2, 4]) {
+      const step = stepRun(s, window(healthy()), at(minute), ctx);
+      held.push(...step.closedIncidents);
+      expect(step.transitions.every((t) => !t.delivery.send)).toBe(true);
+      s = step.next;
+    }
+    expect(held.map((i) => [i.rule, i.end])).toEqual([['down', at(4).toISOString()]]);
+    expect(s.incidents).toEqual({});
+    // Those runs count as maintenance, neither up nor down.
+    expect(s.day).toMatchObject({ failed: 1, healthy: 0, maintenance: 2 });
   });
 
   it('forgets a transition that could not be sent: the next run raises it again', () => {
@@ -155,42 +196,59 @@ describe("a target's state", () => {
 });
 
 describe('the history an uptime report reads', () => {
-  it('sums the days of the span, times degraded and failed by period, and the incidents that overlap it', () => {
+  const day = (date: string, n: Partial<DayStats>): DayStats => ({
+    date,
+    healthy: 0,
+    degraded: 0,
+    failed: 0,
+    maintenance: 0,
+    flapped: 0,
+    periodMs: 300_000,
+    ...n,
+  });
+
+  it('counts each run of the days the span touches for its period (run-weighted), maintenance neither way', () => {
     const days = [
-      { date: '2026-11-30', healthy: 280, degraded: 4, failed: 4, flapped: 2, periodMs: 300_000 },
-      { date: '2026-12-01', healthy: 288, degraded: 0, failed: 0, flapped: 0, periodMs: 300_000 },
-      { date: '2026-10-01', healthy: 1, degraded: 0, failed: 287, flapped: 0, periodMs: 300_000 },
+      day('2026-11-30', { healthy: 276, degraded: 4, failed: 4, maintenance: 4, flapped: 2 }),
+      day('2026-12-01', { healthy: 288 }),
+      day('2026-10-01', { healthy: 1, failed: 287 }),
+      day('2026-12-02', { failed: 12, periodMs: 60_000 }),
     ];
-    const incidents: Incident[] = [
-      {
-        rule: 'down',
-        start: '2026-11-30T03:00:00Z',
-        end: '2026-11-30T03:20:00Z',
-        layer: 'proxy',
-        summary: 'x',
-      },
-      {
-        rule: 'down',
-        start: '2026-10-01T00:00:00Z',
-        end: '2026-10-02T00:00:00Z',
-        layer: 'app',
-        summary: 'y',
-      },
-      { rule: 'degraded', start: '2026-12-01T09:00:00Z', layer: 'app', summary: 'z' },
-    ];
-    const u = uptimeOf(
-      'prod',
-      days,
-      incidents,
-      new Date('2026-11-30T00:00:00Z'),
-      new Date('2026-12-01T12:00:00Z'),
-    );
-    expect(u.runs).toEqual({ healthy: 568, degraded: 4, failed: 4, flapped: 2, total: 576 });
-    expect(u.availability).toBeCloseTo(572 / 576, 6);
-    expect(u.degradedMs).toBe(4 * 300_000);
-    expect(u.failedMs).toBe(4 * 300_000);
-    expect(u.incidents.map((i) => i.summary)).toEqual(['x', 'z']);
-    expect(uptimeOf('none', [], [], new Date(0), new Date()).availability).toBeUndefined();
+    const t = dayTotals(days, new Date('2026-11-30T06:00:00Z'), new Date('2026-12-02T00:00:00Z'));
+    expect(t).toEqual({
+      healthy: 564 * 300_000,
+      degraded: 4 * 300_000,
+      failed: 4 * 300_000,
+      noVerdict: 0,
+      maintenance: 4 * 300_000,
+    });
+    expect(availability(t)).toBeCloseTo(568 / 572, 9);
+    // A day's own period: twelve failed runs a minute apart are twelve minutes down.
+    const dec2 = dayTotals(days, new Date('2026-12-02T00:00:00Z'), new Date('2026-12-02T12:00:00Z'));
+    expect(dec2.failed).toBe(12 * 60_000);
+    expect(availability(dayTotals([], new Date(0), new Date()))).toBeUndefined();
+  });
+
+  it('reads stored incidents as the model every source fills, those that overlap the span, oldest first', () => {
+    const stored = (rule: 'down' | 'degraded', start: string, end?: string): StoredIncident => ({
+      rule,
+      start,
+      ...(end ? { end } : {}),
+      status: 'failed',
+      faults: ['proxy'],
+      summary: `${rule} ${start}`,
+      evidence: [],
+    });
+    const all = [
+      stored('degraded', '2026-12-01T09:00:00Z'),
+      stored('down', '2026-11-30T03:00:00Z', '2026-11-30T03:20:00Z'),
+      stored('down', '2026-10-01T00:00:00Z', '2026-10-02T00:00:00Z'),
+    ].map((s) => incidentOfStored('prod', names.alarm('prod', { id: s.rule }), s));
+    const kept = incidentsIn(all, new Date('2026-11-30T00:00:00Z'), new Date('2026-12-01T12:00:00Z'));
+    expect(kept.map((i) => [i.alarm, i.openedAt.toISOString(), i.closedAt?.toISOString()])).toEqual([
+      ['download-doctor-fleet-prod-down', '2026-11-30T03:00:00.000Z', '2026-11-30T03:20:00.000Z'],
+      ['download-doctor-fleet-prod-degraded', '2026-12-01T09:00:00.000Z', undefined],
+    ]);
   });
 });
 
@@ -207,6 +265,13 @@ describe('the transition message', () => {
       transition: { ...t, rule: { id, severity, topic, description, datapointsToAlarm, evaluationPeriods } },
       report: down(),
     });
+  });
+
+  it('carries when a recovery’s incident began, for the notice to say how long it lasted', () => {
+    const read = readTransitionMessage(transitionMessage('fleet', t, undefined, at(-30)), 'fleet');
+    expect(read.kind === 'transition' && read.incidentSince).toEqual(at(-30));
+    const without = readTransitionMessage(transitionMessage('fleet', t, undefined), 'fleet');
+    expect(without.kind === 'transition' && 'incidentSince' in without).toBe(false);
   });
 
   it('leaves the report out when the message would pass MAX_MESSAGE_BYTES (SNS takes 256 KB)', () => {

@@ -48,7 +48,9 @@ describe('the HTML report', () => {
     const html = reportHtml([report('prod', 'status', 'ok', 'ok', 'status'), report('staging', 'ok', 'ok')]);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|@font-face|src=|url\((?!#)/i);
     expect(html).not.toMatch(/href="(?!#)/);
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(html).toContain(
+      `content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'"`,
+    );
     // Two targets: an index, a section each, the worst status in the title.
     expect(html).toContain('<title>FAILED: 2 targets · download-doctor</title>');
     expect(html).toContain('href="#target-staging"');

@@ -116,6 +116,20 @@ describe('the page', () => {
     );
     expect(p.subject).toBe('[download-doctor] RESOLVED prod: downloads work again');
     expect(p.message).toContain('Latest verdict: healthy');
+    expect(p.message).not.toContain('lasted');
+  });
+
+  it('says on recovery how long the incident lasted, when its start is known', () => {
+    const p = pageText(
+      { alarmName: 'download-doctor-prod-down', target: 'prod', rule: rule('down'), state: 'OK', at },
+      report('ok', 'ok'),
+      undefined,
+      undefined,
+      { incidentSince: new Date(at.getTime() - 65 * 60_000 - 20_000) },
+    );
+    expect(p.message.split('\n')[1]).toBe(
+      'The incident lasted 1 h 5 min (paged at 2026-11-24T02:06:40.000Z).',
+    );
   });
 });
 

@@ -60,7 +60,11 @@ export async function handler(event: unknown): Promise<void> {
       }));
     const runbook = Object.hasOwn(runbooks, t.target) ? runbooks[t.target] : undefined;
     const runbookUrl = typeof runbook === 'string' ? runbook : undefined;
-    const page = pageText(t, report, stateMachineArn, reportPages, { runbookUrl, console: links });
+    const page = pageText(t, report, stateMachineArn, reportPages, {
+      runbookUrl,
+      console: links,
+      incidentSince: parsed.incidentSince,
+    });
     const severity = t.rule.severity;
     // A failed publish throws: Lambda retries the event, then sends it to the dead-letter queue (an alarm).
     await sns.send(
