@@ -37,7 +37,9 @@ export function isFullRun(t: Pick<FleetTarget, 'name' | 'fullRunEvery'>, slot: n
 
 /**
  * The runs of the tick at `tickMs` for the targets whose period is `periodMs`, in the order they start: each at the
- * tick plus its stable offset, spread over the first `spreadMs` of the period (at most the period).
+ * tick plus its stable offset, spread over the first `spreadMs` of the period (at most the period). From the tick,
+ * not from the slot's start: a cron aligned to the clock ticks at the slot's start anyway, but a rate schedule
+ * (7 minutes, 90) ticks at the phase it was created with, and a start before the tick would not wait at all.
  */
 export function planTick(
   targets: readonly FleetTarget[],
@@ -47,10 +49,9 @@ export function planTick(
 ): PlannedRun[] {
   const slot = slotOf(tickMs, periodMs);
   const spread = Math.min(1, spreadMs / periodMs);
-  const start = slot * periodMs;
   return targets
     .filter((t) => t.periodMs === periodMs)
-    .map((t) => ({ t, at: start + startOffsetMs(t.name, periodMs, spread) }))
+    .map((t) => ({ t, at: tickMs + startOffsetMs(t.name, periodMs, spread) }))
     .sort((a, b) => a.at - b.at || a.t.name.localeCompare(b.t.name))
     .map(({ t, at }) => ({
       target: t.name,

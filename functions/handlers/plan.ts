@@ -40,30 +40,42 @@ export function planHandler(deps: PlanDeps): (event: unknown) => Promise<{ runs:
     const given = e.tick === undefined ? Number.NaN : Date.parse(e.tick);
     const tick = new Date(Number.isNaN(given) ? (deps.now?.() ?? new Date()).getTime() : given);
     const runs = planTick(deployment.targets, e.periodMs, tick.getTime(), spreadOf(deployment, e.periodMs));
-    const states = await deps.store.readMany(runs.map((r) => r.target));
+    // The runs are the plan's answer: nothing about one target's state (a throttled write, an item that no longer
+    // parses, a table that does not answer) may keep the interval's other targets from running. Such a failure is
+    // logged, and the silence of that target is looked at again at the next tick.
+    const states = await deps.store.readMany(runs.map((r) => r.target)).catch((err: unknown) => {
+      console.error(JSON.stringify({ statesUnreadable: String(err) }));
+      return undefined;
+    });
     const ctx = { names, rules: deployment.rules, periodMs: e.periodMs };
     const silent: string[] = [];
-    await mapLimit(runs, PLAN_CONCURRENCY, async ({ target }) => {
-      const state = states.get(target);
-      if (!state) {
-        // Its silence counts from now; a run that wrote first wins (the conflict is nothing to retry).
-        await deps.store.write(target, { ...newTargetState(tick), version: 1 }).catch((err: unknown) => {
-          if (!(err instanceof StateConflictError)) throw err;
-        });
-        return;
+    const failed: { target: string; error: string }[] = [];
+    await mapLimit(states ? runs : [], PLAN_CONCURRENCY, async ({ target }) => {
+      try {
+        const state = states?.get(target);
+        if (!state) {
+          // Its silence counts from now; a run that wrote first wins (the conflict is nothing to retry).
+          await deps.store.write(target, { ...newTargetState(tick), version: 1 }).catch((err: unknown) => {
+            if (!(err instanceof StateConflictError)) throw err;
+          });
+          return;
+        }
+        if (!isSilent(state, tick, e.periodMs, deployment.graceMs)) return;
+        silent.push(target);
+        const settled = await settle(
+          deps.store,
+          target,
+          tick,
+          (s) => stepSilence(s, target, tick, ctx),
+          (t) => deps.publish(transitionMessage(names.instance, t.transition, undefined)),
+        );
+        if (settled.failed.length)
+          console.error(JSON.stringify({ target, notSent: settled.failed.map((f) => f.error) }));
+      } catch (err) {
+        failed.push({ target, error: String(err) });
       }
-      if (!isSilent(state, tick, e.periodMs, deployment.graceMs)) return;
-      silent.push(target);
-      const settled = await settle(
-        deps.store,
-        target,
-        tick,
-        (s) => stepSilence(s, target, tick, ctx),
-        (t) => deps.publish(transitionMessage(names.instance, t.transition, undefined)),
-      );
-      if (settled.failed.length)
-        console.error(JSON.stringify({ target, notSent: settled.failed.map((f) => f.error) }));
     });
+    if (failed.length) console.error(JSON.stringify({ stateNotStepped: failed }));
     console.log(
       JSON.stringify({ tick: tick.toISOString(), periodMs: e.periodMs, runs: runs.length, silent }),
     );

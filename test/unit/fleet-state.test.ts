@@ -57,6 +57,20 @@ describe('the plan of a tick', () => {
     expect(Math.max(...perSecond.values())).toBeLessThan(40);
   });
 
+  it('spreads the starts after a tick that is not on a slot boundary (a rate schedule ticks at its own phase)', () => {
+    const rate = 7 * 60_000;
+    // 200 s into a 7-minute period, as a rate(7 minutes) created at that phase ticks.
+    const offPhase = Math.floor(tick / rate) * rate + 200_000;
+    const starts = planTick(
+      targets.map((t) => ({ ...t, periodMs: rate })),
+      rate,
+      offPhase,
+      60_000,
+    ).map((r) => Date.parse(r.startAt) - offPhase);
+    expect(Math.min(...starts)).toBeGreaterThanOrEqual(0);
+    expect(new Set(starts.map((s) => Math.floor(s / 1000))).size).toBeGreaterThan(40);
+  });
+
   it('keeps each target’s place from tick to tick, whatever the others', () => {
     const a = planTick(targets, 300_000, tick, 30_000).find((r) => r.target === 't7');
     const b = planTick(targets.slice(5, 9), 300_000, tick + 300_000, 30_000).find((r) => r.target === 't7');
