@@ -2,8 +2,12 @@
  * How a step of a target's state is settled on AWS: read the state, step it, write it on the version read (read
  * and step again on a conflict: two runs that end together both count, and neither pages twice), then send the
  * transitions; one that could not be sent is forgotten (its alarm back to the state before), so that the next run
- * evaluates it again, as `serve` and `run --publish` do. What the step closed (a day, incidents) is written as
- * history after the state.
+ * evaluates it again, as `serve` and `run --publish` do.
+ *
+ * History never stands between a transition and its page: a day the step closed is written before the state that
+ * moves past it (its key makes the write idempotent, and a failure leaves the state as it was, so the next run
+ * closes the day again); the incidents it closed are written after the sends, but for one whose recovery notice
+ * could not be sent (it stays open); a failure to write them is thrown once every transition has gone out.
  */
 import {
   forget,
@@ -51,11 +55,10 @@ export async function settle(
     before = (await store.read(target)) ?? newTargetState();
     const s = step(before);
     await beforeWrite(s);
+    if (s.closedDay) await store.putDay(target, s.closedDay, at);
     await store.write(target, s.next);
     return s;
   });
-  if (stepped.closedDay) await store.putDay(target, stepped.closedDay, at);
-  for (const incident of stepped.closedIncidents) await store.putIncident(target, incident, at);
   const sent: Transition[] = [];
   const failed: Settled['failed'] = [];
   for (const t of stepped.transitions) {
@@ -74,5 +77,14 @@ export async function settle(
       await store.write(target, forget(now, before, lost));
     });
   }
+  const reopened = new Set(failed.map((f) => f.transition.step.rule.id));
+  let historyError: unknown;
+  for (const incident of stepped.closedIncidents) {
+    if (reopened.has(incident.rule)) continue;
+    await store.putIncident(target, incident, at).catch((err: unknown) => {
+      historyError ??= err;
+    });
+  }
+  if (historyError !== undefined) throw historyError;
   return { step: stepped, sent, failed };
 }
