@@ -84,9 +84,31 @@ export function loopbackHost(host: string | undefined): boolean {
   return host === undefined || LOOPBACK_HOST.test(host);
 }
 
-/** Where to go after logging in: a path of this server only (no `//host`, no scheme), else `/`. */
+/**
+ * Where to go after logging in: a path of this server only, else `/`. Resolved as a browser resolves it (which drops
+ * tabs and line breaks, and reads `/\` as `//`), so that nothing that resolves to another host passes.
+ */
 export function safeNext(next: string | null | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/';
+  if (!next?.startsWith('/')) return '/';
+  const base = 'http://serve.invalid';
+  const url = URL.parse(next, base);
+  return url && url.origin === base ? `${url.pathname}${url.search}` : '/';
+}
+
+/**
+ * Whether a form's Origin is this server: its host as the browser named it, which is the Host header, or, behind a
+ * reverse proxy that rewrites Host (nginx's and Apache's default), the X-Forwarded-Host it sends. A page of another
+ * site cannot set either on a form it posts.
+ */
+export function sameOrigin(
+  origin: string | undefined,
+  host: string | undefined,
+  forwardedHost?: string,
+): boolean {
+  if (origin === undefined || origin === 'null') return true;
+  const from = URL.parse(origin)?.host;
+  const forwarded = forwardedHost?.split(',')[0]?.trim();
+  return from !== undefined && (from === host || (forwarded !== undefined && from === forwarded));
 }
 
 /**

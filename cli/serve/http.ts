@@ -23,6 +23,7 @@ import {
   SESSION_TTL_MS,
   Sessions,
   safeNext,
+  sameOrigin,
   sameToken,
   sessionCookie,
 } from './access.ts';
@@ -49,6 +50,15 @@ export const PROBE_MIN_WAIT_MS = 1_000;
 const REFRESH_SECONDS = 60;
 /** The largest form /login reads. */
 const FORM_LIMIT = 4_096;
+
+/** A path segment decoded, or as it is when it is not valid percent-encoding (then it names no target: a 404). */
+const decodedPath = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
 /** The CSP of every page served: the pages' own (functions/render/layout.ts), and no framing. */
 export const SERVE_CSP = `${PAGE_CSP}; frame-ancestors 'none'`;
 
@@ -294,12 +304,14 @@ export function createServer(o: ServerOptions): http.Server {
     if (!(req.method === 'GET' || req.method === 'HEAD' || (form && req.method === 'POST')))
       return text(res, 405, form ? 'only GET, HEAD and POST' : 'only GET and HEAD');
     // A form posted from another origin (a page elsewhere logging a browser in or out): refused.
-    const origin = req.headers.origin;
+    const forwardedHost = req.headers['x-forwarded-host'];
     if (
       req.method === 'POST' &&
-      origin !== undefined &&
-      origin !== 'null' &&
-      URL.parse(origin)?.host !== req.headers.host
+      !sameOrigin(
+        req.headers.origin,
+        req.headers.host,
+        Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost,
+      )
     )
       return text(res, 403, 'a form from another origin');
     if (path === '/login') return login(req, res, url);
@@ -317,7 +329,7 @@ export function createServer(o: ServerOptions): http.Server {
     const route = routes[path] ?? pages[path];
     if (route) return await route(req, res, url, viewer);
     const m = /^\/(status|targets)\/([^/]+)$/.exec(path);
-    const target = m?.[2] && targets.get(decodeURIComponent(m[2]));
+    const target = m?.[2] && targets.get(decodedPath(m[2]));
     if (!target) return text(res, 404, 'not found: see / for the targets');
     if (m?.[1] === 'status') {
       const at = now();

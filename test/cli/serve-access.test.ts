@@ -113,14 +113,40 @@ describe('a browser logs in with the token', () => {
 
   it('goes only to a path of its own after logging in, and refuses a form from another origin', async () => {
     const { port } = await start({ token: TOKEN });
-    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example'])
+    // A browser drops tabs and line breaks from a URL and reads `/\` as `//`: each of these would leave the site.
+    for (const next of [
+      '//evil.example/',
+      'https://evil.example/',
+      '/\\evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+    ])
       expect((await request(port, '/login', form({ token: TOKEN, next }))).headers.location).toBe('/');
+    expect(
+      (await request(port, '/login', form({ token: TOKEN, next: '/status/prod?x=1' }))).headers.location,
+    ).toBe('/status/prod?x=1');
     const foreign = form({ token: TOKEN, next: '/' });
     const r = await request(port, '/login', {
       ...foreign,
       headers: { ...foreign.headers, origin: 'http://evil.example' },
     });
     expect(r.status).toBe(403);
+    // Behind a TLS proxy that rewrites Host (nginx's and Apache's default), the browser's host is X-Forwarded-Host.
+    const proxied = await request(port, '/login', {
+      ...foreign,
+      headers: {
+        ...foreign.headers,
+        origin: 'https://status.example.com',
+        'x-forwarded-host': 'status.example.com',
+      },
+    });
+    expect(proxied.status).toBe(303);
+  });
+
+  it('answers a path that is not valid percent-encoding with a 404, not a 500', async () => {
+    const { port } = await start({ token: TOKEN });
+    const r = await request(port, '/targets/%E0', { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(r.status).toBe(404);
   });
 
   it('--public-status: / and /status/NAME for anyone, without the details; the rest keeps the token', async () => {
