@@ -19,7 +19,9 @@
  * notice (the same alarm back to OK, sent or held back by a maintenance window): its verdict, the layer at fault and
  * the evidence as of the page, and how long it lasted. On AWS it is kept as a StoredIncident.
  */
+
 import * as z from 'zod/mini';
+import { mapLimit } from '../contract/concurrency.ts';
 import { FAULTS, type Fault, STATUSES, type Status } from '../contract/names.ts';
 import { safeText } from '../contract/text.ts';
 import { type AlarmRule, TARGET_ALARMS } from './rules.ts';
@@ -167,6 +169,9 @@ export interface SloReport {
   targets: SloTarget[];
 }
 
+/** Targets read at once by the SLO report. */
+export const SLO_CONCURRENCY = 16;
+
 /** The report, from any source of history (the same computation for serve's database and for AWS). */
 export async function sloReport(
   source: HistorySource,
@@ -174,17 +179,17 @@ export async function sloReport(
   to: Date,
   objective?: number,
 ): Promise<SloReport> {
-  const targets = await Promise.all(
-    (await source.targets()).map(async (target) => {
-      const time = await source.totals(target, from, to);
-      return {
-        target,
-        time,
-        availability: availability(time),
-        incidents: await source.incidents(target, from, to),
-      };
-    }),
-  );
+  // A few targets at once: every read has its deadline from when it is sent, and a thousand at once would wait for
+  // the client's sockets until the last ones timed out.
+  const targets = await mapLimit(await source.targets(), SLO_CONCURRENCY, async (target) => {
+    const time = await source.totals(target, from, to);
+    return {
+      target,
+      time,
+      availability: availability(time),
+      incidents: await source.incidents(target, from, to),
+    };
+  });
   return { source: source.name, from, to, objective, targets };
 }
 

@@ -8,6 +8,8 @@ import {
   humanDuration,
   meetsObjective,
   percent,
+  SLO_CONCURRENCY,
+  sloReport,
   splitByBucket,
   timeStateOf,
 } from '../../functions/alerting/history.ts';
@@ -72,5 +74,32 @@ describe('durations and budgets', () => {
     });
     expect(meetsObjective({ ...t, availability: 0.999 }, 0.9995)).toBe(false);
     expect(meetsObjective({ ...t, availability: undefined }, 0.9995)).toBe(true);
+  });
+});
+
+describe('the SLO report of a fleet', () => {
+  it('reads a few targets at once, not all of them (each read has its deadline from when it is sent)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const wait = async <T>(value: T) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      return value;
+    };
+    const names = Array.from({ length: 300 }, (_, i) => `t${i}`);
+    const report = await sloReport(
+      {
+        name: 'a fleet',
+        targets: async () => names,
+        totals: () => wait({ ...emptyTotals(), healthy: H }),
+        incidents: () => wait([]),
+      },
+      new Date(0),
+      new Date(H),
+    );
+    expect(report.targets.map((t) => t.target)).toEqual(names);
+    expect(most).toBeLessThanOrEqual(SLO_CONCURRENCY);
   });
 });
