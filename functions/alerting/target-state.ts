@@ -195,8 +195,10 @@ export function stepRun(state: TargetState, report: Report, at: Date, ctx: StepC
     const open = t.transition.state === 'OK' ? state.incidents[t.transition.rule.id] : undefined;
     return open ? { ...t, incidentSince: new Date(open.start) } : t;
   });
+  // The day never moves backwards: a run that ended before midnight but writes after one that ended after it counts
+  // into the day under way (a day closed twice would overwrite its item with less).
   const today = dayOf(at);
-  const sameDay = state.day?.date === today ? state.day : undefined;
+  const sameDay = state.day && state.day.date >= today ? state.day : undefined;
   const day = countRun(
     sameDay ?? emptyDay(today, ctx.periodMs),
     { status: report.verdict.status, maintenance: report.maintenance !== undefined },
@@ -229,6 +231,14 @@ export function isSilent(state: TargetState, at: Date, periodMs: number, graceMs
   const last = state.lastRunAt ?? state.since;
   return last !== undefined && at.getTime() - Date.parse(last) > periodMs + graceMs;
 }
+
+/** A step that changes nothing (the state written back as it was read): a target found running after all. */
+export const unchanged = (state: TargetState): StateStep => ({
+  next: { ...state, version: state.version + 1 },
+  transitions: [],
+  store: false,
+  closedIncidents: [],
+});
 
 /**
  * A tick at which the target was silent, stepped: its `no-data` rule (the monitor's, never a page) sees a period

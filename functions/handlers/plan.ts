@@ -8,7 +8,7 @@
 import * as z from 'zod/mini';
 import { type Deployment, spreadOf } from '../alerting/deployment.ts';
 import type { InstanceNames } from '../alerting/names.ts';
-import { isSilent, newTargetState, stepSilence } from '../alerting/target-state.ts';
+import { isSilent, newTargetState, stepSilence, unchanged } from '../alerting/target-state.ts';
 import { transitionMessage } from '../alerting/transition-message.ts';
 import { type PlannedRun, planTick } from '../config/fleet.ts';
 import { mapLimit } from '../contract/concurrency.ts';
@@ -66,7 +66,11 @@ export function planHandler(deps: PlanDeps): (event: unknown) => Promise<{ runs:
           deps.store,
           target,
           tick,
-          (s) => stepSilence(s, target, tick, ctx),
+          // Silent again on the state read for the write: a run that ended since the batch read counts.
+          (s) =>
+            isSilent(s, tick, e.periodMs, deployment.graceMs)
+              ? stepSilence(s, target, tick, ctx)
+              : unchanged(s),
           (t) => deps.publish(transitionMessage(names.instance, t.transition, undefined)),
         );
         if (settled.failed.length)

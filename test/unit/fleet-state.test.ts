@@ -103,6 +103,13 @@ describe("a target's state", () => {
     expect(stepRun(first.next, down(), at(5), ctx).store).toBe(true);
   });
 
+  it('never moves the day backwards: a run that ended before midnight, written after one that ended after, counts into the day under way', () => {
+    const afterMidnight = stepRun(newTargetState(), healthy(), at(10), ctx).next;
+    const late = stepRun(afterMidnight, down(), new Date(at(10).getTime() - 60_000 * 6), ctx);
+    expect(late.closedDay).toBeUndefined();
+    expect(late.next.day).toMatchObject({ date: afterMidnight.day?.date, healthy: 1, failed: 1 });
+  });
+
   it("counts today's runs, and moves a finished day out as an item of its own", () => {
     let s = newTargetState();
     const closed = [];

@@ -63,4 +63,23 @@ describe('the plan handler', () => {
     expect(states.get('a')?.version).toBe(2);
     vi.restoreAllMocks();
   });
+
+  it('does not count a target silent when a run ended between the batch read and the write', async () => {
+    const { store, states } = memoryStore();
+    const stale = { ...newTargetState(new Date('2026-12-01T09:00:00Z')), version: 1 };
+    for (const t of ['a', 'b', 'c']) states.set(t, stale);
+    // The batch read is eventually consistent: it still sees the old state of "a", whose run has just ended.
+    const readMany = store.readMany.bind(store);
+    store.readMany = async (targets) => {
+      const out = await readMany(targets);
+      states.set('a', { ...stale, version: 2, lastRunAt: '2026-12-01T10:04:59.000Z' });
+      return out;
+    };
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const plan = planHandler({ deployment, names, store, publish: async () => {} });
+    await plan({ periodMs: PERIOD, tick: TICK });
+    expect(states.get('a')?.alarms).toEqual({});
+    expect(states.get('b')?.alarms['no-data']?.periods).toEqual([0]);
+    vi.restoreAllMocks();
+  });
 });
