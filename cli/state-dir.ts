@@ -147,6 +147,3 @@ export function writePrivateFile(path: string, text: string): void {
 export function preparePrivateFile(path: string): void {
   closeSync(openPrivate(path, constants.O_RDWR | constants.O_CREAT));
 }
-
-/** A permission as `ls` shows it, for messages. */
-export const modeOf = (path: string) => mode(statSync(path));

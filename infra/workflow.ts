@@ -16,8 +16,9 @@
  * target's `confirmDelayMs` (a Wait state could only read a per-target value from the execution's data, and the
  * config lives with the functions). A check that passed the first time is kept as it was (`{ kept: true }`).
  *
- * Report publishes the metrics (and, on AWS, keeps the latest report for the notifier). It has no Catch: when
- * telemetry cannot be written the execution fails, and the monitor's own alarm says so.
+ * Report is the run's telemetry: locally its metrics (`run --publish`); on AWS its metrics as EMF lines, the target's
+ * alarms stepped in the instance's table and their transitions sent to the notifier, and the report stored when it
+ * changed. It has no Catch: when telemetry cannot be written the execution fails, and the monitor's own alarm says so.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';

@@ -7,7 +7,7 @@
  * The proxies and gunicorn run unprivileged, and so does the disk storage check (`readAs`): permission faults are
  * real. No service reads the project's directory: the Django project is copied into the sandbox's own directory,
  * owned by the service user. The proxy's configuration and Django's settings and URLs are what `snippets` prints
- * for the sandbox's targets (functions/core/snippets/). A fault (sandbox/faults.ts) sets one lever: a generator's
+ * for the sandbox's targets (functions/snippets/). A fault (sandbox/faults.ts) sets one lever: a generator's
  * option (then a reload), or the state of the sentinel or a server.
  */
 

@@ -13,6 +13,7 @@ import { EXIT } from '../exit-codes.ts';
 import { fitHeapTo } from '../heap.ts';
 import { type Pager, snsPager, webhookPager } from '../pagers.ts';
 import { concurrencyOf } from '../run-pool.ts';
+import { isLoopback } from '../serve/access.ts';
 import { createServer } from '../serve/http.ts';
 import { Monitor } from '../serve/monitor.ts';
 import { DB_FILE, DEFAULT_RETENTION, openStore, type Retention } from '../serve/store.ts';
@@ -44,8 +45,6 @@ export interface ServeOptions {
 const CLOSE_GRACE_MS = 5_000;
 /** How often old history is compacted. */
 const COMPACT_EVERY_MS = 3_600_000;
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 function httpUrl(value: string, what: string): string {
   try {
@@ -166,7 +165,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   log(
     `serving ${config.targets.map((t) => t.name).join(', ')} on ${where} (history: ${db}; pages: ${pagers.map((p) => p.name).join(', ') || 'none, logged only'}${token ? `; bearer token or log-in required${o.publicStatus ? ' but for the status pages' : ''}` : ''})`,
   );
-  if (!LOOPBACK.test(o.host) && !token)
+  if (!isLoopback(o.host) && !token)
     log(
       'warning: listening beyond loopback without a token: only requests naming a loopback host (localhost, 127.0.0.1) are answered; set a token to serve others',
     );

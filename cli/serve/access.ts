@@ -77,11 +77,15 @@ export function sessionCookie(id: string, maxAgeS: number, secure: boolean): str
   return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
 }
 
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
+/** Whether a host name or address is loopback: `localhost`, 127.0.0.0/8, `::1` (with or without brackets). */
+export const isLoopback = (name: string): boolean =>
+  /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i.test(name);
 
-/** Whether a request names a loopback host (absent: HTTP/1.0 without Host, which no browser sends). */
+/** Whether a request's Host header names a loopback host (absent: HTTP/1.0 without Host, which no browser sends). */
 export function loopbackHost(host: string | undefined): boolean {
-  return host === undefined || LOOPBACK_HOST.test(host);
+  if (host === undefined) return true;
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/.exec(host)?.[1];
+  return name !== undefined && isLoopback(name);
 }
 
 /**

@@ -40,12 +40,6 @@ export const emptyTotals = (): TimeTotals => ({
   maintenance: 0,
 });
 
-export function addTotals(a: TimeTotals, b: Partial<TimeTotals>): TimeTotals {
-  const out = { ...a };
-  for (const s of TIME_STATES) out[s] += b[s] ?? 0;
-  return out;
-}
-
 /** How a run counts: its verdict's status, unless it was in a maintenance window or produced no verdict. */
 export function timeStateOf(run: { status?: Status | undefined; maintenance?: boolean }): TimeState {
   if (run.maintenance) return 'maintenance';

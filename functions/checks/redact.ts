@@ -6,6 +6,8 @@
  * The checks apply it once, to every result before it leaves (functions/checks/run.ts): the outputs, the stored
  * report, the page and the logs are all made of results, so none of them has to remember it.
  */
+import { mapResultStrings } from '../contract/text.ts';
+
 export const REDACTED = '[redacted]';
 
 /** `Bearer abc`, `Token abc`, `Basic dXNlcjpw`: the credential alone may be reflected without its scheme. */
@@ -53,20 +55,6 @@ export function redactor(values: Iterable<string>): (text: string) => string {
   return (text) => text.replace(pattern, REDACTED);
 }
 
-/**
- * A copy of a JSON-like value with every string redacted, and the keys of `headers` maps (a server names its
- * headers; a result's own fields keep their names, or it would no longer be a result).
- */
-export function redactDeep<T>(value: T, redact: (text: string) => string): T {
-  const walk = (v: unknown, freeKeys: boolean): unknown => {
-    if (typeof v === 'string') return redact(v);
-    if (Array.isArray(v)) return v.map((x) => walk(x, false));
-    if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v).map(([k, x]) => [freeKeys ? redact(k) : k, walk(x, k === 'headers')]),
-      );
-    }
-    return v;
-  };
-  return walk(value, false) as T;
-}
+/** A copy of a JSON-like value (a check's result) with every string redacted, and the keys of `headers` maps. */
+export const redactDeep = <T>(value: T, redact: (text: string) => string): T =>
+  mapResultStrings(value, redact);

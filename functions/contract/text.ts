@@ -58,20 +58,27 @@ export function safeText(text: string, max = MAX_TEXT_LENGTH): string {
   return `${shown}${cutMarker(body.length - at + earlier)}`;
 }
 
-/** A copy of a JSON-like value with every string made safe, the keys of `headers` maps too (a server names them). */
-export function safeDeep<T>(value: T): T {
+/**
+ * A copy of a JSON-like value (a check's result) with `f` applied to every string, and to the keys of `headers` maps
+ * (a server names its headers; a result's own fields keep their names, or it would no longer be a result). The one
+ * walk of a result, for redaction and for safe text alike.
+ */
+export function mapResultStrings<T>(value: T, f: (text: string) => string): T {
   const walk = (v: unknown, freeKeys: boolean): unknown => {
-    if (typeof v === 'string') return safeText(v);
+    if (typeof v === 'string') return f(v);
     if (Array.isArray(v)) return v.map((x) => walk(x, false));
     if (v !== null && typeof v === 'object') {
       return Object.fromEntries(
-        Object.entries(v).map(([k, x]) => [freeKeys ? safeText(k) : k, walk(x, k === 'headers')]),
+        Object.entries(v).map(([k, x]) => [freeKeys ? f(k) : k, walk(x, k === 'headers')]),
       );
     }
     return v;
   };
   return walk(value, false) as T;
 }
+
+/** A copy of a JSON-like value with every string made safe, the keys of `headers` maps too (a server names them). */
+export const safeDeep = <T>(value: T): T => mapResultStrings(value, (text) => safeText(text));
 
 /** An offload header's value for one line of text: a URL's query (a signature, redacted) shortened to `?…`. */
 export function briefOffload(value: string): string {

@@ -19,7 +19,7 @@ export type {
   Where,
 } from './wire.ts';
 
-/** What an HTTP probe saw. Produced by functions/probes, judged by functions/core/assess. */
+/** What an HTTP probe saw. Produced by functions/probes, judged by functions/checks (one file per check). */
 export type HttpObservation =
   | {
       reached: true;

@@ -13,7 +13,6 @@ import { parseEvent } from './events.ts';
  */
 export interface Telemetry {
   publish?: (data: Datum[]) => Promise<void>;
-  store?: (report: Report) => Promise<void>;
   record?: (report: Report, at: Date) => Promise<void>;
   heartbeat?: () => Promise<string>;
 }
@@ -26,7 +25,7 @@ export function reportHandler(deps: {
     const report = parseEvent(reportSchema, event, 'report');
     const at = deps.now?.() ?? new Date();
     const t = deps.telemetry;
-    await Promise.all([t?.publish?.(metricData(report, at)), t?.store?.(report), t?.record?.(report, at)]);
+    await Promise.all([t?.publish?.(metricData(report, at)), t?.record?.(report, at)]);
     const beat = await deps.telemetry?.heartbeat?.();
     if (beat) console.log(JSON.stringify({ heartbeat: beat }));
     return report;

@@ -1,4 +1,7 @@
-/** Where metrics go: CloudWatch (any CloudWatch-compatible endpoint), under an instance's namespace. */
+/**
+ * Where `run --publish` sends a run's metrics: a CloudWatch-compatible endpoint, under an instance's namespace. (On AWS
+ * the report function writes them as EMF lines in its log instead: ./emf.ts.)
+ */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Datum } from '../alerting/metrics.ts';
 import { type AwsEndpoint, clientOptions, DEADLINE_MS } from './aws-options.ts';

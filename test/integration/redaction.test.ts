@@ -163,8 +163,9 @@ describe('a secret reflected by the servers appears in no output', () => {
 
   it('the report stored in S3 (moto), as JSON and as HTML, and the page made of it', async () => {
     const aws = { endpoint: moto.endpoint, region: REGION };
+    const writer = s3ReportWriter(BUCKET, aws);
     await runTarget(config, config.targets[0] as Config['targets'][0], {
-      store: s3ReportWriter(BUCKET, aws).store,
+      record: (report) => writer.store(report),
     });
 
     const s3 = new S3Client({ endpoint: moto.endpoint, region: REGION, forcePathStyle: true });

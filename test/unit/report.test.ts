@@ -102,12 +102,12 @@ describe('parseReport: the one parse of the contract', () => {
 
 describe("the handlers' inputs", () => {
   const publish = vi.fn(async () => {});
-  const store = vi.fn(async () => {});
+  const record = vi.fn(async () => {});
   const handlers = makeHandlers({
     config: { targets: [] } as never,
     probes: {} as never,
     secrets: async () => '',
-    telemetry: { publish, store },
+    telemetry: { publish, record },
     now: () => new Date('2026-11-24T00:00:00Z'),
   });
 
@@ -119,13 +119,13 @@ describe("the handlers' inputs", () => {
       'the report event is malformed: results[1].timings.totalMs: expected number, got string',
     );
     expect(publish).not.toHaveBeenCalled();
-    expect(store).not.toHaveBeenCalled();
+    expect(record).not.toHaveBeenCalled();
   });
 
   it('report: a conforming report is published and stored as it came', async () => {
     const report = failedReport();
     expect(await handlers.report(report)).toEqual(report);
-    expect(store).toHaveBeenCalledWith(report);
+    expect(record).toHaveBeenCalledWith(report, new Date('2026-11-24T00:00:00Z'));
   });
 
   it('diagnose: a malformed result is named by its stage and index, every one of them', async () => {
