@@ -54,13 +54,21 @@ function ownedByUs(path: string, st: Stats, what: string): void {
     );
 }
 
-/** A private directory: made 0700 if missing; ours, and tightened to 0700 if it was looser. */
-export function privateDir(dir: string): string {
+/**
+ * A private directory: made 0700 if missing, and ours. One of our own places (`tighten`) is tightened to 0700 if it
+ * was looser; a directory the user named is never changed (`serve --data-dir .` must not chmod a project): one that
+ * others may write into (where they could plant a file) is refused, with what to do.
+ */
+export function privateDir(dir: string, tighten = true): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = statSync(dir);
   if (!st.isDirectory()) throw new UsageError(`${dir} is not a directory`);
   ownedByUs(dir, st, 'the state directory');
-  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  if (tighten && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  else if (!tighten && (st.mode & 0o022) !== 0)
+    throw new UsageError(
+      `the state directory ${dir} is ${mode(st)}: others may write into it; chmod go-w it, or choose a directory of its own (--data-dir)`,
+    );
   return dir;
 }
 
@@ -69,7 +77,7 @@ export function privateDir(dir: string): string {
  * A candidate owned by someone else is an error, not a reason to try the next.
  */
 export function stateDir(dir?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  if (dir) return privateDir(resolve(cwd, dir));
+  if (dir) return privateDir(resolve(cwd, dir), false);
   const candidates = stateDirCandidates(env, cwd);
   for (const [i, candidate] of candidates.entries()) {
     try {

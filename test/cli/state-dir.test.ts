@@ -41,8 +41,18 @@ describe('where the state directory is', () => {
     expect(dir).toBe(join(root, 'xdg', 'download-doctor'));
     expect(perms(dir)).toBe(0o700);
     chmodSync(dir, 0o755);
-    stateDir(dir);
+    stateDir(undefined, { XDG_STATE_HOME: join(root, 'xdg') }, root);
     expect(perms(dir)).toBe(0o700);
+  });
+
+  it('never changes a directory the user named (--data-dir .): one others may write into is refused', () => {
+    const project = tempDir('dd-project-');
+    chmodSync(project, 0o755);
+    expect(stateDir(project)).toBe(project);
+    expect(perms(project)).toBe(0o755);
+    chmodSync(project, 0o777);
+    expect(() => stateDir(project)).toThrow(/0777: others may write into it; chmod go-w it/);
+    expect(perms(project)).toBe(0o777);
   });
 
   it('falls back to .download-doctor/ when neither XDG_STATE_HOME nor HOME can be used', () => {
