@@ -108,6 +108,13 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     .option('--webhook <url>', 'page by POSTing JSON to this URL')
     .option('--webhook-env <name>', 'page by POSTing JSON to the URL in this variable (a URL with a secret)')
     .addOption(concurrencyOption())
+    .option(
+      '--location <name>',
+      "run as this location of the config's `locations`: its checks' results go to the home (--home), which decides and pages",
+    )
+    .option('--home <url>', 'with --location: the home serve, whose POST /ingest receives the results')
+    .option('--home-token-env <name>', "with --location: the home's token, read from this variable")
+    .option('--home-token-file <file>', "with --location: the home's token, read from this file (mode 0600)")
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
 
   p.command('report')

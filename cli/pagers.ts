@@ -14,7 +14,7 @@ import {
 } from '../functions/alerting/alarms.ts';
 import type { Datum } from '../functions/alerting/metrics.ts';
 import type { InstanceNames } from '../functions/alerting/names.ts';
-import type { AlarmRule, AlarmState } from '../functions/alerting/rules.ts';
+import { type AlarmRule, type AlarmState, TARGET_ALARMS } from '../functions/alerting/rules.ts';
 import type { Report } from '../functions/contract/types.ts';
 import { type Page, pageText } from '../functions/render/page.ts';
 
@@ -129,15 +129,16 @@ export async function deliverTransitions(
   names: InstanceNames,
   onState: (step: AlarmStep, state: AlarmState, reason: string) => Promise<void> = async () => {},
   incidentSince: (alarm: string) => Date | undefined = () => undefined,
+  rules: readonly AlarmRule[] = TARGET_ALARMS,
 ): Promise<Sent[]> {
   const sent: Sent[] = [];
-  for (const step of stepAlarms(memory, target, data, names, undefined, report)) {
+  for (const step of stepAlarms(memory, target, data, names, rules, report)) {
     if (!isTransition(step)) {
       memory[step.name] = remembered(step, { send: true });
       continue;
     }
     const t = { alarmName: step.name, target, rule: step.rule, state: step.state, at };
-    const delivery = deliveryOf(t, report);
+    const delivery = deliveryOf(t, report, rules);
     const next = remembered(step, delivery);
     const page = pageText(t, report, undefined, undefined, {
       incidentSince: step.state === 'OK' ? incidentSince(step.name) : undefined,

@@ -18,6 +18,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -47,6 +48,7 @@ import {
   grantReport,
   grantSecrets,
   grantSelfTest,
+  grantSlots,
   grantStorage,
   grantVpcAccess,
 } from './iam.ts';
@@ -78,7 +80,7 @@ type FunctionName = HandlerName | 'notifier' | 'self-test' | 'plan';
  * The prebuilt bundle of a function (`npm run build` writes dist/lambda/NAME/index.mjs; the package ships them):
  * a user's `cdk synth` needs neither esbuild nor Docker, and the code deployed is the code tested.
  */
-function prebuiltCode(name: FunctionName): lambda.Code {
+export function prebuiltCode(name: FunctionName | 'probe'): lambda.Code {
   const dir = join(packageRoot(), 'dist', 'lambda', name);
   if (!existsSync(join(dir, 'index.mjs'))) {
     throw new DownloadHealthchecksError(
@@ -125,6 +127,13 @@ export class DownloadHealthchecks extends Construct {
   readonly notifier: lambda.Function;
   /** What the notifier could not page (after Lambda's retries, or SNS's): its depth alarms the monitor topic. */
   readonly notifierDeadLetters: sqs.Queue;
+  /**
+   * With several locations (the config's `locations`): each slot's results, the home's run and each probe Region's,
+   * named `download-doctor-INSTANCE-slots` (the probe stacks write it by name, across Regions).
+   */
+  readonly slotsTable?: dynamodb.Table;
+  /** With several locations: the slots to decide, at once or at their deadline (`download-doctor-INSTANCE-decide`). */
+  readonly decideQueue?: sqs.Queue;
   /** The deploy-time self-test, when `selfTest` is on. */
   readonly selfTest?: SelfTest;
   /** The monitor's alarms, a constant number: runs, no runs, function errors (`Errors-FUNCTION`), the paging path. */
@@ -291,6 +300,12 @@ export class DownloadHealthchecks extends Construct {
       new subscriptions.LambdaSubscription(this.notifier, { deadLetterQueue: this.notifierDeadLetters }),
     );
 
+    if (r.deployment.locations) {
+      const slots = this.createSlots(r, this.notifierDeadLetters);
+      this.slotsTable = slots.table;
+      this.decideQueue = slots.queue;
+    }
+
     if (r.selfTest) {
       const selfTestFn = fn('self-test', {
         memorySize: 128,
@@ -429,6 +444,41 @@ export class DownloadHealthchecks extends Construct {
     });
   }
 
+  /**
+   * Several locations: the slots table and the decide queue, both named, which the report function reads and writes
+   * (it decides the slots) and is triggered by; what fails to be decided five times waits in the notifier's
+   * dead-letter queue, whose alarm the monitor's owners get.
+   */
+  private createSlots(r: Resolved, deadLetters: sqs.Queue) {
+    const table = new dynamodb.Table(this, 'Slots', {
+      tableName: r.names.slotsTable,
+      partitionKey: { name: TABLE_KEYS.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sort, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_KEYS.ttl,
+      // A slot is worth a day: it is decided within its period; the target's state keeps what counts.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(table).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        "Each item is one slot's results for a day (TTL), decided within its period: the targets' state and history live in the other table, which has point-in-time recovery.",
+    });
+    const report = this.functions.report;
+    const queue = new sqs.Queue(this, 'DecideQueue', {
+      queueName: r.names.decideQueue,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * r.diagnoseTimeout.toSeconds()),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+    report.addEnvironment('SLOTS_TABLE', table.tableName);
+    report.addEnvironment('DECIDE_QUEUE_URL', queue.queueUrl);
+    grantSlots(report, table, queue);
+    report.addEventSource(new SqsEventSource(queue, { batchSize: 10 }));
+    return { table, queue };
+  }
+
   /** What an operator looks up after a deploy: the workflow, the topics, the dashboard. */
   private createOutputs(r: Resolved): void {
     const out = (id: string, value: string, description: string) =>
@@ -440,6 +490,7 @@ export class DownloadHealthchecks extends Construct {
     out('AlarmTopicArn', this.alarmTopic.topicArn, "the alarms' transitions, as JSON");
     out('MonitorTopicArn', this.monitorTopic.topicArn, "the monitor's own health (subscribe its owners)");
     out('DashboardUrl', dashboardConsoleUrl(Stack.of(this).region, r.names.dashboard), 'the dashboard');
+    if (this.slotsTable) out('SlotsTableName', this.slotsTable.tableName, "each slot's results, by location");
   }
 }
 

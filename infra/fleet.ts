@@ -91,6 +91,60 @@ export function buildFleet(
   return planTask.next(each);
 }
 
+/**
+ * A probe Region's fleet chain: the plan (the probe function, planning as the home's plan function does), then each
+ * target, at its start, the probe function invoked asynchronously (fire and forget, as a run is started at the
+ * home): its end-to-end check, written to the home's slots table.
+ */
+export function buildProbeFleet(scope: Construct, probe: IFunction, maxConcurrency: number): sfn.IChainable {
+  const planTask = new tasks.LambdaInvoke(scope, FLEET_STATES.plan, {
+    stateName: FLEET_STATES.plan,
+    lambdaFunction: probe,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+  }).addRetry({
+    errors: RETRIED_ERRORS,
+    interval: Duration.seconds(RETRY.intervalSeconds),
+    maxAttempts: RETRY.maxAttempts,
+    backoffRate: RETRY.backoffRate,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  const wait = new sfn.Wait(scope, FLEET_STATES.wait, {
+    stateName: FLEET_STATES.wait,
+    time: sfn.WaitTime.timestampPath('$.startAt'),
+  });
+  const notStarted = new sfn.Pass(scope, FLEET_STATES.notStarted, {
+    stateName: FLEET_STATES.notStarted,
+    outputPath: sfn.JsonPath.DISCARD,
+  });
+  const start = new tasks.LambdaInvoke(scope, FLEET_STATES.start, {
+    stateName: FLEET_STATES.start,
+    lambdaFunction: probe,
+    invocationType: tasks.LambdaInvocationType.EVENT,
+    payload: sfn.TaskInput.fromObject({
+      target: sfn.JsonPath.stringAt('$.target'),
+      startAt: sfn.JsonPath.stringAt('$.startAt'),
+    }),
+    retryOnServiceExceptions: false,
+    outputPath: sfn.JsonPath.DISCARD,
+  })
+    .addRetry({
+      errors: RETRIED_ERRORS,
+      interval: Duration.seconds(1),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    })
+    .addCatch(notStarted, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+  const each = new sfn.Map(scope, FLEET_STATES.each, {
+    stateName: FLEET_STATES.each,
+    itemsPath: '$.runs',
+    maxConcurrency,
+    resultPath: sfn.JsonPath.DISCARD,
+  }).itemProcessor(wait.next(start));
+  return planTask.next(each);
+}
+
 /** An interval's short label: `5m`, `1h`, `90m`, `1d`. */
 export function intervalLabel(ms: number): string {
   const minutes = ms / 60_000;

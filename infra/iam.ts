@@ -10,6 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Config, S3StorageConfig, Target } from '../functions/config/schema.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
@@ -177,6 +178,53 @@ export function grantReport(
   );
 }
 
+/**
+ * Several locations, at the home: the report function writes its run into a slot and reads the slot back to decide
+ * it, and queues the slot's deadline (the decide queue's own event source gets its rights from CDK).
+ */
+export function grantSlots(fn: lambda.Function, table: dynamodb.ITable, queue: sqs.IQueue): void {
+  grantTable(fn, table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+}
+
+/**
+ * A probe Region's function: it may set its result in a slot of the home's slots table and tell the home's decide
+ * queue about a slot it completed, nothing else of the home's. Both ARNs are built from the names the home gives
+ * them (functions/alerting/names.ts), in the home's Region: no cross-stack reference, nothing exported.
+ */
+export function grantProbe(
+  fn: lambda.Function,
+  home: { region: string; slotsTable: string; decideQueue: string },
+): void {
+  const stack = Stack.of(fn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [
+        stack.formatArn({
+          service: 'dynamodb',
+          region: home.region,
+          resource: 'table',
+          resourceName: home.slotsTable,
+        }),
+      ],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['sqs:SendMessage'],
+      resources: [
+        stack.formatArn({
+          service: 'sqs',
+          region: home.region,
+          resource: home.decideQueue,
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      ],
+    }),
+  );
+}
+
 /** The plan function: read the interval's items (batch), write a silent target's, publish its no-data. */
 export function grantPlan(
   fn: lambda.Function,
@@ -224,18 +272,19 @@ export function grantNotifier(
  * one kind their common prefix (arnPatterns).
  */
 export function grantSecrets(
-  functions: Readonly<Record<HandlerName, lambda.Function>>,
+  functions: Readonly<Partial<Record<HandlerName, lambda.Function>>>,
   config: Config,
 ): void {
-  const stack = Stack.of(functions.app);
   const checks: [HandlerName, (t: Target) => Target['app']['headers']][] = [
     ['end-to-end', (t) => t.endToEnd.headers],
     ['app', (t) => t.app.headers],
     ['proxy', (t) => t.proxy?.headers],
   ];
   for (const [name, headers] of checks) {
-    const arns = config.targets.flatMap((t) => secretRefs(headers(t)).flatMap((r) => refArn(stack, r) ?? []));
     const fn = functions[name];
+    if (!fn) continue;
+    const stack = Stack.of(fn);
+    const arns = config.targets.flatMap((t) => secretRefs(headers(t)).flatMap((r) => refArn(stack, r) ?? []));
     for (const [kind, action] of [
       ['secret', 'secretsmanager:GetSecretValue'],
       ['parameter', 'ssm:GetParameter'],

@@ -5,5 +5,6 @@
 
 export { DownloadHealthchecks, type DownloadHealthchecksProps } from './construct.ts';
 export { DownloadHealthchecksError } from './errors.ts';
+export { DownloadProbes, type DownloadProbesProps } from './probes.ts';
 export { SelfTest } from './self-test.ts';
 export type { AlarmDatapoints, MonitorAlarmId, PagingAlarmId, RuleId } from './telemetry.ts';

@@ -3,6 +3,7 @@
  * so one synth shows them all. Pure: numbers in, messages out.
  */
 import { isIP } from 'node:net';
+import type { InstanceNames } from '../functions/alerting/names.ts';
 import { parseDuration } from '../functions/config/duration.ts';
 import type { Config, ConfigInput, HeaderValue } from '../functions/config/schema.ts';
 import { worstRunSeconds } from './workflow.ts';
@@ -137,11 +138,11 @@ type WrittenCheck = { url: string; connectTo?: string | undefined; tls?: { caFil
  * storage on the local disk and reading it as another user, a CA file on the local disk, and, without a VPC,
  * addresses that only a machine inside a private network reaches (private, loopback, link-local).
  */
-export function lambdaProblems(written: ConfigInput, hasVpc: boolean): string[] {
+export function lambdaProblems(written: ConfigInput, hasVpc: boolean, endToEndOnly = false): string[] {
   const problems: string[] = [];
   written.targets.forEach((t: WrittenTarget, i) => {
     const at = `targets[${i}]`;
-    if (t.storage?.type === 'filesystem') {
+    if (t.storage?.type === 'filesystem' && !endToEndOnly) {
       problems.push(
         `${at}.storage.type: "filesystem" reads the sentinel from the local disk, which a Lambda does not have: ` +
           'store it in S3 (the proxy serves it from there), or leave storage out and rely on the proxy check',
@@ -152,11 +153,14 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean): string[] 
             'Lambda runs neither as root nor on that machine: run this check with the CLI there',
         );
     }
-    const checks: [string, WrittenCheck | undefined][] = [
-      ['app', t.app],
-      ['proxy', t.proxy],
-      ['endToEnd', t.endToEnd],
-    ];
+    // A probe Region runs the end-to-end check only: only its URLs must be reachable from there.
+    const checks: [string, WrittenCheck | undefined][] = endToEndOnly
+      ? [['endToEnd', t.endToEnd]]
+      : [
+          ['app', t.app],
+          ['proxy', t.proxy],
+          ['endToEnd', t.endToEnd],
+        ];
     const addresses: [string, string, boolean][] = [];
     for (const [key, check] of checks) {
       if (!check) continue;
@@ -169,11 +173,12 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean): string[] 
       if (check.connectTo) addresses.push([`${at}.${key}.connectTo`, check.connectTo, false]);
     }
     if (t.endToEnd.internalUrl) addresses.push([`${at}.endToEnd.internalUrl`, t.endToEnd.internalUrl, true]);
-    if (t.storage?.type === 's3' && t.storage.endpoint)
+    if (t.storage?.type === 's3' && t.storage.endpoint && !endToEndOnly)
       addresses.push([`${at}.storage.endpoint`, t.storage.endpoint, true]);
     t.sentinels?.forEach((s, j) => {
       for (const [key, url] of Object.entries(s.urls ?? {}))
-        if (url) addresses.push([`${at}.sentinels[${j}].urls.${key}`, url, true]);
+        if (url && (!endToEndOnly || key === 'endToEnd'))
+          addresses.push([`${at}.sentinels[${j}].urls.${key}`, url, true]);
     });
     if (hasVpc) return;
     for (const [path, value, isUrl] of addresses) {
@@ -302,5 +307,60 @@ export function iamProblems(config: Config): string[] {
           `over IAM's ${IAM_POLICY_CHARS}: name them under a common prefix (/download-doctor/TARGET/...), which one grant covers, or share them`,
       );
   }
+  return problems;
+}
+
+/** EventBridge Scheduler's longest schedule name. */
+export const SCHEDULE_NAME_MAX = 64;
+
+/**
+ * What several locations need on AWS: a Region for each location but the home (its probe stack deploys there), none
+ * of them in the home's Region twice, schedule names that fit, and no `privateLocations` (a probe Region runs the
+ * end-to-end check only: the app, storage and proxy checks run from the home, inside its VPC).
+ */
+export function locationProblems(
+  written: ConfigInput,
+  names: InstanceNames,
+  intervalLabels: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  const locations = written.locations ?? [];
+  if (locations.length < 2) return problems;
+  const homeIndex = Math.max(
+    0,
+    locations.findIndex((l) => l.home),
+  );
+  const regions = new Map<string, number>();
+  locations.forEach((l, i) => {
+    if (i === homeIndex) return;
+    if (!l.region) {
+      problems.push(
+        `locations[${i}].region: required on AWS: the Region the probe stack of "${l.name}" deploys to`,
+      );
+      return;
+    }
+    const first = regions.get(l.region);
+    if (first !== undefined)
+      problems.push(
+        `locations[${i}].region: ${l.region} is locations[${first}]'s too: one probe stack per Region (their names would collide)`,
+      );
+    else regions.set(l.region, i);
+    for (const label of intervalLabels) {
+      const name = names.locationSchedule(l.name, `every-${label}`);
+      if (name.length > SCHEDULE_NAME_MAX)
+        problems.push(
+          `locations[${i}].name: the schedule name ${name} is ${name.length} characters, over EventBridge Scheduler's ${SCHEDULE_NAME_MAX}: use a shorter location or instance name`,
+        );
+    }
+  });
+  written.targets.forEach((t, i) =>
+    t.privateLocations?.forEach((p, j) => {
+      if (p !== locations[homeIndex]?.name)
+        problems.push(
+          `targets[${i}].privateLocations[${j}]: "${p}" is a probe Region on AWS, which runs the end-to-end check only ` +
+            '(the app, storage and proxy checks run from the home, in its VPC): leave it out, or run that location with serve --location',
+        );
+    }),
+  );
   return problems;
 }

@@ -19,12 +19,14 @@ import {
 } from '../functions/alerting/names.ts';
 import type { AlarmRule } from '../functions/alerting/rules.ts';
 import { parseDuration } from '../functions/config/duration.ts';
+import { DEFAULT_WAIT_SHARE, hasLocations, locationsOf, quorumOf } from '../functions/config/locations.ts';
 import type { Config, ConfigInput } from '../functions/config/schema.ts';
 import { formatProblems, validateConfig } from '../functions/config/validate.ts';
 import { SELF_TEST_CONCURRENCY } from '../functions/contract/concurrency.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import { DownloadHealthchecksError } from './errors.ts';
-import { fleetProblems, iamProblems, lambdaProblems, synthProblems } from './limits.ts';
+import { intervalLabel } from './fleet.ts';
+import { fleetProblems, iamProblems, lambdaProblems, locationProblems, synthProblems } from './limits.ts';
 import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
 import { worstRunSeconds } from './workflow.ts';
 
@@ -256,8 +258,16 @@ function instanceNameOf(scope: Construct, id: string, given: string | undefined)
 
 const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
 
-/** The props resolved, or a DownloadHealthchecksError listing every problem. */
-export function resolveProps(scope: Construct, id: string, props: DownloadHealthchecksProps): Resolved {
+/**
+ * The props resolved, or a DownloadHealthchecksError listing every problem. `location`: for a probe Region's stack
+ * (infra/probes.ts), the location it is: its checks are the end-to-end ones only.
+ */
+export function resolveProps(
+  scope: Construct,
+  id: string,
+  props: DownloadHealthchecksProps,
+  options: { location?: string } = {},
+): Resolved {
   const v = validateConfig(props.config);
   if (!v.ok) throw new DownloadHealthchecksError(`invalid config:\n${formatProblems(v.problems)}`);
   const config = v.config;
@@ -301,7 +311,16 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
   if (!isWhole(threshold, 1))
     problems.push(`tlsDaysLeftThreshold: must be a whole number of days, 1 or more (got ${threshold})`);
   const names = instanceNames(instance);
-  const alarms = resolveAlarmRules(props.alarmDatapoints, { 'tls-expiry': threshold });
+  const several = hasLocations(config);
+  const alarms = resolveAlarmRules(props.alarmDatapoints, { 'tls-expiry': threshold }, several);
+  const where = locationsOf(config);
+  if (options.location !== undefined) {
+    if (!several) problems.push('config.locations: a probe stack needs two locations or more in the config');
+    else if (!where.others.some((l) => l.name === options.location))
+      problems.push(
+        `location: "${options.location}" is not a location of the config other than the home (${where.others.map((l) => l.name).join(', ')})`,
+      );
+  }
   const monitorPeriod = Duration.seconds(
     Math.max(FIXED.monitorPeriod.toSeconds(), ...Object.values(intervals).map((d) => d.toSeconds())),
   );
@@ -339,7 +358,12 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
       express: workflowType === sfn.StateMachineType.EXPRESS,
       scheduledTargets: Object.keys(props.schedules ?? {}),
     }),
-    ...lambdaProblems(props.config, props.vpc !== undefined),
+    ...lambdaProblems(props.config, props.vpc !== undefined, options.location !== undefined),
+    ...locationProblems(
+      props.config,
+      names,
+      [...new Set(Object.values(intervals).map((d) => d.toMilliseconds()))].map(intervalLabel),
+    ),
     ...fleetProblems(config, intervalsMs(intervals)),
     ...iamProblems(config),
     ...alarms.problems,
@@ -363,6 +387,7 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
       name: t.name,
       periodMs: periodMsOf(t.name),
       ...(t.fullRunEvery ? { fullRunEvery: t.fullRunEvery } : {}),
+      ...(several ? { quorum: quorumOf(config, t).k } : {}),
     })),
     rules: alarms.rules,
     metrics,
@@ -370,6 +395,15 @@ export function resolveProps(scope: Construct, id: string, props: DownloadHealth
     // A run may end as late as its start (within the spread) plus the longest run there is.
     graceMs:
       longestSpread + 1000 * worstRunSeconds(checkTimeout.toSeconds(), FIXED.diagnoseTimeout.toSeconds()),
+    ...(several
+      ? {
+          locations: {
+            home: where.home.name,
+            others: where.others.map((l) => l.name),
+            waitShare: config.consensus?.waitShare ?? DEFAULT_WAIT_SHARE,
+          },
+        }
+      : {}),
   };
   return {
     config,

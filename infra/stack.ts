@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from './construct.ts';
+import { DownloadProbes, type DownloadProbesProps } from './probes.ts';
 
 /** A VPC named by its attributes (no lookup: synth stays offline), with the security groups the checks use. */
 export interface VpcAttributes {
@@ -35,5 +36,15 @@ export class DownloadDoctorStack extends Stack {
         }
       : {};
     this.healthchecks = new DownloadHealthchecks(this, 'Healthchecks', { ...props.healthchecks, ...vpc });
+  }
+}
+
+/** A probe location's stack (several locations): DownloadProbes in the location's Region. */
+export class DownloadProbesStack extends Stack {
+  readonly probes: DownloadProbes;
+
+  constructor(scope: Construct, id: string, props: StackProps & { probes: DownloadProbesProps }) {
+    super(scope, id, props);
+    this.probes = new DownloadProbes(this, 'Probes', props.probes);
   }
 }

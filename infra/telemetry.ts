@@ -14,7 +14,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { InstanceNames } from '../functions/alerting/names.ts';
-import { type AlarmRule, TARGET_ALARMS } from '../functions/alerting/rules.ts';
+import { type AlarmRule, targetRules } from '../functions/alerting/rules.ts';
 
 export type RuleId = AlarmRule['id'];
 
@@ -40,9 +40,12 @@ export const MAX_RULE_PERIODS = 100;
 export function resolveAlarmRules(
   overrides: Readonly<Partial<Record<string, AlarmDatapoints>>> | undefined,
   thresholds: Readonly<Partial<Record<RuleId, number>>> = {},
+  locations = false,
 ): { rules: AlarmRule[]; problems: string[] } {
   const problems: string[] = [];
-  const ids = TARGET_ALARMS.map((r) => r.id);
+  // With several locations, the `location-path` notice is a target's rule too.
+  const base = targetRules(locations);
+  const ids = base.map((r) => r.id);
   for (const [id, dp] of Object.entries(overrides ?? {})) {
     if (dp === undefined) continue;
     if (!(ids as string[]).includes(id)) {
@@ -63,7 +66,7 @@ export function resolveAlarmRules(
           `(${dp.evaluationPeriods}): an alarm cannot need more breaching periods than it evaluates`,
       );
   }
-  const rules = TARGET_ALARMS.map((r) => {
+  const rules = base.map((r) => {
     const dp = overrides?.[r.id];
     const threshold = thresholds[r.id] ?? r.threshold;
     return dp

@@ -7,6 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseSpan } from '../../functions/config/duration.ts';
+import { hasLocations, locationsOf } from '../../functions/config/locations.ts';
+import type { Config } from '../../functions/config/schema.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import { loadConfig } from '../../functions/probes/config-file.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -15,6 +17,7 @@ import { type Pager, snsPager, webhookPager } from '../pagers.ts';
 import { concurrencyOf } from '../run-pool.ts';
 import { isLoopback } from '../serve/access.ts';
 import { createServer } from '../serve/http.ts';
+import { homeSender, locationRunner } from '../serve/locations.ts';
 import { Monitor } from '../serve/monitor.ts';
 import { DB_FILE, DEFAULT_RETENTION, openStore, type Retention } from '../serve/store.ts';
 import { preparePrivateFile, stateDir } from '../state-dir.ts';
@@ -39,6 +42,11 @@ export interface ServeOptions {
   webhookEnv?: string;
   /** At most this many runs at once. @default DEFAULT_CONCURRENCY */
   concurrency?: string;
+  /** Run as this location of the config's `locations` (not the home): results go to `home`. */
+  location?: string;
+  home?: string;
+  homeTokenEnv?: string;
+  homeTokenFile?: string;
 }
 
 /** After the runs, how long the last answers have to go out before the connections are closed. */
@@ -54,35 +62,69 @@ function httpUrl(value: string, what: string): string {
   throw new UsageError(`${what} must be an http(s) URL`);
 }
 
-/** The token from an environment variable or a file, never from the command line (it would show in `ps`). */
-function readToken(o: ServeOptions, env: NodeJS.ProcessEnv): string | undefined {
-  if (o.tokenEnv && o.tokenFile) throw new UsageError('give --token-env or --token-file, not both');
+/**
+ * A token from an environment variable or a file, never from the command line (it would show in `ps`): serve's own
+ * (`--token-env`, `--token-file`) or the home's (`--home-token-env`, `--home-token-file`).
+ */
+function readToken(
+  fromEnv: string | undefined,
+  fromFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  option = '--token',
+): string | undefined {
+  if (fromEnv && fromFile) throw new UsageError(`give ${option}-env or ${option}-file, not both`);
   let token: string | undefined;
-  if (o.tokenEnv) {
-    token = env[o.tokenEnv];
+  if (fromEnv) {
+    token = env[fromEnv];
     if (!token)
-      throw new UsageError(`--token-env: the environment variable ${o.tokenEnv} is not set, or empty`);
+      throw new UsageError(`${option}-env: the environment variable ${fromEnv} is not set, or empty`);
   }
-  if (o.tokenFile) {
+  if (fromFile) {
     try {
       // A token others can read is no secret: refused, as ssh refuses such a key.
-      const mode = statSync(o.tokenFile).mode & 0o777;
+      const mode = statSync(fromFile).mode & 0o777;
       if ((mode & 0o077) !== 0)
         throw new UsageError(
-          `--token-file: ${o.tokenFile} can be read by other users (mode 0${mode.toString(8)}): chmod 600 ${o.tokenFile}`,
+          `${option}-file: ${fromFile} can be read by other users (mode 0${mode.toString(8)}): chmod 600 ${fromFile}`,
         );
-      token = readFileSync(o.tokenFile, 'utf8').trim();
+      token = readFileSync(fromFile, 'utf8').trim();
     } catch (err) {
       if (err instanceof UsageError) throw err;
       throw new UsageError(
-        `--token-file: ${o.tokenFile} cannot be read (${(err as NodeJS.ErrnoException).code})`,
+        `${option}-file: ${fromFile} cannot be read (${(err as NodeJS.ErrnoException).code})`,
       );
     }
-    if (!token) throw new UsageError(`--token-file: ${o.tokenFile} is empty`);
+    if (!token) throw new UsageError(`${option}-file: ${fromFile} is empty`);
   }
   if (token !== undefined && token.length < 16)
     throw new UsageError('the bearer token is shorter than 16 characters: use a long random one');
   return token;
+}
+
+/** `--location NAME --home URL`: a location of the config other than its home, and where its results go. */
+function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv) {
+  const homeOptions = o.home !== undefined || o.homeTokenEnv !== undefined || o.homeTokenFile !== undefined;
+  if (o.location === undefined) {
+    if (homeOptions) throw new UsageError('--home and its token go with --location');
+    return undefined;
+  }
+  const { home, all } = locationsOf(config);
+  if (!hasLocations(config))
+    throw new UsageError('--location: the config names no `locations` (two or more) to be one of');
+  if (!all.some((l) => l.name === o.location))
+    throw new UsageError(
+      `--location: "${o.location}" is not a location of the config (${all.map((l) => l.name).join(', ')})`,
+    );
+  // The home is serve without --location.
+  if (o.location === home.name) {
+    if (homeOptions) throw new UsageError(`--location ${o.location} is the home: it takes no --home`);
+    return undefined;
+  }
+  if (!o.home) throw new UsageError('--location needs --home URL: the home serve that receives the results');
+  const token = readToken(o.homeTokenEnv, o.homeTokenFile, env, '--home-token');
+  if (!token)
+    throw new UsageError("--location needs the home's token: --home-token-env or --home-token-file");
+  return { name: o.location, sender: homeSender(httpUrl(o.home, '--home'), token) };
 }
 
 /** The retention options, each a span (`7d`, `36h`), checked against each other. */
@@ -124,7 +166,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be a port number (got "${o.port}")`);
-  const token = readToken(o, env);
+  const token = readToken(o.tokenEnv, o.tokenFile, env);
   const concurrency = concurrencyOf(o.concurrency);
   if (o.publicStatus && !token)
     throw new UsageError('--public-status needs a token: without one, every page is open');
@@ -134,7 +176,9 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   if (o.webhookEnv && !webhook)
     throw new UsageError(`--webhook-env: the environment variable ${o.webhookEnv} is not set, or empty`);
   const { config, file } = await loadConfig(o.config);
+  const location = locationOf(o, config, env);
   fitHeapTo(config);
+  if (location) return serveLocation(config, file, location, concurrency);
   const pagers: Pager[] = [];
   if (o.snsEndpoint) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -213,6 +257,40 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   await closed;
   await compacting;
   store.close();
+  log(finished ? 'stopped' : 'stopped before every run had finished');
+  return finished ? EXIT.healthy : EXIT.internal;
+}
+
+/**
+ * serve as a location other than the home: each target at its slots, its result POSTed to the home; nothing kept,
+ * nothing served, no page (the home decides). Stops as serve does.
+ */
+async function serveLocation(
+  config: Config,
+  file: string,
+  location: NonNullable<ReturnType<typeof locationOf>>,
+  concurrency: number,
+): Promise<number> {
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const log = (line: string) => console.log(line);
+  const monitor = new Monitor({
+    config,
+    pagers: [],
+    log,
+    concurrency,
+    location: { name: location.name, run: locationRunner(config, location.name), send: location.sender.send },
+  });
+  log(`config: ${file}`);
+  log(
+    `location ${location.name}: checking ${config.targets.map((t) => t.name).join(', ')}, results to the home at ${location.sender.where}`,
+  );
+  monitor.start();
+  const signal = await stopSignal;
+  log(`${signal}: stopping; waiting for ${monitor.busy} run(s) under way`);
+  const finished = await monitor.stop();
   log(finished ? 'stopped' : 'stopped before every run had finished');
   return finished ? EXIT.healthy : EXIT.internal;
 }

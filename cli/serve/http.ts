@@ -27,6 +27,7 @@ import {
   sameToken,
   sessionCookie,
 } from './access.ts';
+import { INGEST_LIMIT } from './locations.ts';
 import { type Monitor, type RunResult, runBoundMs } from './monitor.ts';
 import { statusTarget, targetPageInput } from './pages.ts';
 import type { Store } from './store.ts';
@@ -166,6 +167,29 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams | un
   return new URLSearchParams(body);
 }
 
+/** A JSON body of at most `limit` bytes: the value, or why not (too large, not JSON). */
+async function readJson(
+  req: http.IncomingMessage,
+  limit: number,
+): Promise<{ ok: true; value: unknown } | { ok: false; status: number; error: string }> {
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+    return { ok: false, status: 415, error: 'the body must be application/json' };
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) return { ok: false, status: 413, error: `the body is over ${limit} bytes` };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return { ok: false, status: 413, error: `the body is over ${limit} bytes` };
+    chunks.push(chunk);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false, status: 400, error: 'the body is not JSON' };
+  }
+}
+
 type Route = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -290,6 +314,36 @@ export function createServer(o: ServerOptions): http.Server {
     return redirect(res, '/login', { 'set-cookie': sessionCookie('', 0, secure(req)) });
   };
 
+  /**
+   * `POST /ingest`: another location's result (cli/serve/locations.ts), with the home's token only (never a
+   * session: a browser has nothing to post here), its body bounded and parsed with the wire contract; a location
+   * the config does not name is refused.
+   */
+  const ingest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.method !== 'POST') return text(res, 405, 'only POST');
+    const inbox = o.monitor.inbox;
+    if (!inbox)
+      return text(res, 404, 'this serve is not the home of several locations (the config names none)');
+    if (o.token === undefined)
+      return text(res, 403, '/ingest needs the home to have a token (--token-env or --token-file)');
+    const bearer = bearerOf(req);
+    if (bearer === undefined || !sameToken(bearer, o.token))
+      return send(res, 401, 'text/plain; charset=utf-8', 'a bearer token is required\n', {
+        'www-authenticate': 'Bearer realm="download-doctor"',
+      });
+    const body = await readJson(req, INGEST_LIMIT);
+    if (!body.ok) return text(res, body.status, body.error);
+    const kept = inbox.ingest(body.value);
+    if (!kept.ok) return text(res, kept.status, kept.error);
+    return json(res, 202, {
+      accepted: {
+        location: kept.result.location,
+        target: kept.result.target,
+        slot: kept.result.slot ?? null,
+      },
+    });
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://serve.invalid');
     const path = url.pathname;
@@ -300,6 +354,7 @@ export function createServer(o: ServerOptions): http.Server {
         421,
         'without a token, serve answers only requests to a loopback host (localhost, 127.0.0.1)',
       );
+    if (path === '/ingest') return ingest(req, res);
     const form = path === '/login' || path === '/logout';
     if (!(req.method === 'GET' || req.method === 'HEAD' || (form && req.method === 'POST')))
       return text(res, 405, form ? 'only GET, HEAD and POST' : 'only GET and HEAD');

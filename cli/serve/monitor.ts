@@ -11,16 +11,21 @@
  * older one counted as skipped. A scheduled run's lag (its start behind its slot) is logged and kept.
  */
 
+import { isTransition, stepLocationSilence } from '../../functions/alerting/alarms.ts';
 import { metricData } from '../../functions/alerting/metrics.ts';
 import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
-import { TARGET_ALARMS } from '../../functions/alerting/rules.ts';
+import { type AlarmRule, targetRules } from '../../functions/alerting/rules.ts';
+import { decideSlot } from '../../functions/alerting/slots.ts';
+import { hasLocations, waitMsOf } from '../../functions/config/locations.ts';
 import { activeWindow } from '../../functions/config/maintenance.ts';
 import { nextSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Config, Target } from '../../functions/config/schema.ts';
-import type { Report } from '../../functions/contract/types.ts';
+import type { LocationResult, Report } from '../../functions/contract/types.ts';
+import { pageText } from '../../functions/render/page.ts';
 import { deliverTransitions, type Pager } from '../pagers.ts';
 import { runTarget } from '../run.ts';
 import { DEFAULT_CONCURRENCY, originsOf, PER_ORIGIN, RunNotStartedError, RunPool } from '../run-pool.ts';
+import { LocationInbox, slotOfRun, slotRule } from './locations.ts';
 import type { Store } from './store.ts';
 
 export interface RunResult {
@@ -31,11 +36,16 @@ export interface RunResult {
   error?: string | undefined;
   /** A scheduled run's start behind its slot. */
   lagMs?: number | undefined;
+  /** At a location other than the home: what it sent the home. */
+  sent?: LocationResult | undefined;
+  /** The slot the run stands for (a scheduled run), by which the locations' results are matched. */
+  slotOf?: string | undefined;
 }
 
 export interface MonitorOptions {
   config: Config;
-  store: Store;
+  /** The history. A location other than the home keeps none: its results are the home's to keep. */
+  store?: Store;
   pagers: readonly Pager[];
   log: (line: string) => void;
   now?: () => Date;
@@ -47,6 +57,15 @@ export interface MonitorOptions {
   concurrency?: number;
   /** At most this many runs at once against one origin. @default PER_ORIGIN */
   perOrigin?: number;
+  /**
+   * A location other than the home (`serve --location NAME --home URL`): each run is the location's (the end-to-end
+   * check, or every check on the target's private network), sent to the home; no alarm is stepped here.
+   */
+  location?: {
+    name: string;
+    run: (t: Target, slot: string | undefined, at: Date) => Promise<LocationResult>;
+    send: (result: LocationResult) => Promise<void>;
+  };
 }
 
 /** What the schedule did for a target since serve started: for /metrics and the log. */
@@ -106,6 +125,11 @@ export class Monitor {
   private readonly pool: RunPool;
   /** The names of the alarms (the instance's: `download-doctor-local-TARGET-RULE` by default). */
   private readonly names: ReturnType<typeof instanceNames>;
+  /** The rules a target's runs step (with several locations, `location-path` too). */
+  readonly rules: readonly AlarmRule[];
+  /** At the home of several locations: the other locations' results (POST /ingest). */
+  readonly inbox?: LocationInbox;
+  private locationTimer?: NodeJS.Timeout;
   private stopping = false;
 
   constructor(private readonly o: MonitorOptions) {
@@ -113,10 +137,19 @@ export class Monitor {
     this.names = instanceNames(o.instance ?? LOCAL_INSTANCE);
     this.pool = new RunPool(o.concurrency ?? DEFAULT_CONCURRENCY, o.perOrigin ?? PER_ORIGIN);
     for (const t of o.config.targets) this.stats.set(t.name, { runs: 0, skipped: 0, maxLagMs: 0 });
+    const several = hasLocations(o.config);
+    this.rules = targetRules(several);
+    if (several && !o.location) this.inbox = new LocationInbox(o.config, () => this.now());
   }
 
   get targets(): readonly Target[] {
     return this.o.config.targets;
+  }
+
+  /** The history: only a location other than the home runs without one, and never reads it. */
+  private get store(): Store {
+    if (!this.o.store) throw new Error('serve keeps no history at a location other than the home');
+    return this.o.store;
   }
 
   private now(): Date {
@@ -131,9 +164,65 @@ export class Monitor {
     const now = this.now().getTime();
     for (const t of this.targets) {
       const period = periodMs(t);
-      const last = this.o.store.latest(t.name)?.at.getTime();
+      const last = this.o.store?.latest(t.name)?.at.getTime();
       if (last === undefined || now - last >= period) this.runAt(t, now, true);
       this.arm(t, nextSlot(now + 1, period, startOffsetMs(t.name, period)));
+    }
+    if (this.inbox) {
+      // Each location's silence, stepped once a period of the shortest schedule (as no-data is, once a run).
+      const every = Math.min(...this.targets.map((t) => periodMs(t)));
+      const started = now;
+      this.locationTimer = setInterval(() => {
+        this.stepLocations(every, started).catch((err) =>
+          this.o.log(`locations: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }, every);
+    }
+  }
+
+  /**
+   * Steps each location's silence: whether it sent anything in the last period (and the wait the home grants it).
+   * Its notice goes to the monitor's topic, as `no-data`'s does.
+   */
+  private async stepLocations(everyMs: number, startedMs: number): Promise<void> {
+    const inbox = this.inbox;
+    if (!inbox) return;
+    const now = this.now();
+    const window = everyMs + waitMsOf(this.o.config, everyMs);
+    // A new home gives every location its first period (plus the wait) before it counts a silence.
+    if (now.getTime() - startedMs < window) return;
+    for (const location of inbox.locations) {
+      const key = `@location ${location}`;
+      const memory = this.store.alarmMemory(key);
+      const seen = inbox.lastSeen(location);
+      const step = stepLocationSilence(
+        memory,
+        location,
+        seen !== undefined && now.getTime() - seen <= window,
+        this.names,
+      );
+      memory[step.name] = { periods: step.periods, state: isTransition(step) ? step.previous : step.state };
+      if (isTransition(step)) {
+        const t = { alarmName: step.name, target: location, rule: step.rule, state: step.state, at: now };
+        const page = pageText(t, undefined);
+        try {
+          const where = await this.pager.send({ ...t, alarm: step.name, page });
+          memory[step.name] = { periods: step.periods, state: step.state };
+          this.store.recordNotification(key, {
+            at: now,
+            alarm: step.name,
+            state: step.state,
+            subject: page.subject,
+            sentTo: where,
+          });
+          this.o.log(`  sent to ${where}: ${page.subject}`);
+        } catch (err) {
+          this.o.log(
+            `  a notice could not be sent (${err instanceof Error ? err.message : String(err)}): it is tried again at the next period`,
+          );
+        }
+      }
+      this.store.saveAlarms(key, memory);
     }
   }
 
@@ -194,7 +283,9 @@ export class Monitor {
           `${t.name}: the run could not be kept (${err instanceof Error ? err.message : String(err)})`,
         );
       })
-      .finally(() => this.scheduled.delete(t.name));
+      .finally(() => {
+        if (this.scheduled.get(t.name) === entry) this.scheduled.delete(t.name);
+      });
   }
 
   /** Runs a target now for /probe (joining a probe of it already under way). */
@@ -232,15 +323,33 @@ export class Monitor {
         stats.maxLagMs = Math.max(stats.maxLagMs, lagMs);
       }
       const start = performance.now();
+      const slotOf = slot ? slotOfRun(t, slot.slot) : undefined;
       try {
+        if (this.o.location) {
+          const sent = await this.o.location.run(t, slotOf, at);
+          return { target: t.name, at, durationMs: performance.now() - start, sent, lagMs };
+        }
         const { report } = await (this.o.run ?? runTarget)(this.o.config, t);
-        return { target: t.name, at, durationMs: performance.now() - start, report, lagMs };
+        return { target: t.name, at, durationMs: performance.now() - start, report, lagMs, slotOf };
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         return { target: t.name, at, durationMs: performance.now() - start, error, lagMs };
       }
     });
+    // The slot's run is done: the next slot may start while the home waits for the other locations.
+    if (slot && this.scheduled.get(t.name) === slot) this.scheduled.delete(t.name);
     try {
+      if (this.o.location) {
+        await this.sendToHome(result, source);
+        return result;
+      }
+      if (result.report)
+        result.report = await this.decide(t, result.report, result.slotOf).catch((err: unknown) => {
+          this.o.log(
+            `${t.name}: the locations could not be combined (${err instanceof Error ? err.message : String(err)}): the home's run stands`,
+          );
+          return result.report as Report;
+        });
       this.keep(result, source, t);
       await this.evaluate(t.name, result.report, result.at);
       return result;
@@ -250,10 +359,48 @@ export class Monitor {
     }
   }
 
+  /**
+   * At the home of several locations: the home's run of a slot, decided with the other locations' results of the
+   * same slot (waiting for them at most the target's share of its period once the home's run is done); off the
+   * schedule (/probe), with each location's latest of the last period. One location: the run as it is.
+   */
+  private async decide(t: Target, report: Report, slot: string | undefined): Promise<Report> {
+    const inbox = this.inbox;
+    if (!inbox) return report;
+    const rule = slotRule(this.o.config, t);
+    const others = await inbox.collect(t, slot, rule.waitMs);
+    const decision = decideSlot({ home: { report, at: this.now() }, others }, rule);
+    this.store.recordLocations(t.name, this.now(), decision.agreement.locations);
+    return decision.report;
+  }
+
+  /** At a location: its result to the home, and the log. */
+  private async sendToHome(r: RunResult, source: 'schedule' | 'probe'): Promise<void> {
+    const sent = r.sent;
+    const e2e = sent?.results.find((x) => x.layer === 'end-to-end');
+    const outcome = !sent
+      ? `no result: ${r.error}`
+      : sent.error
+        ? `no result: ${sent.error}`
+        : e2e
+          ? `end to end ${e2e.ok ? (e2e.slow ? 'slow' : 'ok') : `failed [${e2e.kind}]`} in ${Math.round(e2e.timings.totalMs)} ms`
+          : 'no end-to-end result';
+    const line = `${r.at.toISOString()} ${r.target}: ${outcome} [${source}, ${Math.round(r.durationMs)} ms]`;
+    if (!sent || !this.o.location) return this.o.log(line);
+    try {
+      await this.o.location.send(sent);
+      this.o.log(`${line}, sent to the home`);
+    } catch (err) {
+      this.o.log(
+        `${line}, not sent (${err instanceof Error ? err.message : String(err)}): the home counts it unknown`,
+      );
+    }
+  }
+
   /** The run into the store (with the target's period: its outcome counts until the next run) and the log. */
   private keep(r: RunResult, source: 'schedule' | 'probe', t: Target): void {
-    const { lagMs, ...run } = r;
-    this.o.store.recordRun({ ...run, source, everyMs: periodMs(t) });
+    const { lagMs, sent: _sent, slotOf: _slot, ...run } = r;
+    this.store.recordRun({ ...run, source, everyMs: periodMs(t) });
     const outcome = r.report
       ? `${r.report.verdict.status}${r.report.verdict.fault ? ` (fault ${r.report.verdict.faults.join(', ')})` : ''}`
       : `no verdict: ${r.error}`;
@@ -261,13 +408,14 @@ export class Monitor {
     this.o.log(
       `${r.at.toISOString()} ${r.target}: ${outcome} [${source}, ${Math.round(r.durationMs)} ms]${lag}`,
     );
+    if (r.report?.agreement) this.o.log(`  locations: ${r.report.agreement.summary}`);
   }
 
   /** Steps the target's alarms with the run's data and delivers the transitions, one run at a time per target. */
   private evaluate(target: string, report: Report | undefined, at: Date): Promise<void> {
     const previous = this.evaluating.get(target) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const memory = this.o.store.alarmMemory(target);
+      const memory = this.store.alarmMemory(target);
       try {
         const sent = await deliverTransitions(
           memory,
@@ -278,14 +426,15 @@ export class Monitor {
           at,
           this.names,
           undefined,
-          (alarm) => this.o.store.openIncident(alarm)?.openedAt,
+          (alarm) => this.store.openIncident(alarm)?.openedAt,
+          this.rules,
         );
         for (const s of sent) {
           // A page sent opens an incident; the alarm's return to OK closes it (its notice sent or held back).
-          const rule = TARGET_ALARMS.find((r) => this.names.alarm(target, r) === s.alarm);
+          const rule = this.rules.find((r) => this.names.alarm(target, r) === s.alarm);
           if (rule?.topic === 'page' && (s.state === 'OK' || !s.suppressed))
-            this.o.store.noteIncident({ target, alarm: s.alarm, rule: rule.id, state: s.state, at }, report);
-          this.o.store.recordNotification(target, {
+            this.store.noteIncident({ target, alarm: s.alarm, rule: rule.id, state: s.state, at }, report);
+          this.store.recordNotification(target, {
             at,
             alarm: s.alarm,
             state: s.state,
@@ -303,7 +452,7 @@ export class Monitor {
           `  a page could not be sent (${err instanceof Error ? err.message : String(err)}): it is tried again at the next run`,
         );
       } finally {
-        this.o.store.saveAlarms(target, memory);
+        this.store.saveAlarms(target, memory);
       }
     });
     const settled = next.catch(() => {});
@@ -313,8 +462,8 @@ export class Monitor {
 
   /** The alarms of a target as stored, for the status page. */
   alarms(target: string) {
-    const memory = this.o.store.alarmStates(target);
-    return TARGET_ALARMS.map((r) => {
+    const memory = this.store.alarmStates(target);
+    return this.rules.map((r) => {
       const name = this.names.alarm(target, r);
       return { name, state: memory[name]?.state ?? ('OK' as const) };
     });
@@ -339,8 +488,11 @@ export class Monitor {
     this.stopping = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    clearInterval(this.locationTimer);
     this.pool.close();
-    const bound = Math.max(0, ...this.targets.map(runBoundMs));
+    // A home's run may wait for the other locations too.
+    const wait = (t: Target) => (this.inbox ? waitMsOf(this.o.config, periodMs(t)) : 0);
+    const bound = Math.max(0, ...this.targets.map((t) => runBoundMs(t) + wait(t)));
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       Promise.allSettled([...this.running, ...this.evaluating.values()]).then(() => true),

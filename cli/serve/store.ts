@@ -27,7 +27,7 @@ import {
 } from '../../functions/alerting/history.ts';
 import type { AlarmState, Period } from '../../functions/alerting/rules.ts';
 import type { Fault, Layer, Status } from '../../functions/contract/names.ts';
-import type { Report } from '../../functions/contract/types.ts';
+import type { LocationOutcome, LocationSeen, Report } from '../../functions/contract/types.ts';
 import { parseReport } from '../../functions/contract/wire.ts';
 import { type HistorySlice, RUN_OUTCOMES, type RunOutcome } from './outcome.ts';
 import { BucketRing, RECENT_DAYS, RECENT_HOURS, type Recent, stateIndex, totalsOf } from './recent.ts';
@@ -117,6 +117,15 @@ CREATE TABLE IF NOT EXISTS alarms (
   periods TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alarms_by_target ON alarms (target);
+CREATE TABLE IF NOT EXISTS location_runs (
+  target TEXT NOT NULL,
+  location TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  kind TEXT,
+  total_ms REAL
+);
+CREATE INDEX IF NOT EXISTS location_runs_by_target ON location_runs (target, at);
 CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
@@ -139,6 +148,14 @@ export interface RunRecord {
   report?: Report | undefined;
   /** Why the run produced no report (the monitor failed, not the target). */
   error?: string | undefined;
+}
+
+/** A location's slots of a target over a span (several locations). */
+export interface LocationSummary {
+  location: string;
+  counts: Record<LocationOutcome, number>;
+  medianMs?: number;
+  worstMs?: number;
 }
 
 export interface LatestRun {
@@ -619,6 +636,10 @@ export class Store {
           this.retention.days,
         ],
         [
+          'DELETE FROM location_runs WHERE rowid IN (SELECT rowid FROM location_runs WHERE target = ? AND at < ? LIMIT ?)',
+          this.retention.runs,
+        ],
+        [
           'DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE target = ? AND opened_at < ? AND closed_at IS NOT NULL LIMIT ?)',
           this.retention.days,
         ],
@@ -640,6 +661,48 @@ export class Store {
       if (n < COMPACT_BATCH) return total;
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Each location's outcome of a slot of the target (several locations), kept as long as runs are. */
+  recordLocations(target: string, at: Date, seen: readonly LocationSeen[]): void {
+    const insert = this.stmt(
+      'INSERT INTO location_runs (target, location, at, outcome, kind, total_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.transaction(() => {
+      for (const s of seen)
+        insert.run(target, s.location, at.getTime(), s.outcome, s.kind ?? null, s.totalMs ?? null);
+    });
+  }
+
+  /**
+   * Each location's slots of the target since `from`: how many by outcome, and the end-to-end time's median and
+   * worst (of the slots where it answered), oldest location first as they were recorded.
+   */
+  locationSummary(target: string, from: Date): LocationSummary[] {
+    const rows = this.stmt(
+      'SELECT location, outcome, total_ms FROM location_runs WHERE target = ? AND at >= ? ORDER BY at',
+    ).all(target, from.getTime());
+    const by = new Map<string, { counts: Record<LocationOutcome, number>; ms: number[] }>();
+    for (const row of rows) {
+      const location = String(row.location);
+      const s = by.get(location) ?? { counts: { fail: 0, slow: 0, pass: 0, unknown: 0 }, ms: [] };
+      by.set(location, s);
+      s.counts[String(row.outcome) as LocationOutcome] += 1;
+      if (row.total_ms !== null) s.ms.push(num(row.total_ms));
+    }
+    return [...by].map(([location, s]) => {
+      const sorted = s.ms.sort((a, b) => a - b);
+      return {
+        location,
+        counts: s.counts,
+        ...(sorted.length
+          ? {
+              medianMs: sorted[Math.floor((sorted.length - 1) / 2)] as number,
+              worstMs: sorted.at(-1) as number,
+            }
+          : {}),
+      };
+    });
   }
 
   alarmMemory(target: string): AlarmMemory {

@@ -13,6 +13,7 @@ import {
   type AlarmState,
   breaches,
   evaluateAlarm,
+  LOCATION_SILENT,
   type Period,
   periodsKept,
   periodValue,
@@ -22,11 +23,14 @@ import {
 /**
  * A confirmed hard failure: the run failed, and a stage-1 check that failed its first attempt failed again at its
  * confirmation (the report's `confirmation`). Not one whose confirmation crashed (its first attempt stands, with a
- * note), nor a slow check (degraded keeps its M of N).
+ * note), nor a slow check (degraded keeps its M of N). With several locations, a failure K of them confirmed.
  */
 export function confirmedFailure(report: Report): boolean {
   const c = report.confirmation;
-  if (report.verdict.status !== 'failed' || !c || c.flapped) return false;
+  if (report.verdict.status !== 'failed') return false;
+  // Several locations: K of them confirmed it, each with its own confirmation.
+  if (report.agreement?.confirmed) return true;
+  if (!c || c.flapped) return false;
   return c.firstAttempt.some(
     (first) => !first.ok && report.results.some((r) => r.layer === first.layer && !r.ok),
   );
@@ -82,6 +86,23 @@ export function stepAlarms(
       state: evaluateAlarm(rule, periods, before.state, confirmed),
     };
   });
+}
+
+/**
+ * A location's silence, one period further (LOCATION_SILENT): `sent` says whether the home had any result from it in
+ * the period. The same rules as a target's alarms; its memory is kept under names.locationAlarm.
+ */
+export function stepLocationSilence(
+  memory: Readonly<AlarmMemory>,
+  location: string,
+  sent: boolean,
+  names: InstanceNames,
+): AlarmStep {
+  const rule = LOCATION_SILENT;
+  const name = names.locationAlarm(location);
+  const before = memory[name] ?? { periods: [], state: 'OK' as AlarmState };
+  const periods = [...before.periods, sent ? 1 : 0].slice(-periodsKept(rule));
+  return { name, rule, periods, previous: before.state, state: evaluateAlarm(rule, periods, before.state) };
 }
 
 /** Whether a transition is sent: a page or recovery notice, or not, and why. */

@@ -5,15 +5,17 @@
  * validates it nor loads its schema. Pure: a schema and its parse.
  */
 import * as z from 'zod/mini';
-import type { FleetTarget } from '../config/fleet.ts';
+import { type FleetTarget, slotStartOf } from '../config/fleet.ts';
+import { defaultQuorum, waitMsOf } from '../config/locations.ts';
 import { parseWire } from '../contract/wire.ts';
 import type { MetricDetail } from './metrics.ts';
 import type { AlarmRule } from './rules.ts';
-import { TARGET_ALARMS } from './rules.ts';
+import { RULE_IDS } from './rules.ts';
+import { type SlotRule, slotKey } from './slots.ts';
 
 const count = z.int().check(z.positive());
 const ruleSchema = z.object({
-  id: z.enum(TARGET_ALARMS.map((r) => r.id) as [AlarmRule['id'], ...AlarmRule['id'][]]),
+  id: z.enum(RULE_IDS),
   metric: z.string(),
   statistic: z.enum(['Minimum', 'Maximum', 'SampleCount']),
   comparison: z.enum(['LessThanThreshold', 'GreaterThanOrEqualToThreshold']),
@@ -29,21 +31,34 @@ const ruleSchema = z.object({
 });
 
 export const deploymentSchema = z.object({
-  targets: z.array(z.object({ name: z.string(), periodMs: count, fullRunEvery: z.optional(count) })),
+  targets: z.array(
+    z.object({
+      name: z.string(),
+      periodMs: count,
+      fullRunEvery: z.optional(count),
+      /** With several locations: the target's K. */
+      quorum: z.optional(count),
+    }),
+  ),
   rules: z.array(ruleSchema),
   metrics: z.enum(['summary', 'full']),
   /** By interval (its milliseconds): its targets' starts spread over the first spreadMs of each period. */
   spreadMs: z.record(z.string(), z.int().check(z.nonnegative())),
   /** How long past its period a target may go without a run before its tick counts as silent. */
   graceMs: z.int().check(z.nonnegative()),
+  /** Several locations (functions/config/locations.ts): the home, the others, the share of a period it waits. */
+  locations: z.optional(
+    z.object({ home: z.string(), others: z.array(z.string()), waitShare: z.number().check(z.positive()) }),
+  ),
 });
 
 export interface Deployment {
-  targets: FleetTarget[];
+  targets: (FleetTarget & { quorum?: number | undefined })[];
   rules: AlarmRule[];
   metrics: MetricDetail;
   spreadMs: Record<string, number>;
   graceMs: number;
+  locations?: { home: string; others: string[]; waitShare: number } | undefined;
 }
 
 /** The deployment file's content, read with the wire contract: a bad field is an error that names it. */
@@ -57,4 +72,27 @@ export const spreadOf = (d: Pick<Deployment, 'spreadMs'>, periodMs: number): num
 /** A target's period, from the deployment. */
 export function periodOf(d: Pick<Deployment, 'targets'>, target: string): number | undefined {
   return d.targets.find((t) => t.name === target)?.periodMs;
+}
+
+/**
+ * A target's slot rule on AWS (functions/alerting/slots.ts), from the deployment: undefined with one location. A
+ * target not in the deployment (a hand-made execution) gets the default period and a majority.
+ */
+export function slotRuleOf(d: Deployment, target: string): SlotRule | undefined {
+  const l = d.locations;
+  if (!l) return undefined;
+  const t = d.targets.find((x) => x.name === target);
+  const periodMs = t?.periodMs ?? 300_000;
+  return {
+    home: l.home,
+    others: l.others,
+    quorum: Math.min(t?.quorum ?? defaultQuorum(l.others.length + 1), l.others.length + 1),
+    waitMs: waitMsOf({ consensus: { waitShare: l.waitShare } }, periodMs),
+  };
+}
+
+/** The start of the slot (ISO 8601) a run of the target that started at `at` stands for, as every location plans it. */
+export function slotOfRun(d: Deployment, target: string, at: Date): string {
+  const periodMs = periodOf(d, target) ?? 300_000;
+  return slotKey(slotStartOf(target, periodMs, spreadOf(d, periodMs), at.getTime()));
 }

@@ -24,7 +24,7 @@ import * as z from 'zod/mini';
 import { mapLimit } from '../contract/concurrency.ts';
 import { FAULTS, type Fault, STATUSES, type Status } from '../contract/names.ts';
 import { safeText } from '../contract/text.ts';
-import { type AlarmRule, TARGET_ALARMS } from './rules.ts';
+import { type AlarmRule, RULE_IDS } from './rules.ts';
 
 /** How a span of a target's time is counted. */
 export const TIME_STATES = ['healthy', 'degraded', 'failed', 'noVerdict', 'maintenance'] as const;
@@ -280,7 +280,7 @@ const STORED_EVIDENCE_CHARS = 240;
 /** An incident as the instance keeps it on AWS (in the target's state while open, an item of its own once closed). */
 export const storedIncidentSchema = z.object({
   /** The paging rule (`down`, `degraded`). */
-  rule: z.enum(TARGET_ALARMS.map((r) => r.id) as [AlarmRule['id'], ...AlarmRule['id'][]]),
+  rule: z.enum(RULE_IDS),
   /** The first page (ISO 8601). */
   start: z.string(),
   /** The recovery notice; absent while open. */

@@ -10,6 +10,7 @@
  */
 import type { Layer } from '../contract/names.ts';
 import type { Report } from '../contract/types.ts';
+import { partialFailure } from '../verdict/consensus.ts';
 
 export const DIMENSIONS = { target: 'Target', layer: 'Layer' } as const;
 
@@ -38,6 +39,12 @@ export const METRICS = {
    * monitor warning, 0 otherwise. Other runs say nothing of it (no datum).
    */
   monitorWarning: 'MonitorWarning',
+  /**
+   * Per target, with several locations: 1 when some locations fail end to end but fewer than the consensus rule's
+   * K (their network paths, not the site), 0 otherwise. Without locations, no datum. An alarm input only: never
+   * published to CloudWatch.
+   */
+  pathFailure: 'PathFailure',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
@@ -52,6 +59,7 @@ export const METRIC_DESCRIPTIONS: Record<MetricName, string> = {
   Flapped: 'whether stage 1 failed, then passed on its confirmation (1), or not (0)',
   TlsDaysLeft: "days until the certificate the check's server presented expires",
   MonitorWarning: "whether a full run proved the monitor's own settings wrong (1) or not (0)",
+  PathFailure: 'whether some locations, fewer than the consensus rule asks, fail end to end (1) or not (0)',
 };
 
 /** A datum in CloudWatch's PutMetricData shape. */
@@ -100,6 +108,15 @@ export function metricData(report: Report, at: Date): Datum[] {
       MetricName: METRICS.monitorWarning,
       Dimensions: targetDimensions(t),
       Value: report.verdict.monitorWarning ? 1 : 0,
+      Unit: 'Count',
+      Timestamp: at,
+    });
+  }
+  if (report.agreement) {
+    data.push({
+      MetricName: METRICS.pathFailure,
+      Dimensions: targetDimensions(t),
+      Value: partialFailure(report.agreement) ? 1 : 0,
       Unit: 'Count',
       Timestamp: at,
     });
@@ -211,7 +228,8 @@ export function emfRecords(
   namespace: string,
   detail: MetricDetail = 'summary',
 ): EmfRecord[] {
-  const data = metricData(report, at);
+  // PathFailure is an alarm input only: the locations' outcomes go to the log line's properties instead.
+  const data = metricData(report, at).filter((d) => d.MetricName !== METRICS.pathFailure);
   const perTarget = data.filter((d) => d.Dimensions.length === 1);
   const endToEnd = report.results.find((r) => r.layer === 'end-to-end');
   const values: Pick<Datum, 'MetricName' | 'Value' | 'Unit'>[] = [
@@ -233,6 +251,17 @@ export function emfRecords(
         { ok: r.ok, slow: r.slow, kind: r.kind ?? null, ms: r.timings.totalMs },
       ]),
     ),
+    ...(report.agreement
+      ? {
+          confirmedBy: `${report.agreement.locations.filter((l) => l.outcome === 'fail').length} of ${report.agreement.of}`,
+          locations: Object.fromEntries(
+            report.agreement.locations.map((l) => [
+              l.location,
+              { outcome: l.outcome, kind: l.kind ?? null, ms: l.totalMs ?? null },
+            ]),
+          ),
+        }
+      : {}),
   };
   const record = emf(namespace, at, [[DIMENSIONS.target]], values, outcome);
   // The instance's aggregates: the summary's series again, without the target dimension (same values).

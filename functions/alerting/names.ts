@@ -28,11 +28,21 @@ export function instanceNames(instance: string) {
     namespace: `${NAMESPACE}/${instance}`,
     alarm: (target: string, rule: Pick<AlarmRule, 'id'>) =>
       `download-doctor-${instance}-${target}-${rule.id}`,
+    /** A location's silence (LOCATION_SILENT): `download-doctor-INSTANCE-location-NAME-location-silent`. */
+    locationAlarm: (location: string) => `download-doctor-${instance}-location-${location}-location-silent`,
     /** The monitor's own alarms (failed runs, function errors, the paging path). */
     monitorAlarm: (id: string) => `download-doctor-${instance}-monitor-${id}`,
     /** One schedule per interval: `INSTANCE-every-5m` (at most 30 + 16 characters, under Scheduler's 64). */
     schedule: (label: string) => `${instance}-${label}`,
     dashboard: `download-doctor-${instance}`,
+    /**
+     * Several locations on AWS: the home's table of slots and its decide queue, named (not generated) so that a
+     * probe Region's stack builds their ARNs from the names alone, without a cross-stack reference.
+     */
+    slotsTable: `download-doctor-${instance}-slots`,
+    decideQueue: `download-doctor-${instance}-decide`,
+    /** A probe location's schedules: `INSTANCE-LOCATION-every-5m` (Scheduler's 64 characters: synth checks). */
+    locationSchedule: (location: string, label: string) => `${instance}-${location}-${label}`,
     /** Under /aws/vendedlogs/states/: Step Functions' log delivery then needs no resource policy per group. */
     workflowLogGroup: `/aws/vendedlogs/states/download-doctor-${instance}`,
   };

@@ -11,7 +11,14 @@ export type AlarmState = 'OK' | 'ALARM';
 /** An alarm on a per-target value of each run, M of N periods (a period is one run, one schedule interval). */
 export interface AlarmRule {
   /** Suffix of the alarm's name: `download-doctor-INSTANCE-TARGET-ID`. */
-  id: 'down' | 'degraded' | 'no-data' | 'tls-expiry' | 'monitor-warning';
+  id:
+    | 'down'
+    | 'degraded'
+    | 'no-data'
+    | 'tls-expiry'
+    | 'monitor-warning'
+    | 'location-path'
+    | 'location-silent';
   metric: MetricName;
   statistic: 'Minimum' | 'Maximum' | 'SampleCount';
   comparison: 'LessThanThreshold' | 'GreaterThanOrEqualToThreshold';
@@ -125,6 +132,61 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
       "a full run proved the monitor's own settings wrong (a storage or proxy check fails while downloads work): fix the config or credentials, downloads are fine",
   },
 ];
+
+/**
+ * With several locations (functions/config/locations.ts), per target: some locations fail end to end, fewer than the
+ * consensus rule's K. Not a page: their network paths are broken, not the site; a notice to the monitor's owners
+ * naming the locations and their errors, at the first such slot (each location's failure was itself confirmed), and
+ * back to OK after 2 slots where the locations agree. Slots without an agreement say nothing of it.
+ */
+export const LOCATION_PATH: AlarmRule = {
+  id: 'location-path',
+  metric: METRICS.pathFailure,
+  statistic: 'Maximum',
+  comparison: 'GreaterThanOrEqualToThreshold',
+  threshold: 1,
+  datapointsToAlarm: 1,
+  evaluationPeriods: 1,
+  confirmedAtOnce: false,
+  recoverAfter: 2,
+  treatMissingData: 'ignore',
+  topic: 'monitor',
+  severity: 'warning',
+  description:
+    'some locations fail end to end, fewer than the consensus rule asks: the network path from those locations, not the site (no page to on-call)',
+};
+
+/**
+ * Per location (not per target): the location sent no result for 2 of its last 3 periods, as `no-data` counts a
+ * target's silence. The monitor's owners hear it; on-call does not: the home decides without it (unknown).
+ * Stepped by the home with one value a period: 1 when the location sent a result, none when it did not.
+ */
+export const LOCATION_SILENT: AlarmRule = {
+  id: 'location-silent',
+  metric: METRICS.healthy,
+  statistic: 'SampleCount',
+  comparison: 'LessThanThreshold',
+  threshold: 1,
+  datapointsToAlarm: 2,
+  evaluationPeriods: 3,
+  confirmedAtOnce: false,
+  recoverAfter: 1,
+  treatMissingData: 'breaching',
+  topic: 'monitor',
+  severity: 'critical',
+  description:
+    'a location sent no result: its checks do not run, or cannot reach the home; the home decides without it',
+};
+
+/** Every rule's id: the target's rules and the locations'. */
+export const RULE_IDS = [...TARGET_ALARMS, LOCATION_PATH, LOCATION_SILENT].map((r) => r.id) as [
+  AlarmRule['id'],
+  ...AlarmRule['id'][],
+];
+
+/** The rules a target's runs step: with several locations, the `location-path` notice too. */
+export const targetRules = (locations: boolean, rules: readonly AlarmRule[] = TARGET_ALARMS): AlarmRule[] =>
+  locations && !rules.some((r) => r.id === LOCATION_PATH.id) ? [...rules, LOCATION_PATH] : [...rules];
 
 /** An alarm that changed state: what a page or recovery notice is about. */
 export interface AlarmTransition {

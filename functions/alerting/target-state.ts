@@ -3,8 +3,9 @@
  * the fingerprint of its latest stored report, today's runs and its open incidents. The report function steps it
  * with each run (stepRun), the plan function with each silent tick (stepSilence); every write is conditional on
  * the version read, so two runs that end together never lose an update (the loser reads again and steps again).
- * Pure: the evaluation is a function of (state, the run's report, time), so that results of other locations can
- * become one more input later.
+ * Pure: the evaluation is a function of (state, the run's report, time); with several locations, the report is the
+ * decision of their consensus (stepDecision, once per slot), and each location's silence has an item of its own
+ * (stepLocationState).
  */
 import * as z from 'zod/mini';
 import { fnv1a } from '../contract/hash.ts';
@@ -17,6 +18,7 @@ import {
   isTransition,
   remembered,
   stepAlarms,
+  stepLocationSilence,
 } from './alarms.ts';
 import {
   countRun,
@@ -30,7 +32,7 @@ import {
 } from './history.ts';
 import { metricData } from './metrics.ts';
 import type { InstanceNames } from './names.ts';
-import type { AlarmRule, AlarmTransition } from './rules.ts';
+import { type AlarmRule, type AlarmTransition, LOCATION_SILENT } from './rules.ts';
 
 const alarmEntrySchema = z.object({
   /** Oldest first; null: a period without data. */
@@ -53,6 +55,10 @@ export const targetStateSchema = z.object({
   day: z.optional(dayStatsSchema),
   /** The paging rules' open incidents, by rule id. */
   incidents: z.record(z.string(), storedIncidentSchema),
+  /** With several locations: the latest slot decided (./slots.ts slotKey): a slot is stepped once. */
+  decided: z.optional(z.string()),
+  /** With several locations: when each location's latest result of the target came (ISO 8601). */
+  seen: z.optional(z.record(z.string(), z.string())),
 });
 export type TargetState = z.output<typeof targetStateSchema>;
 
@@ -274,4 +280,64 @@ export function forget(state: TargetState, before: TargetState, failed: readonly
     else delete incidents[id];
   }
   return { ...state, version: state.version + 1, alarms, incidents };
+}
+
+/**
+ * A slot decided by the consensus of several locations (functions/alerting/slots.ts), stepped as a run: the rules
+ * step on the decided report. Once per slot: a slot at or before the latest decided is nothing to step (undefined),
+ * so that two deciders of one slot (the writer that completes it, the home's deadline) step it once between them.
+ * `answered`: the locations that sent a result for it.
+ */
+export function stepDecision(
+  state: TargetState,
+  decided: Report,
+  slot: string,
+  answered: readonly string[],
+  at: Date,
+  ctx: StepContext,
+): StateStep | undefined {
+  if (state.decided !== undefined && state.decided >= slot) return undefined;
+  const step = stepRun(state, decided, at, ctx);
+  const seen = { ...state.seen };
+  for (const location of answered) seen[location] = at.toISOString();
+  return { ...step, next: { ...step.next, decided: slot, seen } };
+}
+
+/**
+ * A location's silence on AWS, one tick further: its item (a TargetState keyed by the location) steps the
+ * LOCATION_SILENT rule with whether any target heard from it in the period. Only that rule.
+ */
+export function stepLocationState(
+  state: TargetState,
+  location: string,
+  sent: boolean,
+  at: Date,
+  names: InstanceNames,
+): StateStep {
+  const rule = LOCATION_SILENT;
+  const entry = state.alarms[rule.id];
+  const memory = entry
+    ? {
+        [names.locationAlarm(location)]: {
+          periods: entry.periods.map((p) => p ?? undefined),
+          state: entry.state,
+        },
+      }
+    : {};
+  const step = stepLocationSilence(memory, location, sent, names);
+  const transitions: Transition[] = isTransition(step)
+    ? [
+        {
+          step,
+          transition: { alarmName: step.name, target: location, rule, state: step.state, at },
+          delivery: { send: true },
+        },
+      ]
+    : [];
+  return {
+    next: { ...state, version: state.version + 1, alarms: rememberAll(state.alarms, [step], transitions) },
+    transitions,
+    store: false,
+    closedIncidents: [],
+  };
 }

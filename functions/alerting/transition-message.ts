@@ -8,14 +8,13 @@ import * as z from 'zod/mini';
 import type { Report } from '../contract/types.ts';
 import { parseWire, reportSchema } from '../contract/wire.ts';
 import type { AlarmRule, AlarmTransition } from './rules.ts';
-import { TARGET_ALARMS } from './rules.ts';
+import { RULE_IDS } from './rules.ts';
 
 /** What identifies the schema: a message without it is not ours. */
 export const TRANSITION_MESSAGE = 'download-doctor.transition';
 /** Under SNS's 256 KB, with room for the envelope SNS adds to an HTTP or Lambda delivery. */
 export const MAX_MESSAGE_BYTES = 200_000;
 
-const RULE_IDS = TARGET_ALARMS.map((r) => r.id) as [AlarmRule['id'], ...AlarmRule['id'][]];
 const count = z.int().check(z.positive());
 
 export const transitionMessageSchema = z.object({

@@ -59,3 +59,13 @@ export function planTick(
       allLayers: isFullRun(t, slot),
     }));
 }
+
+/**
+ * The start of the slot a run of the target stands for, from when it started (`atMs`): the planned start of that
+ * slot in planTick (the tick's slot plus the target's offset), at or before `atMs`. Every location plans a target
+ * alike (the same name, period and spread), so the home and each probe name a slot the same way.
+ */
+export function slotStartOf(name: string, periodMs: number, spreadMs: number, atMs: number): number {
+  const offset = startOffsetMs(name, periodMs, Math.min(1, spreadMs / periodMs));
+  return Math.floor((atMs - offset) / periodMs) * periodMs + offset;
+}

@@ -9,6 +9,13 @@ import * as z from 'zod/mini';
 import { formatPath } from '../contract/field-path.ts';
 import { OFFLOAD_HEADERS } from '../contract/names.ts';
 import { parseDuration } from './duration.ts';
+import {
+  consensusSchema,
+  locationIssues,
+  locationSchema,
+  privateLocationsSchema,
+  targetConsensusSchema,
+} from './locations.ts';
 import { maintenanceWindowSchema } from './maintenance.ts';
 
 const slug = z
@@ -304,6 +311,13 @@ export const targetSchema = z.strictObject({
    * own settings are proven before an incident needs them (a failure then is a monitor warning, not a page).
    */
   fullRunEvery: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
+  /** This target's consensus rule (K of the locations), overriding the config's `consensus`. */
+  consensus: z.optional(targetConsensusSchema),
+  /**
+   * Locations besides the home that reach this target's private network: they run the app, storage and proxy
+   * checks too. Every other location runs the end-to-end check only.
+   */
+  privateLocations: z.optional(privateLocationsSchema),
 });
 
 type TargetAsWritten = z.output<typeof targetSchema>;
@@ -354,10 +368,19 @@ function expandSentinels(written: TargetAsWritten): Target[] {
 const configObject = z
   .strictObject({
     $schema: z.optional(z.string()),
+    /**
+     * Where the checks run from (functions/config/locations.ts): the home (the first, unless one says `home: true`)
+     * runs every check, decides and pages; the others run the end-to-end check and send their results to it.
+     * Without it, the monitor is one location, the home.
+     */
+    locations: z.optional(z.array(locationSchema).check(z.minLength(1, 'must list at least one location'))),
+    /** The consensus rule for every target: how many locations must confirm a failure, how long the home waits. */
+    consensus: z.optional(consensusSchema),
     targets: z.array(targetSchema).check(z.minLength(1, 'must list at least one target')),
   })
   .check(
     z.superRefine((c, ctx) => {
+      for (const issue of locationIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
       // Every name the checks will run under, extra sentinels' included, is unique and a slug.
       const seen = new Map<string, string>();
       const claim = (name: string, path: (string | number)[]) => {

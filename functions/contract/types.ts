@@ -7,10 +7,14 @@ import type { FailureKind } from './names.ts';
 import type { CheckResult, Timings } from './wire.ts';
 
 export type {
+  Agreement,
   CheckResult,
   Condition,
   Confirmation,
   Evidence,
+  LocationOutcome,
+  LocationResult,
+  LocationSeen,
   Maintenance,
   Probe,
   Report,

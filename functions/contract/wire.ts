@@ -178,6 +178,51 @@ export const whereSchema = z.object({
 });
 export type Where = z.infer<typeof whereSchema>;
 
+/** What one location saw of the target when several locations check it, as the consensus judged it. */
+export const LOCATION_OUTCOMES = ['fail', 'slow', 'pass', 'unknown'] as const;
+export type LocationOutcome = (typeof LOCATION_OUTCOMES)[number];
+
+/** One location's part in an agreement: its outcome end to end, and the evidence for it. */
+export const locationSeenSchema = z.object({
+  location: z.string().check(z.minLength(1)),
+  /** The home: it ran every check, and its run gives the layer verdict. */
+  home: z.boolean(),
+  /**
+   * `fail`: its end-to-end check failed, and failed again at its confirmation; `slow`: it passed, slower than the
+   * degraded threshold; `pass`; `unknown`: no result of this slot came (a location that is late or silent).
+   */
+  outcome: z.enum(LOCATION_OUTCOMES),
+  /** The end-to-end check's failure kind, its one-line message and the error it met (a connect timeout...). */
+  kind: z.optional(z.enum(KIND_NAMES)),
+  message: z.optional(z.string()),
+  error: z.optional(z.string()),
+  /** The download's time from this location, and its first byte. */
+  totalMs: z.optional(ms),
+  firstByteMs: z.optional(ms),
+  /** When the location ran every check (the home, a location on the private network): its own verdict. */
+  status: z.optional(z.enum(STATUSES)),
+  fault: z.optional(z.nullable(z.enum(FAULTS))),
+});
+export type LocationSeen = z.infer<typeof locationSeenSchema>;
+
+/**
+ * The agreement of the locations on one slot of a target (functions/verdict/consensus.ts): which fail, pass or are
+ * unknown, and whether the failure is confirmed by K of them. Absent from a report of a single location.
+ */
+export const agreementSchema = z.object({
+  /** K as applied: the consensus rule's, but never more than the locations that answered. */
+  quorum: z.int().check(z.positive()),
+  /** M: every location of the target. */
+  of: z.int().check(z.positive()),
+  /** At least K locations confirm the failure: it pages. */
+  confirmed: z.boolean(),
+  /** The home first. */
+  locations: z.array(locationSeenSchema),
+  /** One line for a person: who fails, who passes, and what that points to. */
+  summary: z.string(),
+});
+export type Agreement = z.infer<typeof agreementSchema>;
+
 /** The JSON report of one run. */
 export const reportSchema = z.object({
   schemaVersion: z.int().check(z.positive()),
@@ -188,8 +233,35 @@ export const reportSchema = z.object({
   confirmation: z.optional(confirmationSchema),
   maintenance: z.optional(maintenanceSchema),
   where: z.optional(whereSchema),
+  /**
+   * With several locations: their agreement on this slot. The verdict is then the decision of the consensus (the
+   * home's layer verdict when the failure is confirmed), and `results` the home's own checks.
+   */
+  agreement: z.optional(agreementSchema),
 });
 export type Report = z.infer<typeof reportSchema>;
+
+/**
+ * What a location other than the home sends it for one run of a target (`POST /ingest` to a home `serve`; on AWS,
+ * the item of the target's slot in the home's table): its end-to-end check after the confirmation (`results`) and
+ * the first attempt (`confirmation`), or, from a location on the target's private network, its whole run with its
+ * verdict. The home judges it (functions/verdict/consensus.ts); nothing here is trusted as a verdict of the target.
+ */
+export const locationResultSchema = z.object({
+  location: z.string().check(z.minLength(1), z.maxLength(64)),
+  target: z.string().check(z.minLength(1), z.maxLength(64)),
+  /** The slot the run stands for (ISO 8601): every location runs a target at the same slots. Absent off schedule. */
+  slot: z.optional(z.string()),
+  /** When the run started (ISO 8601). */
+  at: z.string(),
+  results: z.array(checkResultSchema),
+  confirmation: z.optional(confirmationSchema),
+  /** A whole run's verdict (a location on the private network). */
+  verdict: z.optional(verdictSchema),
+  /** The run produced no result (the location's monitor failed): the home counts the location as unknown. */
+  error: z.optional(z.string()),
+});
+export type LocationResult = z.infer<typeof locationResultSchema>;
 
 /**
  * What the workflow's Catch puts in place of a check that crashed (infra/workflow.ts): the layer, and the error

@@ -8,7 +8,7 @@
 import { type Deployment, periodOf } from '../alerting/deployment.ts';
 import { emfRecords } from '../alerting/metrics.ts';
 import type { InstanceNames } from '../alerting/names.ts';
-import { stepRun } from '../alerting/target-state.ts';
+import { type StateStep, type StepContext, stepRun, type TargetState } from '../alerting/target-state.ts';
 import { transitionMessage } from '../alerting/transition-message.ts';
 import type { Report } from '../contract/types.ts';
 import type { TargetStore } from '../probes/target-store.ts';
@@ -31,38 +31,51 @@ export interface AwsReportDeps {
 const FALLBACK_PERIOD_MS = 300_000;
 
 export function awsRecorder(deps: AwsReportDeps): NonNullable<Telemetry['record']> {
+  return (report, at) => recordStep(deps, report, at, (state, ctx) => stepRun(state, report, at, ctx));
+}
+
+/**
+ * A report recorded as a run of its target: its metrics (EMF), the target's state stepped by `step` (a run, or the
+ * decision of a slot of several locations) and settled, the transitions sent, the report stored when it changed.
+ */
+export async function recordStep(
+  deps: AwsReportDeps,
+  report: Report,
+  at: Date,
+  step: (state: TargetState, ctx: StepContext) => StateStep | undefined,
+): Promise<void> {
   const { deployment, names } = deps;
-  return async (report, at) => {
+  const ctx: StepContext = {
+    names,
+    rules: deployment.rules,
+    periodMs: periodOf(deployment, report.target) ?? FALLBACK_PERIOD_MS,
+  };
+  const settled = await settle(
+    deps.store,
+    report.target,
+    at,
+    (state) => step(state, ctx),
+    (t) => deps.publish(transitionMessage(names.instance, t.transition, report, t.incidentSince)),
+    async (s) => {
+      if (s.store) await deps.storeReport(report);
+    },
+  );
+  // Its metrics once it is stepped: a slot decided already (by another writer) publishes nothing twice.
+  if (settled.step)
     for (const record of emfRecords(report, at, names.namespace, deployment.metrics))
       deps.emit(JSON.stringify(record));
-    const ctx = {
-      names,
-      rules: deployment.rules,
-      periodMs: periodOf(deployment, report.target) ?? FALLBACK_PERIOD_MS,
-    };
-    const settled = await settle(
-      deps.store,
-      report.target,
-      at,
-      (state) => stepRun(state, report, at, ctx),
-      (t) => deps.publish(transitionMessage(names.instance, t.transition, report, t.incidentSince)),
-      async (s) => {
-        if (s.store) await deps.storeReport(report);
-      },
+  for (const t of settled.step?.transitions ?? [])
+    console.log(
+      JSON.stringify({
+        target: report.target,
+        alarm: t.transition.alarmName,
+        state: t.transition.state,
+        ...(t.delivery.send ? { sent: settled.sent.includes(t) } : { held: t.delivery.reason }),
+      }),
     );
-    for (const t of settled.step.transitions)
-      console.log(
-        JSON.stringify({
-          target: report.target,
-          alarm: t.transition.alarmName,
-          state: t.transition.state,
-          ...(t.delivery.send ? { sent: settled.sent.includes(t) } : { held: t.delivery.reason }),
-        }),
-      );
-    if (settled.failed.length)
-      throw new Error(
-        `${settled.failed.length} transition(s) of "${report.target}" could not be sent, and will be evaluated again: ` +
-          settled.failed.map((f) => `${f.transition.transition.alarmName}: ${f.error}`).join('; '),
-      );
-  };
+  if (settled.failed.length)
+    throw new Error(
+      `${settled.failed.length} transition(s) of "${report.target}" could not be sent, and will be evaluated again: ` +
+        settled.failed.map((f) => `${f.transition.transition.alarmName}: ${f.error}`).join('; '),
+    );
 }

@@ -10,7 +10,7 @@ export type Handler = (event: unknown) => Promise<unknown>;
 export const targetEvent = z.object({ target: z.string().check(z.minLength(1)) });
 
 /** What receives an event: a Task state's handler, or a function beside the workflow. */
-export type EventReader = HandlerName | 'notifier' | 'self-test' | 'plan';
+export type EventReader = HandlerName | 'notifier' | 'self-test' | 'plan' | 'probe';
 
 /** Reads a handler's event with the wire contract's parse; a bad one names every bad field. */
 export function parseEvent<S extends z.ZodMiniType>(

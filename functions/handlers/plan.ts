@@ -8,9 +8,17 @@
 import * as z from 'zod/mini';
 import { type Deployment, spreadOf } from '../alerting/deployment.ts';
 import type { InstanceNames } from '../alerting/names.ts';
-import { isSilent, newTargetState, stepSilence, unchanged } from '../alerting/target-state.ts';
+import {
+  isSilent,
+  newTargetState,
+  stepLocationState,
+  stepSilence,
+  unchanged,
+  type TargetState,
+} from '../alerting/target-state.ts';
 import { transitionMessage } from '../alerting/transition-message.ts';
 import { type PlannedRun, planTick } from '../config/fleet.ts';
+import { waitMsOf } from '../config/locations.ts';
 import { mapLimit } from '../contract/concurrency.ts';
 import { StateConflictError, type TargetStore } from '../probes/target-store.ts';
 import { parseEvent } from './events.ts';
@@ -80,9 +88,76 @@ export function planHandler(deps: PlanDeps): (event: unknown) => Promise<{ runs:
       }
     });
     if (failed.length) console.error(JSON.stringify({ stateNotStepped: failed }));
+    // The locations' silence is read from the targets' states: none when they could not be read (no step, rather than
+    // a silence that is only the table's), and a failure to step them, like a target's, never withholds the runs.
+    const silentLocations = states
+      ? await stepLocations(deps, e.periodMs, tick, states).catch((err: unknown) => {
+          console.error(JSON.stringify({ locationsNotStepped: String(err) }));
+          return [];
+        })
+      : [];
     console.log(
-      JSON.stringify({ tick: tick.toISOString(), periodMs: e.periodMs, runs: runs.length, silent }),
+      JSON.stringify({
+        tick: tick.toISOString(),
+        periodMs: e.periodMs,
+        runs: runs.length,
+        silent,
+        ...(silentLocations.length ? { silentLocations } : {}),
+      }),
     );
     return { runs };
   };
+}
+
+/** A location's item in the table: beside the targets' (a target's name is a slug: it never holds `#`). */
+export const locationKey = (location: string) => `location#${location}`;
+
+/**
+ * With several locations, at the ticks of the shortest interval: each other location's silence stepped, from
+ * whether any target of the interval heard from it within the period, the grace and the home's wait
+ * (functions/alerting/target-state.ts stepLocationState). Its notice goes to the monitor's topic, through the
+ * notifier, as a target's no-data does. A location is counted from the first tick that knows it.
+ */
+async function stepLocations(
+  deps: PlanDeps,
+  periodMs: number,
+  tick: Date,
+  states: ReadonlyMap<string, TargetState>,
+): Promise<string[]> {
+  const { deployment, names } = deps;
+  const l = deployment.locations;
+  const shortest = Math.min(...deployment.targets.map((t) => t.periodMs));
+  if (!l || periodMs !== shortest) return [];
+  const window =
+    periodMs + deployment.graceMs + waitMsOf({ consensus: { waitShare: l.waitShare } }, periodMs);
+  const silent: string[] = [];
+  for (const location of l.others) {
+    const key = locationKey(location);
+    const heard = [...states.values()].some((s) => {
+      const at = s.seen?.[location];
+      return at !== undefined && tick.getTime() - Date.parse(at) <= window;
+    });
+    const settled = await settle(
+      deps.store,
+      key,
+      tick,
+      (s) => {
+        // A location's silence counts from the first tick that knows it, after a window.
+        if (s.version === 0)
+          return {
+            next: { ...s, version: 1, since: tick.toISOString() },
+            transitions: [],
+            store: false,
+            closedIncidents: [],
+          };
+        if (s.since !== undefined && tick.getTime() - Date.parse(s.since) < window) return undefined;
+        return stepLocationState(s, location, heard, tick, names);
+      },
+      (t) => deps.publish(transitionMessage(names.instance, t.transition, undefined)),
+    );
+    if (!heard) silent.push(location);
+    if (settled.failed.length)
+      console.error(JSON.stringify({ location, notSent: settled.failed.map((f) => f.error) }));
+  }
+  return silent;
 }

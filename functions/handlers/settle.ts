@@ -22,7 +22,8 @@ import { StateConflictError, type TargetStore } from '../probes/target-store.ts'
 export const WRITE_ATTEMPTS = 5;
 
 export interface Settled {
-  step: StateStep;
+  /** Undefined when there was nothing to step (a slot decided already). */
+  step?: StateStep | undefined;
   /** The transitions sent. */
   sent: Transition[];
   /** The transitions that could not be sent, and were forgotten. */
@@ -45,7 +46,7 @@ export async function settle(
   store: TargetStore,
   target: string,
   at: Date,
-  step: (state: TargetState) => StateStep,
+  step: (state: TargetState) => StateStep | undefined,
   send: (t: Transition) => Promise<void>,
   /** Before the state is written (each attempt): what must exist when it does (the report, when stored). */
   beforeWrite: (s: StateStep) => Promise<void> = async () => {},
@@ -54,11 +55,13 @@ export async function settle(
   const stepped = await retrying(target, async () => {
     before = (await store.read(target)) ?? newTargetState();
     const s = step(before);
+    if (!s) return undefined;
     await beforeWrite(s);
     if (s.closedDay) await store.putDay(target, s.closedDay, at);
     await store.write(target, s.next);
     return s;
   });
+  if (!stepped) return { sent: [], failed: [] };
   const sent: Transition[] = [];
   const failed: Settled['failed'] = [];
   for (const t of stepped.transitions) {

@@ -182,7 +182,8 @@ export function dynamoHistory(table: string, o: AwsEndpoint = {}) {
         );
         for (const item of out.Items ?? []) {
           const name = item[TABLE_KEYS.partition]?.S;
-          if (name !== undefined) names.push(name);
+          // A location's item (several locations) is no target: a target's name never holds `#`.
+          if (name !== undefined && !name.includes('#')) names.push(name);
         }
         start = out.LastEvaluatedKey;
       } while (start);

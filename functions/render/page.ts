@@ -16,6 +16,13 @@ import type { AlarmTransition } from '../alerting/rules.ts';
 import { safeText } from '../contract/text.ts';
 import type { CheckResult, Evidence, Report } from '../contract/types.ts';
 import type { ExecutionInput } from '../contract/workflow.ts';
+import {
+  agreementLines,
+  agreementTag,
+  locationPathText,
+  locationSilentText,
+  type NoticeText,
+} from './locations.ts';
 
 export interface Page {
   /** Under 100 characters (SNS's limit), on one line. */
@@ -241,6 +248,9 @@ export function pageText(
   const v = report?.verdict;
   const when = t.at.toISOString();
   if (t.rule.id === 'monitor-warning') return monitorWarningText(t, report, stateMachineArn);
+  if (t.rule.id === 'location-silent') return notice(locationSilentText(t), []);
+  if (t.rule.id === 'location-path')
+    return notice(locationPathText(t, report), t.state === 'OK' ? [] : (report?.results ?? []));
   const tlsRule = t.rule.id === 'tls-expiry';
   if (t.state === 'OK') {
     const what =
@@ -268,7 +278,7 @@ export function pageText(
   const certificate = soonestCertificate(report);
   const subject = tlsRule
     ? `[download-doctor] WARNING ${t.target}: ${certificate ?? 'a TLS certificate expires soon'}`
-    : `[download-doctor] ${status} ${t.target}: ${fault}`;
+    : `[download-doctor] ${status} ${t.target}: ${fault}${agreementTag(report?.agreement)}`;
   const lines = tlsRule
     ? [
         `download-doctor: target "${t.target}": ${certificate ?? 'a TLS certificate expires soon (no recent report says which)'}.`,
@@ -280,6 +290,7 @@ export function pageText(
         `download-doctor: target "${t.target}" is ${status}, ${fault}.`,
         v ? line(v.summary) : "No recent verdict was found: check the workflow's executions.",
       ];
+  if (report?.agreement && !tlsRule) lines.push('', ...agreementLines(report.agreement));
   lines.push(
     '',
     `Why this page: ${t.alarmName}: ${t.rule.description} (${t.rule.datapointsToAlarm} of the last ${t.rule.evaluationPeriods} runs; severity ${t.rule.severity}).`,
@@ -292,6 +303,11 @@ export function pageText(
     ...rerunLines(t.target, stateMachineArn),
   ];
   return { subject: subjectOf(subject), message: bounded(lines, report?.results ?? [], after) };
+}
+
+/** A notice of the locations' rules, bounded as a page is (the home's evidence after it, when given). */
+function notice(n: NoticeText, results: readonly CheckResult[]): Page {
+  return { subject: subjectOf(n.subject), message: bounded(n.lines.map(line), results, []) };
 }
 
 /** The monitor's owners' notice: downloads are fine, the monitor's own settings are not (or are again). */

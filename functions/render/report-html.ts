@@ -24,6 +24,7 @@ import { parseReport } from '../contract/wire.ts';
 import { confirmationText } from './confirmation.ts';
 import { diagram } from './diagram.ts';
 import { html, htmlPage, joinHtml, raw, type SafeHtml } from './layout.ts';
+import { agreementHtml } from './locations.ts';
 import { certificateText, rerunCommands } from './page.ts';
 import { ms, SHOWN_LABEL, SHOWN_MARK, shown } from './shown.ts';
 
@@ -168,6 +169,7 @@ ${confirmed && html`<p class="meta confirmation" data-confirmation>${confirmed}<
 ${maintenance}
 </header>
 <figure>${diagram(report)}${unknown}</figure>
+${report.agreement && agreementHtml(report.agreement)}
 <section class="verdict-evidence"><h2>Evidence</h2>${evidence}</section>
 <section class="checks"><h2>Checks</h2>
 <p class="muted legend">What failed first. Timings share one scale (the slowest check, ${ms(scaleMs)}); a phase shown as — did not happen or is not measured (DNS for an IP address, TLS over http, the handshakes of an SDK or a file read).</p>
@@ -229,6 +231,7 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",san
 .check.o-fail .message{color:var(--fail)}
 .hint{margin:0 0 8px;font-size:13.5px;padding:4px 8px;border-left:3px solid var(--fail);background:var(--fail-bg)}
 .confirmation{margin-top:4px}
+.locations td.o-failed{color:var(--fail);font-weight:700}.locations td.o-degraded{color:var(--slow);font-weight:700}.locations td.o-healthy{color:var(--pass)}.locations td.o-error{color:var(--unk)}
 .target{margin:0 0 10px;font-size:13px;word-break:break-all}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}

@@ -18,6 +18,7 @@ import type { ActiveWindow } from '../../../functions/config/maintenance.ts';
 import { worstOf } from '../../../functions/contract/names.ts';
 import type { Report } from '../../../functions/contract/types.ts';
 import { html, htmlPage, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
+import { agreementHtml } from '../../../functions/render/locations.ts';
 import { RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
 import { CHART_CSS, compactStrip, type DayClass, legend, uptimeFigures } from './charts.ts';
 
@@ -72,6 +73,8 @@ export const STATUS_CSS = `${CHART_CSS}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
 .alarm-ALARM{color:var(--fail);font-weight:700}
+.locations td.o-failed{color:var(--fail);font-weight:700}.locations td.o-degraded{color:var(--slow);font-weight:700}.locations td.o-healthy{color:var(--pass)}.locations td.o-error{color:var(--unk)}
+.locations h2{font-size:15px}
 header.top{display:flex;justify-content:space-between;align-items:baseline;gap:12px;flex-wrap:wrap}
 header.top form{margin:0}
 button{font:inherit;padding:4px 12px;border-radius:6px;border:1px solid var(--line);background:var(--card);color:var(--fg);cursor:pointer}
@@ -135,6 +138,7 @@ function targetSection(t: StatusTarget, input: StatusPageInput): SafeHtml {
 <h2><a href="/status/${encodeURIComponent(t.name)}">${t.name}</a> ${badge(t)}</h2>
 ${t.description && html`<p class="meta">${t.description}</p>`}
 ${operator && html`<p class="summary">${summaryOf(t)}</p>`}
+${operator && t.latest?.report?.agreement && agreementHtml(t.latest.report.agreement)}
 ${openIncidentLine(t.open, input.now)}
 ${uptimeFigures(t.uptime)}
 ${compactStrip(t.strip)}

@@ -6,8 +6,10 @@
  */
 import { humanDuration, type Incident, incidentMs } from '../../../functions/alerting/history.ts';
 import { html, htmlPage, raw, type SafeHtml } from '../../../functions/render/layout.ts';
+import { agreementHtml } from '../../../functions/render/locations.ts';
 import type { HistorySlice } from '../outcome.ts';
 import type { DayTime, RollupRow, RunCounts } from '../rollups.ts';
+import type { LocationSummary } from '../store.ts';
 import { detailedStrip, latencyChart, legend, uptimeFigures } from './charts.ts';
 import {
   alarmsLine,
@@ -35,6 +37,8 @@ export interface TargetPageInput {
   chartFrom: Date;
   /** The incidents of the last 90 days, newest first. */
   incidents: Incident[];
+  /** With several locations: each location's slots of the last 24 hours. */
+  locations?: LocationSummary[];
   now: Date;
   viewer: Viewer;
   session: boolean;
@@ -79,6 +83,17 @@ function incidentsTable(input: TargetPageInput): SafeHtml {
   return html`<table><thead><tr><th>paged</th><th>recovered</th><th>lasted</th><th>alarm</th><th>verdict</th><th>layer at fault</th>${operator ? html`<th>what the page said</th>` : ''}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** Each location's last 24 hours: its slots by outcome, and the download's median and worst time from there. */
+function locationsTable(summary: readonly LocationSummary[]): SafeHtml {
+  const s = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
+  const rows = summary.map(
+    (l) =>
+      html`<tr data-location="${l.location}"><td>${l.location}</td><td>${l.counts.pass}</td><td>${l.counts.slow}</td><td>${l.counts.fail}</td><td>${l.counts.unknown}</td><td>${s(l.medianMs)}</td><td>${s(l.worstMs)}</td></tr>`,
+  );
+  return html`<h2>Locations, last 24 hours</h2>
+<table class="location-history"><thead><tr><th>location</th><th>pass</th><th>slow</th><th>fail</th><th>no result</th><th>median download</th><th>worst</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 export function targetPage(input: TargetPageInput): string {
   const t = input.target;
   const operator = input.viewer === 'operator';
@@ -95,6 +110,8 @@ ${openIncidentLine(t.open, input.now)}
 ${maintenanceNote(t)}
 <p class="meta">${t.latest && html`latest run ${t.latest.at.toISOString()} · `}every ${t.every}${operator ? html` · ${alarmsLine(t.alarms, true)}` : ''}</p>
 </section>
+${operator && t.latest?.report?.agreement && agreementHtml(t.latest.report.agreement)}
+${input.locations?.length ? locationsTable(input.locations) : ''}
 <h2>Uptime</h2>
 ${uptimeFigures(t.uptime)}
 ${legend()}

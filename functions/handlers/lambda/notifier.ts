@@ -52,12 +52,15 @@ export async function handler(event: unknown): Promise<void> {
     }
     const t = parsed.transition;
     // A page without the verdict beats no page: a stored report that cannot be read is logged, and the page goes.
+    // A location's silence is about the location, which has no report of its own.
     const report =
       parsed.report ??
-      (await reports.latest(t.target).catch((err: unknown) => {
-        console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
-        return undefined;
-      }));
+      (t.rule.id === 'location-silent'
+        ? undefined
+        : await reports.latest(t.target).catch((err: unknown) => {
+            console.error(JSON.stringify({ target: t.target, reportUnreadable: String(err) }));
+            return undefined;
+          }));
     const runbook = Object.hasOwn(runbooks, t.target) ? runbooks[t.target] : undefined;
     const runbookUrl = typeof runbook === 'string' ? runbook : undefined;
     const page = pageText(t, report, stateMachineArn, reportPages, {

@@ -1,0 +1,177 @@
+/**
+ * Several locations: where the checks run from, which one is the home (it runs every check, decides and pages), and
+ * how many must agree before anyone is paged (the consensus rule, K of M). Pure: the schema's parts, their
+ * cross-field checks (each problem with its field path), and what a validated config implies for a target.
+ *
+ * A config without `locations` has one location, the home, and behaves exactly as a single monitor does.
+ */
+import * as z from 'zod/mini';
+import type { Layer } from '../contract/names.ts';
+import { LAYERS } from '../contract/names.ts';
+
+const name = z
+  .string()
+  .check(
+    z.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be a short slug: 2-32 characters, a-z, 0-9 and "-"'),
+  );
+
+/** The home's default name, when a config names no locations (the monitor is its only location). */
+export const HOME = 'home';
+
+export const locationSchema = z.strictObject({
+  /** A short slug: it names the location in pages, reports and the status page (`eu-west-1`, `paris`). */
+  name,
+  /** On AWS, the Region this location's stack deploys to. `serve` ignores it. */
+  region: z.optional(
+    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')),
+  ),
+  /** The home runs every check, decides, keeps the history and pages. At most one; the first location if none says. */
+  home: z.optional(z.boolean()),
+});
+export type Location = z.output<typeof locationSchema>;
+
+/** The share of its period the home waits, by default, for the other locations' results of the same slot. */
+export const DEFAULT_WAIT_SHARE = 0.25;
+/** The longest the home waits, whatever the period (SQS delays a message 15 minutes at most). */
+export const MAX_WAIT_MS = 900_000;
+
+const quorum = z.int().check(z.minimum(1), z.maximum(100));
+
+/** The consensus rule for every target. */
+export const consensusSchema = z.strictObject({
+  /**
+   * K: how many locations must confirm a failure before it pages (a location confirms when its end-to-end check
+   * failed, and failed again at its confirmation). Default: a majority of the locations, and never fewer than 2
+   * when there are 2 or more.
+   */
+  quorum: z.optional(quorum),
+  /**
+   * The share of a target's period the home waits for the other locations' results of the same slot, once its own
+   * run is done (at most 15 minutes); then it decides with what has come, a missing location counting as unknown.
+   */
+  waitShare: z.optional(z.number().check(z.positive(), z.maximum(1))),
+});
+
+/** A target's own consensus rule, overriding the config's. */
+export const targetConsensusSchema = z.strictObject({ quorum: z.optional(quorum) });
+
+/** Each location's name, validated elsewhere; here only what a target may name. */
+export const privateLocationsSchema = z.array(name);
+
+/** What the cross-field checks read of a config as written. */
+interface Written {
+  locations?: readonly Location[] | undefined;
+  consensus?: { quorum?: number | undefined } | undefined;
+  targets: readonly {
+    consensus?: { quorum?: number | undefined } | undefined;
+    privateLocations?: readonly string[] | undefined;
+  }[];
+}
+
+export interface LocationIssue {
+  path: (string | number)[];
+  input: unknown;
+  message: string;
+}
+
+/**
+ * The problems of a config's locations and consensus rules, each with its field path: duplicate names, more than
+ * one home, a rule with no locations to agree, K above M, a private location that is not a location.
+ */
+export function locationIssues(c: Written): LocationIssue[] {
+  const issues: LocationIssue[] = [];
+  const locations = c.locations ?? [];
+  const m = locations.length;
+  const seen = new Map<string, number>();
+  locations.forEach((l, i) => {
+    const first = seen.get(l.name);
+    if (first !== undefined)
+      issues.push({
+        path: ['locations', i, 'name'],
+        input: l.name,
+        message: `duplicates locations[${first}].name`,
+      });
+    else seen.set(l.name, i);
+  });
+  const homes = locations.flatMap((l, i) => (l.home ? [i] : []));
+  for (const i of homes.slice(1))
+    issues.push({
+      path: ['locations', i, 'home'],
+      input: true,
+      message: `only one location may be the home (locations[${homes[0]}] is)`,
+    });
+  const needsLocations = (path: (string | number)[], input: unknown) =>
+    issues.push({
+      path,
+      input,
+      message: 'needs two locations or more in `locations`: there is nothing to agree on',
+    });
+  const atMostM = (k: number | undefined, path: (string | number)[]) => {
+    if (k !== undefined && m >= 2 && k > m)
+      issues.push({ path, input: k, message: `must be at most the number of locations (${m})` });
+  };
+  if (c.consensus !== undefined && m < 2) needsLocations(['consensus'], c.consensus);
+  atMostM(c.consensus?.quorum, ['consensus', 'quorum']);
+  c.targets.forEach((t, i) => {
+    if (t.consensus !== undefined && m < 2) needsLocations(['targets', i, 'consensus'], t.consensus);
+    atMostM(t.consensus?.quorum, ['targets', i, 'consensus', 'quorum']);
+    t.privateLocations?.forEach((p, j) => {
+      if (!seen.has(p))
+        issues.push({
+          path: ['targets', i, 'privateLocations', j],
+          input: p,
+          message: m
+            ? `is not a location (one of ${locations.map((l) => l.name).join(', ')})`
+            : 'is not a location: the config names none',
+        });
+    });
+  });
+  return issues;
+}
+
+/** A validated config, as far as locations go. */
+export interface LocationsConfig {
+  locations?: readonly Location[] | undefined;
+  consensus?: { quorum?: number | undefined; waitShare?: number | undefined } | undefined;
+}
+export interface LocationsTarget {
+  name: string;
+  consensus?: { quorum?: number | undefined } | undefined;
+  privateLocations?: readonly string[] | undefined;
+}
+
+/** The locations of a config, the home first; one location, the home, when it names none. */
+export function locationsOf(c: LocationsConfig): { home: Location; others: Location[]; all: Location[] } {
+  const list = c.locations?.length ? c.locations : [{ name: HOME }];
+  const home = list.find((l) => l.home) ?? (list[0] as Location);
+  const others = list.filter((l) => l !== home);
+  return { home, others, all: [home, ...others] };
+}
+
+/** Whether the config has locations to agree: two or more. */
+export const hasLocations = (c: LocationsConfig): boolean => (c.locations?.length ?? 0) >= 2;
+
+/** K by default for M locations: a majority, and never fewer than 2 when there are 2 or more. */
+export const defaultQuorum = (m: number): number => (m >= 2 ? Math.max(2, Math.floor(m / 2) + 1) : 1);
+
+/** The target's consensus rule: K of M (its own K, else the config's, else a majority). */
+export function quorumOf(c: LocationsConfig, t: LocationsTarget): { k: number; m: number } {
+  const m = locationsOf(c).all.length;
+  const k = t.consensus?.quorum ?? c.consensus?.quorum ?? defaultQuorum(m);
+  return { k: Math.min(k, m), m };
+}
+
+/**
+ * The checks a location runs for a target: every check at the home and at the locations the target names as
+ * reaching its private network; elsewhere the end-to-end check only (the public download).
+ */
+export function layersAt(c: LocationsConfig, t: LocationsTarget, location: string): readonly Layer[] {
+  const { home } = locationsOf(c);
+  return location === home.name || t.privateLocations?.includes(location) ? LAYERS : ['end-to-end'];
+}
+
+/** How long the home waits for the other locations of a slot once its own run is done, for a period. */
+export function waitMsOf(c: LocationsConfig, periodMs: number): number {
+  const share = c.consensus?.waitShare ?? DEFAULT_WAIT_SHARE;
+  return Math.min(MAX_WAIT_MS, Math.round(share * periodMs));
+}

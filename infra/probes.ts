@@ -1,0 +1,166 @@
+/**
+ * DownloadProbes: a location other than the home, on AWS: a stack in the location's Region that runs every target's
+ * end-to-end check at the same slots as the home (the same plan, from the same config and props) and writes each
+ * result into the home's slots table, across Regions; the home decides and pages (infra/construct.ts with the
+ * config's `locations`). Here: the config layer, one probe function (its fleet's plan, and each run: the end-to-end
+ * check with its confirmation, functions/handlers/probe.ts), the fleet workflow (Express) that starts each run at
+ * its start, one schedule per interval, and their log groups. No table, bucket, topic, alarm or dashboard: the home
+ * keeps them all, and a location that stops sending is a notice of the home's (`location-silent`).
+ *
+ * Give it the home's schedule props (`defaultSchedule`, `schedules`, `startSpread`): a run is matched with the
+ * home's by its slot, and the slots come from them.
+ *
+ * Why a construct of its own, one per Region: CDK needs each stack's Region, and a user may put the probes into a
+ * stack they already have in that Region. The home's table and queue are named (functions/alerting/names.ts), so
+ * the probe's IAM is built from names: no cross-stack reference, `cdk deploy --all` in any order.
+ */
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { locationsOf } from '../functions/config/locations.ts';
+import { configLayerDir, configLayerFiles } from './config-layer.ts';
+import { prebuiltCode } from './construct.ts';
+import { DownloadHealthchecksError } from './errors.ts';
+import { buildProbeFleet, createIntervalSchedules } from './fleet.ts';
+import {
+  acknowledgeTracing,
+  acknowledgeWorkflowRole,
+  functionRole,
+  grantProbe,
+  grantSecrets,
+} from './iam.ts';
+import { type DownloadHealthchecksProps, resolveProps } from './props.ts';
+
+export interface DownloadProbesProps
+  extends Pick<
+    DownloadHealthchecksProps,
+    | 'config'
+    | 'defaultSchedule'
+    | 'schedules'
+    | 'startSpread'
+    | 'maxConcurrency'
+    | 'checkTimeout'
+    | 'memorySize'
+    | 'logRetention'
+    | 'runtime'
+    | 'tracing'
+    | 'tags'
+  > {
+  /** This stack's location: a name in the config's `locations`, not the home. */
+  readonly location: string;
+  /**
+   * The home's instance name, as its DownloadHealthchecks has it: the probes write to its table and queue, which
+   * are named after it. Required: a default derived from this stack's name would name another instance.
+   */
+  readonly instanceName: string;
+  /**
+   * The home's Region.
+   * @default - the home location's `region` in the config
+   */
+  readonly homeRegion?: string;
+}
+
+export class DownloadProbes extends Construct {
+  readonly location: string;
+  readonly probeFunction: lambda.Function;
+  readonly fleet: sfn.StateMachine;
+  readonly schedules: Readonly<Record<string, scheduler.Schedule>>;
+  readonly configLayer: lambda.LayerVersion;
+
+  constructor(scope: Construct, id: string, props: DownloadProbesProps) {
+    super(scope, id);
+    const r = resolveProps(this, id, props, { location: props.location });
+    const homeRegion = props.homeRegion ?? locationsOf(r.config).home.region;
+    if (!homeRegion)
+      throw new DownloadHealthchecksError(
+        `DownloadProbes "${id}":\nhomeRegion: required, or the home location's region in the config's locations`,
+      );
+    this.location = props.location;
+    for (const [key, value] of Object.entries(r.tags))
+      Tags.of(this).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
+
+    const files = configLayerFiles(r.configInput, r.config, r.deployment);
+    this.configLayer = new lambda.LayerVersion(this, 'Config', {
+      description: `download-doctor: the config of the checks (location ${props.location})`,
+      code: lambda.Code.fromAsset(configLayerDir(this, files)),
+    });
+    const logGroup = new logs.LogGroup(this, 'probeLogs', {
+      retention: r.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = functionRole(this, 'probe', logGroup);
+    const queueUrl = `https://sqs.${homeRegion}.${Stack.of(this).urlSuffix}/${Stack.of(this).account}/${r.names.decideQueue}`;
+    this.probeFunction = new lambda.Function(this, 'probeFunction', {
+      description: `download-doctor ${r.names.instance}: location ${props.location}'s end-to-end checks, sent to the home`,
+      code: prebuiltCode('probe'),
+      handler: 'index.handler',
+      runtime: r.runtime,
+      architecture: lambda.Architecture.ARM_64,
+      layers: [this.configLayer],
+      tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      memorySize: r.memorySize,
+      // The check, its confirmation (after confirmDelayMs) and the write across Regions.
+      timeout: r.checkTimeout,
+      environment: {
+        LOCATION: props.location,
+        HOME_REGION: homeRegion,
+        SLOTS_TABLE: r.names.slotsTable,
+        DECIDE_QUEUE_URL: queueUrl,
+      },
+      logGroup,
+      role,
+    });
+    if (r.tracing) acknowledgeTracing(role);
+    Validations.of(this.probeFunction).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: `${r.runtime.name} is the runtime chosen (runtime prop); the bundles are built and tested for Node.js 22.`,
+    });
+    grantSecrets({ 'end-to-end': this.probeFunction }, r.config);
+    grantProbe(this.probeFunction, {
+      region: homeRegion,
+      slotsTable: r.names.slotsTable,
+      decideQueue: r.names.decideQueue,
+    });
+
+    const fleetLogs = new logs.LogGroup(this, 'fleetLogs', {
+      logGroupName: `${r.names.workflowLogGroup}-${props.location}-fleet`,
+      retention: r.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fleet = new sfn.StateMachine(this, 'Fleet', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildProbeFleet(this, this.probeFunction, r.maxConcurrency),
+      ),
+      tracingEnabled: r.tracing,
+      logs: { destination: fleetLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+      timeout: Duration.minutes(5),
+    });
+    acknowledgeWorkflowRole(this.fleet.role, [this.probeFunction], r.tracing);
+    Validations.of(this.fleet).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason: 'Errors only: a tick that starts its runs logs nothing; each run logs in the probe function.',
+    });
+    if (!r.tracing)
+      Validations.of(this.fleet).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason: 'X-Ray is off by default (docs/cost.md); the tracing prop turns it on.',
+      });
+    const counts = new Map<number, number>();
+    for (const d of Object.values(r.intervals))
+      counts.set(d.toMilliseconds(), (counts.get(d.toMilliseconds()) ?? 0) + 1);
+    this.schedules = createIntervalSchedules(
+      this,
+      this.fleet,
+      r.fleetIntervals,
+      (label) => r.names.locationSchedule(props.location, label),
+      (label, n) =>
+        `download-doctor ${r.names.instance} at ${props.location}: every ${label}, the end-to-end runs of ${n} target(s)`,
+      (ms) => counts.get(ms) ?? 0,
+    );
+  }
+}
