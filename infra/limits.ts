@@ -353,14 +353,14 @@ export function locationProblems(
         );
     }
   });
-  written.targets.forEach((t, i) =>
+  written.targets.forEach((t, i) => {
     t.privateLocations?.forEach((p, j) => {
       if (p !== locations[homeIndex]?.name)
         problems.push(
           `targets[${i}].privateLocations[${j}]: "${p}" is a probe Region on AWS, which runs the end-to-end check only ` +
             '(the app, storage and proxy checks run from the home, in its VPC): leave it out, or run that location with serve --location',
         );
-    }),
-  );
+    });
+  });
   return problems;
 }
