@@ -13,8 +13,8 @@ import {
   newTargetState,
   stepLocationState,
   stepSilence,
-  unchanged,
   type TargetState,
+  unchanged,
 } from '../alerting/target-state.ts';
 import { transitionMessage } from '../alerting/transition-message.ts';
 import { type PlannedRun, planTick } from '../config/fleet.ts';
