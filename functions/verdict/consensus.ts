@@ -124,11 +124,13 @@ function summaryOf(
   if (confirmed) {
     if (home.outcome === 'fail')
       return `${failing.length} of ${m} locations: ${homeVerdict.summary}${silent}`;
+    const homeSays = home.outcome === 'unknown' ? 'could not check it' : 'passes';
     return (
       `${failing.length} of ${m} locations fail end to end (${listed(failures(failing))}); ` +
-      `the home (${home.location}) passes, so its checks cannot name the layer${silent}`
+      `the home (${home.location}) ${homeSays}, so its checks cannot name the layer${silent}`
     );
   }
+  if (unknown.length === m) return `no location could check it: ${homeVerdict.summary}`;
   const fine = [...passing, ...slow];
   if (failing.length > 0) {
     const paths = failing.length === 1 ? 'the network path' : 'the network paths';
@@ -152,8 +154,11 @@ function summaryOf(
 export function evidenceLines(seen: readonly LocationSeen[]): string[] {
   return seen.map((s) => {
     const who = `${s.location}${s.home ? ' (home)' : ''}`;
-    if (s.outcome === 'unknown')
-      return `${who}: no result${s.error ? ` (${s.error})` : s.message ? ` (${s.message})` : ''}`;
+    if (s.outcome === 'unknown') {
+      // A location that ran but could not check (its own settings) says why; a silent one has no result.
+      const why = s.error ?? s.message;
+      return `${who}: ${s.kind ? 'could not check' : 'no result'}${why ? ` (${why})` : ''}`;
+    }
     const outcome = s.outcome === 'fail' ? `FAIL [${s.kind ?? '?'}]` : s.outcome === 'slow' ? 'SLOW' : 'PASS';
     const what = s.message ? `: ${s.message}` : '';
     return `${who}: end to end ${outcome} in ${seconds(s.totalMs)}${what}`;
@@ -186,9 +191,14 @@ function decidedVerdict(
       evidence,
     };
   }
-  // The home's own failure, not confirmed: the target is as the locations that answered saw it.
+  // Nothing known from anywhere: the home's verdict stands, as a single monitor's would.
+  if (seen.every((s) => s.outcome === 'unknown')) return { ...homeVerdict, summary, evidence };
+  // The home's own failure, not confirmed, or a failure elsewhere that the home does not share: the target is as
+  // the locations that answered saw it, and the report says they disagree (the `location-path` notice's report).
+  const partial = seen.some((s) => s.outcome === 'fail');
   if (
     homeVerdict.status === 'failed' ||
+    (partial && homeVerdict.status === 'healthy') ||
     (home.outcome === 'slow' && slowCount < k && onlySlowEndToEnd(homeVerdict))
   )
     return {
