@@ -35,7 +35,9 @@ export const DEFAULT_WAIT_SHARE = 0.25;
 /** The longest the home waits, whatever the period (SQS delays a message 15 minutes at most). */
 export const MAX_WAIT_MS = 900_000;
 
-const quorum = z.int().check(z.minimum(1), z.maximum(100));
+const QUORUM_RULE = 'must be a whole number of locations, 1 to 100';
+const quorum = z.int(QUORUM_RULE).check(z.minimum(1, QUORUM_RULE), z.maximum(100, QUORUM_RULE));
+const WAIT_SHARE_RULE = 'must be a share of the period: above 0, at most 1';
 
 /** The consensus rule for every target. */
 export const consensusSchema = z.strictObject({
@@ -49,7 +51,9 @@ export const consensusSchema = z.strictObject({
    * The share of a target's period the home waits for the other locations' results of the same slot, once its own
    * run is done (at most 15 minutes); then it decides with what has come, a missing location counting as unknown.
    */
-  waitShare: z.optional(z.number().check(z.positive(), z.maximum(1))),
+  waitShare: z.optional(
+    z.number(WAIT_SHARE_RULE).check(z.positive(WAIT_SHARE_RULE), z.maximum(1, WAIT_SHARE_RULE)),
+  ),
 });
 
 /** A target's own consensus rule, overriding the config's. */

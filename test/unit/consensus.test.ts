@@ -236,7 +236,10 @@ describe('a slow download', () => {
   it('from the home only does not make the target degraded', () => {
     const home = reportOf(stages('slow', 'ok'));
     expect(home.verdict).toMatchObject({ status: 'degraded', rule: 'slow-end-to-end' });
-    const d = decideOf(home, { 'us-east-1': sent('us-east-1', 'ok'), 'ap-south-1': sent('ap-south-1', 'ok') });
+    const d = decideOf(home, {
+      'us-east-1': sent('us-east-1', 'ok'),
+      'ap-south-1': sent('ap-south-1', 'ok'),
+    });
     expect(d.report.verdict).toMatchObject({ status: 'healthy', rule: 'locations-disagree' });
     expect(d.agreement.summary).toMatch(/^the download is slow from eu-west-1 \(0\.9 s\) only;/);
   });
