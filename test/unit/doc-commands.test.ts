@@ -33,7 +33,14 @@ describe('the commands of README.md and docs/*.md', () => {
   it('finds the blocks it checks', () => {
     expect(blocks.filter((b) => b.file === 'README.md').length).toBeGreaterThan(5);
     expect(new Set(blocks.map((b) => b.file))).toEqual(
-      new Set(['README.md', 'docs/aws.md', 'docs/checks.md', 'docs/cli.md', 'docs/serve.md']),
+      new Set([
+        'README.md',
+        'docs/aws.md',
+        'docs/checks.md',
+        'docs/cli.md',
+        'docs/locations.md',
+        'docs/serve.md',
+      ]),
     );
   });
 
