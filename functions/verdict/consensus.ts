@@ -140,13 +140,16 @@ function summaryOf(
       `${paths} from ${listed(names(failing))}, not the site (${failing.length} of ${m}, fewer than ${k})${silent}`
     );
   }
+  const slowFrom = listed(slow.map((s) => `${s.location} (${seconds(s.totalMs)})`));
   if (slow.length > 0 && slow.length < k) {
     const others = passing.map((s) => `${s.location} ${seconds(s.totalMs)}`);
     return (
-      `the download is slow from ${listed(slow.map((s) => `${s.location} (${seconds(s.totalMs)})`))} only; ` +
+      `the download is slow from ${slowFrom} only; ` +
       `${listed(others) || 'no other location answered'}: the network path, not the site${silent}`
     );
   }
+  if (slow.length > 0)
+    return `the download is slow from ${slowFrom} (${slow.length} of ${m}): ${homeVerdict.summary}${silent}`;
   return `${fine.length} of ${m} locations agree: ${homeVerdict.summary}${silent}`;
 }
 

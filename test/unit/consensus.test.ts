@@ -244,6 +244,18 @@ describe('a slow download', () => {
     expect(d.agreement.summary).toMatch(/^the download is slow from eu-west-1 \(0\.9 s\) only;/);
   });
 
+  it('from K locations while the home is fast is named, not said to agree', () => {
+    const d = decideOf(healthy(), {
+      'us-east-1': sent('us-east-1', 'slow', { totalMs: 4_200 }),
+      'ap-south-1': sent('ap-south-1', 'slow', { totalMs: 3_900 }),
+    });
+    expect(d.agreement.confirmed).toBe(false);
+    expect(d.agreement.summary).toMatch(
+      /^the download is slow from us-east-1 \(4\.2 s\) and ap-south-1 \(3\.9 s\) \(2 of 3\): /,
+    );
+    expect(d.agreement.summary).not.toContain('agree');
+  });
+
   it('from K locations, the home among them, stays degraded', () => {
     const d = decideOf(reportOf(stages('slow', 'ok')), {
       'us-east-1': sent('us-east-1', 'slow'),
