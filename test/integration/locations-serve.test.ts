@@ -6,13 +6,15 @@
  * and repairs. The config has no per-location `connectTo`: lima's process reads its own copy of the config,
  * differing only in the end-to-end check's `connectTo` (the relay), as a location whose resolver or route differs
  * would. Pages and notices are read from what the home's webhook posts (a loopback receiver here), by topic: `page`
- * for on-call, `monitor` for the monitor's owner.
+ * for on-call, `monitor` for the monitor's owner; and from the home's status pages and its latest report (JSON).
+ * Each fault is set or cleared mid-period, so that no one slot is split between a working and a broken stack.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextSlot, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Report } from '../../functions/contract/types.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { type Loopback, serveLoopback } from '../fixtures/loopback.ts';
@@ -151,6 +153,17 @@ async function waitForReport(what: string, ok: (r: Report) => boolean, ms = 45_0
   }
 }
 
+/**
+ * Waits for the middle of the target's period: a fault set or cleared then lands between two slots, never while one
+ * slot's runs are under way at some locations and not yet at others (which would split that one slot).
+ */
+async function midPeriod(): Promise<void> {
+  const offset = startOffsetMs('sandbox', PERIOD_MS);
+  const now = Date.now();
+  const mid = nextSlot(now, PERIOD_MS, offset) + PERIOD_MS / 2 - PERIOD_MS;
+  await sleep(mid > now ? mid - now : mid + PERIOD_MS - now);
+}
+
 const outcomes = (r: Report) =>
   Object.fromEntries((r.agreement?.locations ?? []).map((l) => [l.location, l.outcome]));
 const allPass = (r: Report) => r.agreement?.of === 3 && LOCATIONS.every((l) => outcomes(r)[l] === 'pass');
@@ -215,6 +228,7 @@ afterAll(async () => {
 describe('serve with three locations (a home and two), on the sandbox', () => {
   it('the site broken: one page to on-call naming the layer, with every location’s evidence; repaired: one recovery', async () => {
     const from = received.length;
+    await midPeriod();
     await box.applyFault('app-down');
     const page = await waitFor('page', (h) => h.topic === 'page' && h.state === 'ALARM', from);
     expect(page.rule).toBe('down');
@@ -234,6 +248,7 @@ describe('serve with three locations (a home and two), on the sandbox', () => {
     expect(alarms.map((h) => `${h.topic} ${h.rule}`)).toEqual(['page down']);
 
     const repaired = received.length;
+    await midPeriod();
     await box.clearFaults();
     const ok = await waitFor('recovery', (h) => h.topic === 'page' && h.state === 'OK', repaired);
     expect(ok.rule).toBe('down');
@@ -244,10 +259,14 @@ describe('serve with three locations (a home and two), on the sandbox', () => {
     const status = await get('/');
     expect(status.status).toBe(200);
     for (const l of LOCATIONS) expect(status.body).toContain(`data-location="${l}"`);
+    // The page and its recovery, in the pages and notices the status page lists.
+    expect(status.body).toContain('[download-doctor] FAILED sandbox: fault app (3 of 3 locations)');
+    expect(status.body).toContain('[download-doctor] RESOLVED sandbox: downloads work again');
   }, 120_000);
 
   it('only one location’s path broken: no page, one notice to the monitor’s owner naming it and its error', async () => {
     const from = received.length;
+    await midPeriod();
     await relay.break();
     const notice = await waitFor('location-path notice', (h) => h.rule === 'location-path', from);
     expect(notice).toMatchObject({ topic: 'monitor', state: 'ALARM' });
@@ -260,12 +279,14 @@ describe('serve with three locations (a home and two), on the sandbox', () => {
     expect(outcomes(report)).toEqual({ paris: 'pass', tokyo: 'pass', lima: 'fail' });
     const page = await get('/status/sandbox');
     expect(page.body).toMatch(/data-location="lima" data-outcome="fail"/);
+    expect((await get('/')).body).toContain('[download-doctor] NETWORK PATH sandbox: only lima fails');
     await sleep(2 * PERIOD_MS);
     expect(received.slice(from).map((h) => `${h.topic} ${h.rule} ${h.state}`)).toEqual([
       'monitor location-path ALARM',
     ]);
 
     const repaired = received.length;
+    await midPeriod();
     await relay.repair();
     const ok = await waitFor(
       'path recovery',
@@ -279,12 +300,15 @@ describe('serve with three locations (a home and two), on the sandbox', () => {
   it('a location stopped: a notice to the monitor’s owner that it went silent, none to on-call; back: resolved', async () => {
     await waitForReport('all three locations pass', allPass);
     const from = received.length;
+    await midPeriod();
     await stop(locations.get('tokyo'));
     const silent = await waitFor('location-silent notice', (h) => h.rule === 'location-silent', from);
     expect(silent).toMatchObject({ topic: 'monitor', state: 'ALARM', target: 'tokyo' });
     expect(silent.subject).toMatch(/tokyo/);
     const report = await latest();
     expect(outcomes(report).tokyo).toBe('unknown');
+    expect((await get('/status/sandbox')).body).toMatch(/data-location="tokyo" data-outcome="unknown"/);
+    expect((await get('/')).body).toContain('[download-doctor] LOCATION SILENT tokyo: no result');
     expect(report.verdict.status).toBe('healthy');
     expect(received.slice(from).filter((h) => h.topic === 'page')).toEqual([]);
 
