@@ -104,6 +104,34 @@ export function webhookPager(url: string): Pager {
   };
 }
 
+/**
+ * Many pagers as one: every page goes to each of them, at once. It is delivered when any pager delivered it (the
+ * others' failures are logged, by the pager's name, and said in where it went): one broken pager must neither
+ * hold a page back nor make it go again to the others at every run. It fails only when every pager failed. None
+ * configured: the page is only logged and kept.
+ */
+export function fanOut(pagers: readonly Pager[], log: (line: string) => void = () => {}): Pager {
+  return {
+    name: pagers.map((p) => p.name).join(', ') || 'no pager',
+    async send(n) {
+      if (!pagers.length) return 'the log only';
+      const settled = await Promise.allSettled(pagers.map((p) => p.send(n)));
+      const failed = settled.flatMap((s, i) =>
+        s.status === 'rejected'
+          ? [`${pagers[i]?.name}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`]
+          : [],
+      );
+      const delivered = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      if (!delivered.length) throw new Error(failed.join('; '));
+      for (const f of failed) log(`  not delivered by ${f} (delivered by the others): ${n.page.subject}`);
+      return `${delivered.join(', ')}${failed.length ? ` (not delivered by ${failed.join('; ')})` : ''}`;
+    },
+    close: () => {
+      for (const p of pagers) p.close();
+    },
+  };
+}
+
 /** A transition: sent (to `where`), or not sent for `suppressed`'s reason. */
 export interface Sent {
   alarm: string;

@@ -97,15 +97,37 @@ function readToken(
     if (!token) throw new UsageError(`${option}-file: ${fromFile} is empty`);
   }
   if (token !== undefined && token.length < 16)
-    throw new UsageError('the bearer token is shorter than 16 characters: use a long random one');
+    throw new UsageError(
+      `${option}-${fromEnv ? 'env' : 'file'}: the bearer token is shorter than 16 characters: use a long random one`,
+    );
   return token;
 }
 
+/**
+ * What only the home does (keep the history, serve the pages, page): options a location refuses rather than ignores.
+ * (The retention options have defaults: a location ignores them.)
+ */
+const HOME_ONLY: readonly [keyof ServeOptions, string][] = [
+  ['dataDir', '--data-dir'],
+  ['db', '--db'],
+  ['publicStatus', '--public-status'],
+  ['tokenEnv', '--token-env'],
+  ['tokenFile', '--token-file'],
+  ['snsEndpoint', '--sns-endpoint'],
+  ['webhook', '--webhook'],
+  ['webhookEnv', '--webhook-env'],
+];
+
 /** `--location NAME --home URL`: a location of the config other than its home, and where its results go. */
-function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv) {
+function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv, ownToken: string | undefined) {
   const homeOptions = o.home !== undefined || o.homeTokenEnv !== undefined || o.homeTokenFile !== undefined;
   if (o.location === undefined) {
     if (homeOptions) throw new UsageError('--home and its token go with --location');
+    // The home of several locations: the others post their results with its token.
+    if (hasLocations(config) && ownToken === undefined)
+      throw new UsageError(
+        'the config names several locations: the home needs a token (--token-env or --token-file), the one the other locations send with --home-token-env or --home-token-file',
+      );
     return undefined;
   }
   const { home, all } = locationsOf(config);
@@ -118,12 +140,19 @@ function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv) {
   // The home is serve without --location.
   if (o.location === home.name) {
     if (homeOptions) throw new UsageError(`--location ${o.location} is the home: it takes no --home`);
-    return undefined;
+    return locationOf({ ...o, location: undefined }, config, env, ownToken);
   }
   if (!o.home) throw new UsageError('--location needs --home URL: the home serve that receives the results');
   const token = readToken(o.homeTokenEnv, o.homeTokenFile, env, '--home-token');
   if (!token)
     throw new UsageError("--location needs the home's token: --home-token-env or --home-token-file");
+  const homeOnly = HOME_ONLY.filter(([key]) => o[key] !== undefined && o[key] !== false).map(
+    ([, opt]) => opt,
+  );
+  if (homeOnly.length)
+    throw new UsageError(
+      `--location ${o.location} keeps no history, serves no page and pages no one (the home does): drop ${homeOnly.join(', ')}`,
+    );
   return { name: o.location, sender: homeSender(httpUrl(o.home, '--home'), token) };
 }
 
@@ -176,7 +205,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   if (o.webhookEnv && !webhook)
     throw new UsageError(`--webhook-env: the environment variable ${o.webhookEnv} is not set, or empty`);
   const { config, file } = await loadConfig(o.config);
-  const location = locationOf(o, config, env);
+  const location = locationOf(o, config, env, token);
   fitHeapTo(config);
   if (location) return serveLocation(config, file, location, concurrency);
   const pagers: Pager[] = [];
@@ -209,6 +238,12 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   log(
     `serving ${config.targets.map((t) => t.name).join(', ')} on ${where} (history: ${db}; pages: ${pagers.map((p) => p.name).join(', ') || 'none, logged only'}${token ? `; bearer token or log-in required${o.publicStatus ? ' but for the status pages' : ''}` : ''})`,
   );
+  if (monitor.inbox)
+    log(
+      `home of several locations: ${locationsOf(config)
+        .all.map((l) => l.name)
+        .join(', ')}; the others post their results to ${where}/ingest`,
+    );
   if (!isLoopback(o.host) && !token)
     log(
       'warning: listening beyond loopback without a token: only requests naming a loopback host (localhost, 127.0.0.1) are answered; set a token to serve others',

@@ -22,7 +22,7 @@ import { nextSlot, periodMs, startOffsetMs } from '../../functions/config/schedu
 import type { Config, Target } from '../../functions/config/schema.ts';
 import type { LocationResult, Report } from '../../functions/contract/types.ts';
 import { pageText } from '../../functions/render/page.ts';
-import { deliverTransitions, type Pager } from '../pagers.ts';
+import { deliverTransitions, fanOut, type Pager } from '../pagers.ts';
 import { runTarget } from '../run.ts';
 import { DEFAULT_CONCURRENCY, originsOf, PER_ORIGIN, RunNotStartedError, RunPool } from '../run-pool.ts';
 import { LocationInbox, slotOfRun, slotRule } from './locations.ts';
@@ -99,17 +99,6 @@ export function runBoundMs(t: Target): number {
   return stage1 + t.confirmDelayMs + stage1 + stage2 + 5_000;
 }
 
-/** Many pagers as one: every page goes to each of them (none configured: it is only logged and kept). */
-function fanOut(pagers: readonly Pager[]): Pager {
-  return {
-    name: pagers.map((p) => p.name).join(', ') || 'no pager',
-    send: async (n) => (await Promise.all(pagers.map((p) => p.send(n)))).join(', ') || 'the log only',
-    close: () => {
-      for (const p of pagers) p.close();
-    },
-  };
-}
-
 export class Monitor {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Runs under way (started, not waiting for room), so that a stop can wait for them. */
@@ -133,7 +122,7 @@ export class Monitor {
   private stopping = false;
 
   constructor(private readonly o: MonitorOptions) {
-    this.pager = fanOut(o.pagers);
+    this.pager = fanOut(o.pagers, o.log);
     this.names = instanceNames(o.instance ?? LOCAL_INSTANCE);
     this.pool = new RunPool(o.concurrency ?? DEFAULT_CONCURRENCY, o.perOrigin ?? PER_ORIGIN);
     for (const t of o.config.targets) this.stats.set(t.name, { runs: 0, skipped: 0, maxLagMs: 0 });
@@ -350,7 +339,15 @@ export class Monitor {
           );
           return result.report as Report;
         });
-      this.keep(result, source, t);
+      // A run that cannot be stored (a full disk, a locked database) still steps the alarms: a page must not wait
+      // for the history. The failure is logged, and the run is still answered.
+      try {
+        this.keep(result, source, t);
+      } catch (err) {
+        this.o.log(
+          `${t.name}: the run could not be kept in the history (${err instanceof Error ? err.message : String(err)}); its alarms are stepped all the same`,
+        );
+      }
       await this.evaluate(t.name, result.report, result.at);
       return result;
     } finally {
@@ -370,7 +367,14 @@ export class Monitor {
     const rule = slotRule(this.o.config, t);
     const others = await inbox.collect(t, slot, rule.waitMs);
     const decision = decideSlot({ home: { report, at: this.now() }, others }, rule);
-    this.store.recordLocations(t.name, this.now(), decision.agreement.locations);
+    try {
+      this.store.recordLocations(t.name, this.now(), decision.agreement.locations);
+    } catch (err) {
+      // The history's loss, not the decision's: the decided report still steps the alarms.
+      this.o.log(
+        `${t.name}: the locations' outcomes could not be kept (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
     return decision.report;
   }
 
@@ -400,7 +404,6 @@ export class Monitor {
   /** The run into the store (with the target's period: its outcome counts until the next run) and the log. */
   private keep(r: RunResult, source: 'schedule' | 'probe', t: Target): void {
     const { lagMs, sent: _sent, slotOf: _slot, ...run } = r;
-    this.store.recordRun({ ...run, source, everyMs: periodMs(t) });
     const outcome = r.report
       ? `${r.report.verdict.status}${r.report.verdict.fault ? ` (fault ${r.report.verdict.faults.join(', ')})` : ''}`
       : `no verdict: ${r.error}`;
@@ -409,6 +412,7 @@ export class Monitor {
       `${r.at.toISOString()} ${r.target}: ${outcome} [${source}, ${Math.round(r.durationMs)} ms]${lag}`,
     );
     if (r.report?.agreement) this.o.log(`  locations: ${r.report.agreement.summary}`);
+    this.store.recordRun({ ...run, source, everyMs: periodMs(t) });
   }
 
   /** Steps the target's alarms with the run's data and delivers the transitions, one run at a time per target. */
@@ -416,8 +420,9 @@ export class Monitor {
     const previous = this.evaluating.get(target) ?? Promise.resolve();
     const next = previous.then(async () => {
       const memory = this.store.alarmMemory(target);
+      let sent: Awaited<ReturnType<typeof deliverTransitions>>;
       try {
-        const sent = await deliverTransitions(
+        sent = await deliverTransitions(
           memory,
           target,
           report,
@@ -429,33 +434,40 @@ export class Monitor {
           (alarm) => this.store.openIncident(alarm)?.openedAt,
           this.rules,
         );
-        for (const s of sent) {
-          // A page sent opens an incident; the alarm's return to OK closes it (its notice sent or held back).
-          const rule = this.rules.find((r) => this.names.alarm(target, r) === s.alarm);
-          if (rule?.topic === 'page' && (s.state === 'OK' || !s.suppressed))
-            this.store.noteIncident({ target, alarm: s.alarm, rule: rule.id, state: s.state, at }, report);
-          this.store.recordNotification(target, {
-            at,
-            alarm: s.alarm,
-            state: s.state,
-            subject: s.page.subject,
-            sentTo: s.where,
-            held: s.suppressed,
-          });
-          this.o.log(
-            `  ${s.suppressed ? `held back (${s.suppressed})` : `sent to ${s.where}`}: ${s.page.subject}`,
-          );
-        }
       } catch (err) {
         // Not remembered: the transition is evaluated again at the next run.
         this.o.log(
           `  a page could not be sent (${err instanceof Error ? err.message : String(err)}): it is tried again at the next run`,
         );
+        return;
       } finally {
         this.store.saveAlarms(target, memory);
       }
+      for (const s of sent) {
+        // A page sent opens an incident; the alarm's return to OK closes it (its notice sent or held back).
+        const rule = this.rules.find((r) => this.names.alarm(target, r) === s.alarm);
+        if (rule?.topic === 'page' && (s.state === 'OK' || !s.suppressed))
+          this.store.noteIncident({ target, alarm: s.alarm, rule: rule.id, state: s.state, at }, report);
+        this.store.recordNotification(target, {
+          at,
+          alarm: s.alarm,
+          state: s.state,
+          subject: s.page.subject,
+          sentTo: s.where,
+          held: s.suppressed,
+        });
+        this.o.log(
+          `  ${s.suppressed ? `held back (${s.suppressed})` : `sent to ${s.where}`}: ${s.page.subject}`,
+        );
+      }
     });
-    const settled = next.catch(() => {});
+    // The next evaluation of the target waits for this one, whatever became of it; what failed (the alarms' memory
+    // could not be read or saved) is logged, never dropped.
+    const settled = next.catch((err: unknown) =>
+      this.o.log(
+        `${target}: the alarms could not be evaluated (${err instanceof Error ? err.message : String(err)}): they are stepped again at the next run`,
+      ),
+    );
     this.evaluating.set(target, settled);
     return settled;
   }

@@ -676,7 +676,8 @@ export class Store {
 
   /**
    * Each location's slots of the target since `from`: how many by outcome, and the end-to-end time's median and
-   * worst (of the slots where it answered), oldest location first as they were recorded.
+   * worst (of the slots where the download came through: passed or slow), oldest location first as they were
+   * recorded.
    */
   locationSummary(target: string, from: Date): LocationSummary[] {
     const rows = this.stmt(
@@ -688,7 +689,9 @@ export class Store {
       const s = by.get(location) ?? { counts: { fail: 0, slow: 0, pass: 0, unknown: 0 }, ms: [] };
       by.set(location, s);
       s.counts[String(row.outcome) as LocationOutcome] += 1;
-      if (row.total_ms !== null) s.ms.push(num(row.total_ms));
+      // A download's time only where it came through: a refused or timed-out one says nothing of the path's speed.
+      if (row.total_ms !== null && (row.outcome === 'pass' || row.outcome === 'slow'))
+        s.ms.push(num(row.total_ms));
     }
     return [...by].map(([location, s]) => {
       const sorted = s.ms.sort((a, b) => a - b);

@@ -84,6 +84,80 @@ describe('the CLI on bad input', () => {
     expect(r.err).toBe(`download-doctor: ${message}\n`);
   });
 
+  it.each([
+    [['--location', 'tokyo'], '--location needs --home URL: the home serve that receives the results'],
+    [['--home', 'http://127.0.0.1:9'], '--home and its token go with --location'],
+    [['--home-token-file', 'hometoken'], '--home and its token go with --location'],
+    [
+      ['--location', 'nowhere', '--home', 'http://127.0.0.1:9'],
+      '--location: "nowhere" is not a location of the config (paris, tokyo, lima)',
+    ],
+    [
+      ['--location', 'paris', '--home', 'http://127.0.0.1:9'],
+      '--location paris is the home: it takes no --home',
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'ftp://127.0.0.1:9', '--home-token-file', 'hometoken'],
+      '--home must be an http(s) URL',
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'http://127.0.0.1:9'],
+      "--location needs the home's token: --home-token-env or --home-token-file",
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'http://127.0.0.1:9', '--home-token-env', 'DD_NOT_SET_ANYWHERE'],
+      '--home-token-env: the environment variable DD_NOT_SET_ANYWHERE is not set, or empty',
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'http://127.0.0.1:9', '--home-token-file', 'token'],
+      '--home-token-file: token can be read by other users (mode 0644): chmod 600 token',
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'http://127.0.0.1:9', '--home-token-file', 'short'],
+      '--home-token-file: the bearer token is shorter than 16 characters: use a long random one',
+    ],
+    [
+      [
+        '--location',
+        'tokyo',
+        '--home',
+        'http://127.0.0.1:9',
+        '--home-token-file',
+        'hometoken',
+        '--data-dir',
+        'd',
+      ],
+      '--location tokyo keeps no history, serves no page and pages no one (the home does): drop --data-dir',
+    ],
+    [
+      [],
+      'the config names several locations: the home needs a token (--token-env or --token-file), the one the other locations send with --home-token-env or --home-token-file',
+    ],
+  ])('serve %j with three locations exits 2: %s', async (args, message) => {
+    const dir = project({
+      'download-doctor.config.json': json({
+        locations: [{ name: 'paris', home: true }, { name: 'tokyo' }, { name: 'lima' }],
+        targets: [targetInput()],
+      }),
+      token: 'a-token-that-others-can-read-0123\n',
+    });
+    writeFileSync(join(dir, 'hometoken'), 'a-home-token-0123456789abcdef\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'short'), 'too-short\n', { mode: 0o600 });
+    const r = await dd(['serve', ...args], {}, dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`download-doctor: ${message}\n`);
+  });
+
+  it('serve --location exits 2 when the config names no locations', async () => {
+    const r = await dd(['serve', '--location', 'tokyo', '--home', 'http://127.0.0.1:9'], {
+      'download-doctor.config.json': json({ targets: [targetInput()] }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'download-doctor: --location: the config names no `locations` (two or more) to be one of\n',
+    );
+  });
+
   it('exits 2 and names every bad field of a JSON config, without a stack trace', async () => {
     const bad = {
       targets: [

@@ -222,6 +222,14 @@ describe('every query reads through an index', () => {
     s.alarmMemory('prod');
     s.recordNotification('prod', { at: now, alarm, state: 'OK', subject: 's' });
     s.notifications(20);
+    s.recordLocations('prod', now, [
+      { location: 'paris', home: true, outcome: 'pass', totalMs: 40 },
+      { location: 'lima', home: false, outcome: 'fail', kind: 'connect-refused', totalMs: 1 },
+    ]);
+    expect(s.locationSummary('prod', new Date(T0))).toEqual([
+      { location: 'paris', counts: { pass: 1, slow: 0, fail: 0, unknown: 0 }, medianMs: 40, worstMs: 40 },
+      { location: 'lima', counts: { pass: 0, slow: 0, fail: 1, unknown: 0 } },
+    ]);
     await s.compact(new Date(T0 + 400 * DAY_MS));
     const plans = s
       .preparedSql()
