@@ -173,7 +173,8 @@ export function rerunLines(
   configFile?: string,
 ): string[] {
   const c = rerunCommands(target, stateMachineArn, allLayers, configFile);
-  return ['Rerun by hand:', `  ${c.startExecution}`, `  ${c.cli}`];
+  // Without a workflow (a page of `serve`), the AWS command would name one that does not exist.
+  return ['Rerun by hand:', ...(stateMachineArn ? [`  ${c.startExecution}`] : []), `  ${c.cli}`];
 }
 
 /** Where the report function keeps the latest reports (on AWS): the page points to the HTML one. */
@@ -250,7 +251,8 @@ export function pageText(
   if (t.rule.id === 'monitor-warning') return monitorWarningText(t, report, stateMachineArn);
   if (t.rule.id === 'location-silent') return notice(locationSilentText(t), []);
   if (t.rule.id === 'location-path')
-    return notice(locationPathText(t, report), t.state === 'OK' ? [] : (report?.results ?? []));
+    // Each location's evidence is in the notice; the home's own checks passed, and would only distract.
+    return notice(locationPathText(t, report), []);
   const tlsRule = t.rule.id === 'tls-expiry';
   if (t.state === 'OK') {
     const what =

@@ -88,7 +88,20 @@ describe('the monitor warning', () => {
     expect(page.message).toContain('This is not a page:\ndownloads are healthy');
     expect(page.message).toContain(`What to fix: ${r.verdict.monitorWarning}`);
     expect(page.message).toContain('download-doctor run --target prod --all-layers');
-    expect(page.message).toContain('"allLayers":true');
+    // Sent by serve (no workflow): no AWS command naming a state machine that does not exist.
+    expect(page.message).not.toContain('aws stepfunctions');
+    const onAws = pageText(
+      {
+        alarmName: 'download-doctor-prod-monitor-warning',
+        target: 'prod',
+        rule: rule('monitor-warning'),
+        state: 'ALARM',
+        at,
+      },
+      r,
+      'arn:aws:states:eu-west-1:1:stateMachine:dd',
+    );
+    expect(onAws.message).toContain('"allLayers":true');
   });
 });
 
