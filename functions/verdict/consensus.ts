@@ -211,9 +211,25 @@ function decidedVerdict(
       summary,
       rule: 'locations-disagree',
       evidence,
-      ...(homeVerdict.monitorWarning ? { monitorWarning: homeVerdict.monitorWarning } : {}),
+      ...warningOf(homeVerdict, home),
     };
   return { ...homeVerdict, summary, evidence };
+}
+
+/**
+ * The monitor's own warning: the home's, or, when the home could not check end to end (its own settings, a crash)
+ * while other locations could, one saying so. The others decide without it, and without this nobody would hear
+ * that the home, the one location that names the layer, is blind (the monitor's owners are told; on-call is not).
+ */
+function warningOf(homeVerdict: Verdict, home: LocationSeen): Pick<Verdict, 'monitorWarning'> {
+  if (homeVerdict.monitorWarning) return { monitorWarning: homeVerdict.monitorWarning };
+  if (home.outcome !== 'unknown') return {};
+  const why = home.error ?? home.message;
+  return {
+    monitorWarning:
+      `the home (${home.location}) could not check end to end${why ? ` (${why})` : ''}: ` +
+      'the other locations decide without it, and no check names a layer; fix its settings or credentials',
+  };
 }
 
 /** The home's verdict is degraded for its end-to-end time alone (the rule of a slow download, app fine). */

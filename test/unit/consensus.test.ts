@@ -1,5 +1,6 @@
 /** The consensus of several locations on one slot (functions/verdict/consensus.ts decide): plain data in and out. */
 import { describe, expect, it } from 'vitest';
+import { METRICS, metricData } from '../../functions/alerting/metrics.ts';
 import type { LocationResult, Report } from '../../functions/contract/types.ts';
 import { decide, evidenceLines, listed, partialFailure } from '../../functions/verdict/consensus.ts';
 import { reportOf, result, type Spec, stages } from '../fixtures/results.ts';
@@ -195,6 +196,29 @@ describe('a location with no result', () => {
 });
 
 describe('what a location could not check', () => {
+  it('warns the monitor’s owners when the home could not check while the others pass', () => {
+    const home = reportOf(stages('secret-missing', 'ok', 'ok', 'ok'));
+    const d = decideOf(home, {
+      'us-east-1': sent('us-east-1', 'ok'),
+      'ap-south-1': sent('ap-south-1', 'ok'),
+    });
+    expect(outcomes(d)[HOME]).toBe('unknown');
+    expect(d.report.verdict).toMatchObject({ status: 'healthy', rule: 'locations-disagree' });
+    // Not a page, but not silence either: the monitor-warning rule's value (storage and proxy ran at the home).
+    expect(d.report.verdict.monitorWarning).toMatch(/^the home \(eu-west-1\) could not check end to end/);
+    expect(metricData(d.report, new Date()).find((m) => m.MetricName === METRICS.monitorWarning)?.Value).toBe(
+      1,
+    );
+  });
+
+  it('adds no warning when the home checked', () => {
+    const d = decideOf(healthy(), {
+      'us-east-1': sent('us-east-1', 'timeout'),
+      'ap-south-1': sent('ap-south-1', 'ok'),
+    });
+    expect(d.report.verdict.monitorWarning).toBeUndefined();
+  });
+
   it('is unknown when its own settings stop it (a missing secret, a crash)', () => {
     for (const kind of ['secret-missing', 'check-error', 'invalid-request', 'not-configured'] as const) {
       const d = decideOf(appDown(), {
