@@ -237,6 +237,7 @@ const extraSentinelSchema = z.strictObject({
 
 /** How often a target runs when its config does not say (./schedule.ts, which plans runs without this schema). */
 export { DEFAULT_SCHEDULE };
+
 /** The shortest and longest schedules `serve` accepts (on AWS, EventBridge Scheduler needs whole minutes). */
 const SCHEDULE_LIMITS_MS = { min: 1_000, max: 86_400_000 } as const;
 
