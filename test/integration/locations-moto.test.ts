@@ -208,7 +208,9 @@ describe('several locations on moto: the home decides and pages once', () => {
     // through the Region's relay, as that Region's network would), writing to the home's Region by name.
     const probes = {} as Record<Probe, LambdaModule>;
     for (const p of PROBES) {
-      const relay = `127.0.0.1:${(relays.get(p)?.server.address() as AddressInfo).port}`;
+      const server = relays.get(p)?.server;
+      if (!server) throw new Error(`no relay for ${p}`);
+      const relay = `127.0.0.1:${(server.address() as AddressInfo).port}`;
       const own = {
         locations,
         targets: [{ ...targetInput, endToEnd: { ...(targetInput.endToEnd as object), connectTo: relay } }],
