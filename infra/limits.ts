@@ -310,6 +310,30 @@ export function iamProblems(config: Config): string[] {
   return problems;
 }
 
+/** A probe Region's write of its result into the home's slots table and its message to the decide queue. */
+export const PROBE_SEND_MS = 5_000;
+
+/**
+ * What a probe Region's function cannot finish in its timeout: it runs the end-to-end check and, when it fails, its
+ * confirmation in one invocation (functions/handlers/location-run.ts), then sends the result to the home. A
+ * function cut off sends nothing, and its location counts as unknown exactly when the site fails from there.
+ */
+export function probeProblems(config: Config, checkTimeoutSeconds: number): string[] {
+  return config.targets
+    .filter((t) => t.stack === undefined)
+    .flatMap((t, i) => {
+      const deadline = t.endToEnd.timeoutMs;
+      const worst = 2 * deadline + t.confirmDelayMs + LAMBDA_HEADROOM_MS + PROBE_SEND_MS;
+      return worst > checkTimeoutSeconds * 1000
+        ? [
+            `targets[${i}].endToEnd.timeoutMs: a probe Region runs the end-to-end check and its confirmation in one function: ` +
+              `twice its deadline (${deadline} ms), confirmDelayMs (${t.confirmDelayMs} ms), ${LAMBDA_HEADROOM_MS} ms of headroom ` +
+              `and ${PROBE_SEND_MS} ms to send the result home exceed its timeout (${checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
+          ]
+        : [];
+    });
+}
+
 /** EventBridge Scheduler's longest schedule name. */
 export const SCHEDULE_NAME_MAX = 64;
 

@@ -277,6 +277,23 @@ describe('refusals at synth, each naming its field', () => {
     ).toContain(`locations: ${MAX_LOCATIONS + 1} locations, over the ${MAX_LOCATIONS}`);
   });
 
+  it('a probe function whose timeout cannot hold the check, its confirmation and the send home', () => {
+    const slow = configWith(
+      [HOME, VIRGINIA],
+      [publicTargetInput({ endToEnd: { url: 'https://www.example.com/d/', timeoutMs: 12_000 } })],
+    );
+    expect(refusal((app) => probesIn(app, 'us-east-1', slow, 'virginia'))).toContain(
+      'targets[0].endToEnd.timeoutMs: a probe Region runs the end-to-end check and its confirmation in one function',
+    );
+    // The same target at the home: one check an invocation, within the same 30 s.
+    expect(() => {
+      const app = new App({ outdir: tempDir('dd-home-'), context: { 'aws:cdk:bundling-stacks': [] } });
+      new DownloadHealthchecks(new Stack(app, 'Home', { env: { region: 'eu-west-3' } }), 'Hc', {
+        config: slow,
+      });
+    }).not.toThrow();
+  });
+
   it('a target that names a probe Region as reaching its private network', () => {
     expect(
       refusal((app) =>
