@@ -11,6 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { ConfigInput } from '../functions/config/schema.ts';
 import { DownloadHealthchecks, type DownloadHealthchecksProps } from '../infra/construct.ts';
+import { DownloadProbes } from '../infra/probes.ts';
 
 /** AWS's limits, each with the figure it bounds. */
 export const LIMITS = {
@@ -139,22 +140,11 @@ function dashboardOf(resources: Record<string, Resource>): { widgets: number; me
   return { widgets: widgets.length, metrics: widgets.map((w) => w.properties.metrics?.length ?? 0) };
 }
 
-/** Synthesizes the construct with `n` README-style targets, and measures the template. */
-export function measureScale(n: number, props: Partial<DownloadHealthchecksProps> = {}): ScaleFigures {
-  const outdir = mkdtempSync(join(tmpdir(), `dd-scale-${n}-`));
-  const started = performance.now();
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'Scale', { env: { account: ACCOUNT, region: REGION } });
-  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-  });
-  const config = { targets: Array.from({ length: n }, (_, i) => readmeTarget(i)) } as unknown as ConfigInput;
-  new DownloadHealthchecks(stack, 'Healthchecks', { config, vpc, instanceName: 'Fleet', ...props });
-  const assembly = app.synth();
-  const synthMs = performance.now() - started;
-  const templateFile = join(assembly.directory, stack.templateFile);
+/** What a synthesized template weighs against AWS's limits (the dashboard's, when it has one). */
+export type TemplateFigures = Omit<ScaleFigures, 'targets' | 'synthMs' | 'templateFile' | 'cleanup'>;
+
+/** A template file's figures: resources, bytes as deployed, policies as IAM counts them, alarms, the dashboard. */
+export function templateFigures(templateFile: string): TemplateFigures {
   const text = readFileSync(templateFile, 'utf8');
   const resources = (JSON.parse(text) as { Resources: Record<string, Resource> }).Resources;
   const types = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type]));
@@ -169,7 +159,6 @@ export function measureScale(n: number, props: Partial<DownloadHealthchecksProps
   }
   const dashboard = dashboardOf(resources);
   return {
-    targets: n,
     resources: Object.keys(resources).length,
     // As cdk deploy uploads it: minified JSON.
     templateBytes: Buffer.byteLength(JSON.stringify(JSON.parse(text))),
@@ -179,11 +168,100 @@ export function measureScale(n: number, props: Partial<DownloadHealthchecksProps
     widgets: dashboard.widgets,
     dashboardMetrics: dashboard.metrics.reduce((a, b) => a + b, 0),
     metricsPerWidget: Math.max(0, ...dashboard.metrics),
+  };
+}
+
+const readmeConfig = (n: number) =>
+  ({ targets: Array.from({ length: n }, (_, i) => readmeTarget(i)) }) as unknown as ConfigInput;
+
+/** Synthesizes the construct with `n` README-style targets, and measures the template. */
+export function measureScale(n: number, props: Partial<DownloadHealthchecksProps> = {}): ScaleFigures {
+  const outdir = mkdtempSync(join(tmpdir(), `dd-scale-${n}-`));
+  const started = performance.now();
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Scale', { env: { account: ACCOUNT, region: REGION } });
+  const vpc = readmeVpc(stack);
+  new DownloadHealthchecks(stack, 'Healthchecks', {
+    config: readmeConfig(n),
+    vpc,
+    instanceName: 'Fleet',
+    ...props,
+  });
+  const assembly = app.synth();
+  const synthMs = performance.now() - started;
+  const templateFile = join(assembly.directory, stack.templateFile);
+  return {
+    targets: n,
+    ...templateFigures(templateFile),
     synthMs,
     templateFile,
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }
+
+const readmeVpc = (stack: Stack) =>
+  ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+  });
+
+/** The probe Regions of measureLocations, besides the home (REGION). */
+export const PROBE_REGIONS = ['us-east-1', 'ap-south-1'] as const;
+
+export interface LocationsFigures {
+  targets: number;
+  /** Each stack's figures: the home's first, then each probe Region's. */
+  stacks: (TemplateFigures & { stack: string; region: string; templateFile: string })[];
+  synthMs: number;
+  cleanup: () => void;
+}
+
+/**
+ * An app with `n` README-style targets checked from 3 locations: the home's stack (REGION) and a probe stack in each
+ * of PROBE_REGIONS (DownloadProbes, as a user's app writes it), synthesized, each template measured.
+ */
+export function measureLocations(n: number): LocationsFigures {
+  const outdir = mkdtempSync(join(tmpdir(), `dd-locations-${n}-`));
+  const started = performance.now();
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = {
+    ...readmeConfig(n),
+    locations: [
+      { name: 'dublin', region: REGION, home: true },
+      ...PROBE_REGIONS.map((region) => ({ name: region, region })),
+    ],
+  } as unknown as ConfigInput;
+  const home = new Stack(app, 'Home', { env: { account: ACCOUNT, region: REGION } });
+  new DownloadHealthchecks(home, 'Healthchecks', { config, vpc: readmeVpc(home), instanceName: 'Fleet' });
+  const probes = PROBE_REGIONS.map((region) => {
+    const stack = new Stack(app, `Probes-${region}`, { env: { account: ACCOUNT, region } });
+    new DownloadProbes(stack, 'Probes', { config, location: region, instanceName: 'Fleet' });
+    return stack;
+  });
+  const assembly = app.synth();
+  const synthMs = performance.now() - started;
+  return {
+    targets: n,
+    stacks: [home, ...probes].map((stack) => {
+      const templateFile = join(assembly.directory, stack.templateFile);
+      return { stack: stack.stackName, region: stack.region, templateFile, ...templateFigures(templateFile) };
+    }),
+    synthMs,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+/** The lines `npm run bench` prints for measureLocations: one per stack. */
+export const locationsRows = (f: LocationsFigures) =>
+  f.stacks.map(
+    (s) =>
+      `| ${f.targets} | ${s.stack} (${s.region}) | ${s.resources} | ${(s.templateBytes / 1000).toFixed(0)} KB | ${s.largestPolicyChars} | ${s.largestRoleChars} |`,
+  );
+
+export const LOCATIONS_HEADER =
+  '| targets | stack | resources (500) | template (1 MB) | largest policy (6,144) | largest role, inline (10,240) |\n' +
+  '|---|---|---|---|---|---|';
 
 /** One line of the table `npm run bench` prints. */
 export const scaleRow = (f: ScaleFigures) =>

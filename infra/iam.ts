@@ -274,6 +274,8 @@ export function grantNotifier(
 export function grantSecrets(
   functions: Readonly<Partial<Record<HandlerName, lambda.Function>>>,
   config: Config,
+  /** Where secrets named without an ARN live: the function's own Region, or the home's (a probe Region's function). */
+  region?: string,
 ): void {
   const checks: [HandlerName, (t: Target) => Target['app']['headers']][] = [
     ['end-to-end', (t) => t.endToEnd.headers],
@@ -284,7 +286,9 @@ export function grantSecrets(
     const fn = functions[name];
     if (!fn) continue;
     const stack = Stack.of(fn);
-    const arns = config.targets.flatMap((t) => secretRefs(headers(t)).flatMap((r) => refArn(stack, r) ?? []));
+    const arns = config.targets.flatMap((t) =>
+      secretRefs(headers(t)).flatMap((r) => refArn(stack, r, region) ?? []),
+    );
     for (const [kind, action] of [
       ['secret', 'secretsmanager:GetSecretValue'],
       ['parameter', 'ssm:GetParameter'],
@@ -299,6 +303,7 @@ export function grantSecrets(
 function refArn(
   stack: Stack,
   r: ReturnType<typeof secretRefs>[number],
+  region?: string,
 ): { kind: 'secret' | 'parameter'; arn: string } | undefined {
   if ('secretsManager' in r)
     return {
@@ -308,6 +313,7 @@ function refArn(
         : // A secret's ARN ends in a random suffix of six characters after its name.
           stack.formatArn({
             service: 'secretsmanager',
+            ...(region ? { region } : {}),
             resource: 'secret',
             resourceName: `${r.secretsManager}-??????`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
@@ -318,7 +324,12 @@ function refArn(
       kind: 'parameter',
       arn: r.ssm.startsWith('arn:')
         ? r.ssm
-        : stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: r.ssm.replace(/^\//, '') }),
+        : stack.formatArn({
+            service: 'ssm',
+            ...(region ? { region } : {}),
+            resource: 'parameter',
+            resourceName: r.ssm.replace(/^\//, ''),
+          }),
     };
   return undefined; // {"env": ...}: local only (synth refuses it)
 }

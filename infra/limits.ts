@@ -310,13 +310,45 @@ export function iamProblems(config: Config): string[] {
   return problems;
 }
 
+/** A probe Region's write of its result into the home's slots table and its message to the decide queue. */
+export const PROBE_SEND_MS = 5_000;
+
+/**
+ * What a probe Region's function cannot finish in its timeout: it runs the end-to-end check and, when it fails, its
+ * confirmation in one invocation (functions/handlers/location-run.ts), then sends the result to the home. A
+ * function cut off sends nothing, and its location counts as unknown exactly when the site fails from there.
+ */
+export function probeProblems(config: Config, checkTimeoutSeconds: number): string[] {
+  return config.targets
+    .filter((t) => t.stack === undefined)
+    .flatMap((t, i) => {
+      const deadline = t.endToEnd.timeoutMs;
+      const worst = 2 * deadline + t.confirmDelayMs + LAMBDA_HEADROOM_MS + PROBE_SEND_MS;
+      return worst > checkTimeoutSeconds * 1000
+        ? [
+            `targets[${i}].endToEnd.timeoutMs: a probe Region runs the end-to-end check and its confirmation in one function: ` +
+              `twice its deadline (${deadline} ms), confirmDelayMs (${t.confirmDelayMs} ms), ${LAMBDA_HEADROOM_MS} ms of headroom ` +
+              `and ${PROBE_SEND_MS} ms to send the result home exceed its timeout (${checkTimeoutSeconds} s): raise checkTimeout or lower timeoutMs`,
+          ]
+        : [];
+    });
+}
+
 /** EventBridge Scheduler's longest schedule name. */
 export const SCHEDULE_NAME_MAX = 64;
 
 /**
- * What several locations need on AWS: a Region for each location but the home (its probe stack deploys there), none
- * of them in the home's Region twice, schedule names that fit, and no `privateLocations` (a probe Region runs the
- * end-to-end check only: the app, storage and proxy checks run from the home, inside its VPC).
+ * The most locations an instance on AWS may have, the home included. Each probe Region is one more stack to deploy
+ * and pay for (`npm run cost`), one more result in each slot's item (DynamoDB's 400 KB) and one more line of each
+ * page; past this, consensus gains nothing (Route 53 checks from 8 Regions by default).
+ */
+export const MAX_LOCATIONS = 10;
+
+/**
+ * What several locations need on AWS: a Region for each location but the home (its probe stack deploys there), each
+ * other than the home's and than each other's, schedule names that fit, no more than MAX_LOCATIONS, and no
+ * `privateLocations` (a probe Region runs the end-to-end check only: the app, storage and proxy checks run from the
+ * home, inside its VPC).
  */
 export function locationProblems(
   written: ConfigInput,
@@ -330,7 +362,14 @@ export function locationProblems(
     0,
     locations.findIndex((l) => l.home),
   );
+  if (locations.length > MAX_LOCATIONS)
+    problems.push(
+      `locations: ${locations.length} locations, over the ${MAX_LOCATIONS} an instance on AWS may have (a probe stack each): ` +
+        'keep the Regions that see the site by distinct network paths',
+    );
   const regions = new Map<string, number>();
+  const home = locations[homeIndex];
+  if (home?.region) regions.set(home.region, homeIndex);
   locations.forEach((l, i) => {
     if (i === homeIndex) return;
     if (!l.region) {
@@ -340,7 +379,12 @@ export function locationProblems(
       return;
     }
     const first = regions.get(l.region);
-    if (first !== undefined)
+    if (first === homeIndex)
+      problems.push(
+        `locations[${i}].region: ${l.region} is the home's Region (locations[${first}]): a probe Region sees the site by ` +
+          "another network path than the home's; give it another Region, or leave it out",
+      );
+    else if (first !== undefined)
       problems.push(
         `locations[${i}].region: ${l.region} is locations[${first}]'s too: one probe stack per Region (their names would collide)`,
       );

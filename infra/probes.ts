@@ -14,13 +14,13 @@
  * stack they already have in that Region. The home's table and queue are named (functions/alerting/names.ts), so
  * the probe's IAM is built from names: no cross-stack reference, `cdk deploy --all` in any order.
  */
-import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { locationsOf } from '../functions/config/locations.ts';
+import { type Location, locationsOf } from '../functions/config/locations.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { prebuiltCode } from './construct.ts';
 import { DownloadHealthchecksError } from './errors.ts';
@@ -73,11 +73,17 @@ export class DownloadProbes extends Construct {
   constructor(scope: Construct, id: string, props: DownloadProbesProps) {
     super(scope, id);
     const r = resolveProps(this, id, props, { location: props.location });
-    const homeRegion = props.homeRegion ?? locationsOf(r.config).home.region;
-    if (!homeRegion)
-      throw new DownloadHealthchecksError(
-        `DownloadProbes "${id}":\nhomeRegion: required, or the home location's region in the config's locations`,
-      );
+    const where = locationsOf(r.config);
+    const homeRegion = props.homeRegion ?? where.home.region;
+    const problems = homeRegion
+      ? regionProblems(
+          Stack.of(this).region,
+          homeRegion,
+          where.others.find((l) => l.name === props.location),
+        )
+      : ["homeRegion: required, or the home location's region in the config's locations"];
+    if (problems.length || !homeRegion)
+      throw new DownloadHealthchecksError(`DownloadProbes "${id}":\n${problems.join('\n')}`);
     this.location = props.location;
     for (const [key, value] of Object.entries(r.tags))
       Tags.of(this).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
@@ -119,7 +125,8 @@ export class DownloadProbes extends Construct {
       id: 'AwsSolutions-L1',
       reason: `${r.runtime.name} is the runtime chosen (runtime prop); the bundles are built and tested for Node.js 22.`,
     });
-    grantSecrets({ 'end-to-end': this.probeFunction }, r.config);
+    // Its secret headers are read where the home reads them (functions/handlers/lambda/probe.ts).
+    grantSecrets({ 'end-to-end': this.probeFunction }, r.config, homeRegion);
     grantProbe(this.probeFunction, {
       region: homeRegion,
       slotsTable: r.names.slotsTable,
@@ -163,4 +170,23 @@ export class DownloadProbes extends Construct {
       (ms) => counts.get(ms) ?? 0,
     );
   }
+}
+
+/**
+ * Where a probe stack deploys, against the config: not in the home's Region (its path to the site would be the
+ * home's), and in its location's `region` when the config gives one. An environment-agnostic stack (its Region a
+ * token) is checked at deploy time by nobody: give the stack its `env`.
+ */
+function regionProblems(stackRegion: string, homeRegion: string, location: Location | undefined): string[] {
+  if (Token.isUnresolved(stackRegion)) return [];
+  const problems: string[] = [];
+  if (stackRegion === homeRegion)
+    problems.push(
+      `env.region: this stack deploys to ${stackRegion}, the home's Region: a probe stack belongs in another Region (its location's)`,
+    );
+  if (location?.region && location.region !== stackRegion)
+    problems.push(
+      `location: "${location.name}" is in ${location.region} (the config's locations), but this stack deploys to ${stackRegion}: give the stack env.region ${location.region}`,
+    );
+  return problems;
 }

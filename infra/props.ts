@@ -26,7 +26,14 @@ import { SELF_TEST_CONCURRENCY } from '../functions/contract/concurrency.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import { DownloadHealthchecksError } from './errors.ts';
 import { intervalLabel } from './fleet.ts';
-import { fleetProblems, iamProblems, lambdaProblems, locationProblems, synthProblems } from './limits.ts';
+import {
+  fleetProblems,
+  iamProblems,
+  lambdaProblems,
+  locationProblems,
+  probeProblems,
+  synthProblems,
+} from './limits.ts';
 import { type AlarmDatapoints, maxEvaluationSeconds, type RuleId, resolveAlarmRules } from './telemetry.ts';
 import { worstRunSeconds } from './workflow.ts';
 
@@ -359,6 +366,7 @@ export function resolveProps(
       scheduledTargets: Object.keys(props.schedules ?? {}),
     }),
     ...lambdaProblems(props.config, props.vpc !== undefined, options.location !== undefined),
+    ...(options.location !== undefined ? probeProblems(config, checkTimeout.toSeconds()) : []),
     ...locationProblems(
       props.config,
       names,

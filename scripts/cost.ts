@@ -90,6 +90,8 @@ export interface RunShape {
   workflowLogBytesAll: number;
   /** The target's state item as written by this run (its DynamoDB write units: 1 KB each). */
   stateItemBytes: number;
+  /** The run's report as JSON (with several locations, the home's entry in its slot's item). */
+  reportBytes: number;
 }
 
 /** Counts from an execution's event log: every state entered is a transition; Task states invoke a Lambda. */
@@ -97,6 +99,7 @@ export function shapeOf(
   events: readonly EventLog[],
   handlerLogBytes: number,
   stateItemBytes: number,
+  reportBytes = 0,
 ): RunShape {
   const entered = events
     .filter((e) => e.type === 'StateEntered')
@@ -114,6 +117,7 @@ export function shapeOf(
     handlerLogBytes,
     workflowLogBytesAll: events.reduce((n, e) => n + JSON.stringify(e).length, 0),
     stateItemBytes,
+    reportBytes,
   };
 }
 
@@ -134,28 +138,30 @@ function oneItemStore(): { store: TargetStore; bytes: () => number } {
   return { store, bytes };
 }
 
+/** A check's result as a run of www.example.com gets it (every HTTPS check with its certificate). */
+export const cannedResult = (layer: string, ok: boolean) => ({
+  layer,
+  ok,
+  slow: false,
+  ...(ok ? {} : { kind: 'status' as FailureKind }),
+  message: ok ? 'fine' : '[STATUS] 502, expected 200',
+  target: `https://www.example.com/${layer}/`,
+  expected: { status: 200, bytes: 25, sha256: 'a'.repeat(64) },
+  observed: { status: ok ? 200 : 502, bytes: 25, sha256: 'a'.repeat(64) },
+  conditions: [
+    { subject: '[STATUS]', kind: 'status', pass: ok, expected: '200', observed: ok ? '200' : '502' },
+  ],
+  timings: { dnsMs: 1, connectMs: 2, tlsMs: 5, firstByteMs: 20, transferMs: 1, totalMs: 30 },
+  ...(layer === 'storage' ? {} : { tls: { notAfter: '2027-01-01T00:00:00.000Z', daysLeft: 60 } }),
+  startedAt: '2026-11-24T00:00:00.000Z',
+});
+
 /**
  * Runs the real definition with canned check results (every HTTPS check with its certificate) and the report
  * function's AWS telemetry: healthy; end to end failing once (its confirmation passes); end to end failing every
  * time (the confirmation, then stage 2), each after a few runs in that state (the state item as it settles).
  */
 export async function measureShapes(): Promise<Record<RunState, RunShape>> {
-  const result = (layer: string, ok: boolean) => ({
-    layer,
-    ok,
-    slow: false,
-    ...(ok ? {} : { kind: 'status' as FailureKind }),
-    message: ok ? 'fine' : '[STATUS] 502, expected 200',
-    target: `https://www.example.com/${layer}/`,
-    expected: { status: 200, bytes: 25, sha256: 'a'.repeat(64) },
-    observed: { status: ok ? 200 : 502, bytes: 25, sha256: 'a'.repeat(64) },
-    conditions: [
-      { subject: '[STATUS]', kind: 'status', pass: ok, expected: '200', observed: ok ? '200' : '502' },
-    ],
-    timings: { dnsMs: 1, connectMs: 2, tlsMs: 5, firstByteMs: 20, transferMs: 1, totalMs: 30 },
-    ...(layer === 'storage' ? {} : { tls: { notAfter: '2027-01-01T00:00:00.000Z', daysLeft: 60 } }),
-    startedAt: '2026-11-24T00:00:00.000Z',
-  });
   let logged = 0;
   const count = (...args: unknown[]) => {
     logged += `${args.join(' ')}\n`.length;
@@ -180,19 +186,24 @@ export async function measureShapes(): Promise<Record<RunState, RunShape>> {
   };
   const shape = async (passFrom: number) => {
     const item = oneItemStore();
+    let reportBytes = 0;
+    const record = awsRecorder({
+      deployment,
+      names: instanceNames('DownloadDoctorHealthchecks'),
+      store: item.store,
+      storeReport: async () => {},
+      publish: async () => {},
+      emit: (line) => count(line),
+    });
     const { diagnose, report } = makeHandlers({
       config: { targets: [] } as never,
       probes: {} as never,
       secrets: async () => '',
       telemetry: {
-        record: awsRecorder({
-          deployment,
-          names: instanceNames('DownloadDoctorHealthchecks'),
-          store: item.store,
-          storeReport: async () => {},
-          publish: async () => {},
-          emit: (line) => count(line),
-        }),
+        record: (r, at) => {
+          reportBytes = JSON.stringify(r).length;
+          return record(r, at);
+        },
       },
     });
     let last: { events: EventLog[]; bytes: number } | undefined;
@@ -200,10 +211,10 @@ export async function measureShapes(): Promise<Record<RunState, RunShape>> {
     for (let i = 0; i < 4; i++) {
       let calls = 0;
       const handlers: Record<HandlerName, Handler> = {
-        'end-to-end': async () => result('end-to-end', ++calls >= passFrom),
-        app: async () => result('app', true),
-        storage: async () => result('storage', true),
-        proxy: async () => result('proxy', true),
+        'end-to-end': async () => cannedResult('end-to-end', ++calls >= passFrom),
+        app: async () => cannedResult('app', true),
+        storage: async () => cannedResult('storage', true),
+        proxy: async () => cannedResult('proxy', true),
         diagnose: counting(diagnose),
         report: counting(report),
       };
@@ -211,7 +222,7 @@ export async function measureShapes(): Promise<Record<RunState, RunShape>> {
       const run = await runLocally({ target: 'www-example-com-production' }, handlers);
       last = { events: run.events, bytes: logged };
     }
-    return shapeOf(last?.events ?? [], last?.bytes ?? 0, item.bytes());
+    return shapeOf(last?.events ?? [], last?.bytes ?? 0, item.bytes(), reportBytes);
   };
   return { healthy: await shape(1), flapped: await shape(2), failing: await shape(Number.POSITIVE_INFINITY) };
 }

@@ -1,66 +1,32 @@
 /**
  * Several locations: where the checks run from, which one is the home (it runs every check, decides and pages), and
- * how many must agree before anyone is paged (the consensus rule, K of M). Pure: the schema's parts, their
- * cross-field checks (each problem with its field path), and what a validated config implies for a target.
+ * how many must agree before anyone is paged (the consensus rule, K of M). Pure and without zod: the
+ * cross-field checks (each problem with its field path) and what a validated config implies for a target, which
+ * the functions that never validate a config (the report, the plan, a probe Region's) read from the deployment
+ * file; the schema's parts are in ./locations-schema.ts, which only the config schema loads.
  *
  * A config without `locations` has one location, the home, and behaves exactly as a single monitor does.
  */
-import * as z from 'zod/mini';
 import type { Layer } from '../contract/names.ts';
 import { LAYERS } from '../contract/names.ts';
-
-const name = z
-  .string()
-  .check(
-    z.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be a short slug: 2-32 characters, a-z, 0-9 and "-"'),
-  );
 
 /** The home's default name, when a config names no locations (the monitor is its only location). */
 export const HOME = 'home';
 
-export const locationSchema = z.strictObject({
+/** A location as the config names it (./locations-schema.ts validates it). */
+export interface Location {
   /** A short slug: it names the location in pages, reports and the status page (`eu-west-1`, `paris`). */
-  name,
+  name: string;
   /** On AWS, the Region this location's stack deploys to. `serve` ignores it. */
-  region: z.optional(
-    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')),
-  ),
+  region?: string | undefined;
   /** The home runs every check, decides, keeps the history and pages. At most one; the first location if none says. */
-  home: z.optional(z.boolean()),
-});
-export type Location = z.output<typeof locationSchema>;
+  home?: boolean | undefined;
+}
 
 /** The share of its period the home waits, by default, for the other locations' results of the same slot. */
 export const DEFAULT_WAIT_SHARE = 0.25;
 /** The longest the home waits, whatever the period (SQS delays a message 15 minutes at most). */
 export const MAX_WAIT_MS = 900_000;
-
-const QUORUM_RULE = 'must be a whole number of locations, 1 to 100';
-const quorum = z.int(QUORUM_RULE).check(z.minimum(1, QUORUM_RULE), z.maximum(100, QUORUM_RULE));
-const WAIT_SHARE_RULE = 'must be a share of the period: above 0, at most 1';
-
-/** The consensus rule for every target. */
-export const consensusSchema = z.strictObject({
-  /**
-   * K: how many locations must confirm a failure before it pages (a location confirms when its end-to-end check
-   * failed, and failed again at its confirmation). Default: a majority of the locations, and never fewer than 2
-   * when there are 2 or more.
-   */
-  quorum: z.optional(quorum),
-  /**
-   * The share of a target's period the home waits for the other locations' results of the same slot, once its own
-   * run is done (at most 15 minutes); then it decides with what has come, a missing location counting as unknown.
-   */
-  waitShare: z.optional(
-    z.number(WAIT_SHARE_RULE).check(z.positive(WAIT_SHARE_RULE), z.maximum(1, WAIT_SHARE_RULE)),
-  ),
-});
-
-/** A target's own consensus rule, overriding the config's. */
-export const targetConsensusSchema = z.strictObject({ quorum: z.optional(quorum) });
-
-/** Each location's name, validated elsewhere; here only what a target may name. */
-export const privateLocationsSchema = z.array(name);
 
 /** What the cross-field checks read of a config as written. */
 interface Written {

@@ -9,10 +9,15 @@
 
 import { fnv1a } from '../contract/hash.ts';
 import { parseDuration } from './duration.ts';
-import { DEFAULT_SCHEDULE, type Target } from './schema.ts';
+
+/**
+ * How often a target runs when its config does not say (`serve`; the construct's `defaultSchedule`). Here, not in
+ * ./schema.ts, so that what plans runs (the plan, report and probe functions) never loads the config's schema.
+ */
+export const DEFAULT_SCHEDULE = '5m';
 
 /** How often the target runs, in milliseconds: its `schedule`, else `fallback` (DEFAULT_SCHEDULE). */
-export function periodMs(t: Pick<Target, 'schedule'>, fallback: string = DEFAULT_SCHEDULE): number {
+export function periodMs(t: { schedule?: string | undefined }, fallback: string = DEFAULT_SCHEDULE): number {
   return parseDuration(t.schedule ?? fallback) ?? parseDuration(DEFAULT_SCHEDULE) ?? 300_000;
 }
 

@@ -9,14 +9,15 @@ import * as z from 'zod/mini';
 import { formatPath } from '../contract/field-path.ts';
 import { OFFLOAD_HEADERS } from '../contract/names.ts';
 import { parseDuration } from './duration.ts';
+import { locationIssues } from './locations.ts';
 import {
   consensusSchema,
-  locationIssues,
   locationSchema,
   privateLocationsSchema,
   targetConsensusSchema,
-} from './locations.ts';
+} from './locations-schema.ts';
 import { maintenanceWindowSchema } from './maintenance.ts';
+import { DEFAULT_SCHEDULE } from './schedule.ts';
 
 const slug = z
   .string()
@@ -234,8 +235,9 @@ const extraSentinelSchema = z.strictObject({
   ownSchedule: z.optional(z.boolean()),
 });
 
-/** How often a target runs when its config does not say (`serve`; the construct's `defaultSchedule`). */
-export const DEFAULT_SCHEDULE = '5m';
+/** How often a target runs when its config does not say (./schedule.ts, which plans runs without this schema). */
+export { DEFAULT_SCHEDULE };
+
 /** The shortest and longest schedules `serve` accepts (on AWS, EventBridge Scheduler needs whole minutes). */
 const SCHEDULE_LIMITS_MS = { min: 1_000, max: 86_400_000 } as const;
 

@@ -55,18 +55,18 @@ export function awsConsensus(deps: AwsConsensusDeps) {
     if (!home) return false;
     const decision = decideSlot({ ...results, home }, rule);
     const answered = [...results.others.keys()];
-    console.log(
-      JSON.stringify({
-        target,
-        slot,
-        decided: decision.agreement.summary,
-        confirmed: decision.agreement.confirmed,
-      }),
-    );
-    await recordStep(deps, decision.report, at, (state, ctx) =>
+    const stepped = await recordStep(deps, decision.report, at, (state, ctx) =>
       stepDecision(state, decision.report, slot, answered, at, ctx),
     );
-    return true;
+    // Logged by the one decider that stepped the slot; another (the deadline after a complete slot) says so.
+    console.log(
+      JSON.stringify(
+        stepped
+          ? { target, slot, decided: decision.agreement.summary, confirmed: decision.agreement.confirmed }
+          : { target, slot, decidedAlready: true },
+      ),
+    );
+    return stepped;
   }
 
   /** The home's run (the workflow's Report state): into its slot; decided now if it completes it, else queued. */

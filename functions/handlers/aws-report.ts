@@ -31,19 +31,22 @@ export interface AwsReportDeps {
 const FALLBACK_PERIOD_MS = 300_000;
 
 export function awsRecorder(deps: AwsReportDeps): NonNullable<Telemetry['record']> {
-  return (report, at) => recordStep(deps, report, at, (state, ctx) => stepRun(state, report, at, ctx));
+  return async (report, at) => {
+    await recordStep(deps, report, at, (state, ctx) => stepRun(state, report, at, ctx));
+  };
 }
 
 /**
  * A report recorded as a run of its target: its metrics (EMF), the target's state stepped by `step` (a run, or the
  * decision of a slot of several locations) and settled, the transitions sent, the report stored when it changed.
+ * Answers whether it stepped the state (false: `step` found nothing to do, a slot decided already).
  */
 export async function recordStep(
   deps: AwsReportDeps,
   report: Report,
   at: Date,
   step: (state: TargetState, ctx: StepContext) => StateStep | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const { deployment, names } = deps;
   const ctx: StepContext = {
     names,
@@ -78,4 +81,5 @@ export async function recordStep(
       `${settled.failed.length} transition(s) of "${report.target}" could not be sent, and will be evaluated again: ` +
         settled.failed.map((f) => `${f.transition.transition.alarmName}: ${f.error}`).join('; '),
     );
+  return settled.step !== undefined;
 }

@@ -1,6 +1,7 @@
 /**
  * The resolver for secret references on AWS: Secrets Manager and SSM Parameter Store. Values are cached per
- * container for a few minutes (a rotation is picked up soon after) and never logged.
+ * container for a few minutes (a rotation is picked up soon after) and never logged. `region`: where secrets
+ * named without an ARN are read (a probe Region's function reads the home's), else the function's own Region.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -11,7 +12,8 @@ import { monitorSideKind, type S3ErrorLike } from './classify.ts';
 const TTL_MS = 5 * 60_000;
 const DEADLINE_MS = 3_000;
 
-export function awsSecretResolver(now: () => number = Date.now): SecretResolver {
+export function awsSecretResolver(now: () => number = Date.now, region?: string): SecretResolver {
+  const options = region ? { region } : {};
   let secrets: SecretsManagerClient | undefined;
   let ssm: SSMClient | undefined;
   const cache = new Map<string, { value: string; until: number }>();
@@ -22,7 +24,7 @@ export function awsSecretResolver(now: () => number = Date.now): SecretResolver 
     // at cold start.
     if ('secretsManager' in ref) {
       const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-      secrets ??= new SecretsManagerClient({});
+      secrets ??= new SecretsManagerClient(options);
       const out = await secrets.send(new GetSecretValueCommand({ SecretId: ref.secretsManager }), {
         abortSignal,
       });
@@ -35,7 +37,7 @@ export function awsSecretResolver(now: () => number = Date.now): SecretResolver 
     }
     if ('ssm' in ref) {
       const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
-      ssm ??= new SSMClient({});
+      ssm ??= new SSMClient(options);
       const out = await ssm.send(new GetParameterCommand({ Name: ref.ssm, WithDecryption: true }), {
         abortSignal,
       });

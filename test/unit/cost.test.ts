@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   fixedMonthlyCost,
@@ -8,6 +9,14 @@ import {
   RUNS_PER_MONTH,
   spreadShare,
 } from '../../scripts/cost.ts';
+import {
+  homeExtraPerSlot,
+  locationResultBytes,
+  locationsMonths,
+  locationsRow,
+  probeRegionPerSlot,
+  slotItemBytes,
+} from '../../scripts/cost-locations.ts';
 
 describe('cost model', () => {
   it('counts transitions, invocations, log bytes and the state item from the real definition on the engine', async () => {
@@ -65,5 +74,31 @@ describe('cost model', () => {
     expect(perRunCost('express', shapes.flapped, 'flapped').lambda).toBeGreaterThan(
       perRunCost('express', shapes.healthy, 'healthy').lambda,
     );
+  });
+});
+
+describe('the cost of several locations', () => {
+  it('prices a probe Region below the home per target, and docs/cost.md shows the figures npm run cost prints', async () => {
+    const shapes = await measureShapes();
+    const rows = await locationsMonths(shapes);
+    const at = (every: string, state: string) => rows.find((r) => r.every === every && r.state === state);
+    // A probe Region runs one check, not the workflow: under a tenth of a dollar a target-month at 5 minutes.
+    expect(at('5 min', 'healthy')?.perProbeRegion).toBeLessThan(0.1);
+    expect(at('5 min', 'healthy')?.homeExtra).toBeLessThan(0.1);
+    // A failing probe waits its confirmation in its function: it costs more than a healthy one.
+    expect(at('5 min', 'failing')?.perProbeRegion).toBeGreaterThan(
+      at('5 min', 'healthy')?.perProbeRegion ?? 0,
+    );
+    // The slot's item holds every location's result: a probe's write counts its write units, not its own result's.
+    const bytes = await locationResultBytes('healthy');
+    expect(slotItemBytes(shapes.healthy.reportBytes, bytes, 3)).toBeGreaterThan(
+      2 * bytes + shapes.healthy.reportBytes,
+    );
+    expect(
+      probeRegionPerSlot(shapes.healthy, bytes, 3, 'healthy').dynamodb /
+        homeExtraPerSlot(shapes.healthy, bytes, 3).dynamodb,
+    ).toBeGreaterThan(0.5);
+    const doc = readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8');
+    for (const row of rows) expect(doc).toContain(locationsRow(row));
   });
 });
