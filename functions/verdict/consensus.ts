@@ -100,9 +100,24 @@ export function seenOf(
 const seconds = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
 const names = (seen: readonly LocationSeen[]) => seen.map((s) => s.location);
 
-/** "eu-west-1 with a timeout, us-east-1 with its connection refused". */
+/** The network error a location met, short: "connect ETIMEDOUT 203.0.113.5:443". */
+const errorOf = (s: LocationSeen) =>
+  s.error ? ` (${s.error.length > 120 ? `${s.error.slice(0, 119)}…` : s.error})` : '';
+
+/** "eu-west-1 (a timeout), us-east-1 (its connection refused)". */
 const failures = (failing: readonly LocationSeen[]) =>
-  failing.map((s) => `${s.location} with ${kindPhrase(s.kind)}`);
+  failing.map((s) => `${s.location} (${kindPhrase(s.kind)})`);
+
+/**
+ * Who fails, as on-call reads it: "us-east-1 fails end to end, with a timeout (connect ETIMEDOUT …)" for one, "us-east-1
+ * (a timeout) and ap-south-1 (a reset connection) fail end to end" for several.
+ */
+function failingSays(failing: readonly LocationSeen[]): string {
+  const [one] = failing;
+  if (failing.length === 1 && one)
+    return `${one.location} fails end to end, with ${kindPhrase(one.kind)}${errorOf(one)}`;
+  return `${listed(failures(failing))} fail end to end`;
+}
 
 /** The agreement's line for a person, from who fails, is slow, passes and is unknown. */
 function summaryOf(
@@ -126,7 +141,7 @@ function summaryOf(
       return `${failing.length} of ${m} locations: ${homeVerdict.summary}${silent}`;
     const homeSays = home.outcome === 'unknown' ? 'could not check it' : 'passes';
     return (
-      `${failing.length} of ${m} locations fail end to end (${listed(failures(failing))}); ` +
+      `${failing.length} of ${m} locations fail end to end: ${listed(failures(failing))}; ` +
       `the home (${home.location}) ${homeSays}, so its checks cannot name the layer${silent}`
     );
   }
@@ -135,7 +150,7 @@ function summaryOf(
   if (failing.length > 0) {
     const paths = failing.length === 1 ? 'the network path' : 'the network paths';
     return (
-      `only ${listed(failures(failing))} fail${failing.length === 1 ? 's' : ''} end to end; ` +
+      `only ${failingSays(failing)}; ` +
       `${listed(names(fine)) || 'no other location'} pass${fine.length === 1 ? 'es' : ''}: ` +
       `${paths} from ${listed(names(failing))}, not the site (${failing.length} of ${m}, fewer than ${k})${silent}`
     );

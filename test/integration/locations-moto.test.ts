@@ -398,7 +398,7 @@ describe('several locations on moto: the home decides and pages once', () => {
       ]);
       expect(path.criticalNotices).toEqual([]);
       const notice = path.notices[0]?.message ?? '';
-      expect(notice).toContain('only ap-south-1 with a timeout fails end to end');
+      expect(notice).toContain('only ap-south-1 fails end to end, with a timeout');
       expect(notice).toContain('the network path from ap-south-1, not the site');
       expect(notice).toMatch(/eu-west-1\s+PASS/);
       expect(notice).toMatch(/ap-south-1\s+FAIL \[timeout\]/);

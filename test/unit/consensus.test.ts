@@ -87,7 +87,7 @@ describe('fewer than K locations fail', () => {
     const us = d.agreement.locations.find((s) => s.location === 'us-east-1');
     expect(us).toMatchObject({ kind: 'timeout', error: 'connect ETIMEDOUT 203.0.113.5:443' });
     expect(d.agreement.summary).toBe(
-      'only us-east-1 with a timeout fails end to end; eu-west-1 and ap-south-1 pass: ' +
+      'only us-east-1 fails end to end, with a timeout (connect ETIMEDOUT 203.0.113.5:443); eu-west-1 and ap-south-1 pass: ' +
         'the network path from us-east-1, not the site (1 of 3, fewer than 2)',
     );
   });
@@ -100,7 +100,7 @@ describe('fewer than K locations fail', () => {
     });
     expect(d.agreement.confirmed).toBe(false);
     expect(d.report.verdict).toMatchObject({ status: 'healthy', fault: null, rule: 'locations-disagree' });
-    expect(d.agreement.summary).toMatch(/^only eu-west-1 with its connection refused fails end to end;/);
+    expect(d.agreement.summary).toMatch(/^only eu-west-1 fails end to end, with its connection refused;/);
     expect(d.agreement.summary).toContain('us-east-1 and ap-south-1 pass');
     // What the home saw is still there to read.
     expect(d.report.results).toEqual(home.results);
@@ -119,7 +119,7 @@ describe('fewer than K locations fail', () => {
     );
     expect(d.agreement).toMatchObject({ quorum: 3, of: 4, confirmed: false });
     expect(d.agreement.summary).toBe(
-      'only us-east-1 with a timeout and ap-south-1 with a reset connection fail end to end; ' +
+      'only us-east-1 (a timeout) and ap-south-1 (a reset connection) fail end to end; ' +
         'eu-west-1 and sa-east-1 pass: the network paths from us-east-1 and ap-south-1, not the site (2 of 4, fewer than 3)',
     );
   });
