@@ -154,6 +154,19 @@ export function intervalLabel(ms: number): string {
 }
 
 /**
+ * Whether an interval ticks at the same instants wherever it is scheduled: it divides the hour or the day, so a cron
+ * aligned to the clock expresses it. A rate ticks from when its schedule was created: two stacks (a home and a probe
+ * Region) would tick minutes apart, and their runs of one slot could not be matched.
+ */
+export function isClockAligned(ms: number): boolean {
+  const minutes = ms / 60_000;
+  if (!Number.isInteger(minutes) || minutes < 1) return false;
+  if (minutes < 60) return 60 % minutes === 0;
+  const hours = minutes / 60;
+  return Number.isInteger(hours) && hours <= 24 && 24 % hours === 0;
+}
+
+/**
  * The schedule of an interval: a cron aligned to the clock when the interval divides the hour or the day (every 5
  * minutes at :00, :05, ...), so that slots fall where people expect them; a rate otherwise.
  */

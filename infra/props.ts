@@ -25,7 +25,7 @@ import { formatProblems, validateConfig } from '../functions/config/validate.ts'
 import { SELF_TEST_CONCURRENCY } from '../functions/contract/concurrency.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import { DownloadHealthchecksError } from './errors.ts';
-import { intervalLabel } from './fleet.ts';
+import { intervalLabel, isClockAligned } from './fleet.ts';
 import {
   fleetProblems,
   iamProblems,
@@ -263,6 +263,37 @@ function instanceNameOf(scope: Construct, id: string, given: string | undefined)
   );
 }
 
+/**
+ * With several locations, every interval must tick at the same instants in each Region (infra/fleet.ts
+ * isClockAligned): one problem per field that sets an interval which does not, naming its targets.
+ */
+function alignmentProblems(
+  config: Config,
+  props: DownloadHealthchecksProps,
+  intervals: Readonly<Record<string, Duration>>,
+): string[] {
+  const byField = new Map<string, { label: string; targets: string[] }>();
+  config.targets.forEach((t, i) => {
+    const d = intervals[t.name];
+    if (!d || isClockAligned(d.toMilliseconds())) return;
+    const field = props.schedules?.[t.name]
+      ? `schedules.${t.name}`
+      : t.schedule
+        ? `config.targets[${i}].schedule`
+        : 'defaultSchedule';
+    const entry = byField.get(field) ?? { label: intervalLabel(d.toMilliseconds()), targets: [] };
+    entry.targets.push(t.name);
+    byField.set(field, entry);
+  });
+  return [...byField].map(
+    ([field, { label, targets }]) =>
+      `${field}: every ${label} does not divide an hour or a day, so each Region's schedule would tick at its own ` +
+      `time and the locations' runs of a slot could not be matched (${targets.length} target(s): ` +
+      `${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ', …' : ''}): with several locations, use 1, 2, 3, 4, 5, 6, 10, ` +
+      '12, 15, 20 or 30 minutes, or 1, 2, 3, 4, 6, 8, 12 or 24 hours',
+  );
+}
+
 const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
 
 /**
@@ -367,6 +398,7 @@ export function resolveProps(
     }),
     ...lambdaProblems(props.config, props.vpc !== undefined, options.location !== undefined),
     ...(options.location !== undefined ? probeProblems(config, checkTimeout.toSeconds()) : []),
+    ...(several ? alignmentProblems(config, props, intervals) : []),
     ...locationProblems(
       props.config,
       names,

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   LIMITS,
@@ -275,6 +275,36 @@ describe('refusals at synth, each naming its field', () => {
         });
       }),
     ).toContain(`locations: ${MAX_LOCATIONS + 1} locations, over the ${MAX_LOCATIONS}`);
+  });
+
+  it('an interval that does not divide an hour or a day (each Region would tick at its own time)', () => {
+    const seven = configWith(
+      [HOME, VIRGINIA],
+      [
+        publicTargetInput({ name: 'shop-a', schedule: '7m' }),
+        publicTargetInput({ name: 'shop-b', schedule: '10m' }),
+      ],
+    );
+    const message = refusal((app) => probesIn(app, 'us-east-1', seven, 'virginia'));
+    expect(message).toContain('config.targets[0].schedule: every 7m does not divide an hour or a day');
+    expect(message).not.toContain('targets[1]');
+    // The home refuses it too, and names a prop when the prop sets it.
+    expect(
+      refusal((app) => {
+        new DownloadHealthchecks(new Stack(app, 'Home', { env: { region: 'eu-west-3' } }), 'Hc', {
+          config: configWith([HOME, VIRGINIA]),
+          defaultSchedule: Duration.minutes(45),
+        });
+      }),
+    ).toContain('defaultSchedule: every 45m does not divide an hour or a day');
+    // One location alone keeps its rate schedule.
+    expect(() => {
+      const app = new App({ outdir: tempDir('dd-one-'), context: { 'aws:cdk:bundling-stacks': [] } });
+      new DownloadHealthchecks(new Stack(app, 'One', { env: { region: 'eu-west-3' } }), 'Hc', {
+        config: { targets: [publicTargetInput()] } as unknown as ConfigInput,
+        defaultSchedule: Duration.minutes(45),
+      });
+    }).not.toThrow();
   });
 
   it('a probe function whose timeout cannot hold the check, its confirmation and the send home', () => {
