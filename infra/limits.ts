@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import type { InstanceNames } from '../functions/alerting/names.ts';
 import { parseDuration } from '../functions/config/duration.ts';
+import { LOCATION_SEND_MS } from '../functions/config/locations.ts';
 import type { Config, ConfigInput, HeaderValue } from '../functions/config/schema.ts';
 import { worstRunSeconds } from './workflow.ts';
 
@@ -311,7 +312,7 @@ export function iamProblems(config: Config): string[] {
 }
 
 /** A probe Region's write of its result into the home's slots table and its message to the decide queue. */
-export const PROBE_SEND_MS = 5_000;
+export const PROBE_SEND_MS = LOCATION_SEND_MS;
 
 /**
  * What a probe Region's function cannot finish in its timeout: it runs the end-to-end check and, when it fails, its

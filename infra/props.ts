@@ -19,7 +19,13 @@ import {
 } from '../functions/alerting/names.ts';
 import type { AlarmRule } from '../functions/alerting/rules.ts';
 import { parseDuration } from '../functions/config/duration.ts';
-import { DEFAULT_WAIT_SHARE, hasLocations, locationsOf, quorumOf } from '../functions/config/locations.ts';
+import {
+  DEFAULT_WAIT_SHARE,
+  hasLocations,
+  locationRunMs,
+  locationsOf,
+  quorumOf,
+} from '../functions/config/locations.ts';
 import type { Config, ConfigInput } from '../functions/config/schema.ts';
 import { formatProblems, validateConfig } from '../functions/config/validate.ts';
 import { SELF_TEST_CONCURRENCY } from '../functions/contract/concurrency.ts';
@@ -427,7 +433,7 @@ export function resolveProps(
       name: t.name,
       periodMs: periodMsOf(t.name),
       ...(t.fullRunEvery ? { fullRunEvery: t.fullRunEvery } : {}),
-      ...(several ? { quorum: quorumOf(config, t).k } : {}),
+      ...(several ? { quorum: quorumOf(config, t).k, locationRunMs: locationRunMs(t) } : {}),
     })),
     rules: alarms.rules,
     metrics,

@@ -7,7 +7,14 @@
  * end-to-end check, or every check on the target's private network) and the POST of its result to the home.
  */
 import { type SlotRule, slotKey } from '../../functions/alerting/slots.ts';
-import { layersAt, locationsOf, quorumOf, waitMsOf } from '../../functions/config/locations.ts';
+import {
+  LOCATION_SEND_MS,
+  layersAt,
+  locationRunMs,
+  locationsOf,
+  quorumOf,
+  waitMsOf,
+} from '../../functions/config/locations.ts';
 import { currentSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Config, Target } from '../../functions/config/schema.ts';
 import type { LocationResult } from '../../functions/contract/types.ts';
@@ -18,7 +25,7 @@ import { localHandlers, runTarget } from '../run.ts';
 /** The largest body /ingest reads: a location's result is a few kilobytes; a whole run's a few tens. */
 export const INGEST_LIMIT = 256 * 1024;
 /** Each POST to the home must be answered within this. */
-export const SEND_DEADLINE_MS = 5_000;
+export const SEND_DEADLINE_MS = LOCATION_SEND_MS;
 
 /** The aligned slot a run stands for: its scheduled slot, or for a run at start the slot under way. */
 export function slotOfRun(t: Target, startMs: number): string {
@@ -33,7 +40,7 @@ export function slotRule(config: Config, t: Target): SlotRule {
     home: home.name,
     others: others.map((l) => l.name),
     quorum: quorumOf(config, t).k,
-    waitMs: waitMsOf(config, periodMs(t)),
+    waitMs: waitMsOf(config, periodMs(t), locationRunMs(t)),
   };
 }
 

@@ -16,7 +16,7 @@ import { metricData } from '../../functions/alerting/metrics.ts';
 import { instanceNames, LOCAL_INSTANCE } from '../../functions/alerting/names.ts';
 import { type AlarmRule, targetRules } from '../../functions/alerting/rules.ts';
 import { decideSlot } from '../../functions/alerting/slots.ts';
-import { hasLocations, waitMsOf } from '../../functions/config/locations.ts';
+import { hasLocations, locationRunMs, waitMsOf } from '../../functions/config/locations.ts';
 import { activeWindow } from '../../functions/config/maintenance.ts';
 import { nextSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Config, Target } from '../../functions/config/schema.ts';
@@ -177,7 +177,8 @@ export class Monitor {
     const inbox = this.inbox;
     if (!inbox) return;
     const now = this.now();
-    const window = everyMs + waitMsOf(this.o.config, everyMs);
+    const window =
+      everyMs + waitMsOf(this.o.config, everyMs, Math.max(0, ...this.targets.map(locationRunMs)));
     // A new home gives every location its first period (plus the wait) before it counts a silence.
     if (now.getTime() - startedMs < window) return;
     for (const location of inbox.locations) {
@@ -503,7 +504,7 @@ export class Monitor {
     clearInterval(this.locationTimer);
     this.pool.close();
     // A home's run may wait for the other locations too.
-    const wait = (t: Target) => (this.inbox ? waitMsOf(this.o.config, periodMs(t)) : 0);
+    const wait = (t: Target) => (this.inbox ? waitMsOf(this.o.config, periodMs(t), locationRunMs(t)) : 0);
     const bound = Math.max(0, ...this.targets.map((t) => runBoundMs(t) + wait(t)));
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([

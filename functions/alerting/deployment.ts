@@ -38,6 +38,8 @@ export const deploymentSchema = z.object({
       fullRunEvery: z.optional(count),
       /** With several locations: the target's K. */
       quorum: z.optional(count),
+      /** With several locations: the longest a location's run takes to reach home (config/locations.ts locationRunMs). */
+      locationRunMs: z.optional(count),
     }),
   ),
   rules: z.array(ruleSchema),
@@ -53,7 +55,7 @@ export const deploymentSchema = z.object({
 });
 
 export interface Deployment {
-  targets: (FleetTarget & { quorum?: number | undefined })[];
+  targets: (FleetTarget & { quorum?: number | undefined; locationRunMs?: number | undefined })[];
   rules: AlarmRule[];
   metrics: MetricDetail;
   spreadMs: Record<string, number>;
@@ -87,7 +89,7 @@ export function slotRuleOf(d: Deployment, target: string): SlotRule | undefined 
     home: l.home,
     others: l.others,
     quorum: Math.min(t?.quorum ?? defaultQuorum(l.others.length + 1), l.others.length + 1),
-    waitMs: waitMsOf({ consensus: { waitShare: l.waitShare } }, periodMs),
+    waitMs: waitMsOf({ consensus: { waitShare: l.waitShare } }, periodMs, t?.locationRunMs),
   };
 }
 

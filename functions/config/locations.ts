@@ -140,8 +140,31 @@ export function layersAt(c: LocationsConfig, t: LocationsTarget, location: strin
   return location === home.name || t.privateLocations?.includes(location) ? LAYERS : ['end-to-end'];
 }
 
-/** How long the home waits for the other locations of a slot once its own run is done, for a period. */
-export function waitMsOf(c: LocationsConfig, periodMs: number): number {
+/** How long a location has to send its result home (the POST to a home `serve`, the write into the home's table). */
+export const LOCATION_SEND_MS = 5_000;
+
+/** What a location's send home takes, as the wait counts it: its deadline is longer, but a send that needs it is late. */
+export const SEND_ALLOWANCE_MS = 1_000;
+
+/**
+ * The longest a location's run of a target takes until its result is home: the end-to-end check, its
+ * confirmation after confirmDelayMs (a failing path times out twice) and the send. The home's wait stretches to it
+ * (up to half the period): a location whose path times out is the case the wait exists for.
+ */
+export function locationRunMs(t: {
+  endToEnd?: { timeoutMs: number } | undefined;
+  confirmDelayMs?: number | undefined;
+}): number {
+  return 2 * (t.endToEnd?.timeoutMs ?? 10_000) + (t.confirmDelayMs ?? 0) + SEND_ALLOWANCE_MS;
+}
+
+/**
+ * How long the home waits for the other locations of a slot once its own run is done: the configured share of the
+ * period, stretched to `leastMs` (locationRunMs: the locations start the slot when the home does) as long as that
+ * stays within half the period (the home's run and its wait must end before its next slot), at most 15 minutes.
+ */
+export function waitMsOf(c: LocationsConfig, periodMs: number, leastMs = 0): number {
   const share = c.consensus?.waitShare ?? DEFAULT_WAIT_SHARE;
-  return Math.min(MAX_WAIT_MS, Math.round(share * periodMs));
+  const stretched = Math.min(leastMs, Math.round(periodMs / 2));
+  return Math.min(MAX_WAIT_MS, Math.max(Math.round(share * periodMs), stretched));
 }

@@ -129,7 +129,13 @@ async function stepLocations(
   const shortest = Math.min(...deployment.targets.map((t) => t.periodMs));
   if (!l || periodMs !== shortest) return [];
   const window =
-    periodMs + deployment.graceMs + waitMsOf({ consensus: { waitShare: l.waitShare } }, periodMs);
+    periodMs +
+    deployment.graceMs +
+    waitMsOf(
+      { consensus: { waitShare: l.waitShare } },
+      periodMs,
+      Math.max(0, ...deployment.targets.map((t) => t.locationRunMs ?? 0)),
+    );
   const silent: string[] = [];
   for (const location of l.others) {
     const key = locationKey(location);

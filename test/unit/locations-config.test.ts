@@ -5,6 +5,7 @@ import {
   defaultQuorum,
   hasLocations,
   layersAt,
+  locationRunMs,
   locationsOf,
   MAX_WAIT_MS,
   quorumOf,
@@ -186,5 +187,23 @@ describe('how long the home waits for the others', () => {
     expect(waitMsOf(valid({ locations: THREE, consensus: { waitShare: 0.1 } }), 300_000)).toBe(30_000);
     expect(waitMsOf(c, 86_400_000)).toBe(MAX_WAIT_MS);
     expect(MAX_WAIT_MS).toBe(15 * 60_000);
+  });
+});
+
+describe("the home's wait for the other locations", () => {
+  const target = { endToEnd: { timeoutMs: 10_000 }, confirmDelayMs: 2_000 };
+
+  it('lasts at least a location’s run whose path times out: the check twice, the confirmation’s delay, the send', () => {
+    expect(locationRunMs(target)).toBe(23_000);
+    // Every minute, a quarter (15 s) would decide before a timing-out location could answer.
+    expect(waitMsOf({}, 60_000, locationRunMs(target))).toBe(23_000);
+    // Every 5 minutes, the share is longer already.
+    expect(waitMsOf({}, 300_000, locationRunMs(target))).toBe(75_000);
+  });
+
+  it('stretches to half the period at most, keeps a longer share as configured, and 15 minutes at the most', () => {
+    expect(waitMsOf({}, 30_000, locationRunMs(target))).toBe(15_000);
+    expect(waitMsOf({ consensus: { waitShare: 0.8 } }, 30_000, locationRunMs(target))).toBe(24_000);
+    expect(waitMsOf({ consensus: { waitShare: 1 } }, 86_400_000, locationRunMs(target))).toBe(MAX_WAIT_MS);
   });
 });

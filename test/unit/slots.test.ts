@@ -1,5 +1,7 @@
 /** One slot of a target checked from several locations (functions/alerting/slots.ts): plain data in and out. */
+
 import { describe, expect, it } from 'vitest';
+import { slotRuleOf } from '../../functions/alerting/deployment.ts';
 import {
   decideSlot,
   dueAt,
@@ -137,5 +139,23 @@ describe('the slot key', () => {
   it('is the slot’s start in ISO 8601, so that keys sort as time does', () => {
     expect(SLOT).toBe('2026-11-24T00:00:00.000Z');
     expect(slotKey(Date.parse('2026-11-24T00:05:00Z')) > SLOT).toBe(true);
+  });
+});
+
+describe('a slot rule on AWS, from the deployment', () => {
+  it('waits for a location whose path times out: the locationRunMs the construct wrote, within half the period', () => {
+    const deployment = {
+      targets: [
+        { name: 'shop', periodMs: 60_000, quorum: 2, locationRunMs: 23_000 },
+        { name: 'fast', periodMs: 60_000, quorum: 2 },
+      ],
+      rules: [],
+      metrics: 'summary' as const,
+      spreadMs: {},
+      graceMs: 0,
+      locations: { home: 'paris', others: ['tokyo', 'lima'], waitShare: 0.25 },
+    };
+    expect(slotRuleOf(deployment, 'shop')?.waitMs).toBe(23_000);
+    expect(slotRuleOf(deployment, 'fast')?.waitMs).toBe(15_000);
   });
 });
