@@ -123,7 +123,7 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
     )
     .option(
       '--ingest-tokens-file <file>',
-      'at the home of several locations: each other location\'s token for POST /ingest, one `LOCATION TOKEN` a line (mode 0600)',
+      "at the home of several locations: each other location's token for POST /ingest, one `LOCATION TOKEN` a line (mode 0600)",
     )
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
 

@@ -183,7 +183,9 @@ function ingestTokensOf(
 ): IngestTokens | undefined {
   if (!hasLocations(config)) {
     if (o.ingestTokensFile)
-      throw new UsageError('--ingest-tokens-file: the config names no `locations` (two or more) to take results from');
+      throw new UsageError(
+        '--ingest-tokens-file: the config names no `locations` (two or more) to take results from',
+      );
     return undefined;
   }
   const others = locationsOf(config).others.map((l) => l.name);

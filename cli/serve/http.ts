@@ -328,7 +328,7 @@ export function createServer(o: ServerOptions): http.Server {
     if (!inbox)
       return text(res, 404, 'this serve is not the home of several locations (the config names none)');
     if (!o.ingestTokens)
-      return text(res, 403, '/ingest needs the home to have the locations\' tokens (--ingest-tokens-file)');
+      return text(res, 403, "/ingest needs the home to have the locations' tokens (--ingest-tokens-file)");
     const bearer = bearerOf(req);
     const from = bearer === undefined ? undefined : locationOfToken(o.ingestTokens, bearer);
     if (from === undefined)
@@ -355,12 +355,7 @@ export function createServer(o: ServerOptions): http.Server {
     const path = url.pathname;
     // Without a token, a foreign Host is another site's page reaching loopback (DNS rebinding): not answered.
     // /ingest is exempt: it wants a location's own token, whatever the home's.
-    if (
-      o.token === undefined &&
-      path !== '/health' &&
-      path !== '/ingest' &&
-      !loopbackHost(req.headers.host)
-    )
+    if (o.token === undefined && path !== '/health' && path !== '/ingest' && !loopbackHost(req.headers.host))
       return text(
         res,
         421,

@@ -65,6 +65,7 @@ export function parseIngestTokens(
  */
 export function locationOfToken(tokens: IngestTokens, bearer: string): string | undefined {
   let found: string | undefined;
-  for (const [location, token] of tokens) if (sameToken(bearer, token) && found === undefined) found = location;
+  for (const [location, token] of tokens)
+    if (sameToken(bearer, token) && found === undefined) found = location;
   return found;
 }

@@ -47,7 +47,8 @@ export function slotRefusal(t: Target, slot: string, nowMs: number): string | un
   const home = new Date(nowMs).toISOString();
   if (ms > nowMs + SLOT_SKEW_MS)
     return `slot ${slot} of ${t.name} has not begun by the home's clock (${home}): check the location's clock`;
-  const previous = currentSlot(nowMs - SLOT_SKEW_MS, periodMs(t), startOffsetMs(t.name, periodMs(t))) - periodMs(t);
+  const previous =
+    currentSlot(nowMs - SLOT_SKEW_MS, periodMs(t), startOffsetMs(t.name, periodMs(t))) - periodMs(t);
   if (ms < previous)
     return `slot ${slot} of ${t.name} is older than the previous slot (${slotKey(previous)}, by the home's clock ${home}): a replay, or a result too late to count`;
   return undefined;
@@ -166,7 +167,11 @@ export class LocationInbox {
     const found = this.slots.get(key);
     if (found) return found;
     this.prune(now);
-    const s: Slot = { others: new Map<string, LocationResult>(), startMs: Date.parse(slot), periodMs: periodMs(t) };
+    const s: Slot = {
+      others: new Map<string, LocationResult>(),
+      startMs: Date.parse(slot),
+      periodMs: periodMs(t),
+    };
     this.slots.set(key, s);
     return s;
   }

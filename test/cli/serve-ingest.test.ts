@@ -40,7 +40,12 @@ async function start(token: string | undefined = HOME_TOKEN) {
   const store = await openStore(join(tempDir('dd-ingest-'), 'serve.db'));
   const logged: string[] = [];
   const monitor = new Monitor({ config: v.config, store, pagers: [], log: (l) => logged.push(l) });
-  const ingestTokens = parseIngestTokens(`tokyo ${TOKYO}\nlima ${LIMA}\n`, 'tokens', ['tokyo', 'lima'], token);
+  const ingestTokens = parseIngestTokens(
+    `tokyo ${TOKYO}\nlima ${LIMA}\n`,
+    'tokens',
+    ['tokyo', 'lima'],
+    token,
+  );
   const server = createServer({ monitor, store, token, ingestTokens });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -121,7 +126,9 @@ describe('POST /ingest at the home of three locations', () => {
     const future = scheduledSlotKey(target, now + 5 * 60_000);
     const replayed = scheduledSlotKey(target, now - 10 * 60_000);
     const off = new Date(Date.parse(scheduledSlotKey(target, now)) + 1).toISOString();
-    const answers = await Promise.all([future, replayed, off].map((s) => post(port, TOKYO, sent('tokyo', s))));
+    const answers = await Promise.all(
+      [future, replayed, off].map((s) => post(port, TOKYO, sent('tokyo', s))),
+    );
     expect(answers.map((a) => a.status)).toEqual([422, 422, 422]);
     expect(answers[0]?.body).toMatch(/has not begun by the home's clock/);
     expect(answers[1]?.body).toMatch(/older than the previous slot/);

@@ -13,8 +13,8 @@ import {
 } from '../../cli/serve/locations.ts';
 import { currentSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Config, Target } from '../../functions/config/schema.ts';
-import type { LocationResult } from '../../functions/contract/types.ts';
 import { validateConfig } from '../../functions/config/validate.ts';
+import type { LocationResult } from '../../functions/contract/types.ts';
 import { targetInput } from '../fixtures/config.ts';
 import { result } from '../fixtures/results.ts';
 
@@ -83,7 +83,11 @@ describe('the inbox', () => {
   it('takes a late result (its slot decided) as heard from, logs it once, and does not count it', async () => {
     let now = slotAt(0) + 5_000;
     const lines: string[] = [];
-    const inbox = new LocationInbox(config, () => new Date(now), (l) => lines.push(l));
+    const inbox = new LocationInbox(
+      config,
+      () => new Date(now),
+      (l) => lines.push(l),
+    );
     const slot = key(slotAt(0));
     expect(inbox.ingest(sent('tokyo', slot), 'tokyo')).toMatchObject({ ok: true, late: false });
     const others = await inbox.collect(t, slot, 0);
@@ -92,7 +96,9 @@ describe('the inbox', () => {
     expect(inbox.ingest(sent('lima', slot), 'lima')).toMatchObject({ ok: true, late: true });
     expect(inbox.ingest(sent('lima', slot), 'lima')).toMatchObject({ ok: true, late: true });
     expect(inbox.lastSeen('lima')).toBe(now);
-    expect(lines).toEqual([`t0: lima's result for slot ${slot} came after the home decided it: late, not counted`]);
+    expect(lines).toEqual([
+      `t0: lima's result for slot ${slot} came after the home decided it: late, not counted`,
+    ]);
   });
 
   it('stays bounded: slots older than 2 periods go, decided or not, and at most SLOTS_PER_TARGET per target', async () => {
