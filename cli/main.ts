@@ -113,8 +113,18 @@ Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monito
       "run as this location of the config's `locations`: its checks' results go to the home (--home), which decides and pages",
     )
     .option('--home <url>', 'with --location: the home serve, whose POST /ingest receives the results')
-    .option('--home-token-env <name>', "with --location: the home's token, read from this variable")
-    .option('--home-token-file <file>', "with --location: the home's token, read from this file (mode 0600)")
+    .option(
+      '--home-token-env <name>',
+      "with --location: this location's ingest token (in the home's --ingest-tokens-file), read from this variable",
+    )
+    .option(
+      '--home-token-file <file>',
+      "with --location: this location's ingest token (in the home's --ingest-tokens-file), read from this file (mode 0600)",
+    )
+    .option(
+      '--ingest-tokens-file <file>',
+      "at the home of several locations: each other location's token for POST /ingest, one `LOCATION TOKEN` a line (mode 0600)",
+    )
     .action(exits(async (opts) => (await import('./commands/serve.ts')).serve(opts)));
 
   p.command('report')

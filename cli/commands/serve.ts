@@ -17,6 +17,7 @@ import { type Pager, snsPager, webhookPager } from '../pagers.ts';
 import { concurrencyOf } from '../run-pool.ts';
 import { isLoopback } from '../serve/access.ts';
 import { createServer } from '../serve/http.ts';
+import { type IngestTokens, MIN_TOKEN_LENGTH, parseIngestTokens } from '../serve/ingest-tokens.ts';
 import { homeSender, locationRunner } from '../serve/locations.ts';
 import { Monitor } from '../serve/monitor.ts';
 import { DB_FILE, DEFAULT_RETENTION, openStore, type Retention } from '../serve/store.ts';
@@ -47,6 +48,8 @@ export interface ServeOptions {
   home?: string;
   homeTokenEnv?: string;
   homeTokenFile?: string;
+  /** At the home of several locations: each other location's ingest token (`LOCATION TOKEN` lines, mode 0600). */
+  ingestTokensFile?: string;
 }
 
 /** After the runs, how long the last answers have to go out before the connections are closed. */
@@ -62,9 +65,24 @@ function httpUrl(value: string, what: string): string {
   throw new UsageError(`${what} must be an http(s) URL`);
 }
 
+/** A secret file's text: refused when other users can read it (as ssh refuses such a key), or it cannot be read. */
+function readPrivateFile(file: string, option: string): string {
+  try {
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0)
+      throw new UsageError(
+        `${option}: ${file} can be read by other users (mode 0${mode.toString(8)}): chmod 600 ${file}`,
+      );
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${option}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
 /**
  * A token from an environment variable or a file, never from the command line (it would show in `ps`): serve's own
- * (`--token-env`, `--token-file`) or the home's (`--home-token-env`, `--home-token-file`).
+ * (`--token-env`, `--token-file`) or, at a location, its ingest token for the home (`--home-token-env`, `--home-token-file`).
  */
 function readToken(
   fromEnv: string | undefined,
@@ -80,23 +98,10 @@ function readToken(
       throw new UsageError(`${option}-env: the environment variable ${fromEnv} is not set, or empty`);
   }
   if (fromFile) {
-    try {
-      // A token others can read is no secret: refused, as ssh refuses such a key.
-      const mode = statSync(fromFile).mode & 0o777;
-      if ((mode & 0o077) !== 0)
-        throw new UsageError(
-          `${option}-file: ${fromFile} can be read by other users (mode 0${mode.toString(8)}): chmod 600 ${fromFile}`,
-        );
-      token = readFileSync(fromFile, 'utf8').trim();
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(
-        `${option}-file: ${fromFile} cannot be read (${(err as NodeJS.ErrnoException).code})`,
-      );
-    }
+    token = readPrivateFile(fromFile, `${option}-file`).trim();
     if (!token) throw new UsageError(`${option}-file: ${fromFile} is empty`);
   }
-  if (token !== undefined && token.length < 16)
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
     throw new UsageError(
       `${option}-${fromEnv ? 'env' : 'file'}: the bearer token is shorter than 16 characters: use a long random one`,
     );
@@ -116,18 +121,14 @@ const HOME_ONLY: readonly [keyof ServeOptions, string][] = [
   ['snsEndpoint', '--sns-endpoint'],
   ['webhook', '--webhook'],
   ['webhookEnv', '--webhook-env'],
+  ['ingestTokensFile', '--ingest-tokens-file'],
 ];
 
 /** `--location NAME --home URL`: a location of the config other than its home, and where its results go. */
-function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv, ownToken: string | undefined) {
+function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv) {
   const homeOptions = o.home !== undefined || o.homeTokenEnv !== undefined || o.homeTokenFile !== undefined;
   if (o.location === undefined) {
     if (homeOptions) throw new UsageError('--home and its token go with --location');
-    // The home of several locations: the others post their results with its token.
-    if (hasLocations(config) && ownToken === undefined)
-      throw new UsageError(
-        'the config names several locations: the home needs a token (--token-env or --token-file), the one the other locations send with --home-token-env or --home-token-file',
-      );
     return undefined;
   }
   const { home, all } = locationsOf(config);
@@ -140,12 +141,14 @@ function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv, own
   // The home is serve without --location.
   if (o.location === home.name) {
     if (homeOptions) throw new UsageError(`--location ${o.location} is the home: it takes no --home`);
-    return locationOf({ ...o, location: undefined }, config, env, ownToken);
+    return locationOf({ ...o, location: undefined }, config, env);
   }
   if (!o.home) throw new UsageError('--location needs --home URL: the home serve that receives the results');
   const token = readToken(o.homeTokenEnv, o.homeTokenFile, env, '--home-token');
   if (!token)
-    throw new UsageError("--location needs the home's token: --home-token-env or --home-token-file");
+    throw new UsageError(
+      "--location needs its ingest token, the one the home's --ingest-tokens-file gives it: --home-token-env or --home-token-file",
+    );
   const homeOnly = HOME_ONLY.filter(([key]) => o[key] !== undefined && o[key] !== false).map(
     ([, opt]) => opt,
   );
@@ -153,7 +156,45 @@ function locationOf(o: ServeOptions, config: Config, env: NodeJS.ProcessEnv, own
     throw new UsageError(
       `--location ${o.location} keeps no history, serves no page and pages no one (the home does): drop ${homeOnly.join(', ')}`,
     );
-  return { name: o.location, sender: homeSender(httpUrl(o.home, '--home'), token) };
+  return { name: o.location, sender: homeSender(homeUrl(o.home), token) };
+}
+
+/**
+ * `--home URL`: https, since the location's token goes with each result, unless the home is on this machine
+ * (loopback), where nothing crosses a network.
+ */
+function homeUrl(value: string): string {
+  const url = new URL(httpUrl(value, '--home'));
+  if (url.protocol === 'http:' && !isLoopback(url.hostname))
+    throw new UsageError(
+      `--home: http://${url.host} would send the location's token in clear across the network: use https (a TLS proxy in front of the home), or a loopback address`,
+    );
+  return value;
+}
+
+/**
+ * At the home of several locations: each other location's ingest token (--ingest-tokens-file), required; none
+ * anywhere else.
+ */
+function ingestTokensOf(
+  o: ServeOptions,
+  config: Config,
+  homeToken: string | undefined,
+): IngestTokens | undefined {
+  if (!hasLocations(config)) {
+    if (o.ingestTokensFile)
+      throw new UsageError(
+        '--ingest-tokens-file: the config names no `locations` (two or more) to take results from',
+      );
+    return undefined;
+  }
+  const others = locationsOf(config).others.map((l) => l.name);
+  if (!o.ingestTokensFile)
+    throw new UsageError(
+      `the config names several locations: the home needs a token for each other location (${others.join(', ')}): --ingest-tokens-file F, one \`LOCATION TOKEN\` line each, mode 0600; each location sends its own with --home-token-file`,
+    );
+  const file = o.ingestTokensFile;
+  return parseIngestTokens(readPrivateFile(file, '--ingest-tokens-file'), file, others, homeToken);
 }
 
 /** The retention options, each a span (`7d`, `36h`), checked against each other. */
@@ -205,9 +246,10 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   if (o.webhookEnv && !webhook)
     throw new UsageError(`--webhook-env: the environment variable ${o.webhookEnv} is not set, or empty`);
   const { config, file } = await loadConfig(o.config);
-  const location = locationOf(o, config, env, token);
+  const location = locationOf(o, config, env);
   fitHeapTo(config);
   if (location) return serveLocation(config, file, location, concurrency);
+  const ingestTokens = ingestTokensOf(o, config, token);
   const pagers: Pager[] = [];
   if (o.snsEndpoint) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -225,7 +267,7 @@ export async function serve(o: ServeOptions, env: NodeJS.ProcessEnv = process.en
   const store = await openStore(db, retention);
   const log = (line: string) => console.log(line);
   const monitor = new Monitor({ config, store, pagers, log, concurrency });
-  const server = createServer({ monitor, store, token, publicStatus: o.publicStatus });
+  const server = createServer({ monitor, store, token, ingestTokens, publicStatus: o.publicStatus });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new UsageError(`cannot listen on ${o.host}:${port} (${err.code ?? err.message})`)),

@@ -27,6 +27,7 @@ import {
   sameToken,
   sessionCookie,
 } from './access.ts';
+import { type IngestTokens, locationOfToken } from './ingest-tokens.ts';
 import { INGEST_LIMIT } from './locations.ts';
 import { type Monitor, type RunResult, runBoundMs } from './monitor.ts';
 import { statusTarget, targetPageInput } from './pages.ts';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   store: Store;
   /** Wanted as `Authorization: Bearer TOKEN` (or a session) on every endpoint but /health. */
   token?: string | undefined;
+  /** At the home of several locations: each other location's token for `POST /ingest` (and for nothing else). */
+  ingestTokens?: IngestTokens | undefined;
   /** `/` and `/status/NAME` without the token (their details left out for those not logged in). */
   publicStatus?: boolean;
   /** The most connections at once. @default 512 */
@@ -315,31 +318,34 @@ export function createServer(o: ServerOptions): http.Server {
   };
 
   /**
-   * `POST /ingest`: another location's result (cli/serve/locations.ts), with the home's token only (never a
-   * session: a browser has nothing to post here), its body bounded and parsed with the wire contract; a location
-   * the config does not name is refused.
+   * `POST /ingest`: another location's result (cli/serve/locations.ts), with that location's own ingest token only
+   * (never the home's token, never a session: a browser has nothing to post here), its body bounded and parsed with
+   * the wire contract; a result that names another location than its token's is refused.
    */
   const ingest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (req.method !== 'POST') return text(res, 405, 'only POST');
     const inbox = o.monitor.inbox;
     if (!inbox)
       return text(res, 404, 'this serve is not the home of several locations (the config names none)');
-    if (o.token === undefined)
-      return text(res, 403, '/ingest needs the home to have a token (--token-env or --token-file)');
+    if (!o.ingestTokens)
+      return text(res, 403, "/ingest needs the home to have the locations' tokens (--ingest-tokens-file)");
     const bearer = bearerOf(req);
-    if (bearer === undefined || !sameToken(bearer, o.token))
-      return send(res, 401, 'text/plain; charset=utf-8', 'a bearer token is required\n', {
-        'www-authenticate': 'Bearer realm="download-doctor"',
+    const from = bearer === undefined ? undefined : locationOfToken(o.ingestTokens, bearer);
+    if (from === undefined)
+      return send(res, 401, 'text/plain; charset=utf-8', "a location's ingest token is required\n", {
+        'www-authenticate': 'Bearer realm="download-doctor ingest"',
       });
     const body = await readJson(req, INGEST_LIMIT);
     if (!body.ok) return text(res, body.status, body.error);
-    const kept = inbox.ingest(body.value);
+    const kept = inbox.ingest(body.value, from);
+    // Refused: the location logs why (cli/serve/monitor.ts sendToHome).
     if (!kept.ok) return text(res, kept.status, kept.error);
     return json(res, 202, {
       accepted: {
         location: kept.result.location,
         target: kept.result.target,
         slot: kept.result.slot ?? null,
+        ...(kept.late ? { late: true } : {}),
       },
     });
   };
@@ -348,7 +354,8 @@ export function createServer(o: ServerOptions): http.Server {
     const url = new URL(req.url ?? '/', 'http://serve.invalid');
     const path = url.pathname;
     // Without a token, a foreign Host is another site's page reaching loopback (DNS rebinding): not answered.
-    if (o.token === undefined && path !== '/health' && !loopbackHost(req.headers.host))
+    // /ingest is exempt: it wants a location's own token, whatever the home's.
+    if (o.token === undefined && path !== '/health' && path !== '/ingest' && !loopbackHost(req.headers.host))
       return text(
         res,
         421,

@@ -15,7 +15,7 @@ import {
   quorumOf,
   waitMsOf,
 } from '../../functions/config/locations.ts';
-import { currentSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
+import { currentSlot, DEFAULT_SCHEDULE, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Config, Target } from '../../functions/config/schema.ts';
 import type { LocationResult } from '../../functions/contract/types.ts';
 import { locationResultSchema, wireProblems } from '../../functions/contract/wire.ts';
@@ -27,10 +27,38 @@ export const INGEST_LIMIT = 256 * 1024;
 /** Each POST to the home must be answered within this. */
 export const SEND_DEADLINE_MS = LOCATION_SEND_MS;
 
-/** The aligned slot a run stands for: its scheduled slot, or for a run at start the slot under way. */
-export function slotOfRun(t: Target, startMs: number): string {
+/**
+ * The key (ISO 8601) of the target's scheduled slot at or before `ms`: a scheduled run's own slot, or for a run at
+ * start the slot under way. (Not functions/alerting/deployment.ts's slotOfRun, which plans a deployed fleet's slots
+ * with its spread.)
+ */
+export function scheduledSlotKey(t: Target, ms: number): string {
   const period = periodMs(t);
-  return slotKey(currentSlot(startMs, period, startOffsetMs(t.name, period)));
+  return slotKey(currentSlot(ms, period, startOffsetMs(t.name, period)));
+}
+
+/** How far a location's clock may be ahead of or behind the home's, for the slot it names. */
+export const SLOT_SKEW_MS = 30_000;
+/** The most slots the inbox keeps per target on average (the few of its last 2 periods): past it, the oldest go. */
+export const SLOTS_PER_TARGET = 5;
+
+/**
+ * Why the home refuses a location's `slot` for the target, or undefined when it takes it: a slot of the target's
+ * schedule (as the home computes it), the current or the previous one, give or take SLOT_SKEW_MS of clock skew.
+ * Anything else is a replay, a result far too late, or a clock that is wrong.
+ */
+export function slotRefusal(t: Target, slot: string, nowMs: number): string | undefined {
+  const ms = Date.parse(slot);
+  if (!Number.isFinite(ms) || scheduledSlotKey(t, ms) !== slot)
+    return `slot "${slot}" is not one of ${t.name}'s scheduled slots (every ${t.schedule ?? DEFAULT_SCHEDULE}, as ${scheduledSlotKey(t, nowMs)})`;
+  const home = new Date(nowMs).toISOString();
+  if (ms > nowMs + SLOT_SKEW_MS)
+    return `slot ${slot} of ${t.name} has not begun by the home's clock (${home}): check the location's clock`;
+  const previous =
+    currentSlot(nowMs - SLOT_SKEW_MS, periodMs(t), startOffsetMs(t.name, periodMs(t))) - periodMs(t);
+  if (ms < previous)
+    return `slot ${slot} of ${t.name} is older than the previous slot (${slotKey(previous)}, by the home's clock ${home}): a replay, or a result too late to count`;
+  return undefined;
 }
 
 /** The consensus rule of a target, as the slot's decision needs it. */
@@ -44,13 +72,20 @@ export function slotRule(config: Config, t: Target): SlotRule {
   };
 }
 
-type Ingested = { ok: true; result: LocationResult } | { ok: false; status: number; error: string };
+type Ingested =
+  | { ok: true; result: LocationResult; late: boolean }
+  | { ok: false; status: number; error: string };
 
 interface Slot {
   others: Map<string, LocationResult>;
   /** Wakes the home's wait up when the slot becomes complete. */
   wake?: () => void;
-  created: number;
+  /** The slot's start and its target's period (epoch ms): it is dropped 2 periods (and the skew) after it began. */
+  startMs: number;
+  periodMs: number;
+  /** Decided by the home: a result that comes now is late, logged once per location. */
+  decided?: boolean;
+  late?: Set<string>;
 }
 
 /** The home's inbox: each slot's results as they come, each location's latest, and when each last sent. */
@@ -65,6 +100,7 @@ export class LocationInbox {
   constructor(
     config: Config,
     private readonly now: () => Date = () => new Date(),
+    private readonly log: (line: string) => void = () => {},
   ) {
     const l = locationsOf(config);
     this.home = l.home.name;
@@ -77,8 +113,17 @@ export class LocationInbox {
     return [...this.others];
   }
 
-  /** A body of `POST /ingest`, read: kept, or refused with an HTTP status and why (naming the fields). */
-  ingest(value: unknown): Ingested {
+  /** How many slots are kept (decided or not). */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /**
+   * A body of `POST /ingest` from the location `from` (the one its token names): kept, or refused with an HTTP
+   * status and why (naming the fields). A result for a slot the home has decided is late: it counts as the location
+   * heard from, is logged once, and changes nothing.
+   */
+  ingest(value: unknown, from: string): Ingested {
     const parsed = wireProblems(locationResultSchema, value);
     if (!parsed.ok)
       return { ok: false, status: 400, error: `a location's result: ${parsed.problems.join('; ')}` };
@@ -89,38 +134,73 @@ export class LocationInbox {
         status: 403,
         error: `"${r.location}" is not a location of this home's config (${[...this.others].join(', ') || 'none'})`,
       };
-    if (!this.targets.has(r.target))
-      return { ok: false, status: 404, error: `no target named "${r.target}"` };
+    if (r.location !== from)
+      return {
+        ok: false,
+        status: 403,
+        error: `location: this token is ${from}'s, and the result says "${r.location}": a location posts its own results only`,
+      };
+    const t = this.targets.get(r.target);
+    if (!t) return { ok: false, status: 404, error: `no target named "${r.target}"` };
     const now = this.now().getTime();
+    const refused = r.slot === undefined ? undefined : slotRefusal(t, r.slot, now);
+    if (refused) return { ok: false, status: 422, error: refused };
     this.seen.set(r.location, now);
     const latest = this.latest.get(r.target) ?? new Map<string, LocationResult>();
     this.latest.set(r.target, latest);
     latest.set(r.location, r);
+    let late = false;
     if (r.slot) {
-      const slot = this.slotOf(r.target, r.slot, now);
-      slot.others.set(r.location, r);
-      if ([...this.others].every((o) => slot.others.has(o))) slot.wake?.();
+      const slot = this.slotOf(t, r.slot, now);
+      if (slot.decided) {
+        late = true;
+        slot.late ??= new Set();
+        if (!slot.late.has(r.location))
+          this.log(
+            `${r.target}: ${r.location}'s result for slot ${r.slot} came after the home decided it: late, not counted`,
+          );
+        slot.late.add(r.location);
+      } else {
+        slot.others.set(r.location, r);
+        if ([...this.others].every((o) => slot.others.has(o))) slot.wake?.();
+      }
     }
-    this.prune(now);
-    return { ok: true, result: r };
+    return { ok: true, result: r, late };
   }
 
-  private slotOf(target: string, slot: string, now: number): Slot {
-    const key = `${target} ${slot}`;
-    const s = this.slots.get(key) ?? { others: new Map<string, LocationResult>(), created: now };
+  /** The target's slot, created when new; old slots are dropped first, then the oldest past the cap. */
+  private slotOf(t: Target, slot: string, now: number): Slot {
+    const key = `${t.name} ${slot}`;
+    const found = this.slots.get(key);
+    if (found) return found;
+    this.prune(now);
+    const s: Slot = {
+      others: new Map<string, LocationResult>(),
+      startMs: Date.parse(slot),
+      periodMs: periodMs(t),
+    };
     this.slots.set(key, s);
     return s;
   }
 
-  /** Slots older than a day are gone (a slot is decided within its period). */
+  /**
+   * Slots older than 2 periods of their target (and the skew) are gone, decided or not (the wait is a share of one
+   * period; an older result is refused); then, past SLOTS_PER_TARGET per target, the oldest made.
+   */
   private prune(now: number): void {
-    for (const [key, s] of this.slots) if (now - s.created > 86_400_000) this.slots.delete(key);
+    for (const [key, s] of this.slots)
+      if (now - s.startMs > 2 * s.periodMs + SLOT_SKEW_MS) this.slots.delete(key);
+    const cap = SLOTS_PER_TARGET * this.targets.size;
+    for (const key of this.slots.keys()) {
+      if (this.slots.size < cap) break;
+      this.slots.delete(key);
+    }
   }
 
   /**
    * The other locations' results for the home's run of a slot: once all are in, or after `waitMs`, whichever comes
-   * first. A run off the schedule (`slot` undefined: /probe) waits for nothing, and takes each location's latest
-   * result of the last period.
+   * first; the slot is then decided. A run off the schedule (`slot` undefined: /probe) waits for nothing, and takes
+   * each location's latest result of the last period.
    */
   async collect(t: Target, slot: string | undefined, waitMs: number): Promise<Map<string, LocationResult>> {
     const now = this.now().getTime();
@@ -132,7 +212,7 @@ export class LocationInbox {
         ),
       );
     }
-    const s = this.slotOf(t.name, slot, now);
+    const s = this.slotOf(t, slot, now);
     if (![...this.others].every((o) => s.others.has(o)) && waitMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -141,8 +221,12 @@ export class LocationInbox {
       });
       clearTimeout(timer);
     }
-    this.slots.delete(`${t.name} ${slot}`);
-    return new Map(s.others);
+    const others = new Map(s.others);
+    // Kept (empty) until pruned: what comes now for it is late.
+    s.decided = true;
+    s.others.clear();
+    delete s.wake;
+    return others;
   }
 
   /** When the location last sent a result (epoch ms), if it has since serve started. */

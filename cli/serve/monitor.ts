@@ -25,7 +25,7 @@ import { pageText } from '../../functions/render/page.ts';
 import { deliverTransitions, fanOut, type Pager } from '../pagers.ts';
 import { runTarget } from '../run.ts';
 import { DEFAULT_CONCURRENCY, originsOf, PER_ORIGIN, RunNotStartedError, RunPool } from '../run-pool.ts';
-import { LocationInbox, slotOfRun, slotRule } from './locations.ts';
+import { LocationInbox, scheduledSlotKey, slotRule } from './locations.ts';
 import type { Store } from './store.ts';
 
 export interface RunResult {
@@ -128,7 +128,7 @@ export class Monitor {
     for (const t of o.config.targets) this.stats.set(t.name, { runs: 0, skipped: 0, maxLagMs: 0 });
     const several = hasLocations(o.config);
     this.rules = targetRules(several);
-    if (several && !o.location) this.inbox = new LocationInbox(o.config, () => this.now());
+    if (several && !o.location) this.inbox = new LocationInbox(o.config, () => this.now(), o.log);
   }
 
   get targets(): readonly Target[] {
@@ -313,7 +313,7 @@ export class Monitor {
         stats.maxLagMs = Math.max(stats.maxLagMs, lagMs);
       }
       const start = performance.now();
-      const slotOf = slot ? slotOfRun(t, slot.slot) : undefined;
+      const slotOf = slot ? scheduledSlotKey(t, slot.slot) : undefined;
       try {
         if (this.o.location) {
           const sent = await this.o.location.run(t, slotOf, at);

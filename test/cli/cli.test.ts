@@ -102,7 +102,7 @@ describe('the CLI on bad input', () => {
     ],
     [
       ['--location', 'tokyo', '--home', 'http://127.0.0.1:9'],
-      "--location needs the home's token: --home-token-env or --home-token-file",
+      "--location needs its ingest token, the one the home's --ingest-tokens-file gives it: --home-token-env or --home-token-file",
     ],
     [
       ['--location', 'tokyo', '--home', 'http://127.0.0.1:9', '--home-token-env', 'DD_NOT_SET_ANYWHERE'],
@@ -131,7 +131,36 @@ describe('the CLI on bad input', () => {
     ],
     [
       [],
-      'the config names several locations: the home needs a token (--token-env or --token-file), the one the other locations send with --home-token-env or --home-token-file',
+      'the config names several locations: the home needs a token for each other location (tokyo, lima): --ingest-tokens-file F, one `LOCATION TOKEN` line each, mode 0600; each location sends its own with --home-token-file',
+    ],
+    [
+      ['--ingest-tokens-file', 'ingest-one'],
+      '--ingest-tokens-file: ingest-one: no token for lima: one `LOCATION TOKEN` line each',
+    ],
+    [
+      ['--ingest-tokens-file', 'ingest-open'],
+      '--ingest-tokens-file: ingest-open can be read by other users (mode 0644): chmod 600 ingest-open',
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'http://monitor.example.com', '--home-token-file', 'hometoken'],
+      "--home: http://monitor.example.com would send the location's token in clear across the network: use https (a TLS proxy in front of the home), or a loopback address",
+    ],
+    [
+      ['--location', 'tokyo', '--home', 'http://10.0.0.5:9810', '--home-token-file', 'hometoken'],
+      "--home: http://10.0.0.5:9810 would send the location's token in clear across the network: use https (a TLS proxy in front of the home), or a loopback address",
+    ],
+    [
+      [
+        '--location',
+        'tokyo',
+        '--home',
+        'http://127.0.0.1:9',
+        '--home-token-file',
+        'hometoken',
+        '--ingest-tokens-file',
+        'ingest-one',
+      ],
+      '--location tokyo keeps no history, serves no page and pages no one (the home does): drop --ingest-tokens-file',
     ],
   ])('serve %j with three locations exits 2: %s', async (args, message) => {
     const dir = project({
@@ -143,6 +172,8 @@ describe('the CLI on bad input', () => {
     });
     writeFileSync(join(dir, 'hometoken'), 'a-home-token-0123456789abcdef\n', { mode: 0o600 });
     writeFileSync(join(dir, 'short'), 'too-short\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'ingest-one'), 'tokyo a-tokyo-token-0123456789\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'ingest-open'), 'tokyo a-tokyo-token-0123456789\n', { mode: 0o644 });
     const r = await dd(['serve', ...args], {}, dir);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`download-doctor: ${message}\n`);

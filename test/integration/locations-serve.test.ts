@@ -1,7 +1,7 @@
 /**
  * `serve` with several locations, as it ships (dist/cli/bin.js, child processes), against the sandbox (nginx + S3 +
- * Django): a home (`paris`) and two locations (`tokyo`, `lima`: `serve --location NAME --home URL
- * --home-token-file F`), K = 2 of 3 (the default), every target on a 3-second schedule. `lima` has its own network
+ * Django): a home (`paris`, with each location's ingest token: `--ingest-tokens-file F`) and two locations (`tokyo`,
+ * `lima`: `serve --location NAME --home URL --home-token-file F`, each with its own token), K = 2 of 3 (the default), every target on a 3-second schedule. `lima` has its own network
  * path: its end-to-end check connects through a TCP relay on loopback (test/fixtures/relay.ts) that the test breaks
  * and repairs. The config has no per-location `connectTo`: lima's process reads its own copy of the config,
  * differing only in the end-to-end check's `connectTo` (the relay), as a location whose resolver or route differs
@@ -24,6 +24,11 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const BIN = join(ROOT, 'dist/cli/bin.js');
 const TOKEN = 'locations-test-token-0123456789abcdef';
+/** Each other location's own ingest token: neither the home's token nor another's. */
+const INGEST: Record<string, string> = {
+  tokyo: 'tokyo-ingest-token-0123456789abcdef',
+  lima: 'lima-ingest-token-0123456789abcdef',
+};
 const HOOK_SECRET = 'hook-key-locations-55';
 const PERIOD_MS = 3_000;
 const HOME = 'paris';
@@ -97,7 +102,7 @@ function startLocation(name: string): Promise<Proc> {
       '--home',
       home.base as string,
       '--home-token-file',
-      join(dir, 'token'),
+      join(dir, `${name}.token`),
     ],
     new RegExp(`^location ${name}: checking`),
   );
@@ -197,6 +202,15 @@ beforeAll(async () => {
   for (const name of LOCATIONS)
     writeFileSync(configOf(name), JSON.stringify(config(name === 'lima' ? relay.address : undefined)));
   writeFileSync(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
+  for (const [name, token] of Object.entries(INGEST))
+    writeFileSync(join(dir, `${name}.token`), `${token}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'ingest-tokens'),
+    Object.entries(INGEST)
+      .map(([name, token]) => `${name} ${token}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   home = await startServe(
     [
       '--config',
@@ -207,6 +221,8 @@ beforeAll(async () => {
       join(dir, 'state'),
       '--token-file',
       join(dir, 'token'),
+      '--ingest-tokens-file',
+      join(dir, 'ingest-tokens'),
       '--webhook-env',
       'DD_HOOK',
     ],
@@ -319,7 +335,7 @@ describe('serve with three locations (a home and two), on the sandbox', () => {
     expect(received.slice(from).filter((h) => h.topic === 'page')).toEqual([]);
   }, 120_000);
 
-  it('never shows a secret: the token and the webhook’s key are in no page and no log', async () => {
+  it('never shows a secret: the tokens and the webhook’s key are in no page and no log', async () => {
     const all = [
       ...received.map((h) => JSON.stringify(h)),
       ...home.out,
@@ -327,6 +343,6 @@ describe('serve with three locations (a home and two), on the sandbox', () => {
       (await get('/')).body,
       (await get('/status/sandbox')).body,
     ].join('\n');
-    for (const s of [TOKEN, HOOK_SECRET]) expect(all).not.toContain(s);
+    for (const s of [TOKEN, HOOK_SECRET, ...Object.values(INGEST)]) expect(all).not.toContain(s);
   });
 });
