@@ -194,7 +194,7 @@ export function grantSlots(fn: lambda.Function, table: dynamodb.ITable, queue: s
  */
 export function grantProbe(
   fn: lambda.Function,
-  home: { region: string; slotsTable: string; decideQueue: string },
+  home: { region: string; account: string; slotsTable: string; decideQueue: string },
 ): void {
   const stack = Stack.of(fn);
   fn.addToRolePolicy(
@@ -204,6 +204,7 @@ export function grantProbe(
         stack.formatArn({
           service: 'dynamodb',
           region: home.region,
+          account: home.account,
           resource: 'table',
           resourceName: home.slotsTable,
         }),
@@ -217,6 +218,7 @@ export function grantProbe(
         stack.formatArn({
           service: 'sqs',
           region: home.region,
+          account: home.account,
           resource: home.decideQueue,
           arnFormat: ArnFormat.NO_RESOURCE_NAME,
         }),
