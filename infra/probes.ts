@@ -20,6 +20,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { TABLE_KEYS } from '../functions/alerting/names.ts';
+import { locationAttribute } from '../functions/alerting/slots.ts';
 import { type Location, locationsOf } from '../functions/config/locations.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { prebuiltCode } from './construct.ts';
@@ -138,12 +140,16 @@ export class DownloadProbes extends Construct {
     });
     // Its secret headers are read where the home reads them (functions/handlers/lambda/probe.ts).
     grantSecrets({ 'end-to-end': this.probeFunction }, r.config, homeRegion);
-    grantProbe(this.probeFunction, {
-      region: homeRegion,
-      account: homeAccount,
-      slotsTable: r.names.slotsTable,
-      decideQueue: r.names.decideQueue,
-    });
+    grantProbe(
+      this.probeFunction,
+      {
+        region: homeRegion,
+        account: homeAccount,
+        slotsTable: r.names.slotsTable,
+        decideQueue: r.names.decideQueue,
+      },
+      [locationAttribute(props.location), TABLE_KEYS.ttl],
+    );
 
     const fleetLogs = new logs.LogGroup(this, 'fleetLogs', {
       logGroupName: `${r.names.workflowLogGroup}-${props.location}-fleet`,

@@ -21,6 +21,8 @@ import {
   measureLocations,
   templateFigures,
 } from '../../bench/scale-synth.ts';
+import { TABLE_KEYS } from '../../functions/alerting/names.ts';
+import { locationAttribute } from '../../functions/alerting/slots.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { MAX_LOCATIONS } from '../../infra/limits.ts';
@@ -388,5 +390,34 @@ describe("a probe stack's account", () => {
     const own = JSON.stringify(Synth.fromStack(probes({ region: 'us-east-1' }).stack).toJSON());
     expect(own).not.toContain('222222222222');
     expect(own).toContain('{"Ref":"AWS::AccountId"},":table/download-doctor-Shop-slots"');
+  });
+});
+
+describe("the probe's rights on the home's slots table", () => {
+  it('writes its own attribute and the TTL only, never the home’s run or another location’s result', () => {
+    const app = new App({ outdir: tempDir('dd-attrs-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Probes', { env: { region: 'us-east-1' } });
+    new DownloadProbes(stack, 'Probes', {
+      config: configWith([HOME, VIRGINIA, MUMBAI]),
+      location: 'virginia',
+      instanceName: 'Shop',
+    });
+    const policies = Object.values(Synth.fromStack(stack).findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } };
+    }[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const update = statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(update.map((s) => [s.Action, s.Condition])).toEqual([
+      [
+        'dynamodb:UpdateItem',
+        {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'loc:virginia', 'expiresAt'] },
+          StringEquals: { 'dynamodb:ReturnValues': 'ALL_NEW' },
+        },
+      ],
+    ]);
+    // The slot's item as functions/probes/slot-store.ts writes it: the keys, `loc:NAME` and the TTL.
+    expect(locationAttribute('virginia')).toBe('loc:virginia');
+    expect(TABLE_KEYS).toMatchObject({ partition: 'pk', sort: 'sk', ttl: 'expiresAt' });
   });
 });
