@@ -54,7 +54,14 @@ import {
 } from './iam.ts';
 import { type DownloadHealthchecksProps, FIXED, type Resolved, resolveProps } from './props.ts';
 import { SelfTest } from './self-test.ts';
-import { createMonitorAlarms, createPagingAlarms, createTopics, type MonitorAlarmId } from './telemetry.ts';
+import {
+  createDecideAlarm,
+  createMonitorAlarms,
+  createPagingAlarms,
+  createTopics,
+  type DecideAlarmId,
+  type MonitorAlarmId,
+} from './telemetry.ts';
 import { buildWorkflow } from './workflow.ts';
 
 export type { DownloadHealthchecksProps } from './props.ts';
@@ -134,10 +141,15 @@ export class DownloadHealthchecks extends Construct {
   readonly slotsTable?: dynamodb.Table;
   /** With several locations: the slots to decide, at once or at their deadline (`download-doctor-INSTANCE-decide`). */
   readonly decideQueue?: sqs.Queue;
+  /** With several locations: the decide queue's messages that failed 5 times; its alarm is `DecideDeadLetters`. */
+  readonly decideDeadLetters?: sqs.Queue;
   /** The deploy-time self-test, when `selfTest` is on. */
   readonly selfTest?: SelfTest;
   /** The monitor's alarms, a constant number: runs, no runs, function errors (`Errors-FUNCTION`), the paging path. */
-  readonly monitorAlarms: Readonly<Record<MonitorAlarmId, cloudwatch.Alarm>>;
+  readonly monitorAlarms: Readonly<
+    Record<Exclude<MonitorAlarmId, DecideAlarmId>, cloudwatch.Alarm> &
+      Partial<Record<DecideAlarmId, cloudwatch.Alarm>>
+  >;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: DownloadHealthchecksProps) {
@@ -300,10 +312,15 @@ export class DownloadHealthchecks extends Construct {
       new subscriptions.LambdaSubscription(this.notifier, { deadLetterQueue: this.notifierDeadLetters }),
     );
 
+    let decideAlarm: Partial<Record<DecideAlarmId, cloudwatch.Alarm>> = {};
     if (r.deployment.locations) {
-      const slots = this.createSlots(r, this.notifierDeadLetters);
+      const slots = this.createSlots(r);
       this.slotsTable = slots.table;
       this.decideQueue = slots.queue;
+      this.decideDeadLetters = slots.deadLetters;
+      decideAlarm = {
+        DecideDeadLetters: createDecideAlarm(this, slots.deadLetters, this.monitorTopic, r.names),
+      };
     }
 
     if (r.selfTest) {
@@ -346,6 +363,7 @@ export class DownloadHealthchecks extends Construct {
         { notifier: this.notifier, deadLetters: this.notifierDeadLetters, topics },
         r.names,
       ),
+      ...decideAlarm,
     };
     this.dashboard = createDashboard(
       this,
@@ -446,10 +464,11 @@ export class DownloadHealthchecks extends Construct {
 
   /**
    * Several locations: the slots table and the decide queue, both named, which the report function reads and writes
-   * (it decides the slots) and is triggered by; what fails to be decided five times waits in the notifier's
-   * dead-letter queue, whose alarm the monitor's owners get.
+   * (it decides the slots) and is triggered by, each message on its own (a partial batch response: one that fails
+   * is delivered again alone); what fails to be decided five times waits in the decide queue's own dead-letter
+   * queue, whose alarm the monitor's owners get (not the notifier's: a decision failed, not a page).
    */
-  private createSlots(r: Resolved, deadLetters: sqs.Queue) {
+  private createSlots(r: Resolved) {
     const table = new dynamodb.Table(this, 'Slots', {
       tableName: r.names.slotsTable,
       partitionKey: { name: TABLE_KEYS.partition, type: dynamodb.AttributeType.STRING },
@@ -465,6 +484,15 @@ export class DownloadHealthchecks extends Construct {
         "Each item is one slot's results for a day (TTL), decided within its period: the targets' state and history live in the other table, which has point-in-time recovery.",
     });
     const report = this.functions.report;
+    const deadLetters = new sqs.Queue(this, 'DecideDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue: of the decide queue.',
+    });
     const queue = new sqs.Queue(this, 'DecideQueue', {
       queueName: r.names.decideQueue,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -475,8 +503,8 @@ export class DownloadHealthchecks extends Construct {
     report.addEnvironment('SLOTS_TABLE', table.tableName);
     report.addEnvironment('DECIDE_QUEUE_URL', queue.queueUrl);
     grantSlots(report, table, queue);
-    report.addEventSource(new SqsEventSource(queue, { batchSize: 10 }));
-    return { table, queue };
+    report.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+    return { table, queue, deadLetters };
   }
 
   /** What an operator looks up after a deploy: the workflow, the topics, the dashboard. */

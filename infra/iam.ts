@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { TABLE_KEYS } from '../functions/alerting/names.ts';
 import type { Config, S3StorageConfig, Target } from '../functions/config/schema.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
 import { arnPatterns, commonPrefix, NAMES_PER_GRANT, secretRefs } from './limits.ts';
@@ -189,21 +190,33 @@ export function grantSlots(fn: lambda.Function, table: dynamodb.ITable, queue: s
 
 /**
  * A probe Region's function: it may set its result in a slot of the home's slots table and tell the home's decide
- * queue about a slot it completed, nothing else of the home's. Both ARNs are built from the names the home gives
+ * queue about a slot it completed (or came late to), nothing else of the home's: of the slot's item, only its own
+ * attribute and the TTL (the `dynamodb:Attributes` condition). Both ARNs are built from the names the home gives
  * them (functions/alerting/names.ts), in the home's Region: no cross-stack reference, nothing exported.
  */
 export function grantProbe(
   fn: lambda.Function,
-  home: { region: string; slotsTable: string; decideQueue: string },
+  home: { region: string; account: string; slotsTable: string; decideQueue: string },
+  /** The attributes it may write: its own result's (`loc:NAME`) and the TTL; the keys are added. */
+  attributes: readonly string[],
 ): void {
   const stack = Stack.of(fn);
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:UpdateItem'],
+      // Its own attribute only: never the home's run or another location's result. ALL_NEW: the write answers the
+      // whole item, for the probe to see whether it completed the slot (reading the others is not writing them).
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': unique([TABLE_KEYS.partition, TABLE_KEYS.sort, ...attributes]),
+        },
+        StringEquals: { 'dynamodb:ReturnValues': 'ALL_NEW' },
+      },
       resources: [
         stack.formatArn({
           service: 'dynamodb',
           region: home.region,
+          account: home.account,
           resource: 'table',
           resourceName: home.slotsTable,
         }),
@@ -217,6 +230,7 @@ export function grantProbe(
         stack.formatArn({
           service: 'sqs',
           region: home.region,
+          account: home.account,
           resource: home.decideQueue,
           arnFormat: ArnFormat.NO_RESOURCE_NAME,
         }),

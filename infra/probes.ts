@@ -20,6 +20,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { TABLE_KEYS } from '../functions/alerting/names.ts';
+import { locationAttribute } from '../functions/alerting/slots.ts';
 import { type Location, locationsOf } from '../functions/config/locations.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { prebuiltCode } from './construct.ts';
@@ -61,6 +63,13 @@ export interface DownloadProbesProps
    * @default - the home location's `region` in the config
    */
   readonly homeRegion?: string;
+  /**
+   * The home's account (12 digits): its table and queue are named in it. The probes must deploy to the same account
+   * (a probe stack whose `env.account` differs is refused): writing across accounts would need resource policies on
+   * the home's table and queue, which the home's stack does not make (not supported yet).
+   * @default - this stack's account
+   */
+  readonly homeAccount?: string;
 }
 
 export class DownloadProbes extends Construct {
@@ -75,13 +84,16 @@ export class DownloadProbes extends Construct {
     const r = resolveProps(this, id, props, { location: props.location });
     const where = locationsOf(r.config);
     const homeRegion = props.homeRegion ?? where.home.region;
-    const problems = homeRegion
-      ? regionProblems(
-          Stack.of(this).region,
-          homeRegion,
-          where.others.find((l) => l.name === props.location),
-        )
-      : ["homeRegion: required, or the home location's region in the config's locations"];
+    const problems = [
+      ...(homeRegion
+        ? regionProblems(
+            Stack.of(this).region,
+            homeRegion,
+            where.others.find((l) => l.name === props.location),
+          )
+        : ["homeRegion: required, or the home location's region in the config's locations"]),
+      ...accountProblems(Stack.of(this).account, props.homeAccount),
+    ];
     if (problems.length || !homeRegion)
       throw new DownloadHealthchecksError(`DownloadProbes "${id}":\n${problems.join('\n')}`);
     this.location = props.location;
@@ -98,7 +110,8 @@ export class DownloadProbes extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = functionRole(this, 'probe', logGroup);
-    const queueUrl = `https://sqs.${homeRegion}.${Stack.of(this).urlSuffix}/${Stack.of(this).account}/${r.names.decideQueue}`;
+    const homeAccount = props.homeAccount ?? Stack.of(this).account;
+    const queueUrl = `https://sqs.${homeRegion}.${Stack.of(this).urlSuffix}/${homeAccount}/${r.names.decideQueue}`;
     this.probeFunction = new lambda.Function(this, 'probeFunction', {
       description: `download-doctor ${r.names.instance}: location ${props.location}'s end-to-end checks, sent to the home`,
       code: prebuiltCode('probe'),
@@ -127,11 +140,16 @@ export class DownloadProbes extends Construct {
     });
     // Its secret headers are read where the home reads them (functions/handlers/lambda/probe.ts).
     grantSecrets({ 'end-to-end': this.probeFunction }, r.config, homeRegion);
-    grantProbe(this.probeFunction, {
-      region: homeRegion,
-      slotsTable: r.names.slotsTable,
-      decideQueue: r.names.decideQueue,
-    });
+    grantProbe(
+      this.probeFunction,
+      {
+        region: homeRegion,
+        account: homeAccount,
+        slotsTable: r.names.slotsTable,
+        decideQueue: r.names.decideQueue,
+      },
+      [locationAttribute(props.location), TABLE_KEYS.ttl],
+    );
 
     const fleetLogs = new logs.LogGroup(this, 'fleetLogs', {
       logGroupName: `${r.names.workflowLogGroup}-${props.location}-fleet`,
@@ -189,4 +207,20 @@ function regionProblems(stackRegion: string, homeRegion: string, location: Locat
       `location: "${location.name}" is in ${location.region} (the config's locations), but this stack deploys to ${stackRegion}: give the stack env.region ${location.region}`,
     );
   return problems;
+}
+
+/**
+ * The home's account against this stack's: the same, or refused at synth (a probe in another account deploys, then
+ * every write home is denied: the home's table and queue have no resource policy for it). A stack whose account is
+ * a token (environment-agnostic) is not checked: give it `env.account`, or `homeAccount` and deploy it there.
+ */
+function accountProblems(stackAccount: string, homeAccount: string | undefined): string[] {
+  if (homeAccount === undefined) return [];
+  if (Token.isUnresolved(homeAccount)) return [];
+  if (!/^\d{12}$/.test(homeAccount))
+    return [`homeAccount: "${homeAccount}" is not an AWS account ID (12 digits)`];
+  if (Token.isUnresolved(stackAccount) || stackAccount === homeAccount) return [];
+  return [
+    `homeAccount: the home is in account ${homeAccount}, but this stack deploys to ${stackAccount}: probes in another account than the home's are not supported yet (the home's slots table and decide queue would need resource policies); deploy this stack to ${homeAccount}`,
+  ];
 }

@@ -159,7 +159,11 @@ export type MonitorAlarmId =
   | 'ExecutionThrottled'
   | 'NoRuns'
   | `Errors-${string}`
-  | PagingAlarmId;
+  | PagingAlarmId
+  | DecideAlarmId;
+
+/** With several locations: a slot the home could not decide (its decide queue's dead letters). */
+export type DecideAlarmId = 'DecideDeadLetters';
 
 /** The paging path's own alarms: each is a page that may be lost. */
 export type PagingAlarmId =
@@ -323,4 +327,30 @@ export function createPagingAlarms(
       ...(id === 'NotifierDeadLetters' ? { treatMissingData: cloudwatch.TreatMissingData.IGNORE } : {}),
     });
   return alarms as Record<PagingAlarmId, cloudwatch.Alarm>;
+}
+
+/**
+ * With several locations: a message in the decide queue's dead-letter queue, 1 of 1 over 5 minutes, to the monitor
+ * topic: a slot of several locations that could not be decided after its receives (a page that may be lost, or a
+ * notice). Missing data keeps it as it was, as the notifier's dead letters' alarm.
+ */
+export function createDecideAlarm(
+  scope: Construct,
+  deadLetters: sqs.IQueue,
+  topic: sns.ITopic,
+  names: InstanceNames,
+): cloudwatch.Alarm {
+  return monitorAlarm(
+    scope,
+    names,
+    'DecideDeadLetters',
+    deadLetters.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    }),
+    "a slot of several locations is in the decide queue's dead-letter queue: the decisions of several locations are failing, its page or notice may be lost (read the message and the report function's errors)",
+    { datapointsToAlarm: 1, evaluationPeriods: 1 },
+    topic,
+    { treatMissingData: cloudwatch.TreatMissingData.IGNORE },
+  );
 }

@@ -97,6 +97,11 @@ export interface StateStep {
   closedDay?: DayStats;
   /** Incidents that ended with this step: write them as items of their own. */
   closedIncidents: StoredIncident[];
+  /**
+   * Only late locations heard from (stepDecision on a slot decided already): not a run, so no metrics and no
+   * decision to log; the locations recorded as `seen`.
+   */
+  late?: string[];
 }
 
 /**
@@ -284,9 +289,14 @@ export function forget(state: TargetState, before: TargetState, failed: readonly
 
 /**
  * A slot decided by the consensus of several locations (functions/alerting/slots.ts), stepped as a run: the rules
- * step on the decided report. Once per slot: a slot at or before the latest decided is nothing to step (undefined),
- * so that two deciders of one slot (the writer that completes it, the home's deadline) step it once between them.
- * `answered`: the locations that sent a result for it.
+ * step on the decided report. Once per slot: a slot at or before the latest decided steps no rule, so that two
+ * deciders of one slot (the writer that completes it, the home's deadline) step it once between them.
+ * `answered`: the locations that sent a result for it; each is `seen` (heard from) at `at`.
+ *
+ * A location that sent after its slot was decided (late: past the home's wait) was heard from all the same: on a
+ * slot decided already, the step only records it as `seen` (`late`: no transition, no day counted, no report
+ * stored, no metrics), for each answering location not seen since the slot began; undefined when there is none
+ * (the deadline of a slot its last writer decided: nothing to write).
  */
 export function stepDecision(
   state: TargetState,
@@ -296,9 +306,24 @@ export function stepDecision(
   at: Date,
   ctx: StepContext,
 ): StateStep | undefined {
-  if (state.decided !== undefined && state.decided >= slot) return undefined;
-  const step = stepRun(state, decided, at, ctx);
   const seen = { ...state.seen };
+  if (state.decided !== undefined && state.decided >= slot) {
+    const slotStart = Date.parse(slot);
+    const late = answered.filter((l) => {
+      const last = state.seen?.[l];
+      return last === undefined || Date.parse(last) < slotStart;
+    });
+    if (!late.length) return undefined;
+    for (const location of late) seen[location] = at.toISOString();
+    return {
+      next: { ...state, version: state.version + 1, seen },
+      transitions: [],
+      store: false,
+      closedIncidents: [],
+      late,
+    };
+  }
+  const step = stepRun(state, decided, at, ctx);
   for (const location of answered) seen[location] = at.toISOString();
   return { ...step, next: { ...step.next, decided: slot, seen } };
 }

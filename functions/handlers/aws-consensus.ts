@@ -18,9 +18,10 @@ import {
   type SlotRule,
   slotFromItem,
 } from '../alerting/slots.ts';
-import { stepDecision } from '../alerting/target-state.ts';
+import { type StateStep, stepDecision } from '../alerting/target-state.ts';
 import type { Report } from '../contract/types.ts';
-import { parseWire } from '../contract/wire.ts';
+import { type Agreement, wireProblems } from '../contract/wire.ts';
+
 import type { DecideQueue } from '../probes/decide-queue.ts';
 import type { SlotItem, SlotStore } from '../probes/slot-store.ts';
 import { type AwsReportDeps, recordStep } from './aws-report.ts';
@@ -43,6 +44,22 @@ function ruleOf(deployment: Deployment, target: string): SlotRule {
   return rule;
 }
 
+/** The log line of a slot's decision, or of why it was not decided here. */
+export function decidedLine(
+  target: string,
+  slot: string,
+  step: StateStep | undefined,
+  latest: string | undefined,
+  agreement: Agreement,
+): Record<string, unknown> {
+  if (step && !step.late) return { target, slot, decided: agreement.summary, confirmed: agreement.confirmed };
+  const why =
+    latest !== undefined && latest > slot
+      ? { skipped: `older than the latest decided slot (${latest})` }
+      : { decidedAlready: true };
+  return { target, slot, ...why, ...(step?.late ? { lateHeardFrom: step.late } : {}) };
+}
+
 export function awsConsensus(deps: AwsConsensusDeps) {
   const { deployment } = deps;
 
@@ -55,18 +72,15 @@ export function awsConsensus(deps: AwsConsensusDeps) {
     if (!home) return false;
     const decision = decideSlot({ ...results, home }, rule);
     const answered = [...results.others.keys()];
-    const stepped = await recordStep(deps, decision.report, at, (state, ctx) =>
-      stepDecision(state, decision.report, slot, answered, at, ctx),
-    );
-    // Logged by the one decider that stepped the slot; another (the deadline after a complete slot) says so.
-    console.log(
-      JSON.stringify(
-        stepped
-          ? { target, slot, decided: decision.agreement.summary, confirmed: decision.agreement.confirmed }
-          : { target, slot, decidedAlready: true },
-      ),
-    );
-    return stepped;
+    let latest: string | undefined;
+    const step = await recordStep(deps, decision.report, at, (state, ctx) => {
+      latest = state.decided;
+      return stepDecision(state, decision.report, slot, answered, at, ctx);
+    });
+    // Logged by the one decider that stepped the slot; another (the deadline after a complete slot, a late result)
+    // says what it did instead.
+    console.log(JSON.stringify(decidedLine(target, slot, step, latest, decision.agreement)));
+    return step !== undefined && !step.late;
   }
 
   /** The home's run (the workflow's Report state): into its slot; decided now if it completes it, else queued. */
@@ -97,7 +111,14 @@ export function awsConsensus(deps: AwsConsensusDeps) {
     try {
       json = JSON.parse(body);
     } catch {}
-    const m = parseWire(decideMessageSchema, json, 'a decide message');
+    const parsed = wireProblems(decideMessageSchema, json);
+    // It will never parse: retried, it would only reach the dead-letter queue, and say a decision failed.
+    if (!parsed.ok) {
+      const problems = parsed.problems;
+      console.error(JSON.stringify({ dropped: 'a decide message', problems, body: body.slice(0, 200) }));
+      return;
+    }
+    const m = parsed.data;
     const rule = ruleOf(deployment, m.target);
     const item = await deps.slots.read(m.target, m.slot);
     if (!item) return;

@@ -39,14 +39,15 @@ export function awsRecorder(deps: AwsReportDeps): NonNullable<Telemetry['record'
 /**
  * A report recorded as a run of its target: its metrics (EMF), the target's state stepped by `step` (a run, or the
  * decision of a slot of several locations) and settled, the transitions sent, the report stored when it changed.
- * Answers whether it stepped the state (false: `step` found nothing to do, a slot decided already).
+ * Answers the step settled: undefined when `step` found nothing to do (a slot decided already), `late` when it only
+ * recorded late locations as heard from (not a run: no metrics).
  */
 export async function recordStep(
   deps: AwsReportDeps,
   report: Report,
   at: Date,
   step: (state: TargetState, ctx: StepContext) => StateStep | undefined,
-): Promise<boolean> {
+): Promise<StateStep | undefined> {
   const { deployment, names } = deps;
   const ctx: StepContext = {
     names,
@@ -63,8 +64,9 @@ export async function recordStep(
       if (s.store) await deps.storeReport(report);
     },
   );
-  // Its metrics once it is stepped: a slot decided already (by another writer) publishes nothing twice.
-  if (settled.step)
+  // Its metrics once it is stepped: a slot decided already (by another writer) publishes nothing twice, nor does a
+  // late location's result recorded on it.
+  if (settled.step && !settled.step.late)
     for (const record of emfRecords(report, at, names.namespace, deployment.metrics))
       deps.emit(JSON.stringify(record));
   for (const t of settled.step?.transitions ?? [])
@@ -81,5 +83,5 @@ export async function recordStep(
       `${settled.failed.length} transition(s) of "${report.target}" could not be sent, and will be evaluated again: ` +
         settled.failed.map((f) => `${f.transition.transition.alarmName}: ${f.error}`).join('; '),
     );
-  return settled.step !== undefined;
+  return settled.step;
 }

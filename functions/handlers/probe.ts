@@ -3,7 +3,7 @@
  * its fleet's tick, as the home's plan function makes it (functions/config/fleet.ts: the same targets, offsets and
  * slots), and each target's run at that location: the end-to-end check, confirmed when it is not healthy
  * (./location-run.ts), written into the item of its slot in the home's slots table (across Regions); when that
- * write completes the slot, a message to the home's decide queue has it decided at once. The home decides and
+ * write completes the slot (or comes after the home's wait: late), a message to the home's decide queue has it decided at once (or recorded as heard from). The home decides and
  * pages; nothing here steps an alarm.
  */
 import * as z from 'zod/mini';
@@ -63,8 +63,10 @@ export function probeHandler(
       now,
     );
     const rule = slotRuleOf(deployment, e.target);
-    const complete = rule !== undefined && readiness(slotFromItem(item, rule).slot, rule, now) === 'complete';
-    if (complete) {
+    // Complete: decided at once. Due: the home's wait is over, the slot decided (or about to be) without this
+    // result; the home still hears from this location (not silent, only late).
+    const ready = rule && readiness(slotFromItem(item, rule).slot, rule, now);
+    if (ready === 'complete' || ready === 'due') {
       const message: DecideMessage = { target: e.target, slot };
       await deps.queue.send(JSON.stringify(message), 0);
     }
@@ -78,7 +80,16 @@ export function probeHandler(
             : 'pass'
           : `fail [${e2e.kind}]`
         : 'no result';
-    console.log(JSON.stringify({ location, target: e.target, slot, outcome, completed: complete }));
+    console.log(
+      JSON.stringify({
+        location,
+        target: e.target,
+        slot,
+        outcome,
+        completed: ready === 'complete',
+        ...(ready === 'due' ? { late: true } : {}),
+      }),
+    );
     return { slot, outcome };
   };
 }

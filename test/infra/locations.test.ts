@@ -9,7 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template as Synth } from 'aws-cdk-lib/assertions';
+import type { Construct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   LIMITS,
@@ -19,6 +21,8 @@ import {
   measureLocations,
   templateFigures,
 } from '../../bench/scale-synth.ts';
+import { TABLE_KEYS } from '../../functions/alerting/names.ts';
+import { locationAttribute } from '../../functions/alerting/slots.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
 import { DownloadHealthchecks } from '../../infra/construct.ts';
 import { MAX_LOCATIONS } from '../../infra/limits.ts';
@@ -335,5 +339,115 @@ describe('refusals at synth, each naming its field', () => {
         ),
       ),
     ).toContain('targets[0].privateLocations[0]: "virginia" is a probe Region on AWS');
+  });
+});
+
+describe("the home's decide queue", () => {
+  it('has a dead-letter queue of its own (not the notifier’s), watched by its own alarm to the monitor topic, and answers per message', () => {
+    const app = new App({ outdir: tempDir('dd-decide-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Home', { env: { region: 'eu-west-3' } });
+    const hc = new DownloadHealthchecks(stack, 'Hc', { config: configWith([HOME, VIRGINIA, MUMBAI]) });
+    const t = Synth.fromStack(stack);
+    const id = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+    if (!hc.decideQueue || !hc.decideDeadLetters) throw new Error('no decide queue');
+    const queue = t.toJSON().Resources[id(hc.decideQueue)] as {
+      Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': string[] } } };
+    };
+    const dlq = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+    expect(dlq).toBe(id(hc.decideDeadLetters));
+    expect(dlq).not.toBe(id(hc.notifierDeadLetters));
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [id(hc.decideQueue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const alarm = hc.monitorAlarms.DecideDeadLetters;
+    if (!alarm) throw new Error('no alarm on the decide queue’s dead letters');
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'download-doctor-HomeHc-monitor-DecideDeadLetters',
+      AlarmDescription: Match.stringLikeRegexp('the decisions of several locations are failing'),
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      AlarmActions: [{ Ref: id(hc.monitorTopic) }],
+    });
+    // The notifier's dead letters' alarm still speaks of pages, about its own queue only.
+    const notifierAlarm = t.toJSON().Resources[id(hc.monitorAlarms.NotifierDeadLetters)] as {
+      Properties: { Dimensions: unknown[] };
+    };
+    expect(JSON.stringify(notifierAlarm.Properties.Dimensions)).toContain(id(hc.notifierDeadLetters));
+  });
+
+  it('a home without locations has none of it', () => {
+    const app = new App({ outdir: tempDir('dd-decide-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Home', { env: { region: 'eu-west-3' } });
+    const hc = new DownloadHealthchecks(stack, 'Hc', { config: configWith([HOME]) });
+    expect(hc.decideDeadLetters).toBeUndefined();
+    expect(hc.monitorAlarms.DecideDeadLetters).toBeUndefined();
+  });
+});
+
+describe("a probe stack's account", () => {
+  const probes = (env: { region: string; account?: string }, homeAccount?: string) => {
+    const app = new App({ outdir: tempDir('dd-account-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Probes', { env });
+    const p = new DownloadProbes(stack, 'Probes', {
+      config: configWith([HOME, VIRGINIA]),
+      location: 'virginia',
+      instanceName: 'Shop',
+      ...(homeAccount ? { homeAccount } : {}),
+    });
+    return { stack, p };
+  };
+
+  it('is refused at synth when it is not the home’s, naming the field (cross-account is not supported yet)', () => {
+    expect(() => probes({ region: 'us-east-1', account: '111111111111' }, '222222222222')).toThrow(
+      /homeAccount: the home is in account 222222222222, but this stack deploys to 111111111111: probes in another account than the home's are not supported yet/,
+    );
+    expect(() => probes({ region: 'us-east-1' }, 'prod')).toThrow(
+      'homeAccount: "prod" is not an AWS account ID (12 digits)',
+    );
+  });
+
+  it('names the home’s table and queue in the home’s account when given, else in its own', () => {
+    const given = probes({ region: 'us-east-1' }, '222222222222');
+    const text = JSON.stringify(Synth.fromStack(given.stack).toJSON());
+    expect(text).toContain(':dynamodb:eu-west-3:222222222222:table/download-doctor-Shop-slots');
+    expect(text).toContain(':sqs:eu-west-3:222222222222:download-doctor-Shop-decide');
+    expect(text).toContain('"/222222222222/download-doctor-Shop-decide"');
+    const same = probes({ region: 'us-east-1', account: '222222222222' }, '222222222222');
+    expect(JSON.stringify(Synth.fromStack(same.stack).toJSON())).toContain(
+      ':222222222222:table/download-doctor-Shop-slots',
+    );
+    // Without it: the stack's own account (AWS::AccountId), the same account as the home's.
+    const own = JSON.stringify(Synth.fromStack(probes({ region: 'us-east-1' }).stack).toJSON());
+    expect(own).not.toContain('222222222222');
+    expect(own).toContain('{"Ref":"AWS::AccountId"},":table/download-doctor-Shop-slots"');
+  });
+});
+
+describe("the probe's rights on the home's slots table", () => {
+  it('writes its own attribute and the TTL only, never the home’s run or another location’s result', () => {
+    const app = new App({ outdir: tempDir('dd-attrs-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Probes', { env: { region: 'us-east-1' } });
+    new DownloadProbes(stack, 'Probes', {
+      config: configWith([HOME, VIRGINIA, MUMBAI]),
+      location: 'virginia',
+      instanceName: 'Shop',
+    });
+    const policies = Object.values(Synth.fromStack(stack).findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: unknown; Condition?: unknown }[] } };
+    }[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const update = statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(update.map((s) => [s.Action, s.Condition])).toEqual([
+      [
+        'dynamodb:UpdateItem',
+        {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'loc:virginia', 'expiresAt'] },
+          StringEquals: { 'dynamodb:ReturnValues': 'ALL_NEW' },
+        },
+      ],
+    ]);
+    // The slot's item as functions/probes/slot-store.ts writes it: the keys, `loc:NAME` and the TTL.
+    expect(locationAttribute('virginia')).toBe('loc:virginia');
+    expect(TABLE_KEYS).toMatchObject({ partition: 'pk', sort: 'sk', ttl: 'expiresAt' });
   });
 });

@@ -195,7 +195,7 @@ afterAll(async () => {
 const locations = [{ name: HOME, region: HOME, home: true }, ...PROBES.map((p) => ({ name: p, region: p }))];
 
 describe('several locations on moto: the home decides and pages once', () => {
-  it('site broken: one page naming the layer with every location’s evidence; one Region’s path broken: a monitor notice, no page; repair: one recovery; a silent Region: decided at the deadline without it (unknown), then a location-silent notice', async () => {
+  it('site broken: one page naming the layer with every location’s evidence; one Region’s path broken: a monitor notice, no page; repair: one recovery; a silent Region: decided at the deadline without it (unknown), then a location-silent notice; a late Region: heard from, not silent', async () => {
     const homeConfig = { locations, targets: [targetInput] };
     const v = validateConfig(homeConfig);
     if (!v.ok) throw new Error(JSON.stringify(v.problems));
@@ -299,7 +299,7 @@ describe('several locations on moto: the home decides and pages once', () => {
      * One slot: at its start, the plan (each location's silence), then the home's run and each sending Region's
      * at once, then the decide queue until the home's wait is over, then the notifier on each transition.
      */
-    const tick = async (sending: readonly Probe[]) => {
+    const tick = async (sending: readonly Probe[], late: readonly Probe[] = []) => {
       const next = Math.max(lastSlot + PERIOD_MS, Math.ceil((Date.now() + 100) / PERIOD_MS) * PERIOD_MS);
       lastSlot = next;
       await new Promise((r) => setTimeout(r, next - Date.now() + 50));
@@ -310,7 +310,12 @@ describe('several locations on moto: the home decides and pages once', () => {
         runLocally({ target: TARGET, allLayers: false }, handlers),
         ...sending.map((p) => probes[p].handler({ target: TARGET, startAt: slot })),
       ]);
-      const queued = await drain(Date.now() + WAIT_MS + 1_500);
+      let queued = await drain(Date.now() + WAIT_MS + 1_500);
+      // A late Region: its result comes after the home's wait, once the slot was decided without it.
+      if (late.length) {
+        await Promise.all(late.map((p) => probes[p].handler({ target: TARGET, startAt: slot })));
+        queued += await drain(Date.now() + 1_500);
+      }
       await aws.settle(500);
       const transitions = aws.delivered.slice(before).filter((d) => d.topic === 'alarm');
       for (const t of transitions) await notifier.handler({ Records: [{ Sns: { Message: t.message } }] });
@@ -319,8 +324,12 @@ describe('several locations on moto: the home decides and pages once', () => {
       const decided = logged
         .filter((l) => l.includes('"decided"') && l.includes(slot))
         .map((l) => JSON.parse(l) as { decided: string; confirmed: boolean });
+      const lateHeard = logged
+        .filter((l) => l.includes('"lateHeardFrom"') && l.includes(slot))
+        .flatMap((l) => (JSON.parse(l) as { lateHeardFrom: string[] }).lateHeardFrom);
       return {
         slot,
+        lateHeard,
         runs: runs.length,
         homeStatus: home.report.verdict.status,
         queued,
@@ -351,6 +360,11 @@ describe('several locations on moto: the home decides and pages once', () => {
       const back1 = await tick(PROBES);
       const back2 = await tick(PROBES);
       const back3 = await tick(PROBES);
+      // eu-west-1 sends, but always late: each slot decided without it, and it is heard from all the same (no
+      // location-silent notice, whose 2 of 3 silent periods these 3 slots would otherwise make).
+      const late1 = await tick(['ap-south-1'], ['eu-west-1']);
+      const late2 = await tick(['ap-south-1'], ['eu-west-1']);
+      const late3 = await tick(['ap-south-1'], ['eu-west-1']);
 
       // Every slot is decided once, by whoever completed it or at the deadline.
       const all = [
@@ -411,6 +425,7 @@ describe('several locations on moto: the home decides and pages once', () => {
         'pass',
         'fail',
         ...Array(6).fill('pass'),
+        ...Array(3).fill('pass'), // the late slots: once each, not again when eu-west-1's result comes
       ]);
 
       // The deadline: eu-west-1 never answers; the home's delayed message decides with what came (unknown, never
@@ -434,6 +449,16 @@ describe('several locations on moto: the home decides and pages once', () => {
         `[download-doctor] FAILED ${TARGET}: fault proxy (3 of 3 locations)`,
         expect.stringMatching(/^\[download-doctor\] RESOLVED shop/),
       ]);
+      // Late, not silent: each late slot decided once without eu-west-1, then eu-west-1 recorded as heard from; no
+      // second decision (its metrics once), no notice, no page.
+      for (const t of [late1, late2, late3]) {
+        expect(t.decided, t.slot).toHaveLength(1);
+        expect(t.decided[0]?.decided).toContain('no result from eu-west-1');
+        expect(t.lateHeard, t.slot).toEqual(['eu-west-1']);
+        expect(t.notices).toEqual([]);
+        expect(t.pages).toEqual([]);
+      }
+      expect(emf.filter((r) => r.locations)).toHaveLength(all.length + 3);
       // Each notice once: the path's (and its resolution), the silence's (and its resolution).
       expect(all.flatMap((t) => t.notices.map((n) => n.subject))).toEqual([
         `[download-doctor] NETWORK PATH ${TARGET}: only ap-south-1 fails`,
@@ -451,5 +476,5 @@ describe('several locations on moto: the home decides and pages once', () => {
       queue.close();
       sqs.destroy();
     }
-  }, 240_000);
+  }, 300_000);
 });

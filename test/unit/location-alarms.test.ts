@@ -122,6 +122,75 @@ describe('a slot is stepped once', () => {
   });
 });
 
+describe('a location that sends after its slot was decided (late)', () => {
+  it('is recorded as heard from, and nothing else: no rule stepped, no day counted, no report stored', () => {
+    // Slot 1 decided at its deadline without ap-south-1.
+    const decided = stepDecision(
+      newTargetState(),
+      agree(),
+      slotAt(1).toISOString(),
+      ['us-east-1'],
+      slotAt(1),
+      ctx,
+    );
+    if (!decided) throw new Error('slot 1 was not stepped');
+    const state = decided.next;
+    expect(state.seen).toEqual({ 'us-east-1': slotAt(1).toISOString() });
+    // ap-south-1's result comes after: the same slot, decided already.
+    const lateAt = new Date(slotAt(1).getTime() + 90_000);
+    const late = stepDecision(
+      state,
+      agree(),
+      slotAt(1).toISOString(),
+      ['us-east-1', 'ap-south-1'],
+      lateAt,
+      ctx,
+    );
+    expect(late).toEqual({
+      next: {
+        ...state,
+        version: state.version + 1,
+        seen: { 'us-east-1': slotAt(1).toISOString(), 'ap-south-1': lateAt.toISOString() },
+      },
+      transitions: [],
+      store: false,
+      closedIncidents: [],
+      late: ['ap-south-1'],
+    });
+    // Its alarms, day, last run and decided slot are as they were.
+    expect(late?.next.alarms).toBe(state.alarms);
+    expect(late?.next.day).toBe(state.day);
+    expect(late?.next.decided).toBe(slotAt(1).toISOString());
+    // Heard from for this slot already: a second late message (or the deadline) has nothing to write.
+    const after = (late as StateStep).next;
+    expect(
+      stepDecision(after, agree(), slotAt(1).toISOString(), ['us-east-1', 'ap-south-1'], lateAt, ctx),
+    ).toBeUndefined();
+  });
+
+  it('counts on an older slot than the latest decided (a skipped slot) too', () => {
+    const first = stepDecision(
+      newTargetState(),
+      agree(),
+      slotAt(2).toISOString(),
+      ['us-east-1'],
+      slotAt(2),
+      ctx,
+    );
+    const late = stepDecision(
+      (first as StateStep).next,
+      agree(),
+      slotAt(1).toISOString(),
+      ['ap-south-1'],
+      slotAt(3),
+      ctx,
+    );
+    expect(late?.late).toEqual(['ap-south-1']);
+    expect(late?.next.seen?.['ap-south-1']).toBe(slotAt(3).toISOString());
+    expect(late?.next.decided).toBe(slotAt(2).toISOString());
+  });
+});
+
 describe('the location-silent rule', () => {
   /** A location's periods, each sent or not; the transitions, as `PERIOD STATE`. */
   function silence(periods: boolean[]): string[] {

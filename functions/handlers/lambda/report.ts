@@ -15,7 +15,7 @@ import { awsConsensus } from '../aws-consensus.ts';
 import { awsRecorder } from '../aws-report.ts';
 import { deploymentFilePath, requiredEnv } from '../env.ts';
 import { reportHandler } from '../report.ts';
-import { isSqsEvent } from '../sqs-event.ts';
+import { eachRecord, isSqsEvent } from '../sqs-event.ts';
 
 const reports = s3ReportWriter(requiredEnv('REPORT_BUCKET'));
 const names = instanceNames(requiredEnv('INSTANCE_NAME'));
@@ -46,8 +46,8 @@ const run = reportHandler({
 
 export async function handler(event: unknown): Promise<unknown> {
   if (!isSqsEvent(event)) return run(event);
-  // The decide queue: a failure fails the batch, which SQS delivers again (a slot is decided once all the same).
+  // The decide queue: each message on its own; only those that failed are delivered again (a slot is decided once
+  // all the same), and a message that can never be read is logged and dropped (aws-consensus.ts onMessage).
   if (!consensus) throw new Error('a decide message, but the deployment names no locations');
-  for (const record of event.Records) await consensus.onMessage(record.body, new Date());
-  return undefined;
+  return eachRecord(event, (body) => consensus.onMessage(body, new Date()));
 }
