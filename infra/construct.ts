@@ -38,7 +38,7 @@ import { dashboardConsoleUrl } from '../functions/render/page.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { createDashboard } from './dashboard.ts';
 import { DownloadHealthchecksError } from './errors.ts';
-import { buildFleet, createIntervalSchedules } from './fleet.ts';
+import { buildFleet, createIntervalSchedules, targetsPerInterval } from './fleet.ts';
 import {
   acknowledgeTracing,
   acknowledgeWorkflowRole,
@@ -268,16 +268,13 @@ export class DownloadHealthchecks extends Construct {
       reason: 'Errors only: a tick that starts its runs logs nothing; each run logs in its own workflow.',
     });
     this.logGroups = { ...logGroups, workflow: workflowLogs };
-    const counts = new Map<number, number>();
-    for (const d of Object.values(r.intervals))
-      counts.set(d.toMilliseconds(), (counts.get(d.toMilliseconds()) ?? 0) + 1);
     this.schedules = createIntervalSchedules(
       this,
       this.fleet,
       r.fleetIntervals,
       (label) => r.names.schedule(label),
       (label, n) => `download-doctor ${r.names.instance}: every ${label}, start the runs of ${n} target(s)`,
-      (ms) => counts.get(ms) ?? 0,
+      targetsPerInterval(r.intervals),
     );
 
     // The paging path: the report function's transitions → alarm topic → notifier → page or monitor topic, and what

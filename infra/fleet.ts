@@ -33,14 +33,15 @@ export const FLEET_STATES = {
 export const START_RETRIED_ERRORS = ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException'];
 
 /**
- * The fleet chain. A run that cannot be started is caught (its item ends "Not started"), so that one failure does
- * not stop the other targets' starts; the target's next tick starts it again, and the plan's no-data step names it
- * if it stays silent.
+ * A fleet chain: the plan, then each planned run at its start. A run that cannot be started is caught (its item ends
+ * "Not started"), so that one failure does not stop the other targets' starts; the target's next tick starts it
+ * again, and the plan's no-data step names it if it stays silent.
  */
-export function buildFleet(
+function fleetChain(
   scope: Construct,
   plan: IFunction,
-  workflow: sfn.IStateMachine,
+  start: sfn.TaskStateBase,
+  startRetried: string[],
   maxConcurrency: number,
 ): sfn.IChainable {
   const planTask = new tasks.LambdaInvoke(scope, FLEET_STATES.plan, {
@@ -63,19 +64,9 @@ export function buildFleet(
     stateName: FLEET_STATES.notStarted,
     outputPath: sfn.JsonPath.DISCARD,
   });
-  const start = new tasks.StepFunctionsStartExecution(scope, FLEET_STATES.start, {
-    stateName: FLEET_STATES.start,
-    stateMachine: workflow,
-    integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-    input: sfn.TaskInput.fromObject({
-      target: sfn.JsonPath.stringAt('$.target'),
-      allLayers: sfn.JsonPath.stringAt('$.allLayers'),
-    }),
-    // Each item's output is nothing: a thousand results would only weigh on the Map's 256 KB.
-    outputPath: sfn.JsonPath.DISCARD,
-  })
+  start
     .addRetry({
-      errors: START_RETRIED_ERRORS,
+      errors: startRetried,
       interval: Duration.seconds(1),
       maxAttempts: 3,
       backoffRate: 2,
@@ -91,32 +82,33 @@ export function buildFleet(
   return planTask.next(each);
 }
 
+/** The home's fleet: each planned run an execution of the per-target workflow. */
+export function buildFleet(
+  scope: Construct,
+  plan: IFunction,
+  workflow: sfn.IStateMachine,
+  maxConcurrency: number,
+): sfn.IChainable {
+  const start = new tasks.StepFunctionsStartExecution(scope, FLEET_STATES.start, {
+    stateName: FLEET_STATES.start,
+    stateMachine: workflow,
+    integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+    input: sfn.TaskInput.fromObject({
+      target: sfn.JsonPath.stringAt('$.target'),
+      allLayers: sfn.JsonPath.stringAt('$.allLayers'),
+    }),
+    // Each item's output is nothing: a thousand results would only weigh on the Map's 256 KB.
+    outputPath: sfn.JsonPath.DISCARD,
+  });
+  return fleetChain(scope, plan, start, START_RETRIED_ERRORS, maxConcurrency);
+}
+
 /**
- * A probe Region's fleet chain: the plan (the probe function, planning as the home's plan function does), then each
+ * A probe Region's fleet: the plan (the probe function, planning as the home's plan function does), then each
  * target, at its start, the probe function invoked asynchronously (fire and forget, as a run is started at the
  * home): its end-to-end check, written to the home's slots table.
  */
 export function buildProbeFleet(scope: Construct, probe: IFunction, maxConcurrency: number): sfn.IChainable {
-  const planTask = new tasks.LambdaInvoke(scope, FLEET_STATES.plan, {
-    stateName: FLEET_STATES.plan,
-    lambdaFunction: probe,
-    payloadResponseOnly: true,
-    retryOnServiceExceptions: false,
-  }).addRetry({
-    errors: RETRIED_ERRORS,
-    interval: Duration.seconds(RETRY.intervalSeconds),
-    maxAttempts: RETRY.maxAttempts,
-    backoffRate: RETRY.backoffRate,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  const wait = new sfn.Wait(scope, FLEET_STATES.wait, {
-    stateName: FLEET_STATES.wait,
-    time: sfn.WaitTime.timestampPath('$.startAt'),
-  });
-  const notStarted = new sfn.Pass(scope, FLEET_STATES.notStarted, {
-    stateName: FLEET_STATES.notStarted,
-    outputPath: sfn.JsonPath.DISCARD,
-  });
   const start = new tasks.LambdaInvoke(scope, FLEET_STATES.start, {
     stateName: FLEET_STATES.start,
     lambdaFunction: probe,
@@ -127,22 +119,8 @@ export function buildProbeFleet(scope: Construct, probe: IFunction, maxConcurren
     }),
     retryOnServiceExceptions: false,
     outputPath: sfn.JsonPath.DISCARD,
-  })
-    .addRetry({
-      errors: RETRIED_ERRORS,
-      interval: Duration.seconds(1),
-      maxAttempts: 3,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    })
-    .addCatch(notStarted, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
-  const each = new sfn.Map(scope, FLEET_STATES.each, {
-    stateName: FLEET_STATES.each,
-    itemsPath: '$.runs',
-    maxConcurrency,
-    resultPath: sfn.JsonPath.DISCARD,
-  }).itemProcessor(wait.next(start));
-  return planTask.next(each);
+  });
+  return fleetChain(scope, probe, start, RETRIED_ERRORS, maxConcurrency);
 }
 
 /** An interval's short label: `5m`, `1h`, `90m`, `1d`. */
@@ -181,6 +159,14 @@ export function scheduleExpression(ms: number): scheduler.ScheduleExpression {
     return scheduler.ScheduleExpression.cron({ minute: '0', hour: `0/${hours}` });
   if (hours === 24) return scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' });
   return scheduler.ScheduleExpression.rate(Duration.minutes(minutes));
+}
+
+/** How many targets run at each interval (its milliseconds), for the schedules' descriptions. */
+export function targetsPerInterval(intervals: Readonly<Record<string, Duration>>): (ms: number) => number {
+  const counts = new Map<number, number>();
+  for (const d of Object.values(intervals))
+    counts.set(d.toMilliseconds(), (counts.get(d.toMilliseconds()) ?? 0) + 1);
+  return (ms) => counts.get(ms) ?? 0;
 }
 
 /** One schedule per distinct interval, starting the fleet workflow with the interval and the tick's time. */

@@ -26,7 +26,7 @@ import { type Location, locationsOf } from '../functions/config/locations.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { prebuiltCode } from './construct.ts';
 import { DownloadHealthchecksError } from './errors.ts';
-import { buildProbeFleet, createIntervalSchedules } from './fleet.ts';
+import { buildProbeFleet, createIntervalSchedules, targetsPerInterval } from './fleet.ts';
 import {
   acknowledgeTracing,
   acknowledgeWorkflowRole,
@@ -175,9 +175,6 @@ export class DownloadProbes extends Construct {
         id: 'AwsSolutions-SF2',
         reason: 'X-Ray is off by default (docs/cost.md); the tracing prop turns it on.',
       });
-    const counts = new Map<number, number>();
-    for (const d of Object.values(r.intervals))
-      counts.set(d.toMilliseconds(), (counts.get(d.toMilliseconds()) ?? 0) + 1);
     this.schedules = createIntervalSchedules(
       this,
       this.fleet,
@@ -185,7 +182,7 @@ export class DownloadProbes extends Construct {
       (label) => r.names.locationSchedule(props.location, label),
       (label, n) =>
         `download-doctor ${r.names.instance} at ${props.location}: every ${label}, the end-to-end runs of ${n} target(s)`,
-      (ms) => counts.get(ms) ?? 0,
+      targetsPerInterval(r.intervals),
     );
   }
 }
