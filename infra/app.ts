@@ -1,8 +1,8 @@
 /**
  * The CDK app (cdk.json): deploys the stack from a config file. The file is the context value
  * `download-doctor:config` (cdk.json names the example; override with `-c download-doctor:config=FILE`).
- * A private app port needs a VPC: `-c download-doctor:vpc='{"vpcId":"vpc-1","availabilityZones":["eu-west-1a"],
- * "privateSubnetIds":["subnet-1"]}'` (and optionally "securityGroupIds"), read as attributes, not looked up.
+ * A private app port needs a VPC: `-c download-doctor:vpc='{"vpcId":"vpc-0123456789abcdef0","availabilityZones":["eu-west-1a"],
+ * "privateSubnetIds":["subnet-0123456789abcdef0"]}'` (and optionally "securityGroupIds"), read as attributes, not looked up.
  * `-c download-doctor:instance=NAME` names the instance. No context lookups and no Docker: synth works offline.
  * With several locations in the config, the home's stack deploys to the home's Region and a probe stack
  * (`STACK-LOCATION`) to each other location's: `cdk deploy --all`.

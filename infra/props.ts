@@ -281,7 +281,9 @@ function alignmentProblems(
   const byField = new Map<string, { label: string; targets: string[] }>();
   config.targets.forEach((t, i) => {
     const d = intervals[t.name];
-    if (!d || isClockAligned(d.toMilliseconds())) return;
+    // An interval of no whole minutes is refused already, as such.
+    if (!d || !Number.isInteger(d.toMinutes({ integral: false })) || isClockAligned(d.toMilliseconds()))
+      return;
     const field = props.schedules?.[t.name]
       ? `schedules.${t.name}`
       : t.schedule

@@ -90,6 +90,7 @@ interface Slot {
 
 /** The home's inbox: each slot's results as they come, each location's latest, and when each last sent. */
 export class LocationInbox {
+  private stopped = false;
   private readonly slots = new Map<string, Slot>();
   private readonly latest = new Map<string, Map<string, LocationResult>>();
   private readonly seen = new Map<string, number>();
@@ -213,7 +214,7 @@ export class LocationInbox {
       );
     }
     const s = this.slotOf(t, slot, now);
-    if (![...this.others].every((o) => s.others.has(o)) && waitMs > 0) {
+    if (!this.stopped && ![...this.others].every((o) => s.others.has(o)) && waitMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         s.wake = resolve;
@@ -227,6 +228,15 @@ export class LocationInbox {
     s.others.clear();
     delete s.wake;
     return others;
+  }
+
+  /**
+   * Serve is stopping: no slot waits for the other locations any longer (a wait of up to half a period would hold
+   * the stop past a service manager's timeout); each slot under way is collected with what has come.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const s of this.slots.values()) s.wake?.();
   }
 
   /** When the location last sent a result (epoch ms), if it has since serve started. */

@@ -340,6 +340,15 @@ export class Monitor {
           );
           return result.report as Report;
         });
+      // A slot whose wait a stop cut short, with locations missing, is neither kept nor stepped: deciding it without
+      // them could page on the home's path alone. Its alarms stay as they were, for the next start.
+      const missing = result.report?.agreement?.locations.filter((l) => l.outcome === 'unknown' && !l.kind);
+      if (this.stopping && missing?.length) {
+        this.o.log(
+          `${t.name}: the slot is not decided (serve is stopping before ${missing.map((l) => l.location).join(', ')} sent)`,
+        );
+        return result;
+      }
       // A run that cannot be stored (a full disk, a locked database) still steps the alarms: a page must not wait
       // for the history. The failure is logged, and the run is still answered.
       try {
@@ -503,9 +512,9 @@ export class Monitor {
     this.timers.clear();
     clearInterval(this.locationTimer);
     this.pool.close();
-    // A home's run may wait for the other locations too.
-    const wait = (t: Target) => (this.inbox ? waitMsOf(this.o.config, periodMs(t), locationRunMs(t)) : 0);
-    const bound = Math.max(0, ...this.targets.map((t) => runBoundMs(t) + wait(t)));
+    // A home's runs stop waiting for the other locations (their slots are not stepped: see run).
+    this.inbox?.stop();
+    const bound = Math.max(0, ...this.targets.map((t) => runBoundMs(t)));
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       Promise.allSettled([...this.running, ...this.evaluating.values()]).then(() => true),

@@ -301,6 +301,18 @@ describe('refusals at synth, each naming its field', () => {
         });
       }),
     ).toContain('defaultSchedule: every 45m does not divide an hour or a day');
+    // An interval of no whole minutes is refused once, as such, not again as unaligned; and without a stack trace.
+    const halfMinute = configWith([HOME, VIRGINIA], [publicTargetInput({ name: 'shop-c', schedule: '30s' })]);
+    let thrown: Error | undefined;
+    try {
+      const app = new App({ outdir: tempDir('dd-30s-'), context: { 'aws:cdk:bundling-stacks': [] } });
+      probesIn(app, 'us-east-1', halfMinute, 'virginia');
+    } catch (err) {
+      thrown = err as Error;
+    }
+    expect(thrown?.message).toContain('targets[0].schedule');
+    expect(thrown?.message).not.toContain('does not divide');
+    expect(thrown?.stack).toBe(`DownloadHealthchecksError: ${thrown?.message}`);
     // One location alone keeps its rate schedule.
     expect(() => {
       const app = new App({ outdir: tempDir('dd-one-'), context: { 'aws:cdk:bundling-stacks': [] } });

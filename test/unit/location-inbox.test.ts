@@ -118,3 +118,23 @@ describe('the inbox', () => {
     expect(inbox.size).toBeLessThanOrEqual(3 * many.targets.length);
   });
 });
+
+describe('the inbox when serve stops', () => {
+  it('stops a slot’s wait at once, with what has come (a stop must not wait half a period)', async () => {
+    const now = slotAt(0) + 5_000;
+    const inbox = new LocationInbox(config, () => new Date(now));
+    const slot = key(slotAt(0));
+    expect(inbox.ingest(sent('tokyo', slot), 'tokyo')).toMatchObject({ ok: true });
+    const started = performance.now();
+    const collected = inbox.collect(t, slot, 60_000);
+    setTimeout(() => inbox.stop(), 20);
+    const others = await collected;
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect([...others.keys()]).toEqual(['tokyo']);
+    // A slot collected after the stop does not wait either.
+    const next = key(slotAt(1));
+    const quick = performance.now();
+    expect((await inbox.collect(t, next, 60_000)).size).toBe(0);
+    expect(performance.now() - quick).toBeLessThan(5_000);
+  });
+});
