@@ -437,7 +437,7 @@ describe('a release tarball, as the README makes it, installed into a new CDK ap
     expect(templates).toHaveLength(1);
     const template = readFileSync(join(out, templates[0] ?? ''), 'utf8');
     expect(template).toContain('AWS::StepFunctions::StateMachine');
-    expect(template).toContain('vpc-1');
+    expect(template).toContain('vpc-0123456789abcdef0');
   }, 300_000);
 
   it.each([
