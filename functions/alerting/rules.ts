@@ -45,6 +45,23 @@ export interface AlarmRule {
   description: string;
 }
 
+/** A target that published no result for 2 of its last 3 periods: the monitor's own silence, never a page. */
+const NO_DATA: AlarmRule = {
+  id: 'no-data',
+  metric: METRICS.healthy,
+  statistic: 'SampleCount',
+  comparison: 'LessThanThreshold',
+  threshold: 1,
+  datapointsToAlarm: 2,
+  evaluationPeriods: 3,
+  confirmedAtOnce: false,
+  recoverAfter: 1,
+  treatMissingData: 'breaching',
+  topic: 'monitor',
+  severity: 'critical',
+  description: 'the monitor published no result: download-doctor itself is broken, not necessarily downloads',
+};
+
 /**
  * The per-target alarms. Defaults: a confirmed hard failure pages at once, any other failed run counts 2 of 3 (a
  * single unconfirmed failure pages no one); 3 of 3 degraded warns; recovery takes 2 healthy runs in a row; missing
@@ -82,22 +99,7 @@ export const TARGET_ALARMS: readonly AlarmRule[] = [
     severity: 'warning',
     description: 'downloads work but are degraded (not offloaded, or slow)',
   },
-  {
-    id: 'no-data',
-    metric: METRICS.healthy,
-    statistic: 'SampleCount',
-    comparison: 'LessThanThreshold',
-    threshold: 1,
-    datapointsToAlarm: 2,
-    evaluationPeriods: 3,
-    confirmedAtOnce: false,
-    recoverAfter: 1,
-    treatMissingData: 'breaching',
-    topic: 'monitor',
-    severity: 'critical',
-    description:
-      'the monitor published no result: download-doctor itself is broken, not necessarily downloads',
-  },
+  NO_DATA,
   {
     id: 'tls-expiry',
     metric: METRICS.tlsDaysLeft,
@@ -159,21 +161,11 @@ export const LOCATION_PATH: AlarmRule = {
 /**
  * Per location (not per target): the location sent no result for 2 of its last 3 periods, as `no-data` counts a
  * target's silence. The monitor's owners hear it; on-call does not: the home decides without it (unknown).
- * Stepped by the home with one value a period: 1 when the location sent a result, none when it did not.
+ * Stepped by the home with one sample count a period: 1 when the location sent a result, 0 when it did not.
  */
 export const LOCATION_SILENT: AlarmRule = {
+  ...NO_DATA,
   id: 'location-silent',
-  metric: METRICS.healthy,
-  statistic: 'SampleCount',
-  comparison: 'LessThanThreshold',
-  threshold: 1,
-  datapointsToAlarm: 2,
-  evaluationPeriods: 3,
-  confirmedAtOnce: false,
-  recoverAfter: 1,
-  treatMissingData: 'breaching',
-  topic: 'monitor',
-  severity: 'critical',
   description:
     'a location sent no result: its checks do not run, or cannot reach the home; the home decides without it',
 };
