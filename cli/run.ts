@@ -1,5 +1,6 @@
 /** Runs a target through the workflow on the local engine, with the real probes. */
 import type { Config, Target } from '../functions/config/schema.ts';
+import { executionInput } from '../functions/contract/workflow.ts';
 import { makeHandlers, type Telemetry } from '../functions/handlers/handlers.ts';
 import { type LocalRun, runLocally } from './local-engine.ts';
 import { localProbes } from './local-probes.ts';
@@ -15,6 +16,6 @@ export async function runTarget(
   telemetry?: Telemetry,
   options: { allLayers?: boolean } = {},
 ): Promise<LocalRun> {
-  const input = { target: target.name, ...(options.allLayers ? { allLayers: true } : {}) };
-  return runLocally(input, localHandlers(config, process.env, telemetry));
+  // The workflow waits before the confirmation, as a scheduled run on AWS does (the same input).
+  return runLocally(executionInput(target, options.allLayers), localHandlers(config, process.env, telemetry));
 }

@@ -96,6 +96,7 @@ export function buildFleet(
     input: sfn.TaskInput.fromObject({
       target: sfn.JsonPath.stringAt('$.target'),
       allLayers: sfn.JsonPath.stringAt('$.allLayers'),
+      confirmWaitSeconds: sfn.JsonPath.numberAt('$.confirmWaitSeconds'),
     }),
     // Each item's output is nothing: a thousand results would only weigh on the Map's 256 KB.
     outputPath: sfn.JsonPath.DISCARD,

@@ -5,14 +5,20 @@
 import { isIP } from 'node:net';
 import type { InstanceNames } from '../functions/alerting/names.ts';
 import { parseDuration } from '../functions/config/duration.ts';
+import type { PlannedRun } from '../functions/config/fleet.ts';
 import { LOCATION_SEND_MS } from '../functions/config/locations.ts';
 import type { Config, ConfigInput, HeaderValue } from '../functions/config/schema.ts';
+import { confirmWaitSecondsOf } from '../functions/contract/workflow.ts';
 import { worstRunSeconds } from './workflow.ts';
 
 /** Express workflows stop after 5 minutes. */
 export const EXPRESS_LIMIT_SECONDS = 300;
 /** Room a check needs beyond its own deadline inside its Lambda: reading secrets (3 s deadline) and the rest. */
 export const LAMBDA_HEADROOM_MS = 3_000;
+
+/** The longest wait before a confirmation the workflow holds for the config's targets (a Wait state's seconds). */
+export const longestConfirmWaitSeconds = (config: Pick<Config, 'targets'>) =>
+  Math.max(0, ...config.targets.map((t) => confirmWaitSecondsOf(t.confirmDelayMs)));
 
 export interface Limits {
   checkTimeoutSeconds: number;
@@ -38,7 +44,8 @@ export function synthProblems(config: Config, limits: Limits): string[] {
     .forEach((t, i) => {
       for (const [key, layer] of CHECKS) {
         const deadline = t[key]?.timeoutMs;
-        // A stage-1 check's confirmation waits confirmDelayMs in the same function before it checks.
+        // A stage-1 check's confirmation waits confirmDelayMs in the same function before it checks, when the run
+        // was started by hand (a scheduled run's workflow waits its whole seconds instead).
         const wait = key === 'endToEnd' || key === 'app' ? t.confirmDelayMs : 0;
         if (
           deadline !== undefined &&
@@ -81,11 +88,13 @@ export function synthProblems(config: Config, limits: Limits): string[] {
         `schedules.${t.name}: target "${t.name}" is a sentinel with ownSchedule: give it its schedule (less often than the others)`,
       );
   }
-  const worst = worstRunSeconds(limits.checkTimeoutSeconds, limits.diagnoseTimeoutSeconds);
+  const wait = longestConfirmWaitSeconds(config);
+  const worst = worstRunSeconds(limits.checkTimeoutSeconds, limits.diagnoseTimeoutSeconds, wait);
   if (limits.express && worst > EXPRESS_LIMIT_SECONDS) {
     problems.push(
       `workflowType: an Express run can take up to ${worst} s with a ${limits.checkTimeoutSeconds} s checkTimeout ` +
-        `(stage 1, its confirmation and stage 2, retries included), over Express's ${EXPRESS_LIMIT_SECONDS} s limit: lower checkTimeout or use Standard`,
+        `and a ${wait} s wait before the confirmation (the longest confirmDelayMs) (stage 1, its confirmation and stage 2, ` +
+        `retries included), over Express's ${EXPRESS_LIMIT_SECONDS} s limit: lower checkTimeout or confirmDelayMs, or use Standard`,
     );
   }
   return problems;
@@ -195,8 +204,14 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean, endToEndOn
   return problems;
 }
 
-/** What a run in the plan's answer weighs, beside its target's name (`{"target":"","startAt":"…","allLayers":false},`). */
-const PLANNED_RUN_BYTES = 70;
+/** What a run in the plan's answer weighs, beside its target's name (and a comma between runs). */
+export const PLANNED_RUN_BYTES =
+  JSON.stringify({
+    target: '',
+    startAt: new Date(0).toISOString(),
+    allLayers: false,
+    confirmWaitSeconds: 60,
+  } satisfies PlannedRun).length + 1;
 /** The plan's answer, and the Map's input, must stay under Step Functions' 256 KB payload: with room to spare. */
 export const MAX_PLAN_BYTES = 200_000;
 

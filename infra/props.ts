@@ -37,6 +37,7 @@ import {
   iamProblems,
   lambdaProblems,
   locationProblems,
+  longestConfirmWaitSeconds,
   probeProblems,
   synthProblems,
 } from './limits.ts';
@@ -435,6 +436,7 @@ export function resolveProps(
       name: t.name,
       periodMs: periodMsOf(t.name),
       ...(t.fullRunEvery ? { fullRunEvery: t.fullRunEvery } : {}),
+      ...(t.confirmDelayMs ? { confirmDelayMs: t.confirmDelayMs } : {}),
       ...(several ? { quorum: quorumOf(config, t).k, locationRunMs: locationRunMs(t) } : {}),
     })),
     rules: alarms.rules,
@@ -442,7 +444,13 @@ export function resolveProps(
     spreadMs,
     // A run may end as late as its start (within the spread) plus the longest run there is.
     graceMs:
-      longestSpread + 1000 * worstRunSeconds(checkTimeout.toSeconds(), FIXED.diagnoseTimeout.toSeconds()),
+      longestSpread +
+      1000 *
+        worstRunSeconds(
+          checkTimeout.toSeconds(),
+          FIXED.diagnoseTimeout.toSeconds(),
+          longestConfirmWaitSeconds(config),
+        ),
     ...(several
       ? {
           locations: {

@@ -4,7 +4,7 @@
  *
  *   Stage 1 (parallel): end-to-end, app
  *   healthy and fast? ── yes ─────────────────────────────────────────────────────────────► Diagnose ─► Report
- *                      └─ no ─► Confirm (parallel): each failing check once more
+ *                      └─ no ─► Wait (the input's confirmWaitSeconds) ─► Confirm (parallel): each failing check once more
  *                               healthy and fast? ── yes (it flapped) ───────────────────► Diagnose ─► Report
  *                                                  └─ no ─► Stage 2 (parallel): storage, proxy ─► Diagnose ─► Report
  *
@@ -12,9 +12,11 @@
  * (straight from a healthy stage 1, after the confirmation from a failing one), so that the storage and proxy
  * checks' own settings are proven before an incident needs them.
  *
- * The confirmation runs the same check functions with `confirm: true` in their event: each first waits its
- * target's `confirmDelayMs` (a Wait state could only read a per-target value from the execution's data, and the
- * config lives with the functions). A check that passed the first time is kept as it was (`{ kept: true }`).
+ * The confirmation waits the target's `confirmDelayMs` first. A scheduled or local run's input carries its whole
+ * seconds (`confirmWaitSeconds`, from the plan, which reads the deployed config): a Wait state waits them, which
+ * bills no Lambda time. The confirmation then runs the same check functions with `confirm: true` and the seconds
+ * waited in their event; each waits what is left (all of it for an execution started by hand, whose input does not
+ * say). A check that passed the first time is kept as it was (`{ kept: true }`).
  *
  * Report is the run's telemetry: locally its metrics (`run --publish`); on AWS its metrics as EMF lines, the target's
  * alarms stepped in the instance's table and their transitions sent to the notifier, and the report stored when it
@@ -26,7 +28,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { HandlerName } from '../functions/contract/workflow.ts';
-import { STAGE_STATES, TASK_STATES, type TaskState } from '../functions/contract/workflow.ts';
+import {
+  CONFIRM_WAIT_STATES,
+  STAGE_STATES,
+  TASK_STATES,
+  type TaskState,
+} from '../functions/contract/workflow.ts';
 
 /**
  * Only infrastructure errors are retried, with the names Lambda reports. A failed check is a result (ok: false),
@@ -53,12 +60,18 @@ export function worstTaskSeconds(lambdaTimeoutSeconds: number): number {
 }
 
 /**
- * The longest a run can take: stage 1, its confirmation (one attempt: no infrastructure retry), stage 2 (each a
- * parallel pair of checks), then diagnose and report.
+ * The longest a run can take: stage 1, the wait before its confirmation (the longest confirmWaitSeconds of the
+ * instance's targets), the confirmation (one attempt: no infrastructure retry), stage 2 (each a parallel pair of
+ * checks), then diagnose and report.
  */
-export function worstRunSeconds(checkTimeoutSeconds: number, diagnoseTimeoutSeconds: number): number {
+export function worstRunSeconds(
+  checkTimeoutSeconds: number,
+  diagnoseTimeoutSeconds: number,
+  confirmWaitSeconds: number,
+): number {
   return (
     2 * worstTaskSeconds(checkTimeoutSeconds) +
+    confirmWaitSeconds +
     checkTimeoutSeconds +
     2 * worstTaskSeconds(diagnoseTimeoutSeconds)
   );
@@ -138,7 +151,11 @@ function confirmBranch(
   });
   const again = check(scope, state, fns, {
     retry: false,
-    payload: sfn.TaskInput.fromObject({ target: sfn.JsonPath.stringAt('$.target'), confirm: true }),
+    payload: sfn.TaskInput.fromObject({
+      target: sfn.JsonPath.stringAt('$.target'),
+      confirm: true,
+      waitedSeconds: sfn.JsonPath.numberAt('$.waited.seconds'),
+    }),
   });
   return new sfn.Choice(scope, `${layer} passed?`, { stateName: `${layer} passed?` })
     .when(
@@ -178,6 +195,26 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
     sfn.Condition.booleanEquals('$.allLayers', false),
   );
   const toStage2 = stage2.next(diagnose);
+  // The wait the input gives, before the confirmation, and what was waited (`$.waited.seconds`, the confirmation's
+  // event); none given (a run started by hand): 0 waited, and the checks wait. (A Pass's Result of 0 would do for the
+  // latter on AWS, but the local engine reads a falsy Result as none: an object works on both.)
+  const wait = new sfn.Wait(scope, CONFIRM_WAIT_STATES.wait, {
+    stateName: CONFIRM_WAIT_STATES.wait,
+    time: sfn.WaitTime.secondsPath('$.confirmWaitSeconds'),
+  });
+  const waited = new sfn.Pass(scope, CONFIRM_WAIT_STATES.waited, {
+    stateName: CONFIRM_WAIT_STATES.waited,
+    parameters: { 'seconds.$': '$.confirmWaitSeconds' },
+    resultPath: '$.waited',
+  });
+  const noWait = new sfn.Pass(scope, CONFIRM_WAIT_STATES.none, {
+    stateName: CONFIRM_WAIT_STATES.none,
+    result: sfn.Result.fromObject({ seconds: 0 }),
+    resultPath: '$.waited',
+  });
+  const waitGiven = new sfn.Choice(scope, CONFIRM_WAIT_STATES.given, { stateName: CONFIRM_WAIT_STATES.given })
+    .when(sfn.Condition.isPresent('$.confirmWaitSeconds'), wait.next(waited))
+    .otherwise(noWait);
   // Stage 1 is healthy when both checks pass within their degraded thresholds; otherwise it is confirmed, and
   // diagnosed further when the confirmation is not healthy either. A full run always ends with stage 2.
   const confirmed = new sfn.Choice(scope, 'Confirmed healthy?', { stateName: 'Confirmed healthy?' })
@@ -186,6 +223,9 @@ export function buildWorkflow(scope: Construct, fns: Record<HandlerName, IFuncti
   const route = new sfn.Choice(scope, 'Stage 1 healthy?', { stateName: 'Stage 1 healthy?' })
     .when(sfn.Condition.and(partialRun, stageHealthy('$.stage1')), diagnose)
     .when(stageHealthy('$.stage1'), toStage2)
-    .otherwise(confirm.next(confirmed));
+    .otherwise(waitGiven);
+  waited.next(confirm);
+  noWait.next(confirm);
+  confirm.next(confirmed);
   return stage1.next(route);
 }

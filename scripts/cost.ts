@@ -16,9 +16,10 @@ import { seriesPerTarget } from '../functions/alerting/metrics.ts';
 import { instanceNames } from '../functions/alerting/names.ts';
 import { TARGET_ALARMS } from '../functions/alerting/rules.ts';
 import type { TargetState } from '../functions/alerting/target-state.ts';
+import { DEFAULT_CONFIRM_DELAY_MS } from '../functions/config/schema.ts';
 import type { FailureKind } from '../functions/contract/names.ts';
 import type { HandlerName } from '../functions/contract/workflow.ts';
-import { TASK_STATES } from '../functions/contract/workflow.ts';
+import { confirmWaitSecondsOf, TASK_STATES } from '../functions/contract/workflow.ts';
 import { awsRecorder } from '../functions/handlers/aws-report.ts';
 import type { Handler } from '../functions/handlers/handlers.ts';
 import { makeHandlers } from '../functions/handlers/handlers.ts';
@@ -51,12 +52,16 @@ export const PRICES = {
 /** What a run costs in resources, besides what is counted from the definition (stated in docs/cost.md). */
 export const ASSUMPTIONS = {
   /**
-   * Express run duration, seconds: healthy (stage 1), flapped (stage 1, then its confirmation, which waits the
-   * default confirmDelayMs of 2 s), failing (stage 1, its confirmation, stage 2).
+   * Express run duration, seconds: healthy (stage 1), flapped (stage 1, then its confirmation, after the Wait state's
+   * default 2 s), failing (stage 1, its confirmation, stage 2).
    */
   runSeconds: { healthy: 1, flapped: 3.5, failing: 4.5 },
-  /** The confirmation's wait inside the check function (the default confirmDelayMs): billed Lambda time. */
-  confirmWaitSeconds: 2,
+  /**
+   * What of the default confirmDelayMs a confirming check function still waits, billed Lambda time: the part under
+   * a whole second (a scheduled run's workflow waits the whole seconds in a Wait state, billed as Express time).
+   */
+  confirmLambdaWaitSeconds:
+    (DEFAULT_CONFIRM_DELAY_MS - 1000 * confirmWaitSecondsOf(DEFAULT_CONFIRM_DELAY_MS)) / 1000,
   /** Billed Lambda seconds per invocation: a check (256 MB), diagnose (128 MB), report (128 MB: a read, a write). */
   checkSeconds: 0.3,
   diagnoseSeconds: 0.05,
@@ -80,7 +85,7 @@ export const RUN_STATES: readonly RunState[] = ['healthy', 'flapped', 'failing']
 export interface RunShape {
   transitions: number;
   checkInvocations: number;
-  /** Of the check invocations, the confirmation's (each waits confirmWaitSeconds before it checks). */
+  /** Of the check invocations, the confirmation's (each waits confirmLambdaWaitSeconds before it checks). */
   confirmInvocations: number;
   diagnoseInvocations: number;
   reportInvocations: number;
@@ -219,7 +224,9 @@ export async function measureShapes(): Promise<Record<RunState, RunShape>> {
         report: counting(report),
       };
       logged = 0;
-      const run = await runLocally({ target: 'www-example-com-production' }, handlers);
+      // A scheduled run's input, with its wait: its Wait state is entered (a transition); its seconds are priced by
+      // ASSUMPTIONS.runSeconds, not waited here.
+      const run = await runLocally({ target: 'www-example-com-production', confirmWaitSeconds: 0 }, handlers);
       last = { events: run.events, bytes: logged };
     }
     return shapeOf(last?.events ?? [], last?.bytes ?? 0, item.bytes(), reportBytes);
@@ -255,7 +262,7 @@ export function perRunCost(
   const invocations = shape.checkInvocations + shape.diagnoseInvocations + shape.reportInvocations;
   const gbSeconds =
     shape.checkInvocations * a.checkSeconds * a.checkGb +
-    shape.confirmInvocations * a.confirmWaitSeconds * a.checkGb +
+    shape.confirmInvocations * a.confirmLambdaWaitSeconds * a.checkGb +
     shape.diagnoseInvocations * a.diagnoseSeconds * a.smallGb +
     shape.reportInvocations * a.reportSeconds * a.smallGb;
   const lambda = invocations * p.lambdaPerRequest + gbSeconds * p.lambdaArmPerGbSecond;

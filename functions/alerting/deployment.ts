@@ -36,6 +36,8 @@ export const deploymentSchema = z.object({
       name: z.string(),
       periodMs: count,
       fullRunEvery: z.optional(count),
+      /** Its confirmDelayMs: the plan gives the workflow its whole seconds to wait (none: 0). */
+      confirmDelayMs: z.optional(count),
       /** With several locations: the target's K. */
       quorum: z.optional(count),
       /** With several locations: the longest a location's run takes to reach home (config/locations.ts locationRunMs). */

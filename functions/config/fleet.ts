@@ -4,21 +4,27 @@
  * the tick's time, so that every tick of a target lands on the same place in its period (./schedule.ts).
  */
 import { fnv1a } from '../contract/hash.ts';
+import { executionInput } from '../contract/workflow.ts';
 import { startOffsetMs } from './schedule.ts';
 
-/** A target as the plan sees it: its name, its period, and every how many runs a full run comes. */
+/**
+ * A target as the plan sees it: its name, its period, every how many runs a full run comes, and the wait before a
+ * confirmation (its confirmDelayMs).
+ */
 export interface FleetTarget {
   name: string;
   periodMs: number;
   fullRunEvery?: number | undefined;
+  confirmDelayMs?: number | undefined;
 }
 
-/** One run the tick starts: the per-target workflow's input, and when. */
+/** One run the tick starts: the per-target workflow's input (ExecutionInput), and when. */
 export interface PlannedRun {
   target: string;
   /** ISO 8601: the Map's Wait state waits until then (TimestampPath). */
   startAt: string;
   allLayers: boolean;
+  confirmWaitSeconds: number;
 }
 
 /** The tick's slot number: run k of every target of this interval starts in [k × period, (k + 1) × period). */
@@ -53,11 +59,15 @@ export function planTick(
     .filter((t) => t.periodMs === periodMs)
     .map((t) => ({ t, at: tickMs + startOffsetMs(t.name, periodMs, spread) }))
     .sort((a, b) => a.at - b.at || a.t.name.localeCompare(b.t.name))
-    .map(({ t, at }) => ({
-      target: t.name,
-      startAt: new Date(at).toISOString(),
-      allLayers: isFullRun(t, slot),
-    }));
+    .map(({ t, at }) => {
+      const { confirmWaitSeconds = 0 } = executionInput(t);
+      return {
+        target: t.name,
+        startAt: new Date(at).toISOString(),
+        allLayers: isFullRun(t, slot),
+        confirmWaitSeconds,
+      };
+    });
 }
 
 /**

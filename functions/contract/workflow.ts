@@ -29,6 +29,14 @@ export const STAGE_STATES = {
   stage2: 'Stage 2: storage and proxy',
 } as const;
 
+/** The states before the confirmation: the wait the execution's input gives, or none (the checks then wait). */
+export const CONFIRM_WAIT_STATES = {
+  given: 'Confirmation wait given?',
+  wait: 'Wait before the confirmation',
+  waited: 'Seconds waited before the confirmation',
+  none: 'No confirmation wait given',
+} as const;
+
 /** Where the deployed config is, inside the construct's config layer (Lambda extracts layers under /opt). */
 export const CONFIG_IN_LAYER = 'download-doctor/config.json';
 /**
@@ -44,9 +52,25 @@ export const DEPLOYMENT_IN_LAYER = 'download-doctor/deployment.json';
 
 /**
  * Execution input, on both engines: the target travels by name; the deployed config resolves it. `allLayers`:
- * a full run, stage 2 whatever stage 1 says.
+ * a full run, stage 2 whatever stage 1 says. `confirmWaitSeconds`: how long the workflow waits before the
+ * confirmation (a Wait state, which bills no Lambda time); the check functions wait the rest of the target's
+ * confirmDelayMs, all of it when the input does not say (an execution started by hand).
  */
 export interface ExecutionInput {
   target: string;
   allLayers?: boolean;
+  confirmWaitSeconds?: number;
 }
+
+/** The whole seconds of a confirmDelayMs, which a Wait state can hold (the check functions wait the rest). */
+export const confirmWaitSecondsOf = (confirmDelayMs: number) => Math.floor(confirmDelayMs / 1000);
+
+/** The execution input of a scheduled or local run of a target: the whole seconds of its wait given. */
+export const executionInput = (
+  target: { name: string; confirmDelayMs?: number | undefined },
+  allLayers = false,
+): ExecutionInput => ({
+  target: target.name,
+  ...(allLayers ? { allLayers: true } : {}),
+  confirmWaitSeconds: confirmWaitSecondsOf(target.confirmDelayMs ?? 0),
+});

@@ -8,8 +8,14 @@ import type { Layer } from '../contract/names.ts';
 import type { CheckResult } from '../contract/types.ts';
 import { parseEvent, targetEvent } from './events.ts';
 
-/** A check's event; `confirm`: the confirmation of a stage-1 check, which first waits the target's confirmDelayMs. */
-const checkRunEvent = z.extend(targetEvent, { confirm: z.optional(z.boolean()) });
+/**
+ * A check's event; `confirm`: the confirmation of a stage-1 check, which first waits the target's confirmDelayMs,
+ * less the `waitedSeconds` the workflow already waited (ExecutionInput's confirmWaitSeconds).
+ */
+const checkRunEvent = z.extend(targetEvent, {
+  confirm: z.optional(z.boolean()),
+  waitedSeconds: z.optional(z.number().check(z.nonnegative())),
+});
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -22,9 +28,10 @@ export function checkHandler(
   },
 ): (event: unknown) => Promise<CheckResult> {
   return async (event) => {
-    const { target: name, confirm } = parseEvent(checkRunEvent, event, layer);
+    const { target: name, confirm, waitedSeconds = 0 } = parseEvent(checkRunEvent, event, layer);
     const target = findTarget(deps.config, name);
-    if (confirm && target.confirmDelayMs > 0) await (deps.sleep ?? pause)(target.confirmDelayMs);
+    const rest = target.confirmDelayMs - waitedSeconds * 1000;
+    if (confirm && rest > 0) await (deps.sleep ?? pause)(rest);
     return runCheck(layer, target, deps);
   };
 }

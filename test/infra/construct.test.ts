@@ -383,7 +383,7 @@ describe('DownloadHealthchecks: refused at synth time', () => {
     [
       'a run that could exceed Express’s 5 minutes',
       { checkTimeout: Duration.seconds(60) },
-      /workflowType: an Express run can take up to 492 s/,
+      /workflowType: an Express run can take up to 494 s with a 60 s checkTimeout and a 2 s wait before the confirmation/,
     ],
     [
       "a stage-1 check whose confirmation's wait does not fit in its Lambda",

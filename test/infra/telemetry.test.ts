@@ -73,8 +73,9 @@ describe('the alarm rules, stepped by the report function: no CloudWatch alarm p
     });
     const deployment = h.deployment;
     expect(deployment.targets).toEqual([
-      { name: 'production', periodMs: 300_000 },
-      { name: 'staging', periodMs: 900_000 },
+      // Each target's confirmDelayMs (the default here): the plan gives the workflow its seconds to wait.
+      { name: 'production', periodMs: 300_000, confirmDelayMs: 2000 },
+      { name: 'staging', periodMs: 900_000, confirmDelayMs: 2000 },
     ]);
     expect(deployment.rules.find((r) => r.id === 'down')).toMatchObject({
       datapointsToAlarm: 1,

@@ -148,7 +148,11 @@ afterAll(async () => {
 describe('a fleet of 100 targets on moto, through the deployed path', () => {
   it('pages once for the broken target, naming its layer; after its repair, one recovery notice saying how long it lasted; report --instance reads it all back', async () => {
     const deployment: Deployment = {
-      targets: config.targets.map((t) => ({ name: t.name, periodMs: 300_000 })),
+      targets: config.targets.map((t) => ({
+        name: t.name,
+        periodMs: 300_000,
+        confirmDelayMs: t.confirmDelayMs,
+      })),
       rules: [...TARGET_ALARMS],
       metrics: 'summary',
       spreadMs: { '300000': 30_000 },
@@ -187,7 +191,9 @@ describe('a fleet of 100 targets on moto, through the deployed path', () => {
       const { runs } = await plan({ periodMs: 300_000, tick: new Date().toISOString() });
       const counted: Record<string, number> = {};
       await mapLimit(runs, 8, async (r) => {
-        const { report } = await runLocally({ target: r.target, allLayers: r.allLayers }, handlers);
+        // The input the fleet's Start state gives (infra/fleet.ts).
+        const { target, allLayers, confirmWaitSeconds } = r;
+        const { report } = await runLocally({ target, allLayers, confirmWaitSeconds }, handlers);
         counted[report.verdict.status] = (counted[report.verdict.status] ?? 0) + 1;
       });
       statuses.push(counted);

@@ -77,6 +77,21 @@ describe('the plan of a tick', () => {
     expect(Date.parse(b?.startAt ?? '') - Date.parse(a?.startAt ?? '')).toBe(300_000);
   });
 
+  it("gives each run the whole seconds of its target's confirmDelayMs, which the workflow waits", () => {
+    const waits = planTick(
+      [
+        { name: 'default', periodMs: 300_000, confirmDelayMs: 2000 },
+        { name: 'odd', periodMs: 300_000, confirmDelayMs: 1500 },
+        { name: 'none', periodMs: 300_000, confirmDelayMs: 0 },
+        { name: 'unsaid', periodMs: 300_000 },
+      ],
+      300_000,
+      tick,
+      30_000,
+    ).map((r) => [r.target, r.confirmWaitSeconds]);
+    expect(Object.fromEntries(waits)).toEqual({ default: 2, odd: 1, none: 0, unsaid: 0 });
+  });
+
   it('makes every fullRunEvery-th slot a full run, at a phase of its own per target', () => {
     const t = { name: 'prod', fullRunEvery: 4 };
     const full = Array.from({ length: 12 }, (_, slot) => isFullRun(t, slot));

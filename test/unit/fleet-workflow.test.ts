@@ -29,8 +29,9 @@ describe('the fleet workflow', () => {
       target,
       startAt: new Date(t0 + 100 + i * 60).toISOString(),
       allLayers: target === 'c',
+      confirmWaitSeconds: i,
     }));
-    const started: { target: string; allLayers: boolean; at: number }[] = [];
+    const started: { target: string; allLayers: boolean; confirmWaitSeconds: number; at: number }[] = [];
     const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
     const execution = machine.run(
       { periodMs: 300_000, tick: new Date(t0).toISOString() },
@@ -38,7 +39,9 @@ describe('the fleet workflow', () => {
         overrides: {
           taskResourceLocalHandlers: {
             [FLEET_STATES.plan]: async () => ({ runs }),
-            [FLEET_STATES.start]: async (input: { Input: { target: string; allLayers: boolean } }) => {
+            [FLEET_STATES.start]: async (input: {
+              Input: { target: string; allLayers: boolean; confirmWaitSeconds: number };
+            }) => {
               if (input.Input.target === 'e') throw new Error('throttled');
               started.push({ ...input.Input, at: Date.now() });
               return { ExecutionArn: `arn:${input.Input.target}` };
@@ -51,6 +54,8 @@ describe('the fleet workflow', () => {
     expect(started.map((s) => s.target).sort()).toEqual(['a', 'b', 'c', 'd', 'f']);
     expect(started.find((s) => s.target === 'c')?.allLayers).toBe(true);
     expect(started.find((s) => s.target === 'a')?.allLayers).toBe(false);
+    // The wait before a confirmation travels with each run (the per-target workflow's Wait state reads it).
+    expect(started.find((s) => s.target === 'd')?.confirmWaitSeconds).toBe(3);
     // Each waited for its own start (TimestampPath), though four run at once at most.
     for (const s of started) {
       const planned = Date.parse(runs.find((r) => r.target === s.target)?.startAt ?? '');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { planTick } from '../../functions/config/fleet.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
-import { lambdaProblems, unreachableWithoutVpc } from '../../infra/limits.ts';
+import {
+  fleetProblems,
+  lambdaProblems,
+  MAX_PLAN_BYTES,
+  PLANNED_RUN_BYTES as plannedRunBytes,
+  unreachableWithoutVpc,
+} from '../../infra/limits.ts';
 import { defaultInstanceName } from '../../infra/props.ts';
 import { targetInput } from '../fixtures/config.ts';
 
@@ -88,5 +95,33 @@ describe('the default instance name', () => {
     expect(a).toHaveLength(30);
     expect(a).not.toBe(b);
     expect(defaultInstanceName('1st', '/x')).toMatch(/^[A-Za-z]/);
+  });
+});
+
+describe("the plan's answer, within Step Functions' payload", () => {
+  // Names as a fleet writes them (site, tenant, Region): 26 characters each.
+  const names = (n: number) =>
+    Array.from({ length: n }, (_, i) => `shop-tenant${String(i).padStart(5, '0')}-eu-west-1`);
+  const configOf = (n: number) =>
+    ({ targets: names(n).map((name) => ({ name })) }) as unknown as Parameters<typeof fleetProblems>[0];
+  const every5 = (n: number) => Object.fromEntries(names(n).map((name) => [name, 300_000]));
+
+  it('weighs no less than the plan function answers for the same targets', () => {
+    // The real answer: every run with its start, whether it is full, and its wait before a confirmation.
+    const targets = names(1000).map((name) => ({ name, periodMs: 300_000, confirmDelayMs: 60_000 }));
+    // Less the answer's own braces: the margin under 256 KB holds them.
+    const real = JSON.stringify({ runs: planTick(targets, 300_000, Date.now(), 30_000) }).length - 11;
+    const counted = names(1000).reduce((n, name) => n + name.length, 0) + 1000 * plannedRunBytes;
+    expect(counted).toBeGreaterThanOrEqual(real);
+    expect(counted - real).toBeLessThan(1000 * 5);
+  });
+
+  it('refuses an interval whose plan would pass it, naming the schedules and what to do', () => {
+    const fits = Math.floor(MAX_PLAN_BYTES / (26 + plannedRunBytes));
+    expect(fleetProblems(configOf(fits), every5(fits))).toEqual([]);
+    const [problem] = fleetProblems(configOf(fits + 1), every5(fits + 1));
+    expect(problem).toMatch(
+      new RegExp(`^schedules: ${fits + 1} targets run every 5 min; .*give some of them another interval`),
+    );
   });
 });

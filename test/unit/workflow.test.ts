@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { type EventLog, runLocally } from '../../cli/local-engine.ts';
 import type { Config } from '../../functions/config/schema.ts';
-import type { HandlerName } from '../../functions/contract/workflow.ts';
+import { executionInput, type HandlerName } from '../../functions/contract/workflow.ts';
 import { type Handler, makeHandlers } from '../../functions/handlers/handlers.ts';
 import { reportHandler } from '../../functions/handlers/report.ts';
 import { ASL_PATH as ASL_URL, renderAsl } from '../../infra/render-asl.ts';
@@ -204,6 +204,9 @@ describe('the local engine runs it', () => {
       'End-to-end',
       'App',
       'Stage 1 healthy?',
+      // Started by hand: no wait in the input, so the check functions wait the whole confirmDelayMs.
+      'Confirmation wait given?',
+      'No confirmation wait given',
       'Confirm stage 1: the failing checks again',
       'End-to-end passed?',
       'App passed?',
@@ -213,7 +216,7 @@ describe('the local engine runs it', () => {
       'Diagnose',
       'Report',
     ]);
-    expect(events).toEqual([{ target: 'prod' }, { target: 'prod', confirm: true }]);
+    expect(events).toEqual([{ target: 'prod' }, { target: 'prod', confirm: true, waitedSeconds: 0 }]);
     expect(report.verdict).toMatchObject({ status: 'healthy', rule: 'healthy' });
     expect(report.verdict.summary).toContain('flapped: end-to-end failed (end-to-end broke (status))');
     expect(report.results.map((r) => [r.layer, r.ok])).toEqual([
@@ -280,6 +283,39 @@ describe('the local engine runs it', () => {
     const again = (await handlers['end-to-end']({ target: 'prod', confirm: true })) as { kind: string };
     expect(waits).toEqual([1500]);
     expect(again.kind).toBe('connect-refused');
+    // What the workflow waited is not waited again: the rest of the delay, or nothing.
+    await handlers['end-to-end']({ target: 'prod', confirm: true, waitedSeconds: 1 });
+    await handlers['end-to-end']({ target: 'prod', confirm: true, waitedSeconds: 2 });
+    expect(waits).toEqual([1500, 500]);
+  });
+
+  it("a scheduled run's input carries the wait: the workflow waits it, and the confirmation is told", async () => {
+    // Prepare: the input a plan or a local run gives (the whole seconds of confirmDelayMs 1500).
+    const input = executionInput({ name: 'prod', confirmDelayMs: 1500 });
+    expect(input).toEqual({ target: 'prod', confirmWaitSeconds: 1 });
+    const events: unknown[] = [];
+    const failing: Handler = async (event) => {
+      events.push(event);
+      return result('end-to-end', 'status');
+    };
+    // Act
+    const started = Date.now();
+    const { events: log } = await runLocally(
+      input,
+      fakeHandlers({ 'end-to-end': failing, app: 'ok', storage: 'ok', proxy: 'ok' }),
+    );
+    // Assess: the Wait state ran (the engine really waits: about a second), between stage 1 and the confirmation.
+    const states = entered(log);
+    expect(states.slice(3, 8)).toEqual([
+      'Stage 1 healthy?',
+      'Confirmation wait given?',
+      'Wait before the confirmation',
+      'Seconds waited before the confirmation',
+      'Confirm stage 1: the failing checks again',
+    ]);
+    expect(states).not.toContain('No confirmation wait given');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(events[1]).toEqual({ target: 'prod', confirm: true, waitedSeconds: 1 });
   });
 
   it('retries a Lambda throttling error by the name Lambda reports', async () => {
