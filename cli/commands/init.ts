@@ -6,7 +6,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { Target } from '../../functions/config/schema.ts';
+import type { ConfigInput, Target } from '../../functions/config/schema.ts';
 import { formatProblems, validateConfig } from '../../functions/config/validate.ts';
 import { UsageError } from '../../functions/contract/errors.ts';
 import { MONITOR_KINDS } from '../../functions/contract/names.ts';
@@ -53,6 +53,36 @@ export function storageOf(
   }
   if (location.startsWith('/')) return { type: 'filesystem', path: location };
   throw new UsageError(`--storage: expected s3://BUCKET/KEY or an absolute path (got "${location}")`);
+}
+
+/**
+ * The options of `init` that describe a target's stack: the inverse of init, for a stack whose config is known (the
+ * sandbox prints them, so that a new user writes a config of their own as they would for their stack).
+ */
+export function initArgsOf(t: ConfigInput['targets'][number]): string[] {
+  const storage =
+    t.storage?.type === 's3'
+      ? [
+          '--storage',
+          `s3://${t.storage.bucket}/${t.storage.key}`,
+          '--region',
+          t.storage.region,
+          ...(t.storage.endpoint ? ['--s3-endpoint', t.storage.endpoint] : []),
+        ]
+      : t.storage
+        ? ['--storage', t.storage.path]
+        : [];
+  return [
+    'init',
+    '--name',
+    t.name,
+    '--download',
+    t.endToEnd.url,
+    '--app',
+    t.app.url,
+    ...(t.proxy ? ['--proxy', t.proxy.url] : []),
+    ...storage,
+  ];
 }
 
 /**

@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shellWord } from '../../functions/render/page.ts';
 import { PROXY_NAMES, SANDBOX_VARIANTS, type Variant, variantFaults } from '../../sandbox/faults.ts';
 import { EXIT } from '../exit-codes.ts';
+import { initArgsOf } from './init.ts';
 
 /** `sandbox faults`: the catalogue, a heading per variant. */
 export async function faults(options: { variant?: Variant }): Promise<number> {
@@ -39,8 +41,18 @@ export async function up(options: { variant: Variant }): Promise<number> {
     console.log(`  download (through ${PROXY_NAMES[box.variant]}): ${t.endToEnd.url}`);
     console.log(`  the app's own port:          ${t.app.url}`);
     if (t.proxy) console.log(`  the proxy's route to storage: ${t.proxy.url}`);
+    const s = t.storage;
+    if (s?.type === 's3')
+      console.log(
+        `  the sentinel in storage:      s3://${s.bucket}/${s.key} (${s.region}, at ${s.endpoint})`,
+      );
+    else if (s) console.log(`  the sentinel in storage:      ${s.path}`);
   }
   console.log(`in another shell:  ${env}npx download-doctor run --config ${file}`);
+  if (t) {
+    console.log('or write a config of your own from what the stack serves, as you would for yours:');
+    console.log(`  ${env}npx download-doctor ${initArgsOf(t).map(shellWord).join(' ')}`);
+  }
   console.log('Ctrl-C stops it.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -143,7 +143,7 @@ function bounded(
 }
 
 /** A word as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
-const shellWord = (word: string) =>
+export const shellWord = (word: string) =>
   /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 
 /**

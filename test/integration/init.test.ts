@@ -5,10 +5,11 @@
  * itself runs with it (`check all`), and the next `run` with that file is healthy. And without credentials: init
  * says which checks could not run, and where credentials come from.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initArgsOf } from '../../cli/commands/init.ts';
 import { monitorEnv } from '../../sandbox/monitor.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import type { Variant } from '../../sandbox/variants.ts';
@@ -42,33 +43,29 @@ function dd(args: string[], cwd: string, aws: Readonly<Record<string, string>>) 
   });
 }
 
-/** init's options for the stack a sandbox runs: its URLs, and where its sentinel is stored. */
+/** init's options for the stack a sandbox runs (its URLs, where its sentinel is stored), as `sandbox up` prints them. */
 function initArgs(box: Sandbox): string[] {
   const t = box.config.targets[0];
   if (!t?.proxy || !t.storage) throw new Error('the sandbox target has no proxy or storage');
-  const storage =
-    t.storage.type === 's3'
-      ? [
-          '--storage',
-          `s3://${t.storage.bucket}/${t.storage.key}`,
-          '--region',
-          t.storage.region,
-          '--s3-endpoint',
-          t.storage.endpoint ?? '',
-        ]
-      : ['--storage', t.storage.path];
-  return [
-    'init',
-    '--name',
-    'staging',
-    '--download',
-    t.endToEnd.url,
-    '--app',
-    t.app.url,
-    '--proxy',
-    t.proxy.url,
-    ...storage,
-  ];
+  return initArgsOf({ ...t, name: 'staging' });
+}
+
+/** A command line as a shell runs it, in `cwd`, with no AWS variables of the caller's. */
+function sh(line: string, cwd: string) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  return new Promise<{ code: number; out: string; err: string }>((resolve) => {
+    execFile('bash', ['-c', line], { cwd, env, encoding: 'utf8', timeout: 60_000 }, (error, out, err) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
+    );
+  });
+}
+
+async function until(ok: () => boolean, ms: number) {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe.each<[Variant, string]>([
@@ -100,6 +97,34 @@ describe.each<[Variant, string]>([
     const run = await dd(['run'], dir, box.env);
     expect(run.out).toContain('staging: HEALTHY');
     expect(run.code, run.out + run.err).toBe(0);
+  });
+});
+
+describe('sandbox up, as a new user starts it', () => {
+  it('prints an init command that writes a config of their own, which passes; and stops on Ctrl-C', async () => {
+    const up = spawn(NODE, [BIN, 'sandbox', 'up', '--variant', 'apache-disk'], { cwd: tempDir('dd-up-') });
+    let out = '';
+    up.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    try {
+      await until(() => out.includes('Ctrl-C stops it.'), 60_000);
+      expect(out).toMatch(/the sentinel in storage: +\/\S+/);
+      const lines = out.split('\n');
+      const printed = lines[lines.findIndex((l) => l.startsWith('or write a config of your own')) + 1] ?? '';
+      expect(printed).toMatch(/^ {2}(\S+=\S+ )*npx download-doctor init --name /);
+      // As printed, in a new project (the launcher aside: npx there would look for the package on the registry).
+      const dir = project();
+      const init = await sh(printed.replace('npx download-doctor', `${NODE} ${BIN}`), dir);
+      expect(init.code, init.out + init.err).toBe(0);
+      expect(init.out).toMatch(/: HEALTHY/);
+      for (const layer of ['end-to-end', 'app', 'storage', 'proxy'])
+        expect(init.out).toMatch(new RegExp(`PASS {2}${layer}`));
+    } finally {
+      up.kill('SIGINT');
+      await new Promise((r) => up.once('exit', r));
+    }
+    expect(out).toContain('The apache-disk sandbox stopped.');
   });
 });
 
