@@ -7,7 +7,7 @@
  * (./aws-report.ts recordStep), once per slot: the target's state remembers the latest slot decided, and its write
  * is conditional on the version read, so two deciders of one slot step it once between them.
  */
-import { type Deployment, slotOfRun, slotRuleOf } from '../alerting/deployment.ts';
+import { type Deployment, slotOfStart, slotRuleOf } from '../alerting/deployment.ts';
 import {
   type DecideMessage,
   decideMessageSchema,
@@ -86,7 +86,7 @@ export function awsConsensus(deps: AwsConsensusDeps) {
   /** The home's run (the workflow's Report state): into its slot; decided now if it completes it, else queued. */
   const record: NonNullable<Telemetry['record']> = async (report, at) => {
     const rule = ruleOf(deployment, report.target);
-    const slot = slotOfRun(deployment, report.target, startOf(report, at));
+    const slot = slotOfStart(deployment, report.target, startOf(report, at));
     const item = await deps.slots.put(
       report.target,
       slot,
