@@ -202,7 +202,10 @@ describe("the home's run and a probe's run of one planned slot (A6)", () => {
     const probe = slotOfRun(withSpread, 'prod', new Date(startAt));
     const truncated = Math.floor(startAt / 1000) * 1000;
     for (const started of [truncated + 20, truncated + 20 - 3_000, startAt, startAt + 60_000])
-      expect({ started: new Date(started).toISOString(), slot: slotOfStart(withSpread, 'prod', new Date(started)) }).toEqual({
+      expect({
+        started: new Date(started).toISOString(),
+        slot: slotOfStart(withSpread, 'prod', new Date(started)),
+      }).toEqual({
         started: new Date(started).toISOString(),
         slot: probe,
       });
@@ -223,7 +226,13 @@ describe("the home's run and a probe's run of one planned slot (A6)", () => {
         at: new Date(startAt + 2_000).toISOString(),
         results: [result('end-to-end', 'ok')],
       };
-      await h.slots.put('prod', slot, locationAttribute(location), JSON.stringify(r), new Date(startAt + 2_000));
+      await h.slots.put(
+        'prod',
+        slot,
+        locationAttribute(location),
+        JSON.stringify(r),
+        new Date(startAt + 2_000),
+      );
     }
     const started = new Date(Math.floor(startAt / 1000) * 1000 + 40).toISOString();
     const report = reportOf(stages('ok', 'ok'));
