@@ -7,6 +7,7 @@
  * end-to-end check, or every check on the target's private network) and the POST of its result to the home.
  */
 import { type SlotRule, slotKey } from '../../functions/alerting/slots.ts';
+import { slotStartOf } from '../../functions/config/fleet.ts';
 import {
   LOCATION_SEND_MS,
   layersAt,
@@ -15,7 +16,6 @@ import {
   quorumOf,
   waitMsOf,
 } from '../../functions/config/locations.ts';
-import { slotStartOf } from '../../functions/config/fleet.ts';
 import { currentSlot, DEFAULT_SCHEDULE, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
 import type { Config, Target } from '../../functions/config/schema.ts';
 import type { LocationResult } from '../../functions/contract/types.ts';
