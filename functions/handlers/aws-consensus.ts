@@ -94,11 +94,16 @@ export function awsConsensus(deps: AwsConsensusDeps) {
       JSON.stringify({ report, at: at.toISOString() }),
       at,
     );
+    const message: DecideMessage = { target: report.target, slot };
     if (readiness(slotFromItem(item, rule).slot, rule, at) === 'complete') {
-      await decideItem(report.target, slot, item, at);
+      // Its decision failing here, nothing else would decide it (no probe queued a slot without the home's run): the
+      // decide queue tries it again, then its dead-letter queue says so.
+      await decideItem(report.target, slot, item, at).catch(async (err: unknown) => {
+        await deps.queue.send(JSON.stringify(message), 0);
+        throw err;
+      });
       return;
     }
-    const message: DecideMessage = { target: report.target, slot };
     await deps.queue.send(JSON.stringify(message), rule.waitMs / 1000);
   };
 

@@ -242,3 +242,41 @@ describe("the home's run and a probe's run of one planned slot (A6)", () => {
     expect(h.states.get('prod')?.decided).toBe(slot);
   });
 });
+
+describe("a slot the home's own write completes", () => {
+  it('is queued when its decision fails there (the table throttled), so that the decide queue decides it', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const h = home();
+    const report = reportOf(stages('ok', 'ok'));
+    const runAt = Date.parse(report.results[0]?.startedAt ?? '');
+    const slot = slotOfStart(deployment, 'prod', new Date(runAt));
+    for (const location of ['us-east-1', 'ap-south-1']) {
+      const r: LocationResult = {
+        location,
+        target: 'prod',
+        slot,
+        at: new Date(runAt + 2_000).toISOString(),
+        results: [result('end-to-end', 'ok')],
+      };
+      await h.slots.put(
+        'prod',
+        slot,
+        locationAttribute(location),
+        JSON.stringify(r),
+        new Date(runAt + 2_000),
+      );
+    }
+    // Each probe found the slot without the home's run: none of them queued it.
+    const write = h.deps.store.write;
+    h.deps.store.write = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await expect(h.consensus.record(report, new Date(runAt + 5_000))).rejects.toThrow(/Throughput/);
+    expect(h.states.get('prod')?.decided).toBeUndefined();
+    expect(h.queued.map((q) => JSON.parse(q.body))).toEqual([{ target: 'prod', slot }]);
+
+    h.deps.store.write = write;
+    await h.consensus.onMessage(h.queued[0]?.body ?? '', new Date(runAt + 6_000));
+    expect(h.states.get('prod')?.decided).toBe(slot);
+  });
+});
