@@ -7,6 +7,7 @@
  * end-to-end check, or every check on the target's private network) and the POST of its result to the home.
  */
 import { type SlotRule, slotKey } from '../../functions/alerting/slots.ts';
+import { slotStartOf } from '../../functions/config/fleet.ts';
 import {
   LOCATION_SEND_MS,
   layersAt,
@@ -28,13 +29,13 @@ export const INGEST_LIMIT = 256 * 1024;
 export const SEND_DEADLINE_MS = LOCATION_SEND_MS;
 
 /**
- * The key (ISO 8601) of the target's scheduled slot at or before `ms`: a scheduled run's own slot, or for a run at
- * start the slot under way. (Not functions/alerting/deployment.ts's slotOfRun, which plans a deployed fleet's slots
- * with its spread.)
+ * The key (ISO 8601) of the target's scheduled slot at or before `ms`: a scheduled run's own slot (serve names it from
+ * the planned instant, never from a measured start), or for a run at start the slot under way. The same function as
+ * a deployed fleet's (functions/config/fleet.ts slotStartOf), whose starts spread over the whole period here.
  */
 export function scheduledSlotKey(t: Target, ms: number): string {
   const period = periodMs(t);
-  return slotKey(currentSlot(ms, period, startOffsetMs(t.name, period)));
+  return slotKey(slotStartOf(t.name, period, period, ms));
 }
 
 /** How far a location's clock may be ahead of or behind the home's, for the slot it names. */

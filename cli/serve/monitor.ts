@@ -299,6 +299,7 @@ export class Monitor {
   private async run(t: Target, source: 'schedule' | 'probe', slot?: Pending): Promise<RunResult> {
     // Under way from its start to the end of its alarms: what a stop waits for.
     let done: () => void = () => {};
+    let midSlot = false;
     const underWay = new Promise<void>((resolve) => (done = resolve));
     const result = await this.pool.run(originsOf(t), async (): Promise<RunResult> => {
       this.running.add(underWay);
@@ -314,6 +315,8 @@ export class Monitor {
       }
       const start = performance.now();
       const slotOf = slot ? scheduledSlotKey(t, slot.slot) : undefined;
+      // A run at start that no slot took over stands for the slot under way, begun before this serve was.
+      if (slot?.atStart) midSlot = true;
       try {
         if (this.o.location) {
           const sent = await this.o.location.run(t, slotOf, at);
@@ -341,11 +344,15 @@ export class Monitor {
           return result.report as Report;
         });
       // A slot whose wait a stop cut short, with locations missing, is neither kept nor stepped: deciding it without
-      // them could page on the home's path alone. Its alarms stay as they were, for the next start.
+      // them could page on the home's path alone. Its alarms stay as they were, for the next start. So is the slot
+      // under way when serve started: the others sent theirs at its start, to no home.
       const missing = result.report?.agreement?.locations.filter((l) => l.outcome === 'unknown' && !l.kind);
-      if (this.stopping && missing?.length) {
+      if ((this.stopping || midSlot) && missing?.length) {
+        const names = missing.map((l) => l.location).join(', ');
         this.o.log(
-          `${t.name}: the slot is not decided (serve is stopping before ${missing.map((l) => l.location).join(', ')} sent)`,
+          this.stopping
+            ? `${t.name}: the slot is not decided (serve is stopping before ${names} sent)`
+            : `${t.name}: the slot is not decided (serve started during it: ${names} sent theirs before)`,
         );
         return result;
       }

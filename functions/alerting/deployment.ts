@@ -100,3 +100,18 @@ export function slotOfRun(d: Deployment, target: string, at: Date): string {
   const periodMs = periodOf(d, target) ?? 300_000;
   return slotKey(slotStartOf(target, periodMs, spreadOf(d, periodMs), at.getTime()));
 }
+
+/**
+ * How much earlier than planned a run's first check may begin: Step Functions' Wait until a timestamp keeps its
+ * seconds and truncates the milliseconds (up to 1 s early), and the clock that reads the start may be a few seconds
+ * behind the one that planned it. A start this early still stands for the slot it was planned for.
+ */
+export const EARLY_START_MS = 5_000;
+
+/**
+ * The slot of a run from when its first check began (the home's run on AWS: its input does not carry the planned
+ * start a probe names its slot from). Without the tolerance, a target whose planned start is not a whole second
+ * can have every home run filed under the previous slot, and decided with the other locations' results of a period ago.
+ */
+export const slotOfStart = (d: Deployment, target: string, startedAt: Date): string =>
+  slotOfRun(d, target, new Date(startedAt.getTime() + EARLY_START_MS));

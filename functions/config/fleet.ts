@@ -5,7 +5,7 @@
  */
 import { fnv1a } from '../contract/hash.ts';
 import { executionInput } from '../contract/workflow.ts';
-import { startOffsetMs } from './schedule.ts';
+import { currentSlot, startOffsetMs } from './schedule.ts';
 
 /**
  * A target as the plan sees it: its name, its period, every how many runs a full run comes, and the wait before a
@@ -76,6 +76,5 @@ export function planTick(
  * alike (the same name, period and spread), so the home and each probe name a slot the same way.
  */
 export function slotStartOf(name: string, periodMs: number, spreadMs: number, atMs: number): number {
-  const offset = startOffsetMs(name, periodMs, Math.min(1, spreadMs / periodMs));
-  return Math.floor((atMs - offset) / periodMs) * periodMs + offset;
+  return currentSlot(atMs, periodMs, startOffsetMs(name, periodMs, Math.min(1, spreadMs / periodMs)));
 }

@@ -7,7 +7,7 @@
  * (./aws-report.ts recordStep), once per slot: the target's state remembers the latest slot decided, and its write
  * is conditional on the version read, so two deciders of one slot step it once between them.
  */
-import { type Deployment, slotOfRun, slotRuleOf } from '../alerting/deployment.ts';
+import { type Deployment, slotOfStart, slotRuleOf } from '../alerting/deployment.ts';
 import {
   type DecideMessage,
   decideMessageSchema,
@@ -86,7 +86,7 @@ export function awsConsensus(deps: AwsConsensusDeps) {
   /** The home's run (the workflow's Report state): into its slot; decided now if it completes it, else queued. */
   const record: NonNullable<Telemetry['record']> = async (report, at) => {
     const rule = ruleOf(deployment, report.target);
-    const slot = slotOfRun(deployment, report.target, startOf(report, at));
+    const slot = slotOfStart(deployment, report.target, startOf(report, at));
     const item = await deps.slots.put(
       report.target,
       slot,
@@ -94,11 +94,16 @@ export function awsConsensus(deps: AwsConsensusDeps) {
       JSON.stringify({ report, at: at.toISOString() }),
       at,
     );
+    const message: DecideMessage = { target: report.target, slot };
     if (readiness(slotFromItem(item, rule).slot, rule, at) === 'complete') {
-      await decideItem(report.target, slot, item, at);
+      // Its decision failing here, nothing else would decide it (no probe queued a slot without the home's run): the
+      // decide queue tries it again, then its dead-letter queue says so.
+      await decideItem(report.target, slot, item, at).catch(async (err: unknown) => {
+        await deps.queue.send(JSON.stringify(message), 0);
+        throw err;
+      });
       return;
     }
-    const message: DecideMessage = { target: report.target, slot };
     await deps.queue.send(JSON.stringify(message), rule.waitMs / 1000);
   };
 

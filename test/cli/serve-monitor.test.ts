@@ -3,12 +3,15 @@
  * loopback receivers, one answering 500), and the history (a store whose writes throw). A page must go out once, its
  * incident noted, whatever else fails; every failure is logged, without the webhook's secret.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { webhookPager } from '../../cli/pagers.ts';
 import { Monitor } from '../../cli/serve/monitor.ts';
 import { openStore, type Store } from '../../cli/serve/store.ts';
+import { nextSlot, periodMs, startOffsetMs } from '../../functions/config/schedule.ts';
+import type { Target } from '../../functions/config/schema.ts';
+import { formatProblems, validateConfig } from '../../functions/config/validate.ts';
 import type { Report } from '../../functions/contract/types.ts';
-import { validConfig } from '../fixtures/config.ts';
+import { targetInput, validConfig } from '../fixtures/config.ts';
 import { type Loopback, serveLoopback } from '../fixtures/loopback.ts';
 import { reportOf, stages } from '../fixtures/results.ts';
 
@@ -126,5 +129,62 @@ describe("serve's monitor when the history cannot be written", () => {
     });
     await probe();
     expect(log.join('\n')).toMatch(/prod: the alarms could not be evaluated \(database is locked\)/);
+  });
+});
+
+describe('a home of several locations that starts mid-slot', () => {
+  /** The home's config: three locations, and a wait of 2 s (a short timeout, a small share of the period). */
+  function homeConfig() {
+    const v = validateConfig({
+      locations: [{ name: 'paris', home: true }, { name: 'tokyo' }, { name: 'lima' }],
+      consensus: { waitShare: 0.001 },
+      targets: [
+        {
+          ...targetInput(),
+          schedule: '10m',
+          confirmDelayMs: 0,
+          endToEnd: { ...targetInput().endToEnd, timeoutMs: 500 },
+        },
+      ],
+    });
+    if (!v.ok) throw new Error(formatProblems(v.problems));
+    return v.config;
+  }
+
+  it("does not page on its own path alone: the others' results of the slot under way went to the stopped home", async () => {
+    const store = await openStore(':memory:');
+    cleanup.push(() => store.close());
+    const pages: string[] = [];
+    const log: string[] = [];
+    // The slot under way began 4 minutes ago: tokyo and lima sent theirs then, to a home that was not running.
+    const config = homeConfig();
+    const t = config.targets[0] as Target;
+    const slotStart = nextSlot(Date.now(), periodMs(t), startOffsetMs(t.name, periodMs(t)));
+    const t0 = Date.now();
+    const now = () => new Date(slotStart + 4 * 60_000 + (Date.now() - t0));
+    const monitor = new Monitor({
+      config,
+      now,
+      store,
+      pagers: [
+        {
+          name: 'test',
+          send: async (n) => {
+            pages.push(n.page.subject);
+            return 'test';
+          },
+          close: () => {},
+        },
+      ],
+      log: (line) => log.push(line),
+      run: async () => ({ report: confirmedFailure }),
+    });
+    cleanup.push(() => monitor.stop());
+    monitor.start();
+    const decided = () => pages.length + log.filter((l) => /not decided/.test(l)).length;
+    await vi.waitFor(() => expect(decided()).toBeGreaterThan(0), { timeout: 10_000 });
+    expect(pages).toEqual([]);
+    expect(log.join('\n')).toMatch(/prod: the slot is not decided \(serve started during it: tokyo, lima/);
+    expect(store.openIncidents()).toEqual([]);
   });
 });

@@ -5,10 +5,11 @@
  * second decision's metrics or log.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Deployment } from '../../functions/alerting/deployment.ts';
+import { type Deployment, slotOfRun, slotOfStart } from '../../functions/alerting/deployment.ts';
 import { instanceNames } from '../../functions/alerting/names.ts';
 import { targetRules } from '../../functions/alerting/rules.ts';
 import { locationAttribute } from '../../functions/alerting/slots.ts';
+import { planTick } from '../../functions/config/fleet.ts';
 import type { LocationResult } from '../../functions/contract/types.ts';
 import { awsConsensus, decidedLine } from '../../functions/handlers/aws-consensus.ts';
 import { eachRecord, isSqsEvent } from '../../functions/handlers/sqs-event.ts';
@@ -48,23 +49,24 @@ function home() {
   const queued: { body: string; delay: number }[] = [];
   const emitted: string[] = [];
   const published: string[] = [];
-  const consensus = awsConsensus({
+  const deps = {
     deployment,
     names: instanceNames('fleet'),
     store,
     storeReport: async () => {},
-    publish: async (m) => {
+    publish: async (m: string) => {
       published.push(m);
     },
-    emit: (line) => emitted.push(line),
+    emit: (line: string) => emitted.push(line),
     slots,
     queue: {
-      async send(body, delay = 0) {
+      async send(body: string, delay = 0) {
         queued.push({ body, delay });
       },
     },
-  });
-  return { consensus, slots, states, queued, emitted, published };
+  };
+  const consensus = awsConsensus(deps);
+  return { consensus, deps, slots, states, queued, emitted, published };
 }
 
 afterEach(() => {
@@ -180,5 +182,101 @@ describe('a location whose result comes after its slot was decided', () => {
       slot: latest,
       decidedAlready: true,
     });
+  });
+});
+
+describe("the home's run and a probe's run of one planned slot (A6)", () => {
+  // Step Functions' Wait until a timestamp keeps its seconds and truncates its milliseconds: the home's run of a
+  // start planned at …:17.900 begins at about …:17.0, before the slot it stands for. The probe names its slot from
+  // the planned startAt itself. Both must name the same slot, or neither is ever complete, and the home's run is
+  // decided with the previous slot's results from the other locations.
+  const spread = { spreadMs: { [String(PERIOD_MS)]: PERIOD_MS / 2 } };
+  const withSpread: Deployment = { ...deployment, ...spread };
+  const tick = Date.parse('2026-11-24T10:05:00.000Z');
+  const [planned] = planTick(withSpread.targets, PERIOD_MS, tick, PERIOD_MS / 2);
+
+  it('name the same slot when the Wait ends early (milliseconds truncated) or the clock reads a few seconds behind', () => {
+    const startAt = Date.parse(planned?.startAt ?? '');
+    // The planned start has milliseconds to truncate: this target's offset is not a whole second.
+    expect(startAt % 1000).toBeGreaterThan(20);
+    const probe = slotOfRun(withSpread, 'prod', new Date(startAt));
+    const truncated = Math.floor(startAt / 1000) * 1000;
+    for (const started of [truncated + 20, truncated + 20 - 3_000, startAt, startAt + 60_000])
+      expect({
+        started: new Date(started).toISOString(),
+        slot: slotOfStart(withSpread, 'prod', new Date(started)),
+      }).toEqual({
+        started: new Date(started).toISOString(),
+        slot: probe,
+      });
+  });
+
+  it("complete one slot's item together: the home's write finds the probes' results and decides at once", async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const h = home();
+    const d = withSpread;
+    const consensus = awsConsensus({ ...h.deps, deployment: d });
+    const startAt = Date.parse(planned?.startAt ?? '');
+    const slot = slotOfRun(d, 'prod', new Date(startAt));
+    for (const location of ['us-east-1', 'ap-south-1']) {
+      const r: LocationResult = {
+        location,
+        target: 'prod',
+        slot,
+        at: new Date(startAt + 2_000).toISOString(),
+        results: [result('end-to-end', 'ok')],
+      };
+      await h.slots.put(
+        'prod',
+        slot,
+        locationAttribute(location),
+        JSON.stringify(r),
+        new Date(startAt + 2_000),
+      );
+    }
+    const started = new Date(Math.floor(startAt / 1000) * 1000 + 40).toISOString();
+    const report = reportOf(stages('ok', 'ok'));
+    const run = { ...report, results: report.results.map((r) => ({ ...r, startedAt: started })) };
+    await consensus.record(run, new Date(startAt + 3_000));
+    expect(h.queued).toEqual([]);
+    expect(h.states.get('prod')?.decided).toBe(slot);
+  });
+});
+
+describe("a slot the home's own write completes", () => {
+  it('is queued when its decision fails there (the table throttled), so that the decide queue decides it', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const h = home();
+    const report = reportOf(stages('ok', 'ok'));
+    const runAt = Date.parse(report.results[0]?.startedAt ?? '');
+    const slot = slotOfStart(deployment, 'prod', new Date(runAt));
+    for (const location of ['us-east-1', 'ap-south-1']) {
+      const r: LocationResult = {
+        location,
+        target: 'prod',
+        slot,
+        at: new Date(runAt + 2_000).toISOString(),
+        results: [result('end-to-end', 'ok')],
+      };
+      await h.slots.put(
+        'prod',
+        slot,
+        locationAttribute(location),
+        JSON.stringify(r),
+        new Date(runAt + 2_000),
+      );
+    }
+    // Each probe found the slot without the home's run: none of them queued it.
+    const write = h.deps.store.write;
+    h.deps.store.write = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await expect(h.consensus.record(report, new Date(runAt + 5_000))).rejects.toThrow(/Throughput/);
+    expect(h.states.get('prod')?.decided).toBeUndefined();
+    expect(h.queued.map((q) => JSON.parse(q.body))).toEqual([{ target: 'prod', slot }]);
+
+    h.deps.store.write = write;
+    await h.consensus.onMessage(h.queued[0]?.body ?? '', new Date(runAt + 6_000));
+    expect(h.states.get('prod')?.decided).toBe(slot);
   });
 });
