@@ -21,6 +21,7 @@ import type { Config, Target } from '../../functions/config/schema.ts';
 import type { LocationResult } from '../../functions/contract/types.ts';
 import { locationResultSchema, wireProblems } from '../../functions/contract/wire.ts';
 import { locationRun } from '../../functions/handlers/location-run.ts';
+import { couldCheck } from '../../functions/verdict/consensus.ts';
 import { localHandlers, runTarget } from '../run.ts';
 
 /** The largest body /ingest reads: a location's result is a few kilobytes; a whole run's a few tens. */
@@ -147,7 +148,8 @@ export class LocationInbox {
     const now = this.now().getTime();
     const refused = r.slot === undefined ? undefined : slotRefusal(t, r.slot, now);
     if (refused) return { ok: false, status: 422, error: refused };
-    this.seen.set(r.location, now);
+    // Heard from only when it could check: one that cannot is as silent, and named as such.
+    if (couldCheck(r.location, r)) this.seen.set(r.location, now);
     const latest = this.latest.get(r.target) ?? new Map<string, LocationResult>();
     this.latest.set(r.target, latest);
     latest.set(r.location, r);

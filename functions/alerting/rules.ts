@@ -167,7 +167,7 @@ export const LOCATION_SILENT: AlarmRule = {
   ...NO_DATA,
   id: 'location-silent',
   description:
-    'a location sent no result: its checks do not run, or cannot reach the home; the home decides without it',
+    'a location sent no result it could check with: its checks do not run, cannot reach the home, or cannot check (their settings or credentials); the home decides without it',
 };
 
 /** Every rule's id: the target's rules and the locations'. */

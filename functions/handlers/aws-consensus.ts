@@ -21,9 +21,9 @@ import {
 import { type StateStep, stepDecision } from '../alerting/target-state.ts';
 import type { Report } from '../contract/types.ts';
 import { type Agreement, wireProblems } from '../contract/wire.ts';
-
 import type { DecideQueue } from '../probes/decide-queue.ts';
 import type { SlotItem, SlotStore } from '../probes/slot-store.ts';
+import { couldCheck } from '../verdict/consensus.ts';
 import { type AwsReportDeps, recordStep } from './aws-report.ts';
 import type { Telemetry } from './report.ts';
 
@@ -71,7 +71,8 @@ export function awsConsensus(deps: AwsConsensusDeps) {
     const home = results.home;
     if (!home) return false;
     const decision = decideSlot({ ...results, home }, rule);
-    const answered = [...results.others.keys()];
+    // Heard from: the locations whose results could check (one that cannot is as silent, and named as such).
+    const answered = [...results.others].filter(([l, r]) => couldCheck(l, r)).map(([l]) => l);
     let latest: string | undefined;
     const step = await recordStep(deps, decision.report, at, (state, ctx) => {
       latest = state.decided;

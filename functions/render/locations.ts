@@ -81,8 +81,9 @@ export function locationSilentText(t: AlarmTransition): NoticeText {
   return {
     subject: `[download-doctor] LOCATION SILENT ${t.target}: no result`,
     lines: [
-      `download-doctor: location "${t.target}" sent no result for ${t.rule.datapointsToAlarm} of its last ${t.rule.evaluationPeriods} periods (as of ${t.at.toISOString()}).`,
-      'Its checks do not run, or its results cannot reach the home. This is not a page: the home decides without it (unknown, never a failure),',
+      `download-doctor: location "${t.target}" sent no result it could check with for ${t.rule.datapointsToAlarm} of its last ${t.rule.evaluationPeriods} periods (as of ${t.at.toISOString()}).`,
+      'Its checks do not run, its results cannot reach the home, or it cannot check (its settings, credentials or secrets: the status page shows what its results say).',
+      'This is not a page: the home decides without it (unknown, never a failure),',
       'so fewer locations must agree on a failure until it comes back.',
       '',
       `Why this notice: ${t.alarmName}: ${t.rule.description}.`,

@@ -97,6 +97,14 @@ export function seenOf(
   };
 }
 
+/**
+ * Whether a location's result says anything of the target: it could check end to end. One that sends results it
+ * cannot check with (its settings, its credentials, a crash) counts as unknown in every slot, as a silent one does:
+ * it is not heard from, so that its silence is named to the monitor's owners (the `location-silent` rule).
+ */
+export const couldCheck = (location: string, result: LocationResult): boolean =>
+  seenOf(location, false, result).outcome !== 'unknown';
+
 const seconds = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
 const names = (seen: readonly LocationSeen[]) => seen.map((s) => s.location);
 

@@ -103,6 +103,40 @@ describe("the decide queue's batch", () => {
   });
 });
 
+describe('a location whose results cannot check', () => {
+  it('is not heard from: its silence is counted, and the notice names it', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const h = home();
+    const report = reportOf(stages('ok', 'ok'));
+    const runAt = new Date(report.results[0]?.startedAt ?? '');
+    await h.consensus.record(report, new Date(runAt.getTime() + 5_000));
+    const message = h.queued[0]?.body ?? '';
+    const { slot } = JSON.parse(message) as { slot: string };
+    // us-east-1 checks; ap-south-1 answers every slot, but its secret is missing there.
+    const sent = (location: string, kind: 'ok' | 'secret-missing'): LocationResult => ({
+      location,
+      target: 'prod',
+      slot,
+      at: runAt.toISOString(),
+      results: [result('end-to-end', kind)],
+    });
+    for (const [location, kind] of [
+      ['us-east-1', 'ok'],
+      ['ap-south-1', 'secret-missing'],
+    ] as const)
+      await h.slots.put(
+        'prod',
+        slot,
+        locationAttribute(location),
+        JSON.stringify(sent(location, kind)),
+        runAt,
+      );
+    const decided = new Date(runAt.getTime() + 6_000);
+    await h.consensus.onMessage(message, decided);
+    expect(h.states.get('prod')?.seen).toEqual({ 'us-east-1': decided.toISOString() });
+  });
+});
+
 describe('a location whose result comes after its slot was decided', () => {
   it('is heard from (not silent), with no second decision, no metrics and no transition', async () => {
     const logged: string[] = [];

@@ -80,6 +80,18 @@ describe('the inbox', () => {
     expect(inbox.lastSeen('tokyo')).toBeUndefined();
   });
 
+  it('takes a result that could not check (a missing secret) but does not count it as heard from', async () => {
+    const now = slotAt(0) + 5_000;
+    const inbox = new LocationInbox(config, () => new Date(now));
+    const blind = { ...sent('tokyo', key(slotAt(0))), results: [result('end-to-end', 'secret-missing')] };
+    expect(inbox.ingest(blind, 'tokyo')).toMatchObject({ ok: true });
+    // Counted as silent, so that the location-silent notice names it; a result that checks is heard from.
+    expect(inbox.lastSeen('tokyo')).toBeUndefined();
+    const failing = { ...sent('lima', key(slotAt(0))), results: [result('end-to-end', 'timeout')] };
+    expect(inbox.ingest(failing, 'lima')).toMatchObject({ ok: true });
+    expect(inbox.lastSeen('lima')).toBe(now);
+  });
+
   it('takes a late result (its slot decided) as heard from, logs it once, and does not count it', async () => {
     let now = slotAt(0) + 5_000;
     const lines: string[] = [];
