@@ -193,8 +193,8 @@ export function evidenceLines(seen: readonly LocationSeen[]): string[] {
 
 /**
  * The decided verdict: the home's when the locations do not change it; a failure at the home that fewer than K
- * confirm is no failure of the target (the status the others saw), and a failure K confirm while the home passes
- * is one whose layer is unknown.
+ * confirm is no failure of the target (the status the others saw), and a failure (a slow download) K confirm while
+ * the home passes is one (degraded) whose layer is unknown.
  */
 function decidedVerdict(
   homeVerdict: Verdict,
@@ -235,6 +235,17 @@ function decidedVerdict(
       rule: 'locations-disagree',
       evidence,
       ...warningOf(homeVerdict, home),
+    };
+  // Slow from K or more while the home is fast: degraded, as K failing is failed; the home's checks see nothing slow,
+  // so no layer is named.
+  if (slowCount >= k && home.outcome === 'pass' && homeVerdict.status === 'healthy')
+    return {
+      status: 'degraded',
+      fault: 'unknown',
+      faults: ['unknown'],
+      summary,
+      rule: 'locations-slow',
+      evidence,
     };
   return { ...homeVerdict, summary, evidence };
 }

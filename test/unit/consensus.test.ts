@@ -278,6 +278,14 @@ describe('a slow download', () => {
       /^the download is slow from us-east-1 \(4\.2 s\) and ap-south-1 \(3\.9 s\) \(2 of 3\): /,
     );
     expect(d.agreement.summary).not.toContain('agree');
+    // Degraded, as K failing is failed: the home's checks see nothing slow, so no layer is named.
+    expect(d.report.verdict).toMatchObject({ status: 'degraded', fault: 'unknown', rule: 'locations-slow' });
+  });
+
+  it('from K locations while the home is fast, with one silent: K falls to those that answered', () => {
+    const d = decideOf(healthy(), { 'us-east-1': sent('us-east-1', 'slow', { totalMs: 4_200 }) });
+    expect(d.agreement.quorum).toBe(2);
+    expect(d.report.verdict).toMatchObject({ status: 'healthy' });
   });
 
   it('from K locations, the home among them, stays degraded', () => {
