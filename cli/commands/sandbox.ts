@@ -21,6 +21,38 @@ export async function faults(options: { variant?: Variant }): Promise<number> {
   return EXIT.healthy;
 }
 
+/** What `init` is told of a target (its settings as written, or as validated). */
+interface InitTarget {
+  endToEnd: { url: string };
+  app: { url: string };
+  proxy?: { url: string } | undefined;
+  storage?:
+    | { type: 's3'; bucket: string; key: string; region: string; endpoint?: string | undefined }
+    | { type: 'filesystem'; path: string }
+    | undefined;
+}
+
+/** The `init` command that writes a config for the sandbox's target, as a new user would against their stack. */
+export function initCommand(t: InitTarget): string {
+  const s = t.storage;
+  const storage = !s
+    ? []
+    : s.type === 's3'
+      ? [
+          `--storage s3://${s.bucket}/${s.key}`,
+          `--region ${s.region}`,
+          ...(s.endpoint ? [`--s3-endpoint ${s.endpoint}`] : []),
+        ]
+      : [`--storage ${s.path}`];
+  return [
+    'npx download-doctor init --name sandbox',
+    `--download ${t.endToEnd.url}`,
+    `--app ${t.app.url}`,
+    ...(t.proxy ? [`--proxy ${t.proxy.url}`] : []),
+    ...storage,
+  ].join(' ');
+}
+
 /** `sandbox up`: starts the stack, writes its config, and keeps it running until Ctrl-C. */
 export async function up(options: { variant: Variant }): Promise<number> {
   const { startSandbox } = await import('../../sandbox/stack.ts');
@@ -36,11 +68,16 @@ export async function up(options: { variant: Variant }): Promise<number> {
   );
   const [t] = box.config.targets;
   if (t) {
-    console.log(`  download (through ${PROXY_NAMES[box.variant]}): ${t.endToEnd.url}`);
-    console.log(`  the app's own port:          ${t.app.url}`);
-    if (t.proxy) console.log(`  the proxy's route to storage: ${t.proxy.url}`);
+    const lines = [
+      [`download (through ${PROXY_NAMES[box.variant]}):`, t.endToEnd.url],
+      ["the app's own port:", t.app.url],
+      ...(t.proxy ? [["the proxy's route to storage:", t.proxy.url]] : []),
+    ];
+    const width = Math.max(...lines.map(([label = '']) => label.length)) + 1;
+    for (const [label = '', url] of lines) console.log(`  ${label.padEnd(width)}${url}`);
   }
   console.log(`in another shell:  ${env}npx download-doctor run --config ${file}`);
+  if (t) console.log(`or write your own config from it:  ${env}${initCommand(t)}`);
   console.log('Ctrl-C stops it.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
