@@ -3,6 +3,7 @@
  * facts come in (what init learned from the stack, or nothing), the file's text goes out. What is not known is
  * left as a "TODO: ..." value, which fails validation with a message naming its field until it is filled in.
  */
+import { withoutUrlPasswords } from '../functions/checks/redact.ts';
 import type { ConfigInput, ProxyAuth } from '../functions/config/schema.ts';
 import type { AnonymousRead, OffloadFacts, SentinelFacts } from './sentinel.ts';
 
@@ -113,7 +114,7 @@ export function configTs(f: InitFacts): string {
   const field = (name: string, value: unknown) => `${at}${name}: ${literal(value, at)},`;
   return [
     '// download-doctor: one target per environment (node_modules/download-doctor/docs/config.md describes every field).',
-    ...(f.source ? [`// Written by \`download-doctor init\` from ${f.source}.`] : []),
+    ...(f.source ? [`// Written by \`download-doctor init\` from ${withoutUrlPasswords(f.source)}.`] : []),
     "import { defineConfig } from 'download-doctor';",
     '',
     'export default defineConfig({',

@@ -4,6 +4,7 @@
  * Exit codes: 0 healthy, 1 degraded or failed, 2 bad config or usage, 3 the monitor itself failed.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { withoutUrlPasswords } from '../functions/checks/redact.ts';
 import { UsageError } from '../functions/contract/errors.ts';
 import { LAYERS } from '../functions/contract/names.ts';
 import pkg from '../package.json' with { type: 'json' };
@@ -260,11 +261,13 @@ export async function cli(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       process.exitCode = HELP_CODES.has(err.code) ? EXIT.healthy : EXIT.usage;
     } else if (err instanceof UsageError) {
-      console.error(`download-doctor: ${err.message}`);
+      console.error(`download-doctor: ${withoutUrlPasswords(err.message)}`);
       process.exitCode = EXIT.usage;
     } else {
       const e = err instanceof Error ? err : new Error(String(err));
-      console.error(`download-doctor: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+      console.error(
+        `download-doctor: ${e.name === 'Error' ? '' : `${e.name}: `}${withoutUrlPasswords(e.message)}`,
+      );
       if (process.env.DEBUG?.includes('download-doctor')) console.error(e.stack);
       process.exitCode = EXIT.internal;
     }

@@ -315,8 +315,11 @@ export function resolveProps(
   props: DownloadHealthchecksProps,
   options: { location?: string } = {},
 ): Resolved {
+  // A refusal names the construct the user wrote: DownloadProbes resolves its props here too.
+  const construct = `${options.location === undefined ? 'DownloadHealthchecks' : 'DownloadProbes'} "${id}"`;
   const v = validateConfig(props.config);
-  if (!v.ok) throw new DownloadHealthchecksError(`invalid config:\n${formatProblems(v.problems)}`);
+  if (!v.ok)
+    throw new DownloadHealthchecksError(`${construct}: invalid config:\n${formatProblems(v.problems)}`);
   const config = v.config;
   const problems: string[] = [];
 
@@ -417,8 +420,7 @@ export function resolveProps(
     ...iamProblems(config),
     ...alarms.problems,
   );
-  if (problems.length)
-    throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${problems.join('\n')}`);
+  if (problems.length) throw new DownloadHealthchecksError(`${construct}:\n${problems.join('\n')}`);
 
   const metrics: MetricDetail = props.detailedMetrics ? 'full' : 'summary';
   const periodMsOf = (name: string) =>

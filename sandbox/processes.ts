@@ -49,7 +49,13 @@ export class Service {
       this.child.once('exit', (code, signal) =>
         done(signal ? `killed by ${signal}` : `exited with code ${code}`),
       );
-      this.child.once('error', (error) => done(`could not start: ${error.message}`));
+      this.child.once('error', (error: NodeJS.ErrnoException) =>
+        done(
+          error.code === 'ENOENT'
+            ? `could not start: ${command} is not installed (not on PATH); the README's first lines list what the sandbox needs`
+            : `could not start: ${error.message}`,
+        ),
+      );
     });
   }
 

@@ -13,8 +13,11 @@
 #   install from a git URL);
 # - the package in dist/ (scripts/dist.ts), rebuilt when a source changed.
 # moto's server (moto_server) comes with the machine; see the README.
+# `--demo`: what the demo needs only, without npm's caches for the package test (half a fresh clone's demo time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for_tests=true
+[ "${1:-}" = "--demo" ] && for_tests=false
 
 stamp=node_modules/.setup-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
@@ -48,7 +51,7 @@ fi
 # npm's cache holds what the package test (test/package) installs offline into a new CDK app: the packages of a
 # `cdk init` app, pinned to this repository's versions. Filled once, from the registry, into a throwaway directory.
 warm=node_modules/.consumer-cache-stamp
-if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ] || [ test/package/consumer-deps.ts -nt "$warm" ]; then
+if $for_tests && { [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ] || [ test/package/consumer-deps.ts -nt "$warm" ]; }; then
   echo "setup: caching the packages of a new CDK app (for the package test)" >&2
   tmp="$(mktemp -d)"
   specs="$(node_modules/.bin/node test/package/consumer-deps.ts)"
@@ -65,7 +68,7 @@ fi
 # the cache may lack some: filled once per lockfile, from the registry, into a throwaway directory (the manifest
 # without this package's own scripts, which need its sources).
 warm=node_modules/.git-install-cache-stamp
-if [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ]; then
+if $for_tests && { [ ! -f "$warm" ] || [ package-lock.json -nt "$warm" ]; }; then
   echo "setup: caching the packages a git install of this package needs (for the package test)" >&2
   tmp="$(mktemp -d)"
   node_modules/.bin/node -e '

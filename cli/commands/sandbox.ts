@@ -38,15 +38,19 @@ export async function up(options: { variant: Variant }): Promise<number> {
   );
   const [t] = box.config.targets;
   if (t) {
-    console.log(`  download (through ${PROXY_NAMES[box.variant]}): ${t.endToEnd.url}`);
-    console.log(`  the app's own port:          ${t.app.url}`);
-    if (t.proxy) console.log(`  the proxy's route to storage: ${t.proxy.url}`);
     const s = t.storage;
-    if (s?.type === 's3')
-      console.log(
-        `  the sentinel in storage:      s3://${s.bucket}/${s.key} (${s.region}, at ${s.endpoint})`,
-      );
-    else if (s) console.log(`  the sentinel in storage:      ${s.path}`);
+    const lines = [
+      [`download (through ${PROXY_NAMES[box.variant]}):`, t.endToEnd.url],
+      ["the app's own port:", t.app.url],
+      ...(t.proxy ? [["the proxy's route to storage:", t.proxy.url]] : []),
+      ...(s?.type === 's3'
+        ? [['the sentinel in storage:', `s3://${s.bucket}/${s.key} (${s.region}, at ${s.endpoint})`]]
+        : s
+          ? [['the sentinel in storage:', s.path]]
+          : []),
+    ];
+    const width = Math.max(...lines.map(([label = '']) => label.length)) + 1;
+    for (const [label = '', value] of lines) console.log(`  ${label.padEnd(width)}${value}`);
   }
   console.log(`in another shell:  ${env}npx download-doctor run --config ${file}`);
   if (t) {

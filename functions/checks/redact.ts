@@ -58,3 +58,10 @@ export function redactor(values: Iterable<string>): (text: string) => string {
 /** A copy of a JSON-like value (a check's result) with every string redacted, and the keys of `headers` maps. */
 export const redactDeep = <T>(value: T, redact: (text: string) => string): T =>
   mapResultStrings(value, redact);
+
+/**
+ * A text with the password of every URL in it (`https://user:PASSWORD@host/`) redacted: an error message may quote a
+ * URL as it was given on the command line, where a password does not belong but may be.
+ */
+export const withoutUrlPasswords = (text: string): string =>
+  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi, `$1:${REDACTED}@`);

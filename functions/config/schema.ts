@@ -385,12 +385,13 @@ const configObject = z
       for (const issue of locationIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
       // Every name the checks will run under, extra sentinels' included, is unique and a slug.
       const seen = new Map<string, string>();
-      const claim = (name: string, path: (string | number)[]) => {
+      // A target's own name is checked by its field; a sentinel's makes a name of two, which may not be a slug.
+      const claim = (name: string, path: (string | number)[], composed = false) => {
         const first = seen.get(name);
         const message = first
           ? `duplicates ${first}`
-          : !slug.safeParse(name).success
-            ? `makes the target name "${name}", which is longer than 32 characters`
+          : composed && !slug.safeParse(name).success
+            ? `makes the target name "${name}", which ${name.length > 32 ? 'is longer than 32 characters' : 'is not a short slug (a-z, 0-9 and "-", ending in a letter or digit)'}`
             : undefined;
         if (message)
           ctx.addIssue({ code: 'custom', path, input: path.at(-1) === 'name' ? name : undefined, message });
@@ -399,7 +400,7 @@ const configObject = z
       c.targets.forEach((t, i) => {
         claim(t.name, ['targets', i, 'name']);
         t.sentinels?.forEach((s, j) => {
-          claim(`${t.name}-${s.name}`, ['targets', i, 'sentinels', j, 'name']);
+          claim(`${t.name}-${s.name}`, ['targets', i, 'sentinels', j, 'name'], true);
           const shorter = (['app', 'endToEnd', 'proxy', 'storage'] as const).filter(
             (check) => s.timeoutMs !== undefined && (t[check]?.timeoutMs ?? 0) > s.timeoutMs,
           );

@@ -544,6 +544,14 @@ describe('init, hash and run against a working stack (a loopback server)', () =>
     expect(r.err).toContain(message.replace('{base}', base));
   });
 
+  it("init's refusal prints no password of a URL it was given", async () => {
+    // From a new user's trial: the refusal quoted `http://user:PASSWORD@...` as given.
+    const r = await dd(['init', '--download', 'http://user:s3cret-pw@127.0.0.1:1/d/'], {}, project());
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--download http://user:[redacted]@127.0.0.1:1/d/: the connection was refused');
+    expect(r.err).not.toContain('s3cret-pw');
+  });
+
   it('init without URLs writes a template whose TODOs fail validation by name', async () => {
     const dir = project();
     expect((await dd(['init'], {}, dir)).code).toBe(0);

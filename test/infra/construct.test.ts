@@ -406,7 +406,7 @@ describe('DownloadHealthchecks: refused at synth time', () => {
     [
       'duplicate target names',
       { config: { targets: [targetInput(), targetInput()] } as unknown as ConfigInput },
-      /targets\[1\]\.name: duplicates targets\[0\]\.name/,
+      /^DownloadHealthchecks "Healthchecks": invalid config:\ntargets\[1\]\.name: duplicates targets\[0\]\.name/,
     ],
     [
       'an env secret on AWS',

@@ -230,6 +230,17 @@ describe('refusals at synth, each naming its field', () => {
     );
   });
 
+  it('names the construct the user wrote: DownloadProbes, not DownloadHealthchecks', () => {
+    // From a new user's trial: a probe stack's refusal read `DownloadHealthchecks "Probes":`.
+    expect(refusal((app) => probesIn(app, 'ap-northeast-1', three, 'tokyo'))).toMatch(
+      /^DownloadProbes "Probes":\n/,
+    );
+    const bad = { ...three, consensus: { quorum: 4 } } as ConfigInput;
+    expect(refusal((app) => probesIn(app, 'us-east-1', bad, 'virginia'))).toMatch(
+      /^DownloadProbes "Probes": invalid config:\nconsensus\.quorum: /,
+    );
+  });
+
   it("a probe stack for the home, or in the home's Region", () => {
     expect(refusal((app) => probesIn(app, 'us-west-2', three, 'paris'))).toContain(
       'location: "paris" is not a location of the config other than the home',

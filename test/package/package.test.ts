@@ -38,7 +38,7 @@ import { dynamoTargetStore } from '../../functions/probes/target-store.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import { cfnLint } from '../fixtures/cdk.ts';
-import { asScript, type DocBlock, docBlock, substituted } from '../fixtures/doc-blocks.ts';
+import { asScript, blocksOf, type DocBlock, docBlock, substituted } from '../fixtures/doc-blocks.ts';
 import { CONSUMER } from './consumer-deps.ts';
 import { environOf, personEnv, type Started, sh, startInGroup, until } from './processes.ts';
 
@@ -426,6 +426,50 @@ describe('a release tarball, as the README makes it, installed into a new CDK ap
     expect(
       JSON.parse(readFileSync(join(layerAsset, 'download-doctor/config.json'), 'utf8')).targets[0].name,
     ).toBe('staging');
+  }, 300_000);
+
+  it('synthesizes from a plain-Node app (.mjs, a JSON config, cdk.json) as docs/aws.md writes it, offline', async () => {
+    // From a new user's trial: the page showed the app's import, not the cdk.json that `cdk synth` needs.
+    const plain = join(app, 'plain');
+    mkdirSync(plain);
+    const t = box.config.targets[0];
+    if (!t) throw new Error('the sandbox has no target');
+    const init = await sh(
+      'npx',
+      ['download-doctor', 'init', '--format', 'json', '--download', t.endToEnd.url, '--app', t.app.url],
+      plain,
+      env,
+    );
+    expect(init.code, init.err).toBe(0);
+    const aws = blocksOf('docs/aws.md');
+    const cdkJson = aws.find((b) => b.lang === 'json' && b.text.includes('"app"'))?.text ?? 'missing';
+    const vpc = aws.find((b) => b.lang === 'ts' && b.text.includes('fromVpcAttributes'))?.text ?? 'missing';
+    writeFileSync(join(plain, 'cdk.json'), cdkJson);
+    const importLine = /`(import config from '\.\/download-doctor\.config\.json'[^`]*)`/.exec(
+      readFileSync(join(ROOT, 'docs/aws.md'), 'utf8'),
+    )?.[1];
+    expect(importLine).toBeDefined();
+    writeFileSync(
+      join(plain, 'app.mjs'),
+      [
+        "import { App, Duration, Stack } from 'aws-cdk-lib';",
+        "import { DownloadHealthchecks } from 'download-doctor/cdk';",
+        importLine,
+        'const app = new App();',
+        "const stack = new Stack(app, 'Plain', { env: { region: 'eu-west-1' } });",
+        // docs/aws.md's VPC block: its imports at the top, the rest in the stack (`this` is the stack there).
+        ...vpc.split('\n').filter((line) => line.startsWith('import ')),
+        `(function () {\n${vpc
+          .split('\n')
+          .filter((line) => !line.startsWith('import '))
+          .join('\n')}\n}).call(stack);`,
+      ].join('\n'),
+    );
+    const synth = await sh('npx', ['cdk', 'synth', '--no-notices', '--quiet'], plain, env, 240_000);
+    expect(synth.code, synth.out + synth.err).toBe(0);
+    const template = readFileSync(join(plain, 'cdk.out', 'Plain.template.json'), 'utf8');
+    expect(template).toContain('AWS::StepFunctions::StateMachine');
+    expect(template).toContain('subnet-0123456789abcdef1');
   }, 300_000);
 
   it("synthesizes the config with the clone's own CDK app, as docs/aws.md writes it, offline", async () => {

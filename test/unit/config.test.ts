@@ -190,6 +190,28 @@ describe('config schema', () => {
     ]);
   });
 
+  it("says a bad target name once, by its own rule, and a sentinel's bad name by what is wrong with it", () => {
+    // From a new user's trial: `"name": "x"` also read "which is longer than 32 characters".
+    const extra = (name: string) => ({
+      name,
+      sentinel: { sha256: 'b'.repeat(64), size: 1 },
+      file: 'k',
+      offload: '/x',
+    });
+    const found = formatProblems(
+      problems(
+        configInput(
+          targetInput({ name: 'x', sentinels: [extra('big')] }),
+          targetInput({ name: 'prod', sentinels: [extra('big-')] }),
+        ),
+      ),
+    ).split('\n');
+    expect(found).toEqual([
+      'targets[0].name: must be a short slug: 2-32 characters, a-z, 0-9 and "-" (got "x")',
+      'targets[1].sentinels[0].name: makes the target name "prod-big-", which is not a short slug (a-z, 0-9 and "-", ending in a letter or digit) (got "prod-big-")',
+    ]);
+  });
+
   it('refuses an empty target list and a non-object', () => {
     expect(problems({ targets: [] })[0]?.path).toBe('targets');
     expect(problems('nope')[0]?.path).toBe('(root)');

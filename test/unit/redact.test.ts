@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactor, secretForms } from '../../functions/checks/redact.ts';
+import { redactDeep, redactor, secretForms, withoutUrlPasswords } from '../../functions/checks/redact.ts';
 
 const VALUE = 'Bearer dd-T0ken/with+reflect=';
 const CREDENTIAL = 'dd-T0ken/with+reflect=';
@@ -55,5 +55,30 @@ describe('redaction of a resolved secret', () => {
     expect(secretForms(['abc'])).not.toContain('abc');
     // A form of the value may still be long enough: "abc" in base64 is "YWJj" (4 characters).
     expect(redactor(['abc'])('token YWJj')).toBe('token [redacted]');
+  });
+});
+
+describe("a URL's password in a message", () => {
+  it.each([
+    [
+      '--download http://user:s3cret@127.0.0.1:1/d/: refused',
+      '--download http://user:[redacted]@127.0.0.1:1/d/: refused',
+    ],
+    [
+      'a https://:tok%40en@h.example/x and ftp://u:p@h/',
+      'a https://:[redacted]@h.example/x and ftp://u:[redacted]@h/',
+    ],
+  ])('%s', (text, redacted) => {
+    expect(withoutUrlPasswords(text)).toBe(redacted);
+  });
+
+  it('leaves a URL without a password alone, its user name and an @ in its path or query included', () => {
+    for (const text of [
+      'http://user@h/',
+      'https://h.example/a@b?c=d@e',
+      'mailto:a@b.example',
+      'ops:ALARM@12:00',
+    ])
+      expect(withoutUrlPasswords(text)).toBe(text);
   });
 });
