@@ -52,6 +52,7 @@ import {
   grantStorage,
   grantVpcAccess,
 } from './iam.ts';
+import { registerHome, slotFactsOf } from './pairing.ts';
 import { type DownloadHealthchecksProps, FIXED, type Resolved, resolveProps } from './props.ts';
 import { SelfTest } from './self-test.ts';
 import {
@@ -155,6 +156,10 @@ export class DownloadHealthchecks extends Construct {
   constructor(scope: Construct, id: string, props: DownloadHealthchecksProps) {
     super(scope, id);
     const r = resolveProps(this, id, props);
+    const facts = slotFactsOf(r);
+    const unpaired = facts ? registerHome(this, facts) : [];
+    if (unpaired.length)
+      throw new DownloadHealthchecksError(`DownloadHealthchecks "${id}":\n${unpaired.join('\n')}`);
     this.instanceName = r.names.instance;
     this.config = r.config;
     this.deployment = r.deployment;

@@ -34,6 +34,7 @@ import {
   grantProbe,
   grantSecrets,
 } from './iam.ts';
+import { registerProbe, slotFactsOf } from './pairing.ts';
 import { type DownloadHealthchecksProps, resolveProps } from './props.ts';
 
 export interface DownloadProbesProps
@@ -94,6 +95,8 @@ export class DownloadProbes extends Construct {
         : ["homeRegion: required, or the home location's region in the config's locations"]),
       ...accountProblems(Stack.of(this).account, props.homeAccount),
     ];
+    const facts = slotFactsOf(r);
+    if (facts) problems.push(...registerProbe(this, props.location, facts));
     if (problems.length || !homeRegion)
       throw new DownloadHealthchecksError(`DownloadProbes "${id}":\n${problems.join('\n')}`);
     this.location = props.location;

@@ -224,6 +224,50 @@ describe('refusals at synth, each naming its field', () => {
     });
   const three = configWith([HOME, VIRGINIA, MUMBAI]);
 
+  const homeIn = (app: App, config: ConfigInput, props: object = {}) =>
+    new DownloadHealthchecks(new Stack(app, 'Home', { env: { region: 'eu-west-3' } }), 'Hc', {
+      config,
+      instanceName: 'Shop',
+      ...props,
+    });
+
+  it('a probe stack whose instanceName is not its home’s in the same app (it would write to no table)', () => {
+    expect(
+      refusal((app) => {
+        homeIn(app, three, { instanceName: 'Production' });
+        probesIn(app, 'us-east-1', three, 'virginia');
+      }),
+    ).toContain(
+      'instanceName: "Shop" names no DownloadHealthchecks in this app; the home of virginia here is "Production"',
+    );
+  });
+
+  it('a home and its probes on different schedules or spreads (their slots would never match), either made first', () => {
+    // The probes first, at the default 5 minutes; the home at 10: the home says which probe and which target.
+    const target = (three.targets[0] as { name: string }).name;
+    expect(
+      refusal((app) => {
+        probesIn(app, 'us-east-1', three, 'virginia');
+        homeIn(app, three, { defaultSchedule: Duration.minutes(10) });
+      }),
+    ).toContain(
+      `DownloadProbes at virginia: schedules.${target}: every 5 min here, every 10 min at the home: give both the same config, defaultSchedule and schedules`,
+    );
+    expect(
+      refusal((app) => {
+        homeIn(app, three);
+        new DownloadProbes(new Stack(app, 'Probes-us-east-1', { env: { region: 'us-east-1' } }), 'Probes', {
+          config: three,
+          location: 'virginia',
+          instanceName: 'Shop',
+          startSpread: Duration.seconds(90),
+        });
+      }),
+    ).toMatch(
+      /startSpread: 90 s here for the 5 min interval, \d+(\.\d+)? s at the home: give both the same startSpread/,
+    );
+  });
+
   it('a probe stack for a location the config does not name', () => {
     expect(refusal((app) => probesIn(app, 'ap-northeast-1', three, 'tokyo'))).toContain(
       'location: "tokyo" is not a location of the config other than the home (virginia, mumbai)',
