@@ -150,6 +150,7 @@ type WrittenCheck = { url: string; connectTo?: string | undefined; tls?: { caFil
  */
 export function lambdaProblems(written: ConfigInput, hasVpc: boolean, endToEndOnly = false): string[] {
   const problems: string[] = [];
+  const unreachable: { path: string; host: string; why: string }[] = [];
   written.targets.forEach((t: WrittenTarget, i) => {
     const at = `targets[${i}]`;
     if (t.storage?.type === 'filesystem' && !endToEndOnly) {
@@ -194,15 +195,32 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean, endToEndOn
     for (const [path, value, isUrl] of addresses) {
       const host = hostOf(value, isUrl);
       const why = unreachableWithoutVpc(host);
-      if (why)
-        problems.push(
-          `${path}: ${host} is ${why}, which a Lambda outside a VPC cannot reach: give the construct a vpc ` +
-            'with a route to it (docs/aws.md, "VPC and private subnets"), or check it with the CLI from inside that network',
-        );
+      if (why) unreachable.push({ path, host, why });
     }
   });
+  // A fleet on private addresses without a vpc would get one line per URL: the first few of each kind, then a count.
+  const byKind = new Map<string, typeof unreachable>();
+  for (const u of unreachable) {
+    const kind = `${u.path.replace(/\[\d+\]/g, '[]')} ${u.why}`;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), u]);
+  }
+  for (const same of byKind.values()) {
+    for (const { path, host, why } of same.slice(0, SAME_PROBLEMS_SHOWN))
+      problems.push(
+        `${path}: ${host} is ${why}, which a Lambda outside a VPC cannot reach: give the construct a vpc ` +
+          'with a route to it (docs/aws.md, "VPC and private subnets"), or check it with the CLI from inside that network',
+      );
+    const rest = same.slice(SAME_PROBLEMS_SHOWN);
+    if (rest.length)
+      problems.push(
+        `${rest[0]?.path} and ${rest.length - 1} more like it: ${rest.length} more addresses that are ${rest[0]?.why}, the same`,
+      );
+  }
   return problems;
 }
+
+/** Of the same problem on many targets, how many are listed before the rest are counted. */
+export const SAME_PROBLEMS_SHOWN = 3;
 
 /** What a run in the plan's answer weighs, beside its target's name (and a comma between runs). */
 export const PLANNED_RUN_BYTES =

@@ -6,6 +6,7 @@ import {
   lambdaProblems,
   MAX_PLAN_BYTES,
   PLANNED_RUN_BYTES as plannedRunBytes,
+  SAME_PROBLEMS_SHOWN,
   unreachableWithoutVpc,
 } from '../../infra/limits.ts';
 import { defaultInstanceName } from '../../infra/props.ts';
@@ -48,6 +49,21 @@ describe('what cannot work on Lambda, by its field path', () => {
         targetInput(overrides),
       ],
     }) as unknown as ConfigInput;
+
+  it('lists the first few of a fleet on private addresses, then counts the rest (not 300 lines alike)', () => {
+    const fleet = {
+      targets: Array.from({ length: 300 }, (_, i) =>
+        targetInput({ name: `t${i}`, endToEnd: { url: `http://10.0.${i >> 8}.${i & 255}/d/` } }),
+      ),
+    } as unknown as ConfigInput;
+    const problems = lambdaProblems(fleet, false).filter((p) => p.includes('endToEnd.url'));
+    expect(problems).toHaveLength(SAME_PROBLEMS_SHOWN + 1);
+    expect(problems[0]).toMatch(/^targets\[0\]\.endToEnd\.url: 10\.0\.0\.0 is a private address/);
+    expect(problems.at(-1)).toBe(
+      `targets[${SAME_PROBLEMS_SHOWN}].endToEnd.url and ${299 - SAME_PROBLEMS_SHOWN} more like it: ` +
+        `${300 - SAME_PROBLEMS_SHOWN} more addresses that are a private address (10.0.0.0/8), the same`,
+    );
+  });
 
   it('lists the second target’s fields, and is silent on a public one', () => {
     const problems = lambdaProblems(
