@@ -269,8 +269,13 @@ export function createServer(o: ServerOptions): http.Server {
     '/probe': async (req, res, url) => {
       const name = url.searchParams.get('target');
       const target = name === null ? undefined : targets.get(name);
-      if (!target)
-        return text(res, 400, `/probe needs ?target=NAME, one of: ${[...targets.keys()].join(', ')}`);
+      if (!target) {
+        const known = [...targets.keys()];
+        const listed = known.length > 20 ? `${known.slice(0, 20).join(', ')}, …` : known.join(', ');
+        return name === null
+          ? text(res, 400, `/probe needs ?target=NAME, one of: ${listed}`)
+          : text(res, 404, `/probe: no target named "${name.slice(0, 100)}" (one of: ${listed})`);
+      }
       const waitMs = probeWaitMs(req.headers['x-prometheus-scrape-timeout-seconds'], runBoundMs(target));
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
@@ -384,9 +389,15 @@ export function createServer(o: ServerOptions): http.Server {
     if (viewer !== 'operator' && path !== '/health' && !(statusPath && o.publicStatus)) {
       if (req.method === 'GET' && /text\/html/.test(req.headers.accept ?? ''))
         return redirect(res, `/login?next=${encodeURIComponent(`${path}${url.search}`)}`);
-      return send(res, 401, 'text/plain; charset=utf-8', 'a bearer token is required\n', {
-        'www-authenticate': 'Bearer realm="download-doctor"',
-      });
+      // Said as it is: none sent, or one sent that is not serve's (RFC 6750's invalid_token).
+      const sent = bearerOf(req) !== undefined;
+      return send(
+        res,
+        401,
+        'text/plain; charset=utf-8',
+        sent ? 'this bearer token is not the one serve was given\n' : 'a bearer token is required\n',
+        { 'www-authenticate': `Bearer realm="download-doctor"${sent ? ', error="invalid_token"' : ''}` },
+      );
     }
     const route = routes[path] ?? pages[path];
     if (route) return await route(req, res, url, viewer);

@@ -103,7 +103,19 @@ describe('a browser logs in with the token', () => {
     // Machines keep the bearer header.
     const metrics = await request(port, '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(metrics.status).toBe(200);
-    expect((await request(port, '/metrics')).status).toBe(401);
+    const none = await request(port, '/metrics');
+    expect([none.status, none.body]).toEqual([401, 'a bearer token is required\n']);
+    // A token sent that is not serve's is said to be wrong, not missing (RFC 6750's invalid_token).
+    const bad = await request(port, '/metrics', {
+      headers: { authorization: 'Bearer not-the-token-at-all' },
+    });
+    expect([bad.status, bad.body]).toEqual([401, 'this bearer token is not the one serve was given\n']);
+    expect(bad.headers['www-authenticate']).toBe('Bearer realm="download-doctor", error="invalid_token"');
+    // A target /probe does not know is named as such.
+    const unknown = await request(port, '/probe?target=nope', {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect([unknown.status, unknown.body]).toEqual([404, '/probe: no target named "nope" (one of: prod)\n']);
 
     const out = await request(port, '/logout', { method: 'POST', headers: { cookie: session } });
     expect([out.status, out.headers.location]).toEqual([303, '/login']);

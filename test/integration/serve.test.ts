@@ -207,7 +207,9 @@ describe('download-doctor serve on the sandbox', () => {
       for (const token of [null, 'wrong-token-0123456789']) {
         const r = await get(path, token);
         expect(r.status, `${path} with ${token}`).toBe(401);
-        expect(r.headers.get('www-authenticate')).toBe('Bearer realm="download-doctor"');
+        expect(r.headers.get('www-authenticate')).toBe(
+          `Bearer realm="download-doctor"${token ? ', error="invalid_token"' : ''}`,
+        );
       }
     }
     // The first scheduled run comes at start: wait for its verdict.
