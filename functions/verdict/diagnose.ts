@@ -51,12 +51,20 @@ const notProven = (r: CheckResult | undefined) =>
 export function monitorWarning(r: Results): { text: string; layers: Layer[] } | undefined {
   const parts: string[] = [];
   const layers = new Set<Layer>();
+  // One cause said once: the checks it stops, then what the first of them met (missing credentials stop both
+  // the storage check and the proxy's signing).
+  const byKind = new Map<string, { layers: Layer[]; message: string }>();
   for (const layer of ['end-to-end', 'app', 'storage', 'proxy'] as const) {
     const x = r[layer];
     if (x?.kind && MONITOR_KINDS.has(x.kind)) {
-      parts.push(`the ${layer} check cannot use the monitor's credentials or signing settings: ${x.message}`);
+      const same = byKind.get(x.kind) ?? { layers: [], message: x.message };
+      byKind.set(x.kind, { ...same, layers: [...same.layers, layer] });
       layers.add(layer);
     }
+  }
+  for (const { layers: stopped, message } of byKind.values()) {
+    const checks = stopped.length === 1 ? `the ${stopped[0]} check` : `the ${stopped.join(' and ')} checks`;
+    parts.push(`${checks} cannot use the monitor's credentials or signing settings: ${message}`);
   }
   const served = ok(r['end-to-end']);
   if (!layers.has('storage') && ok(r.proxy) && isReadFailure(r.storage)) {
