@@ -66,7 +66,12 @@ export function targetPageInput(
     hours: store.rows('hours', t.name, chartFrom, now),
     chartFrom,
     incidents: store.incidents(t.name, new Date(now.getTime() - STRIP_DAYS * DAY_MS), now),
-    ...(monitor.inbox ? { locations: store.locationSummary(t.name, since) } : {}),
+    ...(monitor.inbox
+      ? {
+          locations: store.locationSummary(t.name, since),
+          locationHours: store.locationHours(t.name, chartFrom),
+        }
+      : {}),
     now,
   };
 }

@@ -708,6 +708,33 @@ export class Store {
     });
   }
 
+  /**
+   * Each location's mean end-to-end time per hour of the target since `from` (of the slots where the download came
+   * through), oldest location first as they were recorded: the target page's chart.
+   */
+  locationHours(
+    target: string,
+    from: Date,
+    hourMs = 3_600_000,
+  ): { location: string; points: { start: number; ms: number }[] }[] {
+    const rows = this.stmt(
+      `SELECT location, (at / ${hourMs}) * ${hourMs} AS hour, AVG(total_ms) AS ms, MIN(rowid) AS first FROM location_runs
+       WHERE target = ? AND at >= ? AND outcome IN ('pass', 'slow') AND total_ms IS NOT NULL
+       GROUP BY location, hour ORDER BY hour`,
+    ).all(target, from.getTime());
+    const by = new Map<string, { first: number; points: { start: number; ms: number }[] }>();
+    for (const row of rows) {
+      const location = String(row.location);
+      const l = by.get(location) ?? { first: num(row.first), points: [] };
+      l.first = Math.min(l.first, num(row.first));
+      by.set(location, l);
+      l.points.push({ start: num(row.hour), ms: num(row.ms) });
+    }
+    return [...by]
+      .sort(([, a], [, b]) => a.first - b.first)
+      .map(([location, l]) => ({ location, points: l.points }));
+  }
+
   alarmMemory(target: string): AlarmMemory {
     const rows = this.stmt('SELECT name, state, periods FROM alarms WHERE target = ?').all(target);
     return Object.fromEntries(

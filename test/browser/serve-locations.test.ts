@@ -157,6 +157,21 @@ describe('serve with several locations, in chromium', () => {
     ]);
   });
 
+  it("/status/shop: each location's download time per hour, a line each, broken where its downloads failed", async () => {
+    await page.goto(`${base}/status/shop`, { waitUntil: 'load' });
+    const chart = page.locator(
+      'svg[aria-label^="mean end-to-end download time per hour from each location"]',
+    );
+    await chart.waitFor();
+    const legend = await page.locator('.legend span[data-location]').allInnerTexts();
+    expect(legend).toEqual(['paris', 'tokyo', 'lima']);
+    // lima's refused hours (20 and 21) say nothing of its speed: its line stops there and goes on after.
+    const lines = async (cls: string) => chart.locator(`polyline.${cls}`).count();
+    expect([await lines('loc-0'), await lines('loc-1'), await lines('loc-2')]).toEqual([1, 1, 2]);
+    // The axis holds tokyo's slow hours (2 s): its top is 2000 ms.
+    expect(await chart.locator('text').allTextContents()).toContain('2000 ms');
+  });
+
   it('an hour when lima alone failed is no failure of the target: the verdict stayed healthy', async () => {
     const r = await page.request.get(`${base}/targets/shop?format=json`);
     expect((await r.json()).verdict.status).toBe('healthy');

@@ -226,9 +226,18 @@ describe('every query reads through an index', () => {
       { location: 'paris', home: true, outcome: 'pass', totalMs: 40 },
       { location: 'lima', home: false, outcome: 'fail', kind: 'connect-refused', totalMs: 1 },
     ]);
+    s.recordLocations('prod', new Date(now.getTime() + 60_000), [
+      { location: 'paris', home: true, outcome: 'slow', totalMs: 80 },
+      { location: 'lima', home: false, outcome: 'unknown' },
+    ]);
+    // Per hour, each location's mean of the downloads that came through (lima's failed one is not a time).
+    const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+    expect(s.locationHours('prod', new Date(T0))).toEqual([
+      { location: 'paris', points: [{ start: hour, ms: 60 }] },
+    ]);
     expect(s.locationSummary('prod', new Date(T0))).toEqual([
-      { location: 'paris', counts: { pass: 1, slow: 0, fail: 0, unknown: 0 }, medianMs: 40, worstMs: 40 },
-      { location: 'lima', counts: { pass: 0, slow: 0, fail: 1, unknown: 0 } },
+      { location: 'paris', counts: { pass: 1, slow: 1, fail: 0, unknown: 0 }, medianMs: 40, worstMs: 80 },
+      { location: 'lima', counts: { pass: 0, slow: 0, fail: 1, unknown: 1 } },
     ]);
     await s.compact(new Date(T0 + 400 * DAY_MS));
     const plans = s

@@ -14,6 +14,20 @@ import { LAYERS, type Layer } from '../../../functions/contract/names.ts';
 import { html, joinHtml, raw, type SafeHtml } from '../../../functions/render/layout.ts';
 import type { DayTime, RollupRow } from '../rollups.ts';
 
+/** The locations' lines' colours, in the order the locations are listed (a config has at most 10 locations). */
+const LOCATION_PALETTE = [
+  '#0969da',
+  '#bc4c00',
+  '#1a7f37',
+  '#8250df',
+  '#cf222e',
+  '#9a6700',
+  '#1b7c83',
+  '#bf3989',
+  '#57606a',
+  '#0550ae',
+];
+
 /** A day's colour: the worst state it spent time in (worst first), or `none` (no data). */
 export const DAY_CLASSES = ['failed', 'degraded', 'noVerdict', 'healthy', 'maintenance'] as const;
 export type DayClass = (typeof DAY_CLASSES)[number] | 'none';
@@ -43,6 +57,7 @@ svg.latency{width:100%;height:auto;display:block;margin:8px 0}
 .latency .grid{stroke:var(--line);stroke-width:1}.latency text{fill:var(--muted);font-size:11px}
 .latency polyline{fill:none;stroke-width:1.6}.latency circle{fill:none;stroke-width:3}
 .l-end-to-end{stroke:#0969da;background:#0969da}.l-app{stroke:#1a7f37;background:#1a7f37}.l-storage{stroke:#bc4c00;background:#bc4c00}.l-proxy{stroke:#8250df;background:#8250df}
+${LOCATION_PALETTE.map((c, i) => `.loc-${i}{stroke:${c};background:${c}}`).join('')}
 `;
 
 /** The uptime figures over each window: availability, and the time down and degraded. */
@@ -119,38 +134,45 @@ function niceMax(v: number): number {
   return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
 }
 
-/**
- * Each layer's mean latency per hour over `[from, to)`, one line per layer, broken where the layer did not run
- * (storage and proxy run only when stage 1 fails, or on a full run).
- */
-export function latencyChart(rows: readonly RollupRow[], from: Date, to: Date, hourMs = 3_600_000): SafeHtml {
+/** One line of a chart: a class for its colour, its legend, and its hourly points (an hour's start, milliseconds). */
+interface Series {
+  cls: string;
+  label: string;
+  /** Its data attribute, for a test or a script to find it: name and value. */
+  data: readonly [string, string];
+  points: readonly { start: number; ms: number }[];
+}
+
+/** A chart of hourly means over `[from, to)`, one line per series, broken where a series has no hour. */
+function hourlyChart(
+  series: readonly Series[],
+  from: Date,
+  to: Date,
+  hourMs: number,
+  what: string,
+): SafeHtml {
   const W = 960;
   const H = 200;
   const left = 64;
   const bottom = 18;
   const span = to.getTime() - from.getTime();
-  const max = niceMax(Math.max(0, ...rows.flatMap((r) => LAYERS.map((l) => r.latency[l]?.meanMs ?? 0))));
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.ms))));
   const x = (t: number) => left + ((t - from.getTime()) / span) * (W - left - 4);
   const y = (ms: number) => 4 + (1 - ms / max) * (H - bottom - 8);
-  const lines = LAYERS.map((layer) => {
+  const polylines = series.flatMap((s) => {
     const segments: string[][] = [];
     let last: number | undefined;
-    for (const r of rows) {
-      const m = r.latency[layer]?.meanMs;
-      if (m === undefined) continue;
-      if (last === undefined || r.start - last > hourMs) segments.push([]);
-      segments.at(-1)?.push(`${x(r.start + hourMs / 2).toFixed(1)},${y(m).toFixed(1)}`);
-      last = r.start;
+    for (const p of s.points) {
+      if (last === undefined || p.start - last > hourMs) segments.push([]);
+      segments.at(-1)?.push(`${x(p.start + hourMs / 2).toFixed(1)},${y(p.ms).toFixed(1)}`);
+      last = p.start;
     }
-    return { layer, segments };
-  });
-  const polylines = lines.flatMap(({ layer, segments }) =>
-    segments.map((points) =>
+    return segments.map((points) =>
       points.length === 1
-        ? html`<circle class="l-${layer}" cx="${points[0]?.split(',')[0] ?? 0}" cy="${points[0]?.split(',')[1] ?? 0}" r="1.5"/>`
-        : html`<polyline class="l-${layer}" points="${points.join(' ')}"/>`,
-    ),
-  );
+        ? html`<circle class="${s.cls}" cx="${points[0]?.split(',')[0] ?? 0}" cy="${points[0]?.split(',')[1] ?? 0}" r="1.5"/>`
+        : html`<polyline class="${s.cls}" points="${points.join(' ')}"/>`,
+    );
+  });
   const ticks = [0, max / 2, max].map(
     (v) =>
       html`<line class="grid" x1="${left}" x2="${W - 4}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Math.round(v)} ms</text>`,
@@ -160,16 +182,51 @@ export function latencyChart(rows: readonly RollupRow[], from: Date, to: Date, h
     days.push(
       html`<text x="${x(d).toFixed(1)}" y="${H - 4}" text-anchor="middle">${isoDay(d).slice(5)}</text>`,
     );
-  const seen = lines.filter((l) => l.segments.length > 0).map((l) => l.layer);
-  const label = `mean latency per hour of each layer, ${isoDay(from.getTime())} to ${isoDay(to.getTime())}`;
+  const label = `${what}, ${isoDay(from.getTime())} to ${isoDay(to.getTime())}`;
   return html`<svg class="latency" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}" xmlns="http://www.w3.org/2000/svg">${ticks}${days}${polylines}</svg>
 <div class="legend">${joinHtml(
-    LAYERS.map(
-      (l: Layer) =>
-        html`<span data-layer="${l}"><i class="l-${l}"></i>${l}${seen.includes(l) ? '' : ' (did not run)'}</span>`,
+    series.map(
+      (s) =>
+        html`<span ${s.data[0]}="${s.data[1]}"><i class="${s.cls}"></i>${s.label}${s.points.length ? '' : ' (did not run)'}</span>`,
     ),
     '',
   )}</div>`;
+}
+
+/**
+ * Each layer's mean latency per hour over `[from, to)`, one line per layer, broken where the layer did not run
+ * (storage and proxy run only when stage 1 fails, or on a full run).
+ */
+export function latencyChart(rows: readonly RollupRow[], from: Date, to: Date, hourMs = 3_600_000): SafeHtml {
+  const series = LAYERS.map((layer: Layer) => ({
+    cls: `l-${layer}`,
+    label: layer,
+    data: ['data-layer', layer] as const,
+    points: rows.flatMap((r) => {
+      const ms = r.latency[layer]?.meanMs;
+      return ms === undefined ? [] : [{ start: r.start, ms }];
+    }),
+  }));
+  return hourlyChart(series, from, to, hourMs, 'mean latency per hour of each layer');
+}
+
+/**
+ * Each location's mean end-to-end download time per hour over `[from, to)` (of the slots where the download came
+ * through: a refused or timed-out one says nothing of the path's speed), one line per location.
+ */
+export function locationChart(
+  hours: readonly { location: string; points: readonly { start: number; ms: number }[] }[],
+  from: Date,
+  to: Date,
+  hourMs = 3_600_000,
+): SafeHtml {
+  const series = hours.map((h, i) => ({
+    cls: `loc-${i % LOCATION_PALETTE.length}`,
+    label: h.location,
+    data: ['data-location', h.location] as const,
+    points: h.points,
+  }));
+  return hourlyChart(series, from, to, hourMs, 'mean end-to-end download time per hour from each location');
 }
 
 export const CHART_STYLE = raw(CHART_CSS);

@@ -10,7 +10,7 @@ import { agreementHtml } from '../../../functions/render/locations.ts';
 import type { HistorySlice } from '../outcome.ts';
 import type { DayTime, RollupRow, RunCounts } from '../rollups.ts';
 import type { LocationSummary } from '../store.ts';
-import { detailedStrip, latencyChart, legend, uptimeFigures } from './charts.ts';
+import { detailedStrip, latencyChart, legend, locationChart, uptimeFigures } from './charts.ts';
 import {
   alarmsLine,
   badge,
@@ -39,6 +39,8 @@ export interface TargetPageInput {
   incidents: Incident[];
   /** With several locations: each location's slots of the last 24 hours. */
   locations?: LocationSummary[];
+  /** With several locations: each location's mean download time per hour over the chart's span. */
+  locationHours?: { location: string; points: { start: number; ms: number }[] }[];
   now: Date;
   viewer: Viewer;
   session: boolean;
@@ -121,6 +123,12 @@ ${detailedStrip(input.days)}
 ${sliceStrip(input)}
 <h2>Latency per layer</h2>
 ${latencyChart(input.hours, input.chartFrom, input.now)}
+${
+  input.locationHours?.length
+    ? html`<h2>Download time per location</h2>
+${locationChart(input.locationHours, input.chartFrom, input.now)}`
+    : ''
+}
 <h2>Incidents</h2>
 <p class="meta">An incident runs from the first page to the recovery notice.</p>
 ${incidentsTable(input)}
