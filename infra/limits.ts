@@ -205,12 +205,14 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean, endToEndOn
     byKind.set(kind, [...(byKind.get(kind) ?? []), u]);
   }
   for (const same of byKind.values()) {
-    for (const { path, host, why } of same.slice(0, SAME_PROBLEMS_SHOWN))
+    // One more than shown is listed in full: a count of one says less than its line.
+    const shown = same.length > SAME_PROBLEMS_SHOWN + 1 ? SAME_PROBLEMS_SHOWN : same.length;
+    for (const { path, host, why } of same.slice(0, shown))
       problems.push(
         `${path}: ${host} is ${why}, which a Lambda outside a VPC cannot reach: give the construct a vpc ` +
           'with a route to it (docs/aws.md, "VPC and private subnets"), or check it with the CLI from inside that network',
       );
-    const rest = same.slice(SAME_PROBLEMS_SHOWN);
+    const rest = same.slice(shown);
     if (rest.length)
       problems.push(
         `${rest[0]?.path} and ${rest.length - 1} more like it: ${rest.length} more addresses that are ${rest[0]?.why}, the same`,

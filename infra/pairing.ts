@@ -90,13 +90,19 @@ function problemsWith(homes: readonly SlotFacts[], location: string, probe: Slot
   ];
 }
 
-/** Registers a home; the problems of the probes already in its app with it. */
+/**
+ * Registers a home; the problems of the probes already in its app with it. A probe whose own home was registered
+ * before it is left alone: it was compared with that home (two instances of the same locations in one app).
+ */
 export function registerHome(scope: IConstruct, facts: SlotFacts): string[] {
   const r = registryOf(scope);
+  const homed = new Set(r.homes.map((h) => h.instance));
   r.homes.push(facts);
-  return r.probes.flatMap((p) =>
-    problemsWith([facts], p.location, p.facts).map((m) => `DownloadProbes at ${p.location}: ${m}`),
-  );
+  return r.probes
+    .filter((p) => !homed.has(p.facts.instance))
+    .flatMap((p) =>
+      problemsWith([facts], p.location, p.facts).map((m) => `DownloadProbes at ${p.location}: ${m}`),
+    );
 }
 
 /** Registers a probe; its problems with the homes already in its app. */

@@ -61,7 +61,9 @@ export const redactDeep = <T>(value: T, redact: (text: string) => string): T =>
 
 /**
  * A text with the password of every URL in it (`https://user:PASSWORD@host/`) redacted: an error message may quote a
- * URL as it was given on the command line, where a password does not belong but may be.
+ * URL as it was given on the command line, where a password does not belong but may be. The user information ends
+ * at the authority's last `@`, as a URL parser reads it: a password given with a bare `@` in it (`p@ss`) is
+ * redacted whole.
  */
 export const withoutUrlPasswords = (text: string): string =>
-  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi, `$1:${REDACTED}@`);
+  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#:]*):[^\s/?#]*@/gi, `$1:${REDACTED}@`);

@@ -32,9 +32,14 @@ export interface AwsConsensusDeps extends AwsReportDeps {
   queue: DecideQueue;
 }
 
-/** When a run started: its first check's start, else when it was reported. */
+/**
+ * When a run started: its first check's start, else when it was reported. A confirmed check's first attempt counts
+ * (`results` holds the confirmation's, begun a stage 1 and a confirmDelayMs later, possibly in the next slot).
+ */
 function startOf(report: Report, at: Date): Date {
-  const first = report.results.map((r) => Date.parse(r.startedAt)).filter((t) => !Number.isNaN(t));
+  const first = [...report.results, ...(report.confirmation?.firstAttempt ?? [])]
+    .map((r) => Date.parse(r.startedAt))
+    .filter((t) => !Number.isNaN(t));
   return first.length ? new Date(Math.min(...first)) : at;
 }
 

@@ -237,7 +237,7 @@ function decidedVerdict(
       ...warningOf(homeVerdict, home),
     };
   // Slow from K or more while the home is fast: degraded, as K failing is failed; the home's checks see nothing slow,
-  // so no layer is named.
+  // so no layer is named. The home's monitor warning stands (a full run's diagnostics), as with locations-disagree.
   if (slowCount >= k && home.outcome === 'pass' && homeVerdict.status === 'healthy')
     return {
       status: 'degraded',
@@ -246,6 +246,7 @@ function decidedVerdict(
       summary,
       rule: 'locations-slow',
       evidence,
+      ...warningOf(homeVerdict, home),
     };
   return { ...homeVerdict, summary, evidence };
 }

@@ -268,6 +268,17 @@ describe('refusals at synth, each naming its field', () => {
     );
   });
 
+  it('not the probes of one home beside a second home of the same locations (two instances in one app)', () => {
+    // A production and a staging instance, each with its probes: the second home is no reason to refuse the first's.
+    const app = new App({ outdir: tempDir('dd-two-homes-'), context: { 'aws:cdk:bundling-stacks': [] } });
+    homeIn(app, three);
+    probesIn(app, 'us-east-1', three, 'virginia');
+    const staging = new Stack(app, 'Staging', { env: { region: 'eu-west-3' } });
+    expect(
+      () => new DownloadHealthchecks(staging, 'Hc', { config: three, instanceName: 'Staging' }),
+    ).not.toThrow();
+  });
+
   it('a probe stack for a location the config does not name', () => {
     expect(refusal((app) => probesIn(app, 'ap-northeast-1', three, 'tokyo'))).toContain(
       'location: "tokyo" is not a location of the config other than the home (virginia, mumbai)',

@@ -288,6 +288,22 @@ describe('a slow download', () => {
     expect(d.report.verdict).toMatchObject({ status: 'healthy' });
   });
 
+  it("from K locations while the home is fast keeps the home's monitor warning (a full run's storage check)", () => {
+    // The home's full run: downloads work, its storage check cannot use the monitor's credentials.
+    const home = reportOf(stages('ok', 'ok', 'monitor-credentials', 'ok'));
+    expect(home.verdict).toMatchObject({ status: 'healthy' });
+    expect(home.verdict.monitorWarning).toBeDefined();
+    const d = decideOf(home, {
+      'us-east-1': sent('us-east-1', 'slow', { totalMs: 4_200 }),
+      'ap-south-1': sent('ap-south-1', 'slow', { totalMs: 3_900 }),
+    });
+    expect(d.report.verdict).toMatchObject({
+      status: 'degraded',
+      rule: 'locations-slow',
+      monitorWarning: home.verdict.monitorWarning,
+    });
+  });
+
   it('from K locations, the home among them, stays degraded', () => {
     const d = decideOf(reportOf(stages('slow', 'ok')), {
       'us-east-1': sent('us-east-1', 'slow'),

@@ -314,3 +314,25 @@ describe("a slot the home's own write completes", () => {
     expect(h.states.get('prod')?.decided).toBe(slot);
   });
 });
+
+describe("the home's run of a failure it confirmed", () => {
+  it('is filed under the slot its first attempt began in, not the one its confirmation began in', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const h = home();
+    // Both stage-1 checks failed (the app hangs: each ran to its deadline), then ran again after confirmDelayMs:
+    // `results` holds the confirmation's, begun late in the period; the first attempts began at the slot's start.
+    const slotStart = Date.parse(slotOfRun(deployment, 'prod', new Date('2026-11-24T10:05:00.000Z')));
+    const at = (ms: number) => new Date(slotStart + ms).toISOString();
+    const failed = reportOf(stages('timeout', 'timeout'));
+    const report = {
+      ...failed,
+      results: failed.results.map((r) => ({ ...r, startedAt: at(PERIOD_MS - 3_000) })),
+      confirmation: {
+        firstAttempt: failed.results.map((r) => ({ ...r, startedAt: at(1_000) })),
+        flapped: false,
+      },
+    };
+    await h.consensus.record(report, new Date(slotStart + PERIOD_MS + 10_000));
+    expect(h.queued.map((q) => (JSON.parse(q.body) as { slot: string }).slot)).toEqual([at(0)]);
+  });
+});

@@ -50,6 +50,19 @@ describe('what cannot work on Lambda, by its field path', () => {
       ],
     }) as unknown as ConfigInput;
 
+  it('lists one more in full rather than count it alone ("and 0 more like it: 1 more addresses")', () => {
+    const fleet = {
+      targets: Array.from({ length: SAME_PROBLEMS_SHOWN + 1 }, (_, i) =>
+        targetInput({ name: `t${i}`, endToEnd: { url: `http://10.0.0.${i}/d/` } }),
+      ),
+    } as unknown as ConfigInput;
+    const problems = lambdaProblems(fleet, false).filter((p) => p.includes('endToEnd.url'));
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      Array.from({ length: SAME_PROBLEMS_SHOWN + 1 }, (_, i) => `targets[${i}].endToEnd.url`),
+    );
+    expect(problems.join('\n')).not.toContain('more like it');
+  });
+
   it('lists the first few of a fleet on private addresses, then counts the rest (not 300 lines alike)', () => {
     const fleet = {
       targets: Array.from({ length: 300 }, (_, i) =>

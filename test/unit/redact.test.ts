@@ -68,6 +68,15 @@ describe("a URL's password in a message", () => {
       'a https://:tok%40en@h.example/x and ftp://u:p@h/',
       'a https://:[redacted]@h.example/x and ftp://u:[redacted]@h/',
     ],
+    // A bare @ in the password or the user name: the URL parser takes the last @ as the end of both.
+    [
+      '--download http://user:p@ss@127.0.0.1:1/d/: refused',
+      '--download http://user:[redacted]@127.0.0.1:1/d/: refused',
+    ],
+    [
+      'http://a@b:c@h/x and http://user:pw@host:8080/',
+      'http://a@b:[redacted]@h/x and http://user:[redacted]@host:8080/',
+    ],
   ])('%s', (text, redacted) => {
     expect(withoutUrlPasswords(text)).toBe(redacted);
   });
@@ -75,6 +84,8 @@ describe("a URL's password in a message", () => {
   it('leaves a URL without a password alone, its user name and an @ in its path or query included', () => {
     for (const text of [
       'http://user@h/',
+      'http://user@h:8080/x@y',
+      'http://h:8080/?q=a@b',
       'https://h.example/a@b?c=d@e',
       'mailto:a@b.example',
       'ops:ALARM@12:00',
