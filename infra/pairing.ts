@@ -2,8 +2,9 @@
  * A home (DownloadHealthchecks with several locations) and its probes (DownloadProbes) in one CDK app must agree on
  * what matches a probe's result with the home's run: the instance (the probes write to its table and queue, by
  * name), the locations, each target's period and each interval's spread (the slots come from them). Each construct
- * registers what it resolved with its app, and each refuses, at synth, a disagreement with what the app already
- * holds; whichever is made second says so. Probes of a home in another app are not seen (nothing to compare).
+ * registers what it resolved with its app, and each refuses a disagreement with what the app already holds
+ * (whichever is made second says so); a probe's instanceName that names no home there is refused once the whole app
+ * exists (at synth). Probes of a home in another app are not seen (nothing to compare).
  */
 import type { IConstruct } from 'constructs';
 import type { Resolved } from './props.ts';
@@ -45,8 +46,10 @@ export function pairingProblems(home: SlotFacts, probe: SlotFacts, location: str
   const periods = [...targets].filter((t) => home.periods[t] !== probe.periods[t]);
   for (const t of periods.slice(0, 5))
     problems.push(
-      `schedules.${t}: every ${minutes(probe.periods[t])} here, every ${minutes(home.periods[t])} at the home: ` +
-        'give both the same config, defaultSchedule and schedules (a probe is matched with the home by its slot)',
+      home.periods[t] === undefined || probe.periods[t] === undefined
+        ? `targets: "${t}" is in ${home.periods[t] === undefined ? "this config, not the home's" : "the home's config, not this one"}: give both the same config`
+        : `schedules.${t}: every ${minutes(probe.periods[t])} here, every ${minutes(home.periods[t])} at the home: ` +
+            'give both the same config, defaultSchedule and schedules (a probe is matched with the home by its slot)',
     );
   if (periods.length > 5) problems.push(`schedules: ${periods.length - 5} more targets disagree likewise`);
   if (!periods.length) {
@@ -77,37 +80,37 @@ const registryOf = (scope: IConstruct): Registered => {
 };
 
 /**
- * A probe's problems with a home in its app: the home of its instance; or, when none has its instance, a home that
- * counts its location among its others (an instanceName that names no home). None when its home is elsewhere.
- */
-function problemsWith(homes: readonly SlotFacts[], location: string, probe: SlotFacts): string[] {
-  const mine = homes.find((h) => h.instance === probe.instance);
-  if (mine) return pairingProblems(mine, probe, location);
-  const theirs = homes.filter((h) => h.others.includes(location) && h.home === probe.home);
-  if (theirs.length !== 1) return [];
-  return [
-    `instanceName: "${probe.instance}" names no DownloadHealthchecks in this app; the home of ${location} here is "${theirs[0]?.instance}": give the home's instanceName`,
-  ];
-}
-
-/**
- * Registers a home; the problems of the probes already in its app with it. A probe whose own home was registered
- * before it is left alone: it was compared with that home (two instances of the same locations in one app).
+ * Registers a home; the problems of the probes of its instance already in its app (a probe of another instance is
+ * that instance's: two instances of the same locations may share an app).
  */
 export function registerHome(scope: IConstruct, facts: SlotFacts): string[] {
   const r = registryOf(scope);
-  const homed = new Set(r.homes.map((h) => h.instance));
   r.homes.push(facts);
   return r.probes
-    .filter((p) => !homed.has(p.facts.instance))
+    .filter((p) => p.facts.instance === facts.instance)
     .flatMap((p) =>
-      problemsWith([facts], p.location, p.facts).map((m) => `DownloadProbes at ${p.location}: ${m}`),
+      pairingProblems(facts, p.facts, p.location).map((m) => `DownloadProbes at ${p.location}: ${m}`),
     );
 }
 
-/** Registers a probe; its problems with the homes already in its app. */
+/** Registers a probe; its problems with the home of its instance, when that home is already in its app. */
 export function registerProbe(scope: IConstruct, location: string, facts: SlotFacts): string[] {
   const r = registryOf(scope);
   r.probes.push({ location, facts });
-  return problemsWith(r.homes, location, facts);
+  const home = r.homes.find((h) => h.instance === facts.instance);
+  return home ? pairingProblems(home, facts, location) : [];
+}
+
+/**
+ * Once the whole app exists (a construct's validation, at synth): a probe whose instanceName names no home in its
+ * app while one home there counts its location among its others. None when its home is in another app.
+ */
+export function unhomedProblems(scope: IConstruct, location: string, facts: SlotFacts): string[] {
+  const { homes } = registryOf(scope);
+  if (homes.some((h) => h.instance === facts.instance)) return [];
+  const theirs = homes.filter((h) => h.others.includes(location) && h.home === facts.home);
+  if (theirs.length !== 1) return [];
+  return [
+    `instanceName: "${facts.instance}" names no DownloadHealthchecks in this app; the home of ${location} here is "${theirs[0]?.instance}": give the home's instanceName`,
+  ];
 }

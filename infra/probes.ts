@@ -34,7 +34,7 @@ import {
   grantProbe,
   grantSecrets,
 } from './iam.ts';
-import { registerProbe, slotFactsOf } from './pairing.ts';
+import { registerProbe, slotFactsOf, unhomedProblems } from './pairing.ts';
 import { type DownloadHealthchecksProps, resolveProps } from './props.ts';
 
 export interface DownloadProbesProps
@@ -96,7 +96,10 @@ export class DownloadProbes extends Construct {
       ...accountProblems(Stack.of(this).account, props.homeAccount),
     ];
     const facts = slotFactsOf(r);
-    if (facts) problems.push(...registerProbe(this, props.location, facts));
+    if (facts) {
+      problems.push(...registerProbe(this, props.location, facts));
+      this.node.addValidation({ validate: () => unhomedProblems(this, props.location, facts) });
+    }
     if (problems.length || !homeRegion)
       throw new DownloadHealthchecksError(`DownloadProbes "${id}":\n${problems.join('\n')}`);
     this.location = props.location;

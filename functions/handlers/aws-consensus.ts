@@ -105,7 +105,10 @@ export function awsConsensus(deps: AwsConsensusDeps) {
       // Its decision failing here, nothing else would decide it (no probe queued a slot without the home's run): the
       // decide queue tries it again, then its dead-letter queue says so.
       await decideItem(report.target, slot, item, at).catch(async (err: unknown) => {
-        await deps.queue.send(JSON.stringify(message), 0);
+        // The decision's error is the run's: a queue that fails too is logged beside it, not in its place.
+        await deps.queue.send(JSON.stringify(message), 0).catch((queued: unknown) => {
+          console.error(JSON.stringify({ target: report.target, slot, notQueued: String(queued) }));
+        });
         throw err;
       });
       return;

@@ -171,6 +171,11 @@ function summaryOf(
       `${listed(others) || 'no other location answered'}: the network path, not the site${silent}`
     );
   }
+  if (slow.length > 0 && home.outcome === 'pass')
+    return (
+      `the download is slow from ${slowFrom} (${slow.length} of ${m}); ` +
+      `the home (${home.location}) is fast (${seconds(home.totalMs)}), so its checks cannot name the layer${silent}`
+    );
   if (slow.length > 0)
     return `the download is slow from ${slowFrom} (${slow.length} of ${m}): ${homeVerdict.summary}${silent}`;
   return `${fine.length} of ${m} locations agree: ${homeVerdict.summary}${silent}`;
@@ -215,6 +220,7 @@ function decidedVerdict(
       summary,
       rule: 'locations-confirm',
       evidence,
+      ...warningOf(homeVerdict, home),
     };
   }
   // Nothing known from anywhere: the home's verdict stands, as a single monitor's would.

@@ -231,15 +231,19 @@ describe('refusals at synth, each naming its field', () => {
       ...props,
     });
 
-  it('a probe stack whose instanceName is not its home’s in the same app (it would write to no table)', () => {
-    expect(
-      refusal((app) => {
-        homeIn(app, three, { instanceName: 'Production' });
-        probesIn(app, 'us-east-1', three, 'virginia');
-      }),
-    ).toContain(
-      'instanceName: "Shop" names no DownloadHealthchecks in this app; the home of virginia here is "Production"',
-    );
+  it('a probe stack whose instanceName is not its home’s in the same app (it would write to no table), at synth', () => {
+    // Either made first: the whole app is looked at when it synthesizes.
+    for (const probesFirst of [false, true])
+      expect(
+        refusal((app) => {
+          if (probesFirst) probesIn(app, 'us-east-1', three, 'virginia');
+          homeIn(app, three, { instanceName: 'Production' });
+          if (!probesFirst) probesIn(app, 'us-east-1', three, 'virginia');
+          app.synth();
+        }),
+      ).toContain(
+        'instanceName: "Shop" names no DownloadHealthchecks in this app; the home of virginia here is "Production"',
+      );
   });
 
   it('a home and its probes on different schedules or spreads (their slots would never match), either made first', () => {
@@ -273,10 +277,17 @@ describe('refusals at synth, each naming its field', () => {
     const app = new App({ outdir: tempDir('dd-two-homes-'), context: { 'aws:cdk:bundling-stacks': [] } });
     homeIn(app, three);
     probesIn(app, 'us-east-1', three, 'virginia');
+    // The staging probes made before their home: not refused for the production home already there.
+    const stagingProbes = new DownloadProbes(
+      new Stack(app, 'Staging-ap-south-1', { env: { region: 'ap-south-1' } }),
+      'Probes',
+      { config: three, location: 'mumbai', instanceName: 'Staging' },
+    );
     const staging = new Stack(app, 'Staging', { env: { region: 'eu-west-3' } });
     expect(
       () => new DownloadHealthchecks(staging, 'Hc', { config: three, instanceName: 'Staging' }),
     ).not.toThrow();
+    expect(stagingProbes.node.validate()).toEqual([]);
   });
 
   it('a probe stack for a location the config does not name', () => {

@@ -150,6 +150,8 @@ describe('the home passes while K others fail', () => {
     expect(d.report.verdict).toMatchObject({ status: 'failed', fault: 'unknown', rule: 'locations-confirm' });
     expect(d.agreement.summary).toContain('the home (eu-west-1) could not check it');
     expect(d.agreement.summary).not.toContain('passes');
+    // The monitor's owners hear that the home, the one location that names a layer, is blind.
+    expect(d.report.verdict.monitorWarning).toMatch(/^the home \(eu-west-1\) could not check end to end/);
   });
 });
 
@@ -274,8 +276,9 @@ describe('a slow download', () => {
       'ap-south-1': sent('ap-south-1', 'slow', { totalMs: 3_900 }),
     });
     expect(d.agreement.confirmed).toBe(false);
+    // Not the home's healthy summary on a degraded verdict: the home is fast, and says so.
     expect(d.agreement.summary).toMatch(
-      /^the download is slow from us-east-1 \(4\.2 s\) and ap-south-1 \(3\.9 s\) \(2 of 3\): /,
+      /^the download is slow from us-east-1 \(4\.2 s\) and ap-south-1 \(3\.9 s\) \(2 of 3\); the home \(eu-west-1\) is fast \(\d+\.\d s\), so its checks cannot name the layer$/,
     );
     expect(d.agreement.summary).not.toContain('agree');
     // Degraded, as K failing is failed: the home's checks see nothing slow, so no layer is named.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  ASSUMPTIONS,
   fixedMonthlyCost,
   measureShapes,
   PRICES,
@@ -75,7 +76,12 @@ describe('cost model', () => {
     // The confirmation's default 2 s are waited by the workflow, not in a check function: a flapped run's Lambda
     // charge is one more check's (0.3 s at 256 MB and a request), not 2 s more of it.
     const lambda = (state: 'healthy' | 'flapped') => perRunCost('express', shapes[state], state).lambda;
-    expect(lambda('flapped') - lambda('healthy')).toBeCloseTo(0.2e-6 + 0.3 * 0.25 * 0.0000133334, 12);
+    const { checkSeconds, checkGb } = ASSUMPTIONS;
+    expect(lambda('flapped') - lambda('healthy')).toBeCloseTo(
+      PRICES.lambdaPerRequest + checkSeconds * checkGb * PRICES.lambdaArmPerGbSecond,
+      12,
+    );
+    expect(ASSUMPTIONS.confirmLambdaWaitSeconds).toBe(0);
   });
 });
 
