@@ -50,6 +50,11 @@ const env = {
   INSTANCE_NAME: 'bench',
   CHECK_FUNCTIONS: JSON.stringify({ 'end-to-end': 'e', app: 'a', storage: 's', proxy: 'p' }),
   AWS_REGION: 'us-east-1',
+  // The probe function of another location (DownloadProbes): the home's Region, table and queue, by name.
+  HOME_REGION: 'us-east-1',
+  LOCATION: 'bench-location',
+  SLOTS_TABLE: 'bench-slots',
+  DECIDE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-decide',
 };
 
 /** One fresh process importing `file`: the import's wall time, in ms. */

@@ -8,6 +8,7 @@ import { parseDuration } from '../functions/config/duration.ts';
 import type { PlannedRun } from '../functions/config/fleet.ts';
 import { LOCATION_SEND_MS } from '../functions/config/locations.ts';
 import type { Config, ConfigInput, HeaderValue } from '../functions/config/schema.ts';
+import { SAME_PROBLEMS_SHOWN } from '../functions/config/validate.ts';
 import { confirmWaitSecondsOf } from '../functions/contract/workflow.ts';
 import { worstRunSeconds } from './workflow.ts';
 
@@ -220,9 +221,6 @@ export function lambdaProblems(written: ConfigInput, hasVpc: boolean, endToEndOn
   }
   return problems;
 }
-
-/** Of the same problem on many targets, how many are listed before the rest are counted. */
-export const SAME_PROBLEMS_SHOWN = 3;
 
 /** What a run in the plan's answer weighs, beside its target's name (and a comma between runs). */
 export const PLANNED_RUN_BYTES =

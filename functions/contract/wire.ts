@@ -10,6 +10,7 @@
 import * as z from 'zod/mini';
 import { WireFormatError } from './errors.ts';
 import { formatPath } from './field-path.ts';
+import './zod-messages.ts';
 import { FAILURE_KINDS, FAULTS, type FailureKind, LAYERS, STATUSES } from './names.ts';
 
 const KIND_NAMES = Object.keys(FAILURE_KINDS) as [FailureKind, ...FailureKind[]];

@@ -280,3 +280,33 @@ describe('docs/config.md, the config reference', () => {
     expect(fields.filter((f) => !named.has(f))).toEqual([]);
   });
 });
+
+describe('what a bad config is told, field by field', () => {
+  const problemsOf = (input: unknown) => {
+    const v = validateConfig(input);
+    return v.ok ? '' : formatProblems(v.problems);
+  };
+
+  it('says what is missing, what a field must be, and which key is unknown (not "Invalid input")', () => {
+    const { sentinel: _sentinel, ...noSentinel } = targetInput();
+    const out = problemsOf({
+      targets: [{ ...noSentinel, schedule: 5, endToEnd: { url: 'https://x.example.com/d', size: 65 } }],
+    });
+    expect(out).toContain('targets[0].sentinel: missing: expected object');
+    expect(out).toContain('targets[0].schedule: Invalid input: expected string, received number (got 5)');
+    expect(out).toContain('targets[0].endToEnd: Unrecognized key: "size"');
+    expect(out).not.toMatch(/: Invalid input( \(|$)/m);
+  });
+
+  it('lists the same mistake of a thousand targets a few times, then counts it', () => {
+    const { sentinel: _sentinel, ...noSentinel } = targetInput();
+    const targets = Array.from({ length: 1000 }, (_, i) => ({ ...noSentinel, name: `t${i}` }));
+    const lines = problemsOf({ targets }).split('\n');
+    expect(lines).toEqual([
+      'targets[0].sentinel: missing: expected object',
+      'targets[1].sentinel: missing: expected object',
+      'targets[2].sentinel: missing: expected object',
+      '… and 997 more of targets[].sentinel: missing: expected object',
+    ]);
+  });
+});

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { planTick } from '../../functions/config/fleet.ts';
 import type { ConfigInput } from '../../functions/config/schema.ts';
+import { SAME_PROBLEMS_SHOWN } from '../../functions/config/validate.ts';
 import {
   fleetProblems,
   lambdaProblems,
   MAX_PLAN_BYTES,
   PLANNED_RUN_BYTES as plannedRunBytes,
-  SAME_PROBLEMS_SHOWN,
   unreachableWithoutVpc,
 } from '../../infra/limits.ts';
 import { defaultInstanceName } from '../../infra/props.ts';
