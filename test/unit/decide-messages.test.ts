@@ -69,6 +69,25 @@ function home() {
   return { consensus, deps, slots, states, queued, emitted, published };
 }
 
+/** Each probe Region's end-to-end result for the slot, written into its item as the probe function writes it. */
+async function probesWrote(
+  slots: ReturnType<typeof memorySlots>,
+  slot: string,
+  at: Date,
+  kinds: Record<string, Parameters<typeof result>[1]> = { 'us-east-1': 'ok', 'ap-south-1': 'ok' },
+) {
+  for (const [location, kind] of Object.entries(kinds)) {
+    const r: LocationResult = {
+      location,
+      target: 'prod',
+      slot,
+      at: at.toISOString(),
+      results: [result('end-to-end', kind)],
+    };
+    await slots.put('prod', slot, locationAttribute(location), JSON.stringify(r), at);
+  }
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -113,24 +132,7 @@ describe('a location whose results cannot check', () => {
     const message = h.queued[0]?.body ?? '';
     const { slot } = JSON.parse(message) as { slot: string };
     // us-east-1 checks; ap-south-1 answers every slot, but its secret is missing there.
-    const sent = (location: string, kind: 'ok' | 'secret-missing'): LocationResult => ({
-      location,
-      target: 'prod',
-      slot,
-      at: runAt.toISOString(),
-      results: [result('end-to-end', kind)],
-    });
-    for (const [location, kind] of [
-      ['us-east-1', 'ok'],
-      ['ap-south-1', 'secret-missing'],
-    ] as const)
-      await h.slots.put(
-        'prod',
-        slot,
-        locationAttribute(location),
-        JSON.stringify(sent(location, kind)),
-        runAt,
-      );
+    await probesWrote(h.slots, slot, runAt, { 'us-east-1': 'ok', 'ap-south-1': 'secret-missing' });
     const decided = new Date(runAt.getTime() + 6_000);
     await h.consensus.onMessage(message, decided);
     expect(h.states.get('prod')?.seen).toEqual({ 'us-east-1': decided.toISOString() });
@@ -252,22 +254,7 @@ describe("the home's run and a probe's run of one planned slot (A6)", () => {
     const consensus = awsConsensus({ ...h.deps, deployment: d });
     const startAt = Date.parse(planned?.startAt ?? '');
     const slot = slotOfRun(d, 'prod', new Date(startAt));
-    for (const location of ['us-east-1', 'ap-south-1']) {
-      const r: LocationResult = {
-        location,
-        target: 'prod',
-        slot,
-        at: new Date(startAt + 2_000).toISOString(),
-        results: [result('end-to-end', 'ok')],
-      };
-      await h.slots.put(
-        'prod',
-        slot,
-        locationAttribute(location),
-        JSON.stringify(r),
-        new Date(startAt + 2_000),
-      );
-    }
+    await probesWrote(h.slots, slot, new Date(startAt + 2_000));
     const started = new Date(Math.floor(startAt / 1000) * 1000 + 40).toISOString();
     const report = reportOf(stages('ok', 'ok'));
     const run = { ...report, results: report.results.map((r) => ({ ...r, startedAt: started })) };
@@ -284,22 +271,7 @@ describe("a slot the home's own write completes", () => {
     const report = reportOf(stages('ok', 'ok'));
     const runAt = Date.parse(report.results[0]?.startedAt ?? '');
     const slot = slotOfStart(deployment, 'prod', new Date(runAt));
-    for (const location of ['us-east-1', 'ap-south-1']) {
-      const r: LocationResult = {
-        location,
-        target: 'prod',
-        slot,
-        at: new Date(runAt + 2_000).toISOString(),
-        results: [result('end-to-end', 'ok')],
-      };
-      await h.slots.put(
-        'prod',
-        slot,
-        locationAttribute(location),
-        JSON.stringify(r),
-        new Date(runAt + 2_000),
-      );
-    }
+    await probesWrote(h.slots, slot, new Date(runAt + 2_000));
     // Each probe found the slot without the home's run: none of them queued it.
     const write = h.deps.store.write;
     h.deps.store.write = async () => {
