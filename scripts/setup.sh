@@ -8,7 +8,8 @@
 # - Debian's chromium (and a font), which the HTML report's browser test drives headless: nothing downloads a
 #   browser build;
 # - Prometheus's own Python client (python3-prometheus-client), whose strict text-format parser reads `serve`'s
-#   /metrics and /probe in the tests;
+#   /metrics and /probe in the tests; and, for the tests only, Prometheus itself, which scrapes serve with the
+#   scrape config docs/serve.md gives;
 # - npm's cache: what the package test installs offline (a new CDK app's packages; this package's own, for its
 #   install from a git URL);
 # - the package in dist/ (scripts/dist.ts), rebuilt when a source changed.
@@ -29,6 +30,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
 fi
 
 debs=(nginx-light apache2-bin libapache2-mod-xsendfile lighttpd lighttpd-mod-deflate media-types gunicorn python3-django python3-django-downloadview python3-django-storages python3-django-storages-boto3 python3-boto3 python3-prometheus-client curl chromium fonts-dejavu-core)
+if $for_tests; then debs+=(prometheus); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,140 @@
+/**
+ * `serve` scraped by a real Prometheus (Debian's), with the scrape config docs/serve.md gives, as written but for its
+ * host and token file: the target is up, and its series answer a PromQL query by target. A second job with a token
+ * that is not serve's is down with a 401: the token is asked of Prometheus too.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../../cli/serve/http.ts';
+import { Monitor } from '../../cli/serve/monitor.ts';
+import { openStore, type Store } from '../../cli/serve/store.ts';
+import { validConfig } from '../fixtures/config.ts';
+import { docBlock, substituted } from '../fixtures/doc-blocks.ts';
+import { reportOf, stages } from '../fixtures/results.ts';
+import { tempDir } from '../fixtures/temp.ts';
+
+const TOKEN = 'prometheus-scrape-token-0123456789';
+const dir = tempDir('dd-prometheus-');
+let store: Store;
+let server: http.Server;
+let prometheus: ChildProcess;
+let api: string;
+let log = '';
+
+/** A port nobody listens on now (Prometheus takes its listen address on its command line). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end)
+      throw new Error(`${what}: not within ${ms} ms; Prometheus said:\n${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface ScrapeTarget {
+  labels: { job: string };
+  health: 'up' | 'down' | 'unknown';
+  lastError: string;
+}
+
+beforeAll(async () => {
+  store = await openStore(join(dir, 'serve.db'));
+  const config = validConfig();
+  const report = reportOf(stages('ok', 'ok'));
+  const monitor = new Monitor({ config, store, pagers: [], log: () => {}, run: async () => ({ report }) });
+  store.recordRun({
+    target: 'prod',
+    at: new Date(),
+    source: 'schedule',
+    durationMs: 5,
+    everyMs: 300_000,
+    report,
+  });
+  server = createServer({ monitor, store, token: TOKEN });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const serve = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // The docs' block, its host and token file made this test's; a scrape a second, and a job with a wrong token.
+  const tokenFile = join(dir, 'download-doctor.token');
+  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, 'wrong.token'), 'not-the-token-of-this-serve\n', { mode: 0o600 });
+  const documented = substituted(docBlock('prometheus-scrape'), {
+    '/etc/prometheus/download-doctor.token': tokenFile,
+    'monitor.example.com:9810': serve,
+  });
+  const wrongJob = [
+    '  - job_name: wrong-token',
+    '    authorization:',
+    `      credentials_file: ${join(dir, 'wrong.token')}`,
+    '    static_configs:',
+    `      - targets: ['${serve}']`,
+  ].join('\n');
+  const file = join(dir, 'prometheus.yml');
+  writeFileSync(file, `global:\n  scrape_interval: 1s\n${documented.trimEnd()}\n${wrongJob}\n`);
+
+  const port = await freePort();
+  api = `http://127.0.0.1:${port}`;
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${file}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  for (const s of [prometheus.stdout, prometheus.stderr])
+    s?.setEncoding('utf8').on('data', (d: string) => {
+      log += d;
+    });
+}, 60_000);
+
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    prometheus.kill('SIGTERM');
+    await new Promise((r) => prometheus.once('exit', r));
+  }
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  store?.close();
+});
+
+describe('serve, scraped by Prometheus with the docs’ scrape config', () => {
+  it('is up, and its series answer a query by target; a wrong token is a 401 to Prometheus too', async () => {
+    const targets = await until('both jobs scraped', async () => {
+      const r = await fetch(`${api}/api/v1/targets`);
+      const body = (await r.json()) as { data: { activeTargets: ScrapeTarget[] } };
+      const active = body.data.activeTargets;
+      return active.length === 2 && active.every((t) => t.health !== 'unknown') ? active : undefined;
+    });
+    const byJob = Object.fromEntries(targets.map((t) => [t.labels.job, t]));
+    expect(byJob['download-doctor']).toMatchObject({ health: 'up', lastError: '' });
+    expect(byJob['wrong-token']?.health).toBe('down');
+    expect(byJob['wrong-token']?.lastError).toContain('401');
+
+    const result = await until('download_doctor_healthy in the TSDB', async () => {
+      const q = encodeURIComponent('download_doctor_healthy{job="download-doctor"}');
+      const r = await fetch(`${api}/api/v1/query?query=${q}`);
+      const body = (await r.json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      return body.data.result.length ? body.data.result : undefined;
+    });
+    expect(result.map((s) => [s.metric.target, s.value[1]])).toEqual([['prod', '1']]);
+  }, 60_000);
+});
