@@ -3,7 +3,7 @@
  * host and token file: the target is up, and its series answer a PromQL query by target. A second job with a token
  * that is not serve's is down with a 401: the token is asked of Prometheus too.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -137,4 +137,76 @@ describe('serve, scraped by Prometheus with the docs’ scrape config', () => {
     });
     expect(result.map((s) => [s.metric.target, s.value[1]])).toEqual([['prod', '1']]);
   }, 60_000);
+});
+
+describe('the docs’ alerting rules, by promtool', () => {
+  it('fire as they say: downloads broken for 10 minutes, a target not run for 15, serve down for 5', () => {
+    const rules = join(dir, 'rules.yml');
+    writeFileSync(rules, docBlock('prometheus-rules').text);
+    const check = spawnSync('promtool', ['check', 'rules', rules], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    // A minute a sample: shop fails from minute 2; blog stays healthy but its runs stop at minute 5 (the series stays,
+    // with the last run's time); serve stops answering at minute 3.
+    const tests = {
+      rule_files: [rules],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            { series: 'download_doctor_healthy{job="download-doctor",target="shop"}', values: '1 1 0x20' },
+            { series: 'download_doctor_healthy{job="download-doctor",target="blog"}', values: '1x22' },
+            {
+              series: 'download_doctor_last_run_timestamp_seconds{job="download-doctor",target="blog"}',
+              values: '0+60x5 300x16',
+            },
+            { series: 'up{job="download-doctor",instance="monitor:9810"}', values: '1 1 1 0x19' },
+          ],
+          alert_rule_test: [
+            { eval_time: '11m', alertname: 'DownloadsBroken', exp_alerts: [] },
+            {
+              eval_time: '12m',
+              alertname: 'DownloadsBroken',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'page', job: 'download-doctor', target: 'shop' },
+                  exp_annotations: {
+                    summary: "shop: downloads fail; serve's page of the target names the layer",
+                  },
+                },
+              ],
+            },
+            { eval_time: '20m', alertname: 'DownloadDoctorTargetNotRunning', exp_alerts: [] },
+            {
+              eval_time: '21m',
+              alertname: 'DownloadDoctorTargetNotRunning',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'ticket', job: 'download-doctor', target: 'blog' },
+                  exp_annotations: { summary: 'blog: no run for 15 minutes' },
+                },
+              ],
+            },
+            { eval_time: '7m', alertname: 'DownloadDoctorDown', exp_alerts: [] },
+            {
+              eval_time: '8m',
+              alertname: 'DownloadDoctorDown',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'ticket', job: 'download-doctor', instance: 'monitor:9810' },
+                  exp_annotations: { summary: 'serve does not answer Prometheus: no target is watched' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const file = join(dir, 'rules.test.yml');
+    // JSON is YAML: promtool reads it as written.
+    writeFileSync(file, JSON.stringify(tests, null, 2));
+    const run = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('SUCCESS');
+  });
 });
