@@ -169,7 +169,10 @@ export class DownloadHealthchecks extends Construct {
 
     const logGroups: Partial<Record<FunctionName, logs.LogGroup>> = {};
     const fn = (name: FunctionName, options: FunctionOptions) => {
-      const f = this.prebuiltFunction(r, name, options);
+      const f = prebuiltFunction(this, r, name, this.configLayer, {
+        description: `download-doctor ${r.names.instance}: ${PURPOSES[name]}`,
+        ...options,
+      });
       logGroups[name] = f.logGroup;
       return f.fn;
     };
@@ -383,41 +386,6 @@ export class DownloadHealthchecks extends Construct {
     this.createOutputs(r);
   }
 
-  /** A function of a prebuilt bundle on the resolved runtime (arm64), with its own log group and role. */
-  private prebuiltFunction(r: Resolved, name: FunctionName, options: FunctionOptions) {
-    const { inVpc, ...rest } = options;
-    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-      retention: r.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = functionRole(this, name, logGroup);
-    const vpc = inVpc ? r.vpc : undefined;
-    if (vpc) grantVpcAccess(role);
-    const f = new lambda.Function(this, `${name}Function`, {
-      description: `download-doctor ${r.names.instance}: ${PURPOSES[name]}`,
-      code: prebuiltCode(name),
-      handler: 'index.handler',
-      runtime: r.runtime,
-      architecture: lambda.Architecture.ARM_64,
-      // The config layer: the checks, diagnose and the self-test read the config at cold start, the notifier its
-      // runbooks; the report function reads nothing of it.
-      layers: [this.configLayer],
-      tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
-      // JSON: Logs Insights queries the lines by their fields (the report function's run lines: target, layer).
-      loggingFormat: lambda.LoggingFormat.JSON,
-      ...rest,
-      ...(vpc ?? {}),
-      logGroup,
-      role,
-    });
-    if (r.tracing) acknowledgeTracing(role);
-    Validations.of(f).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: `${r.runtime.name} is the runtime chosen (runtime prop); the bundles are built and tested for Node.js 22.`,
-    });
-    return { fn: f, logGroup };
-  }
-
   /** Private, encrypted, TLS only; no lifecycle: two objects per target, overwritten by every run. */
   private createReportBucket(r: Resolved): s3.Bucket {
     const destroy = r.reportBucketRemovalPolicy === RemovalPolicy.DESTROY;
@@ -532,3 +500,46 @@ type FunctionOptions = Omit<
   /** A check: it joins the VPC, when there is one. */
   inVpc?: boolean;
 };
+
+/**
+ * A function of a prebuilt bundle on the resolved runtime (arm64, JSON logs), with the config layer, its own log
+ * group and role: every function of the home's construct and the probe function of DownloadProbes alike.
+ */
+export function prebuiltFunction(
+  scope: Construct,
+  r: Resolved,
+  name: FunctionName | 'probe',
+  configLayer: lambda.ILayerVersion,
+  options: FunctionOptions,
+) {
+  const { inVpc, ...rest } = options;
+  const logGroup = new logs.LogGroup(scope, `${name}Logs`, {
+    retention: r.logRetention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = functionRole(scope, name, logGroup);
+  const vpc = inVpc ? r.vpc : undefined;
+  if (vpc) grantVpcAccess(role);
+  const f = new lambda.Function(scope, `${name}Function`, {
+    code: prebuiltCode(name),
+    handler: 'index.handler',
+    runtime: r.runtime,
+    architecture: lambda.Architecture.ARM_64,
+    // The config layer: the checks, diagnose, the self-test and the probe read the config at cold start, the notifier
+    // its runbooks; the report function reads nothing of it.
+    layers: [configLayer],
+    tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
+    // JSON: Logs Insights queries the lines by their fields (the report function's run lines: target, layer).
+    loggingFormat: lambda.LoggingFormat.JSON,
+    ...rest,
+    ...(vpc ?? {}),
+    logGroup,
+    role,
+  });
+  if (r.tracing) acknowledgeTracing(role);
+  Validations.of(f).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: `${r.runtime.name} is the runtime chosen (runtime prop); the bundles are built and tested for Node.js 22.`,
+  });
+  return { fn: f, logGroup };
+}

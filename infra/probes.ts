@@ -24,13 +24,11 @@ import { TABLE_KEYS } from '../functions/alerting/names.ts';
 import { locationAttribute } from '../functions/alerting/slots.ts';
 import { type Location, locationsOf } from '../functions/config/locations.ts';
 import { configLayerDir, configLayerFiles } from './config-layer.ts';
-import { prebuiltCode } from './construct.ts';
+import { prebuiltFunction } from './construct.ts';
 import { DownloadHealthchecksError } from './errors.ts';
 import { buildProbeFleet, createIntervalSchedules, targetsPerInterval } from './fleet.ts';
 import {
-  acknowledgeTracing,
   acknowledgeWorkflowRole,
-  functionRole,
   grantProbe,
   grantSecrets,
 } from './iam.ts';
@@ -111,22 +109,10 @@ export class DownloadProbes extends Construct {
       description: `download-doctor: the config of the checks (location ${props.location})`,
       code: lambda.Code.fromAsset(configLayerDir(this, files)),
     });
-    const logGroup = new logs.LogGroup(this, 'probeLogs', {
-      retention: r.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = functionRole(this, 'probe', logGroup);
     const homeAccount = props.homeAccount ?? Stack.of(this).account;
     const queueUrl = `https://sqs.${homeRegion}.${Stack.of(this).urlSuffix}/${homeAccount}/${r.names.decideQueue}`;
-    this.probeFunction = new lambda.Function(this, 'probeFunction', {
+    const probe = prebuiltFunction(this, r, 'probe', this.configLayer, {
       description: `download-doctor ${r.names.instance}: location ${props.location}'s end-to-end checks, sent to the home`,
-      code: prebuiltCode('probe'),
-      handler: 'index.handler',
-      runtime: r.runtime,
-      architecture: lambda.Architecture.ARM_64,
-      layers: [this.configLayer],
-      tracing: r.tracing ? lambda.Tracing.ACTIVE : undefined,
-      loggingFormat: lambda.LoggingFormat.JSON,
       memorySize: r.memorySize,
       // The check, its confirmation (after confirmDelayMs) and the write across Regions.
       timeout: r.checkTimeout,
@@ -136,14 +122,8 @@ export class DownloadProbes extends Construct {
         SLOTS_TABLE: r.names.slotsTable,
         DECIDE_QUEUE_URL: queueUrl,
       },
-      logGroup,
-      role,
     });
-    if (r.tracing) acknowledgeTracing(role);
-    Validations.of(this.probeFunction).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: `${r.runtime.name} is the runtime chosen (runtime prop); the bundles are built and tested for Node.js 22.`,
-    });
+    this.probeFunction = probe.fn;
     // Its secret headers are read where the home reads them (functions/handlers/lambda/probe.ts).
     grantSecrets({ 'end-to-end': this.probeFunction }, r.config, homeRegion);
     grantProbe(
