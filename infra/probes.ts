@@ -27,11 +27,7 @@ import { configLayerDir, configLayerFiles } from './config-layer.ts';
 import { prebuiltFunction } from './construct.ts';
 import { DownloadHealthchecksError } from './errors.ts';
 import { buildProbeFleet, createIntervalSchedules, targetsPerInterval } from './fleet.ts';
-import {
-  acknowledgeWorkflowRole,
-  grantProbe,
-  grantSecrets,
-} from './iam.ts';
+import { acknowledgeWorkflowRole, grantProbe, grantSecrets } from './iam.ts';
 import { registerProbe, slotFactsOf, unhomedProblems } from './pairing.ts';
 import { type DownloadHealthchecksProps, resolveProps } from './props.ts';
 
