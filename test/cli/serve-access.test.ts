@@ -5,44 +5,21 @@
  * connections under a few hundred slow ones, the prompt header timeout, the CSP, and the scrape timeout clamped.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServer, PROBE_MIN_WAIT_MS, probeWaitMs, type ServerOptions } from '../../cli/serve/http.ts';
-import { Monitor } from '../../cli/serve/monitor.ts';
-import { openStore } from '../../cli/serve/store.ts';
-import { validConfig } from '../fixtures/config.ts';
-import { reportOf, stages } from '../fixtures/results.ts';
-import { tempDir } from '../fixtures/temp.ts';
+import { PROBE_MIN_WAIT_MS, probeWaitMs, type ServerOptions } from '../../cli/serve/http.ts';
+import { startStubServe } from '../fixtures/stub-serve.ts';
 
 const TOKEN = 'access-test-token-0123456789';
-const servers: http.Server[] = [];
+const started: (() => Promise<void>)[] = [];
 afterAll(async () => {
-  for (const s of servers) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
+  for (const close of started) await close();
 });
 
 async function start(o: Partial<ServerOptions> = {}) {
-  const store = await openStore(join(tempDir('dd-access-'), 'serve.db'));
-  const config = validConfig();
-  const report = reportOf(stages('ok', 'ok'));
-  const monitor = new Monitor({ config, store, pagers: [], log: () => {}, run: async () => ({ report }) });
-  store.recordRun({
-    target: 'prod',
-    at: new Date(),
-    source: 'schedule',
-    durationMs: 5,
-    everyMs: 300_000,
-    report,
-  });
-  const server = createServer({ monitor, store, ...o });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return { server, port, base: `http://127.0.0.1:${port}` };
+  const serve = await startStubServe(o);
+  started.push(serve.close);
+  return serve;
 }
 
 /** A request with node:http (fetch does not let a test set Host or read Set-Cookie freely). */

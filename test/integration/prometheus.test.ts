@@ -5,22 +5,16 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../../cli/serve/http.ts';
-import { Monitor } from '../../cli/serve/monitor.ts';
-import { openStore, type Store } from '../../cli/serve/store.ts';
-import { validConfig } from '../fixtures/config.ts';
 import { docBlock, substituted } from '../fixtures/doc-blocks.ts';
-import { reportOf, stages } from '../fixtures/results.ts';
+import { startStubServe } from '../fixtures/stub-serve.ts';
 import { tempDir } from '../fixtures/temp.ts';
 
 const TOKEN = 'prometheus-scrape-token-0123456789';
 const dir = tempDir('dd-prometheus-');
-let store: Store;
-let server: http.Server;
+let stub: Awaited<ReturnType<typeof startStubServe>>;
 let prometheus: ChildProcess;
 let api: string;
 let log = '';
@@ -52,21 +46,8 @@ interface ScrapeTarget {
 }
 
 beforeAll(async () => {
-  store = await openStore(join(dir, 'serve.db'));
-  const config = validConfig();
-  const report = reportOf(stages('ok', 'ok'));
-  const monitor = new Monitor({ config, store, pagers: [], log: () => {}, run: async () => ({ report }) });
-  store.recordRun({
-    target: 'prod',
-    at: new Date(),
-    source: 'schedule',
-    durationMs: 5,
-    everyMs: 300_000,
-    report,
-  });
-  server = createServer({ monitor, store, token: TOKEN });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const serve = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stub = await startStubServe({ token: TOKEN });
+  const serve = `127.0.0.1:${stub.port}`;
 
   // The docs' block, its host and token file made this test's; a scrape a second, and a job with a wrong token.
   const tokenFile = join(dir, 'download-doctor.token');
@@ -109,9 +90,7 @@ afterAll(async () => {
     prometheus.kill('SIGTERM');
     await new Promise((r) => prometheus.once('exit', r));
   }
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
-  store?.close();
+  await stub?.close();
 });
 
 describe('serve, scraped by Prometheus with the docs’ scrape config', () => {

@@ -30,13 +30,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayOf, emptyDay } from '../../functions/alerting/history.ts';
 import { newTargetState } from '../../functions/alerting/target-state.ts';
 import { dynamoTargetStore } from '../../functions/probes/target-store.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
+import { createKeyedTable } from '../fixtures/aws-fleet.ts';
 import { cfnLint } from '../fixtures/cdk.ts';
 import { asScript, blocksOf, type DocBlock, docBlock, substituted } from '../fixtures/doc-blocks.ts';
 import { CONSUMER } from './consumer-deps.ts';
@@ -246,20 +247,7 @@ describe('a new user, README only: from a git URL into a fresh project in a 0700
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     };
     const dynamo = new DynamoDBClient(aws);
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(dynamo, table);
     dynamo.destroy();
     const saved = { ...process.env };
     Object.assign(process.env, box.env);
