@@ -14,6 +14,7 @@ import { monitorEnv } from '../../sandbox/monitor.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/stack.ts';
 import type { Variant } from '../../sandbox/variants.ts';
 import { tempDir } from '../fixtures/temp.ts';
+import { until } from '../package/processes.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -60,14 +61,6 @@ function sh(line: string, cwd: string) {
   });
 }
 
-async function until(ok: () => boolean, ms: number) {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe.each<[Variant, string]>([
   ['nginx-s3', 'presigned'],
   ['apache-disk', ''],
@@ -108,7 +101,7 @@ describe('sandbox up, as a new user starts it', () => {
       out += d;
     });
     try {
-      await until(() => out.includes('Ctrl-C stops it.'), 60_000);
+      await until(() => out.includes('Ctrl-C stops it.'), 60_000, 'sandbox up to print its commands');
       expect(out).toMatch(/the sentinel in storage: +\/\S+/);
       const lines = out.split('\n');
       const printed = lines[lines.findIndex((l) => l.startsWith('or write a config of your own')) + 1] ?? '';

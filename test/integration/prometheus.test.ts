@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../sandbox/processes.ts';
 import { docBlock, substituted } from '../fixtures/doc-blocks.ts';
 import { startStubServe } from '../fixtures/stub-serve.ts';
 import { tempDir } from '../fixtures/temp.ts';
@@ -18,15 +18,6 @@ let stub: Awaited<ReturnType<typeof startStubServe>>;
 let prometheus: ChildProcess;
 let api: string;
 let log = '';
-
-/** A port nobody listens on now (Prometheus takes its listen address on its command line). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -67,7 +58,7 @@ beforeAll(async () => {
   const file = join(dir, 'prometheus.yml');
   writeFileSync(file, `global:\n  scrape_interval: 1s\n${documented.trimEnd()}\n${wrongJob}\n`);
 
-  const port = await freePort();
+  const [port] = await freePorts(1);
   api = `http://127.0.0.1:${port}`;
   prometheus = spawn(
     'prometheus',
